@@ -1,0 +1,94 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseStrictJson, parseStrictJsonBytes } from '../../shared/json/strict';
+import { canonicalize, canonicalBytes } from '../../shared/json/canonical';
+import { KeyceremonyError } from '../../shared/errors';
+
+function err(fn: () => unknown): KeyceremonyError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof KeyceremonyError, String(e));
+    return e;
+  }
+  assert.fail('expected an error');
+}
+
+describe('parseStrictJson', () => {
+  test('parses what JSON.parse parses', () => {
+    const samples = ['{}', '[]', '0', '-1.5e+10', '"a\\u00e9\\ud83d\\ude00"', '{"a":[1,{"b":null}],"c":true}', ' \n{ "x" : false } '];
+    for (const s of samples) assert.deepEqual(parseStrictJson(s), JSON.parse(s));
+  });
+
+  test('duplicate key: code, path and line:column', () => {
+    const e = err(() => parseStrictJson('{"signed": {"keys": {\n  "abc": {"a": 1, "a": 2}}}}', { source: 'root.json' }));
+    assert.equal(e.code, 'DUPLICATE_KEY');
+    assert.equal(e.where, 'root.json $.signed.keys.abc.a at 2:19');
+    const e2 = err(() => parseStrictJson('{"k-1": 1, "k\\u002d1": 2}'));
+    assert.equal(e2.code, 'DUPLICATE_KEY');
+    assert.match(e2.where ?? '', /^\$\["k-1"\] at 1:12$/);
+  });
+
+  test('invalid JSON forms are rejected with a position', () => {
+    const bad = ['', '{', '{"a":1,}', '[1,]', '01', '1.', '+1', "{'a':1}", '{"a":1} x', 'nul', '"\t"', '"\\x"', '\uFEFF{}', 'NaN', '[1 2]'];
+    for (const s of bad) {
+      const e = err(() => parseStrictJson(s));
+      assert.equal(e.code, 'INVALID_JSON', s);
+      assert.match(e.where ?? '', / at \d+:\d+$/);
+    }
+    assert.equal(err(() => parseStrictJson('[1,\n [2, x]]')).where, '$[1][1] at 2:6');
+  });
+
+  test('lone surrogates are rejected, pairs accepted', () => {
+    for (const s of ['"\\ud800"', '"\\udc00"', '"\\ud800x"', '"\\ud800\\u0041"', '"\ud800"', '{"\\ud83d": 1}']) {
+      assert.equal(err(() => parseStrictJson(s)).code, 'INVALID_JSON', s);
+    }
+    assert.equal(parseStrictJson('"\\ud83d\\ude00"'), '\u{1f600}');
+    assert.equal(parseStrictJson('"\u{1f600}"'), '\u{1f600}');
+  });
+
+  test('size limit and UTF-8', () => {
+    assert.equal(err(() => parseStrictJson('[' + '1,'.repeat(100) + '1]', { maxBytes: 50 })).code, 'TOO_LARGE');
+    assert.equal(err(() => parseStrictJsonBytes(new Uint8Array(51), { maxBytes: 50 })).code, 'TOO_LARGE');
+    assert.equal(err(() => parseStrictJsonBytes(Uint8Array.of(0x22, 0xff, 0x22))).code, 'INVALID_JSON');
+    assert.equal(err(() => parseStrictJson('['.repeat(600) + ']'.repeat(600))).code, 'INVALID_JSON');
+  });
+
+  test('12 MB targets-like document parses fast', () => {
+    const targets: Record<string, unknown> = {};
+    for (let i = 0; i < 60000; i++) {
+      targets[`packages/some-name-${i}/artifact-${i}.tar.gz`] = {
+        length: i * 13,
+        hashes: { sha256: 'ab'.repeat(32), sha512: 'cd'.repeat(64) },
+        custom: { i },
+      };
+    }
+    const text = JSON.stringify({ signed: { _type: 'targets', targets }, signatures: [] });
+    assert.ok(text.length > 12e6, `size ${text.length}`);
+    parseStrictJson(text); // warm up
+    const t0 = performance.now();
+    parseStrictJson(text);
+    const ms = performance.now() - t0;
+    const t1 = performance.now();
+    JSON.parse(text);
+    const base = performance.now() - t1;
+    console.log(`strict parse of ${(text.length / 1e6).toFixed(1)} MB: ${ms.toFixed(0)} ms (JSON.parse ${base.toFixed(0)} ms)`);
+    assert.ok(ms < 1000, `took ${ms} ms`);
+  });
+});
+
+describe('canonicalize', () => {
+  test('sorted keys, minimal escaping, raw UTF-8', () => {
+    assert.equal(canonicalize({ b: 1, a: [true, null, 'x"y\\z\n\u00e9'] }), '{"a":[true,null,"x\\"y\\\\z\n\u00e9"],"b":1}');
+    assert.deepEqual([...canonicalBytes('é')], [0x22, 0xc3, 0xa9, 0x22]);
+  });
+  test('code point order (Python sorted) for astral vs high-BMP keys', () => {
+    assert.equal(canonicalize({ '\u{1f600}': 1, '\uffff': 2 }), '{"\uffff":2,"\u{1f600}":1}');
+  });
+  test('floats and non-JSON values refused with their path', () => {
+    assert.equal(err(() => canonicalize({ signed: { version: 1.5 } })).where, '$.signed.version');
+    assert.equal(err(() => canonicalize({ a: [NaN] })).where, '$.a[0]');
+    assert.equal(err(() => canonicalize({ a: '\ud800' })).where, '$.a');
+    assert.equal(canonicalize({ a: undefined, b: -0 }), '{"b":0}');
+  });
+});
