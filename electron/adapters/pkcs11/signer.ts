@@ -1,0 +1,169 @@
+/**
+ * A Signer over a token key. Hashes on the host (SoftHSM 2.6 has no CKM_ECDSA_SHA256; hashing on the
+ * host works with every token), signs on the token, converts ECDSA raw r||s to DER, and verifies every
+ * signature with the public key before returning it.
+ */
+import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import pkcs11js from 'pkcs11js';
+import type { Signer } from '../../core/signer';
+import type { KeyType, SignatureAlgorithm } from '../../../shared/crypto/algorithms';
+import { rawToDer } from '../../../shared/crypto/ecdsa';
+import { KeyceremonyError } from '../../../shared/errors';
+import { CKM_EDDSA } from './constants';
+import { mapPkcs11Error } from './errors';
+import type { TokenInfo, TokenKey } from './module';
+
+type Handle = Buffer;
+
+// DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1), for CKM_RSA_PKCS over a host-side hash.
+const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+
+export interface ContextAuth {
+  pin: () => Promise<Uint8Array | undefined>;
+  login: (pin: Uint8Array | undefined) => void;
+}
+
+export class TokenSigner implements Signer {
+  readonly fingerprint: string;
+  readonly keyType: KeyType;
+  readonly publicKeySpki: Uint8Array;
+  readonly description: string;
+  private readonly pub: KeyObject;
+  private readonly sigLen: number;
+
+  constructor(
+    private readonly lib: pkcs11js.PKCS11,
+    private readonly session: Handle,
+    readonly key: TokenKey,
+    readonly algorithm: SignatureAlgorithm,
+    private readonly token: TokenInfo,
+    private readonly auth: ContextAuth,
+  ) {
+    this.fingerprint = key.fingerprint;
+    this.keyType = key.keyType;
+    this.publicKeySpki = key.publicKeySpki;
+    this.description = `token "${token.label}" (serial ${token.serial}), key "${key.label}" id ${key.idHex}`;
+    this.pub = createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' });
+    const rsaBytes = key.keyType === 'rsa-4096' ? 512 : 384;
+    this.sigLen = key.keyType === 'ecdsa-p256' ? 64 : key.keyType === 'ecdsa-p384' ? 96 : key.keyType === 'ed25519' ? 64 : rsaBytes;
+  }
+
+  /** Mechanism and the bytes handed to C_Sign for one message. */
+  private prepare(data: Uint8Array): { mech: pkcs11js.Mechanism; input: Buffer } {
+    switch (this.algorithm) {
+      case 'ecdsa-p256-sha256':
+      case 'ecdsa-p384-sha256':
+        return { mech: { mechanism: pkcs11js.CKM_ECDSA }, input: createHash('sha256').update(data).digest() };
+      case 'ecdsa-p384-sha384':
+        return { mech: { mechanism: pkcs11js.CKM_ECDSA }, input: createHash('sha384').update(data).digest() };
+      case 'ed25519':
+        return { mech: { mechanism: CKM_EDDSA }, input: Buffer.from(data) };
+      case 'rsa-pss-sha256':
+        return {
+          mech: {
+            mechanism: pkcs11js.CKM_RSA_PKCS_PSS,
+            parameter: { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 } as pkcs11js.IParams,
+          },
+          input: createHash('sha256').update(data).digest(),
+        };
+      case 'rsa-pkcs1-sha256':
+        return {
+          mech: { mechanism: pkcs11js.CKM_RSA_PKCS },
+          input: Buffer.concat([SHA256_DIGEST_INFO, createHash('sha256').update(data).digest()]),
+        };
+    }
+  }
+
+  /** The node:crypto verify parameters matching our algorithm (signature in our output encoding). */
+  private verifyParams(): [string | null, Record<string, unknown>] {
+    switch (this.algorithm) {
+      case 'ecdsa-p256-sha256':
+      case 'ecdsa-p384-sha256':
+        return ['sha256', { dsaEncoding: 'der' }];
+      case 'ecdsa-p384-sha384':
+        return ['sha384', { dsaEncoding: 'der' }];
+      case 'ed25519':
+        return [null, {}];
+      case 'rsa-pss-sha256':
+        return ['sha256', { padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }];
+      case 'rsa-pkcs1-sha256':
+        return ['sha256', { padding: 1 /* RSA_PKCS1_PADDING */ }];
+    }
+  }
+
+  private signOnToken(data: Uint8Array, ctxPin?: Uint8Array): Uint8Array {
+    const { mech, input } = this.prepare(data);
+    let raw: Buffer;
+    try {
+      this.lib.C_SignInit(this.session, mech, this.key.privateHandle);
+      if (this.key.attrs.alwaysAuthenticate) this.auth.login(ctxPin);
+      raw = this.lib.C_Sign(this.session, input, Buffer.alloc(this.sigLen));
+    } catch (e) {
+      throw mapPkcs11Error(e, `signing with ${this.description}`, { token: this.token.label, serial: this.token.serial });
+    }
+    return this.algorithm.startsWith('ecdsa') ? rawToDer(raw) : new Uint8Array(raw);
+  }
+
+  private selfCheckFailed(): KeyceremonyError {
+    return new KeyceremonyError(
+      'SIGNATURE_SELF_CHECK_FAILED',
+      `The signature made by ${this.description} does not verify with its public key. Nothing was written. The token or key may be faulty; do not use it for this ceremony.`,
+    );
+  }
+
+  async sign(data: Uint8Array): Promise<Uint8Array> {
+    const pin = this.key.attrs.alwaysAuthenticate ? await this.auth.pin() : undefined;
+    const sig = this.signOnToken(data, pin);
+    const [hash, opts] = this.verifyParams();
+    if (!nodeVerify(hash, data, { key: this.pub, ...opts } as never, sig)) throw this.selfCheckFailed();
+    return sig;
+  }
+
+  /**
+   * Batch signing. Signatures are made one by one on the token while the previous ones are verified
+   * on the thread pool (crypto.verify with a callback), so the self-check costs little throughput on
+   * a multi-core machine. Nothing is returned until every signature has verified.
+   */
+  async signMany(
+    items: readonly Uint8Array[],
+    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = new Array(items.length);
+    const [hash, vopts] = this.verifyParams();
+    const key = { key: this.pub, ...vopts } as never;
+    let done = 0;
+    let failed = false;
+    let pending: Promise<void>[] = [];
+    const verifyAsync = (data: Uint8Array, sig: Uint8Array) =>
+      new Promise<void>((resolve, reject) =>
+        nodeVerify(hash, data, key, sig, (err, ok) => {
+          if (err) return reject(err);
+          if (!ok) {
+            failed = true;
+            return reject(this.selfCheckFailed());
+          }
+          done++;
+          opts.onProgress?.(done, items.length);
+          resolve();
+        }),
+      );
+    for (let i = 0; i < items.length; i++) {
+      if (opts.signal?.aborted) {
+        await Promise.allSettled(pending);
+        throw new KeyceremonyError('CANCELLED', `Batch signing cancelled after ${done} of ${items.length} signatures; nothing was returned.`);
+      }
+      const data = items[i] as Uint8Array;
+      const pin = this.key.attrs.alwaysAuthenticate ? await this.auth.pin() : undefined;
+      const sig = this.signOnToken(data, pin);
+      out[i] = sig;
+      pending.push(verifyAsync(data, sig));
+      if (pending.length >= 128) {
+        await Promise.all(pending);
+        pending = [];
+      }
+      if (failed) break;
+    }
+    await Promise.all(pending);
+    return out;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * SoftHSM2 provisioning for rehearsals and tests: a private SOFTHSM2_CONF and token directory per run
+ * (never /etc/softhsm or /var/lib/softhsm), tokens made with `softhsm2-util --init-token`.
+ * PINs are passed to softhsm2-util on its command line because that is the only interface it has;
+ * these are rehearsal tokens with generated PINs that live only for the run.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { KeyceremonyError } from '../../shared/errors';
+import { WELL_KNOWN_MODULES } from './pkcs11/modules';
+
+export interface SoftHsmToken {
+  label: string;
+  serial: string;
+  pin: string;
+  soPin: string;
+}
+
+export interface SoftHsmEnv {
+  dir: string;
+  conf: string;
+  module: string;
+  tokens: SoftHsmToken[];
+  env: Record<string, string>;
+}
+
+export function softHsmModulePath(): string {
+  const p = WELL_KNOWN_MODULES.find((m) => m.name === 'SoftHSM2')?.paths.find((x) => existsSync(x));
+  if (!p) {
+    throw new KeyceremonyError('MODULE_NOT_FOUND', 'SoftHSM2 is not installed. Install it: apt-get install -y softhsm2 (or run scripts/system-deps.sh).');
+  }
+  return p;
+}
+
+/** Create a SoftHSM2 configuration in `dir` (created if missing). */
+export function createSoftHsmConfig(dir: string): { conf: string; tokenDir: string } {
+  const abs = resolve(dir);
+  const tokenDir = join(abs, 'tokens');
+  mkdirSync(tokenDir, { recursive: true, mode: 0o700 });
+  const conf = join(abs, 'softhsm2.conf');
+  writeFileSync(
+    conf,
+    [
+      `directories.tokendir = ${tokenDir}`,
+      'objectstore.backend = file',
+      'log.level = ERROR',
+      'slots.removable = false',
+      'slots.mechanisms = ALL',
+      'library.reset_on_fork = false',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return { conf, tokenDir };
+}
+
+/** Initialise a token in the next free slot; returns its serial. */
+export function initSoftHsmToken(conf: string, label: string, pin: string, soPin: string): string {
+  const env = { ...process.env, SOFTHSM2_CONF: conf };
+  try {
+    const out = execFileSync('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', soPin], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const m = /reassigned to slot (\d+)/.exec(out);
+    const slots = execFileSync('softhsm2-util', ['--show-slots'], { env, encoding: 'utf8' });
+    // Find the serial of the token with this label.
+    const blocks = slots.split(/\n(?=Slot )/);
+    for (const b of blocks) {
+      const lab = /Label:\s*(.*)/.exec(b)?.[1]?.trim();
+      const ser = /Serial number:\s*(\S+)/.exec(b)?.[1]?.trim();
+      if (lab === label && ser) return ser;
+    }
+    throw new Error(`token "${label}" not found after init${m ? ` (slot ${m[1]})` : ''}`);
+  } catch (e) {
+    const msg = (e as { stderr?: string }).stderr || (e as Error).message;
+    throw new KeyceremonyError('DEVICE_ERROR', `Could not create the SoftHSM token "${label}": ${String(msg).trim()}`, { where: label });
+  }
+}
+
+/** A fresh SoftHSM2 environment in `dir` with the given token labels and generated PINs. */
+export function provisionSoftHsm(dir: string, labels: string[], opts: { pin?: string; soPin?: string } = {}): SoftHsmEnv {
+  const { conf } = createSoftHsmConfig(dir);
+  const tokens = labels.map((label) => {
+    const pin = opts.pin ?? randomBytes(6).toString('hex');
+    const soPin = opts.soPin ?? randomBytes(8).toString('hex');
+    return { label, pin, soPin, serial: initSoftHsmToken(conf, label, pin, soPin) };
+  });
+  return { dir: resolve(dir), conf, module: softHsmModulePath(), tokens, env: { SOFTHSM2_CONF: conf } };
+}
+
+export function removeSoftHsm(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
