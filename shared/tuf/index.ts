@@ -1,0 +1,4 @@
+export * from './keys';
+export * from './models';
+export * from './delegation';
+export * from './threshold';

@@ -1,0 +1,130 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { readdirSync, existsSync } from 'node:fs';
+import { verifyRepository, formatReport } from '../../electron/core/tuf/verify';
+import { FIXTURES, dirReader, readBytes } from '../helpers/tuf-fs';
+
+const T = path.join(FIXTURES, 'tuf');
+const at = (s: string) => Date.parse(s);
+
+describe('Sigstore production', () => {
+  const md = path.join(T, 'sigstore-root-signing', 'metadata');
+  test('root chain 1..15 and top-level set (clock pinned)', async () => {
+    const hist = path.join(md, 'root_history');
+    const reader = {
+      async read(name: string) {
+        if (/^\d+\.root\.json$/.test(name)) return existsSync(path.join(hist, name)) ? readBytes(path.join(hist, name)) : undefined;
+        return dirReader(md).read(name);
+      },
+    };
+    const r = await verifyRepository(readBytes(path.join(hist, '1.root.json')), reader, {
+      now: at('2026-08-22T00:00:00Z'),
+      targetFiles: dirReader(path.join(T, 'sigstore-root-signing', 'targets')),
+    });
+    assert.equal(r.ok, true, formatReport(r).join('\n'));
+    assert.equal(r.rootVersion, 15);
+    assert.deepEqual(
+      r.roles.map((x) => [x.role, x.version]),
+      [['root', 15], ['timestamp', 762], ['snapshot', 165], ['targets', 14], ['registry.npmjs.org', 8]],
+    );
+    assert.equal(r.targetFilesChecked, 12);
+    const v5 = r.roles[0]!.verified.find((l) => l.startsWith('v5:'));
+    assert.equal(v5, 'v5: signed by 4 of 3 required v4 keys, signed by 4 of 3 required v5 keys');
+    // the same data after the timestamp expired
+    const late = await verifyRepository(readBytes(path.join(hist, '1.root.json')), reader, { now: at('2026-09-01T00:00:00Z') });
+    assert.equal(late.ok, false);
+    assert.equal(late.failures[0]!.code, 'EXPIRED');
+    assert.equal(late.failures[0]!.role, 'timestamp');
+  });
+
+  test('staging chain 1..14 and top-level set', async () => {
+    const dir = path.join(T, 'sigstore-root-signing-staging');
+    const files = readdirSync(dir, { recursive: true }).map(String);
+    const hist = files.find((f) => f.endsWith('1.root.json') && path.basename(f) === '1.root.json');
+    assert.ok(hist, 'staging 1.root.json');
+    const histDir = path.join(dir, path.dirname(hist));
+    const mdDir = path.join(dir, 'metadata');
+    const reader = {
+      async read(name: string) {
+        if (/^\d+\.root\.json$/.test(name)) return dirReader(histDir).read(name);
+        return dirReader(mdDir).read(name);
+      },
+    };
+    const ts = JSON.parse(Buffer.from((await dirReader(mdDir).read('timestamp.json'))!).toString()) as { signed: { expires: string } };
+    const now = Date.parse(ts.signed.expires) - 3600_000;
+    const r = await verifyRepository(readBytes(path.join(histDir, '1.root.json')), reader, { now });
+    assert.equal(r.ok, true, formatReport(r).join('\n'));
+    assert.equal(r.rootVersion, 14);
+    assert.deepEqual(r.roles.map((x) => x.version), [14, 703, 25, 28, 5]);
+  });
+});
+
+describe('python-tuf reference fixtures', () => {
+  const md = path.join(T, 'python-tuf', 'tests', 'repository_data', 'repository', 'metadata');
+  test('root -> timestamp -> snapshot -> targets -> role1 -> role2, target files', async () => {
+    const r = await verifyRepository(readBytes(path.join(md, 'root.json')), dirReader(md), {
+      now: at('2029-01-01T00:00:00Z'),
+      targetFiles: dirReader(path.join(md, '..', 'targets')),
+    });
+    assert.equal(r.ok, true, formatReport(r).join('\n'));
+    assert.deepEqual(r.roles.map((x) => x.role), ['root', 'timestamp', 'snapshot', 'targets', 'role1', 'role2']);
+    assert.equal(r.targetFilesChecked, 3);
+  });
+
+  test('fishy role names', async () => {
+    const fishy = path.join(T, 'python-tuf', 'tests', 'repository_data', 'fishy_rolenames');
+    const m = path.join(fishy, 'metadata');
+    const map: Record<string, string> = { '1.../a.json': '../1.a.json' };
+    const r = await verifyRepository(readBytes(path.join(m, '1.root.json')), dirReader(m, map), { now: at('2029-01-01T00:00:00Z') });
+    assert.equal(r.ok, true, formatReport(r).join('\n'));
+    assert.deepEqual(r.roles.map((x) => x.role).sort(), ['.', '../a', 'root', 'snapshot', 'targets', 'timestamp', 'ö'].sort());
+  });
+});
+
+describe('go-tuf v0.7.0 scenarios', () => {
+  const base = path.join(T, 'go-tuf-v0.7.0', 'client', 'testdata');
+  const scen = (name: string) => {
+    const d = path.join(base, name);
+    const cur = path.join(d, 'client', 'metadata', 'current');
+    const clientRoot = existsSync(path.join(cur, 'root.json')) ? path.join(cur, 'root.json') : undefined;
+    return { clientRoot, server: path.join(d, 'server', 'metadata') };
+  };
+  // expected: undefined = verifies; otherwise the failure code and a fragment of its reason
+  const cases: Record<string, [string, RegExp] | undefined> = {
+    Published1Time: undefined,
+    Published1Time_client_root_only: undefined,
+    Published2Times_keyrotated: undefined,
+    Published2Times_keyrotated_initialrootexpired: undefined,
+    Published3Times_keyrotated_initialrootsexpired: undefined,
+    Published3Times_keyrotated_initialrootsexpired_clientversionis2: undefined,
+    Published2Times_snapshot_keyrotated: undefined,
+    Published2Times_targets_keyrotated: undefined,
+    Published2Times_timestamp_keyrotated: undefined,
+    Published3Times_keyrotated_latestrootexpired: ['EXPIRED', /root v\d expired/],
+    Published2Times_keyrotated_invalidNewRootSignature: ['THRESHOLD_NOT_MET', /2\.root\.json \(5\.3\.4\): .*signed by 0 of 1/],
+    Published1Time_backwardRootVersion: ['ROLLBACK', /holds version 1, expected exactly 2/],
+    Published3Times_keyrotated_forwardRootVersion: ['ROLLBACK', /holds version 3, expected exactly 2/],
+    Published2Times_roottoolarge: ['TOO_LARGE', /over the 512000-byte limit/],
+    // defective fixture (go-tuf #417): the "invalid" old signature is not actually invalid
+    Published2Times_keyrotated_invalidOldRootSignature: undefined,
+  };
+  for (const n of readdirSync(base).filter((x) => x.startsWith('PublishedTwiceMultiKeys'))) cases[n] = undefined;
+  for (const [name, expect] of Object.entries(cases)) {
+    test(`${name} ${expect ? `fails: ${expect[0]}` : 'verifies'}`, async () => {
+      const { clientRoot, server } = scen(name);
+      assert.ok(clientRoot, 'client trusted root');
+      // roots of these sets expire 2021-09-12 (the "expired" ones) or 2031: pin the clock in between
+      const r = await verifyRepository(readBytes(clientRoot), dirReader(server), { now: at('2025-01-01T00:00:00Z') });
+      if (!expect) assert.equal(r.ok, true, formatReport(r).join('\n'));
+      else {
+        assert.equal(r.ok, false, formatReport(r).join('\n'));
+        assert.equal(r.failures[0]!.code, expect[0], formatReport(r).join('\n'));
+        assert.match(r.failures[0]!.message, expect[1]);
+      }
+    });
+  }
+  test('_client_no_root: there is no trust anchor', () => {
+    assert.equal(scen('Published1Time_client_no_root').clientRoot, undefined);
+  });
+});
