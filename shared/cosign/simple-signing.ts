@@ -1,0 +1,119 @@
+/**
+ * cosign "simple signing" payload, byte-exact with what cosign writes.
+ *
+ * sigstore/sigstore `pkg/signature/payload/payload.go` marshals, with Go `encoding/json`,
+ *   {"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-digest":D},
+ *    "type":"cosign container image signature"},"optional":O}
+ * in that field order, without whitespace, `optional` = null when there are no annotations
+ * (otherwise an object whose keys Go sorts). Go escapes <, >, & and U+2028/2029 in strings.
+ * The signature is over these exact bytes (cosign `specs/SIGNATURE_SPEC.md`; the spec's prose
+ * capitalises `Docker-manifest-digest` but the code — and so every real signature — uses lower case).
+ */
+import { KeyceremonyError } from '../errors';
+import { utf8 } from '../encoding/bytes';
+import { parseStrictJsonBytes } from '../json';
+import { parseDigest, parseImageReference, type ImageReference } from './reference';
+
+export const SIMPLE_SIGNING_TYPE = 'cosign container image signature';
+export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+
+/** JSON string encoding as Go's encoding/json writes it (HTML-safe escapes). */
+export function goJsonString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || ch === '<' || ch === '>' || ch === '&' || c === 0x2028 || c === 0x2029) {
+      out += '\\u' + c.toString(16).padStart(4, '0');
+    } else out += ch;
+  }
+  return out + '"';
+}
+
+/** The payload bytes for one image. `annotations` become `optional` (string values, keys sorted). */
+export function simpleSigningPayload(
+  ref: Pick<ImageReference, 'name' | 'digest'>,
+  annotations?: Record<string, string>,
+): Uint8Array {
+  const digest = parseDigest(ref.digest);
+  let optional = 'null';
+  if (annotations && Object.keys(annotations).length > 0) {
+    const keys = Object.keys(annotations).sort();
+    optional =
+      '{' +
+      keys
+        .map((k) => {
+          const v = annotations[k];
+          if (typeof v !== 'string') {
+            throw new KeyceremonyError('INVALID_INPUT', `Annotation "${k}" must be a string.`, { where: 'annotations' });
+          }
+          return `${goJsonString(k)}:${goJsonString(v)}`;
+        })
+        .join(',') +
+      '}';
+  }
+  return utf8(
+    `{"critical":{"identity":{"docker-reference":${goJsonString(ref.name)}},"image":{"docker-manifest-digest":${goJsonString(
+      digest,
+    )}},"type":${goJsonString(SIMPLE_SIGNING_TYPE)}},"optional":${optional}}`,
+  );
+}
+
+export interface SimpleSigningClaims {
+  dockerReference: string;
+  manifestDigest: string;
+  optional: Record<string, unknown> | null;
+}
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Parse and check a simple-signing payload (ours or one produced elsewhere). */
+export function parseSimpleSigningPayload(bytes: Uint8Array, where = 'payload'): SimpleSigningClaims {
+  const doc = parseStrictJsonBytes(bytes, { source: where });
+  const fail = (why: string): never => {
+    throw new KeyceremonyError('UNSUPPORTED_FORMAT', `The payload is not a cosign simple-signing payload: ${why}.`, { where });
+  };
+  if (!isObj(doc)) return fail('it is not a JSON object');
+  const critical = doc['critical'];
+  if (!isObj(critical)) return fail('"critical" is missing');
+  if (critical['type'] !== SIMPLE_SIGNING_TYPE) return fail(`"critical.type" is not "${SIMPLE_SIGNING_TYPE}"`);
+  const identity = critical['identity'];
+  const image = critical['image'];
+  if (!isObj(identity) || typeof identity['docker-reference'] !== 'string') {
+    return fail('"critical.identity.docker-reference" is missing');
+  }
+  if (!isObj(image) || typeof image['docker-manifest-digest'] !== 'string') {
+    return fail('"critical.image.docker-manifest-digest" is missing');
+  }
+  const manifestDigest = parseDigest(image['docker-manifest-digest'], `${where}: critical.image.docker-manifest-digest`);
+  const optional = doc['optional'];
+  if (optional !== null && optional !== undefined && !isObj(optional)) return fail('"optional" is neither null nor an object');
+  return {
+    dockerReference: identity['docker-reference'],
+    manifestDigest,
+    optional: (optional as Record<string, unknown> | null | undefined) ?? null,
+  };
+}
+
+/** Does `claims` name `ref` (same repository — cosign compares the repository, not the tag — and digest)? */
+export function claimsMatchReference(claims: SimpleSigningClaims, ref: ImageReference): string | null {
+  if (claims.manifestDigest !== ref.digest) {
+    return `the payload signs ${claims.manifestDigest}, not ${ref.digest}`;
+  }
+  let signedName = claims.dockerReference;
+  try {
+    // A reference with a tag (skopeo writes one) still names the repository.
+    const parsed = parseImageReference(`${claims.dockerReference.replace(/@.*$/, '')}@${claims.manifestDigest}`);
+    signedName = parsed.name;
+  } catch {
+    /* compare as written */
+  }
+  if (signedName !== ref.name) return `the payload names ${claims.dockerReference}, not ${ref.name}`;
+  return null;
+}
