@@ -112,6 +112,8 @@ export interface GenerateSpec {
   /** CKA_ID; default: the first 20 bytes of sha256(label) would collide across tokens, so we default to random 16 bytes. */
   id?: Uint8Array;
   profile?: KeyProfile;
+  /** CKA_ALWAYS_AUTHENTICATE: the token asks for the PIN before every signature. */
+  alwaysAuthenticate?: boolean;
 }
 
 const trimPad = (s: string) => s.replace(/[\s\0]+$/g, '');
@@ -281,7 +283,11 @@ export class Pkcs11Module {
     const hits = all.filter((t) => (!sel.label || t.label === sel.label) && (!sel.serial || t.serial === sel.serial));
     const what = [sel.label && `label "${sel.label}"`, sel.serial && `serial ${sel.serial}`].filter(Boolean).join(' and ');
     if (hits.length === 0) {
-      const present = all.map((t) => `"${t.label}" (serial ${t.serial})`).join(', ') || 'none';
+      const present =
+        all
+          .filter((t) => t.flags.tokenInitialized)
+          .map((t) => `"${t.label}" (serial ${t.serial})`)
+          .join(', ') || 'none';
       throw new KeyceremonyError('TOKEN_NOT_FOUND', `No token with ${what} is inserted. Tokens present: ${present}.`, {
         where: what,
       });
@@ -654,6 +660,7 @@ export class TokenSession {
       { type: A.CKA_DERIVE, value: false },
     ];
     if (backupable) priv.push({ type: CKA_WRAP_WITH_TRUSTED, value: true });
+    if (spec.alwaysAuthenticate) priv.push({ type: CKA_ALWAYS_AUTHENTICATE, value: true });
     let mech: pkcs11js.Mechanism;
     switch (spec.keyType) {
       case 'ecdsa-p256':

@@ -1,0 +1,411 @@
+/**
+ * `keyceremony notary …`: Notary v1 / Docker Content Trust repositories built and threshold-signed
+ * offline with token keys, verified offline, and published (the only networked command) to a
+ * notary-server. See docs/notary.md for the whole flow.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { KeyceremonyError } from '../../../shared/errors';
+import { fromUtf8, pemDecode } from '../../../shared/encoding/bytes';
+import { parseStrictJsonBytes } from '../../../shared/json/strict';
+import {
+  checkKey,
+  notaryKeyFromCertPem,
+  notaryKeyFromSpki,
+  notaryKeyId,
+  canonicalKeyId,
+  parseNotaryFile,
+  parseNotaryTime,
+  type NotaryKey,
+  type NotaryRoot,
+} from '../../../shared/notary';
+import {
+  checkGun,
+  formatNotaryReport,
+  gunOf,
+  initRepo,
+  repoStatus,
+  signRole,
+  stageRootRotation,
+  stageSigner,
+  stageTargets,
+  verifyNotaryRepository,
+} from '../../core/notary';
+import { createSelfSignedCert } from '../../adapters/pkcs11';
+import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { fetchServerKey, fetchServerVersion, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
+import { parse, UsageError } from '../args';
+import type { CliContext } from '../context';
+import { keyOptions, keyRef, pinFor } from '../keyref';
+import type { Command } from './types';
+
+const MAX_FILES = 10_000;
+const MAX_TARGET_BYTES = 4 * 1024 * 1024 * 1024;
+
+function readFile(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new KeyceremonyError('NOT_FOUND', `cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: path });
+  }
+}
+
+/** Every *.json under DIR by relative path with `/` separators (root.json, 2.root.json, targets/releases.json…). */
+export function readRepoDir(dir: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  const walk = (d: string) => {
+    let entries: string[];
+    try {
+      entries = readdirSync(d);
+    } catch (e) {
+      throw new KeyceremonyError('NOT_FOUND', `cannot read the folder ${d}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: d });
+    }
+    for (const e of entries.sort()) {
+      if (e.startsWith('.')) continue;
+      const p = join(d, e);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (e.endsWith('.json')) {
+        if (out.size >= MAX_FILES) throw new KeyceremonyError('TOO_LARGE', `more than ${MAX_FILES} metadata files in ${dir}`, { where: dir });
+        out.set(relative(dir, p).split(sep).join('/'), readFile(p, 'metadata file'));
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function writeRepoFiles(dir: string, files: Map<string, Uint8Array>, ctx: CliContext): void {
+  for (const [name, bytes] of files) {
+    if (name.includes('..') || name.startsWith('/')) throw new KeyceremonyError('PATH_TRAVERSAL', `refusing to write ${name}`, { where: name });
+    writeFileAtomic(join(dir, ...name.split('/')), bytes);
+    ctx.err(`wrote ${join(dir, name)}`);
+  }
+}
+
+/**
+ * A public key file: PEM PUBLIC KEY, PEM CERTIFICATE (-> ecdsa-x509), or Notary key JSON (what
+ * notary-server's timestamp.key returns).
+ */
+export function readKeyFile(path: string): NotaryKey {
+  const bytes = readFile(path, 'key file');
+  const text = (() => {
+    try {
+      return fromUtf8(bytes);
+    } catch {
+      return '';
+    }
+  })();
+  try {
+    if (text.trimStart().startsWith('{')) {
+      const k = checkKey(parseStrictJsonBytes(bytes, { source: path, maxBytes: 64 * 1024 }), '$', path);
+      return { keytype: k.keytype, keyval: { private: null, public: k.keyval.public } };
+    }
+    if (text.includes('-----BEGIN CERTIFICATE-----')) return notaryKeyFromCertPem(text.slice(text.indexOf('-----BEGIN CERTIFICATE-----')));
+    if (text.includes('-----BEGIN PUBLIC KEY-----')) return notaryKeyFromSpki(pemDecode(text.slice(text.indexOf('-----BEGIN PUBLIC KEY-----'))).der);
+  } catch (e) {
+    if (e instanceof KeyceremonyError) throw e;
+    throw new KeyceremonyError('INVALID_KEY', `${path}: not a usable public key (${(e as Error).message})`, { where: path });
+  }
+  throw new KeyceremonyError('INVALID_KEY', `${path}: expected a PEM public key, a PEM certificate or a Notary key JSON`, { where: path });
+}
+
+function readCertPem(path: string): string {
+  const text = fromUtf8(readFile(path, 'certificate'));
+  const i = text.indexOf('-----BEGIN CERTIFICATE-----');
+  if (i < 0) throw new KeyceremonyError('INVALID_KEY', `${path}: not a PEM certificate`, { where: path });
+  const end = text.indexOf('-----END CERTIFICATE-----', i);
+  return text.slice(i, end + '-----END CERTIFICATE-----'.length) + '\n';
+}
+
+function targetArg(spec: string): { name: string; path: string } {
+  const i = spec.indexOf('=');
+  if (i <= 0 || i === spec.length - 1) throw new UsageError(`--target/--add takes NAME=FILE, got ${JSON.stringify(spec)}`);
+  return { name: spec.slice(0, i), path: spec.slice(i + 1) };
+}
+
+function readTarget(path: string): Uint8Array {
+  const st = (() => {
+    try {
+      return statSync(path);
+    } catch {
+      throw new KeyceremonyError('NOT_FOUND', `cannot read the target file ${path}`, { where: path });
+    }
+  })();
+  if (st.size > MAX_TARGET_BYTES) throw new KeyceremonyError('TOO_LARGE', `${path} is larger than 4 GiB`, { where: path });
+  return readFile(path, 'target file');
+}
+
+function int(v: string | undefined, flag: string, dflt?: number): number | undefined {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${flag} takes a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function nowFrom(ctx: CliContext): Date {
+  // KEYCEREMONY_NOW pins the clock for rehearsals and tests (RFC 3339).
+  const v = ctx.env.KEYCEREMONY_NOW;
+  return v ? new Date(parseNotaryTime(v, 'KEYCEREMONY_NOW')) : new Date();
+}
+
+function requireDir(v: string | undefined): string {
+  if (!v) throw new UsageError('--dir DIR is required (the repository folder)');
+  return v;
+}
+
+const USAGE = `keyceremony notary <subcommand> …
+  cert     --gun GUN (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) --out FILE [--days 3650] [--pin-file F]
+  init     --gun GUN --dir DIR --root-cert FILE… [--root-threshold N] --targets-key FILE --timestamp-key FILE
+           (--snapshot-key FILE | --server-snapshot-key FILE) [--target NAME=FILE…] [--root-days N] [--targets-days N]
+  rotate   --dir DIR [--root-cert FILE…] [--root-threshold N] [--root-days N]
+  targets  --dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]
+  signer   --dir DIR --name NAME --key-file FILE…            (as \`docker trust signer add\`)
+  sign     --dir DIR --role ROLE (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]
+  status   --dir DIR
+  verify   --dir DIR [--trusted-root FILE] [--gun GUN] [--at RFC3339] [--require-all] [--json]
+  publish  --server https://HOST:PORT [--tls-ca FILE] --gun GUN (--dir DIR | --fetch-keys OUTDIR [--server-snapshot])`;
+
+type Sub = (args: string[], ctx: CliContext) => Promise<number>;
+
+const cert: Sub = async (args, ctx) => {
+  const { values } = parse(args, { ...keyOptions, gun: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' } });
+  if (!values.gun) throw new UsageError('--gun is required (the certificate CN must be the GUN)');
+  if (!values.out) throw new UsageError('--out FILE is required');
+  const gun = checkGun(values.gun);
+  const ref = keyRef(values);
+  const days = int(values.days, '--days', 3650) as number;
+  const mod = ctx.openModule(ref);
+  try {
+    return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
+      const key = s.findKey(ref.key);
+      if (key.keyType !== 'ecdsa-p256' && key.keyType !== 'ecdsa-p384') {
+        throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Notary root keys are ECDSA (ecdsa-x509); ${key.label} is ${key.keyType}`, { where: key.label });
+      }
+      const c = await createSelfSignedCert(s.signer(key), { cn: gun, days, keyEncipherment: true });
+      writeFileAtomic(values.out as string, c.pem);
+      const k = notaryKeyFromCertPem(c.pem);
+      ctx.out(`root certificate for ${gun}: ${values.out}`);
+      ctx.out(`  key id (root.json):     ${await notaryKeyId(k)}`);
+      ctx.out(`  canonical root key id:  ${await canonicalKeyId(k)}`);
+      ctx.out(`  key fingerprint:        ${key.fingerprint}`);
+      return 0;
+    });
+  } finally {
+    mod.close();
+  }
+};
+
+const init: Sub = async (args, ctx) => {
+  const { values } = parse(args, {
+    gun: { type: 'string' },
+    dir: { type: 'string' },
+    'root-cert': { type: 'string', multiple: true },
+    'root-threshold': { type: 'string' },
+    'targets-key': { type: 'string' },
+    'snapshot-key': { type: 'string' },
+    'server-snapshot-key': { type: 'string' },
+    'timestamp-key': { type: 'string' },
+    target: { type: 'string', multiple: true },
+    'root-days': { type: 'string' },
+    'targets-days': { type: 'string' },
+    force: { type: 'boolean' },
+  });
+  if (!values.gun) throw new UsageError('--gun is required');
+  const dir = requireDir(values.dir);
+  const certs = values['root-cert'] ?? [];
+  if (certs.length === 0) throw new UsageError('--root-cert FILE is required (once per root key; make them with `keyceremony notary cert`)');
+  if (!values['targets-key']) throw new UsageError('--targets-key FILE is required');
+  if (!values['timestamp-key']) throw new UsageError('--timestamp-key FILE is required (the server\'s timestamp.key: `keyceremony notary publish --fetch-keys`)');
+  if (!!values['snapshot-key'] === !!values['server-snapshot-key']) throw new UsageError('give exactly one of --snapshot-key FILE (you sign snapshots) or --server-snapshot-key FILE (the server does)');
+  let existing: Map<string, Uint8Array> | undefined;
+  try {
+    existing = readRepoDir(dir);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.has('root.json') && !values.force) {
+    throw new KeyceremonyError('CONFLICT', `${dir} already holds a repository (root.json); use another folder`, { where: dir });
+  }
+  const files = await initRepo({
+    gun: checkGun(values.gun),
+    rootCertsPem: certs.map(readCertPem),
+    rootThreshold: int(values['root-threshold'], '--root-threshold', 1) as number,
+    targetsKeys: [readKeyFile(values['targets-key'])],
+    snapshotKeys: [readKeyFile((values['snapshot-key'] ?? values['server-snapshot-key']) as string)],
+    serverManagedSnapshot: !!values['server-snapshot-key'],
+    timestampKey: readKeyFile(values['timestamp-key']),
+    now: nowFrom(ctx),
+    rootDays: int(values['root-days'], '--root-days'),
+    targetsDays: int(values['targets-days'], '--targets-days'),
+    targets: (values.target ?? []).map(targetArg).map((t) => ({ name: t.name, bytes: readTarget(t.path) })),
+  });
+  writeRepoFiles(dir, files, ctx);
+  for (const s of await repoStatus(files)) ctx.out(s.line);
+  ctx.out(`next: sign root (threshold) and targets${values['snapshot-key'] ? ', then snapshot' : ''}: keyceremony notary sign --dir ${dir} --role root …`);
+  return 0;
+};
+
+const rotate: Sub = async (args, ctx) => {
+  const { values } = parse(args, { dir: { type: 'string' }, 'root-cert': { type: 'string', multiple: true }, 'root-threshold': { type: 'string' }, 'root-days': { type: 'string' } });
+  const dir = requireDir(values.dir);
+  const files = readRepoDir(dir);
+  const out = await stageRootRotation(files, {
+    rootCertsPem: values['root-cert']?.map(readCertPem),
+    rootThreshold: int(values['root-threshold'], '--root-threshold'),
+    now: nowFrom(ctx),
+    rootDays: int(values['root-days'], '--root-days'),
+  });
+  writeRepoFiles(dir, out, ctx);
+  for (const [k, v] of out) files.set(k, v);
+  ctx.out((await repoStatus(files))[0]?.line ?? '');
+  ctx.out('the new root needs a threshold of the OLD root keys and of the NEW root keys; then re-sign the snapshot if you hold it');
+  return 0;
+};
+
+const targets: Sub = async (args, ctx) => {
+  const { values } = parse(args, { dir: { type: 'string' }, role: { type: 'string' }, add: { type: 'string', multiple: true }, remove: { type: 'string', multiple: true }, days: { type: 'string' } });
+  const dir = requireDir(values.dir);
+  const files = readRepoDir(dir);
+  if (!values.add?.length && !values.remove?.length) throw new UsageError('give --add NAME=FILE and/or --remove NAME');
+  const out = await stageTargets(files, {
+    role: values.role ?? 'targets',
+    add: (values.add ?? []).map(targetArg).map((t) => ({ name: t.name, bytes: readTarget(t.path) })),
+    remove: values.remove ?? [],
+    now: nowFrom(ctx),
+    days: int(values.days, '--days'),
+  });
+  writeRepoFiles(dir, out, ctx);
+  for (const [k, v] of out) files.set(k, v);
+  for (const s of await repoStatus(files)) ctx.out(s.line);
+  return 0;
+};
+
+const signer: Sub = async (args, ctx) => {
+  const { values } = parse(args, { dir: { type: 'string' }, name: { type: 'string' }, 'key-file': { type: 'string', multiple: true }, days: { type: 'string' } });
+  const dir = requireDir(values.dir);
+  if (!values.name) throw new UsageError('--name is required');
+  if (!values['key-file']?.length) throw new UsageError('--key-file FILE is required (the signer\'s public key or certificate)');
+  const files = readRepoDir(dir);
+  const out = await stageSigner(files, { name: values.name, keys: values['key-file'].map(readKeyFile), now: nowFrom(ctx), days: int(values.days, '--days') });
+  writeRepoFiles(dir, out, ctx);
+  for (const [k, v] of out) files.set(k, v);
+  for (const s of await repoStatus(files)) ctx.out(s.line);
+  return 0;
+};
+
+const sign: Sub = async (args, ctx) => {
+  const { values } = parse(args, { ...keyOptions, dir: { type: 'string' }, role: { type: 'string' } });
+  const dir = requireDir(values.dir);
+  if (!values.role) throw new UsageError('--role is required (root, targets, snapshot or targets/NAME)');
+  const role = values.role;
+  const ref = keyRef(values);
+  const files = readRepoDir(dir);
+  const mod = ctx.openModule(ref);
+  try {
+    return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
+      const key = s.findKey(ref.key);
+      const res = await signRole(files, role, s.signer(key), { now: nowFrom(ctx) });
+      writeRepoFiles(dir, res.files, ctx);
+      if (res.signedAs.length) ctx.out(`signed ${role} with ${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…) as key ${res.signedAs.map((x) => x.slice(0, 12) + '…').join(', ')}`);
+      if (res.already.length) ctx.out(`already signed by this key (${res.already.map((x) => x.slice(0, 12) + '…').join(', ')})`);
+      ctx.out(res.status);
+      return 0;
+    });
+  } finally {
+    mod.close();
+  }
+};
+
+const status: Sub = async (args, ctx) => {
+  const { values } = parse(args, { dir: { type: 'string' } });
+  const files = readRepoDir(requireDir(values.dir));
+  const st = await repoStatus(files);
+  for (const s of st) ctx.out(s.line);
+  return st.every((s) => s.complete) ? 0 : 1;
+};
+
+const verify: Sub = async (args, ctx) => {
+  const { values } = parse(args, { dir: { type: 'string' }, 'trusted-root': { type: 'string' }, gun: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' }, 'require-all': { type: 'boolean' } });
+  const files = readRepoDir(requireDir(values.dir));
+  const at = values.at ? new Date(parseNotaryTime(values.at, '--at')) : nowFrom(ctx);
+  const report = await verifyNotaryRepository({
+    files,
+    at,
+    trustedRoot: values['trusted-root'] ? readFile(values['trusted-root'], 'trusted root') : undefined,
+    gun: values.gun,
+    requireAll: values['require-all'],
+  });
+  if (values.json) ctx.out(JSON.stringify(report, null, 2));
+  else for (const l of formatNotaryReport(report)) ctx.out(l);
+  return report.ok ? 0 : 1;
+};
+
+const publish: Sub = async (args, ctx) => {
+  const { values } = parse(args, {
+    server: { type: 'string' },
+    'tls-ca': { type: 'string' },
+    gun: { type: 'string' },
+    dir: { type: 'string' },
+    'fetch-keys': { type: 'string' },
+    'server-snapshot': { type: 'boolean' },
+  });
+  if (!values.server) throw new UsageError('--server https://HOST:PORT is required');
+  const server: NotaryServer = { url: values.server, ...(values['tls-ca'] ? { ca: readFile(values['tls-ca'], 'CA file') } : {}) };
+  if (values['fetch-keys']) {
+    if (!values.gun) throw new UsageError('--gun is required with --fetch-keys');
+    const gun = checkGun(values.gun);
+    const ts = await fetchServerKey(server, gun, 'timestamp');
+    writeFileAtomic(join(values['fetch-keys'], 'timestamp.key'), JSON.stringify(ts) + '\n');
+    ctx.out(`timestamp key (${ts.keytype}) ${await notaryKeyId(ts)} -> ${join(values['fetch-keys'], 'timestamp.key')}`);
+    if (values['server-snapshot']) {
+      const sn = await fetchServerKey(server, gun, 'snapshot');
+      writeFileAtomic(join(values['fetch-keys'], 'snapshot.key'), JSON.stringify(sn) + '\n');
+      ctx.out(`snapshot key (${sn.keytype}) ${await notaryKeyId(sn)} -> ${join(values['fetch-keys'], 'snapshot.key')}`);
+    }
+    return 0;
+  }
+  const dir = requireDir(values.dir);
+  const files = readRepoDir(dir);
+  const rootBytes = files.get('root.json');
+  if (!rootBytes) throw new KeyceremonyError('NOT_FOUND', `${dir}/root.json is missing`, { where: dir });
+  const root = parseNotaryFile<NotaryRoot>(rootBytes, { source: 'root.json', expectType: 'Root' }).signed;
+  const gun = gunOf(root);
+  if (values.gun && values.gun !== gun) throw new KeyceremonyError('INVALID_INPUT', `--gun ${values.gun} does not match the root certificates' GUN ${gun}`, { where: '--gun' });
+  // Refuse to upload anything we would not accept ourselves.
+  const report = await verifyNotaryRepository({ files, at: new Date(), gun });
+  if (!report.ok) {
+    for (const l of formatNotaryReport(report)) ctx.err(l);
+    throw new KeyceremonyError('VERIFICATION_FAILED', 'the repository does not verify here; not publishing it', { where: dir });
+  }
+  const upload: { role: string; bytes: Uint8Array }[] = [];
+  const roles = ['root', 'targets', ...[...files.keys()].filter((f) => f.startsWith('targets/')).map((f) => f.slice(0, -5)), 'snapshot'];
+  for (const role of roles) {
+    const b = files.get(`${role}.json`);
+    if (!b) continue;
+    const local = parseNotaryFile(b, { source: `${role}.json` }).signed.version;
+    const remote = await fetchServerVersion(server, gun, role);
+    if (remote === null || local > remote) upload.push({ role, bytes: b });
+    else if (local < remote) ctx.err(`note: the server has ${role} v${remote}, newer than the v${local} here`);
+  }
+  await uploadRoles(server, gun, upload);
+  ctx.out(`published ${gun} to ${values.server}: ${upload.map((u) => u.role).join(', ')}`);
+  return 0;
+};
+
+const SUBS: Record<string, Sub> = { cert, init, rotate, targets, signer, sign, status, verify, publish };
+
+export const notaryCommand: Command = {
+  name: 'notary',
+  summary: 'Notary v1 / Docker Content Trust: build, sign, rotate and verify offline; publish to a notary-server',
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    const fn = sub ? SUBS[sub] : undefined;
+    if (!fn) throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'which subcommand? (init, sign, publish, verify, …)');
+    if (rest[0] === '--help' || rest[0] === '-h') {
+      ctx.out(USAGE);
+      return 0;
+    }
+    return fn(rest, ctx);
+  },
+};

@@ -1,0 +1,210 @@
+/** Token commands: tokens, keygen, pubkey, sign, cert. */
+import { readFileSync } from 'node:fs';
+import { KeyceremonyError } from '../../../shared/errors';
+import { isKeyType, KeyTypes, SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
+import { pemEncode, toBase64, toHex } from '../../../shared/encoding/bytes';
+import { createSelfSignedCert, findModules, type TokenKey } from '../../adapters/pkcs11';
+import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { parse, UsageError } from '../args';
+import type { CliContext } from '../context';
+import { hexId, keyOptions, keyRef, pinFor, tokenOptions, tokenRef } from '../keyref';
+import type { Command } from './types';
+
+function keyJson(k: TokenKey) {
+  return {
+    label: k.label,
+    id: k.idHex,
+    keyType: k.keyType,
+    fingerprint: k.fingerprint,
+    uri: k.uri,
+    token: k.token,
+    publicKeyPem: pemEncode('PUBLIC KEY', k.publicKeySpki),
+    attributes: k.attrs,
+  };
+}
+
+const tokens: Command = {
+  name: 'tokens',
+  summary: 'list PKCS#11 modules, tokens, their flags and mechanisms',
+  usage: 'keyceremony tokens [--module PATH] [--json]',
+  async run(args, ctx) {
+    const { values } = parse(args, { module: { type: 'string' }, json: { type: 'boolean' } });
+    const mod = ctx.openModule({ module: values.module });
+    try {
+      const info = mod.info();
+      const list = mod.tokens();
+      if (values.json) {
+        ctx.out(JSON.stringify({ module: info, modulesFound: findModules(), tokens: list }, null, 2));
+        return 0;
+      }
+      ctx.out(`module: ${info.path} (${info.manufacturer} ${info.description} ${info.libraryVersion}, Cryptoki ${info.cryptokiVersion})`);
+      if (list.length === 0) ctx.out('no tokens present');
+      for (const t of list) {
+        const f = t.flags;
+        const notes = [
+          f.loginRequired && 'login required',
+          f.protectedAuthenticationPath && 'PIN pad',
+          f.pinCountLow && 'PIN count low',
+          f.pinFinalTry && 'FINAL PIN TRY',
+          f.pinLocked && 'PIN LOCKED',
+          f.pinToBeChanged && 'PIN must be changed',
+          f.writeProtected && 'write-protected',
+        ].filter(Boolean);
+        ctx.out(`- "${t.label}" serial ${t.serial}: ${t.manufacturer} ${t.model}, firmware ${t.firmware}`);
+        ctx.out(`    flags: ${notes.join(', ') || 'none'}`);
+        ctx.out(`    key types: ${t.keyTypes.join(', ') || 'none usable'}`);
+        ctx.out(`    mechanisms: ${t.mechanisms.filter((m) => !m.startsWith('0x')).join(' ')}`);
+      }
+      return 0;
+    } finally {
+      mod.close();
+    }
+  },
+};
+
+const keygen: Command = {
+  name: 'keygen',
+  summary: 'generate a key pair on a token (idempotent: re-running finds the same key)',
+  usage: `keyceremony keygen (--token LABEL | --serial S) --type {${KeyTypes.join('|')}} --label L [--id HEX] [--backupable] [--pin-file F] [--json]`,
+  async run(args, ctx) {
+    const { values } = parse(args, {
+      ...tokenOptions,
+      type: { type: 'string' },
+      label: { type: 'string' },
+      id: { type: 'string' },
+      backupable: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const ref = tokenRef(values);
+    if (!values.type) throw new UsageError('--type is required');
+    if (!isKeyType(values.type)) {
+      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Unknown key type "${values.type}". Choose one of: ${KeyTypes.join(', ')}.`, { where: '--type' });
+    }
+    if (!values.label) throw new UsageError('--label is required');
+    const keyType = values.type;
+    const label = values.label;
+    const mod = ctx.openModule(ref);
+    try {
+      return await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, async (s) => {
+        const { key, created } = await s.generateKeyPair({
+          keyType,
+          label,
+          ...(values.id ? { id: hexId(values.id) } : {}),
+          profile: values.backupable ? 'backupable' : 'non-extractable',
+        });
+        if (values.json) ctx.out(JSON.stringify({ created, key: keyJson(key) }, null, 2));
+        else {
+          ctx.out(`${created ? 'created' : 'already present'}: ${key.keyType} key "${key.label}" id ${key.idHex} on token "${key.token.label}" (serial ${key.token.serial})`);
+          ctx.out(`fingerprint (sha256 of SPKI): ${key.fingerprint}`);
+          ctx.out(`uri: ${key.uri}`);
+          ctx.out(pemEncode('PUBLIC KEY', key.publicKeySpki).trimEnd());
+        }
+        return 0;
+      });
+    } finally {
+      mod.close();
+    }
+  },
+};
+
+const pubkey: Command = {
+  name: 'pubkey',
+  summary: "export a token key's public key (PEM, DER or JSON)",
+  usage: 'keyceremony pubkey (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--format pem|der|json] [--out FILE] [--pin-file F]',
+  async run(args, ctx) {
+    const { values } = parse(args, { ...keyOptions, format: { type: 'string' }, out: { type: 'string' } });
+    const ref = keyRef(values);
+    const format = values.format ?? 'pem';
+    if (!['pem', 'der', 'json'].includes(format)) throw new UsageError('--format is pem, der or json');
+    const mod = ctx.openModule(ref);
+    try {
+      return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, (s) => {
+        const key = s.findKey(ref.key);
+        const body = format === 'pem' ? pemEncode('PUBLIC KEY', key.publicKeySpki) : format === 'der' ? key.publicKeySpki : JSON.stringify(keyJson(key), null, 2) + '\n';
+        if (values.out) writeFileAtomic(values.out, body);
+        else if (typeof body === 'string') ctx.out(body.trimEnd());
+        else ctx.outBytes(body);
+        return 0;
+      });
+    } finally {
+      mod.close();
+    }
+  },
+};
+
+const sign: Command = {
+  name: 'sign',
+  summary: 'sign a file or stdin with a token key; prints the signature in base64',
+  usage: `keyceremony sign (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--in FILE|-] [--algorithm {${SignatureAlgorithms.join('|')}}] [--format base64|hex|raw] [--out FILE] [--pin-file F]`,
+  async run(args, ctx) {
+    const { values } = parse(args, {
+      ...keyOptions,
+      in: { type: 'string' },
+      algorithm: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+    });
+    const ref = keyRef(values);
+    const format = values.format ?? 'base64';
+    if (!['base64', 'hex', 'raw'].includes(format)) throw new UsageError('--format is base64, hex or raw');
+    if (values.algorithm && !(SignatureAlgorithms as readonly string[]).includes(values.algorithm)) {
+      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Unknown algorithm "${values.algorithm}". Choose one of: ${SignatureAlgorithms.join(', ')}.`, { where: '--algorithm' });
+    }
+    let data: Uint8Array;
+    if (!values.in || values.in === '-') {
+      if (ctx.stdinIsTTY && !values.in) throw new UsageError('give --in FILE, or pipe the data to sign on stdin');
+      data = await ctx.readStdin();
+    } else {
+      try {
+        data = new Uint8Array(readFileSync(values.in));
+      } catch (e) {
+        throw new KeyceremonyError('NOT_FOUND', `Cannot read ${values.in}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { where: values.in });
+      }
+    }
+    const mod = ctx.openModule(ref);
+    try {
+      return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
+        const key = s.findKey(ref.key);
+        const signer = s.signer(key, values.algorithm ? { algorithm: values.algorithm as SignatureAlgorithm } : {});
+        const sig = await signer.sign(data);
+        const body = format === 'base64' ? toBase64(sig) + '\n' : format === 'hex' ? toHex(sig) + '\n' : sig;
+        if (values.out) writeFileAtomic(values.out, body);
+        else if (typeof body === 'string') ctx.out(body.trimEnd());
+        else ctx.outBytes(body);
+        ctx.err(`signed ${data.length} bytes with ${signer.description} (${signer.algorithm}); signature verified with the public key`);
+        return 0;
+      });
+    } finally {
+      mod.close();
+    }
+  },
+};
+
+const cert: Command = {
+  name: 'cert',
+  summary: 'make a self-signed X.509 certificate for a token key, signed on the token',
+  usage: 'keyceremony cert (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) --cn CN [--days N] [--out FILE] [--pin-file F]',
+  async run(args, ctx) {
+    const { values } = parse(args, { ...keyOptions, cn: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' } });
+    const ref = keyRef(values);
+    if (!values.cn) throw new UsageError('--cn is required');
+    const days = values.days ? Number(values.days) : 3650;
+    const cn = values.cn;
+    const mod = ctx.openModule(ref);
+    try {
+      return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
+        const key = s.findKey(ref.key);
+        const algorithm: SignatureAlgorithm | undefined = key.keyType.startsWith('rsa') ? 'rsa-pkcs1-sha256' : undefined;
+        const c = await createSelfSignedCert(s.signer(key, algorithm ? { algorithm } : {}), { cn, days });
+        if (values.out) writeFileAtomic(values.out, c.pem);
+        else ctx.out(c.pem.trimEnd());
+        return 0;
+      });
+    } finally {
+      mod.close();
+    }
+  },
+};
+
+export const tokenCommands: Command[] = [tokens, keygen, pubkey, sign, cert];
+export type { CliContext };

@@ -1,0 +1,117 @@
+/**
+ * What every CLI command gets: output, environment, PIN sources and the PKCS#11 module.
+ * PINs come from a prompt on a TTY, --pin-file, or KEYCEREMONY_PIN — never from argv.
+ */
+import { readFileSync } from 'node:fs';
+import { KeyceremonyError } from '../../shared/errors';
+import { Pkcs11Module, type PinSource } from '../adapters/pkcs11';
+
+export interface CliContext {
+  out(line: string): void;
+  err(line: string): void;
+  /** Raw bytes to stdout (signatures, DER). */
+  outBytes(b: Uint8Array): void;
+  env: NodeJS.ProcessEnv;
+  stdinIsTTY: boolean;
+  readStdin(): Promise<Uint8Array>;
+  /** A PIN source per the options; the PIN is read only when the token asks for it. */
+  pinSource(opts: { pinFile?: string | undefined; prompt?: string; envVar?: string }): PinSource;
+  openModule(opts: { module?: string | undefined }): Pkcs11Module;
+  /** Read a secret line from the terminal without echo. */
+  promptSecret(prompt: string): Promise<Uint8Array>;
+}
+
+/** Remove one trailing newline (files written by `echo`), keep everything else byte-exact. */
+export function stripNewline(b: Uint8Array): Uint8Array {
+  let end = b.length;
+  if (end > 0 && b[end - 1] === 0x0a) end--;
+  if (end > 0 && b[end - 1] === 0x0d) end--;
+  return b.subarray(0, end);
+}
+
+export function readSecretFile(path: string, what: string): Uint8Array {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    throw new KeyceremonyError('NOT_FOUND', `Cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, {
+      where: path,
+    });
+  }
+  const trimmed = stripNewline(raw);
+  const copy = new Uint8Array(trimmed); // copy, then wipe the file buffer
+  raw.fill(0);
+  if (copy.length === 0) throw new KeyceremonyError('PIN_INVALID', `The ${what} file ${path} is empty.`, { where: path });
+  return copy;
+}
+
+/** Hidden-input prompt on the controlling terminal. */
+export function promptSecretTTY(prompt: string, stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<Uint8Array> {
+  if (!stdin.isTTY) {
+    return Promise.reject(
+      new KeyceremonyError('PIN_REQUIRED', 'A PIN is needed but there is no terminal to ask on. Use --pin-file FILE or set KEYCEREMONY_PIN.'),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    stderr.write(prompt);
+    const chars: number[] = [];
+    stdin.setRawMode(true);
+    stdin.resume();
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      stderr.write('\n');
+      if (err) {
+        chars.fill(0);
+        reject(err);
+      } else {
+        const out = Uint8Array.from(Buffer.from(String.fromCharCode(...chars), 'latin1'));
+        chars.fill(0);
+        resolve(out);
+      }
+    };
+    const onData = (d: Buffer) => {
+      for (const c of d) {
+        if (c === 0x03) return done(new KeyceremonyError('CANCELLED', 'Cancelled at the PIN prompt.'));
+        if (c === 0x0d || c === 0x0a) return done();
+        if (c === 0x7f || c === 0x08) chars.pop();
+        else chars.push(c);
+      }
+      d.fill(0);
+    };
+    stdin.on('data', onData);
+  });
+}
+
+export function makeContext(io: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv } = {}): CliContext {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  const ctx: CliContext = {
+    out: (l) => void stdout.write(l + '\n'),
+    err: (l) => void stderr.write(l + '\n'),
+    outBytes: (b) => void stdout.write(b),
+    env,
+    stdinIsTTY: !!process.stdin.isTTY,
+    async readStdin() {
+      const parts: Buffer[] = [];
+      for await (const c of process.stdin) parts.push(c as Buffer);
+      return new Uint8Array(Buffer.concat(parts));
+    },
+    promptSecret: (p) => promptSecretTTY(p, process.stdin, stderr),
+    pinSource({ pinFile, prompt, envVar }) {
+      return async () => {
+        if (pinFile) return readSecretFile(pinFile, 'PIN');
+        const name = envVar ?? 'KEYCEREMONY_PIN';
+        const v = env[name];
+        if (v !== undefined && v !== '') return new TextEncoder().encode(v);
+        return ctx.promptSecret(prompt ?? 'Token PIN: ');
+      };
+    },
+    openModule({ module }) {
+      return Pkcs11Module.open(module);
+    },
+  };
+  return ctx;
+}

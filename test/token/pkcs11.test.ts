@@ -1,0 +1,225 @@
+/**
+ * Token layer against a real PKCS#11 module (SoftHSM2), inspected by OpenSC's pkcs11-tool and
+ * verified by openssl.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pkcs11js from 'pkcs11js';
+import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
+import { Pkcs11Module, createSelfSignedCert, mapPkcs11Error, type TokenSession } from '../../electron/adapters/pkcs11';
+import { KeyceremonyError } from '../../shared/errors';
+import { pemEncode } from '../../shared/encoding/bytes';
+import { KeyTypes } from '../../shared/crypto/algorithms';
+
+let hsm: TestHsm;
+let mod: Pkcs11Module;
+let work: string;
+const A = 'kc-token-a';
+
+const listObjects = (label = A) =>
+  execFileSync('pkcs11-tool', ['--module', hsm.module, '--token-label', label, '--login', '--pin', '1234', '--list-objects'], {
+    encoding: 'utf8',
+    env: { ...process.env, SOFTHSM2_CONF: hsm.conf },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+const countPrivateKeys = (label = A) => (listObjects(label).match(/Private Key Object/g) ?? []).length;
+const withA = <T>(fn: (s: TokenSession) => Promise<T> | T, pin = hsm.pinOf(A)) => mod.withSession({ label: A }, { pin, rw: true }, fn);
+const isErr = (code: string) => (e: unknown) => e instanceof KeyceremonyError && e.code === code;
+
+before(async () => {
+  hsm = await makeSoftHsm([A, 'kc-token-b']);
+  mod = Pkcs11Module.open(hsm.module);
+  work = mkdtempSync(join(tmpdir(), 'kc-pkcs11-'));
+});
+after(() => {
+  mod?.close();
+  hsm?.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('inventory', () => {
+  test('lists tokens by label and serial with custodian-relevant flags and mechanisms', () => {
+    const toks = mod.tokens().filter((t) => t.flags.tokenInitialized);
+    assert.deepEqual(toks.map((t) => t.label).sort(), [A, 'kc-token-b']);
+    const a = mod.findToken({ label: A });
+    assert.equal(a.serial, hsm.tokens[0]?.serial);
+    assert.equal(a.manufacturer, 'SoftHSM project');
+    assert.equal(a.flags.loginRequired, true);
+    assert.equal(a.flags.pinLocked, false);
+    assert.ok(a.mechanisms.includes('ECDSA') && a.mechanisms.includes('EDDSA') && a.mechanisms.includes('AES_KEY_WRAP_PAD'));
+    assert.deepEqual(a.keyTypes, [...KeyTypes]);
+    assert.equal(mod.findToken({ serial: a.serial }).label, A);
+  });
+
+  test('an unknown token is a clear TOKEN_NOT_FOUND that lists what is present', () => {
+    assert.throws(() => mod.findToken({ label: 'nope' }), (e: unknown) => isErr('TOKEN_NOT_FOUND')(e) && /kc-token-a/.test((e as Error).message));
+    assert.throws(() => mod.findToken({ label: A, serial: '0000' }), isErr('TOKEN_NOT_FOUND'));
+  });
+});
+
+describe('key generation', () => {
+  for (const keyType of KeyTypes) {
+    test(`${keyType}: generated on the token, sensitive, never extractable, sign-only; openssl verifies its signature`, async () => {
+      const label = `key-${keyType}`;
+      const msg = Buffer.from(`message for ${keyType}`);
+      const { sig, pem, alg } = await withA(async (s) => {
+        const { key, created } = await s.generateKeyPair({ keyType, label });
+        assert.equal(created, true);
+        assert.equal(key.attrs.sensitive, true);
+        assert.equal(key.attrs.extractable, false);
+        assert.equal(key.attrs.neverExtractable, true);
+        assert.equal(key.attrs.decrypt || key.attrs.unwrap || key.attrs.derive, false);
+        const signer = s.signer(key);
+        return { sig: await signer.sign(msg), pem: pemEncode('PUBLIC KEY', key.publicKeySpki), alg: signer.algorithm };
+      });
+      const dir = mkdtempSync(join(work, 'v-'));
+      writeFileSync(join(dir, 'pub.pem'), pem);
+      writeFileSync(join(dir, 'msg'), msg);
+      writeFileSync(join(dir, 'sig'), sig);
+      const args =
+        alg === 'ed25519'
+          ? ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'msg', '-sigfile', 'sig']
+          : alg === 'rsa-pss-sha256'
+            ? ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-verify', 'pub.pem', '-signature', 'sig', 'msg']
+            : ['dgst', alg === 'ecdsa-p384-sha384' ? '-sha384' : '-sha256', '-verify', 'pub.pem', '-signature', 'sig', 'msg'];
+      const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Verified OK|Signature Verified Successfully/);
+      // Tampered message fails in openssl too (the check can fail).
+      writeFileSync(join(dir, 'msg'), Buffer.concat([msg, Buffer.from('!')]));
+      assert.notEqual(spawnSync('openssl', args, { cwd: dir }).status, 0);
+      // pkcs11-tool, the independent inspector, sees what we created.
+      const listing = listObjects();
+      const block = listing.split(/\n(?=\S)/).find((b) => b.startsWith('Private Key Object') && b.includes(`label:      ${label}`));
+      assert.ok(block, `pkcs11-tool lists ${label}:\n${listing}`);
+      assert.match(block, /Usage:\s+sign\s*\n/);
+      assert.match(block, /Access:\s+sensitive, always sensitive, never extractable, local/);
+    });
+  }
+
+  test('RSA keys also sign PKCS#1 v1.5 (cosign RSA) and openssl verifies it', async () => {
+    const { sig, pem } = await withA(async (s) => {
+      const key = s.findKey({ label: 'key-rsa-3072' });
+      return { sig: await s.signer(key, { algorithm: 'rsa-pkcs1-sha256' }).sign(Buffer.from('m')), pem: pemEncode('PUBLIC KEY', key.publicKeySpki) };
+    });
+    const dir = mkdtempSync(join(work, 'p1-'));
+    writeFileSync(join(dir, 'pub.pem'), pem);
+    writeFileSync(join(dir, 'msg'), 'm');
+    writeFileSync(join(dir, 'sig'), sig);
+    const r = spawnSync('openssl', ['dgst', '-sha256', '-verify', 'pub.pem', '-signature', 'sig', 'msg'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  test('re-running keygen finds the same key (idempotent); a clashing label or id is refused and nothing is created', async () => {
+    const before = countPrivateKeys();
+    await withA(async (s) => {
+      const first = s.findKey({ label: 'key-ecdsa-p256' });
+      const again = await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'key-ecdsa-p256' });
+      assert.equal(again.created, false);
+      assert.equal(again.key.fingerprint, first.fingerprint);
+      await assert.rejects(s.generateKeyPair({ keyType: 'ed25519', label: 'key-ecdsa-p256' }), isErr('KEY_EXISTS'));
+      await assert.rejects(s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'new-label', id: first.id }), isErr('KEY_EXISTS'));
+    });
+    assert.equal(countPrivateKeys(), before);
+  });
+
+  test('backup-able profile: extractable only with a trusted wrapping key', async () => {
+    await withA(async (s) => {
+      const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'backupable', profile: 'backupable' });
+      assert.equal(key.attrs.sensitive, true);
+      assert.equal(key.attrs.extractable, true);
+      assert.equal(key.attrs.wrapWithTrusted, true);
+    });
+    const block = listObjects()
+      .split(/\n(?=\S)/)
+      .find((b) => b.startsWith('Private Key Object') && b.includes('label:      backupable'));
+    assert.match(block ?? '', /Access:\s+sensitive, always sensitive, extractable, local/);
+  });
+});
+
+describe('errors: each clear, and nothing created', () => {
+  test('wrong PIN -> PIN_INCORRECT naming the token, no key created, PIN not in the message', async () => {
+    const before = countPrivateKeys();
+    await assert.rejects(
+      withA((s) => s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'never' }), () => new TextEncoder().encode('987654')),
+      (e: unknown) => isErr('PIN_INCORRECT')(e) && /kc-token-a/.test((e as Error).message) && !/987654/.test(JSON.stringify(e) + (e as Error).message),
+    );
+    assert.equal(countPrivateKeys(), before);
+  });
+
+  test('a PIN buffer is zeroed after login', async () => {
+    const pin = new TextEncoder().encode('1234');
+    await withA(() => undefined, () => pin);
+    assert.deepEqual([...pin], [0, 0, 0, 0]);
+  });
+
+  test('unsupported mechanism (SoftHSM 2.6 has no CKM_ECDSA_SHA256) -> MECHANISM_UNSUPPORTED', async () => {
+    await withA((s) => {
+      const key = s.findKey({ label: 'key-ecdsa-p256' });
+      try {
+        s.raw.pkcs11.C_SignInit(s.raw.session, { mechanism: pkcs11js.CKM_ECDSA_SHA256 }, key.privateHandle);
+        assert.fail('SoftHSM accepted CKM_ECDSA_SHA256');
+      } catch (e) {
+        const m = mapPkcs11Error(e, 'signing');
+        assert.equal(m.code, 'MECHANISM_UNSUPPORTED');
+        assert.match(m.message, /does not support this algorithm/);
+      }
+    });
+  });
+
+  test('a key type asked with an algorithm it cannot use is refused before the token is touched', async () => {
+    await withA((s) => {
+      const key = s.findKey({ label: 'key-ed25519' });
+      assert.throws(() => s.signer(key, { algorithm: 'ecdsa-p256-sha256' }), isErr('ALGORITHM_UNSUPPORTED'));
+    });
+  });
+
+  test('unknown key -> KEY_NOT_FOUND naming the token', async () => {
+    await withA((s) => assert.throws(() => s.findKey({ label: 'missing' }), (e: unknown) => isErr('KEY_NOT_FOUND')(e) && /kc-token-a/.test((e as Error).message)));
+  });
+
+  test('no PIN for a login-required token -> PIN_REQUIRED', async () => {
+    await assert.rejects(mod.withSession({ label: A }, { login: true }, () => undefined), isErr('PIN_REQUIRED'));
+  });
+});
+
+describe('context-specific login (CKA_ALWAYS_AUTHENTICATE, like YubiKey PIV 9c)', () => {
+  test('the PIN is asked again for each signature', async () => {
+    let asked = 0;
+    const pin = () => {
+      asked++;
+      return new TextEncoder().encode('1234');
+    };
+    await mod.withSession({ label: A }, { pin, rw: true }, async (s) => {
+      await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'always-auth', alwaysAuthenticate: true });
+      const k2 = s.findKey({ label: 'always-auth' });
+      assert.equal(k2.attrs.alwaysAuthenticate, true);
+      const signer = s.signer(k2);
+      await signer.sign(Buffer.from('a'));
+      await signer.sign(Buffer.from('b'));
+    });
+    assert.equal(asked, 3, 'one session login + one context login per signature');
+  });
+});
+
+describe('X.509', () => {
+  test('a self-signed cert signed on the token: openssl x509 -text shows CN, EKU codeSigning; openssl verify accepts it', async () => {
+    const pem = await withA(async (s) => (await createSelfSignedCert(s.signer(s.findKey({ label: 'key-ecdsa-p256' })), { cn: 'docker.io/acme/app', days: 3650 })).pem);
+    const f = join(work, 'cert.pem');
+    writeFileSync(f, pem);
+    const text = execFileSync('openssl', ['x509', '-in', f, '-noout', '-text'], { encoding: 'utf8' });
+    assert.match(text, /Subject: CN ?= ?docker\.io\/acme\/app/);
+    assert.match(text, /Code Signing/);
+    assert.match(text, /CA:FALSE/);
+    assert.match(text, /ecdsa-with-SHA256/);
+    assert.match(execFileSync('openssl', ['verify', '-CAfile', f, f], { encoding: 'utf8' }), /OK/);
+    const pub = execFileSync('openssl', ['x509', '-in', f, '-noout', '-pubkey'], { encoding: 'utf8' });
+    const tokPub = await withA((s) => pemEncode('PUBLIC KEY', s.findKey({ label: 'key-ecdsa-p256' }).publicKeySpki));
+    assert.equal(pub, tokPub, 'the certificate carries the token key');
+    assert.ok(readFileSync(f).length > 0);
+  });
+});
