@@ -1,0 +1,194 @@
+/**
+ * Interop with Debian's notary 0.7: a GUN initialised offline by keyceremony (root certificate keys
+ * on SoftHSM tokens, threshold 2 of 2), published with `keyceremony notary publish` to a real
+ * notary-server on 127.0.0.1, listed by the real `notary` client; then a root rotation (a key
+ * replaced) signed by us is accepted by the same client (which had pinned root v1).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
+import { hasCommand, startNotaryServer, type RunningNotary } from '../helpers/notary-server';
+import { notaryCommand, readRepoDir } from '../../electron/cli/commands/notary';
+import { makeContext, type CliContext } from '../../electron/cli/context';
+import { Pkcs11Module } from '../../electron/adapters/pkcs11';
+import { pemEncode } from '../../shared/encoding/bytes';
+import { uploadRoles } from '../../electron/adapters/notary/publish';
+import { verifyNotaryRepository } from '../../electron/core/notary';
+
+const missing = ['notary', 'notary-server', 'openssl', 'softhsm2-util'].filter((c) => !hasCommand(c));
+const skip = missing.length ? `notary interop needs ${missing.join(', ')} (scripts/system-deps.sh installs the notary, softhsm2 and openssl packages)` : false;
+
+let hsm: TestHsm;
+let dir: string;
+let server: RunningNotary;
+const GUN = 'example.com/keyceremony/app';
+
+async function kc(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const base = makeContext({ env: { ...process.env, KEYCEREMONY_PIN: '', ...env } });
+  const ctx: CliContext = { ...base, out: (l) => void (out += l + '\n'), err: (l) => void (err += l + '\n') };
+  try {
+    const code = await notaryCommand.run(args, ctx);
+    return { code, out, err };
+  } catch (e) {
+    return { code: 1, out, err: err + `error[${(e as { code?: string }).code}]: ${(e as Error).message}` };
+  }
+}
+
+function notaryClient(clientDir: string, ...args: string[]) {
+  const r = spawnSync('notary', ['-s', server.url, '-d', clientDir, '--tlscacert', server.ca, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+before(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'kc-notary-'));
+  server = await startNotaryServer(dir);
+  hsm = await makeSoftHsm(['custodian-a', 'custodian-b', 'custodian-c', 'online']);
+  writeFileSync(join(dir, 'pin'), '1234\n', { mode: 0o600 });
+  const mod = Pkcs11Module.open(hsm.module);
+  try {
+    for (const [tok, label] of [
+      ['custodian-a', 'notary-root'],
+      ['custodian-b', 'notary-root'],
+      ['custodian-c', 'notary-root'],
+      ['online', 'notary-targets'],
+      ['online', 'notary-snapshot'],
+    ] as const) {
+      await mod.withSession({ label: tok }, { pin: hsm.pinOf(tok), rw: true }, async (s) => {
+        const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label });
+        writeFileSync(join(dir, `${tok}-${label}.pub.pem`), pemEncode('PUBLIC KEY', key.publicKeySpki));
+      });
+    }
+  } finally {
+    mod.close();
+  }
+  writeFileSync(join(dir, 'payload-v1.txt'), 'release one\n');
+  writeFileSync(join(dir, 'payload-v2.txt'), 'release two\n');
+});
+
+after(async () => {
+  await server?.stop();
+  hsm?.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const pin = () => ['--pin-file', join(dir, 'pin')];
+
+test('offline GUN on SoftHSM, published by us, listed by the real notary client; root rotation accepted', { skip, timeout: 120_000 }, async () => {
+  const repo = join(dir, 'repo');
+  const keys = join(dir, 'server-keys');
+  // 1. online machine: the server's timestamp key
+  let r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--gun', GUN, '--fetch-keys', keys]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /timestamp key \(ed25519\)/);
+
+  // 2. offline: root certificates made on the tokens (CN = GUN)
+  for (const t of ['custodian-a', 'custodian-b', 'custodian-c']) {
+    r = await kc(['cert', '--gun', GUN, '--token', t, '--label', 'notary-root', '--out', join(dir, `${t}.crt`), ...pin()]);
+    assert.equal(r.code, 0, r.err);
+  }
+  const x = spawnSync('openssl', ['x509', '-in', join(dir, 'custodian-a.crt'), '-noout', '-subject'], { encoding: 'utf8' });
+  assert.match(x.stdout, new RegExp(`CN ?= ?${GUN}`));
+
+  // 3. offline: new GUN, root 2-of-2, client-held snapshot key, one target
+  r = await kc([
+    'init', '--gun', GUN, '--dir', repo,
+    '--root-cert', join(dir, 'custodian-a.crt'), '--root-cert', join(dir, 'custodian-b.crt'), '--root-threshold', '2',
+    '--targets-key', join(dir, 'online-notary-targets.pub.pem'),
+    '--snapshot-key', join(dir, 'online-notary-snapshot.pub.pem'),
+    '--timestamp-key', join(keys, 'timestamp.key'),
+    '--target', `v1=${join(dir, 'payload-v1.txt')}`,
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /root v1: signed by 0 of 2 required root keys/);
+
+  // the snapshot cannot be built before root is complete
+  r = await kc(['sign', '--dir', repo, '--role', 'snapshot', '--token', 'online', '--label', 'notary-snapshot', ...pin()]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /PRECONDITION_FAILED.*root\.json is not fully signed/);
+
+  r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'custodian-a', '--label', 'notary-root', ...pin()]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /root v1: signed by 1 of 2 required root keys/);
+  r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'custodian-b', '--label', 'notary-root', ...pin()]);
+  assert.match(r.out, /root v1: signed by 2 of 2 required root keys \(complete\)/);
+  // a key that is not a root key is refused
+  r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'online', '--label', 'notary-targets', ...pin()]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /KEY_NOT_FOUND/);
+  r = await kc(['sign', '--dir', repo, '--role', 'targets', '--token', 'online', '--label', 'notary-targets', ...pin()]);
+  assert.equal(r.code, 0, r.err);
+  r = await kc(['sign', '--dir', repo, '--role', 'snapshot', '--token', 'online', '--label', 'notary-snapshot', ...pin()]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /snapshot v1: signed by 1 of 1/);
+  r = await kc(['verify', '--dir', repo]);
+  assert.equal(r.code, 0, r.out);
+  const rootV1 = readFileSync(join(repo, 'root.json'));
+
+  // 4. online: publish with our command; the real client lists our target
+  r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
+  assert.equal(r.code, 0, r.err + server.log().slice(-2000));
+  assert.match(r.out, /published .*: root, targets, snapshot/);
+  const client = join(dir, 'client');
+  let l = notaryClient(client, 'list', GUN);
+  assert.equal(l.code, 0, l.err);
+  const sha1 = createHash('sha256').update(readFileSync(join(dir, 'payload-v1.txt'))).digest('hex');
+  assert.match(l.out, new RegExp(`v1\\s+${sha1}\\s+12\\s+targets`));
+
+  // 5. root rotation: custodian-b's key replaced by custodian-c's, threshold stays 2
+  r = await kc(['rotate', '--dir', repo, '--root-cert', join(dir, 'custodian-a.crt'), '--root-cert', join(dir, 'custodian-c.crt'), '--root-threshold', '2']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /root v2: signed by 0 of 2 required old-root \(v1\) keys, 0 of 2 required new-root keys/);
+  r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'custodian-a', '--label', 'notary-root', ...pin()]);
+  assert.match(r.out, /root v2: signed by 1 of 2 required old-root \(v1\) keys, 1 of 2 required new-root keys/);
+  r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'custodian-c', '--label', 'notary-root', ...pin()]);
+  assert.match(r.out, /1 of 2 required old-root \(v1\) keys, 2 of 2 required new-root keys/);
+
+  // too few old-root signatures: our verifier and notary-server both refuse it
+  const partial = readRepoDir(repo);
+  const ours = await verifyNotaryRepository({ files: partial, at: new Date(), trustedRoot: rootV1 });
+  assert.equal(ours.ok, false);
+  assert.match(JSON.stringify(ours.roles), /needs 2 valid old-root \(v1\) signatures, has 1/);
+  await assert.rejects(
+    uploadRoles({ url: server.url, ca: readFileSync(server.ca) }, GUN, [{ role: 'root', bytes: partial.get('root.json') as Uint8Array }]),
+    /refused the update \(HTTP 400\).*(ErrBadRoot|rotate trust)/,
+  );
+
+  r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'custodian-b', '--label', 'notary-root', ...pin()]);
+  assert.match(r.out, /root v2: signed by 2 of 2 required old-root \(v1\) keys, 2 of 2 required new-root keys \(complete\)/);
+  // a new release with the rotation
+  r = await kc(['targets', '--dir', repo, '--add', `v2=${join(dir, 'payload-v2.txt')}`]);
+  assert.equal(r.code, 0, r.err);
+  r = await kc(['sign', '--dir', repo, '--role', 'targets', '--token', 'online', '--label', 'notary-targets', ...pin()]);
+  assert.match(r.out, /targets v2: signed by 1 of 1/);
+  r = await kc(['sign', '--dir', repo, '--role', 'snapshot', '--token', 'online', '--label', 'notary-snapshot', ...pin()]);
+  assert.match(r.out, /snapshot v2: signed by 1 of 1/);
+  writeFileSync(join(dir, 'root-v1.json'), rootV1);
+  r = await kc(['verify', '--dir', repo, '--trusted-root', join(dir, 'root-v1.json')]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /2\.root\.json v2/);
+
+  r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
+  assert.equal(r.code, 0, r.err + server.log().slice(-2000));
+  assert.match(r.out, /root, targets, snapshot/);
+
+  // the same client (root v1 pinned from the first list) follows the rotation
+  l = notaryClient(client, 'list', GUN);
+  assert.equal(l.code, 0, l.err);
+  assert.match(l.out, /^v1\s/m);
+  assert.match(l.out, /^v2\s/m);
+  // a fresh client too (TOFU on root v2)
+  l = notaryClient(join(dir, 'client2'), 'list', GUN);
+  assert.equal(l.code, 0, l.err);
+  assert.match(l.out, /^v2\s/m);
+  // the client now trusts root v2's certificates: its cached root is v2
+  const cached = JSON.parse(readFileSync(join(client, 'tuf', GUN, 'metadata', 'root.json'), 'utf8')) as { signed: { version: number } };
+  assert.equal(cached.signed.version, 2);
+});
