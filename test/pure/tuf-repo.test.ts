@@ -131,7 +131,7 @@ describe('building and verifying a repository', () => {
     // v3 (threshold raised to 3 of 3) needs 2 of v2 and 3 of v3
     let r3 = req3;
     for (const s of [r[0]!, r[1]!, r[3]!]) r3 = await signRequest(r3, s);
-    assert.equal((await requestStatus(r3)).summary, 'root v3: signed by 2 of 2 required old-root keys, 3 of 3 required new-root keys — complete');
+    assert.equal((await requestStatus(r3)).summary, 'root v3: signed by 3 of 2 required old-root keys, 3 of 3 required new-root keys — complete');
     const rd = memReader(files);
     rd.map.set('2.root.json', v2bytes);
     rd.map.set('3.root.json', await finalizeRequest(r3));
