@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
-import { fromBase64, fromUtf8 } from '../../../shared/encoding/bytes';
+import { fromUtf8 } from '../../../shared/encoding/bytes';
 import { sha256Hex } from '../../../shared/crypto/webcrypto';
 import { formatReference, parseImageReference, parseReferenceList, type ImageReference } from '../../../shared/cosign/reference';
 import { serializeBundle } from '../../../shared/cosign/bundle';
@@ -164,9 +164,13 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
         : signPayloads(signer, payloads, { signal, ...(onProgress ? { onProgress } : {}) }),
     );
     const index: { reference: string; dir: string }[] = [];
-    for (const s of sigs) {
-      const r = parseImageReference(s.reference.replace(/^([^@]*)@/, (m, n: string) => (n.includes('/') ? m : `${n}@`)));
-      const dir = safeName(r);
+    for (const [i, s] of sigs.entries()) {
+      let dir: string;
+      try {
+        dir = safeName(parseImageReference(s.reference));
+      } catch {
+        dir = `payload-${i + 1}`;
+      }
       writeFileAtomic(join(out, dir, 'payload.json'), s.payload);
       writeFileAtomic(join(out, dir, 'signature.sig'), s.signatureB64 + '\n');
       writeFileAtomic(join(out, dir, 'bundle.sigstore.json'), serializeBundle(s.bundle));
@@ -383,6 +387,3 @@ export const cosignCommand: Command = {
     }
   },
 };
-
-/** Decode helper kept for callers that pass base64 text. */
-export const _decodeB64 = fromBase64;

@@ -1,7 +1,9 @@
 /** Command registry: one line per group. */
 import type { Command } from './types';
 import { tokenCommands } from './tokens';
+import { cosignCommand } from './cosign';
 
 export const commands: Command[] = [
   ...tokenCommands,
+  cosignCommand,
 ];

@@ -40,7 +40,12 @@ async function sigValid(spki: Uint8Array, data: Uint8Array, sig: Uint8Array, dig
     return false;
   }
   for (const a of algs) {
-    if (await verifySignature(spki, a, data, sig)) return true;
+    try {
+      if (await verifySignature(spki, a, data, sig)) return true;
+    } catch (e) {
+      // The SPKI parsed but the platform rejects the key material (e.g. a point not on the curve).
+      throw new KeyceremonyError('INVALID_KEY', `The public key is not a usable ${a} key: ${(e as Error).message}.`, { where: 'public key', cause: e });
+    }
   }
   return false;
 }
