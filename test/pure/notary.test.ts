@@ -1,0 +1,324 @@
+/**
+ * Notary v1 / DCT dialect: real fixtures (notary 0.1 and 0.3 compatibility repos) verify as
+ * INDEX.md records, byte-exact serialisation, key-id rules, building and threshold signing with
+ * software signers, `docker trust signer add` shape, and a corpus of bad inputs.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { SoftwareSigner } from '../helpers/software-signer';
+import { createSelfSignedCert } from '../../electron/adapters/pkcs11/x509';
+import {
+  canonicalKeyId,
+  isNotaryMetadata,
+  notaryKeyFromCertPem,
+  notaryKeyFromSpki,
+  notaryKeyId,
+  parseNotaryFile,
+  serializeSignedFile,
+  type NotaryRoot,
+  type NotaryTargets,
+} from '../../shared/notary';
+import {
+  formatNotaryReport,
+  initRepo,
+  mergeSignatures,
+  repoStatus,
+  signRole,
+  stageRootRotation,
+  stageSigner,
+  stageTargets,
+  verifyNotaryRepository,
+  rulesFor,
+  statusOf,
+  signWith,
+  buildRoot,
+  emptyTargets,
+} from '../../electron/core/notary';
+import { KeyceremonyError } from '../../shared/errors';
+
+const FIX = path.resolve(process.cwd(), '..', 'shared', 'fixtures', 'interop', 'notary', 'notary', 'fixtures', 'compatibility');
+const N01 = path.join(FIX, 'notary0.1', 'tuf', 'docker.com', 'notary0.1', 'samplerepo', 'metadata');
+const N03 = path.join(FIX, 'notary0.3', 'tuf', 'docker.com', 'notary0.3', 'tst', 'metadata');
+
+function readDir(dir: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = path.join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (e.endsWith('.json')) out.set(path.relative(dir, p).split(path.sep).join('/'), new Uint8Array(readFileSync(p)));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe('Notary fixtures (INDEX.md: notary/)', () => {
+  test('notary0.1 samplerepo verifies (TOFU, clock pinned)', async () => {
+    const r = await verifyNotaryRepository({ files: readDir(N01), at: new Date('2024-01-01T00:00:00Z'), requireAll: true });
+    assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
+    assert.equal(r.gun, 'docker.com/notary0.1/samplerepo');
+    assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 1], ['timestamp', 1], ['snapshot', 2], ['targets', 2]]);
+    assert.deepEqual(r.targets.map((t) => t.name), ['LICENSE']);
+    for (const x of r.roles) assert.match(x.status ?? '', /signed by 1 of 1/);
+  });
+
+  test('notary0.3 tst verifies incl. targets/releases (rsapss), clock pinned before the root cert expiry', async () => {
+    const r = await verifyNotaryRepository({ files: readDir(N03), at: new Date('2026-01-01T00:00:00Z'), requireAll: true });
+    assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
+    assert.equal(r.gun, 'docker.com/notary0.3/tst');
+    assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 1], ['timestamp', 4], ['snapshot', 5], ['targets', 5], ['targets/releases', 1]]);
+    const rel = r.roles.find((x) => x.role === 'targets/releases');
+    assert.match(rel?.notes.join(' ') ?? '', /expired 2017-07-27.*warns only/);
+    assert.deepEqual(r.targets.map((t) => `${t.role}:${t.name}`).sort(), ['targets/releases:hello', 'targets:LICENSE', 'targets:change']);
+  });
+
+  test('notary0.3 fails today: its root certificate expired 2026-07-25', async () => {
+    const r = await verifyNotaryRepository({ files: readDir(N03), at: new Date('2026-11-22T00:00:00Z') });
+    assert.equal(r.ok, false);
+    assert.match(r.roles[0]?.problems.join(' ') ?? '', /valid 2016-07-27T22:56:32.000Z \.\. 2026-07-25T22:56:32.000Z, not at/);
+  });
+
+  test('key ids: sha256 of canonical key JSON; canonical root key id names the private key file', async () => {
+    for (const [dir, canon] of [
+      [N01, 'd0c623c8e70c70d42a8a8125c44a8598588b3f6e31d5c21a83cbc338dfde8a68'],
+      [N03, 'f4eaf871a74aa3b3a0ff95cef2455a1e4d461639f5625418e76756fc5c948690'],
+    ] as const) {
+      const root = parseNotaryFile<NotaryRoot>(new Uint8Array(readFileSync(path.join(dir, 'root.json'))), { expectType: 'Root' }).signed;
+      for (const [id, k] of Object.entries(root.keys)) assert.equal(await notaryKeyId(k), id);
+      const rootKey = root.keys[root.roles.root.keyids[0] as string];
+      assert.ok(rootKey);
+      assert.equal(rootKey.keytype, 'ecdsa-x509');
+      assert.equal(await canonicalKeyId(rootKey), canon);
+    }
+  });
+
+  test('Go-style serialisation reproduces every fixture file byte for byte', () => {
+    for (const dir of [N01, N03]) {
+      for (const [name, bytes] of readDir(dir)) {
+        const f = parseNotaryFile(bytes, { source: name });
+        assert.equal(dec(serializeSignedFile(f.signed, f.signatures)), dec(bytes), name);
+      }
+    }
+  });
+
+  test('dialect detector: Notary yes, TUF 1.0 no', () => {
+    const n = JSON.parse(readFileSync(path.join(N03, 'root.json'), 'utf8'));
+    assert.equal(isNotaryMetadata(n), true);
+    const tufRoot = path.resolve(FIX, '..', '..', '..', '..', 'tuf', 'python-tuf', 'tests', 'repository_data', 'repository', 'metadata', 'root.json');
+    assert.equal(isNotaryMetadata(JSON.parse(readFileSync(tufRoot, 'utf8'))), false);
+    assert.equal(isNotaryMetadata({ signed: { _type: 'root' } }), false);
+    assert.equal(isNotaryMetadata(null), false);
+  });
+});
+
+describe('bad inputs are refused with what and where', () => {
+  const rootText = readFileSync(path.join(N03, 'root.json'), 'utf8');
+  const expectErr = (fn: () => unknown, code: string, re: RegExp) =>
+    assert.throws(fn, (e: unknown) => e instanceof KeyceremonyError && e.code === code && re.test(`${e.message} ${e.where}`));
+
+  test('duplicate object keys', () => {
+    const dup = rootText.replace('"version":1}', '"version":1,"version":2}');
+    expectErr(() => parseNotaryFile(enc(dup), { source: 'root.json' }), 'DUPLICATE_KEY', /version/);
+  });
+  test('threshold 0', () => {
+    const t0 = rootText.replace('"threshold":1}', '"threshold":0}');
+    expectErr(() => parseNotaryFile(enc(t0), { source: 'root.json' }), 'INVALID_METADATA', /at least 1 \(got 0\).*roles\.root\.threshold/);
+  });
+  test('unknown role in root', () => {
+    const bad = rootText.replace('"roles":{', '"roles":{"mirror":{"keyids":[],"threshold":1},');
+    expectErr(() => parseNotaryFile(enc(bad), { source: 'root.json' }), 'INVALID_METADATA', /unknown role "mirror".*roles\.mirror/);
+  });
+  test('TUF-style hex hashes and lower-case _type are not Notary', () => {
+    const sn = readFileSync(path.join(N03, 'snapshot.json'), 'utf8');
+    expectErr(() => parseNotaryFile(enc(sn.replace('"_type":"Snapshot"', '"_type":"snapshot"'))), 'INVALID_METADATA', /not Notary metadata/);
+    expectErr(() => parseNotaryFile(enc(sn.replace(/"sha256":"[^"]+"/, '"sha256":"not-base64!"'))), 'INVALID_METADATA', /base64.*meta\.root\.hashes\.sha256/);
+  });
+  test('a private key in metadata', () => {
+    const bad = rootText.replace('"private":null', '"private":"AAAA"');
+    expectErr(() => parseNotaryFile(enc(bad)), 'INVALID_METADATA', /private key must never appear/);
+  });
+  test('oversized file', () => {
+    expectErr(() => parseNotaryFile(enc(rootText), { maxBytes: 1000 }), 'TOO_LARGE', /1000/);
+  });
+  test('a changed target (hash) fails the snapshot check; a bad signature fails the threshold', async () => {
+    const files = readDir(N03);
+    const t = dec(files.get('targets.json') as Uint8Array).replace('"length":11309', '"length":11310');
+    files.set('targets.json', enc(t));
+    const r = await verifyNotaryRepository({ files, at: new Date('2026-01-01T00:00:00Z') });
+    assert.equal(r.ok, false);
+    const tr = r.roles.find((x) => x.role === 'targets');
+    assert.match(tr?.problems.join(' ') ?? '', /does not match snapshot\.json: sha256 is/);
+    assert.match(tr?.problems.join(' ') ?? '', /needs 1 valid targets signatures, has 0/);
+  });
+  test('expired metadata (clock after expiry)', async () => {
+    const r = await verifyNotaryRepository({ files: readDir(N01), at: new Date('2117-01-01T00:00:00Z') });
+    assert.equal(r.ok, false);
+    assert.match(formatNotaryReport(r).join('\n'), /expired at 2116-/);
+  });
+});
+
+async function rootCert(s: SoftwareSigner, cn: string): Promise<string> {
+  return (await createSelfSignedCert(s, { cn, days: 3650, keyEncipherment: true })).pem;
+}
+
+describe('building and threshold signing (software signers)', () => {
+  const gun = 'registry.example/team/app';
+  const now = new Date('2026-11-22T10:20:30.456Z');
+
+  test('new GUN 2-of-3, status per rule, Go layout, whole-second expiry, rotation needs old AND new thresholds', async () => {
+    const [a, b, c, d] = [0, 1, 2, 3].map(() => SoftwareSigner.generate('ecdsa-p256'));
+    const tg = SoftwareSigner.generate('ecdsa-p256');
+    const sn = SoftwareSigner.generate('ecdsa-p256');
+    const ts = SoftwareSigner.generate('ed25519');
+    const certs = [await rootCert(a!, gun), await rootCert(b!, gun), await rootCert(c!, gun)];
+    const files = await initRepo({
+      gun,
+      rootCertsPem: certs,
+      rootThreshold: 2,
+      targetsKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
+      snapshotKeys: [notaryKeyFromSpki(sn.publicKeySpki)],
+      serverManagedSnapshot: false,
+      timestampKey: notaryKeyFromSpki(ts.publicKeySpki),
+      now,
+      targets: [{ name: 'v1', bytes: enc('hello') }],
+    });
+    const rootText = dec(files.get('root.json') as Uint8Array);
+    assert.match(rootText, /^\{"signed":\{"_type":"Root","consistent_snapshot":false,"expires":"2036-11-19T10:20:30Z","keys":/);
+    assert.match(rootText, /"signatures":\[\]\}$/);
+    assert.ok(files.has('1.root.json'));
+    const apply = (m: Map<string, Uint8Array>) => m.forEach((v, k) => files.set(k, v));
+
+    let s = await signRole(files, 'root', a!, { now });
+    apply(s.files);
+    assert.equal(s.status, 'root v1: signed by 1 of 2 required root keys');
+    // signing twice with the same key changes nothing
+    s = await signRole(files, 'root', a!, { now });
+    assert.equal(s.already.length, 1);
+    assert.equal(s.signedAs.length, 0);
+    apply((await signRole(files, 'root', c!, { now })).files);
+    await assert.rejects(signRole(files, 'root', d!, { now }), (e: KeyceremonyError) => e.code === 'KEY_NOT_FOUND');
+    apply((await signRole(files, 'targets', tg, { now })).files);
+    apply((await signRole(files, 'snapshot', sn, { now })).files);
+    const st = await repoStatus(files);
+    assert.deepEqual(st.map((x) => x.complete), [true, true, true]);
+    const sig = parseNotaryFile(files.get('root.json') as Uint8Array).signatures[0];
+    assert.equal(sig?.method, 'ecdsa');
+    assert.equal(Buffer.from(sig?.sig ?? '', 'base64').length, 64); // raw r||s
+    let r = await verifyNotaryRepository({ files, at: now });
+    assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
+
+    // rotation: replace b and c by d, threshold 2 -> needs 2 of {a,b,c} AND 2 of {a,d}
+    const rootV1 = files.get('root.json') as Uint8Array;
+    apply(await stageRootRotation(files, { rootCertsPem: [certs[0]!, await rootCert(d!, gun)], rootThreshold: 2, now }));
+    apply((await signRole(files, 'root', a!, { now })).files);
+    s = await signRole(files, 'root', d!, { now });
+    apply(s.files);
+    assert.equal(s.status, 'root v2: signed by 1 of 2 required old-root (v1) keys, 2 of 2 required new-root keys');
+    r = await verifyNotaryRepository({ files, at: now, trustedRoot: rootV1 });
+    assert.equal(r.ok, false);
+    assert.match(formatNotaryReport(r).join('\n'), /needs 2 valid old-root \(v1\) signatures, has 1/);
+    s = await signRole(files, 'root', b!, { now });
+    apply(s.files);
+    assert.match(s.status, /2 of 2 required old-root \(v1\) keys, 2 of 2 required new-root keys \(complete\)/);
+    // the snapshot is stale until re-signed
+    assert.match((await repoStatus(files)).at(-1)?.line ?? '', /stale/);
+    apply((await signRole(files, 'snapshot', sn, { now })).files);
+    r = await verifyNotaryRepository({ files, at: now, trustedRoot: rootV1 });
+    assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
+    // rollback: trusting v2 and handing v1 as root.json
+    const rolled = new Map(files);
+    rolled.set('root.json', rootV1);
+    rolled.delete('2.root.json');
+    r = await verifyNotaryRepository({ files: rolled, at: now, trustedRoot: files.get('2.root.json') });
+    assert.equal(r.ok, false);
+    assert.match(formatNotaryReport(r).join('\n'), /rollback: version 1 is older than the trusted root v2/);
+  });
+
+  test('docker trust signer add: targets/<name> and targets/releases, paths [""], threshold 1; releases target signed by the delegate', async () => {
+    const root = SoftwareSigner.generate('ecdsa-p256');
+    const tg = SoftwareSigner.generate('ecdsa-p256');
+    const alice = SoftwareSigner.generate('ecdsa-p256');
+    const files = await initRepo({
+      gun,
+      rootCertsPem: [await rootCert(root, gun)],
+      rootThreshold: 1,
+      targetsKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
+      snapshotKeys: [notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki)],
+      serverManagedSnapshot: true,
+      timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
+      now,
+    });
+    const apply = (m: Map<string, Uint8Array>) => m.forEach((v, k) => files.set(k, v));
+    apply((await signRole(files, 'root', root, { now })).files);
+    apply((await signRole(files, 'targets', tg, { now })).files);
+    apply(await stageSigner(files, { name: 'alice', keys: [notaryKeyFromSpki(alice.publicKeySpki)], now }));
+    const t = parseNotaryFile<NotaryTargets>(files.get('targets.json') as Uint8Array).signed;
+    assert.equal(t.version, 2);
+    const id = await notaryKeyId(notaryKeyFromSpki(alice.publicKeySpki));
+    assert.deepEqual(t.delegations.roles, [
+      { keyids: [id], name: 'targets/alice', paths: [''], threshold: 1 },
+      { keyids: [id], name: 'targets/releases', paths: [''], threshold: 1 },
+    ]);
+    assert.deepEqual(Object.keys(t.delegations.keys), [id]);
+    apply((await signRole(files, 'targets', tg, { now })).files);
+    apply(await stageTargets(files, { role: 'targets/releases', add: [{ name: 'latest', bytes: enc('image manifest') }], now }));
+    await assert.rejects(signRole(files, 'targets/releases', tg, { now }), /not one of the keys allowed/);
+    const s = await signRole(files, 'targets/releases', alice, { now });
+    apply(s.files);
+    assert.equal(s.status, 'targets/releases v1: signed by 1 of 1 required targets/releases keys (complete)');
+    const r = await verifyNotaryRepository({ files, at: now });
+    assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
+    assert.deepEqual(r.targets.map((x) => `${x.role}:${x.name}`), ['targets/releases:latest']);
+    assert.match(formatNotaryReport(r).join('\n'), /snapshot\.json\n.*absent/);
+  });
+
+  test('one key listed under two ids counts once; merge refuses signatures over other bytes', async () => {
+    const r1 = SoftwareSigner.generate('ecdsa-p256');
+    const tk = SoftwareSigner.generate('ecdsa-p256');
+    const plain = notaryKeyFromSpki(tk.publicKeySpki);
+    const asCert = notaryKeyFromCertPem(await rootCert(tk, gun));
+    const root = await buildRoot({
+      gun,
+      rootKeys: [notaryKeyFromCertPem(await rootCert(r1, gun))],
+      rootThreshold: 1,
+      targetsKeys: [plain, asCert],
+      targetsThreshold: 2,
+      snapshotKeys: [plain],
+      timestampKeys: [plain],
+      version: 1,
+      expires: '2030-01-01T00:00:00Z',
+    });
+    const t = emptyTargets(1, '2030-01-01T00:00:00Z');
+    const rules = rulesFor('targets', t, { root });
+    const signed = await signWith(t, [], rules, tk);
+    assert.equal(signed.signatures.length, 2); // signed under both ids
+    const st = await statusOf(rules, signed.signatures, parseNotaryFile(serializeSignedFile(t, signed.signatures)).signedBytes);
+    assert.equal(st[0]?.valid, 1);
+    assert.equal(st[0]?.met, false);
+    const other = { ...t, version: 2 };
+    assert.throws(() => mergeSignatures({ signed: t, signatures: signed.signatures }, { signed: other, signatures: [] }), (e: KeyceremonyError) => e.code === 'SIGNATURE_MISMATCH');
+    assert.equal(mergeSignatures({ signed: t, signatures: signed.signatures.slice(0, 1) }, { signed: t, signatures: signed.signatures.slice(1) }).length, 2);
+  });
+
+  test('refused at init: CN != GUN, threshold above key count, Go-escaped characters', async () => {
+    const s = SoftwareSigner.generate('ecdsa-p256');
+    const base = {
+      gun,
+      rootThreshold: 1,
+      targetsKeys: [notaryKeyFromSpki(s.publicKeySpki)],
+      snapshotKeys: [notaryKeyFromSpki(s.publicKeySpki)],
+      serverManagedSnapshot: false,
+      timestampKey: notaryKeyFromSpki(s.publicKeySpki),
+      now,
+    };
+    await assert.rejects(initRepo({ ...base, rootCertsPem: [await rootCert(s, 'other/gun')] }), /CN="other\/gun".*requires CN = the GUN/);
+    await assert.rejects(initRepo({ ...base, rootThreshold: 2, rootCertsPem: [await rootCert(s, gun)] }), /root threshold must be 1\.\.1/);
+    await assert.rejects(initRepo({ ...base, rootCertsPem: [await rootCert(s, gun)], targets: [{ name: 'a<b', bytes: enc('x') }] }), /Go escapes them/);
+  });
+});
