@@ -192,3 +192,35 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   const cached = JSON.parse(readFileSync(join(client, 'tuf', GUN, 'metadata', 'root.json'), 'utf8')) as { signed: { version: number } };
   assert.equal(cached.signed.version, 2);
 });
+
+test('server-managed snapshot: we upload root + targets only, the server signs the snapshot over our bytes', { skip, timeout: 60_000 }, async () => {
+  const gun = 'example.com/keyceremony/srvsnap';
+  const repo = join(dir, 'repo-srv');
+  const keys = join(dir, 'server-keys-srv');
+  let r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--gun', gun, '--fetch-keys', keys, '--server-snapshot']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /snapshot key \(ed25519\)/);
+  r = await kc(['cert', '--gun', gun, '--token', 'custodian-a', '--label', 'notary-root', '--out', join(dir, 'srv-a.crt'), ...pin()]);
+  assert.equal(r.code, 0, r.err);
+  r = await kc([
+    'init', '--gun', gun, '--dir', repo, '--root-cert', join(dir, 'srv-a.crt'),
+    '--targets-key', join(dir, 'online-notary-targets.pub.pem'),
+    '--server-snapshot-key', join(keys, 'snapshot.key'), '--timestamp-key', join(keys, 'timestamp.key'),
+    '--target', `app=${join(dir, 'payload-v1.txt')}`,
+  ]);
+  assert.equal(r.code, 0, r.err);
+  // a root signed by nobody is not published
+  r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /VERIFICATION_FAILED.*not publishing/);
+  r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'custodian-a', '--label', 'notary-root', ...pin()]);
+  assert.equal(r.code, 0, r.err);
+  r = await kc(['sign', '--dir', repo, '--role', 'targets', '--token', 'online', '--label', 'notary-targets', ...pin()]);
+  assert.equal(r.code, 0, r.err);
+  r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
+  assert.equal(r.code, 0, r.err + server.log().slice(-2000));
+  assert.match(r.out, /: root, targets$/m);
+  const l = notaryClient(join(dir, 'client-srv'), 'list', gun);
+  assert.equal(l.code, 0, l.err);
+  assert.match(l.out, /^app\s+[0-9a-f]{64}\s+12\s+targets/m);
+});
