@@ -206,6 +206,26 @@ describe('context-specific login (CKA_ALWAYS_AUTHENTICATE, like YubiKey PIV 9c)'
   });
 });
 
+describe('batch signing', () => {
+  test('signMany returns verified signatures in order, reports progress, and can be cancelled', async () => {
+    const { createPublicKey, verify } = await import('node:crypto');
+    await withA(async (s) => {
+      const key = s.findKey({ label: 'key-ecdsa-p256' });
+      const signer = s.signer(key);
+      const msgs = Array.from({ length: 300 }, (_, i) => Buffer.from(`digest ${i}`));
+      let last = 0;
+      const sigs = await signer.signMany(msgs, { onProgress: (d) => (last = d) });
+      assert.equal(last, 300);
+      const pub = createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' });
+      sigs.forEach((sig, i) => assert.ok(verify('sha256', msgs[i] as Buffer, pub, sig), `signature ${i}`));
+      assert.ok(!verify('sha256', msgs[1] as Buffer, pub, sigs[0] as Uint8Array), 'signatures are per message');
+      const ac = new AbortController();
+      ac.abort();
+      await assert.rejects(signer.signMany(msgs, { signal: ac.signal }), isErr('CANCELLED'));
+    });
+  });
+});
+
 describe('X.509', () => {
   test('a self-signed cert signed on the token: openssl x509 -text shows CN, EKU codeSigning; openssl verify accepts it', async () => {
     const pem = await withA(async (s) => (await createSelfSignedCert(s.signer(s.findKey({ label: 'key-ecdsa-p256' })), { cn: 'docker.io/acme/app', days: 3650 })).pem);

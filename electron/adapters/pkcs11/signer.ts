@@ -132,38 +132,36 @@ export class TokenSigner implements Signer {
     const [hash, vopts] = this.verifyParams();
     const key = { key: this.pub, ...vopts } as never;
     let done = 0;
-    let failed = false;
-    let pending: Promise<void>[] = [];
+    let failure: unknown;
+    // Sliding window of verifications in flight on the thread pool: the token keeps signing while
+    // up to WINDOW earlier signatures are being checked.
+    const WINDOW = 64;
+    const inflight: Promise<void>[] = [];
     const verifyAsync = (data: Uint8Array, sig: Uint8Array) =>
-      new Promise<void>((resolve, reject) =>
+      new Promise<void>((resolve) =>
         nodeVerify(hash, data, key, sig, (err, ok) => {
-          if (err) return reject(err);
-          if (!ok) {
-            failed = true;
-            return reject(this.selfCheckFailed());
+          if (err || !ok) failure ??= err ?? this.selfCheckFailed();
+          else {
+            done++;
+            opts.onProgress?.(done, items.length);
           }
-          done++;
-          opts.onProgress?.(done, items.length);
           resolve();
         }),
       );
-    for (let i = 0; i < items.length; i++) {
+    for (let i = 0; i < items.length && failure === undefined; i++) {
       if (opts.signal?.aborted) {
-        await Promise.allSettled(pending);
+        await Promise.all(inflight);
         throw new KeyceremonyError('CANCELLED', `Batch signing cancelled after ${done} of ${items.length} signatures; nothing was returned.`);
       }
       const data = items[i] as Uint8Array;
       const pin = this.key.attrs.alwaysAuthenticate ? await this.auth.pin() : undefined;
       const sig = this.signOnToken(data, pin);
       out[i] = sig;
-      pending.push(verifyAsync(data, sig));
-      if (pending.length >= 128) {
-        await Promise.all(pending);
-        pending = [];
-      }
-      if (failed) break;
+      inflight.push(verifyAsync(data, sig));
+      if (inflight.length >= WINDOW) await inflight.shift();
     }
-    await Promise.all(pending);
+    await Promise.all(inflight);
+    if (failure !== undefined) throw failure instanceof KeyceremonyError ? failure : this.selfCheckFailed();
     return out;
   }
 }
