@@ -2,8 +2,10 @@
 import type { Command } from './types';
 import { tokenCommands } from './tokens';
 import { cosignCommand } from './cosign';
+import { backupCommand } from './backup';
 
 export const commands: Command[] = [
   ...tokenCommands,
   cosignCommand,
+  backupCommand,
 ];

@@ -1,0 +1,416 @@
+/**
+ * keyceremony backup create | verify-shares | refresh | recover   (issue 7; docs/backup.md)
+ * Shares come from files (--share-file, repeatable) or a hidden TTY prompt; never from argv.
+ * Passphrases: --passphrase-file INDEX=PATH (repeatable) or the prompt. PINs: --pin-file / prompt.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { KeyceremonyError } from '../../../shared/errors';
+import { pemEncode, toBase64, zeroize } from '../../../shared/encoding/bytes';
+import {
+  backupToJson,
+  chooseExplanation,
+  expectationOf,
+  parseBackup,
+  parseShareText,
+  passphraseBytes,
+  protectShare,
+  resplit,
+  RESPLIT_EXPLANATION,
+  ROTATE_EXPLANATION,
+  sealBackup,
+  shareToText,
+  STRATEGY_EXPLANATION,
+  unprotectShare,
+  verifyEveryShare,
+  checkMembership,
+  type BackupFile,
+  type LabeledShare,
+  type Share,
+} from '../../core/backup';
+import { createBackup, reconstructKek, recoverOntoToken } from '../../adapters/pkcs11/backup';
+import { shareSheetPdf } from '../../adapters/backup/share-sheet';
+import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { parse, UsageError } from '../args';
+import type { CliContext } from '../context';
+import { keyOptions, keyRef, pinFor, tokenOptions, tokenRef } from '../keyref';
+import { readSecretFile } from '../context';
+import type { Command } from './types';
+
+const shareOptions = {
+  'share-file': { type: 'string', multiple: true },
+  'passphrase-file': { type: 'string', multiple: true },
+  prompt: { type: 'string' },
+} as const;
+
+const splitOptions = {
+  m: { type: 'string' },
+  n: { type: 'string' },
+  custodians: { type: 'string' },
+  'protect': { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+function int(v: string | undefined, flag: string): number {
+  if (v === undefined) throw new UsageError(`${flag} is required`);
+  if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a whole number`);
+  return Number(v);
+}
+
+function custodiansOf(v: string | undefined, n: number): string[] {
+  if (!v) return Array.from({ length: n }, (_, i) => `custodian ${i + 1}`);
+  const names = v.split(',').map((x) => x.trim());
+  if (names.length !== n || names.some((x) => !x)) throw new UsageError(`--custodians must list ${n} non-empty names separated by commas`);
+  return names;
+}
+
+function indexList(v: string | undefined, n: number, flag: string): number[] {
+  if (!v) return [];
+  const out = v.split(',').map((x) => Number(x.trim()));
+  if (out.some((i) => !Number.isInteger(i) || i < 1 || i > n)) throw new UsageError(`${flag} takes share indices 1..${n}, comma-separated`);
+  return out;
+}
+
+function passphraseFiles(list: string[] | undefined): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const item of list ?? []) {
+    const mm = /^(\d+)=(.+)$/.exec(item);
+    if (!mm) throw new UsageError('--passphrase-file takes INDEX=PATH');
+    m.set(Number(mm[1]), mm[2] as string);
+  }
+  return m;
+}
+
+async function passphraseFor(ctx: CliContext, files: Map<number, string>, index: number, purpose: string): Promise<Uint8Array> {
+  const f = files.get(index);
+  const raw = f ? readSecretFile(f, `passphrase for share ${index}`) : await ctx.promptSecret(`${purpose} passphrase for share ${index}: `);
+  const s = passphraseBytes(new TextDecoder().decode(raw));
+  zeroize(raw);
+  return s;
+}
+
+/** Read shares from files and/or the prompt. Protected shares are unlocked. Errors name the share. */
+async function readShares(ctx: CliContext, v: { 'share-file'?: string[]; 'passphrase-file'?: string[]; prompt?: string }): Promise<LabeledShare[]> {
+  const out: LabeledShare[] = [];
+  const pp = passphraseFiles(v['passphrase-file']);
+  const add = async (text: string, label: string) => {
+    let share = parseShareText(text, label);
+    if (share.protected) {
+      const pass = await passphraseFor(ctx, pp, share.index, 'custodian');
+      try {
+        share = await unprotectShare(share, pass, label);
+      } finally {
+        zeroize(pass);
+      }
+    }
+    out.push({ share, label });
+  };
+  for (const f of v['share-file'] ?? []) {
+    let raw: Buffer;
+    try {
+      raw = readFileSync(f);
+    } catch (e) {
+      throw new KeyceremonyError('NOT_FOUND', `cannot read share file ${f}: ${(e as NodeJS.ErrnoException).code ?? ''}`, { where: f });
+    }
+    const text = raw.toString('utf8');
+    raw.fill(0);
+    await add(text, `share file ${basename(f)}`);
+  }
+  const count = v.prompt ? int(v.prompt, '--prompt') : 0;
+  for (let i = 0; i < count; i++) {
+    const words = await ctx.promptSecret(`Share ${out.length + 1}: type its words (hidden), then Enter: `);
+    const text = new TextDecoder().decode(words);
+    zeroize(words);
+    await add(text, `share typed #${i + 1}`);
+  }
+  if (out.length === 0) throw new UsageError('give the shares: --share-file FILE (repeat) or --prompt COUNT (typed on the terminal)');
+  return out;
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 32) || 'custodian';
+
+/** Write backup.json, one share text + PDF sheet per custodian, and a log line. Returns share paths. */
+async function writeOutputs(ctx: CliContext, outDir: string, backup: BackupFile, shares: Share[], log: Record<string, unknown>): Promise<void> {
+  writeFileAtomic(join(outDir, 'backup.json'), backupToJson(backup));
+  writeFileAtomic(join(outDir, 'public-key.pem'), pemEncode('PUBLIC KEY', Buffer.from(backup.key.publicKeySpki, 'base64')));
+  for (const s of shares) {
+    const base = join(outDir, 'shares', `share-${s.index}-of-${s.n}-${slug(s.custodian ?? '')}`);
+    writeFileAtomic(`${base}.txt`, shareToText(s), { mode: 0o600 });
+    const pdf = await shareSheetPdf(s, { keyLabel: backup.key.label, fingerprint: backup.key.fingerprint, createdAt: backup.createdAt, tokenLabel: backup.source.tokenLabel });
+    writeFileAtomic(`${base}.pdf`, pdf, { mode: 0o600 });
+    ctx.out(`  share ${s.index}/${s.n} for ${s.custodian}: ${base}.pdf (+ .txt)${s.protected ? ' [passphrase-protected]' : ''}`);
+  }
+  appendLog(outDir, log);
+}
+
+function appendLog(outDir: string, entry: Record<string, unknown>): void {
+  const path = join(outDir, 'backup-log.jsonl');
+  let prev = '';
+  try {
+    prev = readFileSync(path, 'utf8');
+  } catch {
+    /* first entry */
+  }
+  writeFileAtomic(path, prev + JSON.stringify({ at: new Date().toISOString(), ...entry }) + '\n');
+}
+
+async function protectSome(ctx: CliContext, shares: Share[], which: number[], files: Map<number, string>): Promise<Share[]> {
+  const out: Share[] = [];
+  for (const s of shares) {
+    if (!which.includes(s.index)) {
+      out.push(s);
+      continue;
+    }
+    const pass = await passphraseFor(ctx, files, s.index, `new`);
+    try {
+      const p = await protectShare(s, pass);
+      zeroize(s.body);
+      out.push(p);
+    } finally {
+      zeroize(pass);
+    }
+  }
+  return out;
+}
+
+async function loadBackup(path: string | undefined): Promise<BackupFile> {
+  if (!path) throw new UsageError('--backup FILE is required');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new KeyceremonyError('NOT_FOUND', `cannot read backup file ${path}: ${(e as NodeJS.ErrnoException).code ?? ''}`, { where: path });
+  }
+  return parseBackup(text, `backup file ${basename(path)}`);
+}
+
+function soPinSource(ctx: CliContext, file: string | undefined, label: string) {
+  return ctx.pinSource({ pinFile: file, prompt: `Security officer (SO) PIN for token "${label}": `, envVar: 'KEYCEREMONY_SO_PIN' });
+}
+
+async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rotated' = 'created', previous?: BackupFile): Promise<number> {
+  const { values } = parse(args, { ...keyOptions, ...splitOptions, 'so-pin-file': { type: 'string' }, 'passphrase-file': { type: 'string', multiple: true }, backup: { type: 'string' }, mode: { type: 'string' } });
+  const ref = previous
+    ? { ...tokenRef(values), key: { label: previous.key.label, id: Buffer.from(previous.key.id, 'hex') } }
+    : keyRef(values);
+  const n = int(values.n, '--n');
+  const m = int(values.m, '--m');
+  const custodians = custodiansOf(values.custodians, n);
+  const outDir = values.out;
+  if (!outDir) throw new UsageError('--out DIR is required');
+  const protect = indexList(values.protect, n, '--protect');
+  const ppFiles = passphraseFiles(values['passphrase-file']);
+  const mod = ctx.openModule({ module: ref.module });
+  try {
+    const label = ref.token.label ?? ref.token.serial ?? '';
+    const userPin = pinFor(ctx, ref);
+    const made = await mod.withSession(ref.token, { pin: userPin, rw: true }, (s) =>
+      createBackup(s, {
+        key: ref.key,
+        m,
+        n,
+        custodians,
+        soPin: soPinSource(ctx, values['so-pin-file'], label),
+        userPin,
+        ...(kind === 'rotated' && previous
+          ? { origin: { kind: 'rotated' as const, previousSetId: previous.shareSet.id, explanation: ROTATE_EXPLANATION } }
+          : {}),
+      }),
+    );
+    if (previous && made.backup.key.fingerprint !== previous.key.fingerprint) {
+      throw new KeyceremonyError('VERIFICATION_FAILED', 'the key on the token is not the key of the old backup file', { where: 'rotate' });
+    }
+    const shares = await protectSome(ctx, made.shares, protect, ppFiles);
+    ctx.out(`backup of key "${made.backup.key.label}" (${made.backup.key.type}, fingerprint ${made.backup.key.fingerprint})`);
+    ctx.out(`wrapped with ${made.facts.mechanism} under a session KEK${made.facts.trustedKek ? ' marked trusted by the security officer' : ''}; blob ${made.facts.wrappedBytes} bytes, proven by a test unwrap + signature on the source token; KEK destroyed`);
+    ctx.out(`share set ${made.facts.setId}: ${m}-of-${n}, KEK check value ${made.facts.kcv}`);
+    await writeOutputs(ctx, outDir, made.backup, shares, {
+      event: kind === 'rotated' ? 'rotate' : 'create',
+      key: made.backup.key.label,
+      fingerprint: made.backup.key.fingerprint,
+      setId: made.facts.setId,
+      m,
+      n,
+      custodians,
+      mechanism: made.facts.mechanism,
+      trustedKek: made.facts.trustedKek,
+      ...(previous ? { previousSetId: previous.shareSet.id, explanation: ROTATE_EXPLANATION } : {}),
+    });
+    shares.forEach((s) => zeroize(s.body));
+    ctx.out(`backup file: ${join(outDir, 'backup.json')}`);
+    ctx.out('next: hand out the sheets, then run `keyceremony backup verify-shares` with every custodian typing their share back.');
+    return 0;
+  } finally {
+    mod.close();
+  }
+}
+
+const create: Command = {
+  name: 'create',
+  summary: 'wrap a backup-able key under a new KEK, split the KEK m-of-n, write backup.json and share sheets',
+  async run(args, ctx) {
+    return runCreate(args, ctx);
+  },
+};
+
+const verifyShares: Command = {
+  name: 'verify-shares',
+  summary: 'every custodian types their share back: integrity, set membership, and the set reconstructs (KEK kept in memory only)',
+  async run(args, ctx) {
+    const { values } = parse(args, { backup: { type: 'string' }, partial: { type: 'boolean' }, ...shareOptions });
+    const backup = await loadBackup(values.backup);
+    const shares = await readShares(ctx, values);
+    try {
+      checkMembership(shares, expectationOf(backup));
+      for (const { share, label } of shares) ctx.out(`ok  ${label}: share ${share.index} of set ${share.setId}, checksum and membership verified`);
+      const rep = await verifyEveryShare(shares, expectationOf(backup));
+      ctx.out(
+        `set ${rep.setId} (${rep.m}-of-${rep.n}): all ${rep.verified.length} given shares lie on one polynomial, so every ${rep.m}-subset of them reconstructs the KEK (check value ${rep.kcv})`,
+      );
+      ctx.out(
+        rep.exhaustive
+          ? `combined all ${rep.subsetsCombined} ${rep.m}-subsets literally: each gives the KEK`
+          : `combined ${rep.subsetsCombined} random ${rep.m}-subsets of ${rep.subsetsTotal} literally: each gives the KEK`,
+      );
+      if (rep.missing.length) {
+        ctx.out(`NOT verified (not given): share ${rep.missing.join(', ')}`);
+        return values.partial ? 0 : 1;
+      }
+      ctx.out('every share verified');
+      return 0;
+    } finally {
+      shares.forEach((s) => zeroize(s.share.body));
+    }
+  },
+};
+
+const refresh: Command = {
+  name: 'refresh',
+  summary: 'custodians change: --mode resplit (same KEK, new shares) or --mode rotate (new KEK, re-wrap from the token)',
+  async run(args, ctx) {
+    const mode = args.find((a) => a.startsWith('--mode='))?.slice(7) ?? args[args.indexOf('--mode') + 1];
+    if (!args.includes('--mode') && !args.some((a) => a.startsWith('--mode='))) {
+      ctx.out('Choose how to refresh the backup:');
+      ctx.out('');
+      ctx.out(`--mode resplit  ${RESPLIT_EXPLANATION}`);
+      ctx.out('');
+      ctx.out(`--mode rotate   ${ROTATE_EXPLANATION}`);
+      throw new UsageError('--mode resplit|rotate is required');
+    }
+    if (mode === 'rotate') {
+      const { values } = parse(args, { ...tokenOptions, ...splitOptions, 'so-pin-file': { type: 'string' }, 'passphrase-file': { type: 'string', multiple: true }, backup: { type: 'string' }, mode: { type: 'string' } });
+      const previous = await loadBackup(values.backup);
+      ctx.out(ROTATE_EXPLANATION);
+      return runCreate(args, ctx, 'rotated', previous);
+    }
+    if (mode !== 'resplit') throw new UsageError('--mode must be resplit or rotate');
+    const { values } = parse(args, { backup: { type: 'string' }, mode: { type: 'string' }, ...shareOptions, ...splitOptions });
+    const previous = await loadBackup(values.backup);
+    const n = int(values.n, '--n');
+    const m = int(values.m, '--m');
+    const custodians = custodiansOf(values.custodians, n);
+    if (!values.out) throw new UsageError('--out DIR is required');
+    ctx.out(RESPLIT_EXPLANATION);
+    const old = await readShares(ctx, values);
+    const kek = await reconstructKek(previous, old);
+    old.forEach((s) => zeroize(s.share.body));
+    try {
+      const r = await resplit(kek, { m, n, custodians, oldSetId: previous.shareSet.id });
+      const { mac: _mac, ...rest } = previous;
+      const next = await sealBackup(
+        {
+          ...rest,
+          createdAt: new Date().toISOString(),
+          shareSet: { id: r.setId, m, n, custodians },
+          origin: { kind: 'resplit', previousSetId: previous.shareSet.id, explanation: RESPLIT_EXPLANATION },
+        },
+        kek,
+      );
+      const shares = await protectSome(ctx, r.shares, indexList(values.protect, n, '--protect'), passphraseFiles(values['passphrase-file']));
+      await writeOutputs(ctx, values.out, next, shares, {
+        event: 'resplit',
+        key: next.key.label,
+        fingerprint: next.key.fingerprint,
+        setId: r.setId,
+        previousSetId: previous.shareSet.id,
+        m,
+        n,
+        custodians,
+        explanation: chooseExplanation('resplit'),
+      });
+      shares.forEach((s) => zeroize(s.body));
+      ctx.out(`new share set ${r.setId} (${m}-of-${n}); the wrapped key is unchanged. OLD shares of set ${previous.shareSet.id} with the OLD backup file still recover the key.`);
+      return 0;
+    } finally {
+      zeroize(kek);
+    }
+  },
+};
+
+const recover: Command = {
+  name: 'recover',
+  summary: 'any m shares + backup.json -> the key unwrapped onto a fresh token, proven by a fresh signature',
+  async run(args, ctx) {
+    const { values } = parse(args, { ...tokenOptions, backup: { type: 'string' }, out: { type: 'string' }, ...shareOptions });
+    const backup = await loadBackup(values.backup);
+    const ref = tokenRef(values);
+    const shares = await readShares(ctx, values);
+    // everything that needs no token first: a refusal here leaves the token untouched
+    let kek: Uint8Array;
+    try {
+      kek = await reconstructKek(backup, shares);
+    } finally {
+      shares.forEach((s) => zeroize(s.share.body));
+    }
+    ctx.out(`shares ${shares.map((s) => s.share.index).join(', ')} of set ${backup.shareSet.id} reconstruct the KEK (check value ${backup.wrap.kekCheckValue}); backup file authenticated`);
+    const mod = ctx.openModule({ module: ref.module });
+    try {
+      const res = await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, (s) => recoverOntoToken(s, backup, kek));
+      zeroize(kek);
+      ctx.out(`recovered key "${res.key.label}" id ${res.key.idHex} onto token "${res.key.token.label}" (serial ${res.key.token.serial}): sensitive, non-extractable`);
+      ctx.out(`public key fingerprint ${res.key.fingerprint} matches the backup; a fresh signature verifies under the original public key`);
+      if (values.out) {
+        writeFileAtomic(join(values.out, 'recovery-challenge.bin'), res.challenge);
+        writeFileAtomic(join(values.out, 'recovery-signature.bin'), res.signature);
+        writeFileAtomic(join(values.out, 'public-key.pem'), pemEncode('PUBLIC KEY', Buffer.from(backup.key.publicKeySpki, 'base64')));
+        appendLog(values.out, {
+          event: 'recover',
+          key: res.key.label,
+          id: res.key.idHex,
+          fingerprint: res.key.fingerprint,
+          token: res.key.token,
+          setId: backup.shareSet.id,
+          sharesUsed: shares.map((s) => s.share.index),
+          signature: toBase64(res.signature),
+        });
+      }
+      return 0;
+    } finally {
+      zeroize(kek);
+      mod.close();
+    }
+  },
+};
+
+const SUB: Command[] = [create, verifyShares, refresh, recover];
+
+export const backupCommand: Command = {
+  name: 'backup',
+  summary: 'm-of-n backup of a token key: create | verify-shares | refresh | recover',
+  usage: [
+    'keyceremony backup create (--token L | --serial S) (--label L | --id HEX | --key URI) --m M --n N --custodians "A,B,C" --out DIR',
+    '                          [--protect 2,4 [--passphrase-file 2=FILE]] [--pin-file F] [--so-pin-file F]',
+    'keyceremony backup verify-shares --backup DIR/backup.json (--share-file F ... | --prompt N) [--partial]',
+    'keyceremony backup refresh --mode resplit --backup F (--share-file F ... | --prompt M) --m M --n N --custodians ... --out DIR2',
+    'keyceremony backup refresh --mode rotate  --backup F (--token L | --serial S) --m M --n N --custodians ... --out DIR2 [--so-pin-file F]',
+    'keyceremony backup recover --backup F (--token L | --serial S) (--share-file F ... | --prompt M) [--out DIR] [--pin-file F]',
+    '',
+    STRATEGY_EXPLANATION,
+  ].join('\n'),
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    const cmd = SUB.find((c) => c.name === sub);
+    if (!cmd) throw new UsageError(`say what to do: ${SUB.map((c) => c.name).join(' | ')}`);
+    return cmd.run(rest, ctx);
+  },
+};
