@@ -14,6 +14,7 @@ import { Pkcs11Module, createSelfSignedCert, mapPkcs11Error, type TokenSession }
 import { KeyceremonyError } from '../../shared/errors';
 import { pemEncode } from '../../shared/encoding/bytes';
 import { KeyTypes } from '../../shared/crypto/algorithms';
+import { keyTypesFromMechanisms } from '../../electron/adapters/pkcs11/module';
 
 let hsm: TestHsm;
 let mod: Pkcs11Module;
@@ -203,6 +204,26 @@ describe('context-specific login (CKA_ALWAYS_AUTHENTICATE, like YubiKey PIV 9c)'
       await signer.sign(Buffer.from('b'));
     });
     assert.equal(asked, 3, 'one session login + one context login per signature');
+  });
+});
+
+describe('module lifecycle', () => {
+  test('opening a module another library instance already initialised works (CKR_CRYPTOKI_ALREADY_INITIALIZED tolerated)', () => {
+    const other = new pkcs11js.PKCS11();
+    other.load(hsm.module);
+    const m2 = Pkcs11Module.open(hsm.module); // shares the already-open handle in this process
+    try {
+      assert.equal(m2.findToken({ label: A }).label, A);
+    } finally {
+      m2.close();
+    }
+    // The first handle is still usable after the second closes (reference-counted).
+    assert.equal(mod.findToken({ label: A }).label, A);
+  });
+
+  test('a token that cannot make a key type refuses it by name before touching the token', () => {
+    assert.deepEqual(keyTypesFromMechanisms(new Set([pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN, pkcs11js.CKM_RSA_PKCS])), ['rsa-3072', 'rsa-4096']);
+    assert.deepEqual(keyTypesFromMechanisms(new Set([pkcs11js.CKM_EC_KEY_PAIR_GEN])), []);
   });
 });
 

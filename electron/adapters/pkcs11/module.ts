@@ -120,7 +120,7 @@ const trimPad = (s: string) => s.replace(/[\s\0]+$/g, '');
 const ver = (v: { major: number; minor: number }) => `${v.major}.${v.minor}`;
 const flag = (f: number, bit: number) => (f & bit) !== 0;
 
-function keyTypesFromMechanisms(mechs: Set<number>): KeyType[] {
+export function keyTypesFromMechanisms(mechs: Set<number>): KeyType[] {
   const out: KeyType[] = [];
   if (mechs.has(pkcs11js.CKM_EC_KEY_PAIR_GEN) && mechs.has(pkcs11js.CKM_ECDSA)) out.push('ecdsa-p256', 'ecdsa-p384');
   if (mechs.has(CKM_EC_EDWARDS_KEY_PAIR_GEN) && mechs.has(CKM_EDDSA)) out.push('ed25519');
