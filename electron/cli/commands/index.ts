@@ -2,10 +2,12 @@
 import type { Command } from './types';
 import { tokenCommands } from './tokens';
 import { cosignCommand } from './cosign';
+import { tufCommand } from './tuf';
 import { backupCommand } from './backup';
 
 export const commands: Command[] = [
   ...tokenCommands,
   cosignCommand,
+  tufCommand,
   backupCommand,
 ];

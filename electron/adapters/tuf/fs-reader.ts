@@ -1,0 +1,27 @@
+/**
+ * fs edge for TUF verification: a MetadataReader over a directory. Names come from metadata (role
+ * names), so anything that would leave the directory is refused (python-tuf "fishy role names").
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { KeyceremonyError } from '../../../shared/errors';
+import type { MetadataReader } from '../../core/tuf/verify';
+
+export function dirMetadataReader(dir: string, opts: { maxBytes?: number } = {}): MetadataReader {
+  const root = path.resolve(dir);
+  const max = opts.maxBytes ?? 256 << 20;
+  return {
+    async read(name: string) {
+      if (name.includes('\0') || name.includes('\\') || path.isAbsolute(name)) return undefined;
+      const p = path.resolve(root, name);
+      if (p !== root && !p.startsWith(root + path.sep)) {
+        throw new KeyceremonyError('PATH_TRAVERSAL', `metadata names a file outside ${dir}: ${JSON.stringify(name)}`, { where: name });
+      }
+      if (!existsSync(p)) return undefined;
+      const st = statSync(p);
+      if (!st.isFile()) return undefined;
+      if (st.size > max) throw new KeyceremonyError('TOO_LARGE', `${name} is ${st.size} bytes, over ${max}`, { where: p });
+      return new Uint8Array(readFileSync(p));
+    },
+  };
+}

@@ -1,0 +1,381 @@
+/**
+ * `keyceremony tuf …`: TUF 1.0 repositories built and threshold-signed offline with token keys
+ * (signing requests carried between air-gapped machines), diffed before signing, and verified the way
+ * a client does. See docs/tuf.md.
+ *
+ * Verify contract (outside checks rely on it):
+ *   keyceremony tuf verify --trusted-root FILE --metadata DIR [--at RFC3339] [--json]
+ *   exit 0 = verified, 1 = not verified (reasons printed), 2 = usage. With only N.root.json files in DIR
+ *   the root chain is verified. A Notary v1 trusted root is detected and verified as Notary.
+ */
+import { readFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { KeyceremonyError } from '../../../shared/errors';
+import { fromUtf8, pemDecode } from '../../../shared/encoding/bytes';
+import { parseSpki } from '../../../shared/crypto/spki';
+import { parseStrictJsonBytes, parseStrictJson } from '../../../shared/json/strict';
+import { checkKeyJSON, computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
+import { Root, parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
+import type { KeyType } from '../../../shared/crypto/algorithms';
+import { verifyRepository, formatReport } from '../../core/tuf/verify';
+import {
+  createRequest,
+  finalizeRequest,
+  mergeRequests,
+  parseRequest,
+  requestStatus,
+  rootRules,
+  serializeRequest,
+  signRequest,
+  type SigningRequest,
+} from '../../core/tuf/request';
+import { diffSigned } from '../../core/tuf/diff';
+import { DEFAULT_EXPIRY_DAYS, expiresIn, newRoot, newTargets, nextRoot, publishTargets, targetFileInfo, flatTargetsAdvice } from '../../core/tuf/repo';
+import { signEnvelope, signerKey } from '../../core/tuf/sign';
+import { isNotaryMetadata, verifyNotaryRepository, formatNotaryReport } from '../../core/notary';
+import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
+import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { parse, UsageError } from '../args';
+import type { CliContext } from '../context';
+import { keyOptions, keyRef, pinFor } from '../keyref';
+import type { Command } from './types';
+import type { Signer } from '../../core/signer';
+
+const USAGE = `keyceremony tuf <subcommand> …
+  init    --out DIR --root-key FILE… --threshold T --online-key FILE [--target NAME=FILE…]
+          [--root-days 365] [--targets-days 90] [online token to sign targets/snapshot/timestamp now:
+          (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]]
+  rotate  --metadata DIR --out REQUEST [--add-key FILE…] [--remove-key KEYID…] [--threshold T] [--root-days N]
+  sign    REQUEST (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F] [--write DIR]
+  status  REQUEST [--write DIR]          (--write: put the finished metadata file into DIR when complete)
+  merge   REQUEST REQUEST… --out FILE
+  diff    REQUEST | --old FILE --new FILE
+  verify  --trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--json]
+Key files: PEM public keys (as \`keyceremony pubkey\` writes them) or TUF key JSON objects.
+Set KEYCEREMONY_NOW (RFC 3339) to pin the clock.`;
+
+type Sub = (args: string[], ctx: CliContext) => Promise<number>;
+
+function readFile(p: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(p));
+  } catch (e) {
+    throw new KeyceremonyError('NOT_FOUND', `cannot read the ${what} ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: p });
+  }
+}
+
+function nowFrom(ctx: CliContext, at?: string): number {
+  const v = at ?? ctx.env.KEYCEREMONY_NOW;
+  if (!v) return Date.now();
+  const ms = Date.parse(v);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(ms)) {
+    throw new UsageError(`${at ? '--at' : 'KEYCEREMONY_NOW'} must be an RFC 3339 time such as 2026-08-22T00:00:00Z, got ${JSON.stringify(v)}`);
+  }
+  return ms;
+}
+
+function int(v: string | undefined, flag: string, dflt?: number): number | undefined {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${flag} takes a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** A public key file: PEM SPKI (any supported type) or a TUF key object in JSON. */
+export function readKeyFile(p: string): TufKeyJSON {
+  const bytes = readFile(p, 'key file');
+  const text = fromUtf8(bytes).trim();
+  if (text.startsWith('{')) return checkKeyJSON(parseStrictJson(text, { source: p }), p);
+  let der: Uint8Array;
+  try {
+    const pem = pemDecode(text);
+    if (pem.label !== 'PUBLIC KEY') throw new TypeError(`PEM block "${pem.label}" is not a public key`);
+    der = pem.der;
+  } catch (e) {
+    throw new KeyceremonyError('INVALID_KEY', `${p}: not a PEM public key or TUF key JSON (${(e as Error).message})`, { where: p });
+  }
+  const info = parseSpki(der);
+  const kt: KeyType =
+    info.algorithm === 'ecdsa-p256' ? 'ecdsa-p256'
+    : info.algorithm === 'ecdsa-p384' ? 'ecdsa-p384'
+    : info.algorithm === 'ed25519' ? 'ed25519'
+    : info.algorithm === 'rsa' ? (info.bits > 3072 ? 'rsa-4096' : 'rsa-3072')
+    : (() => {
+        throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `${p}: ${info.algorithm} keys are not supported for TUF`, { where: p });
+      })();
+  return keyFromSpki(kt, der);
+}
+
+function readRequestFile(p: string): SigningRequest {
+  return parseRequest(fromUtf8(readFile(p, 'signing request')), p);
+}
+
+async function withTokenSigner<T>(ctx: CliContext, values: Record<string, unknown>, fn: (s: Signer, label: string) => Promise<T>): Promise<T> {
+  const ref = keyRef(values as Parameters<typeof keyRef>[0]);
+  const mod = ctx.openModule(ref);
+  try {
+    return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
+      const key = s.findKey(ref.key);
+      const alg = key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha384' as const } : {};
+      return fn(s.signer(key, alg), `${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…)`);
+    });
+  } finally {
+    mod.close();
+  }
+}
+
+function hasTokenFlags(v: Record<string, unknown>): boolean {
+  return Boolean(v.key || v.token || v.serial);
+}
+
+function writeOut(ctx: CliContext, file: string, data: string | Uint8Array): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileAtomic(file, data);
+  ctx.err(`wrote ${file}`);
+}
+
+async function printStatus(ctx: CliContext, req: SigningRequest): Promise<boolean> {
+  const st = await requestStatus(req);
+  ctx.out(st.summary);
+  for (const r of st.rules) {
+    if (!r.ok && r.missing.length) ctx.out(`  ${r.name}: ${r.threshold - r.valid} more of: ${r.missing.join(', ')}`);
+  }
+  return st.complete;
+}
+
+async function writeIfComplete(ctx: CliContext, req: SigningRequest, dir: string | undefined): Promise<void> {
+  if (!dir) return;
+  const st = await requestStatus(req);
+  if (!st.complete) {
+    ctx.err(`not written to ${dir}: the request is not complete yet`);
+    return;
+  }
+  writeOut(ctx, path.join(dir, req.fileName), await finalizeRequest(req));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const init: Sub = async (args, ctx) => {
+  const { values } = parse(args, {
+    ...keyOptions,
+    out: { type: 'string' },
+    'root-key': { type: 'string', multiple: true },
+    threshold: { type: 'string' },
+    'online-key': { type: 'string' },
+    target: { type: 'string', multiple: true },
+    'root-days': { type: 'string' },
+    'targets-days': { type: 'string' },
+  });
+  if (!values.out) throw new UsageError('--out DIR is required');
+  const rootKeys = (values['root-key'] ?? []).map(readKeyFile);
+  if (rootKeys.length === 0) throw new UsageError('at least one --root-key FILE is required');
+  const threshold = int(values.threshold, '--threshold');
+  if (threshold === undefined) throw new UsageError('--threshold T is required');
+  if (!values['online-key']) throw new UsageError('--online-key FILE is required (the key of targets, snapshot and timestamp)');
+  const online = readKeyFile(values['online-key']);
+  const now = nowFrom(ctx);
+  const root = await newRoot({
+    roles: {
+      root: { keys: rootKeys, threshold },
+      targets: { keys: [online], threshold: 1 },
+      snapshot: { keys: [online], threshold: 1 },
+      timestamp: { keys: [online], threshold: 1 },
+    },
+    expires: expiresIn(now, int(values['root-days'], '--root-days', DEFAULT_EXPIRY_DAYS.root)!),
+  });
+  const targets = newTargets(expiresIn(now, int(values['targets-days'], '--targets-days', DEFAULT_EXPIRY_DAYS.targets)!));
+  for (const spec of values.target ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--target takes NAME=FILE, got ${JSON.stringify(spec)}`);
+    targets.targets[spec.slice(0, eq)] = await targetFileInfo(readFile(spec.slice(eq + 1), 'target file'));
+  }
+  const advice = flatTargetsAdvice(Object.keys(targets.targets).length);
+  if (advice) ctx.err(`warning: ${advice}`);
+  const out = values.out;
+  const req = await createRequest({ signed: root.toJSON(), role: 'root', rules: rootRules(root), note: 'root ceremony: new repository' });
+  writeOut(ctx, path.join(out, 'requests', '1.root.request.json'), serializeRequest(req));
+  const md = path.join(out, 'metadata');
+  if (hasTokenFlags(values)) {
+    await withTokenSigner(ctx, values, async (signer, label) => {
+      const { keyid } = await signerKey(signer);
+      if (keyid !== (await computeKeyId(online))) {
+        throw new KeyceremonyError('KEY_NOT_FOUND', `${label} is not the --online-key`, { where: '--online-key' });
+      }
+      const files = await publishTargets({
+        roles: new Map([['targets', targets]]),
+        snapshotVersion: 1,
+        timestampVersion: 1,
+        expires: { snapshot: expiresIn(now, DEFAULT_EXPIRY_DAYS.snapshot), timestamp: expiresIn(now, DEFAULT_EXPIRY_DAYS.timestamp) },
+        signers: { targets: [signer], snapshot: [signer], timestamp: [signer] },
+      });
+      for (const f of files) writeOut(ctx, path.join(md, f.name), f.bytes);
+    });
+  } else {
+    const treq = await createRequest({
+      signed: targets.toJSON(),
+      role: 'targets',
+      rules: [{ name: 'targets', keyids: root.roles.targets.keyids, keys: { [root.roles.targets.keyids[0]!]: online }, threshold: 1 }],
+    });
+    writeOut(ctx, path.join(out, 'requests', '1.targets.request.json'), serializeRequest(treq));
+  }
+  for (const l of (await diffSigned(undefined, root.toJSON())).lines) ctx.out(l);
+  ctx.out((await requestStatus(req)).summary);
+  ctx.out(`next: each root custodian runs  keyceremony tuf sign ${path.join(out, 'requests', '1.root.request.json')} --token … --label …`);
+  return 0;
+};
+
+function latestRoot(dir: string): { version: number; bytes: Uint8Array } {
+  let best = 0;
+  for (const f of readdirSync(dir)) {
+    const m = /^(\d+)\.root\.json$/.exec(f);
+    if (m && Number(m[1]) > best) best = Number(m[1]);
+  }
+  if (best === 0) throw new KeyceremonyError('NOT_FOUND', `no N.root.json in ${dir}`, { where: dir });
+  return { version: best, bytes: readFile(path.join(dir, `${best}.root.json`), 'root') };
+}
+
+const rotate: Sub = async (args, ctx) => {
+  const { values } = parse(args, {
+    metadata: { type: 'string' },
+    out: { type: 'string' },
+    'add-key': { type: 'string', multiple: true },
+    'remove-key': { type: 'string', multiple: true },
+    threshold: { type: 'string' },
+    'root-days': { type: 'string' },
+  });
+  if (!values.metadata || !values.out) throw new UsageError('--metadata DIR and --out REQUEST are required');
+  const { bytes } = latestRoot(values.metadata);
+  const prev = Root.fromJSON(readEnvelope(parseStrictJsonBytes(bytes, { source: 'root' })).signedRaw);
+  const ids = prev.roles.root.keyids;
+  const remove = (values['remove-key'] ?? []).map((p) => {
+    const hits = ids.filter((id) => id.startsWith(p));
+    if (hits.length !== 1) throw new KeyceremonyError('KEY_NOT_FOUND', `--remove-key ${p} matches ${hits.length} root keys`, { where: p });
+    return hits[0]!;
+  });
+  const threshold = int(values.threshold, '--threshold');
+  const next = await nextRoot(prev, {
+    add: { root: (values['add-key'] ?? []).map(readKeyFile) },
+    remove: { root: remove },
+    ...(threshold !== undefined ? { threshold: { root: threshold } } : {}),
+    expires: expiresIn(nowFrom(ctx), int(values['root-days'], '--root-days', DEFAULT_EXPIRY_DAYS.root)!),
+  });
+  const req = await createRequest({ signed: next.toJSON(), role: 'root', rules: rootRules(next, prev), previous: prev.toJSON() });
+  for (const l of (await diffSigned(prev.toJSON(), next.toJSON())).lines) ctx.out(l);
+  writeOut(ctx, values.out, serializeRequest(req));
+  await printStatus(ctx, req);
+  return 0;
+};
+
+const sign: Sub = async (args, ctx) => {
+  const { values, positionals } = parse(args, { ...keyOptions, write: { type: 'string' } }, { positionals: true });
+  const file = positionals[0];
+  if (!file || positionals.length !== 1) throw new UsageError('give exactly one REQUEST file');
+  const req = readRequestFile(file);
+  for (const l of (await diffSigned(req.previous, req.signed)).lines) ctx.out(l);
+  const signed = await withTokenSigner(ctx, values, async (signer, label) => {
+    const r = await signRequest(req, signer);
+    ctx.out(`signed ${req.role} v${req.version} (sha256 ${req.signedSha256.slice(0, 16)}…) with ${label}`);
+    return r;
+  });
+  writeOut(ctx, file, serializeRequest(signed));
+  await printStatus(ctx, signed);
+  await writeIfComplete(ctx, signed, values.write);
+  return 0;
+};
+
+const status: Sub = async (args, ctx) => {
+  const { values, positionals } = parse(args, { write: { type: 'string' } }, { positionals: true });
+  if (positionals.length !== 1) throw new UsageError('give exactly one REQUEST file');
+  const req = readRequestFile(positionals[0]!);
+  const complete = await printStatus(ctx, req);
+  await writeIfComplete(ctx, req, values.write);
+  return complete ? 0 : 1;
+};
+
+const merge: Sub = async (args, ctx) => {
+  const { values, positionals } = parse(args, { out: { type: 'string' } }, { positionals: true });
+  if (positionals.length < 2 || !values.out) throw new UsageError('give two or more REQUEST files and --out FILE');
+  let req = readRequestFile(positionals[0]!);
+  for (const p of positionals.slice(1)) req = await mergeRequests(req, readRequestFile(p));
+  writeOut(ctx, values.out, serializeRequest(req));
+  await printStatus(ctx, req);
+  return 0;
+};
+
+const diff: Sub = async (args, ctx) => {
+  const { values, positionals } = parse(args, { old: { type: 'string' }, new: { type: 'string' } }, { positionals: true });
+  let prev: unknown;
+  let next: unknown;
+  if (positionals.length === 1) {
+    const req = readRequestFile(positionals[0]!);
+    prev = req.previous;
+    next = req.signed;
+  } else if (values.new && positionals.length === 0) {
+    const load = (p: string) => {
+      const v = parseStrictJsonBytes(readFile(p, 'metadata'), { source: p }) as Record<string, unknown>;
+      return 'signed' in v ? readEnvelope(v).signedRaw : (signedFromJSON(v), v);
+    };
+    prev = values.old ? load(values.old) : undefined;
+    next = load(values.new);
+  } else throw new UsageError('give a REQUEST file, or --old FILE --new FILE');
+  for (const l of (await diffSigned(prev, next)).lines) ctx.out(l);
+  return 0;
+};
+
+const verify: Sub = async (args, ctx) => {
+  const { values } = parse(args, {
+    'trusted-root': { type: 'string' },
+    metadata: { type: 'string' },
+    at: { type: 'string' },
+    targets: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (!values['trusted-root'] || !values.metadata) throw new UsageError('--trusted-root FILE and --metadata DIR are required');
+  if (!existsSync(values.metadata)) throw new KeyceremonyError('NOT_FOUND', `no such folder ${values.metadata}`, { where: values.metadata });
+  const now = nowFrom(ctx, values.at);
+  const trusted = readFile(values['trusted-root'], 'trusted root');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fromUtf8(trusted));
+  } catch {
+    parsed = undefined; // the verifier reports it with position
+  }
+  if (isNotaryMetadata(parsed)) {
+    // Notary v1 dialect, detected by itself (electron/core/notary)
+    const { readRepoDir } = await import('./notary');
+    const report = await verifyNotaryRepository({ files: readRepoDir(values.metadata), at: new Date(now), trustedRoot: trusted });
+    if (values.json) ctx.out(JSON.stringify(report, null, 2));
+    else for (const l of formatNotaryReport(report)) ctx.out(l);
+    return report.ok ? 0 : 1;
+  }
+  const report = await verifyRepository(trusted, dirMetadataReader(values.metadata), {
+    now,
+    ...(values.targets ? { targetFiles: dirMetadataReader(values.targets) } : {}),
+  });
+  if (values.json) {
+    const { root: _r, targets: _t, ...plain } = report;
+    void _r;
+    void _t;
+    ctx.out(JSON.stringify({ dialect: 'tuf', ...plain }, null, 2));
+  } else for (const l of formatReport(report)) ctx.out(l);
+  return report.ok ? 0 : 1;
+};
+
+const SUBS: Record<string, Sub> = { init, rotate, sign, status, merge, diff, verify };
+
+export const tufCommand: Command = {
+  name: 'tuf',
+  summary: 'TUF repositories: create, threshold-sign offline, rotate, diff, merge, verify as a client does',
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    const fn = sub ? SUBS[sub] : undefined;
+    if (!fn) throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'which subcommand? (init, sign, status, diff, merge, verify, rotate)');
+    if (rest[0] === '--help' || rest[0] === '-h') {
+      ctx.out(USAGE);
+      return 0;
+    }
+    return fn(rest, ctx);
+  },
+};
+
+export { parseTufTime };
