@@ -6,8 +6,9 @@
  *
  * LEN is the ASCII decimal byte length; SP is one space (0x20). Pure: usable in main and renderer.
  */
-import { concatBytes, fromBase64, toBase64, utf8 } from './encoding/bytes';
+import { fromBase64, toBase64 } from './encoding/bytes';
 import { KeyceremonyError } from './errors';
+import { pae as cosignPae } from './cosign/dsse';
 
 export interface DsseSignature {
   /** Key hint (optional in DSSE; we put the SHA-256 SPKI fingerprint here). */
@@ -23,15 +24,9 @@ export interface DsseEnvelope {
   signatures: DsseSignature[];
 }
 
-/** DSSE v1 Pre-Authentication Encoding of `payloadType` and `payload`. */
+/** DSSE v1 Pre-Authentication Encoding of `payloadType` and `payload` (one implementation: shared/cosign/dsse). */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
-  const t = utf8(payloadType);
-  return concatBytes(
-    utf8(`DSSEv1 ${t.length} `),
-    t,
-    utf8(` ${payload.length} `),
-    payload,
-  );
+  return cosignPae(payloadType, payload);
 }
 
 /** Build an unsigned envelope for `payload`. */

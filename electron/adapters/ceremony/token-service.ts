@@ -1,0 +1,73 @@
+/**
+ * The engine's TokenService over the PKCS#11 token layer (electron/adapters/pkcs11).
+ * One session per token per call; several keys on one token share that session.
+ */
+import { fromHex } from '../../../shared/encoding/bytes';
+import { KeyceremonyError } from '../../../shared/errors';
+import type { Signer } from '../../core/signer';
+import type { GeneratedKey, PinSource, PresentToken, TokenRef, TokenService } from '../../core/ceremony/types';
+import type { KeyType } from '../../../shared/crypto/algorithms';
+import { Pkcs11Module, type TokenSession } from '../pkcs11';
+
+const sel = (t: TokenRef) => (t.serial ? { serial: t.serial, label: t.label } : { label: t.label });
+
+function mechanismFor(t: KeyType): string {
+  if (t === 'ed25519') return 'CKM_EC_EDWARDS_KEY_PAIR_GEN';
+  if (t.startsWith('rsa')) return 'CKM_RSA_PKCS_KEY_PAIR_GEN';
+  return 'CKM_EC_KEY_PAIR_GEN';
+}
+
+export class Pkcs11TokenService implements TokenService {
+  constructor(private readonly mod: Pkcs11Module) {}
+
+  async present(): Promise<PresentToken[]> {
+    return this.mod.tokens().map((t) => ({ label: t.label, serial: t.serial, manufacturer: t.manufacturer, model: t.model }));
+  }
+
+  async generateKey(token: TokenRef, spec: { label: string; idHex: string; keyType: KeyType; profile: 'non-extractable' | 'backupable' }, pin: PinSource): Promise<GeneratedKey> {
+    return this.mod.withSession(sel(token), { pin, rw: true }, async (s) => {
+      const { key, created } = await s.generateKeyPair({ keyType: spec.keyType, label: spec.label, id: fromHex(spec.idHex), profile: spec.profile });
+      return { label: key.label, idHex: key.idHex, keyType: key.keyType, publicKeySpki: key.publicKeySpki, fingerprint: key.fingerprint, created, mechanism: mechanismFor(spec.keyType) };
+    });
+  }
+
+  async findKey(token: TokenRef, s: { label: string; idHex?: string }, pin: PinSource): Promise<GeneratedKey | null> {
+    return this.mod.withSession(sel(token), { pin }, async (sess) => {
+      const ks = sess.findKeys({ label: s.label, ...(s.idHex ? { id: fromHex(s.idHex) } : {}) });
+      if (ks.length > 1) throw new KeyceremonyError('KEY_AMBIGUOUS', `Token "${token.label}" holds ${ks.length} keys labelled "${s.label}".`, { where: token.label });
+      const k = ks[0];
+      return k ? { label: k.label, idHex: k.idHex, keyType: k.keyType, publicKeySpki: k.publicKeySpki, fingerprint: k.fingerprint, created: false, mechanism: 'existing' } : null;
+    });
+  }
+
+  async countKeys(token: TokenRef, s: { label?: string; idHex?: string }, pin: PinSource): Promise<number> {
+    return this.mod.withSession(sel(token), { pin }, async (sess) =>
+      sess.findKeys({ ...(s.label ? { label: s.label } : {}), ...(s.idHex ? { id: fromHex(s.idHex) } : {}) }).length,
+    );
+  }
+
+  async withSigners<T>(keys: { token: TokenRef; key: { label: string; idHex: string }; pin: PinSource }[], fn: (signers: Signer[]) => Promise<T>): Promise<T> {
+    // group by token (one session each), then open the sessions nested
+    const groups: { token: TokenRef; pin: PinSource; idx: number[] }[] = [];
+    keys.forEach((k, i) => {
+      const g = groups.find((x) => x.token.label === k.token.label && x.token.serial === k.token.serial);
+      if (g) g.idx.push(i);
+      else groups.push({ token: k.token, pin: k.pin, idx: [i] });
+    });
+    const signers: Signer[] = new Array(keys.length);
+    const open = async (gi: number): Promise<T> => {
+      if (gi === groups.length) return fn(signers);
+      const g = groups[gi]!;
+      return this.mod.withSession(sel(g.token), { pin: g.pin }, async (s: TokenSession) => {
+        for (const i of g.idx) {
+          const k = keys[i]!;
+          const key = s.findKey({ label: k.key.label, id: fromHex(k.key.idHex) });
+          if (!key) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${k.key.label}" is not on token "${g.token.label}".`, { where: g.token.label });
+          signers[i] = s.signer(key);
+        }
+        return open(gi + 1);
+      });
+    };
+    return open(0);
+  }
+}

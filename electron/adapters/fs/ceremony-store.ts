@@ -1,0 +1,135 @@
+/**
+ * File-system adapters for the ceremony engine:
+ * - FsJournal: `state.json` in the run folder (atomic replace) and the transcript as JSON lines in the
+ *   bundle folder (append + fsync). A torn last line (a crash in the middle of an append: the line
+ *   has no '\n') was never committed; it is ignored on read and cut off before the next append.
+ * - FsOutputStore: the bundle folder; atomic writes; paths checked by the engine (no "..").
+ * - dirBundleReader / tarBundleReader: what `bundle verify` reads; links, non-regular files and
+ *   oversized entries are refused.
+ */
+import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { KeyceremonyError } from '../../../shared/errors';
+import type { Journal, OutputStore } from '../../core/ceremony/types';
+import { TRANSCRIPT, type BundleReader } from '../../core/ceremony/bundle';
+import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
+import { writeFileAtomic } from './atomic';
+
+export class FsJournal implements Journal {
+  readonly statePath: string;
+  readonly transcriptPath: string;
+  constructor(runDir: string, bundleDir: string) {
+    this.statePath = join(runDir, 'state.json');
+    this.transcriptPath = join(bundleDir, TRANSCRIPT);
+    mkdirSync(runDir, { recursive: true });
+    mkdirSync(bundleDir, { recursive: true });
+  }
+
+  async loadState(): Promise<string | null> {
+    if (!existsSync(this.statePath)) return null;
+    return readFileSync(this.statePath, 'utf8');
+  }
+
+  async saveState(text: string): Promise<void> {
+    writeFileAtomic(this.statePath, text, { mode: 0o600 });
+  }
+
+  async readTranscript(): Promise<string[]> {
+    if (!existsSync(this.transcriptPath)) return [];
+    const text = readFileSync(this.transcriptPath, 'utf8');
+    const lines = text.split('\n');
+    lines.pop(); // '' after the final '\n', or a torn line without one
+    return lines;
+  }
+
+  async appendTranscript(lines: string[]): Promise<void> {
+    for (const l of lines) if (l.includes('\n')) throw new KeyceremonyError('INTERNAL', 'A transcript line contains a newline.');
+    const fd = openSync(this.transcriptPath, 'a+', 0o644);
+    try {
+      const size = fstatSync(fd).size;
+      if (size > 0) {
+        const all = readFileSync(this.transcriptPath);
+        if (all[all.length - 1] !== 0x0a) ftruncateSync(fd, all.lastIndexOf(0x0a) + 1); // torn tail
+      }
+      const buf = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+export class FsOutputStore implements OutputStore {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+  async write(path: string, bytes: Uint8Array): Promise<void> {
+    writeFileAtomic(join(this.dir, path), bytes);
+  }
+  async read(path: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(readFileSync(join(this.dir, path)));
+    } catch (e) {
+      throw new KeyceremonyError('NOT_FOUND', `Cannot read ${path} in the bundle folder.`, { where: path, cause: e });
+    }
+  }
+  async exists(path: string): Promise<boolean> {
+    return existsSync(join(this.dir, path));
+  }
+  async list(): Promise<string[]> {
+    return listRegularFiles(this.dir);
+  }
+}
+
+/** Every regular file under `dir` (relative, "/" separated). Links and special files are refused. */
+export function listRegularFiles(dir: string, maxEntry = TAR_LIMITS.maxEntry): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const rel = relative(dir, p).split(sep).join('/');
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing ${rel}: links are not allowed in a bundle.`, { where: rel });
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) {
+        if (name.startsWith('.') && name.endsWith('.tmp')) continue; // an interrupted atomic write
+        if (st.size > maxEntry) throw new KeyceremonyError('TOO_LARGE', `Refusing ${rel}: ${st.size} bytes (limit ${maxEntry}).`, { where: rel });
+        if (st.nlink > 1) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing ${rel}: hard links are not allowed in a bundle.`, { where: rel });
+        out.push(rel);
+      } else throw new KeyceremonyError('UNSUPPORTED_FORMAT', `Refusing ${rel}: not a regular file.`, { where: rel });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function dirBundleReader(dir: string): BundleReader {
+  return {
+    list: async () => listRegularFiles(dir),
+    read: async (p) => new Uint8Array(readFileSync(join(dir, p))),
+  };
+}
+
+export function tarBundleReader(file: string): BundleReader {
+  const size = statSync(file).size;
+  if (size > TAR_LIMITS.maxTotal) throw new KeyceremonyError('TOO_LARGE', `Archive ${file} is ${size} bytes (limit ${TAR_LIMITS.maxTotal}).`, { where: file });
+  const entries = readTar(new Uint8Array(readFileSync(file)));
+  const m = new Map(entries.map((e) => [e.path, e.bytes]));
+  return {
+    list: async () => [...m.keys()].sort(),
+    read: async (p) => {
+      const b = m.get(p);
+      if (!b) throw new KeyceremonyError('NOT_FOUND', `${p} is not in the archive.`, { where: p });
+      return b;
+    },
+  };
+}
+
+export function bundleReaderFor(path: string): BundleReader {
+  if (!existsSync(path)) throw new KeyceremonyError('NOT_FOUND', `No bundle at ${path}.`, { where: path });
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing ${path}: it is a link.`, { where: path });
+  return st.isDirectory() ? dirBundleReader(path) : tarBundleReader(path);
+}

@@ -1,0 +1,495 @@
+/**
+ * The ceremony engine: a pure state machine over the script's steps, phase by phase
+ * (preflight → check-in → keygen → backup → signing → export → close).
+ *
+ * Crash safety (write-ahead): every transition is ONE atomic state write that also carries the
+ * transcript lines it produces (`pending`); the lines are then appended and `pending` cleared.
+ * On start, pending lines not yet in the transcript are appended (never twice: lines are matched
+ * by seq/hash). A step interrupted after its side effects re-runs: step kinds are idempotent (a
+ * key is found by label+id, outputs are rewritten atomically), and the transcript says "resumed".
+ */
+import { sha256Hex } from '../../../shared/crypto/webcrypto';
+import { bytesEqual, toBase64, toHex, utf8 } from '../../../shared/encoding/bytes';
+import { KeyceremonyError } from '../../../shared/errors';
+import { fingerprintWords } from '../../../shared/pgp-words';
+import type { Signer } from '../signer';
+import { MANIFEST, MANIFEST_DSSE, MANIFEST_TYPE, REHEARSAL_BANNER, TRANSCRIPT, signManifest, type Manifest, type ManifestFile } from './bundle';
+import { renderTranscriptHtml } from './transcript-html';
+import { GENESIS, makeEntry, verifyTranscript, type TranscriptBody } from './transcript';
+import type {
+  AckSpec,
+  CeremonyScript,
+  CeremonyState,
+  Clock,
+  Journal,
+  KeyRecord,
+  KeySpec,
+  OutputStore,
+  Participant,
+  Phase,
+  PinSource,
+  Prompter,
+  Services,
+  StepSpec,
+  TokenRef,
+  TokenSpec,
+} from './types';
+import { assertScript, type KindInfo, type ValidationIssue } from './validate';
+
+export interface StepOutcome {
+  summary: string;
+  /** Transcript bodies for what happened (key generated, outputs written, ...). */
+  entries: TranscriptBody[];
+  /** Lines shown to the room before acknowledgements (fingerprints, hashes). */
+  shown: string[];
+  skipped?: boolean;
+}
+
+export interface StepContext {
+  script: CeremonyScript;
+  step: StepSpec;
+  params: Record<string, unknown>;
+  state: Readonly<CeremonyState>;
+  services: Services;
+  prompter: Prompter;
+  clock: Clock;
+  rehearsal: boolean;
+  participant(id: string): Participant;
+  administrator(): Participant;
+  keySpec(id: string): KeySpec;
+  tokenSpec(id: string): TokenSpec;
+  tokenRef(tokenId: string): TokenRef;
+  pin(tokenId: string): PinSource;
+  /** Stable PKCS#11 CKA_ID for a script key in this run (hex). */
+  keyIdHex(keyId: string): Promise<string>;
+  recordKey(rec: KeyRecord): void;
+  recordToken(tokenId: string, label: string, serial: string): void;
+  writeOutput(path: string, bytes: Uint8Array, kind: string): Promise<string>;
+  readOutput(path: string): Promise<Uint8Array>;
+  /** Open a signer for a generated key (token session for the duration of fn). */
+  withSigner<T>(keyId: string, fn: (s: Signer) => Promise<T>): Promise<T>;
+  /** Several signers at once (nested sessions), keyed by script key id. */
+  withSigners<T>(keyIds: string[], fn: (m: Map<string, Signer>) => Promise<T>): Promise<T>;
+}
+
+export interface StepKind extends KindInfo {
+  kind: string;
+  phase: Phase;
+  summary: string;
+  /** Services the kind calls; when one is missing, rehearsal records a skip and production stops. */
+  needs?: (keyof Services)[];
+  validate?(params: Record<string, unknown>, script: CeremonyScript, path: string): ValidationIssue[];
+  run(ctx: StepContext): Promise<StepOutcome>;
+}
+
+export interface EngineOptions {
+  script: unknown;
+  scriptText: string;
+  rehearsal: boolean;
+  kinds: Record<string, StepKind>;
+  services: Services;
+  prompter: Prompter;
+  journal: Journal;
+  outputs: OutputStore;
+  clock: Clock;
+  /** Random run id source (hex), used once on the first start. */
+  randomHex(bytes: number): string;
+  /** Test hook: called after a step's work and before its completion is committed. */
+  onBeforeCommit?(stepId: string): Promise<void>;
+  /** Progress callback for UIs. */
+  onEvent?(e: EngineEvent): void;
+}
+
+export type EngineEvent =
+  | { type: 'step-start'; step: string; index: number; total: number; resumed: boolean }
+  | { type: 'step-done'; step: string; summary: string; skipped: boolean }
+  | { type: 'complete' };
+
+export interface RunResult {
+  state: CeremonyState;
+  resumed: boolean;
+  alreadyComplete: boolean;
+}
+
+export class CeremonyEngine {
+  readonly script: CeremonyScript;
+  private state!: CeremonyState;
+  private readonly o: EngineOptions;
+
+  constructor(o: EngineOptions) {
+    this.o = o;
+    this.script = assertScript(o.script, o.kinds);
+  }
+
+  get current(): Readonly<CeremonyState> {
+    return this.state;
+  }
+
+  private header() {
+    return { ceremony: this.state.name, runId: this.state.runId, rehearsal: this.state.rehearsal };
+  }
+
+  /** One atomic transition: state (with pending lines) → append lines → clear pending. */
+  private async commit(mutate: (s: CeremonyState) => void, bodies: TranscriptBody[]): Promise<void> {
+    const next: CeremonyState = structuredClone(this.state);
+    mutate(next);
+    const lines: string[] = [];
+    let head = next.transcript.head;
+    let count = next.transcript.count;
+    for (const b of bodies) {
+      const { line, hash } = await makeEntry(this.header(), count, head, this.o.clock.now().toISOString(), b);
+      lines.push(line);
+      head = hash;
+      count++;
+    }
+    next.transcript = { count, head };
+    next.pending = lines;
+    await this.o.journal.saveState(JSON.stringify(next, null, 1));
+    this.state = next;
+    await this.flushPending();
+  }
+
+  private async flushPending(): Promise<void> {
+    if (!this.state.pending.length) return;
+    const existing = await this.o.journal.readTranscript();
+    const firstSeq = this.state.transcript.count - this.state.pending.length;
+    const missing = this.state.pending.filter((_, i) => firstSeq + i >= existing.length);
+    // lines already there must be exactly ours
+    for (let i = 0; i < this.state.pending.length; i++) {
+      const at = firstSeq + i;
+      if (at < existing.length && existing[at] !== this.state.pending[i]) {
+        throw new KeyceremonyError('CONFLICT', `The transcript line ${at + 1} differs from the journal; the transcript was changed outside the engine.`, {
+          where: 'transcript.jsonl',
+        });
+      }
+    }
+    if (existing.length < firstSeq) {
+      throw new KeyceremonyError('CONFLICT', `The transcript has ${existing.length} lines but the journal expects at least ${firstSeq}; lines were removed.`, {
+        where: 'transcript.jsonl',
+      });
+    }
+    if (missing.length) await this.o.journal.appendTranscript(missing);
+    const next = { ...this.state, pending: [] };
+    await this.o.journal.saveState(JSON.stringify(next, null, 1));
+    this.state = next;
+  }
+
+  private async open(): Promise<{ resumed: boolean }> {
+    const scriptSha256 = await sha256Hex(utf8(this.o.scriptText));
+    const saved = await this.o.journal.loadState();
+    if (saved !== null) {
+      let st: CeremonyState;
+      try {
+        st = JSON.parse(saved) as CeremonyState;
+      } catch (e) {
+        throw new KeyceremonyError('INVALID_JSON', 'The ceremony journal is not valid JSON; it was not written by this engine.', { where: 'state.json', cause: e });
+      }
+      if (st.format !== 'keyceremony-state/v1') throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Unknown journal format.', { where: 'state.json' });
+      if (st.scriptSha256 !== scriptSha256)
+        throw new KeyceremonyError('CONFLICT', 'This output folder belongs to a run of a different script (the script changed). Use a new --out folder or restore the original script.', {
+          where: 'state.json',
+          details: { journalScript: st.scriptSha256.slice(0, 16), thisScript: scriptSha256.slice(0, 16) },
+        });
+      if (st.rehearsal !== this.o.rehearsal)
+        throw new KeyceremonyError('CONFLICT', `This output folder holds a ${st.rehearsal ? 'rehearsal' : 'production'} run; it cannot be resumed in ${this.o.rehearsal ? 'rehearsal' : 'production'} mode.`, {
+          where: 'state.json',
+        });
+      this.state = st;
+      await this.flushPending();
+      const lines = await this.o.journal.readTranscript();
+      const v = await verifyTranscript(lines);
+      if (!v.ok) {
+        throw new KeyceremonyError('VERIFICATION_FAILED', `The transcript is broken at line ${v.broken?.line}: ${v.broken?.reason}.`, { where: 'transcript.jsonl' });
+      }
+      if (v.count !== st.transcript.count || v.head !== st.transcript.head) {
+        throw new KeyceremonyError('CONFLICT', `The transcript (${v.count} entries) does not match the journal (${st.transcript.count} entries).`, { where: 'transcript.jsonl' });
+      }
+      return { resumed: true };
+    }
+    if ((await this.o.journal.readTranscript()).length) {
+      throw new KeyceremonyError('CONFLICT', 'A transcript exists without a journal; refusing to start over it. Use a new --out folder.', { where: 'transcript.jsonl' });
+    }
+    const now = this.o.clock.now().toISOString();
+    this.state = {
+      format: 'keyceremony-state/v1',
+      name: this.script.name,
+      runId: this.o.randomHex(16),
+      rehearsal: this.o.rehearsal,
+      scriptSha256,
+      startedAt: now,
+      steps: {},
+      keys: {},
+      tokens: {},
+      outputs: {},
+      transcript: { count: 0, head: GENESIS },
+      pending: [],
+    };
+    const scriptPath = `${this.o.rehearsal ? 'REHEARSAL-' : ''}ceremony.json`;
+    await this.o.outputs.write(scriptPath, utf8(this.o.scriptText));
+    await this.commit((s) => {
+      s.outputs[scriptPath] = { sha256: scriptSha256, kind: 'ceremony-script' };
+    }, [
+      {
+        event: 'ceremony-opened',
+        outputs: [{ path: scriptPath, sha256: scriptSha256 }],
+        actor: this.administrator().id,
+        note: this.o.rehearsal
+          ? 'REHEARSAL: software tokens created for this run; nothing here is production key material.'
+          : 'Production ceremony.',
+        payloadSha256: scriptSha256,
+        facts: {
+          title: this.script.title,
+          mode: this.o.rehearsal ? 'rehearsal' : 'production',
+          participants: this.script.participants.map((p) => `${p.id}:${p.role}`).join(', '),
+          steps: this.script.steps.map((s) => s.id).join(', '),
+        },
+      },
+    ]);
+    return { resumed: false };
+  }
+
+  administrator(): Participant {
+    return this.script.participants.find((p) => p.role === 'administrator') as Participant;
+  }
+
+  /** Run (or resume) to the end. */
+  async run(): Promise<RunResult> {
+    const { resumed } = await this.open();
+    if (this.state.sealed) return { state: this.state, resumed, alreadyComplete: true };
+    // (the loop skips completed steps; a run killed while sealing only re-seals)
+    const total = this.script.steps.length;
+    for (let i = 0; i < total; i++) {
+      const step = this.script.steps[i] as StepSpec;
+      const rec = this.state.steps[step.id];
+      if (rec && rec.status !== 'running') continue;
+      const kind = this.o.kinds[step.kind] as StepKind;
+      const again = rec?.status === 'running';
+      this.o.onEvent?.({ type: 'step-start', step: step.id, index: i, total, resumed: again });
+      this.o.prompter.say(`— step ${i + 1}/${total}: ${step.title ?? step.id} (${step.kind})${again ? ' [resumed]' : ''}`);
+      if (step.instructions) this.o.prompter.say(step.instructions);
+      await this.commit(
+        (s) => {
+          s.steps[step.id] = { status: 'running', attempts: (rec?.attempts ?? 0) + 1, startedAt: rec?.startedAt ?? this.o.clock.now().toISOString() };
+        },
+        [{ event: again ? 'step-resumed' : 'step-started', step: step.id, kind: step.kind, actor: this.administrator().id, ...(again ? { note: 'The previous attempt was interrupted; the step runs again and finds what it already made.' } : {}) }],
+      );
+
+      const missing = (kind.needs ?? []).filter((n) => !this.o.services[n]);
+      let outcome: StepOutcome;
+      // Work on a scratch copy: recordKey/recordToken/writeOutput update it; committed at the end.
+      const scratch: CeremonyState = structuredClone(this.state);
+      if (missing.length) {
+        if (!this.o.rehearsal) {
+          throw new KeyceremonyError('PRECONDITION_FAILED', `Step "${step.id}" needs the ${missing.join(', ')} service, which this build does not provide.`, { where: `step ${step.id}` });
+        }
+        outcome = {
+          summary: `skipped: ${missing.join(', ')} service not available in this build`,
+          entries: [],
+          shown: [],
+          skipped: true,
+        };
+      } else {
+        outcome = await kind.run(this.context(step, scratch));
+      }
+      for (const l of outcome.shown) this.o.prompter.say(l);
+      const acks = await this.acknowledge(step, outcome.shown);
+      await this.o.onBeforeCommit?.(step.id);
+      await this.commit(
+        (s) => {
+          s.keys = scratch.keys;
+          s.tokens = scratch.tokens;
+          s.outputs = scratch.outputs;
+          s.steps[step.id] = {
+            ...(s.steps[step.id] as CeremonyState['steps'][string]),
+            status: outcome.skipped ? 'skipped' : 'done',
+            finishedAt: this.o.clock.now().toISOString(),
+            summary: outcome.summary,
+          };
+          if (step.kind === 'close' && scratch.sealed) s.sealed = scratch.sealed;
+        },
+        [
+          ...outcome.entries.map((e) => ({ step: step.id, kind: step.kind, ...e })),
+          {
+            event: outcome.skipped ? 'step-skipped' : 'step-completed',
+            step: step.id,
+            kind: step.kind,
+            actor: this.administrator().id,
+            note: outcome.summary,
+            ...(acks.length ? { acknowledgements: acks } : {}),
+          },
+        ],
+      );
+      this.o.onEvent?.({ type: 'step-done', step: step.id, summary: outcome.summary, skipped: !!outcome.skipped });
+    }
+    await this.seal();
+    this.o.onEvent?.({ type: 'complete' });
+    return { state: this.state, resumed, alreadyComplete: false };
+  }
+
+  /** Write transcript.html, manifest.json and its DSSE signature; idempotent until sealed. */
+  private async seal(): Promise<void> {
+    const close = this.script.steps[this.script.steps.length - 1] as StepSpec;
+    const signWith = ((close.params ?? {}).signWith as string[] | undefined) ?? [];
+    const lines = await this.o.journal.readTranscript();
+    const v = await verifyTranscript(lines);
+    if (!v.ok) throw new KeyceremonyError('VERIFICATION_FAILED', `The transcript is broken at line ${v.broken?.line}: ${v.broken?.reason}.`, { where: TRANSCRIPT });
+    const tBytes = await this.o.outputs.read(TRANSCRIPT);
+    if (!bytesEqual(tBytes, utf8(lines.length ? lines.join('\n') + '\n' : ''))) {
+      throw new KeyceremonyError('CONFLICT', 'The transcript in the bundle folder differs from the journal.', { where: TRANSCRIPT });
+    }
+    const prefix = this.state.rehearsal ? 'REHEARSAL-' : '';
+    const htmlPath = `${prefix}transcript.html`;
+    const html = utf8(renderTranscriptHtml(this.script, v.entries, this.state.rehearsal));
+    await this.o.outputs.write(htmlPath, html);
+    const files: ManifestFile[] = [];
+    for (const [path, rec] of Object.entries(this.state.outputs)) {
+      const b = await this.o.outputs.read(path);
+      const sha = await sha256Hex(b);
+      if (sha !== rec.sha256) throw new KeyceremonyError('HASH_MISMATCH', `Output ${path} changed after the step that wrote it.`, { where: path });
+      files.push({ path, sha256: sha, size: b.length, kind: rec.kind });
+    }
+    files.push({ path: TRANSCRIPT, sha256: await sha256Hex(tBytes), size: tBytes.length, kind: 'transcript' });
+    files.push({ path: htmlPath, sha256: await sha256Hex(html), size: html.length, kind: 'transcript-html' });
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const manifest: Manifest = {
+      _type: MANIFEST_TYPE,
+      mode: this.state.rehearsal ? REHEARSAL_BANNER : 'production',
+      rehearsal: this.state.rehearsal,
+      ceremony: this.script.name,
+      title: this.script.title,
+      runId: this.state.runId,
+      scriptSha256: this.state.scriptSha256,
+      startedAt: this.state.startedAt,
+      sealedAt: this.o.clock.now().toISOString(),
+      transcript: { path: TRANSCRIPT, entries: v.count, head: v.head },
+      keys: Object.values(this.state.keys).map((k) => ({
+        id: k.id,
+        label: k.label,
+        keyType: k.keyType,
+        fingerprint: k.fingerprint,
+        words: fingerprintWords(k.fingerprint),
+        spki: k.spkiB64,
+        token: { label: k.token.label, ...(k.token.serial ? { serial: k.token.serial } : {}) },
+        ...(k.purpose ? { purpose: k.purpose } : {}),
+      })),
+      signers: signWith,
+      files,
+    };
+    const ctx = this.context(close, structuredClone(this.state));
+    const signed = await ctx.withSigners(signWith, (m) => signManifest(manifest, signWith.map((id) => m.get(id) as Signer)));
+    await this.o.outputs.write(MANIFEST, signed.manifest);
+    await this.o.outputs.write(MANIFEST_DSSE, utf8(JSON.stringify(signed.envelope, null, 2) + '\n'));
+    const manifestSha256 = await sha256Hex(signed.manifest);
+    await this.commit((s) => {
+      s.sealed = { manifestSha256, at: manifest.sealedAt };
+    }, []);
+    this.o.prompter.say(`bundle sealed: manifest sha256 ${manifestSha256}, signed by ${signWith.join(', ') || 'nobody'}`);
+  }
+
+  /** Append transcript entries outside of a step (used by the close kind before sealing). */
+  async appendNow(bodies: TranscriptBody[]): Promise<void> {
+    await this.commit(() => undefined, bodies);
+  }
+
+  private async acknowledge(step: StepSpec, shown: string[]) {
+    const out: { id: string; by: string; statement: string; confirmed: boolean }[] = [];
+    for (const ack of step.acknowledgements ?? []) {
+      for (const p of this.who(ack)) {
+        const ok = await this.o.prompter.acknowledge({ step: step.id, ack, by: p, shown });
+        if (!ok) {
+          throw new KeyceremonyError('CANCELLED', `${p.name} (${p.id}) did not confirm "${ack.statement}"; the ceremony stops here and can be resumed.`, {
+            where: `step ${step.id} acknowledgement ${ack.id}`,
+          });
+        }
+        out.push({ id: ack.id, by: p.id, statement: ack.statement, confirmed: true });
+      }
+    }
+    return out;
+  }
+
+  private who(ack: AckSpec): Participant[] {
+    if (ack.by.startsWith('role:')) return this.script.participants.filter((p) => p.role === ack.by.slice(5));
+    return this.script.participants.filter((p) => p.id === ack.by);
+  }
+
+  private context(step: StepSpec, scratch: CeremonyState): StepContext {
+    const script = this.script;
+    const o = this.o;
+    const find = <T extends { id: string }>(list: T[], id: string, what: string): T => {
+      const x = list.find((e) => e.id === id);
+      if (!x) throw new KeyceremonyError('INVALID_REFERENCE', `Unknown ${what} "${id}".`, { where: `step ${step.id}` });
+      return x;
+    };
+    const tokenRef = (tokenId: string): TokenRef => {
+      const spec = find(script.tokens, tokenId, 'token');
+      const seen = scratch.tokens[tokenId];
+      const serial = seen?.serial ?? spec.serial;
+      return serial === undefined ? { label: spec.label } : { label: spec.label, serial };
+    };
+    const ctx: StepContext = {
+      script,
+      step,
+      params: step.params ?? {},
+      state: scratch,
+      services: o.services,
+      prompter: o.prompter,
+      clock: o.clock,
+      rehearsal: o.rehearsal,
+      participant: (id) => find(script.participants, id, 'participant'),
+      administrator: () => this.administrator(),
+      keySpec: (id) => find(script.keys, id, 'key'),
+      tokenSpec: (id) => find(script.tokens, id, 'token'),
+      tokenRef,
+      pin: (tokenId) => o.prompter.pin(find(script.tokens, tokenId, 'token')),
+      keyIdHex: async (keyId) => (await sha256Hex(utf8(`keyceremony/${scratch.runId}/${keyId}`))).slice(0, 32),
+      recordKey: (rec) => {
+        scratch.keys[rec.id] = rec;
+      },
+      recordToken: (tokenId, label, serial) => {
+        scratch.tokens[tokenId] = { label, serial };
+      },
+      writeOutput: async (path, bytes, kind) => {
+        const safe = safeOutputPath(path);
+        await o.outputs.write(safe, bytes);
+        const sha = await sha256Hex(bytes);
+        scratch.outputs[safe] = { sha256: sha, kind };
+        return sha;
+      },
+      readOutput: (path) => o.outputs.read(safeOutputPath(path)),
+      withSigner: async (keyId, fn) => ctx.withSigners([keyId], (m) => fn(m.get(keyId) as Signer)),
+      withSigners: async (keyIds, fn) => {
+        const tokens = o.services.tokens;
+        if (!tokens) throw new KeyceremonyError('PRECONDITION_FAILED', 'No token service.', { where: `step ${step.id}` });
+        const recs = keyIds.map((id) => {
+          const rec = scratch.keys[id];
+          if (!rec) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${id}" has not been generated in this ceremony yet.`, { where: `step ${step.id}` });
+          return rec;
+        });
+        return tokens.withSigners(
+          recs.map((rec) => ({ token: tokenRef(rec.token.id), key: { label: rec.label, idHex: rec.idHex }, pin: ctx.pin(rec.token.id) })),
+          async (signers) => fn(new Map(keyIds.map((id, i) => [id, signers[i] as Signer]))),
+        );
+      },
+    };
+    return ctx;
+  }
+}
+
+/** Bundle-relative output paths: forward slashes, no "..", no absolute paths, safe characters. */
+export function safeOutputPath(p: string): string {
+  if (!/^[A-Za-z0-9._\-/]+$/.test(p) || p.startsWith('/') || p.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+    throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing output path "${p}".`, { where: p });
+  }
+  return p;
+}
+
+/** A key record for the transcript (fingerprint + words). */
+export function transcriptKey(rec: KeyRecord) {
+  return { id: rec.id, label: rec.label, fingerprint: rec.fingerprint, words: fingerprintWords(rec.fingerprint), keyType: rec.keyType, idHex: rec.idHex };
+}
+
+export function spkiB64(spki: Uint8Array): string {
+  return toBase64(spki);
+}
+
+export { toHex };

@@ -1,0 +1,49 @@
+/**
+ * restore (recovery ceremony): custodians bring threshold shares; the BackupService rebuilds the
+ * key onto a new token from the backup file. The restored key must have the fingerprint recorded
+ * by the original ceremony (params.expectFingerprint).
+ */
+import { pemEncode, toBase64, utf8 } from '../../../../shared/encoding/bytes';
+import { KeyceremonyError } from '../../../../shared/errors';
+import { fingerprintWords } from '../../../../shared/pgp-words';
+import type { StepKind } from '../engine';
+import { transcriptKey } from '../engine';
+import { pKey, pParticipants, pString, pUnknown, type ValidationIssue } from '../validate';
+
+export const restoreKind: StepKind = {
+  kind: 'restore',
+  phase: 'backup',
+  summary: 'Restore a key from an m-of-n backup onto a token',
+  needs: ['tokens', 'backup'],
+  validate(params, script, path) {
+    const out: ValidationIssue[] = [];
+    pUnknown(params, ['backupFile', 'key', 'custodians', 'expectFingerprint'], path, out);
+    pString(params, 'backupFile', path, out);
+    pKey(params, 'key', script, path, out);
+    pParticipants(params, 'custodians', script, path, out);
+    if (params.expectFingerprint !== undefined && (typeof params.expectFingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(params.expectFingerprint)))
+      out.push({ path: `${path}.expectFingerprint`, message: 'must be a SHA-256 fingerprint (64 lower-case hex digits)' });
+    return out;
+  },
+  async run(ctx) {
+    const p = ctx.params as { backupFile: string; key: string; custodians: string[]; expectFingerprint?: string };
+    const backup = ctx.services.backup!;
+    if (!backup.restoreKey) throw new KeyceremonyError('PRECONDITION_FAILED', 'This build cannot restore from a backup.', { where: `step ${ctx.step.id}` });
+    if (!ctx.services.inputs) throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the backup file.', { where: `step ${ctx.step.id}` });
+    const spec = ctx.keySpec(p.key);
+    const ref = ctx.tokenRef(spec.token);
+    const r = await backup.restoreKey({ backupFile: await ctx.services.inputs.read(p.backupFile), token: ref, pin: ctx.pin(spec.token), custodians: p.custodians, sink: ctx.prompter.shareSink() });
+    if (p.expectFingerprint && r.key.fingerprint !== p.expectFingerprint) {
+      throw new KeyceremonyError('KEK_MISMATCH', `The restored key's fingerprint ${r.key.fingerprint.slice(0, 16)}… is not the expected ${p.expectFingerprint.slice(0, 16)}….`, { where: `step ${ctx.step.id}` });
+    }
+    const rec = { id: p.key, label: r.key.label, idHex: r.key.idHex, keyType: r.key.keyType, token: { id: spec.token, label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, spkiB64: toBase64(r.key.publicKeySpki), fingerprint: r.key.fingerprint };
+    ctx.recordKey(rec);
+    const pemPath = `keys/${ctx.rehearsal ? 'REHEARSAL-' : ''}${p.key}.pub.pem`;
+    const sha = await ctx.writeOutput(pemPath, utf8(pemEncode('PUBLIC KEY', r.key.publicKeySpki)), 'public-key');
+    return {
+      summary: `key ${p.key} restored onto ${ref.label}`,
+      entries: [{ event: 'key-restored', token: { label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, keys: [transcriptKey(rec)], outputs: [{ path: pemPath, sha256: sha }], shares: r.receipts }],
+      shown: [`  ${p.key}: ${r.key.fingerprint}`, `    ${fingerprintWords(r.key.fingerprint)}`],
+    };
+  },
+};
