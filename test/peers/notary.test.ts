@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
@@ -146,10 +146,20 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   r = await kc(['rotate', '--dir', repo, '--root-cert', join(dir, 'custodian-a.crt'), '--root-cert', join(dir, 'custodian-c.crt'), '--root-threshold', '2']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /root v2: signed by 0 of 2 required old-root \(v1\) keys, 0 of 2 required new-root keys/);
+  // custodian-c signs on another machine (a copy of the folder), in parallel with custodian-a
+  const copyC = join(dir, 'repo-copy-c');
+  cpSync(repo, copyC, { recursive: true });
   r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'custodian-a', '--label', 'notary-root', ...pin()]);
+  // the diff read before signing: one key out, one in, with fingerprints and certificate CN
+  assert.match(r.out, /^root: v1 -> v2$/m);
+  assert.match(r.out, /root: \+ key ecdsa-x509 [0-9a-f]{12}… fingerprint [0-9a-f]{16}… cert CN=example\.com\/keyceremony\/app until/);
+  assert.match(r.out, /root: - key ecdsa-x509 /);
   assert.match(r.out, /root v2: signed by 1 of 2 required old-root \(v1\) keys, 1 of 2 required new-root keys/);
-  r = await kc(['sign', '--dir', repo, '--role', 'root', '--token', 'custodian-c', '--label', 'notary-root', ...pin()]);
-  assert.match(r.out, /1 of 2 required old-root \(v1\) keys, 2 of 2 required new-root keys/);
+  r = await kc(['sign', '--dir', copyC, '--role', 'root', '--token', 'custodian-c', '--label', 'notary-root', ...pin()]);
+  assert.match(r.out, /root v2: signed by 0 of 2 required old-root \(v1\) keys, 1 of 2 required new-root keys/);
+  r = await kc(['merge', '--dir', repo, '--from', copyC]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /root v2: signed by 1 of 2 required old-root \(v1\) keys, 2 of 2 required new-root keys/);
 
   // too few old-root signatures: our verifier and notary-server both refuse it
   const partial = readRepoDir(repo);
@@ -167,6 +177,8 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   r = await kc(['targets', '--dir', repo, '--add', `v2=${join(dir, 'payload-v2.txt')}`]);
   assert.equal(r.code, 0, r.err);
   r = await kc(['sign', '--dir', repo, '--role', 'targets', '--token', 'online', '--label', 'notary-targets', ...pin()]);
+  assert.match(r.out, /^targets: v1 -> v2$/m);
+  assert.match(r.out, /\+ target v2 \(12 bytes, sha256 3ef6b3f27f6fab41…\)/);
   assert.match(r.out, /targets v2: signed by 1 of 1/);
   r = await kc(['sign', '--dir', repo, '--role', 'snapshot', '--token', 'online', '--label', 'notary-snapshot', ...pin()]);
   assert.match(r.out, /snapshot v2: signed by 1 of 1/);

@@ -35,6 +35,9 @@ import {
   signWith,
   buildRoot,
   emptyTargets,
+  diffNotary,
+  mergeRepos,
+  pendingFor,
 } from '../../electron/core/notary';
 import { KeyceremonyError } from '../../shared/errors';
 
@@ -320,5 +323,62 @@ describe('building and threshold signing (software signers)', () => {
     await assert.rejects(initRepo({ ...base, rootCertsPem: [await rootCert(s, 'other/gun')] }), /CN="other\/gun".*requires CN = the GUN/);
     await assert.rejects(initRepo({ ...base, rootThreshold: 2, rootCertsPem: [await rootCert(s, gun)] }), /root threshold must be 1\.\.1/);
     await assert.rejects(initRepo({ ...base, rootCertsPem: [await rootCert(s, gun)], targets: [{ name: 'a<b', bytes: enc('x') }] }), /Go escapes them/);
+  });
+});
+
+describe('diff before signing and merging parallel signatures', () => {
+  const gun = 'registry.example/team/diff';
+  const now = new Date('2026-11-22T00:00:00Z');
+  test('root and targets diffs name keys by fingerprint, thresholds, targets; merge refuses other bytes', async () => {
+    const [a, b, c] = [0, 1, 2].map(() => SoftwareSigner.generate('ecdsa-p256')) as [SoftwareSigner, SoftwareSigner, SoftwareSigner];
+    const tg = SoftwareSigner.generate('ecdsa-p256');
+    const files = await initRepo({
+      gun,
+      rootCertsPem: [await rootCert(a, gun), await rootCert(b, gun)],
+      rootThreshold: 1,
+      targetsKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
+      snapshotKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
+      serverManagedSnapshot: false,
+      timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
+      now,
+      targets: [{ name: 'keep', bytes: enc('k') }, { name: 'change', bytes: enc('1') }, { name: 'drop', bytes: enc('d') }],
+    });
+    const apply = (m: Map<string, Uint8Array>) => m.forEach((v, k) => files.set(k, v));
+    apply((await signRole(files, 'root', a, { now })).files);
+    apply((await signRole(files, 'targets', tg, { now })).files);
+
+    apply(await stageRootRotation(files, { rootCertsPem: [await rootCert(a, gun), await rootCert(c, gun)], rootThreshold: 2, now }));
+    let p = await pendingFor(files, 'root', { now });
+    const rd = (await diffNotary('root', p.prev, p.next)).join('\n');
+    assert.match(rd, /^root: v1 -> v2$/m);
+    const fpC = c.fingerprint.slice(0, 16);
+    assert.match(rd, new RegExp(`root: \\+ key ecdsa-x509 [0-9a-f]{12}… fingerprint ${fpC}… cert CN=${gun.replace(/[/.]/g, '\\$&')}`));
+    assert.match(rd, new RegExp(`root: - key ecdsa-x509 [0-9a-f]{12}… fingerprint ${b.fingerprint.slice(0, 16)}…`));
+    // a's key got a new certificate (new serial): the id changes, the fingerprint does not
+    assert.match(rd, /root: threshold 1 of 2 -> 2 of 2/);
+
+    // parallel signing on two copies, then merge
+    const copy = new Map(files);
+    apply((await signRole(files, 'root', a, { now })).files);
+    const other = await signRole(copy, 'root', c, { now });
+    other.files.forEach((v, k) => copy.set(k, v));
+    const m = mergeRepos(files, copy);
+    assert.deepEqual(m.merged.sort(), ['2.root.json: +1 signature(s)', 'root.json: +1 signature(s)']);
+    apply(m.files);
+    assert.match((await repoStatus(files))[0]?.line ?? '', /root v2: signed by 1 of 1 required old-root \(v1\) keys, 2 of 2 required new-root keys \(complete\)/);
+    // a copy over other bytes is refused
+    const stale = new Map(files);
+    apply(await stageTargets(files, { add: [{ name: 'change', bytes: enc('2') }, { name: 'new', bytes: enc('n') }], remove: ['drop'], now }));
+    assert.ok(files.has('.previous/targets.json'));
+    stale.set('targets.json', (await signRole(stale, 'targets', tg, { now })).files.get('targets.json') as Uint8Array);
+    assert.throws(() => mergeRepos(files, stale), (e: KeyceremonyError) => e.code === 'SIGNATURE_MISMATCH' && /targets\.json: the other copy signs different contents/.test(e.message));
+
+    p = await pendingFor(files, 'targets', { now });
+    const td = (await diffNotary('targets', p.prev, p.next)).join('\n');
+    assert.match(td, /^targets: v1 -> v2$/m);
+    assert.match(td, /\+ target new \(1 bytes, sha256 /);
+    assert.match(td, /- target drop \(1 bytes/);
+    assert.match(td, /~ target change: 1 bytes sha256 [0-9a-f]{16}… -> 1 bytes sha256 [0-9a-f]{16}…/);
+    assert.doesNotMatch(td, /target keep/);
   });
 });

@@ -21,7 +21,10 @@ import {
 } from '../../../shared/notary';
 import {
   checkGun,
+  diffNotary,
   formatNotaryReport,
+  mergeRepos,
+  pendingFor,
   gunOf,
   initRepo,
   repoStatus,
@@ -61,7 +64,7 @@ export function readRepoDir(dir: string): Map<string, Uint8Array> {
       throw new KeyceremonyError('NOT_FOUND', `cannot read the folder ${d}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: d });
     }
     for (const e of entries.sort()) {
-      if (e.startsWith('.')) continue;
+      if (e.startsWith('.') && !(d === dir && e === '.previous')) continue;
       const p = join(d, e);
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
@@ -161,6 +164,8 @@ const USAGE = `keyceremony notary <subcommand> …
   targets  --dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]
   signer   --dir DIR --name NAME --key-file FILE…            (as \`docker trust signer add\`)
   sign     --dir DIR --role ROLE (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]
+  diff     --dir DIR [--role ROLE]                           (what sign would sign, against the previous version)
+  merge    --dir DIR --from OTHER_DIR…                       (signatures made in parallel on another copy)
   status   --dir DIR
   verify   --dir DIR [--trusted-root FILE] [--gun GUN] [--at RFC3339] [--require-all] [--json]
   publish  --server https://HOST:PORT [--tls-ca FILE] --gun GUN (--dir DIR | --fetch-keys OUTDIR [--server-snapshot])`;
@@ -300,11 +305,15 @@ const sign: Sub = async (args, ctx) => {
   const role = values.role;
   const ref = keyRef(values);
   const files = readRepoDir(dir);
+  const now = nowFrom(ctx);
+  // What is being signed, against the previous version, before any PIN is asked for.
+  const p = await pendingFor(files, role, { now });
+  for (const l of await diffNotary(role, p.prev, p.next)) ctx.out(l);
   const mod = ctx.openModule(ref);
   try {
     return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
       const key = s.findKey(ref.key);
-      const res = await signRole(files, role, s.signer(key), { now: nowFrom(ctx) });
+      const res = await signRole(files, role, s.signer(key), { now });
       writeRepoFiles(dir, res.files, ctx);
       if (res.signedAs.length) ctx.out(`signed ${role} with ${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…) as key ${res.signedAs.map((x) => x.slice(0, 12) + '…').join(', ')}`);
       if (res.already.length) ctx.out(`already signed by this key (${res.already.map((x) => x.slice(0, 12) + '…').join(', ')})`);
@@ -314,6 +323,32 @@ const sign: Sub = async (args, ctx) => {
   } finally {
     mod.close();
   }
+};
+
+const diff: Sub = async (args, ctx) => {
+  const { values } = parse(args, { dir: { type: 'string' }, role: { type: 'string' } });
+  const files = readRepoDir(requireDir(values.dir));
+  const roles = values.role ? [values.role] : ['root', 'targets', ...[...files.keys()].filter((f) => f.startsWith('targets/')).map((f) => f.slice(0, -5))];
+  for (const role of roles) {
+    const p = await pendingFor(files, role, { now: nowFrom(ctx) });
+    for (const l of await diffNotary(role, p.prev, p.next)) ctx.out(l);
+  }
+  return 0;
+};
+
+const merge: Sub = async (args, ctx) => {
+  const { values } = parse(args, { dir: { type: 'string' }, from: { type: 'string', multiple: true } });
+  const dir = requireDir(values.dir);
+  if (!values.from?.length) throw new UsageError('--from OTHER_DIR is required (a copy another custodian signed)');
+  const files = readRepoDir(dir);
+  for (const other of values.from) {
+    const m = mergeRepos(files, readRepoDir(other));
+    writeRepoFiles(dir, m.files, ctx);
+    for (const [k, v] of m.files) files.set(k, v);
+    ctx.out(m.merged.length ? `from ${other}: ${m.merged.join('; ')}` : `from ${other}: nothing new`);
+  }
+  for (const s of await repoStatus(files)) ctx.out(s.line);
+  return 0;
 };
 
 const status: Sub = async (args, ctx) => {
@@ -392,7 +427,7 @@ const publish: Sub = async (args, ctx) => {
   return 0;
 };
 
-const SUBS: Record<string, Sub> = { cert, init, rotate, targets, signer, sign, status, verify, publish };
+const SUBS: Record<string, Sub> = { cert, init, rotate, targets, signer, sign, diff, merge, status, verify, publish };
 
 export const notaryCommand: Command = {
   name: 'notary',

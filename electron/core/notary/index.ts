@@ -8,3 +8,4 @@ export * from './build';
 export * from './sign';
 export * from './repo';
 export * from './verify';
+export * from './diff';

@@ -34,12 +34,20 @@ import {
   rotateRoot,
   setTarget,
 } from './build';
-import { formatStatus, rulesFor, signWith, statusOf, type RuleStatus } from './sign';
+import { formatStatus, mergeSignatures, rulesFor, signWith, statusOf, type RuleStatus } from './sign';
 
 export type RepoFiles = ReadonlyMap<string, Uint8Array>;
 
 export function roleFile(role: string): string {
   return `${role}.json`;
+}
+
+/**
+ * Where the last complete version of a role is kept when a new one is staged (for the diff a
+ * custodian reads before signing). Hidden, so it is never published or snapshotted.
+ */
+export function previousFile(role: string): string {
+  return `.previous/${role}.json`;
 }
 
 function load<T extends NotarySignedBody>(files: RepoFiles, role: string, type: T['_type']): ParsedNotaryFile<T> | undefined {
@@ -173,25 +181,32 @@ export async function stageTargets(
   const cur = load<NotaryTargets>(files, role, 'Targets');
   const expires = expiresIn(edit.now, edit.days ?? DEFAULT_EXPIRY_DAYS.targets);
   let t: NotaryTargets;
+  const out = new Map<string, Uint8Array>();
   if (!cur) t = emptyTargets(1, expires);
-  else if (cur.signatures.length > 0 && (await isComplete(files, role, cur))) t = nextTargets(cur.signed, expires);
-  else {
+  else if (cur.signatures.length > 0 && (await isComplete(files, role, cur))) {
+    t = nextTargets(cur.signed, expires);
+    out.set(previousFile(role), cur.bytes);
+  } else {
     t = JSON.parse(JSON.stringify(cur.signed)) as NotaryTargets;
     t.expires = expires;
   }
   for (const a of edit.add ?? []) await setTarget(t, a.name, a.bytes);
   for (const r of edit.remove ?? []) removeTarget(t, r);
-  return new Map([[roleFile(role), serializeSignedFile(t, [])]]);
+  out.set(roleFile(role), serializeSignedFile(t, []));
+  return out;
 }
 
 /** `docker trust signer add`: targets/<name> and targets/releases get the signer's keys. */
 export async function stageSigner(files: RepoFiles, s: { name: string; keys: readonly NotaryKey[]; now: Date; days?: number }): Promise<Map<string, Uint8Array>> {
   const cur = need<NotaryTargets>(files, 'targets', 'Targets');
   const expires = expiresIn(s.now, s.days ?? DEFAULT_EXPIRY_DAYS.targets);
-  const t = cur.signatures.length > 0 && (await isComplete(files, 'targets', cur)) ? nextTargets(cur.signed, expires) : (JSON.parse(JSON.stringify(cur.signed)) as NotaryTargets);
+  const complete = cur.signatures.length > 0 && (await isComplete(files, 'targets', cur));
+  const t = complete ? nextTargets(cur.signed, expires) : (JSON.parse(JSON.stringify(cur.signed)) as NotaryTargets);
   t.expires = expires;
   await addSigner(t, s.name, s.keys);
-  return new Map([['targets.json', serializeSignedFile(t, [])]]);
+  const out = new Map([['targets.json', serializeSignedFile(t, [])]]);
+  if (complete) out.set(previousFile('targets'), cur.bytes);
+  return out;
 }
 
 /** Files that the snapshot covers: root, targets and delegated role files present. */
@@ -215,7 +230,12 @@ export async function signRole(
 ): Promise<{ files: Map<string, Uint8Array>; status: string; signedAs: string[]; already: string[] }> {
   const root = need<NotaryRoot>(files, 'root', 'Root');
   let f: { signed: NotarySignedBody; signatures: NotarySignature[] };
-  if (role === 'snapshot') f = await snapshotToSign(files, opts);
+  const extra = new Map<string, Uint8Array>();
+  if (role === 'snapshot') {
+    f = await snapshotToSign(files, opts);
+    const cur = files.get('snapshot.json');
+    if (cur && parseNotaryFile(cur).signed.version < f.signed.version) extra.set(previousFile('snapshot'), cur);
+  }
   else {
     const loaded = need(files, role, role === 'root' ? 'Root' : 'Targets');
     f = { signed: loaded.signed, signatures: [...loaded.signatures] };
@@ -225,6 +245,7 @@ export async function signRole(
   const res = await signWith(f.signed, f.signatures, rules, signer);
   const bytes = serializeSignedFile(f.signed, res.signatures);
   const out = role === 'root' ? rootFiles(f.signed as NotaryRoot, res.signatures) : new Map([[roleFile(role), bytes]]);
+  for (const [k, v] of extra) out.set(k, v);
   const st = await statusOf(rules, res.signatures, parseNotaryFile(bytes).signedBytes);
   return { files: out, status: formatStatus(role, f.signed.version, st), signedAs: res.keyIds, already: res.already };
 }
@@ -292,4 +313,53 @@ export async function repoStatus(files: RepoFiles): Promise<RoleStatusLine[]> {
 /** Same bytes? (for idempotent writes) */
 export function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && bytesEqual(a, b);
+}
+
+/** The body `sign` would sign for `role` now (for snapshot: rebuilt if stale) and its previous version. */
+export async function pendingFor(
+  files: RepoFiles,
+  role: string,
+  opts: { now: Date; snapshotDays?: number },
+): Promise<{ next: NotarySignedBody; prev: NotarySignedBody | undefined }> {
+  const prevOf = (r: string) => {
+    const b = files.get(previousFile(r));
+    return b ? parseNotaryFile(b, { source: previousFile(r) }).signed : undefined;
+  };
+  if (role === 'root') {
+    const root = need<NotaryRoot>(files, 'root', 'Root').signed;
+    return { next: root, prev: previousRoot(files, root) };
+  }
+  if (role === 'snapshot') {
+    const next = (await snapshotToSign(files, opts)).signed;
+    const cur = load<NotarySnapshot>(files, 'snapshot', 'Snapshot');
+    return { next, prev: cur && cur.signed.version < next.version ? cur.signed : prevOf('snapshot') };
+  }
+  return { next: need(files, role, 'Targets').signed, prev: prevOf(role) };
+}
+
+/**
+ * Merge signatures from another copy of the directory (a custodian signed in parallel). Files over
+ * the same bytes merge; a file over other bytes is refused (SIGNATURE_MISMATCH names it).
+ */
+export function mergeRepos(files: RepoFiles, other: RepoFiles): { files: Map<string, Uint8Array>; merged: string[] } {
+  const out = new Map<string, Uint8Array>();
+  const merged: string[] = [];
+  for (const [name, theirs] of other) {
+    if (name.startsWith('.')) continue;
+    const ours = files.get(name);
+    if (!ours) continue;
+    const a = parseNotaryFile(ours, { source: name });
+    const b = parseNotaryFile(theirs, { source: name });
+    let sigs: NotarySignature[];
+    try {
+      sigs = mergeSignatures(a, b);
+    } catch (e) {
+      throw new KeyceremonyError('SIGNATURE_MISMATCH', `${name}: the other copy signs different contents (v${b.signed.version} vs v${a.signed.version} here); have that custodian re-sign this version`, { where: name, cause: e });
+    }
+    if (sigs.length !== a.signatures.length) {
+      out.set(name, serializeSignedFile(a.signed, sigs));
+      merged.push(`${name}: +${sigs.length - a.signatures.length} signature(s)`);
+    }
+  }
+  return { files: out, merged };
 }
