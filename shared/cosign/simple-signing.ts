@@ -19,6 +19,8 @@ export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigni
 
 /** JSON string encoding as Go's encoding/json writes it (HTML-safe escapes). */
 export function goJsonString(s: string): string {
+  // Fast path: printable ASCII without characters Go escapes differently from JSON.stringify.
+  if (/^[\x20-\x7e]*$/.test(s) && !/[<>&]/.test(s)) return JSON.stringify(s);
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;

@@ -7,6 +7,7 @@
  *   exit 0 when valid; 1 with the reason otherwise; 2 on usage errors.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
@@ -71,6 +72,9 @@ function progress(ctx: CliContext, what: string) {
     }
   };
 }
+
+/** node:crypto's synchronous hash for the bundles' messageDigest (checked against WebCrypto by the core). */
+const nodeHash = (alg: 'sha256' | 'sha384', d: Uint8Array) => new Uint8Array(createHash(alg).update(d).digest());
 
 function withCancel<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
@@ -160,8 +164,8 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
     const onProgress = total > 1 ? progress(ctx, 'signed') : undefined;
     const sigs: ImageSignature[] = await withCancel((signal) =>
       refs.length > 0
-        ? signImages(signer, refs, { signal, ...(onProgress ? { onProgress } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) })
-        : signPayloads(signer, payloads, { signal, ...(onProgress ? { onProgress } : {}) }),
+        ? signImages(signer, refs, { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) })
+        : signPayloads(signer, payloads, { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}) }),
     );
     const index: { reference: string; dir: string }[] = [];
     for (const [i, s] of sigs.entries()) {
@@ -250,7 +254,7 @@ async function cmdRequest(args: string[], ctx: CliContext): Promise<number> {
     const ref = keyRef(values);
     return withSigner(ctx, ref, values.algorithm, async (signer) => {
       const onProgress = before.images.length > 1 ? progress(ctx, 'signed') : undefined;
-      const after = await withCancel((signal) => signRequest(before, signer, new Date(), { signal, ...(onProgress ? { onProgress } : {}) }));
+      const after = await withCancel((signal) => signRequest(before, signer, new Date(), { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}) }));
       const st = await checkRequest(after, path);
       writeFileAtomic(path, serializeRequest(after));
       ctx.out(`signed by ${signer.description}: ${st.line}`);

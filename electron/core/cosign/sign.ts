@@ -8,7 +8,7 @@ import type { Signer } from '../signer';
 import { signAll } from '../signer';
 import { KeyceremonyError } from '../../../shared/errors';
 import { sha256, sha256Hex, sha384 } from '../../../shared/crypto/webcrypto';
-import { toBase64 } from '../../../shared/encoding/bytes';
+import { bytesEqual } from '../../../shared/encoding/bytes';
 import { formatReference, type ImageReference } from '../../../shared/cosign/reference';
 import { parseSimpleSigningPayload, simpleSigningPayload } from '../../../shared/cosign/simple-signing';
 import { dsseBundle, messageSignatureBundle, type BundleJson } from '../../../shared/cosign/bundle';
@@ -19,6 +19,11 @@ import { assertCosignAlgorithm, digestAlgorithmFor, publicKeyPem } from '../../.
 export interface BatchOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Synchronous SHA-256/384 for the bundles' messageDigest, injected by the caller (the CLI passes
+   * node:crypto's); default WebCrypto. Output is checked against WebCrypto on the first item.
+   */
+  hash?: (alg: 'sha256' | 'sha384', data: Uint8Array) => Uint8Array;
 }
 
 export interface ImageSignature {
@@ -73,20 +78,26 @@ async function signPayloadsInternal(
   opts: BatchOptions,
 ): Promise<ImageSignature[]> {
   const hint = await keyHint(signer);
-  const [sigs, digests] = await Promise.all([
-    signAll(signer, payloads, opts),
-    Promise.all(payloads.map((p) => digestFor(signer, p))),
-  ]);
   const digestAlgorithm = digestAlgorithmFor(signer.algorithm);
+  let digests: Uint8Array[] | Promise<Uint8Array[]>;
+  const inject = opts.hash;
+  if (inject) {
+    const alg = digestAlgorithm === 'SHA2_384' ? 'sha384' : 'sha256';
+    const first = payloads[0] as Uint8Array;
+    if (!bytesEqual(inject(alg, first), await digestFor(signer, first))) {
+      throw new KeyceremonyError('INTERNAL', 'The injected hash function disagrees with WebCrypto.', { where: 'hash' });
+    }
+    digests = payloads.map((p) => inject(alg, p));
+  } else {
+    digests = Promise.all(payloads.map((p) => digestFor(signer, p)));
+  }
+  const { signal, onProgress } = opts;
+  const [sigs, ds] = await Promise.all([signAll(signer, payloads, { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) }), digests]);
   return payloads.map((payload, i) => {
     const signature = sigs[i] as Uint8Array;
-    return {
-      reference: names[i] as string,
-      payload,
-      signature,
-      signatureB64: toBase64(signature),
-      bundle: messageSignatureBundle({ hint, digestAlgorithm, digest: digests[i] as Uint8Array, signature }),
-    };
+    const bundle = messageSignatureBundle({ hint, digestAlgorithm, digest: ds[i] as Uint8Array, signature });
+    // The annotation value cosign stores is the same base64 as the bundle's signature.
+    return { reference: names[i] as string, payload, signature, signatureB64: bundle.messageSignature!.signature, bundle };
   });
 }
 
