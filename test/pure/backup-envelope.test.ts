@@ -166,6 +166,13 @@ describe('Share words and checksum', () => {
     const dup = [...lab([a.shares[1]!, a.shares[3]!]), { share: a.shares[1]!, label: 'share file bob-copy.txt' }];
     await expectCode(combineShares(dup), 'SHARE_DUPLICATE', /bob-copy.txt is share 2 again/);
     await expectCode(combineShares(lab([a.shares[1]!, a.shares[4]!])), 'SHARES_INSUFFICIENT', /3 shares of set .* needed, 2 given/);
+    // a share file naming another custodian than the backup file records for its index
+    const named = { ...a.shares[0]!, custodian: 'Mallory' };
+    await expectCode(
+      () => checkMembership([{ share: named, label: 'share file m.txt' }], { setId: a.setId, kcv: a.kcv, m: 3, n: 5, custodians: ['Alice', 'B', 'C', 'D', 'E'] }),
+      'SHARE_FOREIGN',
+      /names custodian "Mallory", the backup file records "Alice" for share 1/,
+    );
     // a re-split of the SAME KEK is another set: refused before combining
     const r = await resplit(kek, { m: 2, n: 3, oldSetId: a.setId });
     assert.notEqual(r.setId, a.setId);

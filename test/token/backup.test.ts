@@ -53,6 +53,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kc-backup-'));
   writeFileSync(join(dir, 'pin'), PIN + '\n');
   writeFileSync(join(dir, 'so-pin'), SO_PIN + '\n');
+  writeFileSync(join(dir, 'pp-gus'), 'Gus passphrase: tram ferry 42\n');
   pinArgs[1] = join(dir, 'pin');
   const mod = Pkcs11Module.open();
   try {
@@ -120,6 +121,7 @@ describe('backup on SoftHSM2', () => {
       'backup', 'refresh', '--mode', 'resplit', '--backup', join(dir, 'out', 'backup.json'),
       '--share-file', shareFile(1), '--share-file', shareFile(3), '--share-file', shareFile(5),
       '--m', '2', '--n', '3', '--custodians', 'Fay,Gus,Hal', '--out', join(dir, 'resplit'),
+      '--protect', '2', '--passphrase-file', `2=${join(dir, 'pp-gus')}`,
     ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /OLD shares .* still recover the key/);
@@ -129,8 +131,16 @@ describe('backup on SoftHSM2', () => {
     assert.equal(newB.wrap.wrappedKey, oldB.wrap.wrappedKey);
     assert.equal(newB.origin.kind, 'resplit');
     const shares = readdirSync(join(dir, 'resplit', 'shares')).filter((f) => f.endsWith('.txt'));
-    const v = await kc(['backup', 'verify-shares', '--backup', join(dir, 'resplit', 'backup.json'), ...shares.flatMap((f) => ['--share-file', join(dir, 'resplit', 'shares', f)])]);
+    const gus = readFileSync(join(dir, 'resplit', 'shares', shares.find((f) => f.includes('gus'))!), 'utf8');
+    assert.match(gus, /passphrase: yes/);
+    assert.equal(gus.split('words:')[1]!.trim().split(/\s+/).length, 45);
+    const files = shares.flatMap((f) => ['--share-file', join(dir, 'resplit', 'shares', f)]);
+    const bad = await kc(['backup', 'verify-shares', '--backup', join(dir, 'resplit', 'backup.json'), ...files, '--passphrase-file', `2=${join(dir, 'pin')}`]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /error\[SHARE_INVALID\]: share file share-2-of-3-gus.txt: wrong passphrase/);
+    const v = await kc(['backup', 'verify-shares', '--backup', join(dir, 'resplit', 'backup.json'), ...files, '--passphrase-file', `2=${join(dir, 'pp-gus')}`]);
     assert.equal(v.code, 0, v.err);
+    assert.match(v.out, /every share verified/);
   });
 
   test('refusals: 2 shares, a duplicate, a share of another set, one word changed; token B unchanged', async () => {
@@ -219,6 +229,7 @@ describe('backup on SoftHSM2', () => {
       ['KEK base64', Buffer.from(Buffer.from(kek).toString('base64'))],
       ['user PIN', Buffer.from(PIN)],
       ['SO PIN', Buffer.from(SO_PIN)],
+      ['custodian passphrase', Buffer.from('tram ferry 42')],
     ];
     const shareFiles: string[] = [];
     const all: string[] = [];

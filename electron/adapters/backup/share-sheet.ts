@@ -37,13 +37,17 @@ export async function shareSheetPdf(share: Share, info: SheetInfo): Promise<Uint
     y -= size + 5;
   };
   text(`KEY BACKUP SHARE  ${share.index} of ${share.n}`, 18, bold);
-  text(`${share.m} shares of this set are needed to recover. Share set ${share.setId}.`, 11, bold);
+  text(`${share.m} of ${share.n} needed to recover. Share set ${share.setId}.`, 11, bold);
   y -= 4;
-  text(`Custodian: ${share.custodian ?? '(unnamed)'}`, 11);
-  text(`Key: "${info.keyLabel}"  fingerprint (SHA-256 of the public key):`, 9);
-  text(`  ${info.fingerprint}`, 8, mono);
-  text(`KEK check value: ${share.kcv}    Made: ${info.createdAt}${info.tokenLabel ? `    Token: ${info.tokenLabel}` : ''}`, 9);
-  text(`Passphrase: ${share.protected ? 'YES - this share also needs the custodian passphrase (not written here)' : 'no'}`, 9);
+  text(`Custodian: ${(share.custodian ?? '(unnamed)').slice(0, 40)}`, 11);
+  text(`Key: "${info.keyLabel.slice(0, 40)}"`, 9);
+  text('Public key fingerprint (SHA-256):', 9);
+  text(`${info.fingerprint.slice(0, 32)}`, 8, mono);
+  text(`${info.fingerprint.slice(32)}`, 8, mono);
+  text(`KEK check value: ${share.kcv}`, 9);
+  text(`Made: ${info.createdAt}`, 9);
+  if (info.tokenLabel) text(`Source token: ${info.tokenLabel.slice(0, 40)}`, 9);
+  text(share.protected ? 'Passphrase: YES - also needs your passphrase' : 'Passphrase: no', 9, share.protected ? bold : font);
   y -= 6;
   const words = shareToWords(share);
   const top = y;
@@ -54,18 +58,19 @@ export async function shareSheetPdf(share: Share, info: SheetInfo): Promise<Uint
     page.drawText(`${String(i + 1).padStart(2, ' ')}. ${w}`, { x: 48 + col * 120, y: top - row * 17, size: 12, font: mono });
   });
   y = top - perCol * 17 - 10;
-  // QR code of the share text (what `backup recover --share-file` reads)
+  // QR code of the share text (what `backup recover --share-file` reads), right of the words
   const qr = QRCode.create(shareToText(share), { errorCorrectionLevel: 'M' });
   const size = qr.modules.size;
-  const cell = Math.min(3.2, 210 / size);
-  const qx = 400;
-  const qy = 760 - size * cell;
+  const cell = Math.min(3.2, 170 / size);
+  const qx = 395;
+  const qy = top + 12 - size * cell;
   for (let r = 0; r < size; r++) {
     for (let c = 0; c < size; c++) {
       if (qr.modules.get(r, c)) page.drawRectangle({ x: qx + c * cell, y: qy + (size - 1 - r) * cell, width: cell, height: cell, color: rgb(0, 0, 0) });
     }
   }
   page.drawText('QR: the same share as text', { x: qx, y: qy - 12, size: 7, font });
+  y = Math.min(y, qy - 30);
   y -= 4;
   const instructions = [
     'Instructions',
@@ -78,7 +83,6 @@ export async function shareSheetPdf(share: Share, info: SheetInfo): Promise<Uint
     '   them) or rotates (old shares become useless). Destroy this sheet only when told it was replaced.',
     '5. If this sheet may have been seen or copied, tell the key owner: the safe answer is to rotate.',
   ];
-  y = Math.min(y, qy - 30);
   text(instructions[0] as string, 11, bold);
   for (const l of instructions.slice(1)) text(l, 8.5);
   return doc.save({ useObjectStreams: false });
