@@ -1,0 +1,24 @@
+/**
+ * What the IPC handler table needs from the rest of main, as narrow interfaces (Signal-Desktop style:
+ * handles are injected). main.ts wires the real adapters; the Playwright harness wires the same
+ * adapters with test folders. The token interfaces are the subset of electron/adapters/pkcs11 that
+ * the handlers use, so the real Pkcs11Module satisfies them structurally.
+ */
+import type { Pkcs11Module } from '../adapters/pkcs11/module';
+import type { Mode } from '../../shared/ipc/contract';
+
+/** The part of the token layer (electron/adapters/pkcs11) the handlers use. */
+export type TokenModuleLike = Pick<Pkcs11Module, 'tokens' | 'findToken' | 'withSession'>;
+export type { PinSource, TokenInfo, TokenKey, TokenSession } from '../adapters/pkcs11/module';
+
+/** Saving a file the renderer produced: main picks the place (a dialog in the app, a folder in tests). */
+export type SaveFile = (req: { suggestedName: string; text: string; kind: string }) => Promise<{ saved: boolean; name: string }>;
+
+export interface HandlerDeps {
+  mode: Mode;
+  version: string;
+  /** Opens the PKCS#11 module lazily (first token call); the same instance is reused after. */
+  openTokens: () => TokenModuleLike;
+  moduleName: string | null;
+  saveFile: SaveFile;
+}

@@ -1,0 +1,91 @@
+/**
+ * Composition root of the desktop app, nothing else: wires Electron, the lock-down (window.ts), the
+ * app:// file server (app-files.ts), the token layer and the IPC handler table (ipc/handlers.ts).
+ * Built to dist/electron/main.cjs by scripts/build.mjs.
+ *
+ * Mode: rehearsal unless started with `--production` (or KEYCEREMONY_MODE=production); the renderer
+ * shows the mode at all times and watermarks rehearsal.
+ */
+import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
+import { writeFile, rename, open } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Pkcs11Module, resolveModulePath } from './adapters/pkcs11';
+import { appFile } from './app-files';
+import { createIpcHost } from './ipc/handlers';
+import { serveOnIpcMain } from './ipc/serve-electron';
+import { createMainWindow, lockDownSession, lockDownWebContents } from './window';
+import { APP_SCHEME, isAppUrl } from './security';
+import type { Mode } from '../shared/ipc/contract';
+
+const BLOCKED_SCHEMES = ['http', 'https', 'file'];
+
+function modeFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Mode {
+  return argv.includes('--production') || env.KEYCEREMONY_MODE === 'production' ? 'production' : 'rehearsal';
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  await writeFile(tmp, text, { mode: 0o600 });
+  const fh = await open(tmp, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+// Before ready: the app:// scheme is standard and secure (so 'self' in the CSP means the app's files).
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false, stream: false } },
+]);
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let win: BrowserWindow | null = null;
+  app.on('second-instance', () => {
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('web-contents-created', (_e, wc) => lockDownWebContents(wc));
+  app.on('window-all-closed', () => app.quit());
+
+  void app.whenReady().then(() => {
+    const rendererDir = resolve(__dirname, '..', '..', 'renderer', 'dist');
+    const ses = session.defaultSession;
+    lockDownSession(ses);
+    protocol.handle(APP_SCHEME, async (request) => {
+      const a = await appFile(rendererDir, request.url);
+      return new Response(a.body as BodyInit | null, { status: a.status, headers: a.headers });
+    });
+    for (const s of BLOCKED_SCHEMES) protocol.handle(s, () => new Response(null, { status: 403 }));
+
+    const modulePath = resolveModulePath();
+    const host = createIpcHost(
+      {
+        mode: modeFrom(process.argv, process.env),
+        version: app.getVersion(),
+        moduleName: modulePath ? basename(modulePath) : null,
+        openTokens: () => Pkcs11Module.open(modulePath),
+        saveFile: async (req) => {
+          const parent = win ?? BrowserWindow.getFocusedWindow();
+          const opts = { defaultPath: req.suggestedName, properties: ['createDirectory', 'showOverwriteConfirmation'] as ('createDirectory' | 'showOverwriteConfirmation')[] };
+          const r = parent ? await dialog.showSaveDialog(parent, opts) : await dialog.showSaveDialog(opts);
+          if (r.canceled || !r.filePath) return { saved: false, name: req.suggestedName };
+          await writeAtomic(r.filePath, req.text);
+          return { saved: true, name: basename(r.filePath) };
+        },
+      },
+      { isTrustedSender: isAppUrl },
+    );
+    serveOnIpcMain(ipcMain, host);
+    win = createMainWindow({ preloadPath: join(__dirname, 'preload.cjs') });
+    win.on('closed', () => {
+      win = null;
+    });
+  });
+}

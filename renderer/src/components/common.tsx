@@ -1,0 +1,89 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import type { Mode } from '../../../shared/ipc/contract';
+import { fingerprintWords } from '../../../shared/pgp-words';
+import type { UiError } from '../api';
+
+/** Rehearsal or production, shown at all times; rehearsal is watermarked across the whole window. */
+export function ModeBanner({ mode }: { mode: Mode }) {
+  return (
+    <>
+      <div className={`mode-banner mode-${mode}`} role="status" aria-label={`Mode: ${mode}`} data-testid="mode-banner">
+        {mode === 'rehearsal' ? 'REHEARSAL — practice only: nothing made here is trusted' : 'PRODUCTION — real keys, real signatures'}
+      </div>
+      {mode === 'rehearsal' && (
+        <div className="watermark" aria-hidden="true" data-testid="watermark">
+          REHEARSAL
+        </div>
+      )}
+    </>
+  );
+}
+
+/** Screen heading that takes focus when the screen opens (keyboard and screen-reader users start here). */
+export function ScreenTitle({ children }: { children: ReactNode }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <h1 ref={ref} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+export function ErrorBox({ error, title }: { error: UiError | null; title?: string }) {
+  if (!error) return null;
+  const d = error.info.details ?? {};
+  return (
+    <div className="error" role="alert" data-testid="error" data-code={error.code}>
+      <strong>{title ?? 'That did not work.'}</strong> {error.message}
+      {typeof d.triesLeft === 'number' && <div>Tries left: {d.triesLeft}</div>}
+      <div className="error-code">Code: {error.code}</div>
+    </div>
+  );
+}
+
+export function Notice({ children, testId }: { children: ReactNode; testId?: string }) {
+  return (
+    <div className="notice" role="status" data-testid={testId}>
+      {children}
+    </div>
+  );
+}
+
+/** A fingerprint as grouped hex and as PGP words to read aloud. */
+export function Fingerprint({ hex, label }: { hex: string; label?: string }) {
+  const groups = hex.match(/.{1,4}/g) ?? [];
+  return (
+    <div className="fingerprint" aria-label={`${label ?? 'Fingerprint'} ${hex}`} data-testid="fingerprint" data-hex={hex}>
+      {label && <div className="fp-label">{label}</div>}
+      <code className="fp-hex">{groups.join(' ')}</code>
+      <div className="fp-words">{fingerprintWords(hex, 8)}</div>
+    </div>
+  );
+}
+
+export function Progress({ done, total, onCancel, label }: { done: number; total: number; onCancel?: () => void; label: string }) {
+  return (
+    <div className="progress" data-testid="progress">
+      <label>
+        {label}: {done} of {total}
+        <progress max={total} value={done} aria-label={label} />
+      </label>
+      {onCancel && (
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
+  return (
+    <label className="field">
+      <span className="field-label">{label}</span>
+      {children}
+      {hint && <span className="hint">{hint}</span>}
+    </label>
+  );
+}
