@@ -25,6 +25,7 @@ import {
   type ParsedNotaryFile,
 } from '../../../shared/notary';
 import { parseSpki } from '../../../shared/crypto/spki';
+import { fromBase64, toHex } from '../../../shared/encoding/bytes';
 import { formatStatus, rulesFor, statusOf, type RuleStatus } from './sign';
 
 export interface RoleReport {
@@ -44,6 +45,7 @@ export interface TargetListing {
   name: string;
   role: string;
   length: number;
+  /** hex, as `notary list` shows it */
   sha256?: string;
 }
 
@@ -68,6 +70,11 @@ export interface NotaryVerifyOptions {
   at: Date;
   /** Fail when timestamp.json / snapshot.json are absent (a published repository). Default false. */
   requireAll?: boolean;
+}
+
+/** base64 -> hex (targets are listed as `notary list` shows them). */
+function b64ToHex(s: string): string {
+  return toHex(fromBase64(s));
 }
 
 function fmt(ms: number): string {
@@ -369,7 +376,7 @@ export async function verifyNotaryRepository(opts: NotaryVerifyOptions): Promise
         rep.notes.push(`target ${JSON.stringify(name)} is outside the role's paths; clients ignore it`);
         continue;
       }
-      report.targets.push({ name, role: item.role, length: m.length, sha256: m.hashes.sha256 });
+      report.targets.push({ name, role: item.role, length: m.length, sha256: m.hashes.sha256 ? b64ToHex(m.hashes.sha256) : undefined });
     }
     for (const d of t.signed.delegations?.roles ?? []) {
       if (!d.name.startsWith(`${item.role}/`)) {
