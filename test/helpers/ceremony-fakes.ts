@@ -125,6 +125,7 @@ export function autoPrompter(opts: { refuse?: string; deviation?: string | null;
     deviation: async ({ check, administrator }) =>
       opts.deviation ? { check: check.id, justification: opts.deviation, by: administrator.id } : null,
     pin: () => () => new TextEncoder().encode('0000'),
+    soPin: () => () => new TextEncoder().encode('00000000'),
     shareSink: () => ({
       deliver: async () => undefined,
       collect: async () => new Uint8Array(0),

@@ -5,6 +5,8 @@ import { cosignCommand } from './cosign';
 import { tufCommand } from './tuf';
 import { backupCommand } from './backup';
 import { notaryCommand } from './notary';
+import { ceremonyCommand } from './ceremony';
+import { bundleCommand } from './bundle';
 
 export const commands: Command[] = [
   ...tokenCommands,
@@ -12,4 +14,6 @@ export const commands: Command[] = [
   tufCommand,
   backupCommand,
   notaryCommand,
+  ceremonyCommand,
+  bundleCommand,
 ];

@@ -94,6 +94,8 @@ export interface EngineOptions {
   clock: Clock;
   /** Random run id source (hex), used once on the first start. */
   randomHex(bytes: number): string;
+  /** Test hook: called after a step's start is committed, before its work. */
+  onStepStarted?(stepId: string): Promise<void>;
   /** Test hook: called after a step's work and before its completion is committed. */
   onBeforeCommit?(stepId: string): Promise<void>;
   /** Progress callback for UIs. */
@@ -274,6 +276,7 @@ export class CeremonyEngine {
         [{ event: again ? 'step-resumed' : 'step-started', step: step.id, kind: step.kind, actor: this.administrator().id, ...(again ? { note: 'The previous attempt was interrupted; the step runs again and finds what it already made.' } : {}) }],
       );
 
+      await this.o.onStepStarted?.(step.id);
       const missing = (kind.needs ?? []).filter((n) => !this.o.services[n]);
       let outcome: StepOutcome;
       // Work on a scratch copy: recordKey/recordToken/writeOutput update it; committed at the end.

@@ -195,6 +195,8 @@ export interface BackupService {
     token: TokenRef;
     key: { label: string; idHex: string; fingerprint: string };
     pin: PinSource;
+    /** The token's security-officer PIN: marks the session KEK trusted for 'backupable' keys. */
+    soPin: PinSource;
     shares: number;
     threshold: number;
     custodians: string[];
@@ -235,6 +237,7 @@ export interface Prompter {
   /** A justified deviation for a failed check (production only), or null to stop. */
   deviation(req: { step: string; check: PreflightCheck; administrator: Participant }): Promise<Deviation | null>;
   pin(token: TokenSpec): PinSource;
+  soPin(token: TokenSpec): PinSource;
   shareSink(): ShareSink;
 }
 

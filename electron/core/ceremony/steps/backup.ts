@@ -36,6 +36,7 @@ export const backupKind: StepKind = {
       token: ctx.tokenRef(rec.token.id),
       key: { label: rec.label, idHex: rec.idHex, fingerprint: rec.fingerprint },
       pin: ctx.pin(rec.token.id),
+      soPin: ctx.prompter.soPin(ctx.tokenSpec(rec.token.id)),
       shares,
       threshold,
       custodians,

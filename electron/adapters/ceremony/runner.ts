@@ -1,0 +1,277 @@
+/**
+ * Composition root for one ceremony run (CLI and desktop app): reads the script, wires the engine
+ * to the token layer (SoftHSM2 tokens created for the run in rehearsal mode), the TUF and backup
+ * services, the preflight probe, the fs journal and bundle folder; after the engine seals the bundle
+ * it writes the single-file archive and verifies both.
+ *
+ * Run folder layout (--out DIR):
+ *   state.json                          the engine journal (atomic writes)
+ *   rehearsal-tokens/                   rehearsal only: SoftHSM2 conf, token store, the run's PINs
+ *   [REHEARSAL-]<name>-bundle/          the bundle folder (manifest, DSSE, transcript, outputs)
+ *   [REHEARSAL-]<name>.kcbundle.tar     the archive (tar written by core/ceremony/tar.ts)
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { KeyceremonyError } from '../../../shared/errors';
+import { parseStrictJson } from '../../../shared/json';
+import { CeremonyEngine, type EngineEvent } from '../../core/ceremony/engine';
+import { verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
+import { tufService } from '../../core/ceremony/services/tuf';
+import { BUILTIN_KINDS } from '../../core/ceremony/steps';
+import { writeTar } from '../../core/ceremony/tar';
+import type { CeremonyScript, CeremonyState, Deviation, PinSource, Prompter, ShareSink, TokenSpec } from '../../core/ceremony/types';
+import { assertScript } from '../../core/ceremony/validate';
+import { writeFileAtomic } from '../fs/atomic';
+import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleReader } from '../fs/ceremony-store';
+import { Pkcs11Module } from '../pkcs11';
+import { linuxPreflight } from '../preflight';
+import { provisionSoftHsm, softHsmModulePath } from '../softhsm';
+import { pkcs11BackupService } from './backup-service';
+import { Pkcs11TokenService } from './token-service';
+
+/** The unattended answers file (docs/ceremony.md). */
+export interface Answers {
+  /** Token id or label -> file holding the user PIN. Relative paths are relative to the answers file. */
+  pins?: Record<string, string>;
+  soPins?: Record<string, string>;
+  /** "all", or "<step>/<ack>" -> participant ids who confirm. */
+  acknowledge?: 'all' | Record<string, string[]>;
+  /** Preflight check id -> justification (production only). */
+  deviations?: Record<string, string>;
+  /** Rehearsal only: shares are handed back in memory (nobody writes them anywhere). */
+  shares?: 'rehearsal-memory';
+}
+
+export interface RunIo {
+  say(line: string): void;
+  isTTY: boolean;
+  ask(question: string): Promise<string>;
+  askSecret(prompt: string): Promise<Uint8Array>;
+}
+
+export interface RunOptions {
+  scriptPath: string;
+  rehearsal: boolean;
+  outDir: string;
+  answersPath?: string;
+  modulePath?: string;
+  io: RunIo;
+  env: NodeJS.ProcessEnv;
+  onEvent?(e: EngineEvent): void;
+  /** Test hook (KEYCEREMONY_TEST_PAUSE_AT): pause before committing this step (or "<step>:start"). */
+  pauseAt?: string;
+}
+
+export interface RunOutcome {
+  state: CeremonyState;
+  bundleDir: string;
+  archivePath: string;
+  transcriptPath: string;
+  verdict: BundleVerdict;
+  archiveVerdict: BundleVerdict;
+  resumed: boolean;
+  alreadyComplete: boolean;
+  rehearsalTokens?: string;
+  seconds: number;
+}
+
+export function readScript(path: string): { script: CeremonyScript; text: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new KeyceremonyError('NOT_FOUND', `Cannot read the ceremony script ${path}.`, { where: path, cause: e });
+  }
+  const parsed = parseStrictJson(text, { source: path, maxBytes: 1024 * 1024 });
+  return { script: assertScript(parsed, BUILTIN_KINDS, path), text };
+}
+
+function readAnswers(path: string): Answers {
+  const x = parseStrictJson(readFileSync(path, 'utf8'), { source: path }) as Answers;
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new KeyceremonyError('INVALID_INPUT', 'The answers file must be a JSON object.', { where: path });
+  const allowed = ['pins', 'soPins', 'acknowledge', 'deviations', 'shares'];
+  for (const k of Object.keys(x)) if (!allowed.includes(k)) throw new KeyceremonyError('INVALID_INPUT', `Unknown member "${k}" in the answers file (allowed: ${allowed.join(', ')}).`, { where: `${path} $.${k}` });
+  return x;
+}
+
+function fileSecret(path: string, what: string): Uint8Array {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    throw new KeyceremonyError('NOT_FOUND', `Cannot read the ${what} file ${path}.`, { where: path, cause: e });
+  }
+  let end = raw.length;
+  while (end > 0 && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d)) end--;
+  const out = new Uint8Array(raw.subarray(0, end));
+  raw.fill(0);
+  if (!out.length) throw new KeyceremonyError('PIN_INVALID', `The ${what} file ${path} is empty.`, { where: path });
+  return out;
+}
+
+/** Rehearsal tokens: created once per run folder (a resumed run finds them). */
+function rehearsalTokens(dir: string, labels: string[]): { conf: string; module: string } {
+  const conf = join(dir, 'softhsm2.conf');
+  const pinsPath = join(dir, 'pins.json');
+  if (existsSync(conf) && existsSync(pinsPath)) return { conf, module: softHsmModulePath() };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const env = provisionSoftHsm(dir, labels);
+  // Rehearsal PINs live beside the throwaway token store (never in the bundle) so a killed run resumes.
+  writeFileAtomic(pinsPath, JSON.stringify(Object.fromEntries(env.tokens.map((t) => [t.label, { pin: t.pin, soPin: t.soPin, serial: t.serial }])), null, 1), { mode: 0o600 });
+  return { conf: env.conf, module: env.module };
+}
+
+export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
+  const t0 = Date.now();
+  const { script, text } = readScript(o.scriptPath);
+  const answers = o.answersPath ? readAnswers(o.answersPath) : undefined;
+  const answersDir = o.answersPath ? dirname(resolve(o.answersPath)) : process.cwd();
+  const rel = (p: string) => (isAbsolute(p) ? p : join(answersDir, p));
+  if (!answers && !o.io.isTTY) {
+    throw new KeyceremonyError('USER_ACTION_REQUIRED', 'No terminal to ask on: run on a TTY, or give --answers FILE for an unattended run.', { where: 'ceremony run' });
+  }
+  const outDir = resolve(o.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const prefix = o.rehearsal ? 'REHEARSAL-' : '';
+  const bundleDir = join(outDir, `${prefix}${script.name}-bundle`);
+  const archivePath = join(outDir, `${prefix}${script.name}.kcbundle.tar`);
+
+  // tokens
+  let modulePath = o.modulePath;
+  let rehearsalDir: string | undefined;
+  let rehearsalPins: Record<string, { pin: string; soPin: string }> = {};
+  if (o.rehearsal) {
+    rehearsalDir = join(outDir, 'rehearsal-tokens');
+    const r = rehearsalTokens(rehearsalDir, script.tokens.map((t) => t.label));
+    process.env.SOFTHSM2_CONF = r.conf;
+    modulePath = r.module;
+    rehearsalPins = JSON.parse(readFileSync(join(rehearsalDir, 'pins.json'), 'utf8')) as typeof rehearsalPins;
+    o.io.say(`REHEARSAL: ${script.tokens.length} SoftHSM2 token(s) for this run in ${rehearsalDir}`);
+  }
+  const mod = Pkcs11Module.open(modulePath);
+  try {
+    const tokens = new Pkcs11TokenService(mod);
+    const memShares = new Map<string, Uint8Array>();
+    const pinFor = (t: TokenSpec, so: boolean): PinSource => async () => {
+      const rp = rehearsalPins[t.label];
+      if (rp) return new TextEncoder().encode(so ? rp.soPin : rp.pin);
+      const file = (so ? answers?.soPins : answers?.pins)?.[t.id] ?? (so ? answers?.soPins : answers?.pins)?.[t.label];
+      if (file) return fileSecret(rel(file), `${so ? 'SO PIN' : 'PIN'} of token ${t.label}`);
+      if (!o.io.isTTY) throw new KeyceremonyError('PIN_REQUIRED', `No ${so ? 'SO PIN' : 'PIN'} for token "${t.label}": add it to the answers file (${so ? 'soPins' : 'pins'}).`, { where: `token ${t.id}` });
+      return o.io.askSecret(`${so ? 'SO PIN' : 'PIN'} for token "${t.label}"${t.custodian ? ` (custodian ${t.custodian})` : ''}: `);
+    };
+    const sink: ShareSink = {
+      async deliver(custodian, index, total, share) {
+        if (o.rehearsal && (answers?.shares === 'rehearsal-memory' || !o.io.isTTY)) {
+          memShares.set(`${custodian}#${index}`, share.slice());
+          return;
+        }
+        if (!o.io.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', 'Shares are handed to custodians on the terminal; a production backup cannot run unattended.', { where: 'backup' });
+        await o.io.ask(`\nShare ${index} of ${total} is for ${custodian}. Only ${custodian} should look at the screen now. Press Enter to show it.`);
+        o.io.say(new TextDecoder().decode(share));
+        await o.io.ask(`${custodian}: write the share down, then press Enter to clear the screen.`);
+        o.io.say('\x1b[2J\x1b[H');
+      },
+      async collect(custodian, index) {
+        const m = memShares.get(`${custodian}#${index}`);
+        if (m) {
+          memShares.delete(`${custodian}#${index}`);
+          return m;
+        }
+        if (!o.io.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', `Share ${index} of ${custodian} must be typed back on the terminal.`, { where: 'backup' });
+        return o.io.askSecret(`${custodian}: type share ${index} back (all words, one line): `);
+      },
+    };
+    const prompter: Prompter = {
+      say: (l) => o.io.say(l),
+      async acknowledge({ step, ack, by, shown }) {
+        const a = answers?.acknowledge;
+        if (a === 'all' || (a && a[`${step}/${ack.id}`]?.includes(by.id))) {
+          o.io.say(`  ✔ ${by.id} acknowledged (answers file): ${ack.statement}`);
+          return true;
+        }
+        if (!o.io.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', `No acknowledgement "${step}/${ack.id}" by ${by.id} in the answers file.`, { where: `step ${step}` });
+        void shown;
+        const r = await o.io.ask(`  ${by.name} (${by.id}, ${by.role}): ${ack.statement}\n  Type "yes" to confirm: `);
+        return r.trim().toLowerCase() === 'yes';
+      },
+      async deviation({ check, administrator }): Promise<Deviation | null> {
+        const j = answers?.deviations?.[check.id];
+        if (j) return { check: check.id, justification: j, by: administrator.id };
+        if (!o.io.isTTY) return null;
+        const r = await o.io.ask(`  Preflight check "${check.id}" FAILED: ${check.summary}\n  ${administrator.name}: justification to proceed anyway (empty to stop): `);
+        return r.trim() ? { check: check.id, justification: r.trim(), by: administrator.id } : null;
+      },
+      pin: (t) => pinFor(t, false),
+      soPin: (t) => pinFor(t, true),
+      shareSink: () => sink,
+    };
+    const journal = new FsJournal(outDir, bundleDir);
+    const store = new FsOutputStore(bundleDir);
+    const scriptDir = dirname(resolve(o.scriptPath));
+    const engine = new CeremonyEngine({
+      script,
+      scriptText: text,
+      rehearsal: o.rehearsal,
+      kinds: BUILTIN_KINDS,
+      services: {
+        tokens,
+        tuf: tufService(),
+        backup: pkcs11BackupService(mod),
+        preflight: linuxPreflight({ present: () => tokens.present() }),
+        inputs: {
+          read: async (p) => {
+            if (isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw new KeyceremonyError('PATH_TRAVERSAL', `Input "${p}" must be a file beside the script.`, { where: p });
+            try {
+              return new Uint8Array(readFileSync(join(scriptDir, p)));
+            } catch (e) {
+              throw new KeyceremonyError('NOT_FOUND', `Cannot read input ${p} (beside the script).`, { where: p, cause: e });
+            }
+          },
+        },
+      },
+      prompter,
+      journal,
+      outputs: store,
+      clock: { now: () => new Date() },
+      randomHex: (n) => randomBytes(n).toString('hex'),
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      ...(o.pauseAt
+        ? {
+            onStepStarted: async (step: string) => pauseIf(o, `${step}:start`),
+            onBeforeCommit: async (step: string) => pauseIf(o, step),
+          }
+        : {}),
+    });
+    const r = await engine.run();
+    // archive: every file of the bundle folder at the archive's top level
+    const files = listRegularFiles(bundleDir);
+    const tar = writeTar(files.map((p) => ({ path: p, bytes: new Uint8Array(readFileSync(join(bundleDir, p))) })));
+    writeFileAtomic(archivePath, tar);
+    const verdict = await verifyBundle(dirBundleReader(bundleDir));
+    const archiveVerdict = await verifyBundle(tarBundleReader(archivePath));
+    return {
+      state: r.state,
+      bundleDir,
+      archivePath,
+      transcriptPath: journal.transcriptPath,
+      verdict,
+      archiveVerdict,
+      resumed: r.resumed,
+      alreadyComplete: r.alreadyComplete,
+      ...(rehearsalDir ? { rehearsalTokens: rehearsalDir } : {}),
+      seconds: (Date.now() - t0) / 1000,
+    };
+  } finally {
+    mod.close();
+  }
+}
+
+async function pauseIf(o: RunOptions, at: string): Promise<void> {
+  if (o.pauseAt !== at) return;
+  process.stderr.write(`KEYCEREMONY_TEST_PAUSED ${at}\n`);
+  await new Promise<void>(() => {
+    setInterval(() => undefined, 1 << 30);
+  });
+}
