@@ -24,11 +24,16 @@ let dir: string;
 let pubA: Uint8Array;
 let keyId: string;
 
-async function kc(args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function kc(args: string[], prompts: string[] = []): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const base = makeContext({ env: { ...process.env, KEYCEREMONY_PIN: '', KEYCEREMONY_SO_PIN: '' } });
-  const ctx: CliContext = { ...base, out: (l) => void out.push(l), err: (l) => void err.push(l), promptSecret: () => Promise.reject(new Error('no TTY in tests')) };
+  const promptSecret = async () => {
+    const next = prompts.shift();
+    if (next === undefined) throw new Error('no TTY in tests');
+    return new TextEncoder().encode(next);
+  };
+  const ctx: CliContext = { ...base, out: (l) => void out.push(l), err: (l) => void err.push(l), promptSecret };
   const code = await main(args, ctx);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -111,6 +116,16 @@ describe('backup on SoftHSM2', () => {
     assert.equal(v.code, 0, v.err);
     assert.match(v.out, /combined all 10 3-subsets literally/);
     assert.match(v.out, /every share verified/);
+    // typed at the (hidden) prompt: numbered, first four letters, upper case, in any order
+    const typed = [4, 1, 5, 2, 3].map((i) =>
+      shareToWords(parseShareText(readFileSync(shareFile(i), 'utf8'), 'x'))
+        .map((w, k) => `${k + 1}. ${w.slice(0, 4).toUpperCase()}`)
+        .join(' '),
+    );
+    const vp = await kc(['backup', 'verify-shares', '--backup', join(dir, 'out', 'backup.json'), '--prompt', '5'], typed);
+    assert.equal(vp.code, 0, vp.err);
+    assert.match(vp.out, /ok {2}share typed #1: share 4 of set/);
+    assert.match(vp.out, /every share verified/);
     const partial = await kc(['backup', 'verify-shares', '--backup', join(dir, 'out', 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(3), '--share-file', shareFile(5)]);
     assert.equal(partial.code, 1);
     assert.match(partial.out, /NOT verified \(not given\): share 2, 4/);

@@ -42,7 +42,7 @@ import {
   type Share,
 } from '../../core/backup';
 import { CKA_TRUSTED, CKK_EC_EDWARDS, CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, EC_PARAMS } from './constants';
-import { mapPkcs11Error } from './errors';
+import { mapPkcs11Error, rvOf } from './errors';
 import type { PinSource, TokenKey, TokenSession } from './module';
 
 type Handle = Buffer;
@@ -293,6 +293,16 @@ export async function createBackup(s: TokenSession, opts: CreateBackupOptions): 
       try {
         wrapped = s.raw.pkcs11.C_WrapKey(s.raw.session, { mechanism: mech.id }, kekHandle, k.privateHandle, Buffer.alloc(16384));
       } catch (e) {
+        if (rvOf(e) === 0x69) {
+          // CKR_KEY_NOT_WRAPPABLE (errors.ts maps 0x67 under that name; 0x67 is CKR_KEY_INDIGESTIBLE)
+          throw new KeyceremonyError(
+            'KEY_NOT_EXTRACTABLE',
+            `Token "${s.token.label}" refuses to wrap this ${key.keyType} key (CKR_KEY_NOT_WRAPPABLE). ${
+              key.keyType === 'ed25519' ? 'SoftHSM 2.6.1 cannot wrap Ed25519 private keys at all; ' : ''
+            }Use the independent-keys + threshold strategy for this key, or another key type.`,
+            { where: `key ${key.label}`, cause: e, details: { ckr: 'CKR_KEY_NOT_WRAPPABLE', rv: '0x69' } },
+          );
+        }
         throw mapPkcs11Error(e, `wrapping key "${key.label}" under the session KEK on token "${s.token.label}"`);
       }
       // prove the blob on the day: unwrap a session-only copy, sign, verify, destroy
