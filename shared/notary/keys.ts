@@ -45,10 +45,14 @@ export function notaryKeyFromSpki(spki: Uint8Array): NotaryKey {
 
 /** A Notary x509 public key from the PEM text of a certificate (kept byte for byte). */
 export function notaryKeyFromCertPem(pem: string): NotaryKey {
-  const { label, der } = pemDecode(pem);
-  if (label !== 'CERTIFICATE') throw new KeyceremonyError('INVALID_KEY', `expected a PEM CERTIFICATE, got ${label}`);
-  const cert = parseCertificate(der);
-  const alg = parseSpki(cert.spki).algorithm;
+  let alg: string;
+  try {
+    const { label, der } = pemDecode(pem);
+    if (label !== 'CERTIFICATE') throw new TypeError(`expected a PEM CERTIFICATE, got ${label}`);
+    alg = parseSpki(parseCertificate(der).spki).algorithm;
+  } catch (e) {
+    throw new KeyceremonyError('INVALID_KEY', `not a usable certificate: ${(e as Error).message}`, { where: 'certificate', cause: e });
+  }
   const keytype: NotaryKeyType = alg === 'rsa' ? 'rsa-x509' : alg === 'ecdsa-p256' || alg === 'ecdsa-p384' ? 'ecdsa-x509' : (() => {
     throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Notary x509 keys are ECDSA or RSA, not ${alg}.`);
   })();
@@ -131,14 +135,15 @@ export function signatureAlgorithmForKey(key: NotaryKey): SignatureAlgorithm {
 export async function verifyNotarySignature(key: NotaryKey, sig: NotarySignature, data: Uint8Array): Promise<boolean> {
   let spki: Uint8Array;
   let raw: Uint8Array;
+  let info: ReturnType<typeof parseSpki>;
   try {
     spki = spkiOfKey(key);
     raw = fromBase64(sig.sig);
+    info = parseSpki(spki);
   } catch {
-    return false;
+    return false; // a malformed key or signature verifies nothing
   }
   if (sig.method !== methodForKey(key)) return false;
-  const info = parseSpki(spki);
   switch (info.algorithm) {
     case 'ecdsa-p256':
     case 'ecdsa-p384': {

@@ -159,6 +159,19 @@ describe('bad inputs are refused with what and where', () => {
     assert.match(tr?.problems.join(' ') ?? '', /does not match snapshot\.json: sha256 is/);
     assert.match(tr?.problems.join(' ') ?? '', /needs 1 valid targets signatures, has 0/);
   });
+  test('a garbage certificate or key is a clear error, never a crash', async () => {
+    expectErr(() => notaryKeyFromCertPem('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), 'INVALID_KEY', /not a usable certificate/);
+    const files = readDir(N01);
+    const root = dec(files.get('root.json') as Uint8Array);
+    // replace the targets key with a base64 blob that is not an SPKI (its id no longer matches either)
+    const broken = root.replace(/("7fc757801b9bab4ec9e35bfe7a6b61668ff6f4c81b5632af19e6c728ab799599":\{"keytype":"ecdsa","keyval":\{"private":null,"public":")[^"]+/, '$1AAAA');
+    assert.notEqual(broken, root);
+    files.set('root.json', enc(broken));
+    const r = await verifyNotaryRepository({ files, at: new Date('2024-01-01T00:00:00Z') });
+    assert.equal(r.ok, false);
+    assert.match(formatNotaryReport(r).join('\n'), /root v1: signed by 0 of 1 required root keys/);
+  });
+
   test('expired metadata (clock after expiry)', async () => {
     const r = await verifyNotaryRepository({ files: readDir(N01), at: new Date('2117-01-01T00:00:00Z') });
     assert.equal(r.ok, false);

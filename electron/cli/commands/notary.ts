@@ -36,7 +36,7 @@ import {
 } from '../../core/notary';
 import { createSelfSignedCert } from '../../adapters/pkcs11';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
-import { fetchServerKey, fetchServerVersion, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
+import { checkServerUrl, fetchServerKey, fetchServerVersion, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
 import { parse, UsageError } from '../args';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor } from '../keyref';
@@ -385,6 +385,7 @@ const publish: Sub = async (args, ctx) => {
     'server-snapshot': { type: 'boolean' },
   });
   if (!values.server) throw new UsageError('--server https://HOST:PORT is required');
+  checkServerUrl(values.server);
   const server: NotaryServer = { url: values.server, ...(values['tls-ca'] ? { ca: readFile(values['tls-ca'], 'CA file') } : {}) };
   if (values['fetch-keys']) {
     if (!values.gun) throw new UsageError('--gun is required with --fetch-keys');
@@ -407,7 +408,7 @@ const publish: Sub = async (args, ctx) => {
   const gun = gunOf(root);
   if (values.gun && values.gun !== gun) throw new KeyceremonyError('INVALID_INPUT', `--gun ${values.gun} does not match the root certificates' GUN ${gun}`, { where: '--gun' });
   // Refuse to upload anything we would not accept ourselves.
-  const report = await verifyNotaryRepository({ files, at: new Date(), gun });
+  const report = await verifyNotaryRepository({ files, at: nowFrom(ctx), gun });
   if (!report.ok) {
     for (const l of formatNotaryReport(report)) ctx.err(l);
     throw new KeyceremonyError('VERIFICATION_FAILED', 'the repository does not verify here; not publishing it', { where: dir });

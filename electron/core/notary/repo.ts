@@ -99,8 +99,7 @@ export async function initRepo(spec: InitSpec): Promise<Map<string, Uint8Array>>
       try {
         return notaryKeyFromCertPem(p);
       } catch (e) {
-        if (e instanceof KeyceremonyError) throw e;
-        throw new KeyceremonyError('INVALID_KEY', `root certificate ${i + 1} is not a PEM certificate: ${(e as Error).message}`, { where: `root certificate ${i + 1}` });
+        throw new KeyceremonyError('INVALID_KEY', `root certificate ${i + 1}: ${(e as Error).message}`, { where: `root certificate ${i + 1}`, cause: e });
       }
     }),
     rootThreshold: spec.rootThreshold,

@@ -122,7 +122,17 @@ export async function signWith(
 ): Promise<{ signatures: NotarySignature[]; keyIds: string[]; already: string[] }> {
   const data = canonicalBytes(body, '$.signed');
   const ids = new Map<string, NotaryKey>();
-  for (const r of rules) for (const [id, k] of Object.entries(r.keys)) if (bytesEqual(spkiOfKey(k), signer.publicKeySpki)) ids.set(id, k);
+  for (const r of rules) {
+    for (const [id, k] of Object.entries(r.keys)) {
+      let spki: Uint8Array;
+      try {
+        spki = spkiOfKey(k);
+      } catch {
+        continue; // a malformed key in the metadata matches no signer
+      }
+      if (bytesEqual(spki, signer.publicKeySpki)) ids.set(id, k);
+    }
+  }
   if (ids.size === 0) {
     throw new KeyceremonyError('KEY_NOT_FOUND', `the key ${signer.description} (fingerprint ${signer.fingerprint.slice(0, 16)}…) is not one of the keys allowed to sign this ${body._type.toLowerCase()} (${rules.map((r) => r.label).join(', ')})`, { where: body._type });
   }
