@@ -60,6 +60,7 @@ before(async () => {
       ['custodian-c', 'notary-root'],
       ['online', 'notary-targets'],
       ['online', 'notary-snapshot'],
+      ['online', 'alice'],
     ] as const) {
       await mod.withSession({ label: tok }, { pin: hsm.pinOf(tok), rw: true }, async (s) => {
         const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label });
@@ -196,6 +197,29 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   assert.equal(l.code, 0, l.err);
   assert.match(l.out, /^v1\s/m);
   assert.match(l.out, /^v2\s/m);
+  // 6. a DCT signer, as `docker trust signer add alice GUN --key alice.pub`, then a release signed by alice into targets/releases
+  r = await kc(['signer', '--dir', repo, '--name', 'alice', '--key-file', join(dir, 'online-alice.pub.pem')]);
+  assert.equal(r.code, 0, r.err);
+  r = await kc(['sign', '--dir', repo, '--role', 'targets', '--token', 'online', '--label', 'notary-targets', ...pin()]);
+  assert.match(r.out, /\+ delegation targets\/alice: threshold 1, paths \[""\]/);
+  assert.match(r.out, /\+ delegation targets\/releases: threshold 1, paths \[""\]/);
+  r = await kc(['targets', '--dir', repo, '--role', 'targets/releases', '--add', `latest=${join(dir, 'payload-v2.txt')}`]);
+  assert.equal(r.code, 0, r.err);
+  r = await kc(['sign', '--dir', repo, '--role', 'targets/releases', '--token', 'online', '--label', 'alice', ...pin()]);
+  assert.match(r.out, /targets\/releases v1: signed by 1 of 1 required targets\/releases keys \(complete\)/);
+  r = await kc(['sign', '--dir', repo, '--role', 'snapshot', '--token', 'online', '--label', 'notary-snapshot', ...pin()]);
+  assert.match(r.out, /\+ targets\/releases \(/);
+  r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
+  assert.equal(r.code, 0, r.err + server.log().slice(-2000));
+  assert.match(r.out, /: targets, targets\/releases, snapshot$/m);
+  l = notaryClient(client, 'list', GUN);
+  assert.equal(l.code, 0, l.err);
+  assert.match(l.out, /^latest\s+3ef6b3f27f6fab4188bd75144639cc4783985359e32a8b9101dbb23ba8acd49f\s+12\s+targets\/releases/m);
+  const dl = notaryClient(client, 'delegation', 'list', GUN);
+  assert.equal(dl.code, 0, dl.err);
+  assert.match(dl.out, /targets\/alice\s+"" <all paths>/);
+  assert.match(dl.out, /targets\/releases\s+"" <all paths>/);
+
   // a fresh client too (TOFU on root v2)
   l = notaryClient(join(dir, 'client2'), 'list', GUN);
   assert.equal(l.code, 0, l.err);
