@@ -28,29 +28,8 @@ if (existsSync('electron/preload.ts')) {
 
 // Renderer: esbuild, not vite. (vite's rollup pulls platform packages that the npm registry mirror
 // used by our CI does not serve, which breaks `npm ci`.) Output: renderer/dist/{index.html,assets/}.
+// The same function builds the renderer for the Playwright harness (scripts/build-renderer.mjs).
 if (existsSync('renderer/src/main.tsx')) {
-  const { readFileSync, writeFileSync, rmSync } = await import('node:fs');
-  rmSync('renderer/dist', { recursive: true, force: true });
-  await build({
-    entryPoints: ['renderer/src/main.tsx'],
-    outfile: 'renderer/dist/assets/app.js',
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    jsx: 'automatic',
-    jsxImportSource: 'react',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    minify: false,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  const html = readFileSync('renderer/index.html', 'utf8').replace(
-    /<script type="module" src="\.\/src\/main\.tsx"><\/script>/,
-    (existsSync('renderer/dist/assets/app.css') ? '<link rel="stylesheet" href="./assets/app.css" />\n    ' : '') +
-      '<script type="module" src="./assets/app.js"></script>',
-  );
-  if (html.includes('main.tsx')) throw new Error('renderer/index.html: could not find the main.tsx script tag to replace');
-  writeFileSync('renderer/dist/index.html', html);
+  const { buildRenderer } = await import('./build-renderer.mjs');
+  await buildRenderer();
 }

@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, existsSync, mkdirSync 
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createIpcHost, type IpcHost } from '../../electron/ipc/handlers';
 import type { HandlerDeps, TokenModuleLike, TokenInfo } from '../../electron/ipc/deps';
@@ -44,11 +45,11 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** Build the renderer with vite into a private folder (hermetic: parallel test files never share one). */
+/** Build the renderer exactly as `npm run build` does (scripts/build-renderer.mjs), into a private folder. */
 export async function buildRenderer(outDir: string): Promise<string> {
-  const { build } = await import('vite');
-  await build({ configFile: join(REPO, 'build', 'vite.renderer.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error(`vite build produced no index.html in ${outDir}`);
+  const mod = (await import(pathToFileURL(join(REPO, 'scripts', 'build-renderer.mjs')).href)) as { buildRenderer: (o: { outDir: string }) => Promise<string> };
+  await mod.buildRenderer({ outDir });
+  if (!existsSync(join(outDir, 'index.html'))) throw new Error(`renderer build produced no index.html in ${outDir}`);
   return outDir;
 }
 
