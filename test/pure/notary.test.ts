@@ -395,3 +395,36 @@ describe('diff before signing and merging parallel signatures', () => {
     assert.doesNotMatch(td, /target keep/);
   });
 });
+
+describe('expiry renewals', () => {
+  test('targets --days alone and snapshot --rebuild make new versions with new expiry', async () => {
+    const gun = 'registry.example/team/renew';
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    const t1 = new Date('2027-01-01T00:00:00Z');
+    const root = SoftwareSigner.generate('ecdsa-p256');
+    const on = SoftwareSigner.generate('ecdsa-p256');
+    const files = await initRepo({
+      gun,
+      rootCertsPem: [await rootCert(root, gun)],
+      rootThreshold: 1,
+      targetsKeys: [notaryKeyFromSpki(on.publicKeySpki)],
+      snapshotKeys: [notaryKeyFromSpki(on.publicKeySpki)],
+      serverManagedSnapshot: false,
+      timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
+      now: t0,
+    });
+    const apply = (m: Map<string, Uint8Array>) => m.forEach((v, k) => files.set(k, v));
+    apply((await signRole(files, 'root', root, { now: t0 })).files);
+    apply((await signRole(files, 'targets', on, { now: t0 })).files);
+    apply((await signRole(files, 'snapshot', on, { now: t0 })).files);
+    // nothing changed: signing the snapshot again keeps v1
+    assert.match((await signRole(files, 'snapshot', on, { now: t1 })).status, /snapshot v1/);
+    const s = await signRole(files, 'snapshot', on, { now: t1, rebuild: true, snapshotDays: 30 });
+    apply(s.files);
+    assert.match(s.status, /snapshot v2: signed by 1 of 1/);
+    assert.equal(parseNotaryFile(files.get('snapshot.json') as Uint8Array).signed.expires, '2027-01-31T00:00:00Z');
+    apply(await stageTargets(files, { now: t1, days: 10 }));
+    const t = parseNotaryFile<NotaryTargets>(files.get('targets.json') as Uint8Array).signed;
+    assert.deepEqual([t.version, t.expires], [2, '2027-01-11T00:00:00Z']);
+  });
+});

@@ -164,6 +164,7 @@ const USAGE = `keyceremony notary <subcommand> …
   targets  --dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]
   signer   --dir DIR --name NAME --key-file FILE…            (as \`docker trust signer add\`)
   sign     --dir DIR --role ROLE (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]
+           [--days N | --rebuild]                            (snapshot: new version with a new expiry)
   diff     --dir DIR [--role ROLE]                           (what sign would sign, against the previous version)
   merge    --dir DIR --from OTHER_DIR…                       (signatures made in parallel on another copy)
   status   --dir DIR
@@ -271,7 +272,7 @@ const targets: Sub = async (args, ctx) => {
   const { values } = parse(args, { dir: { type: 'string' }, role: { type: 'string' }, add: { type: 'string', multiple: true }, remove: { type: 'string', multiple: true }, days: { type: 'string' } });
   const dir = requireDir(values.dir);
   const files = readRepoDir(dir);
-  if (!values.add?.length && !values.remove?.length) throw new UsageError('give --add NAME=FILE and/or --remove NAME');
+  if (!values.add?.length && !values.remove?.length && !values.days) throw new UsageError('give --add NAME=FILE and/or --remove NAME, or --days N alone to renew the expiry');
   const out = await stageTargets(files, {
     role: values.role ?? 'targets',
     add: (values.add ?? []).map(targetArg).map((t) => ({ name: t.name, bytes: readTarget(t.path) })),
@@ -299,21 +300,23 @@ const signer: Sub = async (args, ctx) => {
 };
 
 const sign: Sub = async (args, ctx) => {
-  const { values } = parse(args, { ...keyOptions, dir: { type: 'string' }, role: { type: 'string' } });
+  const { values } = parse(args, { ...keyOptions, dir: { type: 'string' }, role: { type: 'string' }, days: { type: 'string' }, rebuild: { type: 'boolean' } });
   const dir = requireDir(values.dir);
   if (!values.role) throw new UsageError('--role is required (root, targets, snapshot or targets/NAME)');
+  if ((values.days || values.rebuild) && values.role !== 'snapshot') throw new UsageError('--days/--rebuild apply to --role snapshot (use rotate/targets --days for the others)');
+  const snapOpts = { snapshotDays: int(values.days, '--days'), rebuild: values.rebuild || !!values.days };
   const role = values.role;
   const ref = keyRef(values);
   const files = readRepoDir(dir);
   const now = nowFrom(ctx);
   // What is being signed, against the previous version, before any PIN is asked for.
-  const p = await pendingFor(files, role, { now });
+  const p = await pendingFor(files, role, { now, ...snapOpts });
   for (const l of await diffNotary(role, p.prev, p.next)) ctx.out(l);
   const mod = ctx.openModule(ref);
   try {
     return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
       const key = s.findKey(ref.key);
-      const res = await signRole(files, role, s.signer(key), { now });
+      const res = await signRole(files, role, s.signer(key), { now, ...snapOpts });
       writeRepoFiles(dir, res.files, ctx);
       if (res.signedAs.length) ctx.out(`signed ${role} with ${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…) as key ${res.signedAs.map((x) => x.slice(0, 12) + '…').join(', ')}`);
       if (res.already.length) ctx.out(`already signed by this key (${res.already.map((x) => x.slice(0, 12) + '…').join(', ')})`);

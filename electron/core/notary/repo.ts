@@ -225,7 +225,7 @@ export async function signRole(
   files: RepoFiles,
   role: string,
   signer: Signer,
-  opts: { now: Date; snapshotDays?: number } = { now: new Date() },
+  opts: { now: Date; snapshotDays?: number; rebuild?: boolean } = { now: new Date() },
 ): Promise<{ files: Map<string, Uint8Array>; status: string; signedAs: string[]; already: string[] }> {
   const root = need<NotaryRoot>(files, 'root', 'Root');
   let f: { signed: NotarySignedBody; signatures: NotarySignature[] };
@@ -249,7 +249,7 @@ export async function signRole(
   return { files: out, status: formatStatus(role, f.signed.version, st), signedAs: res.keyIds, already: res.already };
 }
 
-async function snapshotToSign(files: RepoFiles, opts: { now: Date; snapshotDays?: number }): Promise<{ signed: NotarySnapshot; signatures: NotarySignature[] }> {
+async function snapshotToSign(files: RepoFiles, opts: { now: Date; snapshotDays?: number; rebuild?: boolean }): Promise<{ signed: NotarySnapshot; signatures: NotarySignature[] }> {
   const inputs = snapshotInputs(files);
   for (const role of inputs.keys()) {
     const f = need(files, role, role === 'root' ? 'Root' : 'Targets');
@@ -258,7 +258,8 @@ async function snapshotToSign(files: RepoFiles, opts: { now: Date; snapshotDays?
     }
   }
   const cur = load<NotarySnapshot>(files, 'snapshot', 'Snapshot');
-  if (cur) {
+  // --rebuild renews a complete snapshot; one still collecting signatures is signed as it is
+  if (cur && (!opts.rebuild || !(await isComplete(files, 'snapshot', cur)))) {
     let matches = Object.keys(cur.signed.meta).length === inputs.size;
     for (const [role, b] of inputs) {
       const m = cur.signed.meta[role];
@@ -318,7 +319,7 @@ export function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
 export async function pendingFor(
   files: RepoFiles,
   role: string,
-  opts: { now: Date; snapshotDays?: number },
+  opts: { now: Date; snapshotDays?: number; rebuild?: boolean },
 ): Promise<{ next: NotarySignedBody; prev: NotarySignedBody | undefined }> {
   const prevOf = (r: string) => {
     const b = files.get(previousFile(r));
