@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
@@ -17,7 +17,7 @@ import { notaryCommand, readRepoDir } from '../../electron/cli/commands/notary';
 import { makeContext, type CliContext } from '../../electron/cli/context';
 import { Pkcs11Module } from '../../electron/adapters/pkcs11';
 import { pemEncode } from '../../shared/encoding/bytes';
-import { uploadRoles } from '../../electron/adapters/notary/publish';
+import { fetchServerFile, uploadRoles } from '../../electron/adapters/notary/publish';
 import { verifyNotaryRepository } from '../../electron/core/notary';
 
 const missing = ['notary', 'notary-server', 'openssl', 'softhsm2-util'].filter((c) => !hasCommand(c));
@@ -259,4 +259,22 @@ test('server-managed snapshot: we upload root + targets only, the server signs t
   const l = notaryClient(join(dir, 'client-srv'), 'list', gun);
   assert.equal(l.code, 0, l.err);
   assert.match(l.out, /^app\s+[0-9a-f]{64}\s+12\s+targets/m);
+
+  // what the server now serves (its ed25519 timestamp and snapshot over our files) verifies with ours
+  const pulled = join(dir, 'pulled-srv');
+  mkdirSync(pulled);
+  const srv = { url: server.url, ca: readFileSync(server.ca) };
+  for (const role of ['root', 'targets', 'snapshot', 'timestamp']) {
+    const b = await fetchServerFile(srv, gun, role);
+    assert.ok(b, `server has ${role}.json`);
+    writeFileSync(join(pulled, `${role}.json`), b, { flag: 'w' });
+  }
+  assert.deepEqual(readFileSync(join(pulled, 'root.json')), readFileSync(join(repo, 'root.json')));
+  assert.deepEqual(readFileSync(join(pulled, 'targets.json')), readFileSync(join(repo, 'targets.json')));
+  const ts = JSON.parse(readFileSync(join(pulled, 'timestamp.json'), 'utf8')) as { signatures: { method: string }[] };
+  assert.equal(ts.signatures[0]?.method, 'eddsa');
+  r = await kc(['verify', '--dir', pulled, '--trusted-root', join(repo, 'root.json'), '--require-all']);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /OK {3}timestamp\.json v1/);
+  assert.match(r.out, /OK {3}snapshot\.json v1/);
 });
