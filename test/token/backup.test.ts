@@ -140,6 +140,15 @@ describe('backup on SoftHSM2', () => {
     ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /OLD shares .* still recover the key/);
+    // a passphrase typed twice differently at the prompt: refused, nothing written
+    const mismatch = await kc(
+      ['backup', 'refresh', '--mode', 'resplit', '--backup', join(dir, 'out', 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(3),
+        '--share-file', shareFile(5), '--m', '2', '--n', '2', '--custodians', 'P,Q', '--out', join(dir, 'resplit-x'), '--protect', '1'],
+      ['first passphrase', 'first passphrasE'],
+    );
+    assert.equal(mismatch.code, 1);
+    assert.match(mismatch.err, /error\[INVALID_INPUT\]: the two passphrases for share 1 differ; nothing was written/);
+    assert.equal(existsSync(join(dir, 'resplit-x')), false);
     const oldB = JSON.parse(readFileSync(join(dir, 'out', 'backup.json'), 'utf8'));
     const newB = JSON.parse(readFileSync(join(dir, 'resplit', 'backup.json'), 'utf8'));
     assert.notEqual(newB.shareSet.id, oldB.shareSet.id);

@@ -162,6 +162,15 @@ async function protectSome(ctx: CliContext, shares: Share[], which: number[], fi
       continue;
     }
     const pass = await passphraseFor(ctx, files, s.index, `new`);
+    if (!files.has(s.index)) {
+      const again = await passphraseFor(ctx, files, s.index, 'repeat the new');
+      const same = again.length === pass.length && again.every((b, i) => b === pass[i]);
+      zeroize(again);
+      if (!same) {
+        zeroize(pass);
+        throw new KeyceremonyError('INVALID_INPUT', `the two passphrases for share ${s.index} differ; nothing was written`, { where: `share ${s.index}` });
+      }
+    }
     try {
       const p = await protectShare(s, pass);
       zeroize(s.body);
