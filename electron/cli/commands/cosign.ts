@@ -6,9 +6,11 @@
  *   keyceremony cosign verify --key PEM (--payload FILE --signature FILE [--image REF@DIGEST] | --bundle FILE [--artifact FILE])
  *   exit 0 when valid; 1 with the reason otherwise; 2 on usage errors.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
@@ -52,6 +54,60 @@ function readFile(path: string, what: string): Uint8Array {
 function refuseExisting(paths: string[]): void {
   const clash = paths.find((p) => existsSync(p));
   if (clash) throw new KeyceremonyError('CONFLICT', `${clash} already exists; choose another --out (nothing was written).`, { where: clash });
+}
+
+function fsyncDir(d: string): void {
+  const fd = openSync(d, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write a whole output folder atomically: files go to `<out>.partial-<rand>/`, are fsynced (many in
+ * flight, so the journal commits them together), then the folder is renamed to `<out>`. A crash or an
+ * error leaves no `<out>` at all. `<out>` must not exist. (One writeFileAtomic per file costs one
+ * journal commit each: 10,000 images took ~50 s that way.)
+ */
+async function writeTree(out: string, files: { path: string; data: string | Uint8Array }[]): Promise<void> {
+  const target = resolve(out);
+  if (existsSync(target)) throw new KeyceremonyError('CONFLICT', `${out} already exists; choose a new --out folder (nothing was written).`, { where: out });
+  const stage = `${target}.partial-${randomBytes(4).toString('hex')}`;
+  try {
+    const dirs = new Set<string>([stage]);
+    for (const f of files) {
+      const p = join(stage, f.path);
+      if (!p.startsWith(stage + '/')) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing to write outside ${out}: ${f.path}.`, { where: f.path });
+      const d = dirname(p);
+      if (!dirs.has(d)) {
+        mkdirSync(d, { recursive: true });
+        dirs.add(d);
+      }
+      writeFileSync(p, f.data, { flag: 'wx' });
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const f = files[next++] as { path: string };
+        const h = await open(join(stage, f.path), 'r');
+        try {
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    for (const d of dirs) fsyncDir(d);
+    renameSync(stage, target);
+    fsyncDir(dirname(target));
+  } catch (e) {
+    rmSync(stage, { recursive: true, force: true });
+    if (e instanceof KeyceremonyError) throw e;
+    throw new KeyceremonyError('IO_ERROR', `Cannot write ${out}: ${(e as Error).message} (nothing was written).`, { where: out, cause: e });
+  }
 }
 
 function safeName(ref: ImageReference): string {
@@ -146,17 +202,16 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
     if (seen.has(k)) throw new KeyceremonyError('INVALID_INPUT', `${k} is listed twice.`, { where: 'images' });
     seen.add(k);
   }
-  if (blob) {
-    refuseExisting([join(out, 'blob.sigstore.json'), join(out, 'blob.sig')]);
-  } else {
-    refuseExisting([join(out, 'cosign.pub')]);
-  }
+  refuseExisting([out]);
   return withSigner(ctx, ref, values.algorithm, async (signer, uri) => {
     if (blob) {
       const { signature, bundle } = await signBlob(signer, blob);
-      writeFileAtomic(join(out, 'blob.sig'), Buffer.from(signature).toString('base64') + '\n');
-      writeFileAtomic(join(out, 'blob.sigstore.json'), serializeBundle(bundle));
-      writeFileAtomic(join(out, 'cosign.pub'), publicKeyPem(signer.publicKeySpki));
+      await writeTree(out, [
+        { path: 'blob.sig', data: Buffer.from(signature).toString('base64') + '\n' },
+        { path: 'blob.sigstore.json', data: serializeBundle(bundle) },
+        { path: 'cosign.pub', data: publicKeyPem(signer.publicKeySpki) },
+        { path: 'key-uri.txt', data: uri + '\n' },
+      ]);
       ctx.out(`signed blob (${blob.length} bytes) with ${signer.description}: ${join(out, 'blob.sigstore.json')}`);
       return 0;
     }
@@ -168,6 +223,7 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
         : signPayloads(signer, payloads, { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}) }),
     );
     const index: { reference: string; dir: string }[] = [];
+    const files: { path: string; data: string | Uint8Array }[] = [];
     for (const [i, s] of sigs.entries()) {
       let dir: string;
       try {
@@ -175,14 +231,15 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
       } catch {
         dir = `payload-${i + 1}`;
       }
-      writeFileAtomic(join(out, dir, 'payload.json'), s.payload);
-      writeFileAtomic(join(out, dir, 'signature.sig'), s.signatureB64 + '\n');
-      writeFileAtomic(join(out, dir, 'bundle.sigstore.json'), serializeBundle(s.bundle));
+      files.push({ path: `${dir}/payload.json`, data: s.payload });
+      files.push({ path: `${dir}/signature.sig`, data: s.signatureB64 + '\n' });
+      files.push({ path: `${dir}/bundle.sigstore.json`, data: serializeBundle(s.bundle) });
       index.push({ reference: s.reference, dir });
     }
-    writeFileAtomic(join(out, 'index.json'), JSON.stringify({ key: { fingerprint: await sha256Hex(signer.publicKeySpki), pkcs11Uri: uri }, signatures: index }, null, 2) + '\n');
-    writeFileAtomic(join(out, 'cosign.pub'), publicKeyPem(signer.publicKeySpki));
-    writeFileAtomic(join(out, 'key-uri.txt'), uri + '\n');
+    files.push({ path: 'index.json', data: JSON.stringify({ key: { fingerprint: await sha256Hex(signer.publicKeySpki), pkcs11Uri: uri }, signatures: index }, null, 2) + '\n' });
+    files.push({ path: 'cosign.pub', data: publicKeyPem(signer.publicKeySpki) });
+    files.push({ path: 'key-uri.txt', data: uri + '\n' });
+    await writeTree(out, files);
     ctx.out(`signed ${sigs.length} image${sigs.length === 1 ? '' : 's'} with ${signer.description} (${signer.algorithm}); files in ${out}`);
     ctx.out(`cosign key URI (for cosign sign --key online): ${uri}`);
     return 0;
@@ -293,8 +350,7 @@ async function cmdExportPolicy(args: string[], ctx: CliContext): Promise<number>
   const name = values.name ?? 'keyceremony-release';
   files.push({ path: 'kyverno-clusterpolicy.yaml', data: kyvernoClusterPolicy({ name, repositories: repos, keys, m: r.m }) });
   files.push({ path: 'policy-controller-clusterimagepolicy.yaml', data: clusterImagePolicy({ name, repositories: repos, keys, m: r.m }) });
-  refuseExisting(files.map((f) => join(values.out as string, f.path)));
-  for (const f of files) writeFileAtomic(join(values.out, f.path), f.data);
+  await writeTree(values.out, files);
   ctx.out(`${st.line}; wrote ${files.length} files to ${values.out} (bundles, signatures, payloads, keys, Kyverno and policy-controller policies)`);
   return 0;
 }
