@@ -91,9 +91,12 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   assert.match(r.out, /timestamp key \(ed25519\)/);
 
   // 2. offline: root certificates made on the tokens (CN = GUN)
+  const certIds: Record<string, string> = {};
   for (const t of ['custodian-a', 'custodian-b', 'custodian-c']) {
     r = await kc(['cert', '--gun', GUN, '--token', t, '--label', 'notary-root', '--out', join(dir, `${t}.crt`), ...pin()]);
     assert.equal(r.code, 0, r.err);
+    certIds[t] = /key id \(root\.json\): +([0-9a-f]{64})/.exec(r.out)?.[1] ?? '';
+    assert.match(r.out, /canonical root key id: +[0-9a-f]{64}/);
   }
   const x = spawnSync('openssl', ['x509', '-in', join(dir, 'custodian-a.crt'), '-noout', '-subject'], { encoding: 'utf8' });
   assert.match(x.stdout, new RegExp(`CN ?= ?${GUN}`));
@@ -224,6 +227,23 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   l = notaryClient(join(dir, 'client2'), 'list', GUN);
   assert.equal(l.code, 0, l.err);
   assert.match(l.out, /^v2\s/m);
+  // trust pinning (notary -c): the root.json key id `notary cert` printed pins the GUN; a wrong id is refused
+  const pinCfg = (ids: string[], name: string) => {
+    const f = join(dir, `${name}.json`);
+    writeFileSync(f, JSON.stringify({ trust_dir: join(dir, name), remote_server: { url: server.url, root_ca: server.ca }, trust_pinning: { certs: { [GUN]: ids } } }));
+    return spawnSync('notary', ['-c', f, 'list', GUN], { encoding: 'utf8', timeout: 20_000 });
+  };
+  let pinned = pinCfg([certIds['custodian-a'] as string, certIds['custodian-c'] as string], 'pinned-ok');
+  assert.equal(pinned.status, 0, pinned.stderr + pinned.stdout);
+  assert.match(pinned.stdout, /^v2\s/m);
+  // notary counts only pinned certificates toward the root threshold: pinning 1 of a 2-of-2 root fails
+  pinned = pinCfg([certIds['custodian-a'] as string], 'pinned-one');
+  assert.notEqual(pinned.status, 0);
+  assert.match(pinned.stderr + pinned.stdout, /failed to validate integrity of roots/);
+  pinned = pinCfg([certIds['custodian-b'] as string], 'pinned-wrong'); // rotated out in v2
+  assert.notEqual(pinned.status, 0);
+  assert.match(pinned.stderr + pinned.stdout, /unable to match any certificates to trust_pinning config/);
+
   // the client now trusts root v2's certificates: its cached root is v2
   const cached = JSON.parse(readFileSync(join(client, 'tuf', GUN, 'metadata', 'root.json'), 'utf8')) as { signed: { version: number } };
   assert.equal(cached.signed.version, 2);
