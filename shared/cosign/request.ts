@@ -79,6 +79,9 @@ export function parseRequest(bytes: Uint8Array, where = 'request'): CosignReques
     }
     parsePublicKeyPem((s as Record<string, string>)['publicKey'] as string, `${where}: signers[${i}].publicKey`);
   });
+  const names = signers.map((s) => (s as RequestSigner).name);
+  if (names.some((n) => !/^[A-Za-z0-9][A-Za-z0-9._ -]{0,62}$/.test(n))) return bad('signer names are 1-63 letters, digits, . _ - or spaces', `${where}: signers`);
+  if (new Set(names.map((n) => n.toLowerCase())).size !== names.length) return bad('two signers have the same name', `${where}: signers`);
   const fps = signers.map((s) => (s as RequestSigner).fingerprint);
   if (new Set(fps).size !== fps.length) return bad('the same key is listed twice', `${where}: signers`);
   const m = doc['m'];
@@ -92,6 +95,11 @@ export function parseRequest(bytes: Uint8Array, where = 'request'): CosignReques
     if (!isObj(s) || typeof s['fingerprint'] !== 'string' || typeof s['bodyDigest'] !== 'string' || !Array.isArray(s['images'])) {
       bad('a signature entry needs fingerprint, bodyDigest and images', `${where}: signatures[${i}]`);
     }
+    ((s as Record<string, unknown>)['images'] as unknown[]).forEach((e, j) => {
+      if (!isObj(e) || typeof e['reference'] !== 'string' || typeof e['signature'] !== 'string' || !isObj(e['bundle'])) {
+        bad('each signed image needs reference, signature and bundle', `${where}: signatures[${i}].images[${j}]`);
+      }
+    });
   });
   if (typeof doc['createdAt'] !== 'string') return bad('createdAt is missing', `${where}: createdAt`);
   return doc as unknown as CosignRequest;

@@ -21,9 +21,14 @@ export async function createRequest(opts: {
 }): Promise<CosignRequest> {
   const signers: RequestSigner[] = [];
   for (const [i, s] of opts.signers.entries()) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._ -]{0,62}$/.test(s.name)) {
+      throw new KeyceremonyError('INVALID_INPUT', `Signer ${i + 1}: a name is 1-63 letters, digits, . _ - or spaces, got "${s.name}".`, { where: 'signers' });
+    }
     const { spki } = parsePublicKeyPem(s.publicKeyPem, `signer ${s.name}`);
     signers.push({ name: s.name, fingerprint: await sha256Hex(spki), publicKey: publicKeyPem(spki) });
-    if (!s.name) throw new KeyceremonyError('INVALID_INPUT', `Signer ${i + 1} has no name.`, { where: 'signers' });
+  }
+  if (new Set(signers.map((s) => s.name.toLowerCase())).size !== signers.length) {
+    throw new KeyceremonyError('INVALID_INPUT', 'Two signers have the same name.', { where: 'signers' });
   }
   if (new Set(signers.map((s) => s.fingerprint)).size !== signers.length) {
     throw new KeyceremonyError('INVALID_INPUT', 'The same key is listed twice: m-of-n needs distinct keys.', { where: 'signers' });

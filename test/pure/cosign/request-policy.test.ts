@@ -56,6 +56,12 @@ describe('cosign signing request', () => {
     await assert.rejects(createRequest({ images: imgs, signers, m: 4, now: NOW }), { code: 'INVALID_INPUT' });
     await assert.rejects(createRequest({ images: imgs, signers: [signers[0]!, signers[0]!], m: 1, now: NOW }), { code: 'INVALID_INPUT' });
     assert.throws(() => parseRequest(new TextEncoder().encode('{"kind":"other"}')), { code: 'INVALID_INPUT' });
+    await assert.rejects(createRequest({ images: imgs, signers: [signers[0]!, { ...signers[1]!, name: 'ALICE' }], m: 1, now: NOW }), /same name/);
+    await assert.rejects(createRequest({ images: imgs, signers: [{ ...signers[0]!, name: '../x' }], m: 1, now: NOW }), { code: 'INVALID_INPUT' });
+    const r = await signRequest(await createRequest({ images: imgs, signers, m: 2, now: NOW }), a!, NOW);
+    const broken = JSON.parse(new TextDecoder().decode(serializeRequest(r)));
+    delete broken.signatures[0].images[1].signature;
+    assert.throws(() => parseRequest(new TextEncoder().encode(JSON.stringify(broken))), (e: Error & { where?: string }) => e.where === 'request: signatures[0].images[1]');
   });
 });
 
