@@ -11,7 +11,7 @@
  *   [REHEARSAL-]<name>.kcbundle.tar     the archive (tar written by core/ceremony/tar.ts)
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJson } from '../../../shared/json';
@@ -26,7 +26,7 @@ import { writeFileAtomic } from '../fs/atomic';
 import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleReader } from '../fs/ceremony-store';
 import { Pkcs11Module } from '../pkcs11';
 import { linuxPreflight } from '../preflight';
-import { provisionSoftHsm, softHsmModulePath } from '../softhsm';
+import { createSoftHsmConfig, initSoftHsmToken, provisionSoftHsm, softHsmModulePath } from '../softhsm';
 import { pkcs11BackupService } from './backup-service';
 import { Pkcs11TokenService } from './token-service';
 
@@ -41,6 +41,8 @@ export interface Answers {
   deviations?: Record<string, string>;
   /** Rehearsal only: shares are handed back in memory (nobody writes them anywhere). */
   shares?: 'rehearsal-memory';
+  /** Recovery: "<custodian>" -> file holding that custodian's share text (rehearsals and tests). */
+  shareFiles?: Record<string, string>;
 }
 
 export interface RunIo {
@@ -59,6 +61,8 @@ export interface RunOptions {
   io: RunIo;
   env: NodeJS.ProcessEnv;
   onEvent?(e: EngineEvent): void;
+  /** Rehearsal: start from a copy of an earlier rehearsal's tokens (rotation, delegation, recovery). */
+  rehearsalTokensFrom?: string;
   /** Test hook (KEYCEREMONY_TEST_PAUSE_AT): pause before committing this step (or "<step>:start"). */
   pauseAt?: string;
 }
@@ -90,7 +94,7 @@ export function readScript(path: string): { script: CeremonyScript; text: string
 function readAnswers(path: string): Answers {
   const x = parseStrictJson(readFileSync(path, 'utf8'), { source: path }) as Answers;
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new KeyceremonyError('INVALID_INPUT', 'The answers file must be a JSON object.', { where: path });
-  const allowed = ['pins', 'soPins', 'acknowledge', 'deviations', 'shares'];
+  const allowed = ['pins', 'soPins', 'acknowledge', 'deviations', 'shares', 'shareFiles'];
   for (const k of Object.keys(x)) if (!allowed.includes(k)) throw new KeyceremonyError('INVALID_INPUT', `Unknown member "${k}" in the answers file (allowed: ${allowed.join(', ')}).`, { where: `${path} $.${k}` });
   return x;
 }
@@ -111,11 +115,26 @@ function fileSecret(path: string, what: string): Uint8Array {
 }
 
 /** Rehearsal tokens: created once per run folder (a resumed run finds them). */
-function rehearsalTokens(dir: string, labels: string[]): { conf: string; module: string } {
+function rehearsalTokens(dir: string, labels: string[], from?: string): { conf: string; module: string } {
   const conf = join(dir, 'softhsm2.conf');
   const pinsPath = join(dir, 'pins.json');
   if (existsSync(conf) && existsSync(pinsPath)) return { conf, module: softHsmModulePath() };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (from) {
+    // a copy of an earlier rehearsal's token store, plus any tokens this script adds
+    if (!existsSync(join(from, 'pins.json'))) throw new KeyceremonyError('NOT_FOUND', `${from} is not a rehearsal token folder (no pins.json).`, { where: from });
+    cpSync(join(from, 'tokens'), join(dir, 'tokens'), { recursive: true });
+    const { conf: c } = createSoftHsmConfig(dir);
+    const pins = JSON.parse(readFileSync(join(from, 'pins.json'), 'utf8')) as Record<string, { pin: string; soPin: string; serial: string }>;
+    for (const label of labels) {
+      if (pins[label]) continue;
+      const pin = randomBytes(6).toString('hex');
+      const soPin = randomBytes(8).toString('hex');
+      pins[label] = { pin, soPin, serial: initSoftHsmToken(c, label, pin, soPin) };
+    }
+    writeFileAtomic(pinsPath, JSON.stringify(pins, null, 1), { mode: 0o600 });
+    return { conf: c, module: softHsmModulePath() };
+  }
   const env = provisionSoftHsm(dir, labels);
   // Rehearsal PINs live beside the throwaway token store (never in the bundle) so a killed run resumes.
   writeFileAtomic(pinsPath, JSON.stringify(Object.fromEntries(env.tokens.map((t) => [t.label, { pin: t.pin, soPin: t.soPin, serial: t.serial }])), null, 1), { mode: 0o600 });
@@ -143,7 +162,7 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
   let rehearsalPins: Record<string, { pin: string; soPin: string }> = {};
   if (o.rehearsal) {
     rehearsalDir = join(outDir, 'rehearsal-tokens');
-    const r = rehearsalTokens(rehearsalDir, script.tokens.map((t) => t.label));
+    const r = rehearsalTokens(rehearsalDir, script.tokens.map((t) => t.label), o.rehearsalTokensFrom);
     process.env.SOFTHSM2_CONF = r.conf;
     modulePath = r.module;
     rehearsalPins = JSON.parse(readFileSync(join(rehearsalDir, 'pins.json'), 'utf8')) as typeof rehearsalPins;
@@ -174,6 +193,8 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
         o.io.say('\x1b[2J\x1b[H');
       },
       async collect(custodian, index) {
+        const f = answers?.shareFiles?.[custodian];
+        if (f) return fileSecret(rel(f), `share of ${custodian}`);
         const m = memShares.get(`${custodian}#${index}`);
         if (m) {
           memShares.delete(`${custodian}#${index}`);

@@ -14,7 +14,7 @@ import type { CliContext } from '../context';
 import type { Command } from './types';
 
 const USAGE = [
-  'keyceremony ceremony run <script.json> [--rehearsal] [--answers FILE] [--out DIR] [--module PATH]',
+  'keyceremony ceremony run <script.json> [--rehearsal [--rehearsal-tokens-from DIR]] [--answers FILE] [--out DIR] [--module PATH]',
   'keyceremony ceremony template [NAME]          (no NAME: list the built-in templates)',
   'keyceremony ceremony validate <script.json>',
 ].join('\n');
@@ -32,7 +32,7 @@ async function ask(ctx: CliContext, q: string): Promise<string> {
 async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { rehearsal: { type: 'boolean' }, answers: { type: 'string' }, out: { type: 'string' }, module: { type: 'string' } },
+    { rehearsal: { type: 'boolean' }, answers: { type: 'string' }, out: { type: 'string' }, module: { type: 'string' }, 'rehearsal-tokens-from': { type: 'string' } },
     { positionals: true },
   );
   const script = positionals[0];
@@ -45,6 +45,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     outDir,
     ...(values.answers ? { answersPath: values.answers } : {}),
     ...(values.module ? { modulePath: values.module } : {}),
+    ...(values['rehearsal-tokens-from'] ? { rehearsalTokensFrom: values['rehearsal-tokens-from'] } : {}),
     io: {
       say: (l) => ctx.out(l),
       isTTY: ctx.stdinIsTTY,

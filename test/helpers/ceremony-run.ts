@@ -1,0 +1,93 @@
+/**
+ * Helpers for token-tier ceremony tests: spawn the CLI from source (so a test can kill -9 it),
+ * write a template + answers file, scan a folder for secrets.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { templateText } from '../../electron/core/ceremony/templates';
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+const CLI = join(REPO, 'test', 'helpers', 'kc-cli.ts');
+
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+export function kcSync(args: string[], env: Record<string, string> = {}, cwd = REPO): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Start the CLI, wait until stderr shows `marker`, then kill -9 it. Resolves with what it printed. */
+export function kcKillAt(args: string[], env: Record<string, string>, marker: string, timeoutMs = 60_000): Promise<CliResult & { killed: boolean }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let killed = false;
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      rej(new Error(`timeout waiting for "${marker}"\nstdout:\n${out}\nstderr:\n${err}`));
+    }, timeoutMs);
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => {
+      err += d;
+      if (!killed && err.includes(marker)) {
+        killed = true;
+        p.kill('SIGKILL');
+      }
+    });
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      res({ code, out, err, killed });
+    });
+  });
+}
+
+export function writeScript(dir: string, name: string): string {
+  mkdirSync(dir, { recursive: true });
+  const p = join(dir, `${name}.json`);
+  writeFileSync(p, templateText(name)!);
+  return p;
+}
+
+export function writeAnswers(dir: string, extra: Record<string, unknown> = {}): string {
+  const p = join(dir, 'answers.json');
+  writeFileSync(p, JSON.stringify({ acknowledge: 'all', shares: 'rehearsal-memory', ...extra }, null, 2));
+  return p;
+}
+
+export function allFiles(dir: string, skip: string[] = []): string[] {
+  const out: string[] = [];
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (skip.includes(n)) continue;
+    if (statSync(p).isDirectory()) out.push(...allFiles(p, skip));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Every file under runDir except the rehearsal token store: no PIN, SO PIN or share text in it. */
+export function scanForSecrets(runDir: string): { files: number; hits: string[] } {
+  const pins = JSON.parse(readFileSync(join(runDir, 'rehearsal-tokens', 'pins.json'), 'utf8')) as Record<string, { pin: string; soPin: string }>;
+  const secrets = Object.values(pins).flatMap((p) => [p.pin, p.soPin]);
+  const files = allFiles(runDir, ['rehearsal-tokens']);
+  const hits: string[] = [];
+  for (const f of files) {
+    const b = readFileSync(f);
+    const s = b.toString('latin1');
+    for (const x of secrets) if (s.includes(x)) hits.push(`${f}: contains a PIN`);
+    if (/keyceremony share v\d|\nwords:\n/.test(s)) hits.push(`${f}: contains share text`);
+    if (/"(pin|soPin|kek|share|privateKey)"\s*:/.test(s)) hits.push(`${f}: has a secret-named member`);
+  }
+  return { files: files.length, hits };
+}
+
+export function lastLine(s: string): string {
+  const l = s.trimEnd().split('\n');
+  return l[l.length - 1] ?? '';
+}
