@@ -185,7 +185,9 @@ async function rootCert(s: SoftwareSigner, cn: string): Promise<string> {
 
 describe('building and threshold signing (software signers)', () => {
   const gun = 'registry.example/team/app';
-  const now = new Date('2026-11-22T10:20:30.456Z');
+  // after the certificates' notBefore (made now), with a fraction of a second to be dropped from expiry
+  const now = new Date(Math.floor(Date.now() / 1000) * 1000 + 60_456);
+  const tenYears = new Date(now.getTime() - 456 + 3650 * 86_400_000).toISOString().replace('.000Z', 'Z');
 
   test('new GUN 2-of-3, status per rule, Go layout, whole-second expiry, rotation needs old AND new thresholds', async () => {
     const [a, b, c, d] = [0, 1, 2, 3].map(() => SoftwareSigner.generate('ecdsa-p256'));
@@ -205,7 +207,8 @@ describe('building and threshold signing (software signers)', () => {
       targets: [{ name: 'v1', bytes: enc('hello') }],
     });
     const rootText = dec(files.get('root.json') as Uint8Array);
-    assert.match(rootText, /^\{"signed":\{"_type":"Root","consistent_snapshot":false,"expires":"2036-11-19T10:20:30Z","keys":/);
+    assert.ok(rootText.startsWith(`{"signed":{"_type":"Root","consistent_snapshot":false,"expires":"${tenYears}","keys":`), rootText.slice(0, 120));
+    assert.match(tenYears, /T\d\d:\d\d:\d\dZ$/);
     assert.match(rootText, /"signatures":\[\]\}$/);
     assert.ok(files.has('1.root.json'));
     const apply = (m: Map<string, Uint8Array>) => m.forEach((v, k) => files.set(k, v));
@@ -341,7 +344,7 @@ describe('building and threshold signing (software signers)', () => {
 
 describe('diff before signing and merging parallel signatures', () => {
   const gun = 'registry.example/team/diff';
-  const now = new Date('2026-11-22T00:00:00Z');
+  const now = new Date(Date.now() + 60_000);
   test('root and targets diffs name keys by fingerprint, thresholds, targets; merge refuses other bytes', async () => {
     const [a, b, c] = [0, 1, 2].map(() => SoftwareSigner.generate('ecdsa-p256')) as [SoftwareSigner, SoftwareSigner, SoftwareSigner];
     const tg = SoftwareSigner.generate('ecdsa-p256');
@@ -426,5 +429,41 @@ describe('expiry renewals', () => {
     apply(await stageTargets(files, { now: t1, days: 10 }));
     const t = parseNotaryFile<NotaryTargets>(files.get('targets.json') as Uint8Array).signed;
     assert.deepEqual([t.version, t.expires], [2, '2027-01-11T00:00:00Z']);
+  });
+});
+
+describe('online key replacement', () => {
+  test('rotate with a new targets key: targets must be re-signed under the new root', async () => {
+    const gun = 'registry.example/team/rekey';
+    const now = new Date(Date.now() + 60_000); // the certificates are made now
+    const root = SoftwareSigner.generate('ecdsa-p256');
+    const oldT = SoftwareSigner.generate('ecdsa-p256');
+    const newT = SoftwareSigner.generate('ecdsa-p256');
+    const files = await initRepo({
+      gun,
+      rootCertsPem: [await rootCert(root, gun)],
+      rootThreshold: 1,
+      targetsKeys: [notaryKeyFromSpki(oldT.publicKeySpki)],
+      snapshotKeys: [notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki)],
+      serverManagedSnapshot: true,
+      timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
+      now,
+      targets: [{ name: 'a', bytes: enc('a') }],
+    });
+    const apply = (m: Map<string, Uint8Array>) => m.forEach((v, k) => files.set(k, v));
+    apply((await signRole(files, 'root', root, { now })).files);
+    apply((await signRole(files, 'targets', oldT, { now })).files);
+    apply(await stageRootRotation(files, { targetsKeys: [notaryKeyFromSpki(newT.publicKeySpki)], now }));
+    const p = await pendingFor(files, 'root', { now });
+    assert.match((await diffNotary('root', p.prev, p.next)).join('\n'), /targets: \+ key ecdsa [\s\S]*targets: - key ecdsa/);
+    apply((await signRole(files, 'root', root, { now })).files);
+    let r = await verifyNotaryRepository({ files, at: now });
+    assert.equal(r.ok, false);
+    assert.match(formatNotaryReport(r).join('\n'), /targets\.json v1[\s\S]*needs 1 valid targets signatures, has 0/);
+    await assert.rejects(signRole(files, 'targets', oldT, { now }), /not one of the keys allowed/);
+    apply(await stageTargets(files, { now }));
+    apply((await signRole(files, 'targets', newT, { now })).files);
+    r = await verifyNotaryRepository({ files, at: now });
+    assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
   });
 });

@@ -161,6 +161,7 @@ const USAGE = `keyceremony notary <subcommand> …
   init     --gun GUN --dir DIR --root-cert FILE… [--root-threshold N] --targets-key FILE --timestamp-key FILE
            (--snapshot-key FILE | --server-snapshot-key FILE) [--target NAME=FILE…] [--root-days N] [--targets-days N]
   rotate   --dir DIR [--root-cert FILE…] [--root-threshold N] [--root-days N]
+           [--targets-key FILE] [--snapshot-key FILE] [--timestamp-key FILE]   (root v N+1)
   targets  --dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]
   signer   --dir DIR --name NAME --key-file FILE…            (as \`docker trust signer add\`)
   sign     --dir DIR --role ROLE (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]
@@ -252,12 +253,23 @@ const init: Sub = async (args, ctx) => {
 };
 
 const rotate: Sub = async (args, ctx) => {
-  const { values } = parse(args, { dir: { type: 'string' }, 'root-cert': { type: 'string', multiple: true }, 'root-threshold': { type: 'string' }, 'root-days': { type: 'string' } });
+  const { values } = parse(args, {
+    dir: { type: 'string' },
+    'root-cert': { type: 'string', multiple: true },
+    'root-threshold': { type: 'string' },
+    'root-days': { type: 'string' },
+    'targets-key': { type: 'string' },
+    'snapshot-key': { type: 'string' },
+    'timestamp-key': { type: 'string' },
+  });
   const dir = requireDir(values.dir);
   const files = readRepoDir(dir);
   const out = await stageRootRotation(files, {
     rootCertsPem: values['root-cert']?.map(readCertPem),
     rootThreshold: int(values['root-threshold'], '--root-threshold'),
+    targetsKeys: values['targets-key'] ? [readKeyFile(values['targets-key'])] : undefined,
+    snapshotKeys: values['snapshot-key'] ? [readKeyFile(values['snapshot-key'])] : undefined,
+    timestampKeys: values['timestamp-key'] ? [readKeyFile(values['timestamp-key'])] : undefined,
     now: nowFrom(ctx),
     rootDays: int(values['root-days'], '--root-days'),
   });

@@ -119,7 +119,16 @@ export async function initRepo(spec: InitSpec): Promise<Map<string, Uint8Array>>
 /** Stage root v N+1 (new root certificates and/or threshold, or just a new expiry). */
 export async function stageRootRotation(
   files: RepoFiles,
-  change: { rootCertsPem?: readonly string[]; rootThreshold?: number; now: Date; rootDays?: number },
+  change: {
+    rootCertsPem?: readonly string[];
+    rootThreshold?: number;
+    /** Replace online keys too (then re-sign that role under the new root). */
+    targetsKeys?: readonly NotaryKey[];
+    snapshotKeys?: readonly NotaryKey[];
+    timestampKeys?: readonly NotaryKey[];
+    now: Date;
+    rootDays?: number;
+  },
 ): Promise<Map<string, Uint8Array>> {
   const cur = need<NotaryRoot>(files, 'root', 'Root');
   const st = await statusOf(rulesFor('root', cur.signed, { prevRoot: previousRoot(files, cur.signed) }), cur.signatures, cur.signedBytes);
@@ -131,6 +140,9 @@ export async function stageRootRotation(
     gun,
     rootKeys: change.rootCertsPem?.map((p) => notaryKeyFromCertPem(p)),
     rootThreshold: change.rootThreshold,
+    targetsKeys: change.targetsKeys,
+    snapshotKeys: change.snapshotKeys,
+    timestampKeys: change.timestampKeys,
     expires: expiresIn(change.now, change.rootDays ?? DEFAULT_EXPIRY_DAYS.root),
   });
   return rootFiles(next, []);
