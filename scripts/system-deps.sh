@@ -14,6 +14,8 @@ declare -A need=(
   [notary-server]=notary
   [chromium]=chromium
   [Xvfb]=xvfb
+  [pdftoppm]=poppler-utils
+  [zbarimg]=zbar-tools
 )
 missing=()
 for cmd in "${!need[@]}"; do
