@@ -65,37 +65,50 @@ export function sortedKeys(obj: object): string[] {
   return keys;
 }
 
-function str(s: string, path: string): string {
-  if (!isWellFormed(s)) fail(path, 'string holds a lone surrogate');
+const NEEDS_WORK = /[\\"\uD800-\uDFFF]/;
+
+/** Where we are, as segments; the path string is only built for an error. */
+type Segs = (string | number)[];
+function pathOf(root: string, segs: Segs): string {
+  let p = root;
+  for (const s of segs) p = childPath(p, s);
+  return p;
+}
+
+function str(s: string, root: string, segs: Segs): string {
+  if (!NEEDS_WORK.test(s)) return '"' + s + '"';
+  if (!isWellFormed(s)) fail(pathOf(root, segs), 'string holds a lone surrogate');
   return '"' + s.replace(ESCAPE, '\\$&') + '"';
 }
 
-function enc(v: unknown, path: string, depth: number): string {
+function enc(v: unknown, root: string, segs: Segs): string {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'boolean':
       return v ? 'true' : 'false';
     case 'string':
-      return str(v, path);
+      return str(v, root, segs);
     case 'number':
-      if (!Number.isInteger(v)) fail(path, `${v} is not an integer (canonical JSON has integers only)`);
-      if (!Number.isSafeInteger(v)) fail(path, `${v} is too large to be represented exactly`);
+      if (!Number.isInteger(v)) fail(pathOf(root, segs), `${v} is not an integer (canonical JSON has integers only)`);
+      if (!Number.isSafeInteger(v)) fail(pathOf(root, segs), `${v} is too large to be represented exactly`);
       return Object.is(v, -0) ? '0' : String(v);
     case 'bigint':
       return v.toString();
     case 'object': {
-      if (depth > 512) fail(path, 'nesting too deep');
+      if (segs.length > 512) fail(pathOf(root, segs), 'nesting too deep');
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) {
           if (i) out += ',';
           const item: unknown = v[i];
-          if (item === undefined) fail(childPath(path, i), 'undefined is not JSON');
-          out += enc(item, path + '[' + i + ']', depth + 1);
+          segs.push(i);
+          if (item === undefined) fail(pathOf(root, segs), 'undefined is not JSON');
+          out += enc(item, root, segs);
+          segs.pop();
         }
         return out + ']';
       }
-      if (v instanceof Uint8Array) fail(path, 'bytes are not JSON (encode them as hex or base64 first)');
+      if (v instanceof Uint8Array) fail(pathOf(root, segs), 'bytes are not JSON (encode them as hex or base64 first)');
       const o = v as Record<string, unknown>;
       let out = '{';
       let first = true;
@@ -104,18 +117,101 @@ function enc(v: unknown, path: string, depth: number): string {
         if (item === undefined) continue;
         if (!first) out += ',';
         first = false;
-        out += str(k, path) + ':' + enc(item, childPath(path, k), depth + 1);
+        segs.push(k);
+        out += str(k, root, segs) + ':' + enc(item, root, segs);
+        segs.pop();
       }
       return out + '}';
     }
     default:
-      return fail(path, `${typeof v} is not JSON`);
+      return fail(pathOf(root, segs), `${typeof v} is not JSON`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast path. For strings without control characters or surrogates, JSON.stringify writes exactly the
+// canonical form (it escapes only `"` and `\` then), so we check the value once, put object keys in
+// order (only objects that are not already sorted are copied) and let the native serializer write it.
+// Anything unusual (control characters, surrogates, floats, class instances...) takes the slow path,
+// which also reports errors with their JSON path.
+
+const FALLBACK: unique symbol = Symbol('fallback');
+/**
+ * In JSON.stringify output, an escape other than \\ and \" means a control character or a lone
+ * surrogate; a raw surrogate means an astral character, whose key order may differ (code points).
+ * Either sends the value to the slow path (a literal backslash before b/f/n/r/t/u does too: harmless).
+ */
+const NOT_CANONICAL = /\\[bfnrtu]|[\uD800-\uDFFF]/;
+
+function prep(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+      return Number.isSafeInteger(v) ? v : FALLBACK;
+    case 'boolean':
+      return v;
+    case 'object': {
+      if (v === null) return v;
+      if (depth > 512) return FALLBACK;
+      if (Array.isArray(v)) {
+        let out: unknown[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          if (x === undefined) return FALLBACK;
+          const p = prep(x, depth + 1);
+          if (p === FALLBACK) return FALLBACK;
+          if (p !== x) (out ??= v.slice())[i] = p;
+        }
+        return out ?? v;
+      }
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) return FALLBACK;
+      const o = v as Record<string, unknown>;
+      // an own toJSON function would be called by JSON.stringify: a function value falls back below
+      let prev: string | undefined;
+      let sorted = true;
+      let changed = false;
+      let n = 0;
+      for (const k in o) {
+        if (prev !== undefined && !(prev < k)) sorted = false;
+        prev = k;
+        n++;
+        const x = o[k];
+        if (x === undefined || typeof x !== 'object' || x === null) {
+          if (typeof x === 'number' ? !Number.isSafeInteger(x) : x !== undefined && typeof x !== 'string' && typeof x !== 'boolean' && x !== null) {
+            return FALLBACK;
+          }
+          continue;
+        }
+        const p = prep(x, depth + 1);
+        if (p === FALLBACK) return FALLBACK;
+        if (p !== x) changed = true;
+      }
+      if (sorted && !changed) return v;
+      const keys = Object.keys(o);
+      if (keys.length !== n) return FALLBACK;
+      if (!sorted) keys.sort();
+      const c = Object.create(null) as Record<string, unknown>;
+      for (const k of keys) {
+        const x = o[k];
+        c[k] = typeof x === 'object' && x !== null ? prep(x, depth + 1) : x;
+      }
+      return c;
+    }
+    default:
+      return FALLBACK;
   }
 }
 
 /** The canonical JSON text of `value`. */
 export function canonicalize(value: unknown, rootPath = '$'): string {
-  return enc(value, rootPath, 0);
+  const p = prep(value, 0);
+  if (p !== FALLBACK && p !== undefined) {
+    const out = JSON.stringify(p);
+    if (!NOT_CANONICAL.test(out)) return out;
+  }
+  return enc(value, rootPath, []);
 }
 
 /** The canonical JSON of `value` as UTF-8 bytes: what gets signed. */

@@ -79,9 +79,13 @@ function lineCol(text: string, pos: number): { line: number; column: number } {
 
 interface Frame {
   obj: boolean;
-  keys: Set<string> | null;
+  /** keys seen so far: an array while small, a Set past SMALL keys */
+  keys: string[] | Set<string> | null;
   seg: PathSegment;
 }
+
+const SMALL = 12;
+const PLAIN = /[^"\\\u0000-\u001f\uD800-\uDFFF]*/y;
 
 class Scanner {
   private i = 0;
@@ -128,6 +132,11 @@ class Scanner {
     let pendingHigh = -1; // position of an unpaired high surrogate
     const n = t.length;
     for (;;) {
+      if (pendingHigh === -1) {
+        PLAIN.lastIndex = i;
+        PLAIN.test(t);
+        i = PLAIN.lastIndex;
+      }
       if (i >= n) this.fail('INVALID_JSON', 'unterminated string', start);
       const c = t.charCodeAt(i);
       if (c === 0x22) break;
@@ -214,12 +223,25 @@ class Scanner {
     if (this.t.charCodeAt(this.i) !== 0x22) this.fail('INVALID_JSON', 'expected a string key', this.i);
     const at = this.i;
     const k = this.string(true) as string;
-    if (frame.keys === null) frame.keys = new Set();
-    if (frame.keys.has(k)) {
+    const ks = frame.keys;
+    let dup: boolean;
+    if (ks === null) {
+      frame.keys = [k];
+      dup = false;
+    } else if (Array.isArray(ks)) {
+      dup = ks.includes(k);
+      if (!dup) {
+        ks.push(k);
+        if (ks.length > SMALL) frame.keys = new Set(ks);
+      }
+    } else {
+      dup = ks.has(k);
+      ks.add(k);
+    }
+    if (dup) {
       frame.seg = -1;
       this.fail('DUPLICATE_KEY', `duplicate key ${JSON.stringify(k)}`, at, k);
     }
-    frame.keys.add(k);
     frame.seg = k;
     this.ws();
     if (this.t.charCodeAt(this.i) !== 0x3a) this.fail('INVALID_JSON', "expected ':' after key", this.i);
@@ -314,8 +336,69 @@ export function parseStrictJson(text: string, opts: StrictJsonOptions = {}): unk
     const size = utf8Length(text);
     if (size > max) tooLarge(size, max, opts.source);
   }
+  // Fast path: native JSON.parse, then prove there were no duplicate keys and no lone surrogates.
+  // Every key ends with an unescaped `"` followed by optional whitespace and `:`; counting those
+  // (a string value starting with ":" is counted too) and comparing with the keys the parsed objects
+  // hold is exact when equal: each duplicate loses one key, each false hit adds one. Anything else
+  // goes to the scanner, which finds the fault with its path and line:column.
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch {
+    new Scanner(text, opts).run();
+    throw new KeyceremonyError('INVALID_JSON', `${opts.source ? opts.source + ': ' : ''}invalid JSON.`, { where: opts.source ?? '$' });
+  }
+  if (!SURROGATE_HINT.test(text)) {
+    const counted = countKeyColons(text);
+    const held = countHeldKeys(value, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+    if (counted === held) return value;
+  }
   new Scanner(text, opts).run();
-  return JSON.parse(text) as unknown;
+  return value;
+}
+
+/** A raw surrogate or a \uD800-\uDFFF escape (or a literal "\\ud8.." — a false hit, harmless). */
+const SURROGATE_HINT = /[\uD800-\uDFFF]|\\u[dD][89a-fA-F]/;
+const COLON_AFTER_SPACE = /"[ \t\n\r]+:/g;
+
+function unescapedQuote(t: string, q: number): boolean {
+  let b = 0;
+  for (let i = q - 1; i >= 0 && t.charCodeAt(i) === 0x5c; i--) b++;
+  return (b & 1) === 0;
+}
+
+function countKeyColons(t: string): number {
+  let n = 0;
+  for (let i = t.indexOf('":'); i !== -1; i = t.indexOf('":', i + 2)) if (unescapedQuote(t, i)) n++;
+  if (/"[ \t\n\r]+:/.test(t)) {
+    COLON_AFTER_SPACE.lastIndex = 0;
+    for (let m = COLON_AFTER_SPACE.exec(t); m; m = COLON_AFTER_SPACE.exec(t)) if (unescapedQuote(t, m.index)) n++;
+  }
+  return n;
+}
+
+/** Keys held by all objects of a parsed value; -1 when nesting exceeds maxDepth. */
+function countHeldKeys(v: unknown, maxDepth: number): number {
+  let n = 0;
+  const walk = (x: unknown, depth: number): boolean => {
+    if (typeof x !== 'object' || x === null) return true;
+    if (depth >= maxDepth) return false;
+    if (Array.isArray(x)) {
+      for (const y of x) if (!walk(y, depth + 1)) return false;
+      return true;
+    }
+    const o = x as Record<string, unknown>;
+    for (const k in o) {
+      n++;
+      if (!walk(o[k], depth + 1)) return false;
+    }
+    return true;
+  };
+  try {
+    return walk(v, 0) ? n : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** Parse UTF-8 bytes strictly: invalid UTF-8 and a leading BOM are INVALID_JSON. */

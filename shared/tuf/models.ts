@@ -397,6 +397,36 @@ function delegationsJSON(d: Delegations): Obj {
   return { ...out, ...d.unrecognized };
 }
 
+const HEX = /^[0-9a-fA-F]+$/;
+
+/** Allocation-free check of one target entry (the common case); false sends it to the slow path. */
+function targetLooksValid(v: unknown): boolean {
+  if (!isObj(v)) return false;
+  const len = v.length;
+  if (typeof len !== 'number' || !Number.isSafeInteger(len) || len < 0) return false;
+  const h = v.hashes;
+  if (!isObj(h)) return false;
+  let n = 0;
+  for (const a in h) {
+    const x = h[a];
+    if (typeof x !== 'string' || !HEX.test(x)) return false;
+    n++;
+  }
+  if (n === 0) return false;
+  for (const k in v) {
+    if (k !== 'length' && k !== 'hashes' && hasNonInteger(v[k])) return false;
+  }
+  return true;
+}
+
+function hasNonInteger(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isSafeInteger(v);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.some(hasNonInteger);
+  for (const k in v as Obj) if (hasNonInteger((v as Obj)[k])) return true;
+  return false;
+}
+
 export function checkTargetFile(v: unknown, where: string): TargetFile {
   if (!isObj(v)) invalid(where, 'target must be an object');
   const len = v.length;
@@ -416,10 +446,12 @@ export class Targets extends SignedBase {
     t.readBase(o, where, 'targets');
     const tw = childPath(where, 'targets');
     const targets = obj(o.targets, tw);
+    // fast path: validate without building JSON paths; on a fault, redo the entry with paths
     for (const k in targets) {
-      const p = childPath(tw, k);
-      const tf = checkTargetFile(targets[k], p);
-      noFloats(tf, p);
+      if (!targetLooksValid(targets[k])) {
+        const p = childPath(tw, k);
+        noFloats(checkTargetFile(targets[k], p), p);
+      }
     }
     t.targets = targets as Record<string, TargetFile>;
     if (o.delegations !== undefined) {

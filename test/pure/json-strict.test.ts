@@ -29,6 +29,13 @@ describe('parseStrictJson', () => {
     assert.match(e2.where ?? '', /^\$\["k-1"\] at 1:12$/);
   });
 
+  test('fast path edge cases: colons in strings, escaped quotes, empty keys, whitespace before colons', () => {
+    const ok = ['{"a":":","b":"x\\":y"}', '{"":1,"a\\"":2}', '{"a" : 1, "b"\n:2}', '[":", "\\":"]', '{"__proto__":1,"b":{"__proto__":2}}'];
+    for (const t of ok) assert.deepEqual(parseStrictJson(t), JSON.parse(t), t);
+    const dups = ['{"a":":","a":1}', '{"":1,"":2}', '{"a\\"":1,"a\\"":2}', '{"a" : 1, "a"\n:2}', '{"x":{"__proto__":1,"__proto__":2}}'];
+    for (const t of dups) assert.equal(err(() => parseStrictJson(t)).code, 'DUPLICATE_KEY', t);
+  });
+
   test('invalid JSON forms are rejected with a position', () => {
     const bad = ['', '{', '{"a":1,}', '[1,]', '01', '1.', '+1', "{'a':1}", '{"a":1} x', 'nul', '"\t"', '"\\x"', '\uFEFF{}', 'NaN', '[1 2]'];
     for (const s of bad) {
