@@ -3,7 +3,7 @@
  * offline with token keys, verified offline, and published (the only networked command) to a
  * notary-server. See docs/notary.md for the whole flow.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fromUtf8, pemDecode } from '../../../shared/encoding/bytes';
@@ -66,7 +66,8 @@ export function readRepoDir(dir: string): Map<string, Uint8Array> {
     for (const e of entries.sort()) {
       if (e.startsWith('.') && !(d === dir && e === '.previous')) continue;
       const p = join(d, e);
-      const st = statSync(p);
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) throw new KeyceremonyError('PATH_TRAVERSAL', `${p} is a symbolic link; a repository folder holds plain files only`, { where: p });
       if (st.isDirectory()) walk(p);
       else if (e.endsWith('.json')) {
         if (out.size >= MAX_FILES) throw new KeyceremonyError('TOO_LARGE', `more than ${MAX_FILES} metadata files in ${dir}`, { where: dir });
@@ -328,7 +329,9 @@ const sign: Sub = async (args, ctx) => {
   try {
     return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
       const key = s.findKey(ref.key);
-      const res = await signRole(files, role, s.signer(key), { now, ...snapOpts });
+      // Notary ECDSA is always SHA-256, also on P-384 keys
+      const signer = s.signer(key, key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha256' } : {});
+      const res = await signRole(files, role, signer, { now, ...snapOpts });
       writeRepoFiles(dir, res.files, ctx);
       if (res.signedAs.length) ctx.out(`signed ${role} with ${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…) as key ${res.signedAs.map((x) => x.slice(0, 12) + '…').join(', ')}`);
       if (res.already.length) ctx.out(`already signed by this key (${res.already.map((x) => x.slice(0, 12) + '…').join(', ')})`);
