@@ -379,6 +379,7 @@ export class CeremonyEngine {
       files,
     };
     const ctx = this.context(close, structuredClone(this.state));
+    await this.o.onBeforeCommit?.('seal');
     const signed = await ctx.withSigners(signWith, (m) => signManifest(manifest, signWith.map((id) => m.get(id) as Signer)));
     await this.o.outputs.write(MANIFEST, signed.manifest);
     await this.o.outputs.write(MANIFEST_DSSE, utf8(JSON.stringify(signed.envelope, null, 2) + '\n'));
