@@ -292,3 +292,16 @@ describe('PGP words', () => {
     assert.throws(() => wordsToBytes('Yucatan aardvark'), /word 1/);
   });
 });
+
+describe('published JSON Schema (docs/ceremony.schema.json)', () => {
+  test('lists exactly the registered step kinds, each with its params schema; templates point at it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'ceremony.schema.json'), 'utf8'));
+    const kinds = schema.$defs.step.properties.kind.enum as string[];
+    assert.deepEqual([...kinds].sort(), Object.keys(BUILTIN_KINDS).sort());
+    const covered = (schema.$defs.step.allOf as { if: { properties: { kind: { const: string } } } }[]).map((x) => x.if.properties.kind.const);
+    assert.deepEqual(covered.sort(), Object.keys(BUILTIN_KINDS).sort());
+    for (const t of Object.values(TEMPLATES)) assert.equal((t.script as { $schema: string }).$schema, schema.$id);
+  });
+});
