@@ -16,6 +16,7 @@ declare -A need=(
   [Xvfb]=xvfb
   [pdftoppm]=poppler-utils
   [zbarimg]=zbar-tools
+  [docker-registry]=docker-registry
 )
 missing=()
 for cmd in "${!need[@]}"; do
