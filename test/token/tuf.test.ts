@@ -91,3 +91,24 @@ test('tuf init/sign/merge/verify and a rotation, all signatures made on SoftHSM 
   assert.equal(v2.code, 0, v2.out);
   assert.equal((JSON.parse(v2.out) as { rootVersion: number }).rootVersion, 2);
 });
+
+test('tuf init --hash-bins: targets in succinct hash bins signed on the online token verify', async () => {
+  const repo = path.join(dir, 'binned');
+  const md = path.join(repo, 'metadata');
+  const files = ['a', 'b', 'c', 'd', 'e'].map((n) => {
+    const p = path.join(dir, `${n}.txt`);
+    writeFileSync(p, `target ${n}\n`);
+    return ['--target', `files/${n}.txt=${p}`];
+  }).flat();
+  const init = await kc(['tuf', 'init', '--out', repo, '--threshold', '1', '--online-key', path.join(dir, 'online.pem'),
+    '--root-key', path.join(dir, 'root-b1.pem'), ...files, '--hash-bins', '2', '--token', 'online', '--label', 'online', '--pin-file', path.join(dir, 'pin')]);
+  assert.equal(init.code, 0, init.err);
+  assert.match(init.out, /targets delegated to 4 succinct hash bins/);
+  const s = await kc(['tuf', 'sign', path.join(repo, 'requests', '1.root.request.json'), '--token', 'custodian-b', '--label', 'root-b1', '--pin-file', path.join(dir, 'pin'), '--write', md]);
+  assert.equal(s.code, 0, s.err);
+  const v = await kc(['tuf', 'verify', '--trusted-root', path.join(md, '1.root.json'), '--metadata', md, '--at', '2026-03-01T12:00:00Z', '--json']);
+  assert.equal(v.code, 0, v.out);
+  const rep = JSON.parse(v.out) as { roles: { role: string }[]; targetCount: number };
+  assert.deepEqual(rep.roles.map((r) => r.role), ['root', 'timestamp', 'snapshot', 'targets', 'bin-0', 'bin-1', 'bin-2', 'bin-3']);
+  assert.equal(rep.targetCount, 5);
+});

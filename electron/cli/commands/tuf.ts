@@ -30,7 +30,18 @@ import {
   type SigningRequest,
 } from '../../core/tuf/request';
 import { diffSigned } from '../../core/tuf/diff';
-import { DEFAULT_EXPIRY_DAYS, expiresIn, newRoot, newTargets, nextRoot, publishTargets, targetFileInfo, flatTargetsAdvice } from '../../core/tuf/repo';
+import {
+  DEFAULT_EXPIRY_DAYS,
+  expiresIn,
+  newRoot,
+  newTargets,
+  nextRoot,
+  publishTargets,
+  targetFileInfo,
+  flatTargetsAdvice,
+  hashBinTargets,
+  recommendedBitLength,
+} from '../../core/tuf/repo';
 import { signEnvelope, signerKey } from '../../core/tuf/sign';
 import { isNotaryMetadata, verifyNotaryRepository, formatNotaryReport } from '../../core/notary';
 import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
@@ -42,7 +53,7 @@ import type { Command } from './types';
 import type { Signer } from '../../core/signer';
 
 const USAGE = `keyceremony tuf <subcommand> …
-  init    --out DIR --root-key FILE… --threshold T --online-key FILE [--target NAME=FILE…]
+  init    --out DIR --root-key FILE… --threshold T --online-key FILE [--target NAME=FILE…] [--hash-bins BITS|auto]
           [--root-days 365] [--targets-days 90] [online token to sign targets/snapshot/timestamp now:
           (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]]
   rotate  --metadata DIR --out REQUEST [--add-key FILE…] [--remove-key KEYID…] [--threshold T] [--root-days N]
@@ -162,6 +173,7 @@ const init: Sub = async (args, ctx) => {
     threshold: { type: 'string' },
     'online-key': { type: 'string' },
     target: { type: 'string', multiple: true },
+    'hash-bins': { type: 'string' },
     'root-days': { type: 'string' },
     'targets-days': { type: 'string' },
   });
@@ -188,7 +200,12 @@ const init: Sub = async (args, ctx) => {
     if (eq <= 0) throw new UsageError(`--target takes NAME=FILE, got ${JSON.stringify(spec)}`);
     targets.targets[spec.slice(0, eq)] = await targetFileInfo(readFile(spec.slice(eq + 1), 'target file'));
   }
-  const advice = flatTargetsAdvice(Object.keys(targets.targets).length);
+  const nTargets = Object.keys(targets.targets).length;
+  const binsArg = values['hash-bins'];
+  const bits = binsArg === undefined ? undefined : binsArg === 'auto' ? recommendedBitLength(nTargets) : int(binsArg, '--hash-bins');
+  if (bits !== undefined && (bits < 1 || bits > 16)) throw new UsageError('--hash-bins takes 1..16 (bits) or auto');
+  if (bits !== undefined && !hasTokenFlags(values)) throw new UsageError('--hash-bins needs the online token (--token/--label) to sign the bins');
+  const advice = bits === undefined ? flatTargetsAdvice(nTargets) : undefined;
   if (advice) ctx.err(`warning: ${advice}`);
   const out = values.out;
   const req = await createRequest({ signed: root.toJSON(), role: 'root', rules: rootRules(root), note: 'root ceremony: new repository' });
@@ -200,12 +217,18 @@ const init: Sub = async (args, ctx) => {
       if (keyid !== (await computeKeyId(online))) {
         throw new KeyceremonyError('KEY_NOT_FOUND', `${label} is not the --online-key`, { where: '--online-key' });
       }
+      let roles = new Map([['targets', targets]]);
+      if (bits !== undefined) {
+        const b = await hashBinTargets({ targets: targets.targets, binKeys: [online], threshold: 1, bitLength: bits, expires: targets.expires });
+        roles = new Map([['targets', b.top], ...b.bins]);
+        ctx.out(`targets delegated to ${b.bins.size} succinct hash bins (${bits} bits, TAP 15)`);
+      }
       const files = await publishTargets({
-        roles: new Map([['targets', targets]]),
+        roles,
         snapshotVersion: 1,
         timestampVersion: 1,
         expires: { snapshot: expiresIn(now, DEFAULT_EXPIRY_DAYS.snapshot), timestamp: expiresIn(now, DEFAULT_EXPIRY_DAYS.timestamp) },
-        signers: { targets: [signer], snapshot: [signer], timestamp: [signer] },
+        signers: { targets: [signer], snapshot: [signer], timestamp: [signer], delegated: { '*': [signer] } },
       });
       for (const f of files) writeOut(ctx, path.join(md, f.name), f.bytes);
     });
