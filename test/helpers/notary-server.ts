@@ -1,10 +1,11 @@
 /**
  * A throwaway notary-server (Debian `notary` package) for peer tests: a loopback CA + server
- * certificate made with openssl in a temp dir, memory storage, local (ed25519) trust service,
- * 127.0.0.1 on a free port. stop() kills it by its pid.
+ * certificate made with openssl in a temp dir, memory storage, 127.0.0.1 on free ports. The trust
+ * service is local (ed25519 server keys) or, with `remoteSigner`, a notary-signer over mutual TLS
+ * (ECDSA server keys). stop() kills what it started, by pid.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -59,28 +60,73 @@ function health(url: string, ca: Buffer): Promise<boolean> {
   });
 }
 
-export async function startNotaryServer(dir: string): Promise<RunningNotary> {
-  const tls = makeTestTls(dir);
-  const port = await freePort();
-  const config = {
-    server: { http_addr: `127.0.0.1:${port}`, tls_key_file: tls.key, tls_cert_file: tls.cert },
-    trust_service: { type: 'local' },
-    storage: { backend: 'memory' },
-    logging: { level: 'info' },
-  };
-  writeFileSync(join(dir, 'server.json'), JSON.stringify(config));
-  let log = '';
-  const proc = spawn('notary-server', ['-config', join(dir, 'server.json'), '-logf', 'logfmt'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const url = `https://127.0.0.1:${port}`;
-  const ca = readFileSync(tls.ca);
-  const stop = () =>
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect({ host: '127.0.0.1', port }, () => {
+      c.end();
+      resolve(true);
+    });
+    c.on('error', () => resolve(false));
+  });
+}
+
+function stopper(proc: ChildProcess): () => Promise<void> {
+  return () =>
     new Promise<void>((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
       proc.once('exit', () => resolve());
       proc.kill('SIGTERM');
     });
+}
+
+export async function startNotaryServer(dir: string, opts: { remoteSigner?: boolean } = {}): Promise<RunningNotary> {
+  const tls = makeTestTls(dir);
+  const port = await freePort();
+  let log = '';
+  const capture = (p: ChildProcess, tag: string) => {
+    p.stdout?.on('data', (d: Buffer) => (log += `[${tag}] ${d.toString()}`));
+    p.stderr?.on('data', (d: Buffer) => (log += `[${tag}] ${d.toString()}`));
+  };
+  let trust: Record<string, unknown> = { type: 'local' };
+  let stopSigner = async () => {};
+  if (opts.remoteSigner) {
+    const grpc = await freePort();
+    const signerConfig = {
+      server: { grpc_addr: `127.0.0.1:${grpc}`, tls_cert_file: tls.cert, tls_key_file: tls.key, client_ca_file: tls.ca },
+      storage: { backend: 'memory' },
+      logging: { level: 'info' },
+    };
+    writeFileSync(join(dir, 'signer.json'), JSON.stringify(signerConfig));
+    const signer = spawn('notary-signer', ['-config', join(dir, 'signer.json'), '-logf', 'logfmt'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    capture(signer, 'signer');
+    stopSigner = stopper(signer);
+    let up = false;
+    for (let i = 0; i < 100 && !up && signer.exitCode === null; i++) {
+      up = await listening(grpc);
+      if (!up) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!up) {
+      await stopSigner();
+      throw new Error(`notary-signer did not come up on 127.0.0.1:${grpc}:\n${log}`);
+    }
+    trust = { type: 'remote', hostname: '127.0.0.1', port: String(grpc), key_algorithm: 'ecdsa', tls_ca_file: tls.ca, tls_client_cert: tls.cert, tls_client_key: tls.key };
+  }
+  const config = {
+    server: { http_addr: `127.0.0.1:${port}`, tls_key_file: tls.key, tls_cert_file: tls.cert },
+    trust_service: trust,
+    storage: { backend: 'memory' },
+    logging: { level: 'info' },
+  };
+  writeFileSync(join(dir, 'server.json'), JSON.stringify(config));
+  const proc = spawn('notary-server', ['-config', join(dir, 'server.json'), '-logf', 'logfmt'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  capture(proc, 'server');
+  const url = `https://127.0.0.1:${port}`;
+  const ca = readFileSync(tls.ca);
+  const stopServer = stopper(proc);
+  const stop = async () => {
+    await stopServer();
+    await stopSigner();
+  };
   for (let i = 0; i < 100; i++) {
     if (await health(url, ca)) return { url, ca: tls.ca, proc, log: () => log, stop };
     if (proc.exitCode !== null) break;

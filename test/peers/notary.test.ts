@@ -298,3 +298,48 @@ test('server-managed snapshot: we upload root + targets only, the server signs t
   assert.match(r.out, /OK {3}timestamp\.json v1/);
   assert.match(r.out, /OK {3}snapshot\.json v1/);
 });
+
+test('with notary-signer (ECDSA server keys): server-held ECDSA timestamp + snapshot over our files', { skip: skip || (!hasCommand('notary-signer') && 'needs notary-signer (Debian notary package)'), timeout: 60_000 }, async () => {
+  const sdir = join(dir, 'ecdsa-server');
+  mkdirSync(sdir);
+  const ecdsaServer = await startNotaryServer(sdir, { remoteSigner: true });
+  try {
+    const gun = 'example.com/keyceremony/ecdsa';
+    const repo = join(dir, 'repo-ecdsa');
+    const keys = join(dir, 'server-keys-ecdsa');
+    const srvArgs = ['--server', ecdsaServer.url, '--tls-ca', ecdsaServer.ca];
+    let r = await kc(['publish', ...srvArgs, '--gun', gun, '--fetch-keys', keys, '--server-snapshot']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /timestamp key \(ecdsa\)/);
+    assert.match(r.out, /snapshot key \(ecdsa\)/);
+    r = await kc(['cert', '--gun', gun, '--token', 'custodian-b', '--label', 'notary-root', '--out', join(dir, 'ecdsa-b.crt'), ...pin()]);
+    assert.equal(r.code, 0, r.err);
+    r = await kc([
+      'init', '--gun', gun, '--dir', repo, '--root-cert', join(dir, 'ecdsa-b.crt'),
+      '--targets-key', join(dir, 'online-notary-targets.pub.pem'),
+      '--server-snapshot-key', join(keys, 'snapshot.key'), '--timestamp-key', join(keys, 'timestamp.key'),
+      '--target', `tool=${join(dir, 'payload-v2.txt')}`,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    for (const [role, tok, label] of [['root', 'custodian-b', 'notary-root'], ['targets', 'online', 'notary-targets']] as const) {
+      r = await kc(['sign', '--dir', repo, '--role', role, '--token', tok, '--label', label, ...pin()]);
+      assert.equal(r.code, 0, r.err);
+    }
+    r = await kc(['publish', ...srvArgs, '--dir', repo]);
+    assert.equal(r.code, 0, r.err + ecdsaServer.log().slice(-2000));
+    const l = spawnSync('notary', ['-s', ecdsaServer.url, '-d', join(dir, 'client-ecdsa'), '--tlscacert', ecdsaServer.ca, 'list', gun], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(l.status, 0, l.stderr);
+    assert.match(l.stdout, /^tool\s+3ef6b3f27f6fab4188bd75144639cc4783985359e32a8b9101dbb23ba8acd49f\s+12\s+targets/m);
+    const pulled = join(dir, 'pulled-ecdsa');
+    mkdirSync(pulled);
+    const srv = { url: ecdsaServer.url, ca: readFileSync(ecdsaServer.ca) };
+    for (const role of ['root', 'targets', 'snapshot', 'timestamp']) writeFileSync(join(pulled, `${role}.json`), (await fetchServerFile(srv, gun, role)) as Uint8Array);
+    const ts = JSON.parse(readFileSync(join(pulled, 'timestamp.json'), 'utf8')) as { signatures: { method: string; sig: string }[] };
+    assert.equal(ts.signatures[0]?.method, 'ecdsa');
+    assert.equal(Buffer.from(ts.signatures[0]?.sig ?? '', 'base64').length, 64);
+    r = await kc(['verify', '--dir', pulled, '--trusted-root', join(repo, 'root.json'), '--require-all']);
+    assert.equal(r.code, 0, r.out);
+  } finally {
+    await ecdsaServer.stop();
+  }
+});
