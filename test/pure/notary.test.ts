@@ -467,3 +467,30 @@ describe('online key replacement', () => {
     assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
   });
 });
+
+describe('CLI: keyceremony notary verify / tuf verify (registered commands)', () => {
+  async function run(argv: string[]) {
+    const { main } = await import('../../electron/cli/main');
+    const { makeContext } = await import('../../electron/cli/context');
+    let out = '';
+    let err = '';
+    const ctx = { ...makeContext({ env: {} }), out: (l: string) => void (out += l + '\n'), err: (l: string) => void (err += l + '\n') };
+    return { code: await main(argv, ctx), out, err };
+  }
+  test('exit 0 verified, 1 with reasons, 2 on usage errors', async () => {
+    let r = await run(['notary', 'verify', '--dir', N03, '--at', '2026-01-01T00:00:00Z']);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^VERIFIED$/m);
+    r = await run(['notary', 'verify', '--dir', N03, '--at', '2026-11-22T00:00:00Z', '--json']);
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.out).ok, false);
+    r = await run(['tuf', 'verify', '--trusted-root', path.join(N01, 'root.json'), '--metadata', N01, '--at', '2024-01-01T00:00:00Z']);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /Notary repository docker\.com\/notary0\.1\/samplerepo/);
+    r = await run(['notary', 'sign', '--dir', N01]);
+    assert.equal(r.code, 2);
+    r = await run(['notary', 'publish', '--server', 'http://127.0.0.1:1', '--dir', N01]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /error\[INVALID_INPUT\]: the Notary server must be https:\/\//);
+  });
+});
