@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readdirSync, existsSync } from 'node:fs';
 import { verifyRepository, formatReport } from '../../electron/core/tuf/verify';
-import { FIXTURES, dirReader, readBytes } from '../helpers/tuf-fs';
+import { FIXTURES, dirReader, readBytes, gitLinkReader, readFollowingGitLinks } from '../helpers/tuf-fs';
 
 const T = path.join(FIXTURES, 'tuf');
 const at = (s: string) => Date.parse(s);
@@ -123,6 +123,20 @@ describe('go-tuf v0.7.0 scenarios', () => {
         assert.match(r.failures[0]!.message, expect[1]);
       }
     });
+  }
+  for (const set of ['go-tuf', 'go-tuf-transition-M3', 'go-tuf-transition-M4']) {
+    for (const cs of ['true', 'false']) {
+      test(`${set} consistent-snapshot-${cs}: root chain 1 -> 5 and the top-level set verify`, async () => {
+        const d = path.join(base, set, `consistent-snapshot-${cs}`, '5', 'repository');
+        const r = await verifyRepository(readFollowingGitLinks(path.join(d, '1.root.json'))!, gitLinkReader(d), {
+          now: at('2025-01-01T00:00:00Z'),
+          targetFiles: gitLinkReader(path.join(d, 'targets')),
+        });
+        assert.equal(r.ok, true, formatReport(r).join('\n'));
+        assert.equal(r.rootVersion, 5);
+        assert.ok(r.targetFilesChecked > 0);
+      });
+    }
   }
   test('_client_no_root: there is no trust anchor', () => {
     assert.equal(scen('Published1Time_client_no_root').clientRoot, undefined);
