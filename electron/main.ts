@@ -7,8 +7,8 @@
  * shows the mode at all times and watermarks rehearsal.
  */
 import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
-import { writeFile, rename, open } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { writeFileAtomic } from './adapters/fs/atomic';
 import { Pkcs11Module, resolveModulePath } from './adapters/pkcs11';
 import { appFile } from './app-files';
 import { createIpcHost } from './ipc/handlers';
@@ -21,18 +21,6 @@ const BLOCKED_SCHEMES = ['http', 'https', 'file'];
 
 function modeFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Mode {
   return argv.includes('--production') || env.KEYCEREMONY_MODE === 'production' ? 'production' : 'rehearsal';
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  await writeFile(tmp, text, { mode: 0o600 });
-  const fh = await open(tmp, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }
 
 // Before ready: the app:// scheme is standard and secure (so 'self' in the CSP means the app's files).
@@ -65,18 +53,22 @@ if (!app.requestSingleInstanceLock()) {
     for (const s of BLOCKED_SCHEMES) protocol.handle(s, () => new Response(null, { status: 403 }));
 
     const modulePath = resolveModulePath();
+    const mode = modeFrom(process.argv, process.env);
+    let mod: Pkcs11Module | undefined;
+    const openModule = () => (mod ??= Pkcs11Module.open(modulePath));
     const host = createIpcHost(
       {
-        mode: modeFrom(process.argv, process.env),
+        mode,
         version: app.getVersion(),
         moduleName: modulePath ? basename(modulePath) : null,
-        openTokens: () => Pkcs11Module.open(modulePath),
+        openTokens: openModule,
+        ceremony: { workDir: join(app.getPath('documents'), 'keyceremony'), rehearsal: mode === 'rehearsal', module: openModule },
         saveFile: async (req) => {
           const parent = win ?? BrowserWindow.getFocusedWindow();
           const opts = { defaultPath: req.suggestedName, properties: ['createDirectory', 'showOverwriteConfirmation'] as ('createDirectory' | 'showOverwriteConfirmation')[] };
           const r = parent ? await dialog.showSaveDialog(parent, opts) : await dialog.showSaveDialog(opts);
           if (r.canceled || !r.filePath) return { saved: false, name: req.suggestedName };
-          await writeAtomic(r.filePath, req.text);
+          writeFileAtomic(r.filePath, req.text, { mode: 0o600 });
           return { saved: true, name: basename(r.filePath) };
         },
       },
@@ -84,6 +76,7 @@ if (!app.requestSingleInstanceLock()) {
     );
     serveOnIpcMain(ipcMain, host);
     win = createMainWindow({ preloadPath: join(__dirname, 'preload.cjs') });
+    app.on('will-quit', () => mod?.close());
     win.on('closed', () => {
       win = null;
     });

@@ -6,6 +6,7 @@
  */
 import type { Pkcs11Module } from '../adapters/pkcs11/module';
 import type { Mode } from '../../shared/ipc/contract';
+import type { CeremonyDeps } from './ceremony-session';
 
 /** The part of the token layer (electron/adapters/pkcs11) the handlers use. */
 export type TokenModuleLike = Pick<Pkcs11Module, 'tokens' | 'findToken' | 'withSession'>;
@@ -21,4 +22,6 @@ export interface HandlerDeps {
   openTokens: () => TokenModuleLike;
   moduleName: string | null;
   saveFile: SaveFile;
+  /** The ceremony engine and its services; absent = the ceremony screens say it is not wired. */
+  ceremony?: CeremonyDeps;
 }

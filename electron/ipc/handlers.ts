@@ -27,6 +27,8 @@ import {
   type TokenRef,
   type TokenSummary,
 } from '../../shared/ipc/contract';
+import { CeremonySession, listTemplates } from './ceremony-session';
+import { checkShareText } from './share-check';
 import type { HandlerDeps, PinSource, TokenInfo, TokenKey, TokenModuleLike, TokenSession } from './deps';
 
 export interface HandlerContext {
@@ -139,6 +141,15 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
   let mod: TokenModuleLike | undefined;
   const tokens = () => (mod ??= deps.openTokens());
   const jobs = new Map<string, AbortController>();
+  let ceremony: CeremonySession | null = null;
+  const ceremonyDeps = () => {
+    if (!deps.ceremony) throw new KeyceremonyError('PRECONDITION_FAILED', 'The ceremony engine is not available in this build.', { where: 'ceremony' });
+    return deps.ceremony;
+  };
+  const session = () => {
+    if (!ceremony) throw new KeyceremonyError('PRECONDITION_FAILED', 'No ceremony is running. Start one first.', { where: 'ceremony' });
+    return ceremony;
+  };
 
   const withToken = async <T>(ref: TokenRef, pin: string | null | undefined, rw: boolean, fn: (s: TokenSession, t: TokenInfo) => Promise<T>) => {
     const m = tokens();
@@ -153,7 +164,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     'kc:app.info': async () => ({
       mode: deps.mode,
       version: deps.version,
-      features: { tokens: true, ceremony: false, backup: false, tuf: false, verify: true },
+      features: { tokens: true, ceremony: !!deps.ceremony, backup: !!deps.ceremony, tuf: !!deps.ceremony, verify: true },
       module: deps.moduleName,
     }),
 
@@ -238,6 +249,43 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     'kc:verify.signature': async (req) => ({
       valid: await verifySignature(fromBase64(req.spkiB64), req.algorithm, fromBase64(req.dataB64), fromBase64(req.signatureB64)),
     }),
+
+    'kc:ceremony.templates': async () => listTemplates(),
+
+    'kc:ceremony.start': async (req) => {
+      if (ceremony && ceremony.snapshot().status === 'running') {
+        throw new KeyceremonyError('CONFLICT', 'A ceremony is already running. Finish or stop it first.', { where: 'ceremony' });
+      }
+      const start: Parameters<typeof CeremonySession.start>[1] = {};
+      if (req.template !== undefined) start.template = req.template;
+      if (req.scriptText !== undefined) start.scriptText = req.scriptText;
+      if (req.serials !== undefined) start.serials = req.serials;
+      if (req.inputs !== undefined) start.inputs = req.inputs;
+      ceremony = CeremonySession.start(ceremonyDeps(), start);
+      return ceremony.snapshot();
+    },
+
+    'kc:ceremony.state': async () => ceremony?.snapshot() ?? null,
+
+    'kc:ceremony.answer': async (req) => {
+      const s = session();
+      s.answer(req.questionId, req.answer);
+      await new Promise((r) => setImmediate(r)); // let the engine take the answer before we report
+      return s.snapshot();
+    },
+
+    'kc:ceremony.resume': async () => {
+      const s = session();
+      s.resume();
+      return s.snapshot();
+    },
+
+    'kc:ceremony.cancel': async () => {
+      ceremony?.cancel();
+      return ceremony?.snapshot() ?? null;
+    },
+
+    'kc:backup.checkShare': async (req) => checkShareText(req.text, req.expect),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

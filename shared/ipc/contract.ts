@@ -12,9 +12,10 @@
  * Pure module: no node, no electron (lint-enforced).
  */
 import type { Result } from '../result';
+import type { ErrorInfo } from '../errors';
 import type { KeyType, SignatureAlgorithm } from '../crypto/algorithms';
 import { KeyTypes, SignatureAlgorithms } from '../crypto/algorithms';
-import { arr, b64Str, hexStr, int, label, literal, nullable, obj, oneOf, opt, str, type Infer, type Schema } from './schema';
+import { arr, b64Str, bool, hexStr, int, label, literal, nullable, obj, oneOf, opt, record, str, union, type Infer, type Schema } from './schema';
 
 /** Every channel starts with this prefix; the preload and main refuse anything else. */
 export const CHANNEL_PREFIX = 'kc:';
@@ -103,6 +104,71 @@ export interface ProgressEvent {
 }
 export type MainEvent = ProgressEvent;
 
+
+// ---------- ceremony (the engine runs in main; the UI answers its questions) ----------
+
+export interface CeremonyTemplate {
+  name: string;
+  title: string;
+  summary: string;
+  participants: { id: string; name: string; role: string }[];
+  tokens: { id: string; label: string; custodian?: string }[];
+  /** Files the script reads (e.g. the backup file of a recovery), to open before starting. */
+  inputs: string[];
+}
+
+export interface CeremonyTokenView {
+  id: string;
+  label: string;
+  serial?: string;
+  /** The custodian's name (or the administrator). */
+  custodian: string;
+}
+
+export type CeremonyQuestion =
+  | { id: string; kind: 'ack'; step: string; ackId: string; statement: string; by: { id: string; name: string; role: string }; shown: string[] }
+  | { id: string; kind: 'pin'; so: boolean; token: CeremonyTokenView }
+  | { id: string; kind: 'deviation'; step: string; check: { id: string; status: string; summary: string }; administrator: { id: string; name: string; role: string } }
+  /** The share text is here only while its custodian looks at it. */
+  | { id: string; kind: 'share-show'; custodian: string; custodianId: string; index: number; total: number; text: string }
+  | { id: string; kind: 'share-enter'; custodian: string; custodianId: string; index: number };
+
+export type CeremonyAnswer =
+  | { kind: 'ack'; confirm: boolean }
+  | { kind: 'pin'; pin: string | null }
+  | { kind: 'deviation'; justification: string | null }
+  | { kind: 'share-show'; received: true }
+  | { kind: 'share-enter'; text: string };
+
+export interface CeremonyView {
+  status: 'running' | 'done' | 'failed';
+  name: string;
+  title: string;
+  rehearsal: boolean;
+  runDir: string;
+  participants: { id: string; name: string; role: string }[];
+  steps: { id: string; title: string; kind: string; instructions: string; status: 'pending' | 'running' | 'done' | 'skipped' | 'stopped'; summary?: string }[];
+  current: number | null;
+  /** What the engine says to the room (never PINs or shares). */
+  log: string[];
+  keys: { id: string; label: string; keyType: string; fingerprint: string; fingerprintWords: string; token: { label: string; serial?: string }; purpose?: string }[];
+  acknowledgements: { step: string; ackId: string; by: string; statement: string }[];
+  question: CeremonyQuestion | null;
+  error?: ErrorInfo;
+  result?: { bundleDir: string; archivePath: string; ok: boolean; problems: string[]; files: number; signedBy: { id: string; fingerprint: string }[]; manifestSha256: string };
+}
+
+export interface ShareCheck {
+  /** Per typed word: is it in the word list? */
+  words: { word: string; ok: boolean }[];
+  expectedWords: number;
+  /** The whole share parsed and its checksum holds. */
+  complete: boolean;
+  /** Why not (checksum names the wrong word; a foreign share says whose it is). */
+  problem?: { code: string; message: string };
+  share?: { index: number; n: number; m: number; setId: string };
+}
+
 // ---------- the table ----------
 
 const keyType = oneOf(KeyTypes);
@@ -142,6 +208,29 @@ export const requestSchemas = {
   'kc:files.save': obj({ suggestedName: fileName, text: fileText, kind: oneOf(['request', 'metadata', 'transcript', 'bundle', 'signature', 'other'] as const) }),
   /** Generic verification of a signature by a known public key. */
   'kc:verify.signature': obj({ spkiB64: b64Str(4096), algorithm, dataB64: b64Str(8 * 1024 * 1024), signatureB64: b64Str(2048) }),
+  'kc:ceremony.templates': empty,
+  /** Start a run from a built-in template or an opened script; serials typed by the administrator; input files opened in the UI. */
+  'kc:ceremony.start': obj({
+    template: opt(str({ min: 1, max: 64, pattern: /^[a-z0-9-]+$/, what: 'a template name' })),
+    scriptText: opt(str({ max: 1024 * 1024 })),
+    serials: opt(record(serial, 32)),
+    inputs: opt(record(fileText, 8)),
+  }),
+  'kc:ceremony.state': empty,
+  'kc:ceremony.answer': obj({
+    questionId: str({ min: 1, max: 32, pattern: /^q[0-9]+$/, what: 'a question id' }),
+    answer: union('kind', {
+      ack: obj({ kind: literal('ack'), confirm: bool }),
+      pin: obj({ kind: literal('pin'), pin: PinSchema }),
+      deviation: obj({ kind: literal('deviation'), justification: nullable(str({ min: 1, max: 2000 })) }),
+      'share-show': obj({ kind: literal('share-show'), received: literal(true) }),
+      'share-enter': obj({ kind: literal('share-enter'), text: str({ min: 1, max: 4096 }) }),
+    }),
+  }),
+  'kc:ceremony.resume': empty,
+  'kc:ceremony.cancel': empty,
+  /** Per-word validation of a typed share (expected: whose share it should be). */
+  'kc:backup.checkShare': obj({ text: str({ max: 4096 }), expect: opt(obj({ index: int({ min: 1, max: 16 }), custodian: opt(label(64)) })) }),
 } as const satisfies Record<string, Schema<unknown>>;
 
 export interface ResponseTypes {
@@ -156,6 +245,13 @@ export interface ResponseTypes {
   'kc:jobs.cancel': { cancelled: boolean };
   'kc:files.save': { saved: boolean; name: string };
   'kc:verify.signature': { valid: boolean };
+  'kc:ceremony.templates': CeremonyTemplate[];
+  'kc:ceremony.start': CeremonyView;
+  'kc:ceremony.state': CeremonyView | null;
+  'kc:ceremony.answer': CeremonyView;
+  'kc:ceremony.resume': CeremonyView;
+  'kc:ceremony.cancel': CeremonyView | null;
+  'kc:backup.checkShare': ShareCheck;
 }
 
 export type Channel = keyof typeof requestSchemas & keyof ResponseTypes;

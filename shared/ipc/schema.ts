@@ -114,6 +114,23 @@ export function obj<S extends Shape>(shape: S): Schema<ObjOf<S>> {
   });
 }
 
+/** A string-keyed record (keys: short identifiers), at most `max` entries. */
+export function record<T>(value: Schema<T>, max = 64): Schema<Record<string, T>> {
+  return make(`a map of ${value.describe}`, (x, where) => {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) bad(where, 'expected an object');
+    const proto = Object.getPrototypeOf(x) as unknown;
+    if (proto !== Object.prototype && proto !== null) bad(where, 'expected a plain object');
+    const keys = Object.keys(x);
+    if (keys.length > max) bad(where, `more than ${max} entries`);
+    const out: Record<string, T> = Object.create(null) as Record<string, T>;
+    for (const k of keys) {
+      if (!/^[A-Za-z0-9._-]{1,128}$/.test(k) || k === '__proto__') bad(`${where}.${k}`, 'unexpected key');
+      out[k] = value.parse((x as Record<string, unknown>)[k], `${where}.${k}`);
+    }
+    return out;
+  });
+}
+
 /** Tagged union on a `kind`-like field. */
 export function union<K extends string, V extends Record<string, Schema<unknown>>>(
   tag: K,

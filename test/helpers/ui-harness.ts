@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { createIpcHost, type IpcHost } from '../../electron/ipc/handlers';
 import type { HandlerDeps, TokenModuleLike, TokenInfo } from '../../electron/ipc/deps';
 import { SECURITY_HEADERS } from '../../electron/app-files';
@@ -198,11 +198,15 @@ export async function startUi(opts: { tokens: () => TokenModuleLike; moduleName?
   };
 }
 
-/** Save a screenshot for the docs (docs/screenshots/<name>.png). */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Save a screenshot for the docs (docs/screenshots/<name>.png): the window as a person sees it (the
+ * sticky mode banner on top), scrolled so that `focus` (the part the guide talks about) is visible.
+ */
+export async function screenshot(page: Page, name: string, focus?: Locator): Promise<string> {
   const dir = join(REPO, 'docs', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const p = join(dir, `${name}.png`);
-  await page.screenshot({ path: p, fullPage: true });
+  if (focus) await focus.first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: p, fullPage: false });
   return p;
 }

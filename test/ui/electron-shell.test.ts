@@ -97,6 +97,7 @@ function stubElectron(c: Captured) {
       },
       whenReady: () => Promise.resolve(),
       getVersion: () => '0.0.0-test',
+      getPath: (name: string) => join(work, 'electron-path', name),
     },
     BrowserWindow,
     protocol: {
@@ -157,7 +158,8 @@ before(async () => {
   } finally {
     M._load = orig;
   }
-  await new Promise((r) => setTimeout(r, 50)); // app.whenReady().then(...)
+  // app.whenReady().then(...): wait for the window (or give up after 5 s; the first test then fails).
+  for (let i = 0; i < 100 && cap.windows.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));

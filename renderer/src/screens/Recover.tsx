@@ -1,11 +1,7 @@
 import type { AppInfo } from '../../../shared/ipc/contract';
-import { Notice, ScreenTitle } from '../components/common';
+import { Ceremony } from './Ceremony';
 
+/** Recovery is the `recovery` ceremony: open the backup file, custodians type their shares, a fresh token receives the key. */
 export function Recover({ info }: { info: AppInfo }) {
-  return (
-    <main>
-      <ScreenTitle>Recover a key onto a fresh token</ScreenTitle>
-      {!info.features.backup && <Notice>Backup and recovery are not wired into this build yet.</Notice>}
-    </main>
-  );
+  return <Ceremony info={info} preset="recovery" />;
 }
