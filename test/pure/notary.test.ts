@@ -201,7 +201,6 @@ describe('building and threshold signing (software signers)', () => {
       rootThreshold: 2,
       targetsKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
       snapshotKeys: [notaryKeyFromSpki(sn.publicKeySpki)],
-      serverManagedSnapshot: false,
       timestampKey: notaryKeyFromSpki(ts.publicKeySpki),
       now,
       targets: [{ name: 'v1', bytes: enc('hello') }],
@@ -269,7 +268,6 @@ describe('building and threshold signing (software signers)', () => {
       rootThreshold: 1,
       targetsKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
       snapshotKeys: [notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki)],
-      serverManagedSnapshot: true,
       timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
       now,
     });
@@ -332,7 +330,6 @@ describe('building and threshold signing (software signers)', () => {
       rootThreshold: 1,
       targetsKeys: [notaryKeyFromSpki(s.publicKeySpki)],
       snapshotKeys: [notaryKeyFromSpki(s.publicKeySpki)],
-      serverManagedSnapshot: false,
       timestampKey: notaryKeyFromSpki(s.publicKeySpki),
       now,
     };
@@ -354,7 +351,6 @@ describe('diff before signing and merging parallel signatures', () => {
       rootThreshold: 1,
       targetsKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
       snapshotKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
-      serverManagedSnapshot: false,
       timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
       now,
       targets: [{ name: 'keep', bytes: enc('k') }, { name: 'change', bytes: enc('1') }, { name: 'drop', bytes: enc('d') }],
@@ -412,7 +408,6 @@ describe('expiry renewals', () => {
       rootThreshold: 1,
       targetsKeys: [notaryKeyFromSpki(on.publicKeySpki)],
       snapshotKeys: [notaryKeyFromSpki(on.publicKeySpki)],
-      serverManagedSnapshot: false,
       timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
       now: t0,
     });
@@ -445,7 +440,6 @@ describe('online key replacement', () => {
       rootThreshold: 1,
       targetsKeys: [notaryKeyFromSpki(oldT.publicKeySpki)],
       snapshotKeys: [notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki)],
-      serverManagedSnapshot: true,
       timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
       now,
       targets: [{ name: 'a', bytes: enc('a') }],

@@ -240,7 +240,6 @@ const init: Sub = async (args, ctx) => {
     rootThreshold: int(values['root-threshold'], '--root-threshold', 1) as number,
     targetsKeys: [readKeyFile(values['targets-key'])],
     snapshotKeys: [readKeyFile((values['snapshot-key'] ?? values['server-snapshot-key']) as string)],
-    serverManagedSnapshot: !!values['server-snapshot-key'],
     timestampKey: readKeyFile(values['timestamp-key']),
     now: nowFrom(ctx),
     rootDays: int(values['root-days'], '--root-days'),

@@ -83,7 +83,6 @@ export interface InitSpec {
   targetsKeys: readonly NotaryKey[];
   /** A client-held snapshot key, or the server's snapshot.key (then the server signs snapshots). */
   snapshotKeys: readonly NotaryKey[];
-  serverManagedSnapshot: boolean;
   timestampKey: NotaryKey;
   now: Date;
   rootDays?: number;
