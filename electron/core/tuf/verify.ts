@@ -26,7 +26,7 @@ import {
 } from '../../../shared/tuf/models';
 import { checkThreshold, type ThresholdResult } from '../../../shared/tuf/threshold';
 import type { TufKeyJSON } from '../../../shared/tuf/keys';
-import { allBinNames } from '../../../shared/tuf/delegation';
+import { allBinNames, pathMatches } from '../../../shared/tuf/delegation';
 
 /** Supplies metadata file contents by name (e.g. "2.root.json", "timestamp.json"); undefined = absent. */
 export interface MetadataReader {
@@ -374,6 +374,15 @@ export async function verifyRepository(
         visited.add(c.name);
         current = role(c.name);
         const t = await loadRole(c.name, d.keys, c.keyids, c.threshold, `${parentName}-delegated`);
+        const paths = d.roles?.find((r) => r.name === c.name)?.paths;
+        if (paths) {
+          const outside = Object.keys(t.model.targets).filter((p) => !paths.some((pat) => pathMatches(pat, p)));
+          if (outside.length) {
+            current.notes.push(
+              `${outside.length} target(s) outside the paths delegated to ${c.name} (a client ignores them): ${outside.slice(0, 3).join(', ')}`,
+            );
+          }
+        }
         queue.push(t);
       }
     }
