@@ -29,6 +29,7 @@ import {
 } from '../../shared/ipc/contract';
 import { CeremonySession, listTemplates } from './ceremony-session';
 import { checkShareText } from './share-check';
+import { finalizeRequestText, openRequest, signRequestText } from './tuf-requests';
 import type { HandlerDeps, PinSource, TokenInfo, TokenKey, TokenModuleLike, TokenSession } from './deps';
 
 export interface HandlerContext {
@@ -286,6 +287,22 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     },
 
     'kc:backup.checkShare': async (req) => checkShareText(req.text, req.expect),
+
+    'kc:tuf.request.open': async (req) => openRequest(req.text),
+
+    'kc:tuf.request.sign': async (req) => {
+      const before = await openRequest(req.text); // refuse a bad request before touching the token
+      return withToken(req.token, req.pin, false, async (s) => {
+        const key = await findKey(s, req.key);
+        const out = await signRequestText(req.text, s.signer(key));
+        if (out.view.signatures <= before.signatures) {
+          throw new KeyceremonyError('CONFLICT', 'This key had already signed the request; nothing changed.', { where: 'signatures' });
+        }
+        return { ...out, fingerprint: key.fingerprint };
+      });
+    },
+
+    'kc:tuf.request.finalize': async (req) => finalizeRequestText(req.text),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

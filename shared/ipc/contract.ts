@@ -169,6 +169,23 @@ export interface ShareCheck {
   share?: { index: number; n: number; m: number; setId: string };
 }
 
+// ---------- threshold signing of TUF metadata (portable signing requests) ----------
+
+export interface SigningRequestView {
+  role: string;
+  version: number;
+  fileName: string;
+  signedSha256: string;
+  note?: string;
+  /** "targets v2: signed by 1 of 2 required targets keys" */
+  summary: string;
+  complete: boolean;
+  rules: { name: string; threshold: number; valid: number; ok: boolean; total: number; signedBy: string[]; missing: string[] }[];
+  /** What changed against the trusted previous version (lines starting +, -, ~). */
+  diff: string[];
+  signatures: number;
+}
+
 // ---------- the table ----------
 
 const keyType = oneOf(KeyTypes);
@@ -229,6 +246,10 @@ export const requestSchemas = {
   }),
   'kc:ceremony.resume': empty,
   'kc:ceremony.cancel': empty,
+  'kc:tuf.request.open': obj({ text: fileText }),
+  /** Sign the request with my token (refused before login if the token is not the expected one). */
+  'kc:tuf.request.sign': obj({ text: fileText, token: TokenRefSchema, key: KeyRefSchema, pin: PinSchema }),
+  'kc:tuf.request.finalize': obj({ text: fileText }),
   /** Per-word validation of a typed share (expected: whose share it should be). */
   'kc:backup.checkShare': obj({ text: str({ max: 4096 }), expect: opt(obj({ index: int({ min: 1, max: 16 }), custodian: opt(label(64)) })) }),
 } as const satisfies Record<string, Schema<unknown>>;
@@ -252,6 +273,9 @@ export interface ResponseTypes {
   'kc:ceremony.resume': CeremonyView;
   'kc:ceremony.cancel': CeremonyView | null;
   'kc:backup.checkShare': ShareCheck;
+  'kc:tuf.request.open': SigningRequestView;
+  'kc:tuf.request.sign': { text: string; view: SigningRequestView; fingerprint: string };
+  'kc:tuf.request.finalize': { fileName: string; text: string };
 }
 
 export type Channel = keyof typeof requestSchemas & keyof ResponseTypes;

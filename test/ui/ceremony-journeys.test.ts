@@ -239,6 +239,7 @@ test('journey 3: recovery onto a fresh token from 2 shares; a signature verifies
 
   // Sign with the recovered key through the UI; verify with the ORIGINAL public key from bundle 1.
   await p.getByRole('navigation').getByRole('button', { name: 'Sign' }).click();
+  await p.getByRole('button', { name: 'Sign a text' }).click();
   await p.getByLabel('Custodian').fill('Recovery team');
   await p.getByLabel('Token serial').fill(tok('restored-1').serial);
   await p.getByLabel('Key label').fill('tuf-targets');

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { RequestSign } from './RequestSign';
 import type { SignOutput, TokenCheck } from '../../../shared/ipc/contract';
 import { call, newJobId, onEvent, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Notice, Progress, ScreenTitle } from '../components/common';
@@ -11,8 +12,38 @@ const b64 = (s: string) => {
   return btoa(bin);
 };
 
-/** Sign a text with a key on my token; each line separately as a cancellable batch when asked. */
+/** Sign: a threshold signing request (TUF metadata), or a text with a key on my token. */
 export function Sign() {
+  const [what, setWhat] = useState<'choose' | 'request' | 'text'>('choose');
+  if (what === 'request') return <RequestSign onBack={() => setWhat('choose')} />;
+  if (what === 'text') return <TextSign />;
+  return (
+    <main>
+      <ScreenTitle>Sign with my token</ScreenTitle>
+      <ul className="choices">
+        <li>
+          <button type="button" className="choice" onClick={() => setWhat('request')} aria-describedby="sign-request-hint">
+            Open a signing request
+          </button>
+          <span id="sign-request-hint" className="hint">
+            Release manager or custodian: review the change, add my signature, save the request for the next custodian.
+          </span>
+        </li>
+        <li>
+          <button type="button" className="choice" onClick={() => setWhat('text')} aria-describedby="sign-text-hint">
+            Sign a text
+          </button>
+          <span id="sign-text-hint" className="hint">
+            Sign a text (or each line of it) with a key on my token.
+          </span>
+        </li>
+      </ul>
+    </main>
+  );
+}
+
+/** Sign a text with a key on my token; each line separately as a cancellable batch when asked. */
+function TextSign() {
   const [custodian, setCustodian] = useState('');
   const [serial, setSerial] = useState('');
   const [keyLabel, setKeyLabel] = useState('');
