@@ -66,7 +66,7 @@ const everyCheckButTokens = {
 
 test('production: preflight blocks on a wrong token serial; a wrong serial at check-in is refused', () => {
   const serials = hsm.tokens.map((t) => t.serial);
-  writeFileSync(join(dir, 'bad.json'), JSON.stringify(script(['0000000000000000', serials[1], serials[2]])));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify(script(['0000000000000000', serials[1]!, serials[2]!])));
   writeFileSync(join(dir, 'answers-bad.json'), JSON.stringify({ pins, acknowledge: 'all', deviations: everyCheckButTokens }));
   const r = kcSync(['ceremony', 'run', join(dir, 'bad.json'), '--answers', join(dir, 'answers-bad.json'), '--out', join(dir, 'bad-out')]);
   assert.equal(r.code, 1);

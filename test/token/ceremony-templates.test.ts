@@ -79,7 +79,7 @@ describe('templates in rehearsal mode', () => {
     const buf = readFileSync(badTar);
     const at = buf.indexOf(Buffer.from('"_type"'));
     assert.ok(at > 0);
-    buf[at + 2] ^= 0x01;
+    buf[at + 2] = buf[at + 2]! ^ 0x01;
     writeFileSync(badTar, buf);
     const v3 = kcSync(['bundle', 'verify', badTar]);
     assert.equal(v3.code, 1);

@@ -29,6 +29,7 @@ import { linuxPreflight } from '../preflight';
 import { createSoftHsmConfig, initSoftHsmToken, provisionSoftHsm, softHsmModulePath } from '../softhsm';
 import { pkcs11BackupService } from './backup-service';
 import { Pkcs11TokenService } from './token-service';
+import { transcriptPdf } from './transcript-pdf';
 
 /** The unattended answers file (docs/ceremony.md). */
 export interface Answers {
@@ -257,6 +258,7 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
       outputs: store,
       clock: { now: () => new Date() },
       randomHex: (n) => randomBytes(n).toString('hex'),
+      printables: async ({ script: sc, entries, rehearsal, at }) => [{ path: 'transcript.pdf', bytes: await transcriptPdf(sc, entries, rehearsal, at), kind: 'transcript-pdf' }],
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       ...(o.pauseAt
         ? {

@@ -15,7 +15,7 @@ import { fingerprintWords } from '../../../shared/pgp-words';
 import type { Signer } from '../signer';
 import { MANIFEST, MANIFEST_DSSE, MANIFEST_TYPE, REHEARSAL_BANNER, TRANSCRIPT, signManifest, type Manifest, type ManifestFile } from './bundle';
 import { renderTranscriptHtml } from './transcript-html';
-import { GENESIS, makeEntry, verifyTranscript, type TranscriptBody } from './transcript';
+import { GENESIS, makeEntry, verifyTranscript, type TranscriptBody, type TranscriptEntry } from './transcript';
 import type {
   AckSpec,
   CeremonyScript,
@@ -98,6 +98,8 @@ export interface EngineOptions {
   onStepStarted?(stepId: string): Promise<void>;
   /** Test hook: called after a step's work and before its completion is committed. */
   onBeforeCommit?(stepId: string): Promise<void>;
+  /** Extra printable forms of the transcript written at sealing (e.g. a PDF from an adapter). */
+  printables?(input: { script: CeremonyScript; entries: TranscriptEntry[]; rehearsal: boolean; at: Date }): Promise<{ path: string; bytes: Uint8Array; kind: string }[]>;
   /** Progress callback for UIs. */
   onEvent?(e: EngineEvent): void;
 }
@@ -352,6 +354,12 @@ export class CeremonyEngine {
       files.push({ path, sha256: sha, size: b.length, kind: rec.kind });
     }
     files.push({ path: TRANSCRIPT, sha256: await sha256Hex(tBytes), size: tBytes.length, kind: 'transcript' });
+    const sealedAt = this.o.clock.now();
+    for (const p of (await this.o.printables?.({ script: this.script, entries: v.entries, rehearsal: this.state.rehearsal, at: sealedAt })) ?? []) {
+      const path = safeOutputPath(`${prefix}${p.path}`);
+      await this.o.outputs.write(path, p.bytes);
+      files.push({ path, sha256: await sha256Hex(p.bytes), size: p.bytes.length, kind: p.kind });
+    }
     files.push({ path: htmlPath, sha256: await sha256Hex(html), size: html.length, kind: 'transcript-html' });
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const manifest: Manifest = {
@@ -363,7 +371,7 @@ export class CeremonyEngine {
       runId: this.state.runId,
       scriptSha256: this.state.scriptSha256,
       startedAt: this.state.startedAt,
-      sealedAt: this.o.clock.now().toISOString(),
+      sealedAt: sealedAt.toISOString(),
       transcript: { path: TRANSCRIPT, entries: v.count, head: v.head },
       keys: Object.values(this.state.keys).map((k) => ({
         id: k.id,
