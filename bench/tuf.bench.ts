@@ -174,8 +174,10 @@ async function updaterLookup(dir: string, rootBytes: Uint8Array, target: string,
 export async function run(report: Report): Promise<void> {
   // ours first, so the peak RSS is ours alone
   await ours(2000, 1); // warm-up
-  const o = await ours(N);
-  const rssOurs = process.resourceUsage().maxRSS / 1024;
+  const first = await oursOnce(N);
+  const rssOurs = process.resourceUsage().maxRSS / 1024; // peak of one 100k build+sign+verify
+  const more = await ours(N, Math.max(1, REPS - 1));
+  const o = { ...first, build: Math.min(first.build, more.build), verify: Math.min(first.verify, more.verify) };
   report({ name: `tuf: ours build+sign ${N} targets (${(o.size / 1e6).toFixed(1)} MB)`, ours: o.build, baseline: null, unit: 'ms', ratio: null });
   report({ name: `tuf: ours peak RSS (${N} targets build+sign+verify)`, ours: rssOurs, baseline: 500, unit: 'MB', ratio: 500 / rssOurs, note: 'baseline = 500 MB budget' });
 
