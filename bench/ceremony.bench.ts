@@ -26,7 +26,7 @@ export async function run(report: Report): Promise<void> {
       rehearsal: true,
       outDir: join(dir, 'out'),
       answersPath: answers,
-      io: { say: () => undefined, isTTY: false, ask: async () => '', askSecret: async () => new Uint8Array() },
+      io: { say: () => undefined, isTTY: false, ask: async () => '', askSecret: async () => new Uint8Array(), showSecret: () => undefined },
       env: process.env,
     });
     const s = (performance.now() - t0) / 1000;

@@ -35,7 +35,7 @@ describe('templates in rehearsal mode', () => {
     assert.equal(lastLine(r.out), `bundle: ${archive}`);
     assert.match(r.out, /bundle folder: .* — verified/);
     const bundleDir = join(run('root'), 'out', 'REHEARSAL-tuf-root-bundle');
-    for (const f of ['manifest.json', 'manifest.dsse.json', 'transcript.jsonl', 'REHEARSAL-transcript.html', 'metadata/REHEARSAL-1.root.json', 'backup/REHEARSAL-tuf-targets.backup.json', 'keys/REHEARSAL-root-1.pub.pem']) {
+    for (const f of ['manifest.json', 'manifest.dsse.json', 'transcript.jsonl', 'REHEARSAL-transcript.html', 'REHEARSAL-transcript.pdf', 'metadata/REHEARSAL-1.root.json', 'backup/REHEARSAL-tuf-targets.backup.json', 'keys/REHEARSAL-root-1.pub.pem']) {
       assert.ok(existsSync(join(bundleDir, f)), f);
     }
     const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8'));

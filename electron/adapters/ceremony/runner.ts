@@ -51,6 +51,8 @@ export interface RunIo {
   isTTY: boolean;
   ask(question: string): Promise<string>;
   askSecret(prompt: string): Promise<Uint8Array>;
+  /** Show a share to one custodian on the terminal only (never to a redirected stdout or a log). */
+  showSecret(text: string): void;
 }
 
 export interface RunOptions {
@@ -189,9 +191,9 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
         }
         if (!o.io.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', 'Shares are handed to custodians on the terminal; a production backup cannot run unattended.', { where: 'backup' });
         await o.io.ask(`\nShare ${index} of ${total} is for ${custodian}. Only ${custodian} should look at the screen now. Press Enter to show it.`);
-        o.io.say(new TextDecoder().decode(share));
+        o.io.showSecret(new TextDecoder().decode(share));
         await o.io.ask(`${custodian}: write the share down, then press Enter to clear the screen.`);
-        o.io.say('\x1b[2J\x1b[H');
+        o.io.showSecret('\x1b[2J\x1b[3J\x1b[H');
       },
       async collect(custodian, index) {
         const f = answers?.shareFiles?.[custodian];

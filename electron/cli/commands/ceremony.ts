@@ -51,6 +51,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       isTTY: ctx.stdinIsTTY,
       ask: (q) => ask(ctx, q),
       askSecret: (p) => ctx.promptSecret(p),
+      showSecret: (t) => {
+        if (!process.stderr.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', 'A share can only be shown on a terminal (stderr is redirected).', { where: 'backup' });
+        process.stderr.write(t + '\n');
+      },
     },
     env: ctx.env,
     ...(ctx.env.KEYCEREMONY_TEST_PAUSE_AT ? { pauseAt: ctx.env.KEYCEREMONY_TEST_PAUSE_AT } : {}),
