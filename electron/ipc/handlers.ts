@@ -30,6 +30,7 @@ import {
 import { CeremonySession, listTemplates } from './ceremony-session';
 import { checkShareText } from './share-check';
 import { finalizeRequestText, openRequest, signRequestText } from './tuf-requests';
+import { verifyBundleBytes, verifyTufFiles } from './verify';
 import type { HandlerDeps, PinSource, TokenInfo, TokenKey, TokenModuleLike, TokenSession } from './deps';
 
 export interface HandlerContext {
@@ -287,6 +288,10 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     },
 
     'kc:backup.checkShare': async (req) => checkShareText(req.text, req.expect),
+
+    'kc:verify.bundle': async (req) => verifyBundleBytes(fromBase64(req.archiveB64)),
+
+    'kc:verify.tuf': async (req) => verifyTufFiles(req.trustedRoot, req.files),
 
     'kc:tuf.request.open': async (req) => openRequest(req.text),
 

@@ -186,6 +186,29 @@ export interface SigningRequestView {
   signatures: number;
 }
 
+// ---------- verification ----------
+
+export interface Verdict {
+  item: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface BundleVerification {
+  ok: boolean;
+  rehearsal: boolean;
+  title?: string;
+  problems: string[];
+  items: Verdict[];
+  signedBy: { id: string; fingerprint: string }[];
+}
+
+export interface TufVerification {
+  ok: boolean;
+  summary: string[];
+  items: Verdict[];
+}
+
 // ---------- the table ----------
 
 const keyType = oneOf(KeyTypes);
@@ -246,6 +269,10 @@ export const requestSchemas = {
   }),
   'kc:ceremony.resume': empty,
   'kc:ceremony.cancel': empty,
+  /** A ceremony bundle archive (.kcbundle.tar) as base64. */
+  'kc:verify.bundle': obj({ archiveB64: b64Str(48 * 1024 * 1024) }),
+  /** TUF metadata: the trusted root, and the repository's metadata files by name. */
+  'kc:verify.tuf': obj({ trustedRoot: fileText, files: record(fileText, 256) }),
   'kc:tuf.request.open': obj({ text: fileText }),
   /** Sign the request with my token (refused before login if the token is not the expected one). */
   'kc:tuf.request.sign': obj({ text: fileText, token: TokenRefSchema, key: KeyRefSchema, pin: PinSchema }),
@@ -274,6 +301,8 @@ export interface ResponseTypes {
   'kc:ceremony.cancel': CeremonyView | null;
   'kc:backup.checkShare': ShareCheck;
   'kc:tuf.request.open': SigningRequestView;
+  'kc:verify.bundle': BundleVerification;
+  'kc:verify.tuf': TufVerification;
   'kc:tuf.request.sign': { text: string; view: SigningRequestView; fingerprint: string };
   'kc:tuf.request.finalize': { fileName: string; text: string };
 }

@@ -11,7 +11,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { startUi, screenshot, REPO, type UiHarness, type Machine } from '../helpers/ui-harness';
@@ -57,6 +58,7 @@ after(async () => {
   await ui?.close();
   mod?.close();
   hsm?.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 const tok = (label: string) => hsm.tokens.find((t) => t.label === label)!;
@@ -68,7 +70,7 @@ async function keysOn(label: string) {
 }
 
 /** Answer the ceremony's questions as the people in the room would, until it finishes. */
-async function drive(p: Machine['page'], onShareEnter?: (custodian: string, first: boolean) => Promise<void>) {
+async function drive(p: Machine['page'], onShareEnter?: (custodian: string, first: boolean) => Promise<void>, shotPrefix = '') {
   const seen = new Set<string>();
   const shots = new Set<string>();
   for (let i = 0; i < 200; i++) {
@@ -83,7 +85,7 @@ async function drive(p: Machine['page'], onShareEnter?: (custodian: string, firs
     const shot = async (name: string) => {
       if (!shots.has(name)) {
         shots.add(name);
-        await screenshot(p, name, q);
+        await screenshot(p, shotPrefix ? name.replace(/^(ceremony|backup)-/, `${shotPrefix}-`) : name, q);
       }
     };
     if (kind === 'ack') {
@@ -211,6 +213,45 @@ test('journey 1: TUF root ceremony, 3 custodians, threshold 2, 2-of-3 backup wit
   assert.match(transcript, /verified/i);
 });
 
+test('verify screen: the bundle and its TUF metadata verify item by item; a tampered bundle does not', { skip, timeout: 60_000 }, async () => {
+  assert.ok(bundleDir, 'journey 1 produced a bundle');
+  const p = m.page;
+  const archive = join(dirname(bundleDir), readdirSync(dirname(bundleDir)).find((f) => f.endsWith('.kcbundle.tar'))!);
+  await p.getByRole('navigation').getByRole('button', { name: 'Verify' }).click();
+  await p.getByLabel('A ceremony bundle (.kcbundle.tar)').check();
+  await p.getByLabel('Open a ceremony bundle').setInputFiles(archive);
+  const v = p.getByTestId('verdicts');
+  await v.waitFor();
+  assert.equal(await v.getAttribute('data-ok'), 'true');
+  const items = await p.getByTestId('verdict').count();
+  assert.ok(items >= 10, `per-item verdicts (${items})`);
+  assert.equal(await p.locator('[data-testid="verdict"][data-ok="false"]').count(), 0);
+  await screenshot(p, 'verify-bundle', v);
+  // Tamper with one file inside the archive: that item fails, the bundle fails.
+  const bytes = readFileSync(archive);
+  const at = bytes.indexOf(Buffer.from('"consistent_snapshot"'));
+  assert.ok(at > 0);
+  bytes[at + 1] = 'C'.charCodeAt(0);
+  const bad = join(work, 'tampered.kcbundle.tar');
+  writeFileSync(bad, bytes);
+  await p.getByLabel('Open a ceremony bundle').setInputFiles(bad);
+  await p.locator('[data-testid="verdicts"][data-ok="false"]').waitFor();
+  assert.ok((await p.locator('[data-testid="verdict"][data-ok="false"]').count()) >= 1);
+  await screenshot(p, 'verify-bundle-tampered', p.getByTestId('verdicts'));
+  // TUF metadata from the bundle against its own first root.
+  const md = join(bundleDir, 'metadata');
+  await p.getByLabel('TUF metadata against a trusted root').check();
+  await p.getByLabel('Trusted root', { exact: true }).setInputFiles(join(md, '1.root.json'));
+  await p.getByLabel('Repository metadata files').setInputFiles(readdirSync(md).map((f) => join(md, f)));
+  await p.getByRole('button', { name: 'Verify metadata' }).click();
+  await p.getByTestId('verdicts').waitFor();
+  const txt = await p.getByTestId('verdicts').innerText();
+  assert.equal(await p.getByTestId('verdicts').getAttribute('data-ok'), 'true', txt);
+  assert.match(txt, /root/);
+  assert.match(txt, /timestamp/);
+  await screenshot(p, 'verify-tuf', p.getByTestId('verdicts'));
+});
+
 test('journey 3: recovery onto a fresh token from 2 shares; a signature verifies with the original public key', { skip, timeout: 240_000 }, async () => {
   assert.ok(bundleDir, 'journey 1 produced a bundle');
   const p = m.page;
@@ -228,7 +269,7 @@ test('journey 3: recovery onto a fresh token from 2 shares; a signature verifies
   await screenshot(p, 'recover-setup');
   await p.getByRole('button', { name: 'Start the ceremony' }).click();
   await p.getByTestId('ceremony').waitFor();
-  const status = await drive(p);
+  const status = await drive(p, undefined, 'recover');
   if (status !== 'done') assert.fail(`recovery ${status}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
   await screenshot(p, 'recover-done', p.getByTestId('ceremony-result'));
   assert.equal(await p.getByTestId('ceremony-result').getAttribute('data-ok'), 'true');

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { AppInfo, CeremonyQuestion, CeremonyTemplate, CeremonyView, ShareCheck, TokenCheck } from '../../../shared/ipc/contract';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Fingerprint, Notice, ScreenTitle } from '../components/common';
@@ -144,16 +144,6 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
   };
   return (
     <div className="wizard" data-testid="ceremony" data-status={view.status}>
-      <section className="card" aria-label="Steps">
-        <h2>Steps</h2>
-        <ol className="steps">
-          {view.steps.map((s, i) => (
-            <li key={s.id} aria-current={i === view.current ? 'step' : undefined} className={s.status} data-step={s.id} data-status={s.status}>
-              {s.title} <span className="hint">({s.status === 'pending' ? 'to do' : s.status})</span>
-            </li>
-          ))}
-        </ol>
-      </section>
       {cur && view.status === 'running' && (
         <section className="card" aria-label="Current step" data-testid="current-step">
           <h2>
@@ -203,6 +193,16 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
           </button>
         </section>
       )}
+      <section className="card" aria-label="Steps">
+        <h2>Steps</h2>
+        <ol className="steps">
+          {view.steps.map((s, i) => (
+            <li key={s.id} aria-current={i === view.current ? 'step' : undefined} className={s.status} data-step={s.id} data-status={s.status}>
+              {s.title} <span className="hint">({s.status === 'pending' ? 'to do' : s.status})</span>
+            </li>
+          ))}
+        </ol>
+      </section>
       {view.keys.length > 0 && (
         <section className="card" aria-label="Keys">
           <h2>Keys</h2>
@@ -240,14 +240,28 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
 
 type AnswerOf = Parameters<typeof call<'kc:ceremony.answer'>>[1]['answer'];
 
+/** A question's heading takes focus when it appears, so keyboard users land on the next action. */
+function QTitle({ children }: { children: ReactNode }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+    ref.current?.scrollIntoView?.({ block: 'nearest' });
+  }, []);
+  return (
+    <h2 ref={ref} tabIndex={-1}>
+      {children}
+    </h2>
+  );
+}
+
 function Question({ q, onAnswer }: { q: CeremonyQuestion; onAnswer: (a: AnswerOf) => void }) {
   switch (q.kind) {
     case 'ack':
       return (
         <section className="card question" aria-label="Acknowledgement" data-testid="question" data-kind="ack" data-by={q.by.id}>
-          <h2>
+          <QTitle>
             {q.by.name} ({q.by.role}) confirms
-          </h2>
+          </QTitle>
           {q.shown.length > 0 && <pre className="transcript">{q.shown.join('\n')}</pre>}
           <p className="instruction">“{q.statement}”</p>
           <div className="actions">
@@ -280,9 +294,9 @@ function PinQuestion({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'pi
   const what = q.so ? 'security officer (SO) PIN' : 'PIN';
   return (
     <section className="card question" aria-label={`PIN for token ${q.token.label}`} data-testid="question" data-kind="pin" data-token={q.token.label} data-so={String(q.so)}>
-      <h2>
+      <QTitle>
         {q.token.custodian}: the {what} of token “{q.token.label}”
-      </h2>
+      </QTitle>
       {serial ? (
         <TokenGate expect={{ serial, label: q.token.label }} custodian={q.token.custodian} onStatus={setCheck} />
       ) : (
@@ -310,7 +324,7 @@ function DeviationQuestion({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kin
   const [text, setText] = useState('');
   return (
     <section className="card question" aria-label="Failed check" data-testid="question" data-kind="deviation" data-check={q.check.id}>
-      <h2>Check “{q.check.id}” failed</h2>
+      <QTitle>Check “{q.check.id}” failed</QTitle>
       <p className="refuse">{q.check.summary}</p>
       <p>
         {q.administrator.name}: stop here, or write why the ceremony may go on anyway. The justification goes into the transcript.
@@ -335,9 +349,9 @@ function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'shar
   const [has, setHas] = useState(false);
   return (
     <section className="card question" aria-label={`Share for ${q.custodian}`} data-testid="question" data-kind="share-show" data-custodian={q.custodianId}>
-      <h2>
+      <QTitle>
         Share {q.index} of {q.total} is for {q.custodian}
-      </h2>
+      </QTitle>
       {!shown ? (
         <>
           <p className="instruction">Only {q.custodian} looks at the screen now. Everyone else, look away.</p>
@@ -385,9 +399,9 @@ function ShareEnter({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'sha
   }, []);
   return (
     <section className="card question" aria-label={`Type back the share of ${q.custodian}`} data-testid="question" data-kind="share-enter" data-custodian={q.custodianId}>
-      <h2>
+      <QTitle>
         {q.custodian}: type share {q.index} back from your sheet
-      </h2>
+      </QTitle>
       <p className="hint">Words are checked as you type. Numbers from the sheet are ignored.</p>
       <form
         onSubmit={(e) => {

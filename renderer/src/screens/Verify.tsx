@@ -3,17 +3,143 @@ import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/cr
 import { pemDecode, toBase64 } from '../../../shared/encoding/bytes';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, ScreenTitle } from '../components/common';
+import type { BundleVerification, TufVerification, Verdict } from '../../../shared/ipc/contract';
 
 const b64 = (s: string) => toBase64(new TextEncoder().encode(s));
 
-interface Verdict {
-  item: string;
-  ok: boolean;
-  detail: string;
+type Kind = 'bundle' | 'tuf' | 'signature';
+
+/** Verify: a ceremony bundle, TUF metadata, or a signature. Per-item verdicts. */
+export function Verify() {
+  const [kind, setKind] = useState<Kind>('bundle');
+  return (
+    <main>
+      <ScreenTitle>Verify</ScreenTitle>
+      <fieldset className="card">
+        <legend>What do you want to verify?</legend>
+        {(
+          [
+            ['bundle', 'A ceremony bundle (.kcbundle.tar)'],
+            ['tuf', 'TUF metadata against a trusted root'],
+            ['signature', 'A signature with a public key'],
+          ] as [Kind, string][]
+        ).map(([k, label]) => (
+          <label key={k} className="check">
+            <input type="radio" name="verify-kind" checked={kind === k} onChange={() => setKind(k)} /> {label}
+          </label>
+        ))}
+      </fieldset>
+      {kind === 'bundle' && <BundleVerify />}
+      {kind === 'tuf' && <TufVerify />}
+      {kind === 'signature' && <SignatureVerify />}
+    </main>
+  );
+}
+
+function Verdicts({ items, ok, summary }: { items: Verdict[]; ok: boolean; summary: string[] }) {
+  return (
+    <section className="card" aria-label="Verdicts" data-testid="verdicts" data-ok={String(ok)}>
+      <h2 className={ok ? 'ok' : 'refuse'}>{ok ? '✔ Verified' : '✘ NOT verified'}</h2>
+      {summary.map((l) => (
+        <p key={l}>{l}</p>
+      ))}
+      <ul className="verdicts">
+        {items.map((v, i) => (
+          <li key={`${v.item}-${i}`} className={v.ok ? 'ok' : 'refuse'} data-testid="verdict" data-ok={String(v.ok)} data-item={v.item}>
+            {v.ok ? '✔' : '✘'} {v.item}: {v.detail}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function BundleVerify() {
+  const [error, setError] = useState<UiError | null>(null);
+  const [res, setRes] = useState<BundleVerification | null>(null);
+  const open = async (f: File) => {
+    setError(null);
+    setRes(null);
+    try {
+      setRes(await call('kc:verify.bundle', { archiveB64: toBase64(new Uint8Array(await f.arrayBuffer())) }));
+    } catch (e) {
+      setError(toUiError(e));
+    }
+  };
+  return (
+    <>
+      <section className="card">
+        <Field label="Open a ceremony bundle (.kcbundle.tar)">
+          <input type="file" aria-label="Open a ceremony bundle" accept=".tar" onChange={(e) => e.target.files?.[0] && void open(e.target.files[0])} />
+        </Field>
+      </section>
+      <ErrorBox error={error} />
+      {res && (
+        <Verdicts
+          ok={res.ok}
+          items={res.items}
+          summary={[`${res.title ?? 'Ceremony bundle'} — ${res.rehearsal ? 'REHEARSAL bundle: not for production' : 'production bundle'}`]}
+        />
+      )}
+    </>
+  );
+}
+
+function TufVerify() {
+  const [root, setRoot] = useState<string | null>(null);
+  const [files, setFiles] = useState<Record<string, string>>({});
+  const [error, setError] = useState<UiError | null>(null);
+  const [res, setRes] = useState<TufVerification | null>(null);
+  const verify = async () => {
+    if (root === null) return;
+    setError(null);
+    setRes(null);
+    try {
+      setRes(await call('kc:verify.tuf', { trustedRoot: root, files }));
+    } catch (e) {
+      setError(toUiError(e));
+    }
+  };
+  return (
+    <>
+      <form
+        className="card"
+        aria-label="Verify TUF metadata"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void verify();
+        }}
+      >
+        <Field label="Trusted root (the root.json you already trust)">
+          <input type="file" aria-label="Trusted root" accept=".json" onChange={async (e) => setRoot((await e.target.files?.[0]?.text()) ?? null)} />
+        </Field>
+        <Field label="Repository metadata files (root, timestamp, snapshot, targets…)">
+          <input
+            type="file"
+            multiple
+            aria-label="Repository metadata files"
+            accept=".json"
+            onChange={async (e) => {
+              const out: Record<string, string> = {};
+              for (const f of Array.from(e.target.files ?? [])) out[f.name] = await f.text();
+              setFiles(out);
+            }}
+          />
+        </Field>
+        <div className="actions">
+          <button type="submit" disabled={root === null || Object.keys(files).length === 0}>
+            Verify metadata
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={error} />
+      {res && <Verdicts ok={res.ok} items={res.items} summary={res.summary} />}
+    </>
+  );
 }
 
 /** Verify a signature over a text with a public key (PEM). One verdict per item. */
-export function Verify() {
+function SignatureVerify() {
   const [pem, setPem] = useState('');
   const [alg, setAlg] = useState<SignatureAlgorithm>('ecdsa-p256-sha256');
   const [text, setText] = useState('');
@@ -44,8 +170,7 @@ export function Verify() {
   };
 
   return (
-    <main>
-      <ScreenTitle>Verify</ScreenTitle>
+    <>
       <form
         className="card"
         aria-label="Verify a signature"
@@ -84,6 +209,6 @@ export function Verify() {
           ))}
         </ul>
       )}
-    </main>
+    </>
   );
 }
