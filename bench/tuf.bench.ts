@@ -33,7 +33,7 @@ function targetsOf(n: number): Record<string, TargetFile> {
   const out: Record<string, TargetFile> = {};
   for (let i = 0; i < n; i++) {
     const h = createHash('sha256').update(`content ${i}`).digest('hex');
-    out[`pkg/${i}/image.tar`] = { length: 1000 + i, hashes: { sha256: h } };
+    out[`pkg/${i}/image.tar`] = { hashes: { sha256: h }, length: 1000 + i };
   }
   return out;
 }

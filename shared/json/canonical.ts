@@ -18,7 +18,7 @@
  * model fields can be absent; `undefined` inside an array is refused.
  */
 import { KeyceremonyError } from '../errors';
-import { childPath } from './strict';
+import { childPath, PARSED_IN_CANONICAL_ORDER } from './strict';
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 const HIGH_BMP_OR_SURROGATE = /[\uD800-\uFFFF]/;
@@ -204,9 +204,18 @@ function prep(v: unknown, depth: number): unknown {
   }
 }
 
+export interface CanonicalOptions {
+  /**
+   * `value` comes straight from parseStrictJson and was not modified since: if the parser saw it in
+   * canonical order already, skip the ordering pass (the output is still checked for escapes).
+   */
+  assumeParsedOrder?: boolean;
+}
+
 /** The canonical JSON text of `value`. */
-export function canonicalize(value: unknown, rootPath = '$'): string {
-  const p = prep(value, 0);
+export function canonicalize(value: unknown, rootPath = '$', opts: CanonicalOptions = {}): string {
+  const known = opts.assumeParsedOrder === true && typeof value === 'object' && value !== null && PARSED_IN_CANONICAL_ORDER.has(value);
+  const p = known ? value : prep(value, 0);
   if (p !== FALLBACK && p !== undefined) {
     const out = JSON.stringify(p);
     if (!NOT_CANONICAL.test(out)) return out;
@@ -215,6 +224,6 @@ export function canonicalize(value: unknown, rootPath = '$'): string {
 }
 
 /** The canonical JSON of `value` as UTF-8 bytes: what gets signed. */
-export function canonicalBytes(value: unknown, rootPath = '$'): Uint8Array {
-  return new TextEncoder().encode(canonicalize(value, rootPath));
+export function canonicalBytes(value: unknown, rootPath = '$', opts: CanonicalOptions = {}): Uint8Array {
+  return new TextEncoder().encode(canonicalize(value, rootPath, opts));
 }

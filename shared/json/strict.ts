@@ -377,31 +377,49 @@ function countKeyColons(t: string): number {
   return n;
 }
 
+/**
+ * Objects (the top two levels) of values returned by parseStrictJson whose whole subtree is already in
+ * canonical order: keys sorted, integers only. canonicalize() may then skip its own ordering pass when
+ * asked to (`assumeParsedOrder`), which only callers that never mutate parsed values do (the verifier).
+ */
+export const PARSED_IN_CANONICAL_ORDER = new WeakSet<object>();
+const MARK_DEPTH = 2;
+
 /** Keys held by all objects of a parsed value; -1 when nesting exceeds maxDepth. */
 function countHeldKeys(v: unknown, maxDepth: number): number {
   let n = 0;
-  const walk = (x: unknown, depth: number): boolean => {
-    if (typeof x !== 'object' || x === null) return true;
-    if (depth >= maxDepth) return false;
+  // 0 = too deep, 1 = fine, 2 = fine and in canonical order
+  const walk = (x: unknown, depth: number): number => {
+    if (typeof x !== 'object' || x === null) return typeof x === 'number' && !Number.isSafeInteger(x) ? 1 : 2;
+    if (depth >= maxDepth) return 0;
+    let canon = true;
     if (Array.isArray(x)) {
-      for (const y of x) if (!walk(y, depth + 1)) return false;
-      return true;
+      for (const y of x) {
+        const r = walk(y, depth + 1);
+        if (r === 0) return 0;
+        if (r === 1) canon = false;
+      }
+    } else {
+      const o = x as Record<string, unknown>;
+      let prev: string | undefined;
+      for (const k in o) {
+        n++;
+        if (prev !== undefined && !(prev < k)) canon = false;
+        prev = k;
+        const r = walk(o[k], depth + 1);
+        if (r === 0) return 0;
+        if (r === 1) canon = false;
+      }
     }
-    const o = x as Record<string, unknown>;
-    for (const k in o) {
-      n++;
-      if (!walk(o[k], depth + 1)) return false;
-    }
-    return true;
+    if (canon && depth <= MARK_DEPTH) PARSED_IN_CANONICAL_ORDER.add(x);
+    return canon ? 2 : 1;
   };
   try {
-    return walk(v, 0) ? n : -1;
+    return walk(v, 0) === 0 ? -1 : n;
   } catch {
     return -1;
   }
-}
-
-/** Parse UTF-8 bytes strictly: invalid UTF-8 and a leading BOM are INVALID_JSON. */
+}/** Parse UTF-8 bytes strictly: invalid UTF-8 and a leading BOM are INVALID_JSON. */
 export function parseStrictJsonBytes(bytes: Uint8Array, opts: StrictJsonOptions = {}): unknown {
   const max = opts.maxBytes ?? DEFAULT_MAX_JSON_BYTES;
   if (bytes.length > max) tooLarge(bytes.length, max, opts.source);

@@ -92,6 +92,14 @@ describe('canonicalize', () => {
   test('code point order (Python sorted) for astral vs high-BMP keys', () => {
     assert.equal(canonicalize({ '\u{1f600}': 1, '\uffff': 2 }), '{"\uffff":2,"\u{1f600}":1}');
   });
+  test('assumeParsedOrder only skips work for parsed values already in canonical order', () => {
+    const unsorted = parseStrictJson('{"s":{"b":1,"a":[{"y":1,"x":2}]},"f":{"n":1.5}}') as Record<string, unknown>;
+    assert.equal(canonicalize(unsorted.s, '$', { assumeParsedOrder: true }), '{"a":[{"x":2,"y":1}],"b":1}');
+    assert.throws(() => canonicalize(unsorted.f, '$', { assumeParsedOrder: true }), /not an integer/);
+    const sorted = parseStrictJson('{"a":{"b":"x\\ty","c":[1,2]}}') as Record<string, unknown>;
+    assert.equal(canonicalize(sorted.a, '$', { assumeParsedOrder: true }), '{"b":"x\ty","c":[1,2]}');
+  });
+
   test('floats and non-JSON values refused with their path', () => {
     assert.equal(err(() => canonicalize({ signed: { version: 1.5 } })).where, '$.signed.version');
     assert.equal(err(() => canonicalize({ a: [NaN] })).where, '$.a[0]');

@@ -142,12 +142,9 @@ export async function replaceRootKey(prev: Root, oldKeyid: string, newKey: TufKe
 
 /** length + sha256 + sha512 of a target's bytes (spec TARGETPATH entries). */
 export async function targetFileInfo(bytes: Uint8Array, custom?: unknown): Promise<TargetFile> {
-  const tf: TargetFile = {
-    length: bytes.length,
-    hashes: { sha256: await sha256Hex(bytes), sha512: toHex(await sha512(bytes)) },
-  };
-  if (custom !== undefined) tf.custom = custom;
-  return tf;
+  // keys in canonical order (custom < hashes < length): canonicalisation then copies nothing
+  const hashes = { sha256: await sha256Hex(bytes), sha512: toHex(await sha512(bytes)) };
+  return custom === undefined ? { hashes, length: bytes.length } : { custom, hashes, length: bytes.length };
 }
 
 export function newTargets(expires: string, version = 1): Targets {

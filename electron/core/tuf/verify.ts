@@ -120,7 +120,7 @@ function parse<T>(bytes: Uint8Array, name: string, limit: number, from: (v: unkn
   try {
     const env = readEnvelope(parseStrictJsonBytes(bytes, { source: name, maxBytes: limit }));
     const model = from(env.signedRaw);
-    return { bytes, env, model, signedBytes: canonicalBytes(env.signedRaw, '$.signed') };
+    return { bytes, env, model, signedBytes: canonicalBytes(env.signedRaw, '$.signed', { assumeParsedOrder: true }) };
   } catch (e) {
     if (isKeyceremonyError(e)) throw new Fail(e.code, `${name}: ${e.message}`);
     throw e;
