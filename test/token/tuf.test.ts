@@ -112,3 +112,27 @@ test('tuf init --hash-bins: targets in succinct hash bins signed on the online t
   assert.deepEqual(rep.roles.map((r) => r.role), ['root', 'timestamp', 'snapshot', 'targets', 'bin-0', 'bin-1', 'bin-2', 'bin-3']);
   assert.equal(rep.targetCount, 5);
 });
+
+test('init without the online token: targets by request, then `tuf snapshot` signs snapshot + timestamp on the token', async () => {
+  const repo = path.join(dir, 'later');
+  const md = path.join(repo, 'metadata');
+  const pin = ['--pin-file', path.join(dir, 'pin')];
+  const t = path.join(dir, 'payload.txt');
+  writeFileSync(t, 'payload\n');
+  const init = await kc(['tuf', 'init', '--out', repo, '--threshold', '1', '--online-key', path.join(dir, 'online.pem'),
+    '--root-key', path.join(dir, 'root-a1.pem'), '--target', `payload.txt=${t}`]);
+  assert.equal(init.code, 0, init.err);
+  assert.equal((await kc(['tuf', 'sign', path.join(repo, 'requests', '1.root.request.json'), '--token', 'custodian-a', '--label', 'root-a1', ...pin, '--write', md])).code, 0);
+  const st = await kc(['tuf', 'sign', path.join(repo, 'requests', '1.targets.request.json'), '--token', 'online', '--label', 'online', ...pin, '--write', md]);
+  assert.equal(st.code, 0, st.err);
+  assert.match(st.out, /targets v1: signed by 1 of 1 required targets keys — complete/);
+  const sn = await kc(['tuf', 'snapshot', '--metadata', md, '--token', 'online', '--label', 'online', ...pin]);
+  assert.equal(sn.code, 0, sn.err);
+  assert.match(sn.out, /^snapshot v1 over targets v1; timestamp v1; signed with online \(fingerprint [0-9a-f]{16}…\)$/m);
+  const again = await kc(['tuf', 'snapshot', '--metadata', md, '--token', 'online', '--label', 'online', ...pin]);
+  assert.match(again.out, /snapshot v2 over targets v1; timestamp v2/);
+  const v = await kc(['tuf', 'verify', '--trusted-root', path.join(md, '1.root.json'), '--metadata', md, '--at', '2026-03-01T12:00:00Z', '--targets', dir]);
+  assert.equal(v.code, 0, v.out);
+  assert.match(v.out, /^VERIFIED .* 1 targets/);
+  assert.match(v.out, /ok {3}1 target file matches length and hashes/);
+});

@@ -59,6 +59,8 @@ const USAGE = `keyceremony tuf <subcommand> …
   rotate  --metadata DIR --out REQUEST [--add-key FILE…] [--remove-key KEYID…] [--threshold T] [--root-days N]
   sign    REQUEST (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F] [--write DIR]
   status  REQUEST [--write DIR]          (--write: put the finished metadata file into DIR when complete)
+  snapshot --metadata DIR (online key: --token L --label K) [--snapshot-days 7] [--timestamp-days 1]
+          new snapshot + timestamp over the latest N.<role>.json files in DIR (also: expiry bump)
   merge   REQUEST REQUEST… --out FILE
   diff    REQUEST | --old FILE --new FILE
   verify  --trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--json]
@@ -383,7 +385,58 @@ const verify: Sub = async (args, ctx) => {
   return report.ok ? 0 : 1;
 };
 
-const SUBS: Record<string, Sub> = { init, rotate, sign, status, merge, diff, verify };
+/** Latest `N.<role>.json` per role in DIR (roles other than root, snapshot, timestamp). */
+function latestRoleFiles(dir: string): Map<string, { version: number; file: string }> {
+  const out = new Map<string, { version: number; file: string }>();
+  for (const f of readdirSync(dir)) {
+    const m = /^(\d+)\.(.+)\.json$/.exec(f);
+    if (!m) continue;
+    const v = Number(m[1]);
+    const role = decodeURIComponent(m[2]!);
+    const cur = out.get(role);
+    if (!cur || v > cur.version) out.set(role, { version: v, file: f });
+  }
+  return out;
+}
+
+/**
+ * New snapshot + timestamp over the latest targets-family files in DIR, signed with the online key on
+ * a token (spec #update-snapshot-metadata, #update-timestamp-metadata). Also the way to bump their expiry.
+ */
+const snapshot: Sub = async (args, ctx) => {
+  const { values } = parse(args, { ...keyOptions, metadata: { type: 'string' }, 'snapshot-days': { type: 'string' }, 'timestamp-days': { type: 'string' } });
+  if (!values.metadata) throw new UsageError('--metadata DIR is required');
+  const dir = values.metadata;
+  const latest = latestRoleFiles(dir);
+  const versions: Record<string, number> = {};
+  for (const [role, { version }] of latest) if (!['root', 'snapshot'].includes(role)) versions[role] = version;
+  if (versions.targets === undefined) throw new KeyceremonyError('NOT_FOUND', `no N.targets.json in ${dir}`, { where: dir });
+  const snapV = (latest.get('snapshot')?.version ?? 0) + 1;
+  let tsV = 1;
+  if (existsSync(path.join(dir, 'timestamp.json'))) {
+    const t = readEnvelope(parseStrictJsonBytes(readFile(path.join(dir, 'timestamp.json'), 'timestamp'), { source: 'timestamp.json' }));
+    tsV = (signedFromJSON(t.signedRaw).version ?? 0) + 1;
+  }
+  const now = nowFrom(ctx);
+  await withTokenSigner(ctx, values, async (signer, label) => {
+    const files = await publishTargets({
+      roles: new Map(),
+      otherVersions: versions,
+      snapshotVersion: snapV,
+      timestampVersion: tsV,
+      expires: {
+        snapshot: expiresIn(now, int(values['snapshot-days'], '--snapshot-days', DEFAULT_EXPIRY_DAYS.snapshot)!),
+        timestamp: expiresIn(now, int(values['timestamp-days'], '--timestamp-days', DEFAULT_EXPIRY_DAYS.timestamp)!),
+      },
+      signers: { snapshot: [signer], timestamp: [signer] },
+    });
+    for (const f of files) writeOut(ctx, path.join(dir, f.name), f.bytes);
+    ctx.out(`snapshot v${snapV} over ${Object.entries(versions).map(([r, v]) => `${r} v${v}`).join(', ')}; timestamp v${tsV}; signed with ${label}`);
+  });
+  return 0;
+};
+
+const SUBS: Record<string, Sub> = { init, rotate, sign, status, merge, diff, verify, snapshot };
 
 export const tufCommand: Command = {
   name: 'tuf',

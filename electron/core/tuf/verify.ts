@@ -431,7 +431,7 @@ async function checkTargetFiles(
     await checkHashes(f.bytes, tf, `target ${path}`);
     checked++;
   }
-  if (checked) rep.verified.push(`${checked} target file${checked === 1 ? '' : 's'} match length and hashes`);
+  if (checked) rep.verified.push(`${checked} target file${checked === 1 ? ' matches' : 's match'} length and hashes`);
   report.targetFilesChecked += checked;
 }
 
