@@ -311,7 +311,16 @@ describe('models and interop', () => {
     }
     const t = readEnvelope(parseStrictJson(readFileSync(path.join(hist, '..', 'targets.json'), 'utf8')));
     assert.equal(canonicalize(Targets.fromJSON(t.signedRaw).toJSON()), canonicalize(t.signedRaw));
-    assert.equal(signedFromJSON(t.signedRaw).type, 'targets');
+    // every role type, including delegated targets, from Sigstore and python-tuf
+    const py = path.join(FIXTURES, 'tuf', 'python-tuf', 'tests', 'repository_data', 'repository', 'metadata');
+    const files = [
+      ...['timestamp.json', 'snapshot.json', 'targets.json', 'registry.npmjs.org.json'].map((f) => path.join(hist, '..', f)),
+      ...readdirSync(py).map((f) => path.join(py, f)),
+    ];
+    for (const f of files) {
+      const e = readEnvelope(parseStrictJson(readFileSync(f, 'utf8')));
+      assert.equal(canonicalize(signedFromJSON(e.signedRaw).toJSON()), canonicalize(e.signedRaw), f);
+    }
   });
 
   test('python-tuf: our ed25519 re-signing reproduces their signatures byte for byte', async () => {
