@@ -251,6 +251,7 @@ export async function verifyRepository(
         fail('ROLLBACK', `${name} (5.3.5): holds version ${next.model.version}, expected exactly ${n}`);
       }
       current.verified.push(line);
+      current.file = name;
       root = next;
     }
     report.rootVersion = root.model.version;
