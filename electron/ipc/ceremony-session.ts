@@ -168,7 +168,12 @@ export class CeremonySession {
       (t: TokenSpec, so: boolean): PinSource =>
       async () => {
         const a = await this.ask<Extract<CeremonyAnswer, { kind: 'pin' }>>({ kind: 'pin', so, token: this.tokenView(t) });
-        if (a.pin === null) return new Uint8Array(0);
+        if (a.pin === null) {
+          // The engine's token service passes PIN bytes to C_Login; it has no "PIN pad" path yet.
+          throw new KeyceremonyError('USER_ACTION_REQUIRED', `Token "${t.label}" has a PIN pad; ceremonies with PIN-pad readers are not supported yet. Use a reader without a pad for this ceremony.`, {
+            where: `token ${t.id}`,
+          });
+        }
         return utf8(a.pin);
       };
     const sink: ShareSink = {

@@ -23,7 +23,13 @@ const TITLES: Record<ScreenName, string> = {
 export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [error, setError] = useState<UiError | null>(null);
-  const [screen, setScreen] = useState<ScreenName>('start');
+  const [screen, setScreenState] = useState<ScreenName>('start');
+  // Every navigation (even to the screen already open) starts that screen afresh.
+  const [visit, setVisit] = useState(0);
+  const setScreen = (s: ScreenName) => {
+    setScreenState(s);
+    setVisit((v) => v + 1);
+  };
 
   useEffect(() => {
     call('kc:app.info', {}).then(setInfo, (e: unknown) => setError(toUiError(e)));
@@ -46,7 +52,7 @@ export function App() {
           ))}
         </ul>
       </nav>
-      <div className="screen" key={screen}>
+      <div className="screen" key={`${screen}-${visit}`}>
         {screen === 'start' && <Start info={info} go={setScreen} />}
         {screen === 'tokens' && <Tokens />}
         {screen === 'sign' && <Sign />}

@@ -73,6 +73,8 @@ function serveStatic(root: string): Promise<{ server: Server; origin: string }> 
 /** A card reader: only the inserted tokens of the real module are visible to the handlers. */
 export class Reader implements TokenModuleLike {
   private inserted = new Set<string>();
+  /** Serials this reader reports as PIN-pad (CKF_PROTECTED_AUTHENTICATION_PATH), to exercise the UI. */
+  readonly pinPad = new Set<string>();
   constructor(private readonly mod: TokenModuleLike) {}
   insert(serial: string): void {
     this.inserted.clear();
@@ -85,7 +87,10 @@ export class Reader implements TokenModuleLike {
     this.inserted.clear();
   }
   tokens(): TokenInfo[] {
-    return this.mod.tokens().filter((t) => this.inserted.has(t.serial));
+    return this.mod
+      .tokens()
+      .filter((t) => this.inserted.has(t.serial))
+      .map((t) => (this.pinPad.has(t.serial) ? { ...t, flags: { ...t.flags, protectedAuthenticationPath: true } } : t));
   }
   findToken(sel: { label?: string; serial?: string }): TokenInfo {
     const hits = this.tokens().filter((t) => (sel.serial === undefined || t.serial === sel.serial) && (sel.label === undefined || t.label === sel.label));
