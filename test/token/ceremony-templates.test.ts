@@ -141,10 +141,22 @@ describe('templates in rehearsal mode', () => {
     assert.equal(kcSync(['bundle', 'verify', join(del, 'out', 'REHEARSAL-tuf-delegation.kcbundle.tar')]).code, 0);
   });
 
-  test('notary-repository: keys and bundle; the Notary step is recorded as skipped (not wired yet)', () => {
+  test('notary-repository: root certificates (CN = GUN) made on the tokens verify with openssl; bundle verifies', () => {
     const dir = run('notary');
     const r = rehearse('notary-repository', dir);
-    assert.match(r.out, /step sign-metadata skipped: notary service not available/);
+    assert.match(r.out, /2 Notary root certificate\(s\) for registry\.example\/org\/app/);
+    assert.match(r.out, /next \(with the server's keys\): keyceremony notary init --gun registry\.example\/org\/app --root-cert notary\/REHEARSAL-root-1\.root\.crt/);
+    const b = join(dir, 'out', 'REHEARSAL-notary-repository-bundle');
+    for (const id of ['root-1', 'root-2']) {
+      const crt = join(b, 'notary', `REHEARSAL-${id}.root.crt`);
+      const subject = execFileSync('openssl', ['x509', '-in', crt, '-noout', '-subject']).toString();
+      assert.match(subject, /CN\s*=\s*registry\.example\/org\/app/);
+      const v = execFileSync('openssl', ['verify', '-CAfile', crt, crt]).toString();
+      assert.match(v, /OK/);
+      // the certificate's key is the token key recorded in the manifest
+      const pub = execFileSync('openssl', ['x509', '-in', crt, '-noout', '-pubkey']).toString();
+      assert.equal(pub.trim(), readFileSync(join(b, 'keys', `REHEARSAL-${id}.pub.pem`), 'utf8').trim());
+    }
     assert.equal(kcSync(['bundle', 'verify', join(dir, 'out', 'REHEARSAL-notary-repository.kcbundle.tar')]).code, 0);
   });
 

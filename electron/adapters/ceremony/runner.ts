@@ -30,6 +30,7 @@ import { createSoftHsmConfig, initSoftHsmToken, provisionSoftHsm, softHsmModuleP
 import { pkcs11BackupService } from './backup-service';
 import { Pkcs11TokenService } from './token-service';
 import { transcriptPdf } from './transcript-pdf';
+import { notaryService } from './notary-service';
 
 /** The unattended answers file (docs/ceremony.md). */
 export interface Answers {
@@ -243,6 +244,7 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
         tokens,
         tuf: tufService(),
         backup: pkcs11BackupService(mod),
+        notary: notaryService(),
         preflight: linuxPreflight({ present: () => tokens.present() }),
         inputs: {
           read: async (p) => {

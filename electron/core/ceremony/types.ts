@@ -211,6 +211,10 @@ export interface BackupService {
   }): Promise<{ key: GeneratedKey; receipts: ShareReceipt[] }>;
 }
 
+export interface NotaryService {
+  rootCertificates(input: { gun: string; days: number; signers: Map<string, Signer> }): Promise<{ files: OutputFile[]; keyIds: Record<string, string>; summary: string }>;
+}
+
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface PreflightCheck {
   id: string;
@@ -270,8 +274,8 @@ export interface Services {
   preflight?: PreflightProbe;
   /** Input files named by the script (previous root, targets metadata), relative to the script. */
   inputs?: { read(path: string): Promise<Uint8Array> };
-  /** Notary v1 repository creation (x509 root certificates on tokens); not wired into the engine yet. */
-  notary?: { available: true };
+  /** Notary v1 / DCT: root certificates (CN = GUN) made and signed by the root keys on their tokens. */
+  notary?: NotaryService;
 }
 
 // ---------------------------------------------------------------- state

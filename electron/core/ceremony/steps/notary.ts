@@ -1,28 +1,54 @@
 /**
- * notary-repository: Notary v1 / DCT root and targets for a GUN. Notary root keys are published as
- * x509 certificates made on the tokens; the Notary core (electron/core/notary) does the metadata.
- * The ceremony service for it is not wired yet: rehearsal records a skip, production stops.
+ * notary-repository: the offline half of a Notary v1 / Docker Content Trust repository for a GUN.
+ * Each root key signs its own self-signed x509 certificate (CN = GUN, Notary's `ecdsa-x509` root
+ * keys) on its token; the certificates, their Notary key ids and the targets public key go into the
+ * bundle, ready for `keyceremony notary init` once the server's timestamp key is known (Notary
+ * servers always hold the timestamp key, so the repository itself cannot be finished offline).
  */
-import { KeyceremonyError } from '../../../../shared/errors';
 import type { StepKind } from '../engine';
 import { pInt, pKeyList, pString, pUnknown, type ValidationIssue } from '../validate';
 
 export const notaryRepositoryKind: StepKind = {
   kind: 'notary-repository',
   phase: 'signing',
-  summary: 'Notary v1 / DCT repository for a GUN',
+  summary: 'Notary v1 / DCT root certificates for a GUN',
   needs: ['tokens', 'notary'],
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['gun', 'rootKeys', 'rootThreshold', 'targetsKeys'], path, out);
+    pUnknown(params, ['gun', 'rootKeys', 'rootThreshold', 'targetsKeys', 'certDays'], path, out);
     pString(params, 'gun', path, out);
     const r = pKeyList(params, 'rootKeys', script, path, out);
     const t = pInt(params, 'rootThreshold', path, out, 1, 64);
     if (t !== undefined && r.length && t > r.length) out.push({ path: `${path}.rootThreshold`, message: `threshold ${t} is more than the ${r.length} root keys` });
     pKeyList(params, 'targetsKeys', script, path, out);
+    pInt(params, 'certDays', path, out, 1, 36500, true);
+    r.forEach((id, i) => {
+      const k = Array.isArray(script.keys) ? script.keys.find((x) => x?.id === id) : undefined;
+      if (k && k.keyType !== 'ecdsa-p256' && k.keyType !== 'ecdsa-p384') out.push({ path: `${path}.rootKeys[${i}]`, message: `Notary root keys are ECDSA (ecdsa-x509); "${id}" is ${k.keyType}` });
+    });
     return out;
   },
   async run(ctx) {
-    throw new KeyceremonyError('PRECONDITION_FAILED', 'The Notary ceremony step is not available in this build; use `keyceremony notary init` with the exported keys.', { where: `step ${ctx.step.id}` });
+    const p = ctx.params as { gun: string; rootKeys: string[]; rootThreshold: number; targetsKeys: string[]; certDays?: number };
+    const r = await ctx.withSigners(p.rootKeys, (signers) => ctx.services.notary!.rootCertificates({ gun: p.gun, days: p.certDays ?? 3650, signers }));
+    const outputs = [];
+    for (const f of r.files) {
+      const name = ctx.rehearsal ? f.path.replace(/([^/]+)$/, 'REHEARSAL-$1') : f.path;
+      outputs.push({ path: name, sha256: await ctx.writeOutput(name, f.bytes, f.kind) });
+    }
+    const pem = (id: string) => `keys/${ctx.rehearsal ? 'REHEARSAL-' : ''}${id}.pub.pem`;
+    const next = `keyceremony notary init --gun ${p.gun} ${outputs.map((o) => `--root-cert ${o.path}`).join(' ')} --root-threshold ${p.rootThreshold} --targets-key ${pem(p.targetsKeys[0] as string)} --server-snapshot-key SERVER/snapshot.key --timestamp-key SERVER/timestamp.key --dir REPO`;
+    return {
+      summary: r.summary,
+      entries: [
+        {
+          event: 'notary-root-certificates',
+          mechanism: 'x509 self-signed on token (CN = GUN)',
+          outputs,
+          facts: { gun: p.gun, rootThreshold: p.rootThreshold, next, ...Object.fromEntries(Object.entries(r.keyIds).map(([k, v]) => [`notaryKeyId.${k}`, v])) },
+        },
+      ],
+      shown: [`  ${r.summary}`, ...outputs.map((o) => `    ${o.path} sha256 ${o.sha256}`), ...Object.entries(r.keyIds).map(([k, v]) => `    Notary key id of ${k}: ${v}`), `  next (with the server's keys): ${next}`],
+    };
   },
 };
