@@ -200,8 +200,28 @@ describe('building and verifying a repository', () => {
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
     assert.equal(rep.roles.length, 4 + 16);
     assert.equal(rep.targetCount, 3000);
+    assert.ok(!rep.roles.some((x) => x.notes.some((n) => n.includes('tuf-js'))), 'bins of ~190 targets draw no tuf-js warning');
     assert.ok(rep.roles.some((x) => x.role === 'bin-f'));
   });
+});
+
+test('a flat targets file of 3,000 entries verifies with a tuf-js speed warning', async () => {
+  const { root, r, online } = await fixture();
+  const t = newTargets(expiresIn(NOW, 30));
+  const info = await targetFileInfo(utf8('x'));
+  for (let i = 0; i < 3000; i++) t.targets[`f/${i}`] = info;
+  const files: OutFile[] = [{ name: '1.root.json', bytes: await (await import('../../electron/core/tuf/sign')).signEnvelope(root.toJSON(), [r[0]!, r[1]!]) }];
+  files.push(...(await publishTargets({
+    roles: new Map([['targets', t]]),
+    snapshotVersion: 1,
+    timestampVersion: 1,
+    expires: { snapshot: expiresIn(NOW, 7), timestamp: expiresIn(NOW, 1) },
+    signers: { targets: [online], snapshot: [online], timestamp: [online] },
+  })));
+  const rd = memReader(files);
+  const rep = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW });
+  assert.equal(rep.ok, true);
+  assert.ok(rep.roles.find((x) => x.role === 'targets')!.notes.some((n) => /3000 targets in one file: tuf-js .* consider hash bins/.test(n)));
 });
 
 describe('bad input corpus', () => {

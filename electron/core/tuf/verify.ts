@@ -27,6 +27,7 @@ import {
 import { checkThreshold, type ThresholdResult } from '../../../shared/tuf/threshold';
 import type { TufKeyJSON } from '../../../shared/tuf/keys';
 import { allBinNames, pathMatches } from '../../../shared/tuf/delegation';
+import { flatTargetsAdvice } from './repo';
 
 /** Supplies metadata file contents by name (e.g. "2.root.json", "timestamp.json"); undefined = absent. */
 export interface MetadataReader {
@@ -348,6 +349,8 @@ export async function verifyRepository(
       current.verified.push(`valid until ${t.model.expires}`);
       const n = Object.keys(t.model.targets).length;
       current.verified.push(`${n} target${n === 1 ? '' : 's'}`);
+      const advice = flatTargetsAdvice(n);
+      if (advice) current.notes.push(advice);
       report.targetCount += n;
       if (opts.targetFiles) await checkTargetFiles(t.model, opts.targetFiles, consistent, current, report);
       current.status = 'verified';
