@@ -148,7 +148,11 @@ describe('engine', () => {
     assert.ok(r.state.sealed);
     assert.equal(first.tokens.generated, 6);
     const v = await verifyTranscript(first.journal.lines);
+    assert.ok(v.ok);
     assert.ok(v.entries.some((e) => e.event === 'step-resumed' && e.step === 'keygen-root'));
+    const failed = v.entries.find((e) => e.event === 'step-failed');
+    assert.equal(failed?.step, 'keygen-root');
+    assert.match(failed?.note ?? '', /^CANCELLED: .*did not confirm/);
   });
 
   test('production: a failed preflight check blocks unless a justified deviation is recorded', async () => {

@@ -76,6 +76,9 @@ test('production: preflight blocks on a wrong token serial; a wrong serial at ch
   const r2 = kcSync(['ceremony', 'run', join(dir, 'bad.json'), '--answers', join(dir, 'answers-bad2.json'), '--out', join(dir, 'bad-out2')]);
   assert.equal(r2.code, 1);
   assert.match(r2.err, /error\[TOKEN_NOT_RECOGNIZED\]: Token "prod-root-1" has serial \S+, the script expects 0000000000000000/);
+  const t = readFileSync(join(dir, 'bad-out2', 'prod-root-bundle', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(t[t.length - 1].event, 'step-failed');
+  assert.match(t[t.length - 1].note, /^TOKEN_NOT_RECOGNIZED: /);
 });
 
 test('production: with justified deviations the ceremony runs; bundle verify --production accepts it; no PIN written', () => {

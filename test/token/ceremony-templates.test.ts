@@ -93,6 +93,28 @@ describe('templates in rehearsal mode', () => {
     assert.equal(v4.code, 1);
     assert.match(v4.err, /links are not allowed/);
 
+    // extract: a good archive into a new folder verifies; an existing folder and a forged path are refused
+    const ex = join(run('root'), 'extracted');
+    assert.equal(kcSync(['bundle', 'extract', archive, ex]).code, 0);
+    assert.equal(kcSync(['bundle', 'verify', ex]).code, 0);
+    assert.equal(kcSync(['bundle', 'extract', archive, ex]).code, 1);
+    const forged = readFileSync(archive);
+    const name = forged.subarray(0, 100);
+    const orig = name.toString('latin1').replace(/\0+$/, '');
+    const evil = '../' + orig.slice(3);
+    name.fill(0);
+    name.write(evil, 'latin1');
+    forged.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += forged[i]!;
+    forged.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+    writeFileSync(join(run('root'), 'forged.tar'), forged);
+    const fx = kcSync(['bundle', 'extract', join(run('root'), 'forged.tar'), join(run('root'), 'forged-out')]);
+    assert.equal(fx.code, 1);
+    assert.match(fx.err, /error\[PATH_TRAVERSAL\]/);
+    assert.equal(existsSync(join(run('root'), 'forged-out')), false);
+    assert.equal(kcSync(['bundle', 'verify', join(run('root'), 'forged.tar')]).code, 1);
+
     const scan = scanForSecrets(join(run('root'), 'out'));
     assert.ok(scan.files > 15);
     assert.deepEqual(scan.hits, []);

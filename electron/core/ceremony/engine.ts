@@ -10,7 +10,7 @@
  */
 import { sha256Hex } from '../../../shared/crypto/webcrypto';
 import { bytesEqual, toBase64, toHex, utf8 } from '../../../shared/encoding/bytes';
-import { KeyceremonyError } from '../../../shared/errors';
+import { KeyceremonyError, toErrorInfo } from '../../../shared/errors';
 import { fingerprintWords } from '../../../shared/pgp-words';
 import type { Signer } from '../signer';
 import { MANIFEST, MANIFEST_DSSE, MANIFEST_TYPE, REHEARSAL_BANNER, TRANSCRIPT, signManifest, type Manifest, type ManifestFile } from './bundle';
@@ -280,7 +280,7 @@ export class CeremonyEngine {
 
       await this.o.onStepStarted?.(step.id);
       const missing = (kind.needs ?? []).filter((n) => !this.o.services[n]);
-      let outcome: StepOutcome;
+      let outcome: StepOutcome | undefined;
       // Work on a scratch copy: recordKey/recordToken/writeOutput update it; committed at the end.
       const scratch: CeremonyState = structuredClone(this.state);
       if (missing.length) {
@@ -293,11 +293,24 @@ export class CeremonyEngine {
           shown: [],
           skipped: true,
         };
-      } else {
-        outcome = await kind.run(this.context(step, scratch));
       }
-      for (const l of outcome.shown) this.o.prompter.say(l);
-      const acks = await this.acknowledge(step, outcome.shown);
+      let acks: Awaited<ReturnType<CeremonyEngine['acknowledge']>>;
+      try {
+        outcome ??= await kind.run(this.context(step, scratch));
+        for (const l of outcome.shown) this.o.prompter.say(l);
+        acks = await this.acknowledge(step, outcome.shown);
+      } catch (e) {
+        // record why the ceremony stopped here (codes and messages never carry secrets), then stop
+        const info = toErrorInfo(e);
+        try {
+          await this.commit(() => undefined, [
+            { event: 'step-failed', step: step.id, kind: step.kind, actor: this.administrator().id, note: `${info.code}: ${info.message}${info.where ? ` (${info.where})` : ''}` },
+          ]);
+        } catch {
+          /* the journal itself failed: the original error is what matters */
+        }
+        throw e;
+      }
       await this.o.onBeforeCommit?.(step.id);
       await this.commit(
         (s) => {
