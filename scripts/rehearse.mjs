@@ -19,13 +19,12 @@ const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '
 const runDir = resolve(outIdx >= 0 ? args[outIdx + 1] : join('.tmp', `rehearsal-${stamp}`));
 mkdirSync(runDir, { recursive: true });
 
-// 1. the built-in template, as a user would copy it
-const lines = [];
-const capture = { out: (l) => lines.push(l) };
-let code = await main(['ceremony', 'template', 'tuf-root'], makeCtx(capture));
+// 1. the built-in template, as a user would copy it (`keyceremony ceremony template tuf-root > file`)
+const chunks = [];
+let code = await main(['ceremony', 'template', 'tuf-root'], makeCtx((b) => chunks.push(Buffer.from(b))));
 if (code !== 0) process.exit(code);
 const scriptPath = join(runDir, 'tuf-root.ceremony.json');
-writeFileSync(scriptPath, capturedBytes.length ? Buffer.concat(capturedBytes) : lines.join('\n') + '\n');
+writeFileSync(scriptPath, Buffer.concat(chunks));
 
 // 2. unattended answers: everyone acknowledges; rehearsal shares are handed back in memory only
 const answersPath = join(runDir, 'answers.json');
@@ -33,7 +32,7 @@ writeFileSync(answersPath, JSON.stringify({ acknowledge: 'all', shares: 'rehears
 
 // 3. run, then verify the archive with the same command an auditor would use
 const t0 = Date.now();
-code = await main(['ceremony', 'run', scriptPath, '--rehearsal', '--answers', answersPath, '--out', runDir], makeCtx({}));
+code = await main(['ceremony', 'run', scriptPath, '--rehearsal', '--answers', answersPath, '--out', runDir], makeCtx());
 if (code !== 0) {
   console.error(`rehearse: the ceremony failed (exit ${code}); the run folder is ${runDir}`);
   process.exit(code);
@@ -42,25 +41,23 @@ const seconds = (Date.now() - t0) / 1000;
 const archive = join(runDir, 'REHEARSAL-tuf-root.kcbundle.tar');
 console.log('');
 console.log(`$ keyceremony bundle verify ${archive}`);
-code = await main(['bundle', 'verify', archive], makeCtx({}));
+code = await main(['bundle', 'verify', archive], makeCtx());
 console.log('');
 console.log(`rehearsal finished in ${seconds.toFixed(1)} s — everything is in ${runDir}`);
 console.log(`  script:      ${scriptPath}`);
 console.log(`  answers:     ${answersPath}`);
 console.log(`  tokens:      ${join(runDir, 'rehearsal-tokens')} (SoftHSM2, this run only)`);
 console.log(`  bundle dir:  ${join(runDir, 'REHEARSAL-tuf-root-bundle')}`);
-console.log(`  transcript:  ${join(runDir, 'REHEARSAL-tuf-root-bundle', 'transcript.jsonl')} (printable: REHEARSAL-transcript.html)`);
+console.log(`  transcript:  ${join(runDir, 'REHEARSAL-tuf-root-bundle', 'transcript.jsonl')} (printable: REHEARSAL-transcript.html, .pdf)`);
 console.log(`  TUF repo:    ${join(runDir, 'REHEARSAL-tuf-root-bundle', 'metadata')}`);
 console.log(`bundle: ${archive}`);
 process.exit(code);
 
-var capturedBytes;
-function makeCtx(over) {
-  capturedBytes = capturedBytes ?? [];
+function makeCtx(outBytes = (b) => process.stdout.write(b)) {
   return {
-    out: over.out ?? ((l) => console.log(l)),
+    out: (l) => console.log(l),
     err: (l) => console.error(l),
-    outBytes: (b) => (over.out ? capturedBytes.push(Buffer.from(b)) : process.stdout.write(b)),
+    outBytes,
     env: process.env,
     stdinIsTTY: false,
     readStdin: async () => new Uint8Array(),
