@@ -36,6 +36,10 @@ describe('tuf verify contract', () => {
     const j = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, '1.root.json'), '--metadata', dir, '--at', '2026-08-22T00:00:00Z', '--json']);
     const rep = JSON.parse(j.out) as { ok: boolean; rootVersion: number; dialect: string };
     assert.deepEqual([rep.ok, rep.rootVersion, rep.dialect], [true, 15, 'tuf']);
+    const t = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, '1.root.json'), '--metadata', dir, '--at', '2026-08-22T00:00:00Z', '--target', 'registry.npmjs.org/keys.json', '--target', 'missing.json']);
+    assert.equal(t.code, 1);
+    assert.match(t.out, /target registry\.npmjs\.org\/keys\.json: found in registry\.npmjs\.org \(targets -> registry\.npmjs\.org\), \d+ bytes, sha256 [0-9a-f]{64}/);
+    assert.match(t.out, /target missing\.json: NOT FOUND in any role a client would search/);
     const late = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, '1.root.json'), '--metadata', dir, '--at', '2027-01-01T00:00:00Z']);
     assert.equal(late.code, 1);
     assert.match(late.out, /NOT VERIFIED.*\[EXPIRED\]/);

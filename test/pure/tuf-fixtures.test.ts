@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readdirSync, existsSync } from 'node:fs';
-import { verifyRepository, formatReport } from '../../electron/core/tuf/verify';
+import { verifyRepository, formatReport, findTarget } from '../../electron/core/tuf/verify';
 import { FIXTURES, dirReader, readBytes, gitLinkReader, readFollowingGitLinks } from '../helpers/tuf-fs';
 
 const T = path.join(FIXTURES, 'tuf');
@@ -29,6 +29,9 @@ describe('Sigstore production', () => {
       [['root', 15], ['timestamp', 762], ['snapshot', 165], ['targets', 14], ['registry.npmjs.org', 8]],
     );
     assert.equal(r.targetFilesChecked, 12);
+    const hit = await findTarget(r.targetRoles!, 'registry.npmjs.org/keys.json');
+    assert.deepEqual(hit?.path, ['targets', 'registry.npmjs.org']);
+    assert.equal((await findTarget(r.targetRoles!, 'trusted_root.json'))?.role, 'targets');
     const v5 = r.roles[0]!.verified.find((l) => l.startsWith('v5:'));
     assert.equal(v5, 'v5: signed by 4 of 3 required v4 keys, signed by 4 of 3 required v5 keys');
     // the same data after the timestamp expired
@@ -70,6 +73,8 @@ describe('python-tuf reference fixtures', () => {
     assert.equal(r.ok, true, formatReport(r).join('\n'));
     assert.deepEqual(r.roles.map((x) => x.role), ['root', 'timestamp', 'snapshot', 'targets', 'role1', 'role2']);
     assert.equal(r.targetFilesChecked, 3);
+    assert.equal((await findTarget(r.targetRoles!, 'file3.txt'))?.role, 'role1');
+    assert.equal(await findTarget(r.targetRoles!, 'nope.txt'), undefined);
   });
 
   test('fishy role names', async () => {

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { SoftwareSigner } from '../helpers/software-signer';
 import { FIXTURES, readBytes } from '../helpers/tuf-fs';
-import { verifyRepository, formatReport, type MetadataReader } from '../../electron/core/tuf/verify';
+import { verifyRepository, formatReport, findTarget, type MetadataReader } from '../../electron/core/tuf/verify';
 import {
   newRoot,
   nextRoot,
@@ -99,6 +99,22 @@ describe('building and verifying a repository', () => {
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
     assert.deepEqual(rep.roles.map((x) => `${x.role}:${x.status}`), ['root:verified', 'timestamp:verified', 'snapshot:verified', 'targets:verified', 'releases:verified']);
     assert.equal(rep.targetCount, 2);
+    assert.equal((await findTarget(rep.targetRoles!, 'releases/app-1.0.tgz'))?.role, 'releases');
+  });
+
+  test('target search: pre-order, terminating delegations cut off the rest (spec 5.6.7)', async () => {
+    const { targets, k, dkey, online } = await fixture();
+    const a = newTargets(expiresIn(NOW, 9));
+    const b = newTargets(expiresIn(NOW, 9));
+    b.targets['releases/x'] = await targetFileInfo(utf8('x'));
+    const t = nextTargets(targets);
+    t.delegations = undefined;
+    await delegate(t, { name: 'a', keys: [await k(dkey)], threshold: 1, paths: ['releases/*'], terminating: true });
+    await delegate(t, { name: 'b', keys: [await k(online)], threshold: 1, paths: ['releases/*'] });
+    const roles = new Map([['targets', t], ['a', a], ['b', b]]);
+    assert.equal(await findTarget(roles, 'releases/x'), undefined);
+    t.delegations!.roles![0]!.terminating = false;
+    assert.deepEqual((await findTarget(roles, 'releases/x'))?.path, ['targets', 'b']);
   });
 
   test('root rotation through signing requests: status, merge, refusal, chain', async () => {
@@ -202,6 +218,9 @@ describe('building and verifying a repository', () => {
     assert.equal(rep.targetCount, 3000);
     assert.ok(!rep.roles.some((x) => x.notes.some((n) => n.includes('tuf-js'))), 'bins of ~190 targets draw no tuf-js warning');
     assert.ok(rep.roles.some((x) => x.role === 'bin-f'));
+    const hit = await findTarget(rep.targetRoles!, 'pkg/2999/file.tgz');
+    assert.match(hit?.role ?? '', /^bin-[0-9a-f]$/);
+    assert.equal(hit?.path.length, 2);
   });
 });
 

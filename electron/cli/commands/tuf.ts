@@ -17,7 +17,7 @@ import { parseStrictJsonBytes, parseStrictJson } from '../../../shared/json/stri
 import { checkKeyJSON, computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
 import { Root, parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
 import type { KeyType } from '../../../shared/crypto/algorithms';
-import { verifyRepository, formatReport } from '../../core/tuf/verify';
+import { verifyRepository, formatReport, findTarget } from '../../core/tuf/verify';
 import {
   createRequest,
   finalizeRequest,
@@ -63,7 +63,7 @@ const USAGE = `keyceremony tuf <subcommand> …
           new snapshot + timestamp over the latest N.<role>.json files in DIR (also: expiry bump)
   merge   REQUEST REQUEST… --out FILE
   diff    REQUEST | --old FILE --new FILE
-  verify  --trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--json]
+  verify  --trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--target PATH…] [--json]
 Key files: PEM public keys (as \`keyceremony pubkey\` writes them) or TUF key JSON objects.
 Set KEYCEREMONY_NOW (RFC 3339) to pin the clock.`;
 
@@ -352,6 +352,7 @@ const verify: Sub = async (args, ctx) => {
     metadata: { type: 'string' },
     at: { type: 'string' },
     targets: { type: 'string' },
+    target: { type: 'string', multiple: true },
     json: { type: 'boolean' },
   });
   if (!values['trusted-root'] || !values.metadata) throw new UsageError('--trusted-root FILE and --metadata DIR are required');
@@ -376,13 +377,31 @@ const verify: Sub = async (args, ctx) => {
     now,
     ...(values.targets ? { targetFiles: dirMetadataReader(values.targets) } : {}),
   });
+  // --target PATH: which role vouches for it, found the way a client searches (spec 5.6.7)
+  const lookups: { target: string; role?: string; delegationPath?: string[]; length?: number; hashes?: Record<string, string> }[] = [];
+  let allFound = true;
+  for (const t of values.target ?? []) {
+    const hit = report.ok && report.targetRoles ? await findTarget(report.targetRoles, t) : undefined;
+    if (!hit) allFound = false;
+    lookups.push(hit ? { target: t, role: hit.role, delegationPath: hit.path, length: hit.info.length, hashes: hit.info.hashes } : { target: t });
+  }
   if (values.json) {
-    const { root: _r, targets: _t, ...plain } = report;
+    const { root: _r, targets: _t, targetRoles: _m, ...plain } = report;
     void _r;
     void _t;
-    ctx.out(JSON.stringify({ dialect: 'tuf', ...plain }, null, 2));
-  } else for (const l of formatReport(report)) ctx.out(l);
-  return report.ok ? 0 : 1;
+    void _m;
+    ctx.out(JSON.stringify({ dialect: 'tuf', ...plain, ...(lookups.length ? { lookups } : {}) }, null, 2));
+  } else {
+    for (const l of formatReport(report)) ctx.out(l);
+    for (const l of lookups) {
+      ctx.out(
+        l.role
+          ? `target ${l.target}: found in ${l.role} (${l.delegationPath!.join(' -> ')}), ${l.length} bytes, sha256 ${l.hashes?.sha256 ?? '-'}`
+          : `target ${l.target}: NOT FOUND${report.ok ? ' in any role a client would search' : ' (metadata did not verify)'}`,
+      );
+    }
+  }
+  return report.ok && allFound ? 0 : 1;
 };
 
 /** Latest `N.<role>.json` per role in DIR (roles other than root, snapshot, timestamp). */

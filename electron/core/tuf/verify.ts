@@ -26,7 +26,7 @@ import {
 } from '../../../shared/tuf/models';
 import { checkThreshold, type ThresholdResult } from '../../../shared/tuf/threshold';
 import type { TufKeyJSON } from '../../../shared/tuf/keys';
-import { allBinNames, pathMatches } from '../../../shared/tuf/delegation';
+import { allBinNames, pathMatches, isDelegatedPath, binForTarget } from '../../../shared/tuf/delegation';
 import { flatTargetsAdvice } from './repo';
 
 /** Supplies metadata file contents by name (e.g. "2.root.json", "timestamp.json"); undefined = absent. */
@@ -94,6 +94,8 @@ export interface VerifyReport {
   /** The verified final root and top-level targets, for callers that continue (diff, status). */
   root?: Root;
   targets?: Targets;
+  /** Every verified targets-family role by name (top-level "targets" included). */
+  targetRoles?: Map<string, Targets>;
 }
 
 class Fail extends Error {
@@ -360,6 +362,7 @@ export async function verifyRepository(
     current = role('targets');
     const tg = await loadRole('targets', R.keys, R.roles.targets.keyids, R.roles.targets.threshold, 'root-listed targets');
     report.targets = tg.model;
+    report.targetRoles = new Map([['targets', tg.model]]);
     const visited = new Set<string>(['targets']);
     const queue: Loaded<Targets>[] = [tg];
     while (queue.length) {
@@ -387,6 +390,7 @@ export async function verifyRepository(
             );
           }
         }
+        report.targetRoles.set(c.name, t.model);
         queue.push(t);
       }
     }
@@ -437,6 +441,47 @@ async function checkTargetFiles(
   }
   if (checked) rep.verified.push(`${checked} target file${checked === 1 ? ' matches' : 's match'} length and hashes`);
   report.targetFilesChecked += checked;
+}
+
+/**
+ * Client-side target lookup (spec 5.6.7, as tuf-js/python-tuf do it): pre-order depth-first search
+ * from the top-level targets through delegations whose paths, hash prefixes or bins cover `target`,
+ * each role once, at most `maxDelegations` roles, a terminating delegation cutting off the rest.
+ */
+export async function findTarget(
+  roles: ReadonlyMap<string, Targets>,
+  target: string,
+  maxDelegations = 32,
+): Promise<{ role: string; info: TargetFile; path: string[] } | undefined> {
+  const stack: { name: string; path: string[] }[] = [{ name: 'targets', path: ['targets'] }];
+  const visited = new Set<string>();
+  while (stack.length > 0 && visited.size <= maxDelegations) {
+    const { name, path } = stack.pop()!;
+    if (visited.has(name)) continue;
+    const t = roles.get(name);
+    if (!t) continue;
+    const info = Object.prototype.hasOwnProperty.call(t.targets, target) ? t.targets[target] : undefined;
+    if (info) return { role: name, info, path };
+    visited.add(name);
+    const d = t.delegations;
+    if (!d) continue;
+    const children: { name: string; path: string[] }[] = [];
+    if (d.roles) {
+      for (const r of d.roles) {
+        if (!(await isDelegatedPath(r, target))) continue;
+        children.push({ name: r.name, path: [...path, r.name] });
+        if (r.terminating) {
+          stack.length = 0;
+          break;
+        }
+      }
+    } else if (d.succinctRoles) {
+      const bin = await binForTarget(d.succinctRoles, target);
+      children.push({ name: bin, path: [...path, bin] });
+    }
+    stack.push(...children.reverse());
+  }
+  return undefined;
 }
 
 /** Plain-text report, one block per role. */
