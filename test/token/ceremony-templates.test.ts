@@ -229,3 +229,18 @@ describe('ceremony CLI', () => {
     assert.equal(kcSync(['ceremony', 'run', p, '--pin', '1234']).code, 1);
   });
 });
+
+describe('answers file', () => {
+  test('a malformed answers file is refused naming the member; nothing is created', () => {
+    const dir = run('answers-bad');
+    const s = writeScript(dir, 'cosign-key');
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ acknowledge: { 'keygen/fingerprints': 'witness' } }));
+    const r = kcSync(['ceremony', 'run', s, '--rehearsal', '--answers', join(dir, 'a.json'), '--out', join(dir, 'out')]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /error\[INVALID_INPUT\]: In the answers file, \$\.acknowledge\["keygen\/fingerprints"\] must be an array of participant ids/);
+    assert.equal(existsSync(join(dir, 'out')), false);
+    writeFileSync(join(dir, 'b.json'), JSON.stringify({ pin: 'x' }));
+    const r2 = kcSync(['ceremony', 'run', s, '--rehearsal', '--answers', join(dir, 'b.json'), '--out', join(dir, 'out')]);
+    assert.match(r2.err, /Unknown member "pin"/);
+  });
+});

@@ -100,6 +100,23 @@ function readAnswers(path: string): Answers {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new KeyceremonyError('INVALID_INPUT', 'The answers file must be a JSON object.', { where: path });
   const allowed = ['pins', 'soPins', 'acknowledge', 'deviations', 'shares', 'shareFiles'];
   for (const k of Object.keys(x)) if (!allowed.includes(k)) throw new KeyceremonyError('INVALID_INPUT', `Unknown member "${k}" in the answers file (allowed: ${allowed.join(', ')}).`, { where: `${path} $.${k}` });
+  const bad = (where: string, what: string): never => {
+    throw new KeyceremonyError('INVALID_INPUT', `In the answers file, ${where} must be ${what}.`, { where: `${path} ${where}` });
+  };
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const m of ['pins', 'soPins', 'deviations', 'shareFiles'] as const) {
+    const v = x[m];
+    if (v === undefined) continue;
+    if (!isObj(v)) bad(`$.${m}`, 'an object of strings');
+    for (const [k, s] of Object.entries(v as Record<string, unknown>)) if (typeof s !== 'string' || !s) bad(`$.${m}[${JSON.stringify(k)}]`, 'a non-empty string');
+  }
+  if (x.acknowledge !== undefined && x.acknowledge !== 'all') {
+    if (!isObj(x.acknowledge)) bad('$.acknowledge', '"all" or an object of "<step>/<ack>": [participant ids]');
+    for (const [k, v] of Object.entries(x.acknowledge as Record<string, unknown>)) {
+      if (!Array.isArray(v) || v.some((p) => typeof p !== 'string')) bad(`$.acknowledge[${JSON.stringify(k)}]`, 'an array of participant ids');
+    }
+  }
+  if (x.shares !== undefined && x.shares !== 'rehearsal-memory') bad('$.shares', '"rehearsal-memory"');
   return x;
 }
 
