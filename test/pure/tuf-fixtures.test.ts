@@ -41,6 +41,17 @@ describe('Sigstore production', () => {
     assert.equal(late.failures[0]!.role, 'timestamp');
   });
 
+  test('legacy published layout (consistent snapshots, hash-prefixed targets): valid before, expired after 2024-09-06', async () => {
+    const repo = path.join(T, 'sigstore-root-signing', 'legacy-repository', 'repository');
+    const opts = { targetFiles: dirReader(path.join(repo, 'targets')) };
+    const r = await verifyRepository(readBytes(path.join(repo, '1.root.json')), dirReader(repo), { ...opts, now: at('2024-09-05T00:00:00Z') });
+    assert.equal(r.ok, true, formatReport(r).join('\n'));
+    assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 9], ['timestamp', 216], ['snapshot', 155], ['targets', 9], ['registry.npmjs.org', 3]]);
+    assert.ok(r.targetFilesChecked > 0);
+    const late = await verifyRepository(readBytes(path.join(repo, '1.root.json')), dirReader(repo), { now: at('2024-09-07T00:00:00Z') });
+    assert.deepEqual([late.ok, late.failures[0]?.code, late.failures[0]?.role], [false, 'EXPIRED', 'timestamp']);
+  });
+
   test('staging chain 1..14 and top-level set', async () => {
     const dir = path.join(T, 'sigstore-root-signing-staging');
     const files = readdirSync(dir, { recursive: true }).map(String);
