@@ -31,6 +31,8 @@ import { pkcs11BackupService } from '../adapters/ceremony/backup-service';
 import { Pkcs11TokenService } from '../adapters/ceremony/token-service';
 import { linuxPreflight } from '../adapters/preflight';
 import type { Pkcs11Module } from '../adapters/pkcs11';
+import { shareSheetPdf } from '../adapters/backup/share-sheet';
+import { parseShareText } from '../core/backup';
 
 export interface CeremonyDeps {
   /** Folder where each run gets its own sub-folder (journal, bundle, archive). */
@@ -131,6 +133,29 @@ export class CeremonySession {
     this.view.status = 'running';
     delete this.view.error;
     void this.run();
+  }
+
+  /** The PDF share sheet of the share being shown now (only while its custodian looks at it). */
+  async shareSheet(questionId: string): Promise<{ name: string; pdf: Uint8Array }> {
+    const q = this.pending?.q;
+    if (!q || q.id !== questionId || q.kind !== 'share-show') {
+      throw new KeyceremonyError('CONFLICT', 'No share is being shown now; the sheet can only be printed while its custodian looks at the share.', { where: 'questionId' });
+    }
+    const share = parseShareText(q.text, `share ${q.index}`);
+    try {
+      const step = this.view.current !== null ? this.script.steps[this.view.current] : undefined;
+      const keyId = typeof step?.params?.key === 'string' ? step.params.key : undefined;
+      const rec = keyId ? this.engine?.current?.keys?.[keyId] : undefined;
+      const pdf = await shareSheetPdf(share, {
+        keyLabel: rec?.label ?? keyId ?? 'key',
+        fingerprint: rec?.fingerprint ?? '',
+        createdAt: (this.deps.now?.() ?? new Date()).toISOString(),
+        ...(rec?.token.label ? { tokenLabel: rec.token.label } : {}),
+      });
+      return { name: `share-${q.index}-of-${q.total}-${q.custodianId}.pdf`, pdf };
+    } finally {
+      share.body.fill(0);
+    }
   }
 
   cancel(): void {

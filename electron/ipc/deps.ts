@@ -13,7 +13,7 @@ export type TokenModuleLike = Pick<Pkcs11Module, 'tokens' | 'findToken' | 'withS
 export type { PinSource, TokenInfo, TokenKey, TokenSession } from '../adapters/pkcs11/module';
 
 /** Saving a file the renderer produced: main picks the place (a dialog in the app, a folder in tests). */
-export type SaveFile = (req: { suggestedName: string; text: string; kind: string }) => Promise<{ saved: boolean; name: string }>;
+export type SaveFile = (req: { suggestedName: string; text: string | Uint8Array; kind: string }) => Promise<{ saved: boolean; name: string }>;
 
 export interface HandlerDeps {
   mode: Mode;

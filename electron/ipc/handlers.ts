@@ -282,6 +282,15 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
       return s.snapshot();
     },
 
+    'kc:ceremony.shareSheet': async (req) => {
+      const sheet = await session().shareSheet(req.questionId);
+      try {
+        return await deps.saveFile({ suggestedName: sheet.name, text: sheet.pdf, kind: 'share-sheet' });
+      } finally {
+        sheet.pdf.fill(0);
+      }
+    },
+
     'kc:ceremony.cancel': async () => {
       ceremony?.cancel();
       return ceremony?.snapshot() ?? null;

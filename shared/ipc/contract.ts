@@ -268,6 +268,8 @@ export const requestSchemas = {
     }),
   }),
   'kc:ceremony.resume': empty,
+  /** Save the PDF share sheet of the share being shown (main writes it; the renderer gets no file). */
+  'kc:ceremony.shareSheet': obj({ questionId: str({ min: 1, max: 32, pattern: /^q[0-9]+$/, what: 'a question id' }) }),
   'kc:ceremony.cancel': empty,
   /** A ceremony bundle archive (.kcbundle.tar) as base64. */
   'kc:verify.bundle': obj({ archiveB64: b64Str(48 * 1024 * 1024) }),
@@ -298,6 +300,7 @@ export interface ResponseTypes {
   'kc:ceremony.state': CeremonyView | null;
   'kc:ceremony.answer': CeremonyView;
   'kc:ceremony.resume': CeremonyView;
+  'kc:ceremony.shareSheet': { saved: boolean; name: string };
   'kc:ceremony.cancel': CeremonyView | null;
   'kc:backup.checkShare': ShareCheck;
   'kc:tuf.request.open': SigningRequestView;

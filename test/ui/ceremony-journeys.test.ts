@@ -110,6 +110,13 @@ async function drive(p: Machine['page'], onShareEnter?: (custodian: string, firs
       const text = await q.getByTestId('share-text').innerText();
       shares.set(who, words(text).join(' '));
       await shot('backup-share-show');
+      if (who === 'custodian-1' && !shotPrefix) {
+        await q.getByRole('button', { name: 'Print share sheet (PDF)' }).click();
+        await q.getByTestId('share-sheet').waitFor();
+        const pdf = readFileSync(join(m.saveDir, 'share-1-of-3-custodian-1.pdf'));
+        assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+        rmSync(join(m.saveDir, 'share-1-of-3-custodian-1.pdf'));
+      }
       await q.getByRole('checkbox').check();
       await q.getByRole('button', { name: 'Hide the share and continue' }).click();
     } else if (kind === 'share-enter') {
@@ -269,6 +276,12 @@ test('journey 3: recovery onto a fresh token from 2 shares; a signature verifies
   await screenshot(p, 'recover-setup');
   await p.getByRole('button', { name: 'Start the ceremony' }).click();
   await p.getByTestId('ceremony').waitFor();
+  // Stopping is safe: the journal keeps what is done, and the run resumes where it stopped.
+  await p.getByTestId('question').waitFor();
+  await p.getByRole('button', { name: 'Stop the ceremony (it can be resumed)' }).click();
+  await p.locator('[data-testid="ceremony"][data-status="failed"]').waitFor();
+  assert.equal(await p.getByTestId('error').first().getAttribute('data-code'), 'CANCELLED');
+  await p.getByRole('button', { name: 'Resume the ceremony' }).click();
   const status = await drive(p, undefined, 'recover');
   if (status !== 'done') assert.fail(`recovery ${status}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
   await screenshot(p, 'recover-done', p.getByTestId('ceremony-result'));

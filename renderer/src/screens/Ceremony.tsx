@@ -153,6 +153,23 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
         </section>
       )}
       {view.question && <Question key={view.question.id} q={view.question} onAnswer={(a) => void answer(view.question!, a)} />}
+      {view.status === 'running' && (
+        <div className="actions">
+          <button
+            type="button"
+            onClick={async () => {
+              try {
+                const v = await call('kc:ceremony.cancel', {});
+                if (v) setView(v);
+              } catch (e) {
+                setError(toUiError(e));
+              }
+            }}
+          >
+            Stop the ceremony (it can be resumed)
+          </button>
+        </div>
+      )}
       <ErrorBox error={error} />
       {view.status === 'failed' && (
         <section className="card" aria-label="Ceremony stopped">
@@ -347,6 +364,7 @@ function DeviationQuestion({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kin
 function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'share-show' }>; onAnswer: (a: AnswerOf) => void }) {
   const [shown, setShown] = useState(false);
   const [has, setHas] = useState(false);
+  const [sheet, setSheet] = useState<string | null>(null);
   return (
     <section className="card question" aria-label={`Share for ${q.custodian}`} data-testid="question" data-kind="share-show" data-custodian={q.custodianId}>
       <QTitle>
@@ -365,10 +383,22 @@ function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'shar
             {q.text}
           </pre>
           <div className="actions">
-            <button type="button" onClick={() => window.print()}>
-              Print share sheet
+            <button
+              type="button"
+              onClick={async () => {
+                setSheet(null);
+                try {
+                  const r = await call('kc:ceremony.shareSheet', { questionId: q.id });
+                  setSheet(r.saved ? `Share sheet saved as ${r.name}: print it on the offline printer, then delete the file.` : 'Not saved.');
+                } catch (e) {
+                  setSheet(toUiError(e).message);
+                }
+              }}
+            >
+              Print share sheet (PDF)
             </button>
           </div>
+          {sheet && <Notice testId="share-sheet">{sheet}</Notice>}
           <label className="check">
             <input type="checkbox" checked={has} onChange={(e) => setHas(e.target.checked)} /> {q.custodian}: I have written down or printed my share
           </label>
