@@ -341,6 +341,34 @@ describe('bad input corpus', () => {
   });
 });
 
+describe('key types and request integrity', () => {
+  test('ed25519, P-384 (SHA-384 per spec) and RSA-PSS keys sign and verify; P-384 with SHA-256 is refused', async () => {
+    const signers = [
+      SoftwareSigner.generate('ed25519'),
+      SoftwareSigner.generate('ecdsa-p384', 'ecdsa-p384-sha384'),
+      SoftwareSigner.generate('rsa-3072'),
+    ];
+    const keys = await Promise.all(signers.map(async (s) => (await signerKey(s)).key));
+    assert.deepEqual(keys.map((x) => `${x.keytype}/${x.scheme}`), ['ed25519/ed25519', 'ecdsa/ecdsa-sha2-nistp384', 'rsa/rsassa-pss-sha256']);
+    const spec = { keys, threshold: 3 };
+    const root = await newRoot({ roles: { root: spec, targets: spec, snapshot: spec, timestamp: spec }, expires: expiresIn(NOW, 30) });
+    const bytes = await (await import('../../electron/core/tuf/sign')).signEnvelope(root.toJSON(), signers);
+    const rep = await verifyRepository(bytes, memReader([]), { now: NOW });
+    assert.equal(rep.ok, true, formatReport(rep).join('\n'));
+    assert.equal(rep.roles[0]!.verified[0], 'trusted root v1: signed by 3 of 3 required own root keys');
+    await assert.rejects(signerKey(SoftwareSigner.generate('ecdsa-p384', 'ecdsa-p384-sha256')), /must sign with SHA-384/);
+  });
+
+  test('a request whose metadata was altered is refused', async () => {
+    const { root, r } = await fixture();
+    const req = await createRequest({ signed: root.toJSON(), role: 'root', rules: rootRules(root) });
+    const tampered = { ...req, signed: { ...req.signed, expires: '2099-01-01T00:00:00Z' } };
+    assert.equal((await err(requestStatus(tampered))).code, 'HASH_MISMATCH');
+    assert.equal((await err(signRequest(tampered, r[0]!))).code, 'HASH_MISMATCH');
+    assert.throws(() => parseRequest(serializeRequest({ ...req, fileName: '../1.root.json' })), /file name must not contain a path/);
+  });
+});
+
 describe('models and interop', () => {
   test('round trip keeps unknown fields (Sigstore roots, targets with x-tuf-on-ci fields)', () => {
     const hist = path.join(FIXTURES, 'tuf', 'sigstore-root-signing', 'metadata', 'root_history');
