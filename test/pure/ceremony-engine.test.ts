@@ -309,3 +309,16 @@ describe('published JSON Schema (docs/ceremony.schema.json)', () => {
     for (const t of Object.values(TEMPLATES)) assert.equal((t.script as { $schema: string }).$schema, schema.$id);
   });
 });
+
+describe('bundle verification of hostile manifests', () => {
+  test('malformed entries are reported, not thrown', async () => {
+    const { engine, store } = setup();
+    await engine.run();
+    const m = JSON.parse(new TextDecoder().decode(store.files.get(MANIFEST)!));
+    m.files[0] = { path: '../../etc/passwd', sha256: 'x', size: 'big' };
+    store.files.set(MANIFEST, new TextEncoder().encode(JSON.stringify(m)));
+    const v = await verifyBundle(reader(store));
+    assert.equal(v.ok, false);
+    assert.match(v.problems.join('\n'), /manifest\.json: files\[0\] is malformed/);
+  });
+});

@@ -108,7 +108,10 @@ export function listRegularFiles(dir: string, maxEntry = TAR_LIMITS.maxEntry): s
 export function dirBundleReader(dir: string): BundleReader {
   return {
     list: async () => listRegularFiles(dir),
-    read: async (p) => new Uint8Array(readFileSync(join(dir, p))),
+    read: async (p) => {
+      if (p.startsWith('/') || p.split('/').some((x) => x === '..' || x === '')) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing to read "${p}" outside the bundle.`, { where: p });
+      return new Uint8Array(readFileSync(join(dir, p)));
+    },
   };
 }
 

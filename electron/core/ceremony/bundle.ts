@@ -4,7 +4,7 @@
  * the manifest signed by the ceremony's key(s). `verifyBundle` checks it all offline and names each
  * thing that does not match. Pure: reads files through a BundleReader.
  */
-import { defaultSignatureAlgorithm, type KeyType } from '../../../shared/crypto/algorithms';
+import { defaultSignatureAlgorithm, isKeyType, type KeyType } from '../../../shared/crypto/algorithms';
 import { sha256Hex, verifySignature } from '../../../shared/crypto/webcrypto';
 import { envelope, envelopePayload, pae, parseEnvelope, type DsseEnvelope } from '../../../shared/dsse';
 import { bytesEqual, fromBase64, fromUtf8, toBase64, utf8 } from '../../../shared/encoding/bytes';
@@ -118,6 +118,15 @@ export async function verifyBundle(
     manifest = JSON.parse(fromUtf8(mBytes)) as Manifest;
     if (manifest._type !== MANIFEST_TYPE || !Array.isArray(manifest.files) || !Array.isArray(manifest.keys) || !Array.isArray(manifest.signers))
       throw new Error('not a keyceremony manifest');
+    const str = (v: unknown) => typeof v === 'string' && v.length > 0;
+    manifest.files.forEach((f, i) => {
+      if (!f || !str(f.path) || !/^[0-9a-f]{64}$/.test(String(f.sha256)) || !Number.isSafeInteger(f.size)) throw new Error(`files[${i}] is malformed`);
+    });
+    manifest.keys.forEach((k, i) => {
+      if (!k || !str(k.id) || !str(k.spki) || !str(k.fingerprint) || !str(k.keyType)) throw new Error(`keys[${i}] is malformed`);
+    });
+    if (manifest.signers.some((x) => !str(x))) throw new Error('signers is malformed');
+    if (!manifest.transcript || !str(manifest.transcript.path) || !Number.isSafeInteger(manifest.transcript.entries)) throw new Error('transcript is malformed');
   } catch (e) {
     problems.push(`${MANIFEST}: ${e instanceof Error ? e.message : 'unreadable'}`);
     return done();
@@ -160,7 +169,7 @@ export async function verifyBundle(
     let good = false;
     for (const s of sigs) {
       try {
-        if (await verifySignature(fromBase64(k.spki), defaultSignatureAlgorithm(k.keyType), toVerify, fromBase64(s.sig))) good = true;
+        if (isKeyType(k.keyType) && (await verifySignature(fromBase64(k.spki), defaultSignatureAlgorithm(k.keyType), toVerify, fromBase64(s.sig)))) good = true;
       } catch {
         /* counted as bad */
       }
