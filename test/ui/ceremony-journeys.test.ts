@@ -173,6 +173,10 @@ test('journey 1: TUF root ceremony, 3 custodians, threshold 2, 2-of-3 backup wit
   const result = p.getByTestId('ceremony-result');
   assert.equal(await result.getAttribute('data-ok'), 'true');
   bundleDir = (await result.getAttribute('data-bundle'))!;
+  // Every custodian acknowledged (check-in and share stored), the witness too.
+  for (const id of ['custodian-1', 'custodian-2', 'custodian-3', 'witness']) {
+    assert.ok(Number(await p.locator(`[data-testid="participant"][data-id="${id}"]`).getAttribute('data-acks')) >= 2, id);
+  }
   await screenshot(p, 'ceremony-done', result);
 
   // The bundle verifies on its own, production, signed.

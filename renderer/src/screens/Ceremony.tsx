@@ -233,6 +233,20 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
           </ul>
         </section>
       )}
+      <section className="card" aria-label="Participants">
+        <h2>Participants</h2>
+        <ul>
+          {view.participants.map((p) => {
+            const n = view.acknowledgements.filter((a) => a.by === p.id).length;
+            return (
+              <li key={p.id} data-testid="participant" data-id={p.id} data-acks={n}>
+                {p.name} — {p.role}: {n} acknowledgement{n === 1 ? '' : 's'}
+                {view.question?.kind === 'ack' && view.question.by.id === p.id ? ' (asked now)' : ''}
+              </li>
+            );
+          })}
+        </ul>
+      </section>
       {view.acknowledgements.length > 0 && (
         <section className="card" aria-label="Acknowledgements">
           <h2>Acknowledgements</h2>
