@@ -10,7 +10,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Module from 'node:module';
 import { join } from 'node:path';
@@ -40,6 +40,8 @@ interface Captured {
 let work: string;
 let cap: Captured;
 let mainPath: string;
+/** The folder holding dist/electron and renderer/dist of the bundle under test. */
+let distRoot: string;
 
 /** Build main.cjs and preload.cjs exactly like scripts/build.mjs, into <tmp>/dist/electron, with the renderer at <tmp>/renderer/dist. */
 async function buildShell(root: string) {
@@ -139,11 +141,40 @@ function stubElectron(c: Captured) {
   };
 }
 
+/** Newest modification time of the sources that go into main.cjs / preload.cjs / the renderer. */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|tsx|css|html|json)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const d of ['electron', 'shared', 'renderer/src']) walk(join(REPO, d));
+  newest = Math.max(newest, statSync(join(REPO, 'renderer/index.html')).mtimeMs);
+  return newest;
+}
+
 before(async () => {
   // Inside the repo (.tmp/ is git-ignored) so that the bundle's external packages resolve from node_modules.
   mkdirSync(join(REPO, '.tmp'), { recursive: true });
   work = mkdtempSync(join(REPO, '.tmp', 'shell-'));
-  mainPath = await buildShell(work);
+  // `npm test` builds first: then the test reads THE dist/electron/main.cjs. Otherwise (a single test
+  // run after editing sources) it builds the bundle with the same esbuild options into a temp folder.
+  const dist = join(REPO, 'dist/electron/main.cjs');
+  const fresh =
+    existsSync(dist) &&
+    existsSync(join(REPO, 'dist/electron/preload.cjs')) &&
+    existsSync(join(REPO, 'renderer/dist/index.html')) &&
+    Math.min(statSync(dist).mtimeMs, statSync(join(REPO, 'renderer/dist/index.html')).mtimeMs) >= newestSource();
+  if (fresh) {
+    mainPath = dist;
+    distRoot = REPO;
+  } else {
+    mainPath = await buildShell(work);
+    distRoot = work;
+  }
   cap = { windows: [], loaded: [], wcEvents: {}, appEvents: {}, protocol: {}, ipc: {}, sessionEvents: {}, singleInstance: false, sandboxAll: false };
   const stub = stubElectron(cap);
   const M = Module as unknown as { _load: (req: string, parent: unknown, isMain: boolean) => unknown };
@@ -164,7 +195,8 @@ before(async () => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
-test('every window: sandbox, contextIsolation, no nodeIntegration, no webview, preload is the built preload', () => {
+test('every window: sandbox, contextIsolation, no nodeIntegration, no webview, preload is the built preload', (t) => {
+  t.diagnostic(`bundle under test: ${mainPath}`);
   assert.equal(cap.windows.length, 1);
   const w = cap.windows[0] as { webPreferences: Record<string, unknown> };
   const wp = w.webPreferences;
@@ -177,7 +209,7 @@ test('every window: sandbox, contextIsolation, no nodeIntegration, no webview, p
   assert.equal(wp.webSecurity, true);
   assert.equal(wp.allowRunningInsecureContent, false);
   assert.equal(wp.devTools, false);
-  assert.equal(wp.preload, join(work, 'dist/electron/preload.cjs'));
+  assert.equal(wp.preload, join(distRoot, 'dist/electron/preload.cjs'));
   assert.ok(existsSync(wp.preload as string));
   // The preload bundle requires nothing but electron (a sandboxed preload cannot).
   const requires = [...readFileSync(wp.preload as string, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
@@ -205,7 +237,7 @@ test('the app:// scheme serves only the renderer files, with the strict CSP head
   assert.equal(/unsafe-(inline|eval)|\*|https?:/.test(csp), false, 'no unsafe-*, wildcard or remote source');
   assert.match(await res.text(), /<div id="root">/);
   // The renderer's own <meta> CSP says the same (minus frame-ancestors, which a meta cannot carry).
-  const html = readFileSync(join(work, 'renderer/dist/index.html'), 'utf8');
+  const html = readFileSync(join(distRoot, 'renderer/dist/index.html'), 'utf8');
   const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.equal(meta, csp.split('; ').filter((d) => !d.startsWith('frame-ancestors')).join('; '));
   for (const u of ['app://keyceremony/%2e%2e/%2e%2e/package.json', 'app://other/index.html', 'app://keyceremony/missing.js', 'app://keyceremony/x.exe']) {
