@@ -220,6 +220,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
           const total = items.length;
           ctx.emit({ kind: 'progress', jobId: req.jobId, done: 0, total });
           const sigs: Uint8Array[] = [];
+          let lastEmit = 0;
           // One at a time so that a cancel stops between two signatures and nothing half-done is returned.
           for (const it of items) {
             if (ac.signal.aborted) {
@@ -229,7 +230,11 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
               });
             }
             sigs.push(await signer.sign(it));
-            ctx.emit({ kind: 'progress', jobId: req.jobId, done: sigs.length, total });
+            // Progress at most every 50 ms (and at the end), so the renderer is not flooded.
+            if (sigs.length === total || Date.now() - lastEmit >= 50) {
+              lastEmit = Date.now();
+              ctx.emit({ kind: 'progress', jobId: req.jobId, done: sigs.length, total });
+            }
             await new Promise((r) => setImmediate(r));
           }
           return { signaturesB64: sigs.map(toBase64), fingerprint: key.fingerprint };

@@ -176,7 +176,8 @@ test('batch signing shows progress and can be cancelled; nothing half-done is re
   await p.getByLabel("PIN of Alice's token").fill(alice().pin);
   await p.getByRole('button', { name: 'Sign every line' }).press('Enter');
   await p.getByTestId('progress').waitFor();
-  await screenshot(p, 'sign-batch-progress');
+  await p.waitForFunction(() => Number(document.querySelector('[data-testid="progress"] progress')?.getAttribute('value')) > 0);
+  await screenshot(p, 'sign-batch-progress', p.getByTestId('progress'));
   await p.getByRole('button', { name: 'Cancel' }).focus();
   await p.keyboard.press('Enter');
   const err = p.getByTestId('error');
