@@ -58,7 +58,7 @@ export function listTemplates(): CeremonyTemplate[] {
 }
 
 type QuestionInput = CeremonyQuestion extends infer Q ? (Q extends unknown ? Omit<Q, 'id'> : never) : never;
-type Pending = { q: CeremonyQuestion; resolve: (a: CeremonyAnswer) => void; reject: (e: unknown) => void };
+type Pending = { q: CeremonyQuestion; resolve: (a: CeremonyAnswer) => void; reject: (e: unknown) => void; secret?: string };
 
 export class CeremonySession {
   private view: Omit<CeremonyView, 'question'>;
@@ -138,10 +138,11 @@ export class CeremonySession {
   /** The PDF share sheet of the share being shown now (only while its custodian looks at it). */
   async shareSheet(questionId: string): Promise<{ name: string; pdf: Uint8Array }> {
     const q = this.pending?.q;
-    if (!q || q.id !== questionId || q.kind !== 'share-show') {
+    const secret = this.pending?.secret;
+    if (!q || q.id !== questionId || q.kind !== 'share-show' || secret === undefined) {
       throw new KeyceremonyError('CONFLICT', 'No share is being shown now; the sheet can only be printed while its custodian looks at the share.', { where: 'questionId' });
     }
-    const share = parseShareText(q.text, `share ${q.index}`);
+    const share = parseShareText(secret, `share ${q.index}`);
     try {
       const step = this.view.current !== null ? this.script.steps[this.view.current] : undefined;
       const keyId = typeof step?.params?.key === 'string' ? step.params.key : undefined;
@@ -165,12 +166,23 @@ export class CeremonySession {
     p?.reject(new KeyceremonyError('CANCELLED', 'The ceremony was stopped from the screen; it can be resumed.', { where: 'ceremony' }));
   }
 
-  private ask<A extends CeremonyAnswer>(q: QuestionInput): Promise<A> {
+  /** One pending question; `secret` (a share to show) stays in main until revealShare asks for it. */
+  private ask<A extends CeremonyAnswer>(q: QuestionInput, secret?: string): Promise<A> {
     if (this.cancelled) return Promise.reject(new KeyceremonyError('CANCELLED', 'The ceremony was stopped.', { where: 'ceremony' }));
     return new Promise<A>((resolve, reject) => {
       this.seq += 1;
       this.pending = { q: { ...q, id: `q${this.seq}` } as CeremonyQuestion, resolve: resolve as (a: CeremonyAnswer) => void, reject };
+      if (secret !== undefined) this.pending.secret = secret;
     });
+  }
+
+  /** The share being shown, for its custodian's screen (only while that question is open). */
+  revealShare(questionId: string): { text: string } {
+    const p = this.pending;
+    if (!p || p.q.id !== questionId || p.q.kind !== 'share-show' || p.secret === undefined) {
+      throw new KeyceremonyError('CONFLICT', 'No share is waiting to be shown.', { where: 'questionId' });
+    }
+    return { text: p.secret };
   }
 
   private say(line: string) {
@@ -204,7 +216,7 @@ export class CeremonySession {
     const sink: ShareSink = {
       deliver: async (custodian, index, total, share) => {
         const who = this.script.participants.find((p) => p.id === custodian);
-        await this.ask({ kind: 'share-show', custodian: who?.name ?? custodian, custodianId: custodian, index, total, text: new TextDecoder().decode(share) });
+        await this.ask({ kind: 'share-show', custodian: who?.name ?? custodian, custodianId: custodian, index, total }, new TextDecoder().decode(share));
       },
       collect: async (custodian, index) => {
         const who = this.script.participants.find((p) => p.id === custodian);

@@ -287,6 +287,8 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
       return s.snapshot();
     },
 
+    'kc:ceremony.revealShare': async (req) => session().revealShare(req.questionId),
+
     'kc:ceremony.shareSheet': async (req) => {
       const sheet = await session().shareSheet(req.questionId);
       try {

@@ -129,8 +129,8 @@ export type CeremonyQuestion =
   | { id: string; kind: 'ack'; step: string; ackId: string; statement: string; by: { id: string; name: string; role: string }; shown: string[] }
   | { id: string; kind: 'pin'; so: boolean; token: CeremonyTokenView }
   | { id: string; kind: 'deviation'; step: string; check: { id: string; status: string; summary: string }; administrator: { id: string; name: string; role: string } }
-  /** The share text is here only while its custodian looks at it. */
-  | { id: string; kind: 'share-show'; custodian: string; custodianId: string; index: number; total: number; text: string }
+  /** The share itself is not in the question: the screen fetches it with kc:ceremony.revealShare when its custodian asks. */
+  | { id: string; kind: 'share-show'; custodian: string; custodianId: string; index: number; total: number }
   | { id: string; kind: 'share-enter'; custodian: string; custodianId: string; index: number };
 
 export type CeremonyAnswer =
@@ -268,6 +268,8 @@ export const requestSchemas = {
     }),
   }),
   'kc:ceremony.resume': empty,
+  /** The share of the open share-show question, once, when its custodian presses "Show". */
+  'kc:ceremony.revealShare': obj({ questionId: str({ min: 1, max: 32, pattern: /^q[0-9]+$/, what: 'a question id' }) }),
   /** Save the PDF share sheet of the share being shown (main writes it; the renderer gets no file). */
   'kc:ceremony.shareSheet': obj({ questionId: str({ min: 1, max: 32, pattern: /^q[0-9]+$/, what: 'a question id' }) }),
   'kc:ceremony.cancel': empty,
@@ -301,6 +303,7 @@ export interface ResponseTypes {
   'kc:ceremony.answer': CeremonyView;
   'kc:ceremony.resume': CeremonyView;
   'kc:ceremony.shareSheet': { saved: boolean; name: string };
+  'kc:ceremony.revealShare': { text: string };
   'kc:ceremony.cancel': CeremonyView | null;
   'kc:backup.checkShare': ShareCheck;
   'kc:tuf.request.open': SigningRequestView;

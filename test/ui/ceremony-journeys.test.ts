@@ -110,6 +110,10 @@ async function drive(p: Machine['page'], onShareEnter?: (custodian: string, firs
       await q.getByRole('button', { name: /^Show the share of/ }).click();
       const text = await q.getByTestId('share-text').innerText();
       shares.set(who, words(text).join(' '));
+      // The polled ceremony state never carries the share: only revealShare does, on request.
+      const state = await p.evaluate(() => window.keyceremony!.invoke('kc:ceremony.state', {}));
+      assert.equal(JSON.stringify(state).includes(words(text).slice(0, 3).join(' ')), false, 'no share in the state');
+      assert.equal(JSON.stringify(state).includes(words(text).slice(6, 9).join(' ')), false);
       await shot('backup-share-show');
       if (who === 'custodian-1' && !shotPrefix) {
         await q.getByRole('button', { name: 'Print share sheet (PDF)' }).click();

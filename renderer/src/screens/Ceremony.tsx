@@ -376,9 +376,19 @@ function DeviationQuestion({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kin
 }
 
 function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'share-show' }>; onAnswer: (a: AnswerOf) => void }) {
-  const [shown, setShown] = useState(false);
+  const [text, setText] = useState<string | null>(null);
   const [has, setHas] = useState(false);
   const [sheet, setSheet] = useState<string | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+  const shown = text !== null;
+  const reveal = async () => {
+    setError(null);
+    try {
+      setText((await call('kc:ceremony.revealShare', { questionId: q.id })).text);
+    } catch (e) {
+      setError(toUiError(e));
+    }
+  };
   return (
     <section className="card question" aria-label={`Share for ${q.custodian}`} data-testid="question" data-kind="share-show" data-custodian={q.custodianId}>
       <QTitle>
@@ -387,14 +397,15 @@ function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'shar
       {!shown ? (
         <>
           <p className="instruction">Only {q.custodian} looks at the screen now. Everyone else, look away.</p>
-          <button type="button" onClick={() => setShown(true)}>
+          <button type="button" onClick={() => void reveal()}>
             Show the share of {q.custodian}
           </button>
+          <ErrorBox error={error} />
         </>
       ) : (
         <>
           <pre className="share-text" data-testid="share-text" aria-label={`Share ${q.index} text`}>
-            {q.text}
+            {text}
           </pre>
           <div className="actions">
             <button
@@ -417,7 +428,14 @@ function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'shar
             <input type="checkbox" checked={has} onChange={(e) => setHas(e.target.checked)} /> {q.custodian}: I have written down or printed my share
           </label>
           <div className="actions">
-            <button type="button" disabled={!has} onClick={() => onAnswer({ kind: 'share-show', received: true })}>
+            <button
+              type="button"
+              disabled={!has}
+              onClick={() => {
+                setText(null); // drop the share from the screen before answering
+                onAnswer({ kind: 'share-show', received: true });
+              }}
+            >
               Hide the share and continue
             </button>
           </div>
