@@ -15,7 +15,8 @@ import { fromUtf8, pemDecode } from '../../../shared/encoding/bytes';
 import { parseSpki } from '../../../shared/crypto/spki';
 import { parseStrictJsonBytes, parseStrictJson } from '../../../shared/json/strict';
 import { checkKeyJSON, computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
-import { Root, parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
+import { allBinNames } from '../../../shared/tuf/delegation';
+import { Root, Snapshot, Targets, Timestamp, parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
 import type { KeyType } from '../../../shared/crypto/algorithms';
 import { verifyRepository, formatReport, findTarget } from '../../core/tuf/verify';
 import {
@@ -41,7 +42,22 @@ import {
   flatTargetsAdvice,
   hashBinTargets,
   recommendedBitLength,
+  nextTargets,
+  delegate,
+  removeDelegation,
+  newTimestamp,
 } from '../../core/tuf/repo';
+import {
+  roleRules,
+  checkTargetPath,
+  checkPathInRole,
+  expiryFrom,
+  parseTrustedState,
+  previousFromState,
+  rootRollback,
+  nextTrustedState,
+  type TrustedState,
+} from '../../core/tuf/update';
 import { signEnvelope, signerKey } from '../../core/tuf/sign';
 import { isNotaryMetadata, verifyNotaryRepository, formatNotaryReport } from '../../core/notary';
 import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
@@ -56,7 +72,15 @@ const USAGE = `keyceremony tuf <subcommand> …
   init    --out DIR --root-key FILE… --threshold T --online-key FILE [--target NAME=FILE…] [--hash-bins BITS|auto]
           [--root-days 365] [--targets-days 90] [online token to sign targets/snapshot/timestamp now:
           (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]]
-  rotate  --metadata DIR --out REQUEST [--add-key FILE…] [--remove-key KEYID…] [--threshold T] [--root-days N]
+  rotate  --metadata DIR --out REQUEST [--role root|targets|snapshot|timestamp] [--add-key FILE…] [--remove-key KEYID…]
+          [--threshold T] [--root-days N | --expires TIME | --expires-in DAYS]      (a root v+1 request)
+  targets add    --metadata DIR --path P --file F [--path P --file F…] [--custom JSON…] [--role R] --out REQUEST
+  targets remove --metadata DIR --path P… [--role R] --out REQUEST
+          [--expires TIME | --expires-in DAYS]    (a request for targets, or delegated role R, version v+1)
+  delegate --metadata DIR --role NAME (--key FILE… | --key-uri pkcs11:…) (--paths GLOB… | --path-hash-prefix HEX…)
+          --threshold N [--terminating] --out REQUEST [--role-out REQUEST] [--role-expires-in DAYS] [--expires-in DAYS]
+  delegate remove --metadata DIR --role NAME --out REQUEST [--expires-in DAYS]
+  renew   --metadata DIR --role R (--expires-in DAYS | --expires TIME) --out REQUEST   (any role: an expiry bump)
   sign    REQUEST (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F] [--write DIR]
   status  REQUEST [--write DIR]          (--write: put the finished metadata file into DIR when complete)
   snapshot --metadata DIR (online key: --token L --label K) [--snapshot-days 7] [--timestamp-days 1]
@@ -64,6 +88,7 @@ const USAGE = `keyceremony tuf <subcommand> …
   merge   REQUEST REQUEST… --out FILE
   diff    REQUEST | --old FILE --new FILE
   verify  --trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--target PATH…] [--json]
+          [--trusted-state FILE]   (refuse versions below those verified before; updated after a success)
 Key files: PEM public keys (as \`keyceremony pubkey\` writes them) or TUF key JSON objects.
 Set KEYCEREMONY_NOW (RFC 3339) to pin the clock.`;
 
@@ -262,31 +287,57 @@ const rotate: Sub = async (args, ctx) => {
   const { values } = parse(args, {
     metadata: { type: 'string' },
     out: { type: 'string' },
+    role: { type: 'string' },
     'add-key': { type: 'string', multiple: true },
     'remove-key': { type: 'string', multiple: true },
     threshold: { type: 'string' },
     'root-days': { type: 'string' },
+    ...expiryOptions,
   });
   if (!values.metadata || !values.out) throw new UsageError('--metadata DIR and --out REQUEST are required');
-  const { bytes } = latestRoot(values.metadata);
-  const prev = Root.fromJSON(readEnvelope(parseStrictJsonBytes(bytes, { source: 'root' })).signedRaw);
-  const ids = prev.roles.root.keyids;
+  const role = (values.role ?? 'root') as 'root' | 'targets' | 'snapshot' | 'timestamp';
+  if (!['root', 'targets', 'snapshot', 'timestamp'].includes(role)) {
+    throw new UsageError(`--role is root, targets, snapshot or timestamp (keys of a delegated role: tuf delegate), got ${JSON.stringify(values.role)}`);
+  }
+  if (values['root-days'] !== undefined && (values.expires !== undefined || values['expires-in'] !== undefined)) {
+    throw new UsageError('give --root-days or --expires/--expires-in, not both');
+  }
+  const prev = loadRoot(values.metadata);
+  const ids = prev.roles[role].keyids;
   const remove = (values['remove-key'] ?? []).map((p) => {
     const hits = ids.filter((id) => id.startsWith(p));
-    if (hits.length !== 1) throw new KeyceremonyError('KEY_NOT_FOUND', `--remove-key ${p} matches ${hits.length} root keys`, { where: p });
+    if (hits.length !== 1) {
+      throw new KeyceremonyError('KEY_NOT_FOUND', `--remove-key ${p} matches ${hits.length} ${role} keys of root v${prev.version} (${values.metadata})`, { where: p });
+    }
     return hits[0]!;
   });
+  const add = (values['add-key'] ?? []).map(readKeyFile);
   const threshold = int(values.threshold, '--threshold');
+  if (!add.length && !remove.length && threshold === undefined) {
+    throw new UsageError('nothing to change: give --add-key FILE, --remove-key KEYID or --threshold T (an expiry alone: tuf renew --role root)');
+  }
+  const now = nowFrom(ctx);
+  const expires =
+    values.expires !== undefined || values['expires-in'] !== undefined
+      ? expiry(values, now, `root v${prev.version + 1}`)
+      : expiresIn(now, int(values['root-days'], '--root-days', DEFAULT_EXPIRY_DAYS.root)!);
   const next = await nextRoot(prev, {
-    add: { root: (values['add-key'] ?? []).map(readKeyFile) },
-    remove: { root: remove },
-    ...(threshold !== undefined ? { threshold: { root: threshold } } : {}),
-    expires: expiresIn(nowFrom(ctx), int(values['root-days'], '--root-days', DEFAULT_EXPIRY_DAYS.root)!),
+    add: { [role]: add },
+    remove: { [role]: remove },
+    ...(threshold !== undefined ? { threshold: { [role]: threshold } } : {}),
+    expires,
   });
-  const req = await createRequest({ signed: next.toJSON(), role: 'root', rules: rootRules(next, prev), previous: prev.toJSON() });
-  for (const l of (await diffSigned(prev.toJSON(), next.toJSON())).lines) ctx.out(l);
-  writeOut(ctx, values.out, serializeRequest(req));
-  await printStatus(ctx, req);
+  const req = await createRequest({
+    signed: next.toJSON(),
+    role: 'root',
+    rules: rootRules(next, prev),
+    previous: prev.toJSON(),
+    ...(role !== 'root' ? { note: `${role} keys rotated` } : {}),
+  });
+  await emitRequest(ctx, values.out, req);
+  if (role !== 'root') {
+    ctx.out(`next: once root v${next.version} is signed and written, ${role === 'targets' ? 'sign targets with the new key (tuf renew --role targets …)' : 'run tuf snapshot with the new key'}`);
+  }
   return 0;
 };
 
@@ -354,8 +405,12 @@ const verify: Sub = async (args, ctx) => {
     targets: { type: 'string' },
     target: { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    'trusted-state': { type: 'string' },
   });
   if (!values['trusted-root'] || !values.metadata) throw new UsageError('--trusted-root FILE and --metadata DIR are required');
+  const stateFile = values['trusted-state'];
+  let state: TrustedState | undefined;
+  if (stateFile && existsSync(stateFile)) state = parseTrustedState(fromUtf8(readFile(stateFile, 'trusted state')), stateFile);
   if (!existsSync(values.metadata)) throw new KeyceremonyError('NOT_FOUND', `no such folder ${values.metadata}`, { where: values.metadata });
   const now = nowFrom(ctx, values.at);
   const trusted = readFile(values['trusted-root'], 'trusted root');
@@ -366,6 +421,7 @@ const verify: Sub = async (args, ctx) => {
     parsed = undefined; // the verifier reports it with position
   }
   if (isNotaryMetadata(parsed)) {
+    if (stateFile) throw new UsageError('--trusted-state is for TUF repositories, not the Notary dialect');
     // Notary v1 dialect, detected by itself (electron/core/notary)
     const { readRepoDir } = await import('./notary');
     const report = await verifyNotaryRepository({ files: readRepoDir(values.metadata), at: new Date(now), trustedRoot: trusted });
@@ -376,7 +432,18 @@ const verify: Sub = async (args, ctx) => {
   const report = await verifyRepository(trusted, dirMetadataReader(values.metadata), {
     now,
     ...(values.targets ? { targetFiles: dirMetadataReader(values.targets) } : {}),
+    ...(state ? { previous: previousFromState(state) } : {}),
   });
+  const rolledBack = rootRollback(state, report);
+  if (rolledBack) {
+    report.ok = false;
+    report.failures.push({ code: 'ROLLBACK', role: 'root', message: rolledBack });
+    const r = report.roles.find((x) => x.role === 'root');
+    if (r) {
+      r.status = 'failed';
+      r.problems.push(rolledBack);
+    }
+  }
   // --target PATH: which role vouches for it, found the way a client searches (spec 5.6.7)
   const lookups: { target: string; role?: string; delegationPath?: string[]; length?: number; hashes?: Record<string, string> }[] = [];
   let allFound = true;
@@ -400,6 +467,11 @@ const verify: Sub = async (args, ctx) => {
           : `target ${l.target}: NOT FOUND${report.ok ? ' in any role a client would search' : ' (metadata did not verify)'}`,
       );
     }
+  }
+  if (stateFile) {
+    if (report.ok) {
+      writeOut(ctx, stateFile, JSON.stringify(nextTrustedState(state, report, report.at), null, 2) + '\n');
+    } else ctx.err(`trusted state ${stateFile} left unchanged: not verified`);
   }
   return report.ok && allFound ? 0 : 1;
 };
@@ -430,6 +502,18 @@ const snapshot: Sub = async (args, ctx) => {
   const versions: Record<string, number> = {};
   for (const [role, { version }] of latest) if (!['root', 'snapshot'].includes(role)) versions[role] = version;
   if (versions.targets === undefined) throw new KeyceremonyError('NOT_FOUND', `no N.targets.json in ${dir}`, { where: dir });
+  // every role the latest targets delegates to must have its file, or clients fail to fetch it
+  const top = loadLatest(dir, 'targets', (v) => Targets.fromJSON(v)).model;
+  const d = top.delegations;
+  const delegated = [...(d?.roles ?? []).map((r) => r.name), ...(d?.succinctRoles ? allBinNames(d.succinctRoles) : [])];
+  const missing = delegated.filter((n) => versions[n] === undefined);
+  if (missing.length) {
+    throw new KeyceremonyError(
+      'PRECONDITION_FAILED',
+      `targets v${top.version} delegates to ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} but ${dir} has no N.<role>.json for ${missing.length > 1 ? 'them' : 'it'}: sign and write ${missing.length > 1 ? 'their' : 'its'} request first (tuf status REQUEST --write ${dir})`,
+      { where: dir },
+    );
+  }
   const snapV = (latest.get('snapshot')?.version ?? 0) + 1;
   let tsV = 1;
   if (existsSync(path.join(dir, 'timestamp.json'))) {
@@ -455,7 +539,289 @@ const snapshot: Sub = async (args, ctx) => {
   return 0;
 };
 
-const SUBS: Record<string, Sub> = { init, rotate, sign, status, merge, diff, verify, snapshot };
+// ---------------------------------------------------------------------------------------------
+// Updates as signing requests: targets add/remove, delegations, online-role rotation, expiry bumps.
+// Each reads the latest metadata in DIR, builds the next version, prints the diff against it, and
+// writes one request file (atomically) only when everything is valid.
+
+function checkDir(dir: string): void {
+  if (!existsSync(dir)) throw new KeyceremonyError('NOT_FOUND', `no such metadata folder ${dir}`, { where: dir });
+}
+
+/** The latest `N.<role>.json` (or plain `<role>.json`) in DIR, parsed strictly. */
+function loadLatest<T>(dir: string, role: string, from: (v: unknown) => T): { file: string; model: T; bytes: Uint8Array } {
+  const hit = latestRoleFiles(dir).get(role);
+  const name = hit ? hit.file : existsSync(path.join(dir, `${role}.json`)) ? `${role}.json` : undefined;
+  if (!name) throw new KeyceremonyError('NOT_FOUND', `no N.${role}.json (or ${role}.json) in ${dir}`, { where: dir });
+  const p = path.join(dir, name);
+  const bytes = readFile(p, `${role} metadata`);
+  try {
+    return { file: name, bytes, model: from(readEnvelope(parseStrictJsonBytes(bytes, { source: p })).signedRaw) };
+  } catch (e) {
+    if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `${p}: ${e.message}`, { where: e.where ?? p, cause: e });
+    throw e;
+  }
+}
+
+function loadRoot(dir: string): Root {
+  checkDir(dir);
+  const { version, bytes } = latestRoot(dir);
+  const p = path.join(dir, `${version}.root.json`);
+  return Root.fromJSON(readEnvelope(parseStrictJsonBytes(bytes, { source: p })).signedRaw);
+}
+
+const expiryOptions = { expires: { type: 'string' }, 'expires-in': { type: 'string' } } as const;
+
+function expiry(values: { expires?: string; 'expires-in'?: string }, now: number, what: string, keep?: string): string {
+  const days = int(values['expires-in'], '--expires-in');
+  return expiryFrom({
+    ...(values.expires !== undefined ? { expires: values.expires } : {}),
+    ...(days !== undefined ? { expiresInDays: days } : {}),
+    ...(keep !== undefined ? { keep } : {}),
+    now,
+    what,
+  });
+}
+
+/** The diff, the request file and its status: the same output for every request-producing command. */
+async function emitRequest(ctx: CliContext, out: string, req: SigningRequest): Promise<void> {
+  for (const l of (await diffSigned(req.previous, req.signed)).lines) ctx.out(l);
+  writeOut(ctx, out, serializeRequest(req));
+  await printStatus(ctx, req);
+}
+
+function outFlag(values: { out?: string }): string {
+  if (!values.out) throw new UsageError('--out REQUEST is required (the signing request file to write)');
+  return values.out;
+}
+
+/** `tuf targets add|remove`: a request for the next version of targets (or a delegated role). */
+const targetsCmd: Sub = async (args, ctx) => {
+  const [action, ...rest] = args;
+  if (action !== 'add' && action !== 'remove') throw new UsageError('tuf targets add|remove --metadata DIR --path P [--file F] … --out REQUEST');
+  const { values } = parse(rest, {
+    metadata: { type: 'string' },
+    role: { type: 'string' },
+    path: { type: 'string', multiple: true },
+    file: { type: 'string', multiple: true },
+    custom: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    ...expiryOptions,
+  });
+  if (!values.metadata) throw new UsageError('--metadata DIR is required');
+  const out = outFlag(values);
+  const paths = values.path ?? [];
+  if (paths.length === 0) throw new UsageError('give at least one --path P');
+  const files = values.file ?? [];
+  if (action === 'add' && files.length !== paths.length) {
+    throw new UsageError(`give one --file F per --path P (${paths.length} --path, ${files.length} --file), paired in order`);
+  }
+  if (action === 'remove' && files.length) throw new UsageError('tuf targets remove takes --path only');
+  const dir = values.metadata;
+  const role = values.role ?? 'targets';
+  const root = loadRoot(dir);
+  const top = loadLatest(dir, 'targets', (v) => Targets.fromJSON(v)).model;
+  const rules = roleRules(role, root, top);
+  const prev = role === 'targets' ? top : loadLatest(dir, role, (v) => Targets.fromJSON(v)).model;
+  const now = nowFrom(ctx);
+  const next = nextTargets(prev, expiry(values, now, `${role} v${prev.version + 1}`, prev.expires));
+  const seen = new Set<string>();
+  for (const [i, p] of paths.entries()) {
+    checkTargetPath(p, `--path ${p}`);
+    if (seen.has(p)) throw new KeyceremonyError('INVALID_INPUT', `--path ${p} is given twice`, { where: `--path ${p}` });
+    seen.add(p);
+    if (action === 'remove') {
+      if (!(p in next.targets)) throw new KeyceremonyError('NOT_FOUND', `${role} v${prev.version} has no target ${p}; nothing to remove`, { where: `--path ${p}` });
+      delete next.targets[p];
+      continue;
+    }
+    await checkPathInRole(role, p, top);
+    let custom: unknown;
+    const c = values.custom?.[i];
+    if (c !== undefined && c !== '') {
+      try {
+        custom = parseStrictJson(c, { source: `--custom #${i + 1}` });
+      } catch (e) {
+        throw new KeyceremonyError('INVALID_JSON', `--custom #${i + 1} for ${p} is not JSON: ${(e as Error).message}`, { where: `--custom ${p}` });
+      }
+    }
+    next.targets[p] = await targetFileInfo(readFile(files[i]!, 'target file'), custom);
+  }
+  const advice = flatTargetsAdvice(Object.keys(next.targets).length);
+  if (advice) ctx.err(`warning: ${advice}`);
+  const req = await createRequest({
+    signed: next.toJSON(),
+    role,
+    rules,
+    previous: prev.toJSON(),
+    note: `targets ${action}: ${paths.join(', ')}`,
+  });
+  await emitRequest(ctx, out, req);
+  ctx.out(`next: sign it (tuf sign ${out} …), write it (tuf status ${out} --write ${dir}), then tuf snapshot --metadata ${dir} …`);
+  return 0;
+};
+
+/** Public keys from PEM/JSON files and, through a token, from pkcs11: URIs (no private key is used). */
+async function delegationKeys(ctx: CliContext, values: { key?: string[]; 'key-uri'?: string[]; module?: string; 'pin-file'?: string }): Promise<TufKeyJSON[]> {
+  const keys = (values.key ?? []).map(readKeyFile);
+  for (const uri of values['key-uri'] ?? []) {
+    if (!uri.startsWith('pkcs11:')) throw new UsageError(`--key-uri takes a pkcs11: URI, got ${JSON.stringify(uri)} (use --key FILE for a key file)`);
+    const ref = keyRef({ key: uri, ...(values.module ? { module: values.module } : {}), ...(values['pin-file'] ? { 'pin-file': values['pin-file'] } : {}) });
+    const mod = ctx.openModule(ref);
+    try {
+      keys.push(
+        await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, (s) => {
+          const k = s.findKey(ref.key);
+          return keyFromSpki(k.keyType, k.publicKeySpki);
+        }),
+      );
+    } finally {
+      mod.close();
+    }
+  }
+  return keys;
+}
+
+/**
+ * `tuf delegate`: targets v+1 delegating paths to a role (added or replaced), plus the request for the
+ * role's own first (or re-keyed) metadata file, signed by the delegated keys. `tuf delegate remove`.
+ */
+const delegateCmd: Sub = async (args, ctx) => {
+  const removing = args[0] === 'remove';
+  const { values } = parse(removing ? args.slice(1) : args, {
+    metadata: { type: 'string' },
+    role: { type: 'string' },
+    key: { type: 'string', multiple: true },
+    'key-uri': { type: 'string', multiple: true },
+    module: { type: 'string' },
+    'pin-file': { type: 'string' },
+    paths: { type: 'string', multiple: true },
+    'path-hash-prefix': { type: 'string', multiple: true },
+    threshold: { type: 'string' },
+    terminating: { type: 'boolean' },
+    out: { type: 'string' },
+    'role-out': { type: 'string' },
+    'role-expires-in': { type: 'string' },
+    ...expiryOptions,
+  });
+  if (!values.metadata) throw new UsageError('--metadata DIR is required');
+  if (!values.role) throw new UsageError('--role NAME is required (the delegated role)');
+  const out = outFlag(values);
+  const dir = values.metadata;
+  const name = values.role;
+  const root = loadRoot(dir);
+  const top = loadLatest(dir, 'targets', (v) => Targets.fromJSON(v)).model;
+  const rules = roleRules('targets', root, top);
+  const now = nowFrom(ctx);
+  const next = nextTargets(top, expiry(values, now, `targets v${top.version + 1}`, top.expires));
+  if (removing) {
+    for (const f of ['key', 'key-uri', 'paths', 'path-hash-prefix', 'threshold', 'terminating', 'role-out'] as const) {
+      if (values[f] !== undefined) throw new UsageError(`tuf delegate remove takes --metadata, --role, --out and an expiry only (not --${f})`);
+    }
+    try {
+      removeDelegation(next, name);
+    } catch (e) {
+      if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `targets v${top.version} (${dir}): ${e.message}`, { where: `--role ${name}` });
+      throw e;
+    }
+    await emitRequest(ctx, out, await createRequest({ signed: next.toJSON(), role: 'targets', rules, previous: top.toJSON(), note: `delegation ${name} removed` }));
+    return 0;
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new KeyceremonyError('INVALID_INPUT', `role name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-" (it becomes a file name)`, { where: '--role' });
+  }
+  const threshold = int(values.threshold, '--threshold');
+  if (threshold === undefined) throw new UsageError('--threshold N is required');
+  const paths = values.paths;
+  const prefixes = values['path-hash-prefix'];
+  if (!paths === !prefixes) throw new UsageError("give --paths 'GLOB'… or --path-hash-prefix HEX…, one of them");
+  for (const p of paths ?? []) if (p === '' || p.startsWith('/')) throw new KeyceremonyError('INVALID_INPUT', `--paths ${JSON.stringify(p)}: a pattern must be non-empty and relative`, { where: '--paths' });
+  for (const h of prefixes ?? []) if (!/^[0-9a-f]{1,64}$/.test(h)) throw new KeyceremonyError('INVALID_INPUT', `--path-hash-prefix ${JSON.stringify(h)} must be lowercase hex`, { where: '--path-hash-prefix' });
+  if (!values.key && !values['key-uri']) throw new UsageError('give the delegated keys: --key FILE… and/or --key-uri pkcs11:…');
+  const keys = await delegationKeys(ctx, values);
+  const before = top.delegations?.roles?.find((r) => r.name === name);
+  const role = await delegate(next, {
+    name,
+    keys,
+    threshold,
+    ...(paths ? { paths } : {}),
+    ...(prefixes ? { pathHashPrefixes: prefixes } : {}),
+    terminating: values.terminating ?? false,
+  });
+  const treq = await createRequest({ signed: next.toJSON(), role: 'targets', rules, previous: top.toJSON(), note: `delegation ${name} ${before ? 'changed' : 'added'}` });
+  // the role's own metadata: version 1 when new; a new version when its keys change (old signatures would not count)
+  const keysChanged = !before || before.threshold !== role.threshold || before.keyids.join() !== role.keyids.join();
+  let rreq: SigningRequest | undefined;
+  let roleOut: string | undefined;
+  if (keysChanged) {
+    const existing = latestRoleFiles(dir).has(name) ? loadLatest(dir, name, (v) => Targets.fromJSON(v)).model : undefined;
+    const roleExpires = expiry({ ...(values['role-expires-in'] ? { 'expires-in': values['role-expires-in'] } : {}) }, now, `${name}`, existing?.expires ?? expiresIn(now, DEFAULT_EXPIRY_DAYS.targets));
+    const rt = existing ? nextTargets(existing, roleExpires) : newTargets(roleExpires);
+    rreq = await createRequest({
+      signed: rt.toJSON(),
+      role: name,
+      rules: roleRules(name, root, next),
+      ...(existing ? { previous: existing.toJSON() } : {}),
+      note: `delegated role ${name} (keys ${existing ? 'changed' : 'new'})`,
+    });
+    roleOut = values['role-out'] ?? path.join(path.dirname(out), `${rt.version}.${name}.request.json`);
+    if (path.resolve(roleOut) === path.resolve(out)) throw new UsageError('--role-out must differ from --out');
+  } else if (values['role-out']) ctx.err(`note: the keys of ${name} did not change; no request for its own metadata (--role-out unused)`);
+  const current = latestRoleFiles(dir).has(name) ? loadLatest(dir, name, (v) => Targets.fromJSON(v)).model : undefined;
+  for (const p of Object.keys(current?.targets ?? {})) {
+    try {
+      await checkPathInRole(name, p, next);
+    } catch (e) {
+      ctx.err(`warning: ${(e as Error).message}`);
+    }
+  }
+  await emitRequest(ctx, out, treq);
+  if (rreq && roleOut) {
+    ctx.out(`role ${name}: its own metadata must be signed by its new keys:`);
+    await emitRequest(ctx, roleOut, rreq);
+  }
+  return 0;
+};
+
+/** `tuf renew --role R`: the next version of any role with a later expiry, as a signing request. */
+const renew: Sub = async (args, ctx) => {
+  const { values } = parse(args, { metadata: { type: 'string' }, role: { type: 'string' }, out: { type: 'string' }, ...expiryOptions });
+  if (!values.metadata) throw new UsageError('--metadata DIR is required');
+  if (!values.role) throw new UsageError('--role R is required (root, targets, snapshot, timestamp or a delegated role)');
+  if (values.expires === undefined && values['expires-in'] === undefined) throw new UsageError('give --expires-in DAYS or --expires TIME');
+  const out = outFlag(values);
+  const dir = values.metadata;
+  const role = values.role;
+  const root = loadRoot(dir);
+  const now = nowFrom(ctx);
+  let req: SigningRequest;
+  if (role === 'root') {
+    const next = await nextRoot(root, { expires: expiry(values, now, `root v${root.version + 1}`) });
+    req = await createRequest({ signed: next.toJSON(), role: 'root', rules: rootRules(next, root), previous: root.toJSON(), note: 'expiry bump' });
+  } else if (role === 'snapshot') {
+    const prev = loadLatest(dir, 'snapshot', (v) => Snapshot.fromJSON(v)).model;
+    const next = Snapshot.fromJSON(JSON.parse(JSON.stringify(prev.toJSON())) as unknown);
+    next.version = prev.version + 1;
+    next.expires = expiry(values, now, `snapshot v${next.version}`);
+    req = await createRequest({ signed: next.toJSON(), role, rules: roleRules(role, root, undefined), previous: prev.toJSON(), note: 'expiry bump' });
+  } else if (role === 'timestamp') {
+    // over the latest snapshot file in DIR (after a snapshot renewal, this points the timestamp at it)
+    const prev = loadLatest(dir, 'timestamp', (v) => Timestamp.fromJSON(v)).model;
+    const sn = loadLatest(dir, 'snapshot', (v) => Snapshot.fromJSON(v));
+    const next = await newTimestamp(sn.bytes, sn.model.version, expiry(values, now, `timestamp v${prev.version + 1}`), prev.version + 1);
+    req = await createRequest({ signed: next.toJSON(), role, rules: roleRules(role, root, undefined), previous: prev.toJSON(), note: `expiry bump over ${sn.file}` });
+  } else {
+    const top = loadLatest(dir, 'targets', (v) => Targets.fromJSON(v)).model;
+    const rules = roleRules(role, root, top);
+    const prev = role === 'targets' ? top : loadLatest(dir, role, (v) => Targets.fromJSON(v)).model;
+    const next = nextTargets(prev, expiry(values, now, `${role} v${prev.version + 1}`));
+    req = await createRequest({ signed: next.toJSON(), role, rules, previous: prev.toJSON(), note: 'expiry bump' });
+  }
+  await emitRequest(ctx, out, req);
+  return 0;
+};
+
+const SUBS: Record<string, Sub> = { init, rotate, sign, status, merge, diff, verify, snapshot, targets: targetsCmd, delegate: delegateCmd, renew };
 
 export const tufCommand: Command = {
   name: 'tuf',
@@ -464,7 +830,7 @@ export const tufCommand: Command = {
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const fn = sub ? SUBS[sub] : undefined;
-    if (!fn) throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'which subcommand? (init, sign, status, diff, merge, verify, rotate)');
+    if (!fn) throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'which subcommand? (init, sign, status, diff, merge, verify, rotate, snapshot, targets, delegate, renew)');
     if (rest[0] === '--help' || rest[0] === '-h') {
       ctx.out(USAGE);
       return 0;

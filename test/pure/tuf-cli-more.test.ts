@@ -1,0 +1,403 @@
+/**
+ * `keyceremony tuf targets add|remove`, `delegate [remove]`, `rotate --role`, `renew`, `verify --trusted-state`
+ * through main(): each produces a signing request (diff, status, atomic write); custodians' signatures are
+ * made with software signers (what `tuf sign --token` does on their machines), written with
+ * `tuf status --write`, and the result verified with `tuf verify`. Every bad input: its error, nothing changed.
+ */
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { main } from '../../electron/cli/main';
+import { makeContext } from '../../electron/cli/context';
+import { SoftwareSigner } from '../helpers/software-signer';
+import { pemEncode } from '../../shared/encoding/bytes';
+import { parseRequest, signRequest, serializeRequest } from '../../electron/core/tuf/request';
+import { createRepository, newRoot, newTargets, publishTargets, expiresIn } from '../../electron/core/tuf/repo';
+import { signerKey } from '../../electron/core/tuf/sign';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'kc-tuf-cli-more-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const NOW_ISO = '2026-01-01T00:00:00Z';
+const NOW = Date.parse(NOW_ISO);
+const LATER = '2026-01-01T12:00:00Z';
+
+async function kc(args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ctx = {
+    ...makeContext({ env: { ...process.env, KEYCEREMONY_NOW: NOW_ISO, ...env } }),
+    out: (l: string) => void out.push(l),
+    err: (l: string) => void err.push(l),
+  };
+  const code = await main(args, ctx);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const roots = [0, 1, 2].map((i) => SoftwareSigner.generate('ecdsa-p256', undefined, `root-${i}`));
+const online = SoftwareSigner.generate('ecdsa-p256', undefined, 'online');
+const rel = SoftwareSigner.generate('ecdsa-p256', undefined, 'releases');
+const rel2 = SoftwareSigner.generate('ecdsa-p256', undefined, 'releases-2');
+const newTs = SoftwareSigner.generate('ecdsa-p256', undefined, 'timestamp-2');
+
+function pemFile(s: SoftwareSigner, name: string): string {
+  const p = path.join(tmp, name);
+  writeFileSync(p, pemEncode('PUBLIC KEY', s.publicKeySpki));
+  return p;
+}
+const REL_PEM = pemFile(rel, 'releases.pem');
+const REL2_PEM = pemFile(rel2, 'releases-2.pem');
+const TS_PEM = pemFile(newTs, 'timestamp-2.pem');
+
+let n = 0;
+/** A fresh repository: root v1 (2 of 3 root keys), the online key for targets, snapshot and timestamp. */
+async function repo(): Promise<{ base: string; md: string }> {
+  const base = path.join(tmp, `repo-${++n}`);
+  const md = path.join(base, 'metadata');
+  mkdirSync(md, { recursive: true });
+  const k = async (s: SoftwareSigner) => (await signerKey(s)).key;
+  const onlineSpec = { keys: [await k(online)], threshold: 1 };
+  const root = await newRoot({
+    roles: { root: { keys: await Promise.all(roots.map(k)), threshold: 2 }, targets: onlineSpec, snapshot: onlineSpec, timestamp: onlineSpec },
+    expires: expiresIn(NOW, 365),
+  });
+  const files = await createRepository({
+    root,
+    rootSigners: roots.slice(0, 2),
+    targets: newTargets(expiresIn(NOW, 90)),
+    signers: { targets: [online], snapshot: [online], timestamp: [online] },
+    now: NOW,
+  });
+  for (const f of files) writeFileSync(path.join(md, f.name), f.bytes);
+  return { base, md };
+}
+
+/** Sign a request file with each signer (custodians' copies, merged), then write it into DIR. */
+async function signAndWrite(req: string, signers: SoftwareSigner[], md: string): Promise<void> {
+  let r = parseRequest(readFileSync(req, 'utf8'));
+  for (const s of signers) r = await signRequest(r, s);
+  writeFileSync(req, serializeRequest(r));
+  const st = await kc(['tuf', 'status', req, '--write', md]);
+  assert.equal(st.code, 0, st.out + st.err);
+  assert.match(st.out, /— complete$/);
+}
+
+/** What `tuf snapshot` does with the online token: snapshot + timestamp over the latest role files. */
+async function publish(md: string, signer: SoftwareSigner = online): Promise<void> {
+  const latest = new Map<string, number>();
+  for (const f of readdirSync(md)) {
+    const m = /^(\d+)\.(.+)\.json$/.exec(f);
+    if (m && Number(m[1]) > (latest.get(m[2]!) ?? 0)) latest.set(m[2]!, Number(m[1]));
+  }
+  const versions: Record<string, number> = {};
+  for (const [r, v] of latest) if (r !== 'root' && r !== 'snapshot') versions[r] = v;
+  const ts = JSON.parse(readFileSync(path.join(md, 'timestamp.json'), 'utf8')) as { signed: { version: number } };
+  const files = await publishTargets({
+    roles: new Map(),
+    otherVersions: versions,
+    snapshotVersion: (latest.get('snapshot') ?? 0) + 1,
+    timestampVersion: ts.signed.version + 1,
+    expires: { snapshot: expiresIn(NOW, 7), timestamp: expiresIn(NOW, 1) },
+    signers: { snapshot: [signer], timestamp: [signer] },
+  });
+  for (const f of files) writeFileSync(path.join(md, f.name), f.bytes);
+}
+
+function verifyArgs(md: string, ...more: string[]): string[] {
+  return ['tuf', 'verify', '--trusted-root', path.join(md, '1.root.json'), '--metadata', md, '--at', LATER, ...more];
+}
+
+/** Every file under a folder with its bytes: compared before and after a refused command. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir, { recursive: true }).map(String)) {
+    const p = path.join(dir, f);
+    if (statSync(p).isFile()) out[f] = readFileSync(p).toString('base64');
+  }
+  return out;
+}
+
+/** Run a command that must be refused: its exit code and error, and nothing changed under `base`. */
+async function refused(base: string, args: string[], code: number, pattern: RegExp): Promise<void> {
+  const before = tree(base);
+  const r = await kc(args);
+  assert.equal(r.code, code, `${args.join(' ')}\n${r.out}\n${r.err}`);
+  assert.match(r.err, pattern, args.join(' '));
+  assert.deepEqual(tree(base), before, `${args.join(' ')} changed files`);
+}
+
+describe('tuf targets add | remove', () => {
+  test('add: a request for targets v2 with length, sha256, sha512 from the file; signed, written, verified; then remove', async () => {
+    const { base, md } = await repo();
+    const content = Buffer.from('release 1.0 of the app\n');
+    const file = path.join(base, 'app-1.0.bin');
+    writeFileSync(file, content);
+    const req = path.join(base, 'requests', '2.targets.request.json');
+    const r = await kc(['tuf', 'targets', 'add', '--metadata', md, '--path', 'app/1.0.bin', '--file', file, '--expires-in', '30', '--out', req]);
+    assert.equal(r.code, 0, r.err);
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const sha512 = createHash('sha512').update(content).digest('hex');
+    assert.match(r.out, /^targets v1 -> v2\n~ expires 2026-04-01T00:00:00Z -> 2026-01-31T00:00:00Z\n  targets: 1 added, 0 removed, 0 changed, 1 in total/);
+    assert.ok(r.out.includes(`+ target app/1.0.bin (${content.length} bytes, sha256 ${sha256.slice(0, 16)}…)`), r.out);
+    assert.match(r.out, /targets v2: signed by 0 of 1 required targets keys\n  targets: 1 more of: /);
+    const body = parseRequest(readFileSync(req, 'utf8'));
+    assert.deepEqual([body.role, body.version, body.fileName], ['targets', 2, '2.targets.json']);
+    assert.deepEqual((body.signed.targets as Record<string, unknown>)['app/1.0.bin'], { hashes: { sha256, sha512 }, length: content.length });
+    assert.equal((body.previous as { version: number }).version, 1);
+
+    await signAndWrite(req, [online], md);
+    await publish(md);
+    const v = await kc(verifyArgs(md, '--target', 'app/1.0.bin'));
+    assert.equal(v.code, 0, v.out);
+    assert.match(v.out, new RegExp(`target app/1\\.0\\.bin: found in targets \\(targets\\), ${content.length} bytes, sha256 ${sha256}`));
+
+    // a changed file under the same path shows as changed
+    writeFileSync(file, 'release 1.0, rebuilt\n');
+    const ch = await kc(['tuf', 'targets', 'add', '--metadata', md, '--path', 'app/1.0.bin', '--file', file, '--out', path.join(base, 'ch.json')]);
+    assert.equal(ch.code, 0, ch.err);
+    assert.match(ch.out, /targets: 0 added, 0 removed, 1 changed, 1 in total\n~ target app\/1\.0\.bin: 23 -> 21 bytes/);
+    assert.doesNotMatch(ch.out, /~ expires/); // no expiry option: the expiry is kept
+
+    const rm = path.join(base, 'requests', '3.targets.request.json');
+    const d = await kc(['tuf', 'targets', 'remove', '--metadata', md, '--path', 'app/1.0.bin', '--out', rm]);
+    assert.equal(d.code, 0, d.err);
+    assert.match(d.out, /^targets v2 -> v3\n  targets: 0 added, 1 removed, 0 changed, 0 in total\n- target app\/1\.0\.bin\n/);
+    await signAndWrite(rm, [online], md);
+    await publish(md);
+    const v3 = await kc(verifyArgs(md, '--target', 'app/1.0.bin'));
+    assert.equal(v3.code, 1);
+    assert.match(v3.out, /^VERIFIED .* 0 targets/);
+    assert.match(v3.out, /target app\/1\.0\.bin: NOT FOUND/);
+  });
+
+  test('bad inputs: each a clear error, no request written, metadata unchanged', async () => {
+    const { base, md } = await repo();
+    const file = path.join(base, 'f.bin');
+    writeFileSync(file, 'x');
+    const out = path.join(base, 'out.json');
+    const add = (...a: string[]) => ['tuf', 'targets', 'add', '--metadata', md, '--out', out, ...a];
+    await refused(base, add('--path', 'a.bin', '--file', path.join(base, 'missing.bin')), 1, /error\[NOT_FOUND\]: cannot read the target file .*missing\.bin: ENOENT/);
+    await refused(base, add('--path', '../etc/passwd', '--file', file), 1, /error\[INVALID_INPUT\]: target path "\.\.\/etc\/passwd" has an empty, "\." or "\.\." segment \(--path \.\.\/etc\/passwd\)/);
+    await refused(base, add('--path', '/abs', '--file', file), 1, /error\[INVALID_INPUT\]: target path "\/abs" must be relative/);
+    await refused(base, add('--path', 'a', '--path', 'b', '--file', file), 2, /one --file F per --path P \(2 --path, 1 --file\)/);
+    await refused(base, add('--path', 'a', '--file', file, '--path', 'a', '--file', file), 1, /error\[INVALID_INPUT\]: --path a is given twice/);
+    await refused(base, add('--path', 'a', '--file', file, '--expires', '2025-06-01T00:00:00Z'), 1, /error\[EXPIRED\]: targets v2 would expire at 2025-06-01T00:00:00Z, which is not after now/);
+    await refused(base, add('--path', 'a', '--file', file, '--expires', 'soon'), 1, /error\[(INVALID_METADATA|INVALID_INPUT)\]: "soon" is not a date-time.* \(--expires\)/);
+    await refused(base, add('--path', 'a', '--file', file, '--expires', '2027-01-01T00:00:00Z', '--expires-in', '3'), 1, /give --expires or --expires-in, not both/);
+    await refused(base, add('--path', 'a', '--file', file, '--expires-in', 'ten'), 2, /--expires-in takes a whole number/);
+    await refused(base, add('--path', 'a', '--file', file, '--role', 'nobody'), 1, /error\[NOT_FOUND\]: role "nobody" is not delegated by targets v1 \(it has no delegations\)/);
+    await refused(base, add('--path', 'a', '--file', file, '--custom', '{bad'), 1, /error\[INVALID_JSON\]: --custom #1 for a is not JSON/);
+    await refused(base, ['tuf', 'targets', 'add', '--metadata', path.join(base, 'nope'), '--path', 'a', '--file', file, '--out', out], 1, /error\[NOT_FOUND\]: no such metadata folder .*nope/);
+    await refused(base, ['tuf', 'targets', 'add', '--metadata', md, '--path', 'a', '--file', file], 2, /--out REQUEST is required/);
+    await refused(base, ['tuf', 'targets', 'remove', '--metadata', md, '--path', 'nothing-here', '--out', out], 1, /error\[NOT_FOUND\]: targets v1 has no target nothing-here; nothing to remove/);
+    await refused(base, ['tuf', 'targets', 'rename', '--metadata', md], 2, /tuf targets add\|remove/);
+    // a corrupt latest targets file is named
+    writeFileSync(path.join(md, '2.targets.json'), '{"signed": {"_type": "targets", "_type": "targets"}, "signatures": []}');
+    await refused(base, add('--path', 'a', '--file', file), 1, /2\.targets\.json.*duplicate/i);
+  });
+});
+
+describe('tuf delegate', () => {
+  test('delegate releases/* to a key: targets request + the role\'s own v1 request; a target added to the role; delegate remove', async () => {
+    const { base, md } = await repo();
+    const treq = path.join(base, 'requests', '2.targets.request.json');
+    const d = await kc(['tuf', 'delegate', '--metadata', md, '--role', 'releases', '--key', REL_PEM, '--paths', 'releases/*', '--threshold', '1', '--terminating', '--out', treq]);
+    assert.equal(d.code, 0, d.err);
+    assert.match(d.out, /^targets v1 -> v2\n  targets: 0 added, 0 removed, 0 changed, 0 in total\n\+ delegation releases: 1 of 1 keys, paths \["releases\/\*"\], terminating\n\+ delegation releases: key added [0-9a-f]{16} ecdsa\/ecdsa-sha2-nistp256 fingerprint/);
+    assert.match(d.out, /targets v2: signed by 0 of 1 required targets keys/);
+    assert.match(d.out, /role releases: its own metadata must be signed by its new keys:\nnew targets v1 \(no previous version to compare\)/);
+    assert.match(d.out, /releases v1: signed by 0 of 1 required releases keys/);
+    const rreq = path.join(base, 'requests', '1.releases.request.json');
+    assert.equal(parseRequest(readFileSync(rreq, 'utf8')).fileName, '1.releases.json');
+
+    // snapshot refuses while the delegated role has no file (checked before any token is opened)
+    await signAndWrite(treq, [online], md);
+    const before = tree(base);
+    const sn = await kc(['tuf', 'snapshot', '--metadata', md, '--token', 'none', '--label', 'none']);
+    assert.equal(sn.code, 1);
+    assert.match(sn.err, /error\[PRECONDITION_FAILED\]: targets v2 delegates to releases but .* has no N\.<role>\.json for it/);
+    assert.deepEqual(tree(base), before);
+
+    // signing the role request with another key is refused
+    await assert.rejects(signRequest(parseRequest(readFileSync(rreq, 'utf8')), online), /not one of the keys allowed to sign releases v1/);
+    await signAndWrite(rreq, [rel], md);
+    await publish(md);
+    assert.equal((await kc(verifyArgs(md))).code, 0);
+
+    // a target in the delegated role
+    const file = path.join(base, 'a.txt');
+    writeFileSync(file, 'delegated target\n');
+    const areq = path.join(base, 'requests', '2.releases.request.json');
+    const a = await kc(['tuf', 'targets', 'add', '--role', 'releases', '--metadata', md, '--path', 'releases/a.txt', '--file', file, '--out', areq]);
+    assert.equal(a.code, 0, a.err);
+    assert.match(a.out, /^targets v1 -> v2\n/);
+    assert.match(a.out, /releases v2: signed by 0 of 1 required releases keys/);
+    await refused(base, ['tuf', 'targets', 'add', '--role', 'releases', '--metadata', md, '--path', 'other/a.txt', '--file', file, '--out', path.join(base, 'x.json')], 1,
+      /error\[INVALID_INPUT\]: other\/a\.txt is outside role releases's delegated paths \["releases\/\*"\]: clients would not trust it there/);
+    await signAndWrite(areq, [rel], md);
+    await publish(md);
+    const v = await kc(verifyArgs(md, '--target', 'releases/a.txt'));
+    assert.equal(v.code, 0, v.out);
+    assert.match(v.out, /target releases\/a\.txt: found in releases \(targets -> releases\), 17 bytes/);
+
+    // re-key the role: a new version of its file signed by the new key
+    const kreq = path.join(base, 'requests', '3.targets.request.json');
+    const k = await kc(['tuf', 'delegate', '--metadata', md, '--role', 'releases', '--key', REL2_PEM, '--paths', 'releases/*', '--threshold', '1', '--out', kreq]);
+    assert.equal(k.code, 0, k.err);
+    assert.match(k.out, /~ delegation releases: paths \["releases\/\*"\], terminating -> paths \["releases\/\*"\]/);
+    assert.match(k.out, /- delegation releases: key removed/);
+    // the role's file: same content (1 target), next version, to be signed by the new key
+    assert.match(k.out, /its new keys:\ntargets v2 -> v3\n  targets: 0 added, 0 removed, 0 changed, 1 in total\nreleases v3: signed by 0 of 1 required releases keys/);
+
+    // delegate remove
+    const rm = path.join(base, 'requests', 'rm.json');
+    const r = await kc(['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'releases', '--out', rm]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^targets v2 -> v3\n.*\n- delegation releases$/m);
+    assert.match(r.out, /targets v3: signed by 0 of 1 required targets keys/);
+    await refused(base, ['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'nobody', '--out', rm + '2'], 1, /error\[NOT_FOUND\]: targets v2 \(.*\): no delegated role "nobody" \(--role nobody\)/);
+  });
+
+  test('bad inputs: each a clear error, nothing written', async () => {
+    const { base, md } = await repo();
+    const out = path.join(base, 'd.json');
+    const dl = (...a: string[]) => ['tuf', 'delegate', '--metadata', md, '--out', out, ...a];
+    await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '2'), 1, /error\[INVALID_INPUT\]: rel: 1 key\(s\) cannot meet a threshold of 2/);
+    await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '0'), 1, /error\[INVALID_INPUT\]: rel: threshold must be at least 1/);
+    await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--threshold', '1'), 2, /give --paths 'GLOB'… or --path-hash-prefix HEX…, one of them/);
+    await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--path-hash-prefix', 'ab', '--threshold', '1'), 2, /one of them/);
+    await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--path-hash-prefix', 'XY', '--threshold', '1'), 1, /--path-hash-prefix "XY" must be lowercase hex/);
+    await refused(base, dl('--role', 'root', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_INPUT\]: a delegated role may not be called "root"/);
+    await refused(base, dl('--role', '../up', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_INPUT\]: role name "\.\.\/up": use letters, digits/);
+    await refused(base, dl('--role', 'rel', '--paths', 'r/*', '--threshold', '1'), 2, /give the delegated keys: --key FILE… and\/or --key-uri pkcs11:…/);
+    await refused(base, dl('--role', 'rel', '--key', file(base, 'junk.pem', 'not a key'), '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_KEY\]: .*junk\.pem: not a PEM public key or TUF key JSON/);
+    await refused(base, dl('--role', 'rel', '--key-uri', 'file:///x', '--paths', 'r/*', '--threshold', '1'), 2, /--key-uri takes a pkcs11: URI/);
+    await refused(base, dl('--role', 'rel', '--key-uri', 'pkcs11:token=t;object=k?pin-value=1234', '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_URI\]: The pkcs11: URI carries a pin-value/);
+    await refused(base, ['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'rel', '--out', out, '--threshold', '1'], 2, /tuf delegate remove takes --metadata, --role, --out and an expiry only \(not --threshold\)/);
+  });
+});
+
+function file(dir: string, name: string, text: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('tuf rotate --role (online keys) and tuf renew (any role)', () => {
+  test('timestamp key replaced in root v2; the new key signs the next timestamp; verified', async () => {
+    const { base, md } = await repo();
+    const onlineId = (await signerKey(online)).keyid;
+    const req = path.join(base, 'requests', '2.root.request.json');
+    const r = await kc(['tuf', 'rotate', '--metadata', md, '--role', 'timestamp', '--add-key', TS_PEM, '--remove-key', onlineId.slice(0, 12), '--out', req]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^root v1 -> v2\n/);
+    assert.match(r.out, /\+ timestamp: key added [0-9a-f]{16} ecdsa/);
+    assert.match(r.out, /- timestamp: key removed [0-9a-f]{16} ecdsa/);
+    assert.match(r.out, /  root: 2 of 3 keys/);
+    assert.match(r.out, /root v2: signed by 0 of 2 required old-root keys, 0 of 2 required new-root keys/);
+    assert.match(r.out, /next: once root v2 is signed and written, run tuf snapshot with the new key/);
+    await signAndWrite(req, [roots[0]!, roots[2]!], md);
+    // the old online key no longer counts for the timestamp
+    await publish(md, online);
+    const bad = await kc(verifyArgs(md));
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /timestamp.*signed by 0 of 1 required/);
+    // renew the timestamp with the new key: a request signed by the timestamp-2 key
+    const treq = path.join(base, 'requests', 'ts.request.json');
+    const t = await kc(['tuf', 'renew', '--metadata', md, '--role', 'timestamp', '--expires-in', '2', '--out', treq]);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /^timestamp v2 -> v3\n~ expires 2026-01-02T00:00:00Z -> 2026-01-03T00:00:00Z\n  snapshot.json v2 -> v2/);
+    assert.match(t.out, /timestamp v3: signed by 0 of 1 required timestamp keys/);
+    await signAndWrite(treq, [newTs], md);
+    const ok = await kc(verifyArgs(md));
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /root v1 -> v2/);
+  });
+
+  test('rotate bad inputs; renew of root, targets, snapshot and timestamp; renew bad inputs', async () => {
+    const { base, md } = await repo();
+    const out = path.join(base, 'r.json');
+    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'releases', '--add-key', TS_PEM, '--out', out], 2, /--role is root, targets, snapshot or timestamp/);
+    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'snapshot', '--remove-key', 'ffff', '--out', out], 1, /error\[KEY_NOT_FOUND\]: --remove-key ffff matches 0 snapshot keys of root v1/);
+    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'snapshot', '--out', out], 2, /nothing to change/);
+    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'targets', '--threshold', '2', '--out', out], 1, /error\[INVALID_INPUT\]: targets: 1 key\(s\) cannot meet a threshold of 2/);
+    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'targets', '--threshold', '1', '--expires-in', '10', '--root-days', '9', '--out', out], 2, /not both/);
+
+    // renew each top-level role: a request for v+1 with the new expiry, only the expiry changed
+    for (const [role, days, want] of [['root', '400', /root v1 -> v2\n~ expires 2027-01-01T00:00:00Z -> 2027-02-05T00:00:00Z/], ['targets', '120', /targets v1 -> v2\n~ expires 2026-04-01T00:00:00Z -> 2026-05-01T00:00:00Z\n  targets: 0 added, 0 removed, 0 changed/], ['snapshot', '14', /snapshot v1 -> v2\n~ expires 2026-01-08T00:00:00Z -> 2026-01-15T00:00:00Z$/m]] as const) {
+      const req = path.join(base, `renew-${role}.json`);
+      const r = await kc(['tuf', 'renew', '--metadata', md, '--role', role, '--expires-in', days, '--out', req]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, want);
+      const signers = role === 'root' ? [roots[1]!, roots[2]!] : [online];
+      await signAndWrite(req, signers, md);
+    }
+    assert.match((await kc(['tuf', 'status', path.join(base, 'renew-root.json')])).out, /root v2: signed by 2 of 2 required old-root keys, 2 of 2 required new-root keys — complete/);
+    // timestamp over the renewed snapshot v2: verified well past the old snapshot's expiry
+    const treq = path.join(base, 'renew-ts.json');
+    const t = await kc(['tuf', 'renew', '--metadata', md, '--role', 'timestamp', '--expires-in', '12', '--out', treq]);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /snapshot.json v1 -> v2/);
+    await signAndWrite(treq, [online], md);
+    const v = await kc(['tuf', 'verify', '--trusted-root', path.join(md, '1.root.json'), '--metadata', md, '--at', '2026-01-10T00:00:00Z']);
+    assert.equal(v.code, 0, v.out);
+    assert.match(v.out, /root v1 -> v2/);
+    assert.match(v.out, /snapshot v2 .*verified/);
+
+    await refused(base, ['tuf', 'renew', '--metadata', md, '--role', 'targets', '--out', out], 2, /give --expires-in DAYS or --expires TIME/);
+    await refused(base, ['tuf', 'renew', '--metadata', md, '--role', 'targets', '--expires-in', '0', '--out', out], 1, /error\[INVALID_INPUT\]: --expires-in must be at least 1 day/);
+    await refused(base, ['tuf', 'renew', '--metadata', md, '--role', 'ghost', '--expires-in', '3', '--out', out], 1, /error\[NOT_FOUND\]: role "ghost" is not delegated by targets v2/);
+    await refused(base, ['tuf', 'renew', '--metadata', md, '--role', 'targets', '--expires', '2025-01-01T00:00:00Z', '--out', out], 1, /error\[EXPIRED\]: targets v3 would expire at 2025-01-01T00:00:00Z/);
+    await refused(base, ['tuf', 'renew', '--metadata', path.join(base, 'empty'), '--role', 'targets', '--expires-in', '3', '--out', out], 1, /no such metadata folder/);
+  });
+});
+
+describe('tuf verify --trusted-state', () => {
+  test('remembers the highest versions; refuses a rolled-back timestamp and root; written only after success', async () => {
+    const { base, md } = await repo();
+    const state = path.join(base, 'state', 'trusted.json');
+    const v1 = await kc(verifyArgs(md, '--trusted-state', state));
+    assert.equal(v1.code, 0, v1.out);
+    const s1 = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual({ ...s1, verifiedAt: undefined }, { format: 'keyceremony/tuf-trusted-state', formatVersion: 1, root: 1, timestamp: 1, snapshot: 1, meta: { 'targets.json': 1 }, verifiedAt: undefined });
+    const ts1 = readFileSync(path.join(md, 'timestamp.json'));
+    await publish(md);
+    assert.equal((await kc(verifyArgs(md, '--trusted-state', state))).code, 0);
+    assert.equal((JSON.parse(readFileSync(state, 'utf8')) as { timestamp: number }).timestamp, 2);
+    // the server rolls the timestamp back: without the state it verifies, with it it is refused
+    writeFileSync(path.join(md, 'timestamp.json'), ts1);
+    assert.equal((await kc(verifyArgs(md))).code, 0);
+    const stateBefore = readFileSync(state);
+    const rb = await kc(verifyArgs(md, '--trusted-state', state));
+    assert.equal(rb.code, 1);
+    assert.match(rb.out, /NOT VERIFIED .*\[ROLLBACK\] timestamp v1 is older than the trusted v2 \(5\.4\.3\)/);
+    assert.match(rb.err, /trusted state .* left unchanged: not verified/);
+    assert.deepEqual(readFileSync(state), stateBefore);
+
+    // root: the state saw v2; a folder without 2.root.json is a rollback
+    await publish(md);
+    const req = path.join(base, 'root2.json');
+    assert.equal((await kc(['tuf', 'renew', '--metadata', md, '--role', 'root', '--expires-in', '300', '--out', req])).code, 0);
+    await signAndWrite(req, [roots[0]!, roots[1]!], md);
+    assert.equal((await kc(verifyArgs(md, '--trusted-state', state))).code, 0);
+    assert.equal((JSON.parse(readFileSync(state, 'utf8')) as { root: number }).root, 2);
+    rmSync(path.join(md, '2.root.json'));
+    const rr = await kc(verifyArgs(md, '--trusted-state', state, '--json'));
+    assert.equal(rr.code, 1);
+    const j = JSON.parse(rr.out) as { ok: boolean; failures: { code: string; message: string }[] };
+    assert.equal(j.ok, false);
+    assert.deepEqual(j.failures.map((f) => f.code), ['ROLLBACK']);
+    assert.match(j.failures[0]!.message, /root v1 is older than the trusted v2/);
+
+    // a malformed state file is an error naming it, and is left as it is
+    const junk = file(base, 'junk-state.json', '{"format": "something-else"}');
+    const jr = await kc(verifyArgs(md, '--trusted-state', junk));
+    assert.equal(jr.code, 1);
+    assert.match(jr.err, /error\[INVALID_INPUT\]: .*junk-state\.json: not a keyceremony TUF trusted state/);
+    assert.equal(readFileSync(junk, 'utf8'), '{"format": "something-else"}');
+  });
+});
