@@ -18,7 +18,9 @@ import { signerKey, envelopeBytes } from '../../electron/core/tuf/sign';
 import { newRoot, nextRoot, replaceRootKey, newTargets, targetFileInfo, delegate, publishTargets, expiresIn, type OutFile } from '../../electron/core/tuf/repo';
 import { createRequest, rootRules, signRequest, finalizeRequest, requestStatus } from '../../electron/core/tuf/request';
 import type { Root } from '../../shared/tuf/models';
-import { utf8 } from '../../shared/encoding/bytes';
+import { utf8, pemEncode } from '../../shared/encoding/bytes';
+import { main } from '../../electron/cli/main';
+import { makeContext } from '../../electron/cli/context';
 
 let hsm: TestHsm;
 let mod: Pkcs11Module;
@@ -173,4 +175,70 @@ test('tuf-js follows root v1 -> v2 -> v3, walks a delegation, downloads a target
       assert.equal(c2.trustedRootVersion(), 1);
     });
   });
+});
+
+/** `keyceremony …` through main() with the SoftHSM module, on the real clock (tuf-js uses it too). */
+async function kc(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env: NodeJS.ProcessEnv = { ...process.env, KEYCEREMONY_PKCS11_MODULE: hsm.module };
+  delete env.KEYCEREMONY_NOW;
+  const ctx = { ...makeContext({ env }), out: (l: string) => void out.push(l), err: (l: string) => void err.push(l) };
+  const code = await main(args, ctx);
+  assert.equal(code, 0, `keyceremony ${args.join(' ')}\n${out.join('\n')}\n${err.join('\n')}`);
+  return out.join('\n');
+}
+
+test('tuf-js picks up a targets update and a delegation made with `tuf delegate` / `tuf targets add` on tokens', async () => {
+  server ??= await startStaticServer(work);
+  const base = path.join(work, 'cli');
+  const md = path.join(base, 'metadata');
+  const rq = path.join(base, 'requests');
+  const pinFile = path.join(work, 'pin');
+  writeFileSync(pinFile, `${hsm.tokens[0]!.pin}\n`);
+  const pin = ['--pin-file', pinFile];
+  const pem = async (token: string, label: string) => {
+    const p = path.join(work, `${label}.pem`);
+    await mod.withSession({ label: token }, { pin: hsm.pinOf(token), rw: true }, async (s) => {
+      const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label, profile: 'non-extractable' });
+      writeFileSync(p, pemEncode('PUBLIC KEY', key.publicKeySpki));
+    });
+    return p;
+  };
+  const rootPem = await pem('tuf-root', 'cli-root');
+  const onlinePem = await pem('tuf-online', 'cli-online');
+  await pem('tuf-online', 'cli-apps'); // the delegated key: named by its pkcs11: URI below, not a file
+  const onlineKey = ['--token', 'tuf-online', '--label', 'cli-online', ...pin];
+
+  // a new repository: root 1 of 1 on the root token, targets/snapshot/timestamp by the online key
+  await kc(['tuf', 'init', '--out', base, '--threshold', '1', '--root-key', rootPem, '--online-key', onlinePem, ...onlineKey]);
+  await kc(['tuf', 'sign', path.join(rq, '1.root.request.json'), '--token', 'tuf-root', '--label', 'cli-root', ...pin, '--write', md]);
+  const c = client('cli', readFileSync(path.join(md, '1.root.json')), 'cli');
+  await c.u().refresh();
+  assert.equal(await c.u().getTargetInfo('apps/tool.txt'), undefined);
+
+  // delegation apps/* to a token key, then a target in the delegated role
+  await kc(['tuf', 'delegate', '--metadata', md, '--role', 'apps', '--key-uri', `pkcs11:token=tuf-online;object=cli-apps?pin-source=file:${pinFile}`,
+    '--paths', 'apps/*', '--threshold', '1', '--out', path.join(rq, '2.targets.request.json')]);
+  await kc(['tuf', 'sign', path.join(rq, '2.targets.request.json'), ...onlineKey, '--write', md]);
+  await kc(['tuf', 'sign', path.join(rq, '1.apps.request.json'), '--token', 'tuf-online', '--label', 'cli-apps', ...pin, '--write', md]);
+  const content = utf8('a tool released through a delegation made with keyceremony tuf delegate\n');
+  const src = path.join(work, 'tool.txt');
+  writeFileSync(src, content);
+  const add = await kc(['tuf', 'targets', 'add', '--metadata', md, '--role', 'apps', '--path', 'apps/tool.txt', '--file', src, '--expires-in', '30', '--out', path.join(rq, '2.apps.request.json')]);
+  assert.match(add, /apps v2: signed by 0 of 1 required apps keys/);
+  await kc(['tuf', 'sign', path.join(rq, '2.apps.request.json'), '--token', 'tuf-online', '--label', 'cli-apps', ...pin, '--write', md]);
+  await kc(['tuf', 'snapshot', '--metadata', md, ...onlineKey]);
+  const sha = (await targetFileInfo(content)).hashes.sha256;
+  mkdirSync(path.join(base, 'targets', 'apps'), { recursive: true });
+  writeFileSync(path.join(base, 'targets', 'apps', `${sha}.tool.txt`), content);
+
+  // the same client (trusting the old snapshot) refreshes and downloads the new target
+  const up = c.u();
+  await up.refresh();
+  const ti = await up.getTargetInfo('apps/tool.txt');
+  assert.ok(ti, 'target info through the new delegation');
+  const got = await up.downloadTarget(ti, path.join(c.dir, 'targets', 'tool.txt'));
+  assert.deepEqual(new Uint8Array(readFileSync(got)), content);
+  assert.ok(server.requests.includes('GET /cli/metadata/2.apps.json 200'), server.requests.join('\n'));
 });

@@ -195,6 +195,11 @@ describe('tuf targets add | remove', () => {
     await refused(base, ['tuf', 'targets', 'add', '--metadata', md, '--path', 'a', '--file', file], 2, /--out REQUEST is required/);
     await refused(base, ['tuf', 'targets', 'remove', '--metadata', md, '--path', 'nothing-here', '--out', out], 1, /error\[NOT_FOUND\]: targets v1 has no target nothing-here; nothing to remove/);
     await refused(base, ['tuf', 'targets', 'rename', '--metadata', md], 2, /tuf targets add\|remove/);
+    // --out: a signed request over other bytes, or a file that is no request, is not overwritten
+    assert.equal((await kc(add('--path', 'a', '--file', file))).code, 0);
+    writeFileSync(out, serializeRequest(await signRequest(parseRequest(readFileSync(out, 'utf8')), online)));
+    await refused(base, add('--path', 'b', '--file', file), 1, /error\[CONFLICT\]: .*out\.json already holds 1 signature\(s\) over targets v2 \(sha256 [0-9a-f]{16}…\); writing the new request there would lose them/);
+    await refused(base, ['tuf', 'targets', 'add', '--metadata', md, '--path', 'a', '--file', file, '--out', file], 1, /error\[CONFLICT\]: .*f\.bin exists and is not a signing request; choose another --out/);
     // a corrupt latest targets file is named
     writeFileSync(path.join(md, '2.targets.json'), '{"signed": {"_type": "targets", "_type": "targets"}, "signatures": []}');
     await refused(base, add('--path', 'a', '--file', file), 1, /2\.targets\.json.*duplicate/i);

@@ -583,8 +583,31 @@ function expiry(values: { expires?: string; 'expires-in'?: string }, now: number
   });
 }
 
+/**
+ * Refuse to overwrite a file that is not a signing request, or a request carrying signatures over
+ * other bytes (custodians' work would be lost).
+ */
+function guardOut(out: string, req: SigningRequest): void {
+  if (!existsSync(out)) return;
+  let old: SigningRequest;
+  try {
+    old = readRequestFile(out);
+  } catch {
+    throw new KeyceremonyError('CONFLICT', `${out} exists and is not a signing request; choose another --out`, { where: out });
+  }
+  if (old.signatures.length > 0 && old.signedSha256 !== req.signedSha256) {
+    throw new KeyceremonyError(
+      'CONFLICT',
+      `${out} already holds ${old.signatures.length} signature(s) over ${old.role} v${old.version} (sha256 ${old.signedSha256.slice(0, 16)}…); ` +
+        'writing the new request there would lose them: choose another --out or move it away',
+      { where: out },
+    );
+  }
+}
+
 /** The diff, the request file and its status: the same output for every request-producing command. */
 async function emitRequest(ctx: CliContext, out: string, req: SigningRequest): Promise<void> {
+  guardOut(out, req);
   for (const l of (await diffSigned(req.previous, req.signed)).lines) ctx.out(l);
   writeOut(ctx, out, serializeRequest(req));
   await printStatus(ctx, req);
@@ -775,6 +798,8 @@ const delegateCmd: Sub = async (args, ctx) => {
       ctx.err(`warning: ${(e as Error).message}`);
     }
   }
+  guardOut(out, treq);
+  if (rreq && roleOut) guardOut(roleOut, rreq);
   await emitRequest(ctx, out, treq);
   if (rreq && roleOut) {
     ctx.out(`role ${name}: its own metadata must be signed by its new keys:`);
