@@ -204,11 +204,14 @@ export async function startUi(opts: { tokens: () => TokenModuleLike; moduleName?
 }
 
 /**
- * Save a screenshot for the docs (docs/screenshots/<name>.png): the window as a person sees it (the
- * sticky mode banner on top), scrolled so that `focus` (the part the guide talks about) is visible.
+ * Save a screenshot of a main screen: the window as a person sees it (the sticky mode banner on top),
+ * scrolled so that `focus` (the part the guide talks about) is visible. With
+ * KEYCEREMONY_UPDATE_SCREENSHOTS=1 it goes to docs/screenshots/<name>.png (the pictures the README
+ * and guides show); otherwise to .tmp/screenshots/, so an ordinary test run leaves the tree clean
+ * (serials and fingerprints differ on every run).
  */
 export async function screenshot(page: Page, name: string, focus?: Locator): Promise<string> {
-  const dir = join(REPO, 'docs', 'screenshots');
+  const dir = process.env.KEYCEREMONY_UPDATE_SCREENSHOTS === '1' ? join(REPO, 'docs', 'screenshots') : join(REPO, '.tmp', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const p = join(dir, `${name}.png`);
   if (focus) await focus.first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
