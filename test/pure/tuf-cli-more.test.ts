@@ -15,7 +15,8 @@ import { makeContext } from '../../electron/cli/context';
 import { SoftwareSigner } from '../helpers/software-signer';
 import { pemEncode } from '../../shared/encoding/bytes';
 import { parseRequest, signRequest, serializeRequest } from '../../electron/core/tuf/request';
-import { createRepository, newRoot, newTargets, publishTargets, expiresIn } from '../../electron/core/tuf/repo';
+import { createRepository, newRoot, newTargets, publishTargets, expiresIn, hashBinTargets, targetFileInfo } from '../../electron/core/tuf/repo';
+import { binForTarget } from '../../shared/tuf/delegation';
 import { signerKey } from '../../electron/core/tuf/sign';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'kc-tuf-cli-more-'));
@@ -54,7 +55,7 @@ const TS_PEM = pemFile(newTs, 'timestamp-2.pem');
 
 let n = 0;
 /** A fresh repository: root v1 (2 of 3 root keys), the online key for targets, snapshot and timestamp. */
-async function repo(): Promise<{ base: string; md: string }> {
+async function repo(bins?: number): Promise<{ base: string; md: string }> {
   const base = path.join(tmp, `repo-${++n}`);
   const md = path.join(base, 'metadata');
   mkdirSync(md, { recursive: true });
@@ -64,11 +65,15 @@ async function repo(): Promise<{ base: string; md: string }> {
     roles: { root: { keys: await Promise.all(roots.map(k)), threshold: 2 }, targets: onlineSpec, snapshot: onlineSpec, timestamp: onlineSpec },
     expires: expiresIn(NOW, 365),
   });
+  const binned = bins
+    ? await hashBinTargets({ targets: { 'seed.txt': await targetFileInfo(new Uint8Array([1])) }, binKeys: [await k(online)], threshold: 1, bitLength: bins, expires: expiresIn(NOW, 90) })
+    : undefined;
   const files = await createRepository({
     root,
     rootSigners: roots.slice(0, 2),
-    targets: newTargets(expiresIn(NOW, 90)),
-    signers: { targets: [online], snapshot: [online], timestamp: [online] },
+    targets: binned?.top ?? newTargets(expiresIn(NOW, 90)),
+    ...(binned ? { delegated: binned.bins } : {}),
+    signers: { targets: [online], snapshot: [online], timestamp: [online], delegated: { '*': [online] } },
     now: NOW,
   });
   for (const f of files) writeFileSync(path.join(md, f.name), f.bytes);
@@ -206,6 +211,29 @@ describe('tuf targets add | remove', () => {
   });
 });
 
+describe('tuf targets add on a hash-binned repository (TAP 15)', () => {
+  test('the bin is named when --role is missing or wrong; added to its bin, found there by verify', async () => {
+    const { base, md } = await repo(2);
+    const f = file(base, 'x.bin', 'binned target\n');
+    const bin = await binForTarget({ bitLength: 2, namePrefix: 'bin' }, 'pkg/x.bin');
+    const other = ['bin-0', 'bin-1', 'bin-2', 'bin-3'].find((b) => b !== bin)!;
+    const out = path.join(base, 'req.json');
+    const add = (...a: string[]) => ['tuf', 'targets', 'add', '--metadata', md, '--path', 'pkg/x.bin', '--file', f, '--out', out, ...a];
+    await refused(base, add(), 1, new RegExp(`error\\[INVALID_INPUT\\]: targets delegates every path to hash bins: pkg/x\\.bin belongs in ${bin} \\(use --role ${bin}\\)`));
+    await refused(base, add('--role', other), 1, new RegExp(`pkg/x\\.bin belongs in hash bin ${bin}, not ${other}`));
+    await refused(base, ['tuf', 'delegate', '--metadata', md, '--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1', '--out', out], 1,
+      /error\[CONFLICT\]: targets v1 \(.*\) delegates with succinct hash bins; it cannot also list the role rel \(--role rel\)/);
+    const r = await kc(add('--role', bin));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`${bin} v2: signed by 0 of 1 required ${bin} keys`));
+    await signAndWrite(out, [online], md);
+    await publish(md);
+    const v = await kc(verifyArgs(md, '--target', 'pkg/x.bin'));
+    assert.equal(v.code, 0, v.out);
+    assert.match(v.out, new RegExp(`target pkg/x\\.bin: found in ${bin} \\(targets -> ${bin}\\), 14 bytes`));
+  });
+});
+
 describe('tuf delegate', () => {
   test('delegate releases/* to a key: targets request + the role\'s own v1 request; a target added to the role; delegate remove', async () => {
     const { base, md } = await repo();
@@ -248,6 +276,12 @@ describe('tuf delegate', () => {
     const v = await kc(verifyArgs(md, '--target', 'releases/a.txt'));
     assert.equal(v.code, 0, v.out);
     assert.match(v.out, /target releases\/a\.txt: found in releases \(targets -> releases\), 17 bytes/);
+
+    // renew the delegated role: the same targets, a later expiry, signed by its key
+    const rn = await kc(['tuf', 'renew', '--metadata', md, '--role', 'releases', '--expires-in', '200', '--out', path.join(base, 'renew-rel.json')]);
+    assert.equal(rn.code, 0, rn.err);
+    assert.match(rn.out, /~ expires 2026-04-01T00:00:00Z -> 2026-07-20T00:00:00Z\n  targets: 0 added, 0 removed, 0 changed, 1 in total\n/);
+    assert.match(rn.out, /releases v3: signed by 0 of 1 required releases keys/);
 
     // re-key the role: a new version of its file signed by the new key
     const kreq = path.join(base, 'requests', '3.targets.request.json');

@@ -763,6 +763,9 @@ const delegateCmd: Sub = async (args, ctx) => {
   if (!values.key && !values['key-uri']) throw new UsageError('give the delegated keys: --key FILE… and/or --key-uri pkcs11:…');
   const keys = await delegationKeys(ctx, values);
   const before = top.delegations?.roles?.find((r) => r.name === name);
+  if (next.delegations?.succinctRoles) {
+    throw new KeyceremonyError('CONFLICT', `targets v${top.version} (${dir}) delegates with succinct hash bins; it cannot also list the role ${name}`, { where: `--role ${name}` });
+  }
   const role = await delegate(next, {
     name,
     keys,
