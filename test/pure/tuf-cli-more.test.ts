@@ -242,7 +242,7 @@ describe('tuf delegate', () => {
     assert.equal(d.code, 0, d.err);
     assert.match(d.out, /^targets v1 -> v2\n  targets: 0 added, 0 removed, 0 changed, 0 in total\n\+ delegation releases: 1 of 1 keys, paths \["releases\/\*"\], terminating\n\+ delegation releases: key added [0-9a-f]{16} ecdsa\/ecdsa-sha2-nistp256 fingerprint/);
     assert.match(d.out, /targets v2: signed by 0 of 1 required targets keys/);
-    assert.match(d.out, /role releases: its own metadata must be signed by its new keys:\nnew targets v1 \(no previous version to compare\)/);
+    assert.match(d.out, /role releases: its own metadata must be signed by its new keys:\nnew releases \(targets\) v1 \(no previous version to compare\)/);
     assert.match(d.out, /releases v1: signed by 0 of 1 required releases keys/);
     const rreq = path.join(base, 'requests', '1.releases.request.json');
     assert.equal(parseRequest(readFileSync(rreq, 'utf8')).fileName, '1.releases.json');
@@ -267,7 +267,9 @@ describe('tuf delegate', () => {
     const areq = path.join(base, 'requests', '2.releases.request.json');
     const a = await kc(['tuf', 'targets', 'add', '--role', 'releases', '--metadata', md, '--path', 'releases/a.txt', '--file', file, '--out', areq]);
     assert.equal(a.code, 0, a.err);
-    assert.match(a.out, /^targets v1 -> v2\n/);
+    assert.match(a.out, /^releases \(targets\) v1 -> v2\n  targets: 1 added, 0 removed, 0 changed, 1 in total\n\+ target releases\/a\.txt \(17 bytes/);
+    // tuf diff on the request names the role too
+    assert.match((await kc(['tuf', 'diff', areq])).out, /^releases \(targets\) v1 -> v2\n/);
     assert.match(a.out, /releases v2: signed by 0 of 1 required releases keys/);
     await refused(base, ['tuf', 'targets', 'add', '--role', 'releases', '--metadata', md, '--path', 'other/a.txt', '--file', file, '--out', path.join(base, 'x.json')], 1,
       /error\[INVALID_INPUT\]: other\/a\.txt is outside role releases's delegated paths \["releases\/\*"\]: clients would not trust it there/);
@@ -280,7 +282,7 @@ describe('tuf delegate', () => {
     // renew the delegated role: the same targets, a later expiry, signed by its key
     const rn = await kc(['tuf', 'renew', '--metadata', md, '--role', 'releases', '--expires-in', '200', '--out', path.join(base, 'renew-rel.json')]);
     assert.equal(rn.code, 0, rn.err);
-    assert.match(rn.out, /~ expires 2026-04-01T00:00:00Z -> 2026-07-20T00:00:00Z\n  targets: 0 added, 0 removed, 0 changed, 1 in total\n/);
+    assert.match(rn.out, /^releases \(targets\) v2 -> v3\n~ expires 2026-04-01T00:00:00Z -> 2026-07-20T00:00:00Z\n  targets: 0 added, 0 removed, 0 changed, 1 in total\n/);
     assert.match(rn.out, /releases v3: signed by 0 of 1 required releases keys/);
 
     // re-key the role: a new version of its file signed by the new key
@@ -290,7 +292,7 @@ describe('tuf delegate', () => {
     assert.match(k.out, /~ delegation releases: paths \["releases\/\*"\], terminating -> paths \["releases\/\*"\]/);
     assert.match(k.out, /- delegation releases: key removed/);
     // the role's file: same content (1 target), next version, to be signed by the new key
-    assert.match(k.out, /its new keys:\ntargets v2 -> v3\n  targets: 0 added, 0 removed, 0 changed, 1 in total\nreleases v3: signed by 0 of 1 required releases keys/);
+    assert.match(k.out, /its new keys:\nreleases \(targets\) v2 -> v3\n  targets: 0 added, 0 removed, 0 changed, 1 in total\nreleases v3: signed by 0 of 1 required releases keys/);
 
     // delegate remove
     const rm = path.join(base, 'requests', 'rm.json');

@@ -346,7 +346,7 @@ const sign: Sub = async (args, ctx) => {
   const file = positionals[0];
   if (!file || positionals.length !== 1) throw new UsageError('give exactly one REQUEST file');
   const req = readRequestFile(file);
-  for (const l of (await diffSigned(req.previous, req.signed)).lines) ctx.out(l);
+  for (const l of (await diffSigned(req.previous, req.signed, req.role)).lines) ctx.out(l);
   const signed = await withTokenSigner(ctx, values, async (signer, label) => {
     const r = await signRequest(req, signer);
     ctx.out(`signed ${req.role} v${req.version} (sha256 ${req.signedSha256.slice(0, 16)}…) with ${label}`);
@@ -381,10 +381,12 @@ const diff: Sub = async (args, ctx) => {
   const { values, positionals } = parse(args, { old: { type: 'string' }, new: { type: 'string' } }, { positionals: true });
   let prev: unknown;
   let next: unknown;
+  let role: string | undefined;
   if (positionals.length === 1) {
     const req = readRequestFile(positionals[0]!);
     prev = req.previous;
     next = req.signed;
+    role = req.role;
   } else if (values.new && positionals.length === 0) {
     const load = (p: string) => {
       const v = parseStrictJsonBytes(readFile(p, 'metadata'), { source: p }) as Record<string, unknown>;
@@ -393,7 +395,7 @@ const diff: Sub = async (args, ctx) => {
     prev = values.old ? load(values.old) : undefined;
     next = load(values.new);
   } else throw new UsageError('give a REQUEST file, or --old FILE --new FILE');
-  for (const l of (await diffSigned(prev, next)).lines) ctx.out(l);
+  for (const l of (await diffSigned(prev, next, role)).lines) ctx.out(l);
   return 0;
 };
 
@@ -608,7 +610,7 @@ function guardOut(out: string, req: SigningRequest): void {
 /** The diff, the request file and its status: the same output for every request-producing command. */
 async function emitRequest(ctx: CliContext, out: string, req: SigningRequest): Promise<void> {
   guardOut(out, req);
-  for (const l of (await diffSigned(req.previous, req.signed)).lines) ctx.out(l);
+  for (const l of (await diffSigned(req.previous, req.signed, req.role)).lines) ctx.out(l);
   writeOut(ctx, out, serializeRequest(req));
   await printStatus(ctx, req);
 }

@@ -46,14 +46,16 @@ function delegationMap(d: Delegations | undefined): Map<string, { keyids: string
   return m;
 }
 
-export async function diffSigned(prevRaw: unknown | undefined, nextRaw: unknown): Promise<DiffResult> {
+/** `role`: the role's name when it is not the type (a delegated role: "releases (targets) v1 -> v2"). */
+export async function diffSigned(prevRaw: unknown | undefined, nextRaw: unknown, role?: string): Promise<DiffResult> {
   const next = signedFromJSON(nextRaw);
   const prev: AnySigned | undefined = prevRaw === undefined ? undefined : signedFromJSON(prevRaw);
   const out: string[] = [];
-  if (!prev) out.push(`new ${next.type} v${next.version} (no previous version to compare)`);
+  const name = role && role !== next.type ? `${role} (${next.type})` : next.type;
+  if (!prev) out.push(`new ${name} v${next.version} (no previous version to compare)`);
   else {
     if (prev.type !== next.type) out.push(`! type changes from ${prev.type} to ${next.type}`);
-    out.push(`${next.type} v${prev.version} -> v${next.version}${next.version !== prev.version + 1 ? '  (! not the next version)' : ''}`);
+    out.push(`${name} v${prev.version} -> v${next.version}${next.version !== prev.version + 1 ? '  (! not the next version)' : ''}`);
   }
   if (prev?.expires !== next.expires) out.push(`~ expires ${prev ? prev.expires + ' -> ' : ''}${next.expires}`);
   if (next instanceof Root) {
