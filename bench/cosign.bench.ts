@@ -6,12 +6,7 @@
  * A second figure isolates the cosign layer: signImages vs the bare Signer.signMany of the same payloads.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pkcs11js from 'pkcs11js';
-import { provisionSoftHsm, removeSoftHsm } from '../electron/adapters/softhsm';
-import { Pkcs11Module } from '../electron/adapters/pkcs11';
+import { rawSignRate, withBenchKey } from './token';
 import { parseImageReference } from '../shared/cosign/reference';
 import { simpleSigningPayload } from '../shared/cosign/simple-signing';
 import { signImages } from '../electron/core/cosign/sign';
@@ -23,26 +18,13 @@ const nodeHash = (alg: 'sha256' | 'sha384', d: Uint8Array) => new Uint8Array(cre
 const N = Number(process.env.BENCH_COSIGN_N ?? 10000);
 
 export async function run(report: Report): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'kc-bench-cosign-'));
-  const env = provisionSoftHsm(dir, ['cosign-bench'], { pin: '1234' });
-  process.env.SOFTHSM2_CONF = env.conf;
-  const mod = Pkcs11Module.open(env.module);
-  try {
-    await mod.withSession({ label: 'cosign-bench' }, { pin: () => new TextEncoder().encode('1234'), rw: true }, async (s) => {
-      const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'cosign-bench' });
+  await withBenchKey('cosign-bench', async (s, key) => {
+    {
       const refs = Array.from({ length: N }, (_, i) =>
         parseImageReference(`registry.example.com/release/app@sha256:${createHash('sha256').update(`image ${i}`).digest('hex')}`),
       );
       const digests = refs.map((r) => createHash('sha256').update(simpleSigningPayload(r)).digest());
-      const { pkcs11: lib, session } = s.raw;
-      const rawLoop = () => {
-        const t0 = process.hrtime.bigint();
-        for (const d of digests) {
-          lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key.privateHandle);
-          lib.C_Sign(session, d, Buffer.alloc(64));
-        }
-        return N / (Number(process.hrtime.bigint() - t0) / 1e9);
-      };
+      const rawLoop = () => rawSignRate(s, key, digests);
       const signer = s.signer(key);
       const payloads = refs.map((r) => simpleSigningPayload(r));
       const signManyOnly = async () => {
@@ -88,9 +70,6 @@ export async function run(report: Report): Promise<void> {
         ratio: best / bare,
         note: 'cosign-layer overhead only; target >= 0.9',
       });
-    });
-  } finally {
-    mod.close();
-    removeSoftHsm(dir);
-  }
+    }
+  });
 }

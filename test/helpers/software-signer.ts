@@ -6,6 +6,7 @@ import { createHash, generateKeyPairSync, sign as nodeSign, verify as nodeVerify
 import type { Signer } from '../../electron/core/signer';
 import { defaultSignatureAlgorithm, type KeyType, type SignatureAlgorithm } from '../../shared/crypto/algorithms';
 import { KeyceremonyError } from '../../shared/errors';
+import { nodeSignatureParams } from '../../electron/adapters/pkcs11/signer';
 
 export class SoftwareSigner implements Signer {
   readonly fingerprint: string;
@@ -49,19 +50,7 @@ export class SoftwareSigner implements Signer {
   }
 
   private params(): [string | null, object] {
-    switch (this.algorithm) {
-      case 'ecdsa-p256-sha256':
-      case 'ecdsa-p384-sha256':
-        return ['sha256', { dsaEncoding: 'der' }];
-      case 'ecdsa-p384-sha384':
-        return ['sha384', { dsaEncoding: 'der' }];
-      case 'ed25519':
-        return [null, {}];
-      case 'rsa-pss-sha256':
-        return ['sha256', { padding: 6, saltLength: 32 }];
-      case 'rsa-pkcs1-sha256':
-        return ['sha256', { padding: 1 }];
-    }
+    return nodeSignatureParams(this.algorithm);
   }
 
   async sign(data: Uint8Array): Promise<Uint8Array> {

@@ -18,6 +18,26 @@ type Handle = Buffer;
 // DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1), for CKM_RSA_PKCS over a host-side hash.
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
+/**
+ * node:crypto sign/verify parameters for a signature algorithm, with signatures in the Signer's
+ * encoding (ECDSA DER, Ed25519 raw, RSA raw): [hash, options].
+ */
+export function nodeSignatureParams(alg: SignatureAlgorithm): [string | null, Record<string, unknown>] {
+  switch (alg) {
+    case 'ecdsa-p256-sha256':
+    case 'ecdsa-p384-sha256':
+      return ['sha256', { dsaEncoding: 'der' }];
+    case 'ecdsa-p384-sha384':
+      return ['sha384', { dsaEncoding: 'der' }];
+    case 'ed25519':
+      return [null, {}];
+    case 'rsa-pss-sha256':
+      return ['sha256', { padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }];
+    case 'rsa-pkcs1-sha256':
+      return ['sha256', { padding: 1 /* RSA_PKCS1_PADDING */ }];
+  }
+}
+
 export interface ContextAuth {
   pin: () => Promise<Uint8Array | undefined>;
   login: (pin: Uint8Array | undefined) => void;
@@ -74,21 +94,8 @@ export class TokenSigner implements Signer {
     }
   }
 
-  /** The node:crypto verify parameters matching our algorithm (signature in our output encoding). */
   private verifyParams(): [string | null, Record<string, unknown>] {
-    switch (this.algorithm) {
-      case 'ecdsa-p256-sha256':
-      case 'ecdsa-p384-sha256':
-        return ['sha256', { dsaEncoding: 'der' }];
-      case 'ecdsa-p384-sha384':
-        return ['sha384', { dsaEncoding: 'der' }];
-      case 'ed25519':
-        return [null, {}];
-      case 'rsa-pss-sha256':
-        return ['sha256', { padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }];
-      case 'rsa-pkcs1-sha256':
-        return ['sha256', { padding: 1 /* RSA_PKCS1_PADDING */ }];
-    }
+    return nodeSignatureParams(this.algorithm);
   }
 
   private signOnToken(data: Uint8Array, ctxPin?: Uint8Array): Uint8Array {
