@@ -28,6 +28,8 @@ import { assertScript } from '../core/ceremony/validate';
 import { writeFileAtomic } from '../adapters/fs/atomic';
 import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles } from '../adapters/fs/ceremony-store';
 import { pkcs11BackupService } from '../adapters/ceremony/backup-service';
+import { notaryService } from '../adapters/ceremony/notary-service';
+import { transcriptPdf } from '../adapters/ceremony/transcript-pdf';
 import { Pkcs11TokenService } from '../adapters/ceremony/token-service';
 import { linuxPreflight } from '../adapters/preflight';
 import type { Pkcs11Module } from '../adapters/pkcs11';
@@ -258,6 +260,7 @@ export class CeremonySession {
           tokens,
           tuf: tufService(),
           backup: pkcs11BackupService(mod),
+          notary: notaryService(),
           preflight: this.deps.preflight ? this.deps.preflight(present) : linuxPreflight({ present }),
           inputs: {
             read: async (p) => {
@@ -272,6 +275,10 @@ export class CeremonySession {
         outputs: new FsOutputStore(bundleDir),
         clock: { now: this.deps.now ?? (() => new Date()) },
         randomHex: (n) => randomBytes(n).toString('hex'),
+        // The same printable transcript as the CLI runner puts in the bundle.
+        printables: async ({ script: sc, entries, rehearsal, at }) => [
+          { path: 'transcript.pdf', bytes: await transcriptPdf(sc, entries, rehearsal, at), kind: 'transcript-pdf' },
+        ],
         onEvent: (e) => {
           if (e.type === 'step-start') {
             this.view.current = e.index;

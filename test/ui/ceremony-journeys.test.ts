@@ -253,6 +253,9 @@ test('journey 1: TUF root ceremony, 3 custodians, threshold 2, 2-of-3 backup wit
   for (const s of shares.values()) assert.equal(transcript.includes(s.split(' ').slice(0, 4).join(' ')), false, 'no share in the transcript');
   assert.equal(transcript.includes(tok('online').pin + '"'), false);
   assert.match(transcript, /verified/i);
+  // The printable transcript is in the bundle, as with the CLI runner.
+  assert.ok(find(bundleDir, 'transcript.pdf'), 'transcript.pdf in the bundle');
+  assert.ok(readFileSync(find(bundleDir, 'transcript.pdf')!).subarray(0, 5).toString() === '%PDF-', 'transcript.pdf is a PDF');
 });
 
 test('verify screen: the bundle and its TUF metadata verify item by item; a tampered bundle does not', { skip, timeout: 60_000 }, async () => {

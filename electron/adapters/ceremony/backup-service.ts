@@ -74,7 +74,12 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
         }
         const kek = await reconstructKek(backup, shares);
         const sel = i.token.serial ? { serial: i.token.serial, label: i.token.label } : { label: i.token.label };
-        const r = await mod.withSession(sel, { pin: i.pin, rw: true }, (s) => recoverOntoToken(s, backup, kek));
+        let r: Awaited<ReturnType<typeof recoverOntoToken>>;
+        try {
+          r = await mod.withSession(sel, { pin: i.pin, rw: true }, (s) => recoverOntoToken(s, backup, kek));
+        } finally {
+          zeroize(kek); // also when the token is missing or the PIN is wrong
+        }
         return {
           key: { label: r.key.label, idHex: r.key.idHex, keyType: r.key.keyType, publicKeySpki: r.key.publicKeySpki, fingerprint: r.key.fingerprint, created: true, mechanism: backup.wrap.mechanism },
           receipts: shares.map((s) => ({ index: s.share.index, custodian: s.label, checkValue: `set ${backup.shareSet.id} kcv ${backup.wrap.kekCheckValue} #${s.share.index}`, verified: true })),
