@@ -19,7 +19,6 @@ import { fingerprintWords } from '../../shared/pgp-words';
 import type { CeremonyAnswer, CeremonyQuestion, CeremonyTemplate, CeremonyView } from '../../shared/ipc/contract';
 import { CeremonyEngine } from '../core/ceremony/engine';
 import { verifyBundle } from '../core/ceremony/bundle';
-import { tufService } from '../core/ceremony/services/tuf';
 import { BUILTIN_KINDS } from '../core/ceremony/steps';
 import { writeTar } from '../core/ceremony/tar';
 import { TEMPLATES } from '../core/ceremony/templates';
@@ -27,11 +26,8 @@ import type { CeremonyScript, PinSource, PreflightProbe, Prompter, ShareSink, To
 import { assertScript } from '../core/ceremony/validate';
 import { writeFileAtomic } from '../adapters/fs/atomic';
 import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles } from '../adapters/fs/ceremony-store';
-import { pkcs11BackupService } from '../adapters/ceremony/backup-service';
-import { notaryService } from '../adapters/ceremony/notary-service';
-import { transcriptPdf } from '../adapters/ceremony/transcript-pdf';
+import { ceremonyPrintables, ceremonyServices } from '../adapters/ceremony/services';
 import { Pkcs11TokenService } from '../adapters/ceremony/token-service';
-import { linuxPreflight } from '../adapters/preflight';
 import type { Pkcs11Module } from '../adapters/pkcs11';
 import { shareSheetPdf } from '../adapters/backup/share-sheet';
 import { parseShareText } from '../core/backup';
@@ -256,12 +252,8 @@ export class CeremonySession {
         scriptText: this.scriptText,
         rehearsal: this.deps.rehearsal,
         kinds: BUILTIN_KINDS,
-        services: {
-          tokens,
-          tuf: tufService(),
-          backup: pkcs11BackupService(mod),
-          notary: notaryService(),
-          preflight: this.deps.preflight ? this.deps.preflight(present) : linuxPreflight({ present }),
+        services: ceremonyServices(mod, tokens, {
+          ...(this.deps.preflight ? { preflight: this.deps.preflight(present) } : {}),
           inputs: {
             read: async (p) => {
               const t = this.inputs[p];
@@ -269,16 +261,13 @@ export class CeremonySession {
               return utf8(t);
             },
           },
-        },
+        }),
         prompter,
         journal: new FsJournal(this.runDir, bundleDir),
         outputs: new FsOutputStore(bundleDir),
         clock: { now: this.deps.now ?? (() => new Date()) },
         randomHex: (n) => randomBytes(n).toString('hex'),
-        // The same printable transcript as the CLI runner puts in the bundle.
-        printables: async ({ script: sc, entries, rehearsal, at }) => [
-          { path: 'transcript.pdf', bytes: await transcriptPdf(sc, entries, rehearsal, at), kind: 'transcript-pdf' },
-        ],
+        printables: ceremonyPrintables,
         onEvent: (e) => {
           if (e.type === 'step-start') {
             this.view.current = e.index;

@@ -320,6 +320,8 @@ test('journey 3: recovery onto a fresh token from 2 shares; a signature verifies
   await p.locator('[data-testid="ceremony"][data-status="failed"]').waitFor();
   assert.equal(await p.getByTestId('error').first().getAttribute('data-code'), 'CANCELLED');
   await p.getByRole('button', { name: 'Resume the ceremony' }).click();
+  // Wait for the page to show the resumed run: polling earlier can still see the stopped one.
+  await p.locator('[data-testid="ceremony"][data-status="running"]').waitFor();
   const status = await drive(p, undefined, 'recover');
   if (status !== 'done') assert.fail(`recovery ${status}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
   await screenshot(p, 'recover-done', p.getByTestId('ceremony-result'));

@@ -17,7 +17,6 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJson } from '../../../shared/json';
 import { CeremonyEngine, type EngineEvent } from '../../core/ceremony/engine';
 import { verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
-import { tufService } from '../../core/ceremony/services/tuf';
 import { BUILTIN_KINDS } from '../../core/ceremony/steps';
 import { writeTar } from '../../core/ceremony/tar';
 import type { CeremonyScript, CeremonyState, Deviation, PinSource, Prompter, ShareSink, TokenSpec } from '../../core/ceremony/types';
@@ -25,12 +24,9 @@ import { assertScript } from '../../core/ceremony/validate';
 import { writeFileAtomic } from '../fs/atomic';
 import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleReader } from '../fs/ceremony-store';
 import { Pkcs11Module } from '../pkcs11';
-import { linuxPreflight } from '../preflight';
 import { createSoftHsmConfig, initSoftHsmToken, provisionSoftHsm, softHsmModulePath } from '../softhsm';
-import { pkcs11BackupService } from './backup-service';
 import { Pkcs11TokenService } from './token-service';
-import { transcriptPdf } from './transcript-pdf';
-import { notaryService } from './notary-service';
+import { ceremonyPrintables, ceremonyServices } from './services';
 
 /** The unattended answers file (docs/ceremony.md). */
 export interface Answers {
@@ -257,12 +253,7 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
       scriptText: text,
       rehearsal: o.rehearsal,
       kinds: BUILTIN_KINDS,
-      services: {
-        tokens,
-        tuf: tufService(),
-        backup: pkcs11BackupService(mod),
-        notary: notaryService(),
-        preflight: linuxPreflight({ present: () => tokens.present() }),
+      services: ceremonyServices(mod, tokens, {
         inputs: {
           read: async (p) => {
             if (isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw new KeyceremonyError('PATH_TRAVERSAL', `Input "${p}" must be a file beside the script.`, { where: p });
@@ -273,13 +264,13 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
             }
           },
         },
-      },
+      }),
       prompter,
       journal,
       outputs: store,
       clock: { now: () => new Date() },
       randomHex: (n) => randomBytes(n).toString('hex'),
-      printables: async ({ script: sc, entries, rehearsal, at }) => [{ path: 'transcript.pdf', bytes: await transcriptPdf(sc, entries, rehearsal, at), kind: 'transcript-pdf' }],
+      printables: ceremonyPrintables,
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       ...(o.pauseAt
         ? {
