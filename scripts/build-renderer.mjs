@@ -1,4 +1,4 @@
-// The renderer build (esbuild, not vite: see docs/CONTRIBUTING-HELPERS.md "no vite"), shared by
+// The renderer build (esbuild, not vite: vite's rollup needs platform packages the npm registry mirror does not serve, which breaks npm ci), shared by
 // scripts/build.mjs and the Playwright harness (test/helpers/ui-harness.ts), so tests drive exactly
 // what the app ships: renderer/src/main.tsx → <outDir>/assets/app.js (+ app.css),
 // renderer/index.html → <outDir>/index.html.
