@@ -174,6 +174,14 @@ export function assertScript(x: unknown, kinds: Record<string, KindInfo>, source
 
 // ---- helpers for step kinds' param validation
 
+/** Step params that are exactly `{keys: [key ids of the script]}` (keygen, keys-present). */
+export function validateKeysParam(params: Record<string, unknown>, script: CeremonyScript, path: string): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  pUnknown(params, ['keys'], path, out);
+  pKeyList(params, 'keys', script, path, out);
+  return out;
+}
+
 export function pKeyList(params: Record<string, unknown>, name: string, script: CeremonyScript, path: string, out: ValidationIssue[], opts: { min?: number } = {}): string[] {
   const v = params[name];
   const keyIds = new Set((Array.isArray(script.keys) ? script.keys : []).map((k) => k?.id));

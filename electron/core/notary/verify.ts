@@ -124,6 +124,14 @@ function expiryCheck(body: NotarySignedBody, at: Date, rep: RoleReport): void {
   if (exp <= at.getTime()) rep.problems.push(`expired at ${fmt(exp)} (clock ${at.toISOString()})`);
 }
 
+/** Record a role's signature status in its report: rules, status line, unmet thresholds, expiry. */
+function recordSignatures(rep: RoleReport, role: string, body: NotarySignedBody & { version: number }, st: RuleStatus[], at: Date): void {
+  rep.rules = st;
+  rep.status = formatStatus(role, body.version, st);
+  for (const s of st) if (!s.met) rep.problems.push(`needs ${s.threshold} valid ${s.label} signatures, has ${s.valid}`);
+  expiryCheck(body, at, rep);
+}
+
 function parseOrReport<T extends NotarySignedBody>(bytes: Uint8Array, file: string, type: T['_type'], rep: RoleReport): ParsedNotaryFile<T> | undefined {
   try {
     return parseNotaryFile<T>(bytes, { source: file, expectType: type });
@@ -260,10 +268,7 @@ export async function verifyNotaryRepository(opts: NotaryVerifyOptions): Promise
       rep.version = ts.signed.version;
       rep.expires = ts.signed.expires;
       const st = await statusOf(rulesFor('timestamp', ts.signed, { root }), ts.signatures, ts.signedBytes);
-      rep.rules = st;
-      rep.status = formatStatus('timestamp', ts.signed.version, st);
-      for (const s of st) if (!s.met) rep.problems.push(`needs ${s.threshold} valid timestamp signatures, has ${s.valid}`);
-      expiryCheck(ts.signed, at, rep);
+      recordSignatures(rep, 'timestamp', ts.signed, st, at);
       if (!snBytes) rep.problems.push('snapshot.json is missing');
       else {
         const p = await checkFileMeta(snBytes, ts.signed.meta.snapshot);
@@ -291,10 +296,7 @@ export async function verifyNotaryRepository(opts: NotaryVerifyOptions): Promise
       rep.version = sn.signed.version;
       rep.expires = sn.signed.expires;
       const st = await statusOf(rulesFor('snapshot', sn.signed, { root }), sn.signatures, sn.signedBytes);
-      rep.rules = st;
-      rep.status = formatStatus('snapshot', sn.signed.version, st);
-      for (const s of st) if (!s.met) rep.problems.push(`needs ${s.threshold} valid snapshot signatures, has ${s.valid}`);
-      expiryCheck(sn.signed, at, rep);
+      recordSignatures(rep, 'snapshot', sn.signed, st, at);
       const rootNow = files.get('root.json');
       if (sn.signed.meta.root && rootNow) {
         for (const x of await checkFileMeta(rootNow, sn.signed.meta.root)) rep.problems.push(`root.json: ${x}`);
@@ -350,10 +352,7 @@ export async function verifyNotaryRepository(opts: NotaryVerifyOptions): Promise
       rep.problems.push((e as Error).message);
       continue;
     }
-    rep.rules = st;
-    rep.status = formatStatus(item.role, t.signed.version, st);
-    for (const s of st) if (!s.met) rep.problems.push(`needs ${s.threshold} valid ${s.label} signatures, has ${s.valid}`);
-    expiryCheck(t.signed, at, rep);
+    recordSignatures(rep, item.role, t.signed, st, at);
     if (item.parent) {
       // delegation key certificates: notary only warns about expiry
       const d = item.parent.delegations.roles.find((x) => x.name === item.role);

@@ -10,19 +10,14 @@ import { KeyceremonyError } from '../../../../shared/errors';
 import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
-import { pKeyList, pUnknown, type ValidationIssue } from '../validate';
+import { validateKeysParam } from '../validate';
 
 export const keygenKind: StepKind = {
   kind: 'keygen',
   phase: 'keygen',
   summary: 'Generate keys on tokens',
   needs: ['tokens'],
-  validate(params, script, path) {
-    const out: ValidationIssue[] = [];
-    pUnknown(params, ['keys'], path, out);
-    pKeyList(params, 'keys', script, path, out);
-    return out;
-  },
+  validate: (params, script, path) => validateKeysParam(params, script, path),
   async run(ctx) {
     const tokens = ctx.services.tokens!;
     const entries = [];

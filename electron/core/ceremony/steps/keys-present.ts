@@ -7,19 +7,14 @@ import { KeyceremonyError } from '../../../../shared/errors';
 import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
-import { pKeyList, pUnknown, type ValidationIssue } from '../validate';
+import { validateKeysParam } from '../validate';
 
 export const keysPresentKind: StepKind = {
   kind: 'keys-present',
   phase: 'check-in',
   summary: 'Find existing keys on their tokens',
   needs: ['tokens'],
-  validate(params, script, path) {
-    const out: ValidationIssue[] = [];
-    pUnknown(params, ['keys'], path, out);
-    pKeyList(params, 'keys', script, path, out);
-    return out;
-  },
+  validate: (params, script, path) => validateKeysParam(params, script, path),
   async run(ctx) {
     const entries = [];
     const shown: string[] = [];
