@@ -6,9 +6,11 @@
  *
  * LEN is the ASCII decimal byte length; SP is one space (0x20). Pure: usable in main and renderer.
  */
-import { fromBase64, toBase64 } from './encoding/bytes';
+import { concatBytes, fromBase64, toBase64, utf8 } from './encoding/bytes';
 import { KeyceremonyError } from './errors';
-import { pae as cosignPae } from './cosign/dsse';
+
+export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+export const DSSE_ENVELOPE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 
 export interface DsseSignature {
   /** Key hint (optional in DSSE; we put the SHA-256 SPKI fingerprint here). */
@@ -24,9 +26,13 @@ export interface DsseEnvelope {
   signatures: DsseSignature[];
 }
 
-/** DSSE v1 Pre-Authentication Encoding of `payloadType` and `payload` (one implementation: shared/cosign/dsse). */
+/**
+ * DSSE v1 Pre-Authentication Encoding of `payloadType` and `payload` (secure-systems-lab/dsse
+ * protocol.md). Test vector: `DSSEv1 29 http://example.com/HelloWorld 11 hello world`.
+ */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
-  return cosignPae(payloadType, payload);
+  const type = utf8(payloadType);
+  return concatBytes(utf8(`DSSEv1 ${type.length} `), type, utf8(` ${payload.length} `), payload);
 }
 
 /** Build an unsigned envelope for `payload`. */

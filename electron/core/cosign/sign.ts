@@ -12,7 +12,7 @@ import { bytesEqual } from '../../../shared/encoding/bytes';
 import { formatReference, type ImageReference } from '../../../shared/cosign/reference';
 import { parseSimpleSigningPayload, simpleSigningPayload } from '../../../shared/cosign/simple-signing';
 import { dsseBundle, messageSignatureBundle, type BundleJson } from '../../../shared/cosign/bundle';
-import { IN_TOTO_PAYLOAD_TYPE, pae } from '../../../shared/cosign/dsse';
+import { IN_TOTO_PAYLOAD_TYPE, pae } from '../../../shared/dsse';
 import { statementBytes, type Statement } from '../../../shared/cosign/intoto';
 import { assertCosignAlgorithm, digestAlgorithmFor, publicKeyPem } from '../../../shared/cosign/keys';
 

@@ -16,7 +16,7 @@ import { bytesEqual, fromBase64, toBase64, toHex } from '../../../shared/encodin
 import { parseSimpleSigningPayload, claimsMatchReference, type SimpleSigningClaims } from '../../../shared/cosign/simple-signing';
 import { parseImageReference, type ImageReference } from '../../../shared/cosign/reference';
 import { parseBundle, type ParsedBundle, type HashAlgorithmName } from '../../../shared/cosign/bundle';
-import { IN_TOTO_PAYLOAD_TYPE, pae } from '../../../shared/cosign/dsse';
+import { IN_TOTO_PAYLOAD_TYPE, pae } from '../../../shared/dsse';
 import { parseStatement } from '../../../shared/cosign/intoto';
 import { verifyAlgorithmsFor } from '../../../shared/cosign/keys';
 

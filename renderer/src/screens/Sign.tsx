@@ -1,16 +1,11 @@
 import { useEffect, useState } from 'react';
 import { RequestSign } from './RequestSign';
 import type { SignOutput, TokenCheck } from '../../../shared/ipc/contract';
+import { toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { call, newJobId, onEvent, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Notice, Progress, ScreenTitle } from '../components/common';
 import { PinInput, TokenGate, usePin } from '../components/tokens';
 
-const b64 = (s: string) => {
-  const bytes = new TextEncoder().encode(s);
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-};
 
 /** Sign: a threshold signing request (TUF metadata), or a text with a key on my token. */
 export function Sign() {
@@ -83,10 +78,10 @@ function TextSign() {
         const lines = text.split('\n').filter((l) => l.length > 0);
         const jobId = newJobId('sign');
         setProgress({ jobId, done: 0, total: lines.length });
-        const out = await call('kc:sign.batch', { jobId, token, key: { label: keyLabel }, pin: p, itemsB64: lines.map(b64) });
+        const out = await call('kc:sign.batch', { jobId, token, key: { label: keyLabel }, pin: p, itemsB64: lines.map((l) => toBase64(utf8(l))) });
         setBatch({ sigs: out.signaturesB64 });
       } else {
-        setResult(await call('kc:sign.data', { token, key: { label: keyLabel }, pin: p, dataB64: b64(text) }));
+        setResult(await call('kc:sign.data', { token, key: { label: keyLabel }, pin: p, dataB64: toBase64(utf8(text)) }));
       }
     } catch (e) {
       setError(toUiError(e));

@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
-import { pemDecode, toBase64 } from '../../../shared/encoding/bytes';
+import { pemDecode, toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, ScreenTitle } from '../components/common';
 import type { BundleVerification, TufVerification, Verdict } from '../../../shared/ipc/contract';
 
-const b64 = (s: string) => toBase64(new TextEncoder().encode(s));
+const b64 = (s: string) => toBase64(utf8(s));
 
 type Kind = 'bundle' | 'tuf' | 'signature';
 

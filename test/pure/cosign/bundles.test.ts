@@ -12,7 +12,7 @@ import { SoftwareSigner } from '../../helpers/software-signer';
 import { sigstoreJsVerify } from '../../helpers/sigstore-verify';
 import { INTEROP, pemToSpki, certToSpki } from './fixtures';
 import { parseImageReference } from '../../../shared/cosign/reference';
-import { pae } from '../../../shared/cosign/dsse';
+import { pae } from '../../../shared/dsse';
 import { makeStatement, PREDICATE_TYPES } from '../../../shared/cosign/intoto';
 import { parseBundle, BUNDLE_V03_MEDIA_TYPE } from '../../../shared/cosign/bundle';
 import { attest, signBlob, signImages } from '../../../electron/core/cosign/sign';
