@@ -17,12 +17,24 @@ declare -A need=(
   [pdftoppm]=poppler-utils
   [zbarimg]=zbar-tools
   [docker-registry]=docker-registry
+  [shellcheck]=shellcheck
+  [swtpm]=swtpm
+  [tpm2_startup]=tpm2-tools
+  [tpm2-abrmd]=tpm2-abrmd
+  [tpm2_ptool]=libtpm2-pkcs11-tools
+  [dbus-daemon]=dbus-daemon
+  [pkcsslotd]=opencryptoki
+  [unshare]=util-linux
 )
 missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
+# second and third PKCS#11 modules (token tier): tpm2-pkcs11 on swtpm, openCryptoki soft token
+[ -e /usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so ] || missing+=(libtpm2-pkcs11-1)
+ls /usr/lib/*/libtss2-tcti-tabrmd.so* >/dev/null 2>&1 || missing+=(libtss2-tcti-tabrmd0)
+[ -e /usr/lib/x86_64-linux-gnu/pkcs11/libopencryptoki.so ] || missing+=(libopencryptoki0)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
