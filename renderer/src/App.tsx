@@ -2,23 +2,8 @@ import { useEffect, useState } from 'react';
 import type { AppInfo } from '../../shared/ipc/contract';
 import { call, toUiError, type UiError } from './api';
 import { ErrorBox, ModeBanner, Notice } from './components/common';
-import { Start } from './screens/Start';
-import { Tokens } from './screens/Tokens';
-import { Sign } from './screens/Sign';
-import { Verify } from './screens/Verify';
-import { Ceremony } from './screens/Ceremony';
-import { Recover } from './screens/Recover';
-
-export type ScreenName = 'start' | 'tokens' | 'ceremony' | 'sign' | 'recover' | 'verify';
-
-const TITLES: Record<ScreenName, string> = {
-  start: 'Start',
-  tokens: 'Tokens',
-  ceremony: 'Ceremony',
-  sign: 'Sign',
-  recover: 'Recover',
-  verify: 'Verify',
-};
+import type { ScreenName } from './nav';
+import { SCREENS } from './screens/registry';
 
 export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
@@ -37,28 +22,24 @@ export function App() {
 
   if (error) return <ErrorBox error={error} title="The app could not start." />;
   if (!info) return <Notice>Starting…</Notice>;
+  const current = SCREENS.find((s) => s.name === screen) ?? SCREENS[0];
 
   return (
     <div className={`app mode-${info.mode}`} data-mode={info.mode}>
       <ModeBanner mode={info.mode} />
       <nav aria-label="Main">
         <ul>
-          {(Object.keys(TITLES) as ScreenName[]).map((s) => (
-            <li key={s}>
-              <button type="button" aria-current={screen === s ? 'page' : undefined} onClick={() => setScreen(s)}>
-                {TITLES[s]}
+          {SCREENS.filter((s) => s.nav).map((s) => (
+            <li key={s.name}>
+              <button type="button" aria-current={screen === s.name ? 'page' : undefined} onClick={() => setScreen(s.name)}>
+                {s.title}
               </button>
             </li>
           ))}
         </ul>
       </nav>
       <div className="screen" key={`${screen}-${visit}`}>
-        {screen === 'start' && <Start info={info} go={setScreen} />}
-        {screen === 'tokens' && <Tokens />}
-        {screen === 'sign' && <Sign />}
-        {screen === 'verify' && <Verify />}
-        {screen === 'ceremony' && <Ceremony info={info} />}
-        {screen === 'recover' && <Recover info={info} />}
+        {current?.render({ info, go: setScreen, screens: SCREENS })}
       </div>
     </div>
   );

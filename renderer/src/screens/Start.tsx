@@ -1,15 +1,8 @@
-import type { AppInfo } from '../../../shared/ipc/contract';
 import { ScreenTitle } from '../components/common';
-import type { ScreenName } from '../App';
+import type { ScreenProps } from '../nav';
 
-const CHOICES: { screen: ScreenName; title: string; who: string; feature?: keyof AppInfo['features'] }[] = [
-  { screen: 'ceremony', title: 'Run a ceremony', who: 'Administrator with custodians and witnesses', feature: 'ceremony' },
-  { screen: 'sign', title: 'Sign', who: 'Custodian or release manager: sign a request or a file with my token', feature: 'tokens' },
-  { screen: 'recover', title: 'Recover', who: 'Recovery team: restore a backed-up key onto a fresh token', feature: 'backup' },
-  { screen: 'verify', title: 'Verify', who: 'Anyone: check signatures, metadata and bundles', feature: 'verify' },
-];
-
-export function Start({ info, go }: { info: AppInfo; go: (s: ScreenName) => void }) {
+export function Start({ info, go, screens }: ScreenProps) {
+  const choices = screens.filter((s) => s.start);
   return (
     <main aria-labelledby="start-title">
       <ScreenTitle>What are you here to do?</ScreenTitle>
@@ -18,14 +11,15 @@ export function Start({ info, go }: { info: AppInfo; go: (s: ScreenName) => void
         {info.mode === 'rehearsal' ? ': practice freely, nothing made here is trusted.' : ': keys and signatures made here are real.'}
       </p>
       <ul className="choices">
-        {CHOICES.map((c) => {
+        {choices.map(({ name, start: c }) => {
+          if (!c) return null;
           const available = c.feature ? info.features[c.feature] : true;
           return (
-            <li key={c.screen}>
-              <button type="button" className="choice" onClick={() => go(c.screen)} aria-describedby={`who-${c.screen}`}>
+            <li key={name}>
+              <button type="button" className="choice" onClick={() => go(name)} aria-describedby={`who-${name}`}>
                 {c.title}
               </button>
-              <span id={`who-${c.screen}`} className="hint">
+              <span id={`who-${name}`} className="hint">
                 {c.who}
                 {!available && ' (not available in this build)'}
               </span>

@@ -1,0 +1,90 @@
+/** Handlers of IPC area "tokens" (shared/ipc/channels/tokens.ts). */
+import { KeyceremonyError } from '../../../shared/errors';
+import { fromBase64, fromHex, toBase64 } from '../../../shared/encoding/bytes';
+import { verifySignature } from '../../../shared/crypto/webcrypto';
+import type { tokenChannels } from '../../../shared/ipc/channels/tokens';
+import type { TokenSession } from '../deps';
+import { findKey, keyInfo, summarizeToken, type AreaHandlers, type HostKit } from '../host-kit';
+
+export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> {
+  const { withToken, jobs } = kit;
+  return {
+    'kc:tokens.list': async () => kit.tokens().tokens().map(summarizeToken),
+
+    'kc:tokens.check': async (req) => {
+      const all = kit.tokens().tokens();
+      const hit = all.find((t) => t.serial === req.expect.serial && (req.expect.label === undefined || t.label === req.expect.label));
+      if (hit) return { status: 'present', token: summarizeToken(hit) };
+      const others = all.map(summarizeToken);
+      return others.length ? { status: 'wrong', others } : { status: 'absent', others };
+    },
+
+    'kc:keys.list': async (req) => withToken(req.token, req.pin, false, async (s) => (await s.findKeys()).map(keyInfo)),
+
+    'kc:keys.generate': async (req) =>
+      withToken(req.token, req.pin, true, async (s) => {
+        const spec: Parameters<TokenSession['generateKeyPair']>[0] = { keyType: req.keyType, label: req.label };
+        if (req.idHex !== undefined) spec.id = fromHex(req.idHex);
+        if (req.profile !== undefined) spec.profile = req.profile;
+        const { key, created } = await s.generateKeyPair(spec);
+        return { ...keyInfo(key), created };
+      }),
+
+    'kc:keys.publicKey': async (req) => withToken(req.token, req.pin, false, async (s) => keyInfo(await findKey(s, req.key))),
+
+    'kc:sign.data': async (req) =>
+      withToken(req.token, req.pin, false, async (s) => {
+        const key = await findKey(s, req.key);
+        const signer = s.signer(key, req.algorithm ? { algorithm: req.algorithm } : {});
+        const data = fromBase64(req.dataB64);
+        const sig = await signer.sign(data);
+        // The token signer verifies before returning; check again here, independently, with WebCrypto.
+        if (!(await verifySignature(key.publicKeySpki, signer.algorithm, data, sig))) {
+          throw new KeyceremonyError('SIGNATURE_SELF_CHECK_FAILED', 'The token produced a signature that does not verify. Nothing was saved.', {
+            where: 'sign',
+          });
+        }
+        return { signatureB64: toBase64(sig), algorithm: signer.algorithm, fingerprint: key.fingerprint, verified: true as const };
+      }),
+
+    'kc:sign.batch': async (req, ctx) => {
+      if (jobs.has(req.jobId)) throw new KeyceremonyError('CONFLICT', `Job ${req.jobId} is already running.`, { where: 'jobId' });
+      const ac = new AbortController();
+      jobs.set(req.jobId, ac);
+      try {
+        return await withToken(req.token, req.pin, false, async (s) => {
+          const key = await findKey(s, req.key);
+          const signer = s.signer(key);
+          const items = req.itemsB64.map((b) => fromBase64(b));
+          const total = items.length;
+          ctx.emit({ kind: 'progress', jobId: req.jobId, done: 0, total });
+          const sigs: Uint8Array[] = [];
+          let lastEmit = 0;
+          // One at a time so that a cancel stops between two signatures and nothing half-done is returned.
+          for (const it of items) {
+            if (ac.signal.aborted) {
+              throw new KeyceremonyError('CANCELLED', `Cancelled after ${sigs.length} of ${total} signatures. Nothing was saved; run it again to sign everything.`, {
+                where: 'sign.batch',
+                details: { done: sigs.length, total },
+              });
+            }
+            sigs.push(await signer.sign(it));
+            // Progress at most every 50 ms (and at the end), so the renderer is not flooded.
+            if (sigs.length === total || Date.now() - lastEmit >= 50) {
+              lastEmit = Date.now();
+              ctx.emit({ kind: 'progress', jobId: req.jobId, done: sigs.length, total });
+            }
+            await new Promise((r) => setImmediate(r));
+          }
+          return { signaturesB64: sigs.map(toBase64), fingerprint: key.fingerprint };
+        });
+      } finally {
+        jobs.delete(req.jobId);
+      }
+    },
+
+    'kc:verify.signature': async (req) => ({
+      valid: await verifySignature(fromBase64(req.spkiB64), req.algorithm, fromBase64(req.dataB64), fromBase64(req.signatureB64)),
+    }),
+  };
+}

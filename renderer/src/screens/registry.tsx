@@ -1,0 +1,44 @@
+/**
+ * Every screen of the app, in navigation order. Add a screen here (one entry) and it appears in the
+ * navigation and, with `start`, on the Start screen.
+ */
+import type { ScreenDef } from '../nav';
+import { Start } from './Start';
+import { Tokens } from './Tokens';
+import { Sign } from './Sign';
+import { Verify } from './Verify';
+import { Ceremony } from './Ceremony';
+import { Recover } from './Recover';
+
+export const SCREENS: readonly ScreenDef[] = [
+  { name: 'start', title: 'Start', nav: true, render: (p) => <Start {...p} /> },
+  { name: 'tokens', title: 'Tokens', nav: true, render: () => <Tokens /> },
+  {
+    name: 'ceremony',
+    title: 'Ceremony',
+    nav: true,
+    start: { title: 'Run a ceremony', who: 'Administrator with custodians and witnesses', feature: 'ceremony' },
+    render: (p) => <Ceremony info={p.info} />,
+  },
+  {
+    name: 'sign',
+    title: 'Sign',
+    nav: true,
+    start: { title: 'Sign', who: 'Custodian or release manager: sign a request or a file with my token', feature: 'tokens' },
+    render: () => <Sign />,
+  },
+  {
+    name: 'recover',
+    title: 'Recover',
+    nav: true,
+    start: { title: 'Recover', who: 'Recovery team: restore a backed-up key onto a fresh token', feature: 'backup' },
+    render: (p) => <Recover info={p.info} />,
+  },
+  {
+    name: 'verify',
+    title: 'Verify',
+    nav: true,
+    start: { title: 'Verify', who: 'Anyone: check signatures, metadata and bundles', feature: 'verify' },
+    render: () => <Verify />,
+  },
+];
