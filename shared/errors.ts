@@ -44,6 +44,7 @@ export const ErrorCodes = [
   'INVALID_METADATA',
   'INVALID_REFERENCE',
   'UNSUPPORTED_FORMAT',
+  'INVALID_ENCODING',
   'TOO_LARGE',
   'PATH_TRAVERSAL',
   // verification
@@ -62,6 +63,7 @@ export const ErrorCodes = [
   'KEK_MISMATCH',
   // files and process
   'IO_ERROR',
+  'DISK_READ_ONLY',
   'NOT_FOUND',
   'CONFLICT',
   'CANCELLED',

@@ -36,6 +36,11 @@ function cli(): string[] {
   return [built];
 }
 
+/** argv that runs the CLI from source (for wrapping in another command, e.g. unshare). */
+export function kcArgv(): string[] {
+  return [process.execPath, ...cli()];
+}
+
 export interface CliResult {
   code: number | null;
   out: string;

@@ -25,12 +25,14 @@ test('a torn last transcript line is ignored on read and cut before the next app
   }
 });
 
-test('bundle folders: symlinks and hard links are refused, temp files of interrupted writes skipped', async () => {
+test('bundle folders: symlinks and hard links are refused; temp files of interrupted writes are listed, and removed when the store is opened again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kc-fsb-'));
   try {
     const s = new FsOutputStore(join(dir, 'b'));
     await s.write('keys/a.pem', new TextEncoder().encode('x'));
-    writeFileSync(join(dir, 'b', 'keys', '.a.pem.123.tmp'), 'half');
+    writeFileSync(join(dir, 'b', 'keys', '.a.pem.0123456789ab.tmp'), 'half');
+    assert.deepEqual(await s.list(), ['keys/.a.pem.0123456789ab.tmp', 'keys/a.pem']);
+    assert.deepEqual(new FsOutputStore(join(dir, 'b')).removedTempFiles, ['keys/.a.pem.0123456789ab.tmp']);
     assert.deepEqual(await s.list(), ['keys/a.pem']);
     symlinkSync('/etc/hostname', join(dir, 'b', 'link'));
     assert.throws(() => listRegularFiles(join(dir, 'b')), (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL' && e.where === 'link');

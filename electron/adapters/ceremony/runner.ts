@@ -11,7 +11,7 @@
  *   [REHEARSAL-]<name>.kcbundle.tar     the archive (tar written by core/ceremony/tar.ts)
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJson } from '../../../shared/json';
@@ -21,7 +21,7 @@ import { BUILTIN_KINDS } from '../../core/ceremony/steps';
 import { writeTar } from '../../core/ceremony/tar';
 import type { CeremonyScript, CeremonyState, Deviation, PinSource, Prompter, ShareSink, TokenSpec } from '../../core/ceremony/types';
 import { assertScript } from '../../core/ceremony/validate';
-import { writeFileAtomic } from '../fs/atomic';
+import { ensureDir, writeFileAtomic } from '../fs/atomic';
 import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleReader } from '../fs/ceremony-store';
 import { Pkcs11Module } from '../pkcs11';
 import { createSoftHsmConfig, initSoftHsmToken, provisionSoftHsm, softHsmModulePath } from '../softhsm';
@@ -136,7 +136,7 @@ function rehearsalTokens(dir: string, labels: string[], from?: string): { conf: 
   const conf = join(dir, 'softhsm2.conf');
   const pinsPath = join(dir, 'pins.json');
   if (existsSync(conf) && existsSync(pinsPath)) return { conf, module: softHsmModulePath() };
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensureDir(dir, 0o700);
   if (from) {
     // a copy of an earlier rehearsal's token store, plus any tokens this script adds
     if (!existsSync(join(from, 'pins.json'))) throw new KeyceremonyError('NOT_FOUND', `${from} is not a rehearsal token folder (no pins.json).`, { where: from });
@@ -168,7 +168,7 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
     throw new KeyceremonyError('USER_ACTION_REQUIRED', 'No terminal to ask on: run on a TTY, or give --answers FILE for an unattended run.', { where: 'ceremony run' });
   }
   const outDir = resolve(o.outDir);
-  mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir);
   const prefix = o.rehearsal ? 'REHEARSAL-' : '';
   const bundleDir = join(outDir, `${prefix}${script.name}-bundle`);
   const archivePath = join(outDir, `${prefix}${script.name}.kcbundle.tar`);
@@ -247,6 +247,7 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
     };
     const journal = new FsJournal(outDir, bundleDir);
     const store = new FsOutputStore(bundleDir);
+    for (const f of store.removedTempFiles) o.io.say(`removed ${f}: the temporary file of a write that a crash interrupted`);
     const scriptDir = dirname(resolve(o.scriptPath));
     const engine = new CeremonyEngine({
       script,

@@ -4,16 +4,19 @@
  *   bundle folder (append + fsync). A torn last line (a crash in the middle of an append: the line
  *   has no '\n') was never committed; it is ignored on read and cut off before the next append.
  * - FsOutputStore: the bundle folder; atomic writes; paths checked by the engine (no "..").
+ *   Opening it removes the temp files of atomic writes a crash interrupted (`.<name>.<hex>.tmp`),
+ *   so a resumed run seals a folder holding only its own files.
  * - dirBundleReader / tarBundleReader: what `bundle verify` reads; links, non-regular files and
- *   oversized entries are refused.
+ *   oversized entries are refused; every other file is listed (hidden ones too) so that anything
+ *   the manifest does not list is reported.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { Journal, OutputStore } from '../../core/ceremony/types';
 import { TRANSCRIPT, type BundleReader } from '../../core/ceremony/bundle';
 import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
-import { writeFileAtomic } from './atomic';
+import { ATOMIC_TEMP, ensureDir, fsWriteError, writeFileAtomic } from './atomic';
 
 export class FsJournal implements Journal {
   readonly statePath: string;
@@ -21,8 +24,8 @@ export class FsJournal implements Journal {
   constructor(runDir: string, bundleDir: string) {
     this.statePath = join(runDir, 'state.json');
     this.transcriptPath = join(bundleDir, TRANSCRIPT);
-    mkdirSync(runDir, { recursive: true });
-    mkdirSync(bundleDir, { recursive: true });
+    ensureDir(runDir);
+    ensureDir(bundleDir);
   }
 
   async loadState(): Promise<string | null> {
@@ -44,7 +47,12 @@ export class FsJournal implements Journal {
 
   async appendTranscript(lines: string[]): Promise<void> {
     for (const l of lines) if (l.includes('\n')) throw new KeyceremonyError('INTERNAL', 'A transcript line contains a newline.');
-    const fd = openSync(this.transcriptPath, 'a+', 0o644);
+    let fd: number;
+    try {
+      fd = openSync(this.transcriptPath, 'a+', 0o644);
+    } catch (e) {
+      throw fsWriteError(e, this.transcriptPath, 'append to');
+    }
     try {
       const size = fstatSync(fd).size;
       if (size > 0) {
@@ -55,6 +63,8 @@ export class FsJournal implements Journal {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
       fsyncSync(fd);
+    } catch (e) {
+      throw fsWriteError(e, this.transcriptPath, 'append to');
     } finally {
       closeSync(fd);
     }
@@ -62,8 +72,11 @@ export class FsJournal implements Journal {
 }
 
 export class FsOutputStore implements OutputStore {
+  /** Temp files of interrupted atomic writes found (and removed) when the store was opened. */
+  readonly removedTempFiles: string[];
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
+    this.removedTempFiles = removeInterruptedWrites(dir);
   }
   async write(path: string, bytes: Uint8Array): Promise<void> {
     writeFileAtomic(join(this.dir, path), bytes);
@@ -94,7 +107,6 @@ export function listRegularFiles(dir: string, maxEntry = TAR_LIMITS.maxEntry): s
       if (st.isSymbolicLink()) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing ${rel}: links are not allowed in a bundle.`, { where: rel });
       if (st.isDirectory()) walk(p);
       else if (st.isFile()) {
-        if (name.startsWith('.') && name.endsWith('.tmp')) continue; // an interrupted atomic write
         if (st.size > maxEntry) throw new KeyceremonyError('TOO_LARGE', `Refusing ${rel}: ${st.size} bytes (limit ${maxEntry}).`, { where: rel });
         if (st.nlink > 1) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing ${rel}: hard links are not allowed in a bundle.`, { where: rel });
         out.push(rel);
@@ -103,6 +115,24 @@ export function listRegularFiles(dir: string, maxEntry = TAR_LIMITS.maxEntry): s
   };
   walk(dir);
   return out;
+}
+
+/** Remove `.<name>.<12 hex>.tmp` files (writeFileAtomic's, left by a crash) under `dir`; returns them. */
+export function removeInterruptedWrites(dir: string): string[] {
+  const gone: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && ATOMIC_TEMP.test(name)) {
+        rmSync(p, { force: true });
+        gone.push(relative(dir, p).split(sep).join('/'));
+      }
+    }
+  };
+  walk(dir);
+  return gone;
 }
 
 export function dirBundleReader(dir: string): BundleReader {
@@ -117,7 +147,7 @@ export function dirBundleReader(dir: string): BundleReader {
 
 export function tarBundleReader(file: string): BundleReader {
   const size = statSync(file).size;
-  if (size > TAR_LIMITS.maxTotal) throw new KeyceremonyError('TOO_LARGE', `Archive ${file} is ${size} bytes (limit ${TAR_LIMITS.maxTotal}).`, { where: file });
+  if (size > TAR_LIMITS.maxTotal) throw new KeyceremonyError('TOO_LARGE', `Archive ${file} is ${size} bytes; a ceremony bundle archive is at most ${TAR_LIMITS.maxTotal} bytes.`, { where: file });
   const entries = readTar(new Uint8Array(readFileSync(file)));
   const m = new Map(entries.map((e) => [e.path, e.bytes]));
   return {

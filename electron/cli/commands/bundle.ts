@@ -2,13 +2,13 @@
  * keyceremony bundle verify|extract: check a ceremony bundle offline (folder or .tar archive).
  * Exit 0 when it verifies, 1 naming every mismatch.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { verifyBundle } from '../../core/ceremony/bundle';
-import { readTar } from '../../core/ceremony/tar';
+import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
 import { bundleReaderFor } from '../../adapters/fs/ceremony-store';
-import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { ensureDir, writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
 import type { Command } from './types';
 
@@ -27,7 +27,7 @@ export const bundleCommand: Command = {
         v = await verifyBundle(bundleReaderFor(path), { requireProduction: values.production ?? false, expectFingerprints: values['expect-signer'] ?? [] });
       } catch (e) {
         if (e instanceof KeyceremonyError) {
-          ctx.err(`${path}: ${e.message}${e.where ? ` (${e.where})` : ''}`);
+          ctx.err(`error[${e.code}]: ${path}: ${e.message}${e.where ? ` (${e.where})` : ''}`);
           ctx.out('bundle: DOES NOT VERIFY');
           return 1;
         }
@@ -49,8 +49,11 @@ export const bundleCommand: Command = {
       const [archive, dir] = positionals;
       if (!archive || !dir) throw new UsageError('give ARCHIVE and DIR');
       if (existsSync(dir)) throw new KeyceremonyError('CONFLICT', `${dir} exists; extract into a new folder.`, { where: dir });
+      if (!existsSync(archive)) throw new KeyceremonyError('NOT_FOUND', `No archive at ${archive}.`, { where: archive });
+      const size = statSync(archive).size; // before reading: a file over 2 GiB cannot even be read whole
+      if (size > TAR_LIMITS.maxTotal) throw new KeyceremonyError('TOO_LARGE', `Archive ${archive} is ${size} bytes; a ceremony bundle archive is at most ${TAR_LIMITS.maxTotal} bytes.`, { where: archive });
       const entries = readTar(new Uint8Array(readFileSync(archive))); // refuses traversal, links, oversized entries
-      mkdirSync(dir, { recursive: true });
+      ensureDir(dir);
       for (const e of entries) writeFileAtomic(join(dir, ...e.path.split('/')), e.bytes);
       ctx.out(`${entries.length} file(s) extracted to ${dir}; now run: keyceremony bundle verify ${dir}`);
       return 0;

@@ -9,6 +9,7 @@ import { sha256Hex, verifySignature } from '../../../shared/crypto/webcrypto';
 import { envelope, envelopePayload, pae, parseEnvelope, type DsseEnvelope } from '../../../shared/dsse';
 import { bytesEqual, fromBase64, fromUtf8, toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { KeyceremonyError } from '../../../shared/errors';
+import { parseStrictJsonBytes } from '../../../shared/json';
 import { fingerprintWords } from '../../../shared/pgp-words';
 import type { Signer } from '../signer';
 import { splitLines, verifyTranscript } from './transcript';
@@ -114,27 +115,38 @@ export async function verifyBundle(
   }
   let manifest: Manifest;
   let env: DsseEnvelope;
+  // messages from the strict parser already start with "manifest.json: "
+  const named = (e: unknown, file: string) => {
+    const msg = e instanceof Error ? e.message : 'unreadable';
+    return msg.startsWith(`${file}: `) ? msg : `${file}: ${msg}`;
+  };
   try {
-    manifest = JSON.parse(fromUtf8(mBytes)) as Manifest;
+    const malformed = (msg: string): never => {
+      throw new KeyceremonyError('UNSUPPORTED_FORMAT', msg, { where: MANIFEST });
+    };
+    manifest = parseStrictJsonBytes(mBytes, { source: MANIFEST, maxBytes: MAX_MANIFEST }) as Manifest;
     if (manifest._type !== MANIFEST_TYPE || !Array.isArray(manifest.files) || !Array.isArray(manifest.keys) || !Array.isArray(manifest.signers))
-      throw new Error('not a keyceremony manifest');
+      malformed('not a keyceremony manifest');
     const str = (v: unknown) => typeof v === 'string' && v.length > 0;
+    const paths = new Set<string>();
     manifest.files.forEach((f, i) => {
-      if (!f || !str(f.path) || !/^[0-9a-f]{64}$/.test(String(f.sha256)) || !Number.isSafeInteger(f.size)) throw new Error(`files[${i}] is malformed`);
+      if (!f || !str(f.path) || !/^[0-9a-f]{64}$/.test(String(f.sha256)) || !Number.isSafeInteger(f.size)) malformed(`files[${i}] is malformed`);
+      if (paths.has(f.path)) malformed(`files[${i}]: "${f.path}" is listed twice`);
+      paths.add(f.path);
     });
     manifest.keys.forEach((k, i) => {
-      if (!k || !str(k.id) || !str(k.spki) || !str(k.fingerprint) || !str(k.keyType)) throw new Error(`keys[${i}] is malformed`);
+      if (!k || !str(k.id) || !str(k.spki) || !str(k.fingerprint) || !str(k.keyType)) malformed(`keys[${i}] is malformed`);
     });
-    if (manifest.signers.some((x) => !str(x))) throw new Error('signers is malformed');
-    if (!manifest.transcript || !str(manifest.transcript.path) || !Number.isSafeInteger(manifest.transcript.entries)) throw new Error('transcript is malformed');
+    if (manifest.signers.some((x) => !str(x))) malformed('signers is malformed');
+    if (!manifest.transcript || !str(manifest.transcript.path) || !Number.isSafeInteger(manifest.transcript.entries)) malformed('transcript is malformed');
   } catch (e) {
-    problems.push(`${MANIFEST}: ${e instanceof Error ? e.message : 'unreadable'}`);
+    problems.push(named(e, MANIFEST));
     return done();
   }
   try {
-    env = parseEnvelope(JSON.parse(fromUtf8(await r.read(MANIFEST_DSSE))), MANIFEST_DSSE);
+    env = parseEnvelope(parseStrictJsonBytes(await r.read(MANIFEST_DSSE), { source: MANIFEST_DSSE, maxBytes: 2 * MAX_MANIFEST }), MANIFEST_DSSE);
   } catch (e) {
-    problems.push(`${MANIFEST_DSSE}: ${e instanceof Error ? e.message : 'unreadable'}`);
+    problems.push(named(e, MANIFEST_DSSE));
     return done(manifest);
   }
 

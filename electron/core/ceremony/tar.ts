@@ -4,7 +4,8 @@
  * same bundle gives the same bytes), names up to 100 bytes or prefix+name (155+100), content padded
  * to 512 bytes, two zero blocks at the end. The reader refuses path traversal (absolute, "..",
  * backslashes), links and any non-regular entry, duplicate names, oversized entries and archives,
- * and bad header checksums.
+ * and bad header checksums. Names must be UTF-8 (INVALID_ENCODING otherwise); numeric fields may be
+ * octal or GNU base-256 (sizes are then held to the same limits, TOO_LARGE naming the field).
  */
 import { KeyceremonyError } from '../../../shared/errors';
 import { fromUtf8, utf8 } from '../../../shared/encoding/bytes';
@@ -79,15 +80,46 @@ export function writeTar(entries: TarEntry[]): Uint8Array {
   return out;
 }
 
-function cstr(b: Uint8Array): string {
+/** A NUL-terminated header field as bytes. */
+function field(b: Uint8Array): Uint8Array {
   const z = b.indexOf(0);
-  return fromUtf8(z < 0 ? b : b.subarray(0, z));
+  return z < 0 ? b : b.subarray(0, z);
 }
 
-function parseOctal(b: Uint8Array, where: string): number {
-  const s = cstr(b).trim();
-  if (!/^[0-7]+$/.test(s)) throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Bad number in an archive header.', { where });
-  return parseInt(s, 8);
+/** A name field: UTF-8 or refused (a name we cannot read is a name we cannot check). */
+function nameField(b: Uint8Array, where: string): string {
+  const f = field(b);
+  try {
+    return fromUtf8(f);
+  } catch {
+    const hex = Array.from(f, (x) => x.toString(16).padStart(2, '0')).join('');
+    throw new KeyceremonyError('INVALID_ENCODING', `An archive entry name is not valid UTF-8 (bytes ${hex}); keyceremony bundles name their files in UTF-8, so this archive was not made by keyceremony or was altered.`, {
+      where,
+    });
+  }
+}
+
+/** An ASCII header field (magic, numbers): bytes as Latin-1, so garbage is reported, not thrown. */
+function asciiField(b: Uint8Array): string {
+  return String.fromCharCode(...field(b));
+}
+
+/**
+ * A numeric header field: octal ASCII (POSIX), or GNU base-256 (first byte 0x80: the rest is a
+ * big-endian binary number; 0xff: a negative number). Values past 2^53 come back as Infinity, which
+ * every size limit refuses.
+ */
+function parseNumber(b: Uint8Array, where: string, what: string): { value: number; base256: boolean } {
+  const first = b[0] as number;
+  if (first & 0x80) {
+    if (first === 0xff) throw new KeyceremonyError('UNSUPPORTED_FORMAT', `The archive header's ${what} is a negative GNU base-256 number.`, { where });
+    let v = first & 0x7f;
+    for (let i = 1; i < b.length; i++) v = v * 256 + (b[i] as number);
+    return { value: Number.isSafeInteger(v) ? v : Infinity, base256: true };
+  }
+  const s = asciiField(b).trim();
+  if (!/^[0-7]+$/.test(s)) throw new KeyceremonyError('UNSUPPORTED_FORMAT', `Bad number in an archive header (${what}).`, { where });
+  return { value: parseInt(s, 8), base256: false };
 }
 
 /** Read an archive made by writeTar (or any plain ustar of regular files). */
@@ -102,10 +134,10 @@ export function readTar(data: Uint8Array, limits = TAR_LIMITS): TarEntry[] {
     const where = `archive offset ${o}`;
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (h[i] as number);
-    if (parseOctal(h.subarray(148, 156), where) !== sum) throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Archive header checksum mismatch.', { where });
-    const name = cstr(h.subarray(0, 100));
-    const magic = cstr(h.subarray(257, 263));
-    const prefix = magic === 'ustar' ? cstr(h.subarray(345, 500)) : '';
+    if (parseNumber(h.subarray(148, 156), where, 'checksum').value !== sum) throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Archive header checksum mismatch.', { where });
+    const name = nameField(h.subarray(0, 100), where);
+    const magic = asciiField(h.subarray(257, 263));
+    const prefix = magic === 'ustar' ? nameField(h.subarray(345, 500), where) : '';
     const path = prefix ? `${prefix}/${name}` : name;
     const type = String.fromCharCode(h[156] as number);
     if (type === '1' || type === '2') throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing archive entry "${path}": links are not allowed.`, { where: path });
@@ -116,8 +148,11 @@ export function readTar(data: Uint8Array, limits = TAR_LIMITS): TarEntry[] {
     }
     if (type !== '0' && type !== '\0') throw new KeyceremonyError('UNSUPPORTED_FORMAT', `Refusing archive entry "${path}": only regular files are allowed (type "${type}").`, { where: path });
     checkPath(path, path);
-    const size = parseOctal(h.subarray(124, 136), path);
-    if (size > limits.maxEntry) throw new KeyceremonyError('TOO_LARGE', `Archive entry "${path}" is ${size} bytes (limit ${limits.maxEntry}).`, { where: path });
+    const { value: size, base256 } = parseNumber(h.subarray(124, 136), path, 'size');
+    if (size > limits.maxEntry) {
+      const said = Number.isFinite(size) ? `${size} bytes` : 'more than 2^53 bytes';
+      throw new KeyceremonyError('TOO_LARGE', `Archive entry "${path}" is ${said}${base256 ? ' (a GNU base-256 size field)' : ''}; the limit is ${limits.maxEntry} bytes.`, { where: path });
+    }
     if (o + 512 + size > data.length) throw new KeyceremonyError('UNSUPPORTED_FORMAT', `Archive entry "${path}" is truncated.`, { where: path });
     if (seen.has(path)) throw new KeyceremonyError('CONFLICT', `Archive has "${path}" twice.`, { where: path });
     seen.add(path);
