@@ -15,9 +15,19 @@ import { createIpcHost } from './ipc/handlers';
 import { serveOnIpcMain } from './ipc/serve-electron';
 import { createMainWindow, lockDownSession, lockDownWebContents } from './window';
 import { APP_SCHEME, isAppUrl } from './security';
-import type { Mode } from '../shared/ipc/contract';
+import type { FilePurpose, Mode } from '../shared/ipc/contract';
 
 const BLOCKED_SCHEMES = ['http', 'https', 'file'];
+
+/** File-type filters of the open dialog, per purpose (the person can still choose "All files"). */
+const OPEN_FILTERS: Partial<Record<FilePurpose, { name: string; extensions: string[] }[]>> = {
+  'ceremony-script': [{ name: 'Ceremony script', extensions: ['json'] }],
+  'tuf-root': [{ name: 'TUF root metadata', extensions: ['json'] }],
+  'tuf-targets': [{ name: 'TUF targets metadata', extensions: ['json'] }],
+  backup: [{ name: 'Backup file', extensions: ['json'] }],
+  share: [{ name: 'Share text', extensions: ['txt'] }],
+  bundle: [{ name: 'Ceremony bundle', extensions: ['tar'] }],
+};
 
 function modeFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Mode {
   return argv.includes('--production') || env.KEYCEREMONY_MODE === 'production' ? 'production' : 'rehearsal';
@@ -69,7 +79,25 @@ if (!app.requestSingleInstanceLock()) {
           const r = parent ? await dialog.showSaveDialog(parent, opts) : await dialog.showSaveDialog(opts);
           if (r.canceled || !r.filePath) return { saved: false, name: req.suggestedName };
           writeFileAtomic(r.filePath, req.text, { mode: 0o600 });
-          return { saved: true, name: basename(r.filePath) };
+          return { saved: true, name: basename(r.filePath), path: r.filePath };
+        },
+        files: {
+          chooseFolder: async ({ purpose }) => {
+            const parent = win ?? BrowserWindow.getFocusedWindow();
+            const opts = {
+              title: purpose === 'bundle' ? 'Choose the folder (removable medium) for the ceremony bundle' : 'Choose a folder to write into',
+              properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[],
+            };
+            const r = parent ? await dialog.showOpenDialog(parent, opts) : await dialog.showOpenDialog(opts);
+            return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+          },
+          openFile: async ({ purpose }) => {
+            const parent = win ?? BrowserWindow.getFocusedWindow();
+            const filters = OPEN_FILTERS[purpose] ?? [];
+            const opts = { title: 'Open a file', properties: ['openFile'] as 'openFile'[], filters: [...filters, { name: 'All files', extensions: ['*'] }] };
+            const r = parent ? await dialog.showOpenDialog(parent, opts) : await dialog.showOpenDialog(opts);
+            return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+          },
         },
       },
       { isTrustedSender: isAppUrl },

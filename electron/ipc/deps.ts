@@ -5,15 +5,26 @@
  * the handlers use, so the real Pkcs11Module satisfies them structurally.
  */
 import type { Pkcs11Module } from '../adapters/pkcs11/module';
-import type { Mode } from '../../shared/ipc/contract';
+import type { FilePurpose, FolderPurpose, Mode } from '../../shared/ipc/contract';
 import type { CeremonyDeps } from './ceremony-session';
 
 /** The part of the token layer (electron/adapters/pkcs11) the handlers use. */
 export type TokenModuleLike = Pick<Pkcs11Module, 'tokens' | 'findToken' | 'withSession'>;
 export type { PinSource, TokenInfo, TokenKey, TokenSession } from '../adapters/pkcs11/module';
 
-/** Saving a file the renderer produced: main picks the place (a dialog in the app, a folder in tests). */
-export type SaveFile = (req: { suggestedName: string; text: string | Uint8Array; kind: string }) => Promise<{ saved: boolean; name: string }>;
+/**
+ * Saving a file the renderer produced: main picks the place (a dialog in the app, a folder in tests).
+ * `path` stays in main (a written share sheet can then be removed by handle).
+ */
+export type SaveFile = (req: { suggestedName: string; text: string | Uint8Array; kind: string }) => Promise<{ saved: boolean; name: string; path?: string }>;
+
+/** Asking the person for a place: a dialog in the app, the test's folder or file in the harness. */
+export interface FileDeps {
+  /** An existing folder to write into (the removable medium), or null when they cancel. */
+  chooseFolder(req: { purpose: FolderPurpose }): Promise<string | null>;
+  /** A file to open, or null when they cancel. */
+  openFile(req: { purpose: FilePurpose }): Promise<string | null>;
+}
 
 export interface HandlerDeps {
   mode: Mode;
@@ -22,6 +33,8 @@ export interface HandlerDeps {
   openTokens: () => TokenModuleLike;
   moduleName: string | null;
   saveFile: SaveFile;
+  /** Folder and file dialogs; absent = those actions say they are not available in this build. */
+  files?: FileDeps;
   /** The ceremony engine and its services; absent = the ceremony screens say it is not wired. */
   ceremony?: CeremonyDeps;
 }

@@ -25,6 +25,7 @@ import { ceremonyHandlers } from './handlers/ceremony';
 import { backupHandlers } from './handlers/backup';
 import { tufHandlers } from './handlers/tuf';
 import { verifyHandlers } from './handlers/verify';
+import { filesHandlers } from './handlers/files';
 
 export type { Handler, HandlerContext } from './host-kit';
 export { keyInfo, requireToken, summarizeToken } from './host-kit';
@@ -46,6 +47,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     ...backupHandlers(kit),
     ...tufHandlers(kit),
     ...verifyHandlers(kit),
+    ...filesHandlers(kit),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

@@ -7,7 +7,8 @@ import { KeyceremonyError } from '../../shared/errors';
 import { fromHex, toBase64, utf8 } from '../../shared/encoding/bytes';
 import { fingerprintWords } from '../../shared/pgp-words';
 import type { Channel, KeyInfo, KeyRef, MainEvent, Request, Response, TokenRef, TokenSummary } from '../../shared/ipc/contract';
-import type { HandlerDeps, PinSource, TokenInfo, TokenKey, TokenModuleLike, TokenSession } from './deps';
+import type { FileDeps, HandlerDeps, PinSource, TokenInfo, TokenKey, TokenModuleLike, TokenSession } from './deps';
+import { FileRegistry } from './file-registry';
 
 export interface HandlerContext {
   /** URL of the frame that sent the call (already checked by dispatch). */
@@ -114,6 +115,10 @@ export interface HostKit {
   withToken<T>(ref: TokenRef, pin: string | null | undefined, rw: boolean, fn: (s: TokenSession, t: TokenInfo) => Promise<T>): Promise<T>;
   /** Cancellable jobs by id (kc:jobs.cancel aborts them). */
   jobs: Map<string, AbortController>;
+  /** Chosen folders and written secret files, by handle. */
+  files: FileRegistry;
+  /** The folder/file dialogs, or a clear refusal when this build has none. */
+  dialogs(): FileDeps;
 }
 
 export function createHostKit(deps: HandlerDeps): HostKit {
@@ -123,6 +128,11 @@ export function createHostKit(deps: HandlerDeps): HostKit {
     deps,
     tokens,
     jobs: new Map(),
+    files: new FileRegistry(),
+    dialogs() {
+      if (!deps.files) throw new KeyceremonyError('PRECONDITION_FAILED', 'Choosing folders and files is not available in this build.', { where: 'files' });
+      return deps.files;
+    },
     async withToken(ref, pin, rw, fn) {
       const m = tokens();
       const t = requireToken(m, ref);

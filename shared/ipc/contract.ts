@@ -25,6 +25,7 @@ import { ceremonyChannels, type CeremonyResponses } from './channels/ceremony';
 import { backupChannels, type BackupResponses } from './channels/backup';
 import { tufChannels, type TufResponses } from './channels/tuf';
 import { verifyChannels, type VerifyResponses } from './channels/verify';
+import { filesChannels, type FilesResponses } from './channels/files';
 
 export * from './common';
 export type * from './channels/app';
@@ -33,6 +34,7 @@ export type * from './channels/ceremony';
 export type * from './channels/backup';
 export type * from './channels/tuf';
 export type * from './channels/verify';
+export type * from './channels/files';
 
 /** Merge the areas' tables; a channel defined twice is a programming error caught at load. */
 function combine<T extends Record<string, Schema<unknown>>[]>(...tables: T): UnionToIntersection<T[number]> {
@@ -49,9 +51,9 @@ function combine<T extends Record<string, Schema<unknown>>[]>(...tables: T): Uni
 }
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels);
+export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels, filesChannels);
 
-export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses {}
+export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses, FilesResponses {}
 
 /** Compile-time check: every channel has a request schema AND a response type (names the odd one out). */
 type Unpaired = Exclude<keyof typeof requestSchemas, keyof ResponseTypes> | Exclude<keyof ResponseTypes, keyof typeof requestSchemas>;

@@ -125,6 +125,11 @@ export interface Machine {
   saveDir: string;
   /** Every channel called, in order (never the payloads: they may hold a PIN). */
   calls: string[];
+  /**
+   * The "dialogs" of this machine: the folder a folder dialog answers (null = cancelled), and the
+   * files the next open dialogs answer, in order (an empty queue = cancelled).
+   */
+  dialogs: { folder: string | null; open: string[] };
 }
 
 export interface UiHarness {
@@ -159,6 +164,7 @@ export async function startUi(opts: { tokens: () => TokenModuleLike; moduleName?
       const saveDir = join(work, `save-${name}`);
       mkdirSync(saveDir, { recursive: true });
       const reader = new Reader(opts.tokens());
+      const dialogs: Machine['dialogs'] = { folder: null, open: [] };
       const host = createIpcHost(
         {
           mode,
@@ -167,7 +173,11 @@ export async function startUi(opts: { tokens: () => TokenModuleLike; moduleName?
           openTokens: () => reader,
           saveFile: async (req) => {
             writeFileAtomic(join(saveDir, req.suggestedName), req.text);
-            return { saved: true, name: req.suggestedName };
+            return { saved: true, name: req.suggestedName, path: join(saveDir, req.suggestedName) };
+          },
+          files: {
+            chooseFolder: async () => dialogs.folder,
+            openFile: async () => dialogs.open.shift() ?? null,
           },
           ...extraDeps,
         },
@@ -189,7 +199,7 @@ export async function startUi(opts: { tokens: () => TokenModuleLike; moduleName?
       await context.addInitScript({ content: SHIM });
       const page = await context.newPage();
       await page.goto(`${origin}/index.html`);
-      const m: Machine = { name, context, page, host, reader, saveDir, calls };
+      const m: Machine = { name, context, page, host, reader, saveDir, calls, dialogs };
       machines.push(m);
       return m;
     },

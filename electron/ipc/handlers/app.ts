@@ -18,7 +18,5 @@ export function appHandlers(kit: HostKit): AreaHandlers<typeof appChannels> {
       ac.abort();
       return { cancelled: true };
     },
-
-    'kc:files.save': async (req) => deps.saveFile(req),
   };
 }

@@ -51,7 +51,8 @@ export function ceremonyHandlers(kit: HostKit): AreaHandlers<typeof ceremonyChan
     'kc:ceremony.shareSheet': async (req) => {
       const sheet = await session().shareSheet(req.questionId);
       try {
-        return await deps.saveFile({ suggestedName: sheet.name, text: sheet.pdf, kind: 'share-sheet' });
+        const r = await deps.saveFile({ suggestedName: sheet.name, text: sheet.pdf, kind: 'share-sheet' });
+        return { saved: r.saved, name: r.name, ...(r.saved && r.path ? { fileId: kit.files.addWritten(r.path) } : {}) };
       } finally {
         sheet.pdf.fill(0);
       }

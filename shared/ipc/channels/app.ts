@@ -1,6 +1,6 @@
-/** IPC area "app": what the app is, saving a file main writes, cancelling a job. */
-import { empty, fileName, fileText, jobId, type Mode } from '../common';
-import { obj, oneOf, type Schema } from '../schema';
+/** IPC area "app": what the app is, cancelling a job. (Files: channels/files.ts.) */
+import { empty, jobId, type Mode } from '../common';
+import { obj, type Schema } from '../schema';
 
 export interface AppInfo {
   mode: Mode;
@@ -14,12 +14,9 @@ export interface AppInfo {
 export const appChannels = {
   'kc:app.info': empty,
   'kc:jobs.cancel': obj({ jobId }),
-  /** Main shows a save dialog (in the app) and writes atomically; the renderer never picks a path. */
-  'kc:files.save': obj({ suggestedName: fileName, text: fileText, kind: oneOf(['request', 'metadata', 'transcript', 'bundle', 'signature', 'other'] as const) }),
 } as const satisfies Record<string, Schema<unknown>>;
 
 export interface AppResponses {
   'kc:app.info': AppInfo;
   'kc:jobs.cancel': { cancelled: boolean };
-  'kc:files.save': { saved: boolean; name: string };
 }

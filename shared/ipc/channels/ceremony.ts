@@ -89,6 +89,7 @@ export interface CeremonyResponses {
   'kc:ceremony.answer': CeremonyView;
   'kc:ceremony.resume': CeremonyView;
   'kc:ceremony.revealShare': { text: string };
-  'kc:ceremony.shareSheet': { saved: boolean; name: string };
+  /** fileId: the written PDF, to remove with kc:files.shred once printed. */
+  'kc:ceremony.shareSheet': { saved: boolean; name: string; fileId?: string };
   'kc:ceremony.cancel': CeremonyView | null;
 }
