@@ -13,7 +13,9 @@ function subtle(): SubtleCrypto {
   return c.subtle;
 }
 
-const buf = (b: Uint8Array): ArrayBuffer => b.slice().buffer as ArrayBuffer;
+// Copy into a fresh ArrayBuffer: a Node Buffer's .slice() is a VIEW into a shared pool, so .slice().buffer
+// would hash or verify the whole pool instead of the bytes given.
+const buf = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer as ArrayBuffer;
 
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().digest('SHA-256', buf(data)));

@@ -78,3 +78,10 @@ test('WebCrypto verification accepts good and rejects tampered signatures for ev
   assert.equal(await verifySignature(p256.publicKeySpki, 'ed25519', msg, sig), false);
   assert.equal(await sha256Hex(new Uint8Array()), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 });
+
+test('WebCrypto helpers hash the bytes of a pooled Node Buffer, not its whole pool', async () => {
+  const { createHash } = await import('node:crypto');
+  const b = Buffer.from('hello world'); // small Buffers share one pool: b.buffer is much larger than b
+  assert.ok(b.buffer.byteLength > b.length);
+  assert.equal(await sha256Hex(b), createHash('sha256').update(b).digest('hex'));
+});
