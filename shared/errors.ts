@@ -54,6 +54,7 @@ export const ErrorCodes = [
   'ROLLBACK',
   'HASH_MISMATCH',
   'SIGNATURE_MISMATCH',
+  'ATTESTATION_INVALID',
   // backup / shares
   'SHARE_INVALID',
   'SHARE_CHECKSUM',

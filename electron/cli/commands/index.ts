@@ -7,6 +7,7 @@ import { backupCommand } from './backup';
 import { notaryCommand } from './notary';
 import { ceremonyCommand } from './ceremony';
 import { bundleCommand } from './bundle';
+import { attestCommand } from './attest';
 
 export const commands: Command[] = [
   ...tokenCommands,
@@ -16,4 +17,5 @@ export const commands: Command[] = [
   notaryCommand,
   ceremonyCommand,
   bundleCommand,
+  attestCommand,
 ];
