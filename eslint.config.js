@@ -26,6 +26,19 @@ const pure = (extra) => ({
   ],
 });
 
+// Every failure a person can meet carries a code (shared/errors.ts): no bare Error classes in the app.
+const UNCODED = '^(Error|TypeError|RangeError|SyntaxError|ReferenceError|EvalError|URIError|AggregateError)$';
+const UNCODED_MESSAGE =
+  'a failure carries a code: throw new KeyceremonyError(code, message, { where }) from shared/errors.ts (ARCHITECTURE.md).';
+const codedErrors = {
+  'no-restricted-syntax': [
+    'error',
+    { selector: `NewExpression[callee.name=/${UNCODED}/]`, message: UNCODED_MESSAGE },
+    { selector: `CallExpression[callee.name=/${UNCODED}/]`, message: UNCODED_MESSAGE },
+    { selector: `:matches(ClassDeclaration, ClassExpression)[superClass.name=/${UNCODED}/]`, message: UNCODED_MESSAGE },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', '.tmp/**', 'renderer/dist/**'] },
   {
@@ -35,6 +48,13 @@ export default tseslint.config(
     rules: {
       'no-debugger': 'error',
     },
+  },
+  {
+    files: ['shared/**/*.ts', 'shared/**/*.tsx', 'electron/**/*.ts'],
+    // errors.ts defines the one error class; the CLI's UsageError is its exit-2 usage signal.
+    // TODO(health): bundle.ts leaves this list once helper "bundles" lands its coded manifest checks.
+    ignores: ['shared/errors.ts', 'electron/cli/args.ts', 'electron/core/ceremony/bundle.ts'],
+    rules: codedErrors,
   },
   {
     files: ['shared/**/*.ts', 'shared/**/*.tsx'],

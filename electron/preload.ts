@@ -4,10 +4,11 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import { EVENT_CHANNEL, isChannel, type KeyceremonyApi, type MainEvent } from '../shared/ipc/contract';
+import { KeyceremonyError } from '../shared/errors';
 
 const api: KeyceremonyApi = {
   invoke(channel, request) {
-    if (!isChannel(channel)) return Promise.reject(new Error('unknown channel'));
+    if (!isChannel(channel)) return Promise.reject(new KeyceremonyError('INVALID_INPUT', `unknown IPC channel ${String(channel)}`));
     return ipcRenderer.invoke(channel, request);
   },
   onEvent(listener: (e: MainEvent) => void) {

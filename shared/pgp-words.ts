@@ -5,6 +5,7 @@
  * fingerprint aloud. The lists are public data; PGP_WORDS_SHA256 pins them (see the test).
  */
 import { fromHex } from './encoding/bytes';
+import { KeyceremonyError } from './errors';
 
 // prettier-ignore
 export const PGP_EVEN_WORDS: readonly string[] = [
@@ -100,14 +101,16 @@ export function fingerprintWords(hex: string, maxBytes?: number): string {
   return pgpWords(maxBytes === undefined ? b : b.subarray(0, maxBytes)).join(' ');
 }
 
-/** Parse words back into bytes; throws TypeError naming the first word that is wrong or out of place. */
+/** Parse words back into bytes; throws INVALID_INPUT naming the first word that is wrong or out of place. */
 export function wordsToBytes(words: string): Uint8Array {
   const list = words.trim().split(/\s+/).filter(Boolean);
   const out = new Uint8Array(list.length);
   list.forEach((w, i) => {
     const table = i % 2 === 0 ? PGP_EVEN_WORDS : PGP_ODD_WORDS;
     const idx = table.findIndex((x) => x.toLowerCase() === w.toLowerCase());
-    if (idx < 0) throw new TypeError(`word ${i + 1} "${w}" is not an ${i % 2 === 0 ? 'even' : 'odd'}-position PGP word`);
+    if (idx < 0) {
+      throw new KeyceremonyError('INVALID_INPUT', `word ${i + 1} "${w}" is not an ${i % 2 === 0 ? 'even' : 'odd'}-position PGP word`, { where: `word ${i + 1}` });
+    }
     out[i] = idx;
   });
   return out;

@@ -74,7 +74,7 @@ export function initSoftHsmToken(conf: string, label: string, pin: string, soPin
       const ser = /Serial number:\s*(\S+)/.exec(b)?.[1]?.trim();
       if (lab === label && ser) return ser;
     }
-    throw new Error(`token "${label}" not found after init${m ? ` (slot ${m[1]})` : ''}`);
+    throw new KeyceremonyError('TOKEN_NOT_FOUND', `token "${label}" not found after init${m ? ` (slot ${m[1]})` : ''}`);
   } catch (e) {
     const msg = (e as { stderr?: string }).stderr || (e as Error).message;
     throw new KeyceremonyError('DEVICE_ERROR', `Could not create the SoftHSM token "${label}": ${String(msg).trim()}`, { where: label });

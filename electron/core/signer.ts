@@ -1,4 +1,5 @@
 import type { KeyType, SignatureAlgorithm } from '../../shared/crypto/algorithms';
+import { KeyceremonyError } from '../../shared/errors';
 
 /**
  * The one way the core signs: an injected Signer. The token adapter implements it over PKCS#11; a
@@ -36,7 +37,11 @@ export async function signAll(
   if (signer.signMany) return signer.signMany(items, opts);
   const out: Uint8Array[] = [];
   for (const it of items) {
-    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    if (opts.signal?.aborted) {
+      // The reason is thrown as is only when it carries a code (the CLI aborts with one); a bare abort() is CANCELLED.
+      if (opts.signal.reason instanceof KeyceremonyError) throw opts.signal.reason;
+      throw new KeyceremonyError('CANCELLED', `Batch signing cancelled after ${out.length} of ${items.length} signatures; nothing was returned.`);
+    }
     out.push(await signer.sign(it));
     opts.onProgress?.(out.length, items.length);
   }

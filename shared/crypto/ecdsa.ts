@@ -1,4 +1,9 @@
-import { readChildren, readDer, tlv } from '../encoding/der';
+import { KeyceremonyError } from '../errors';
+import { readChildren, readDerAll, recodeDer, tlv } from '../encoding/der';
+
+function badSignature(msg: string): never {
+  throw new KeyceremonyError('INVALID_SIGNATURE', msg);
+}
 
 /** Bytes of one coordinate / scalar for a curve. */
 export function curveSize(curve: 'P-256' | 'P-384' | 'P-521'): number {
@@ -19,7 +24,7 @@ function derInt(b: Uint8Array): Uint8Array {
 
 /** PKCS#11 / WebCrypto / Notary raw r||s -> ASN.1 DER ECDSA-Sig-Value (TUF, cosign, openssl). */
 export function rawToDer(raw: Uint8Array): Uint8Array {
-  if (raw.length === 0 || raw.length % 2 !== 0) throw new TypeError('raw ECDSA signature must be r||s');
+  if (raw.length === 0 || raw.length % 2 !== 0) badSignature('raw ECDSA signature must be r||s');
   const n = raw.length / 2;
   const r = derInt(raw.subarray(0, n));
   const s = derInt(raw.subarray(n));
@@ -29,17 +34,20 @@ export function rawToDer(raw: Uint8Array): Uint8Array {
   return tlv(0x30, body);
 }
 
-/** DER ECDSA-Sig-Value -> raw r||s with each half padded to `size` bytes. */
+/** DER ECDSA-Sig-Value -> raw r||s with each half padded to `size` bytes. Faults: INVALID_SIGNATURE. */
 export function derToRaw(der: Uint8Array, size: number): Uint8Array {
-  const { node, next } = readDer(der);
-  if (node.tag !== 0x30 || next !== der.length) throw new TypeError('not a DER ECDSA signature');
-  const kids = readChildren(node);
-  if (kids.length !== 2 || kids.some((k) => k.tag !== 0x02)) throw new TypeError('not a DER ECDSA signature');
-  const out = new Uint8Array(size * 2);
-  kids.forEach((k, i) => {
-    const v = stripInt(k.value);
-    if (v.length > size) throw new TypeError('ECDSA signature integer too large for curve');
-    out.set(v, i * size + (size - v.length));
+  return recodeDer('INVALID_SIGNATURE', 'not a DER ECDSA signature', () => {
+    const node = readDerAll(der);
+    if (node.tag !== 0x30) badSignature('not a DER ECDSA signature');
+    const kids = readChildren(node);
+    if (kids.length !== 2 || kids.some((k) => k.tag !== 0x02)) badSignature('not a DER ECDSA signature');
+    const out = new Uint8Array(size * 2);
+    kids.forEach((k, i) => {
+      if ((k.value[0] as number) & 0x80) badSignature('ECDSA signature integer is negative');
+      const v = stripInt(k.value);
+      if (v.length > size) badSignature('ECDSA signature integer too large for curve');
+      out.set(v, i * size + (size - v.length));
+    });
+    return out;
   });
-  return out;
 }

@@ -1,4 +1,5 @@
-import { decodeOid, readChildren, readDer, tlv } from '../encoding/der';
+import { KeyceremonyError } from '../errors';
+import { decodeOid, readChildren, readDerAll, recodeDer, tlv } from '../encoding/der';
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'ed25519' | 'rsa';
 
@@ -19,33 +20,42 @@ const CURVES: Record<string, { alg: KeyAlgorithm; bits: number }> = {
   '1.3.132.0.35': { alg: 'ecdsa-p521', bits: 521 },
 };
 
-/** Parse a DER SubjectPublicKeyInfo far enough to know what kind of key it is. */
+function badKey(msg: string): never {
+  throw new KeyceremonyError('INVALID_KEY', msg);
+}
+
+/** Parse a DER SubjectPublicKeyInfo far enough to know what kind of key it is. Faults: INVALID_KEY. */
 export function parseSpki(der: Uint8Array): SpkiInfo {
-  const { node, next } = readDer(der);
-  if (node.tag !== 0x30 || next !== der.length) throw new TypeError('not a DER SubjectPublicKeyInfo');
-  const [algId, bits] = readChildren(node);
-  if (!algId || !bits || algId.tag !== 0x30 || bits.tag !== 0x03) throw new TypeError('not a DER SubjectPublicKeyInfo');
+  return recodeDer('INVALID_KEY', 'not a DER SubjectPublicKeyInfo', () => readSpki(der));
+}
+
+function readSpki(der: Uint8Array): SpkiInfo {
+  const node = readDerAll(der);
+  if (node.tag !== 0x30) badKey('not a DER SubjectPublicKeyInfo');
+  const [algId, bits, extra] = readChildren(node);
+  if (!algId || !bits || extra || algId.tag !== 0x30 || bits.tag !== 0x03) badKey('not a DER SubjectPublicKeyInfo');
+  if (bits.value[0] !== 0) badKey('SPKI: the public key BIT STRING has unused bits');
   const [oidNode, params] = readChildren(algId);
-  if (!oidNode || oidNode.tag !== 0x06) throw new TypeError('SPKI: missing algorithm OID');
+  if (!oidNode || oidNode.tag !== 0x06) badKey('SPKI: missing algorithm OID');
   const oid = decodeOid(oidNode.value);
   const publicKey = bits.value.subarray(1);
   if (oid === OID_EC) {
-    if (!params || params.tag !== 0x06) throw new TypeError('SPKI: EC key without named curve');
+    if (!params || params.tag !== 0x06) badKey('SPKI: EC key without named curve');
     const c = CURVES[decodeOid(params.value)];
-    if (!c) throw new TypeError(`SPKI: unsupported curve ${decodeOid(params.value)}`);
+    if (!c) throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `SPKI: unsupported curve ${decodeOid(params.value)}`);
     return { algorithm: c.alg, bits: c.bits, publicKey };
   }
   if (oid === OID_ED25519) return { algorithm: 'ed25519', bits: 256, publicKey };
   if (oid === OID_RSA) {
-    const { node: rsaKey } = readDer(publicKey);
-    const [mod] = readChildren(rsaKey);
-    if (!mod) throw new TypeError('SPKI: bad RSA key');
+    const rsaKey = readDerAll(publicKey);
+    const [mod, exp] = rsaKey.tag === 0x30 ? readChildren(rsaKey) : [];
+    if (!mod || !exp || mod.tag !== 0x02 || exp.tag !== 0x02) badKey('SPKI: bad RSA key');
     let m = mod.value;
     while (m.length > 0 && m[0] === 0) m = m.subarray(1);
     const top = m[0] ?? 0;
     return { algorithm: 'rsa', bits: (m.length - 1) * 8 + (32 - Math.clz32(top)), publicKey };
   }
-  throw new TypeError(`SPKI: unsupported key algorithm ${oid}`);
+  throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `SPKI: unsupported key algorithm ${oid}`);
 }
 
 const EC_ALG_P256 = Uint8Array.from([
@@ -66,14 +76,14 @@ function spki(alg: Uint8Array, key: Uint8Array): Uint8Array {
 
 /** Build SPKI DER from an uncompressed EC point (04||X||Y). */
 export function ecPointToSpki(point: Uint8Array): Uint8Array {
-  if (point[0] !== 0x04) throw new TypeError('only uncompressed EC points are supported');
+  if (point[0] !== 0x04) badKey('only uncompressed EC points are supported');
   if (point.length === 65) return spki(EC_ALG_P256, point);
   if (point.length === 97) return spki(EC_ALG_P384, point);
-  throw new TypeError(`unsupported EC point length ${point.length}`);
+  badKey(`unsupported EC point length ${point.length}`);
 }
 
 export function ed25519ToSpki(key: Uint8Array): Uint8Array {
-  if (key.length !== 32) throw new TypeError('Ed25519 public key must be 32 bytes');
+  if (key.length !== 32) badKey('Ed25519 public key must be 32 bytes');
   return spki(ED25519_ALG, key);
 }
 

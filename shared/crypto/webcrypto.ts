@@ -6,10 +6,11 @@ import type { SignatureAlgorithm } from './algorithms';
 import { curveSize, derToRaw } from './ecdsa';
 import { parseSpki } from './spki';
 import { toHex } from '../encoding/bytes';
+import { KeyceremonyError } from '../errors';
 
 function subtle(): SubtleCrypto {
   const c = (globalThis as { crypto?: Crypto }).crypto;
-  if (!c?.subtle) throw new Error('WebCrypto is not available in this runtime');
+  if (!c?.subtle) throw new KeyceremonyError('PRECONDITION_FAILED', 'WebCrypto is not available in this runtime');
   return c.subtle;
 }
 

@@ -1,4 +1,5 @@
-/** Byte helpers that work in both Node and the browser (no Buffer). */
+/** Byte helpers that work in both Node and the browser (no Buffer). Faults: INVALID_INPUT. */
+import { KeyceremonyError } from '../errors';
 
 export function toHex(b: Uint8Array): string {
   let s = '';
@@ -7,7 +8,7 @@ export function toHex(b: Uint8Array): string {
 }
 
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError('not a hex string');
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new KeyceremonyError('INVALID_INPUT', 'not a hex string');
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
@@ -35,7 +36,7 @@ export function toBase64(b: Uint8Array): string {
 
 export function fromBase64(s: string): Uint8Array {
   const clean = s.replace(/[\r\n\t ]/g, '').replace(/-/g, '+').replace(/_/g, '/');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) throw new TypeError('not a base64 string');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) throw new KeyceremonyError('INVALID_INPUT', 'not a base64 string');
   const padded = clean.length % 4 === 0 ? clean : clean + '='.repeat(4 - (clean.length % 4));
   const len = (padded.length / 4) * 3 - (padded.endsWith('==') ? 2 : padded.endsWith('=') ? 1 : 0);
   const out = new Uint8Array(len);
@@ -89,6 +90,6 @@ export function pemEncode(label: string, der: Uint8Array): string {
 /** Decode the first PEM block; returns its label and DER bytes. */
 export function pemDecode(pem: string): { label: string; der: Uint8Array } {
   const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem);
-  if (!m) throw new TypeError('not a PEM block');
+  if (!m) throw new KeyceremonyError('INVALID_INPUT', 'not a PEM block');
   return { label: m[1] as string, der: fromBase64((m[2] as string).replace(/^[A-Za-z-]+:.*$/gm, '')) };
 }

@@ -48,7 +48,7 @@ export function notaryKeyFromCertPem(pem: string): NotaryKey {
   let alg: string;
   try {
     const { label, der } = pemDecode(pem);
-    if (label !== 'CERTIFICATE') throw new TypeError(`expected a PEM CERTIFICATE, got ${label}`);
+    if (label !== 'CERTIFICATE') throw new KeyceremonyError('INVALID_KEY', `expected a PEM CERTIFICATE, got ${label}`);
     alg = parseSpki(parseCertificate(der).spki).algorithm;
   } catch (e) {
     throw new KeyceremonyError('INVALID_KEY', `not a usable certificate: ${(e as Error).message}`, { where: 'certificate', cause: e });

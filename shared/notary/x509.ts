@@ -4,7 +4,8 @@
  * subject and its signature verifies with its own key). Notary's `trustpinning/certs.go` checks the
  * same things: leaf CN == GUN, inside its validity window, no SHA-1, RSA >= 2048 bits.
  */
-import { decodeOid, readChildren, readDer, type DerNode } from '../encoding/der';
+import { KeyceremonyError } from '../errors';
+import { decodeOid, readChildren, readDerAll, recodeDer, type DerNode } from '../encoding/der';
 import { bytesEqual, fromUtf8 } from '../encoding/bytes';
 import type { SignatureAlgorithm } from '../crypto/algorithms';
 import { verifySignature } from '../crypto/webcrypto';
@@ -46,7 +47,7 @@ const SIG_ALGS: Record<string, { alg: SignatureAlgorithm | null; sha1: boolean }
 };
 
 function fail(msg: string): never {
-  throw new TypeError(`X.509: ${msg}`);
+  throw new KeyceremonyError('INVALID_KEY', `X.509: ${msg}`);
 }
 
 function readTime(n: DerNode): Date {
@@ -84,10 +85,14 @@ function readName(n: DerNode): { text: string; cn: string | null } {
   return { text: parts.join(','), cn };
 }
 
-/** Parse a DER certificate. Throws TypeError on anything that is not one. */
+/** Parse a DER certificate. Throws INVALID_KEY on anything that is not one. */
 export function parseCertificate(der: Uint8Array): CertInfo {
-  const { node, next } = readDer(der);
-  if (node.tag !== 0x30 || next !== der.length) fail('not a DER certificate');
+  return recodeDer('INVALID_KEY', 'X.509: not a DER certificate', () => readCertificate(der));
+}
+
+function readCertificate(der: Uint8Array): CertInfo {
+  const node = readDerAll(der);
+  if (node.tag !== 0x30) fail('not a DER certificate');
   const [tbs, algId, sigBits] = readChildren(node);
   if (!tbs || !algId || !sigBits || tbs.tag !== 0x30 || sigBits.tag !== 0x03) fail('not a certificate');
   const kids = readChildren(tbs);

@@ -20,7 +20,7 @@ import { canonicalBytes } from '../json/canonical';
 import { childPath } from '../json/strict';
 import { fromHex, pemDecode, pemEncode, toHex, bytesEqual } from '../encoding/bytes';
 import { ecPointToSpki, ed25519ToSpki, parseSpki } from '../crypto/spki';
-import { readChildren, readDer, tlv } from '../encoding/der';
+import { readChildren, readDerAll, tlv } from '../encoding/der';
 import { sha256Hex, verifySignature } from '../crypto/webcrypto';
 import type { KeyType, SignatureAlgorithm } from '../crypto/algorithms';
 
@@ -33,6 +33,11 @@ export interface TufKeyJSON {
 
 export function invalid(where: string, msg: string): never {
   throw new KeyceremonyError('INVALID_METADATA', `${msg} (at ${where})`, { where });
+}
+
+/** A key we cannot use; keyToSpki adds which key and where. */
+function unusable(msg: string): never {
+  throw new KeyceremonyError('INVALID_KEY', msg);
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -52,9 +57,9 @@ export function checkKeyJSON(v: unknown, where: string): TufKeyJSON {
 const spkiCache = new WeakMap<object, { spki: Uint8Array; alg: SignatureAlgorithm } | Error>();
 
 function pkcs1ToSpki(der: Uint8Array): Uint8Array {
-  const { node } = readDer(der);
-  const [n, e] = readChildren(node);
-  if (!n || !e) throw new TypeError('bad PKCS#1 RSA key');
+  const node = readDerAll(der);
+  const [n, e] = node.tag === 0x30 ? readChildren(node) : [];
+  if (!n || !e) unusable('bad PKCS#1 RSA key');
   const alg = Uint8Array.from([0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]);
   const bits = tlv(0x03, Uint8Array.of(0, ...der));
   return tlv(0x30, Uint8Array.from([...alg, ...bits]));
@@ -90,13 +95,13 @@ function resolve(key: TufKeyJSON): { spki: Uint8Array; alg: SignatureAlgorithm }
     const p = pemDecode(pub);
     if (p.label === 'PUBLIC KEY') return p.der;
     if (p.label === 'RSA PUBLIC KEY') return pkcs1ToSpki(p.der);
-    throw new TypeError(`PEM block ${p.label} is not a public key`);
+    unusable(`PEM block ${p.label} is not a public key`);
   };
   switch (key.keytype) {
     case 'ed25519': {
-      if (key.scheme !== 'ed25519') throw new TypeError(`scheme ${key.scheme} does not go with ed25519`);
+      if (key.scheme !== 'ed25519') unusable(`scheme ${key.scheme} does not go with ed25519`);
       const spki = isPem ? der() : ed25519ToSpki(fromHex(pub));
-      if (parseSpki(spki).algorithm !== 'ed25519') throw new TypeError('not an Ed25519 key');
+      if (parseSpki(spki).algorithm !== 'ed25519') unusable('not an Ed25519 key');
       return { spki, alg: 'ed25519' };
     }
     case 'ecdsa':
@@ -105,24 +110,24 @@ function resolve(key: TufKeyJSON): { spki: Uint8Array; alg: SignatureAlgorithm }
       const spki = isPem ? der() : ecPointToSpki(fromHex(pub));
       const info = parseSpki(spki);
       if (key.scheme === 'ecdsa-sha2-nistp256') {
-        if (info.algorithm !== 'ecdsa-p256') throw new TypeError('scheme ecdsa-sha2-nistp256 needs a P-256 key');
+        if (info.algorithm !== 'ecdsa-p256') unusable('scheme ecdsa-sha2-nistp256 needs a P-256 key');
         return { spki, alg: 'ecdsa-p256-sha256' };
       }
       if (key.scheme === 'ecdsa-sha2-nistp384') {
-        if (info.algorithm !== 'ecdsa-p384') throw new TypeError('scheme ecdsa-sha2-nistp384 needs a P-384 key');
+        if (info.algorithm !== 'ecdsa-p384') unusable('scheme ecdsa-sha2-nistp384 needs a P-384 key');
         return { spki, alg: 'ecdsa-p384-sha384' };
       }
-      throw new TypeError(`unsupported ECDSA scheme ${key.scheme}`);
+      unusable(`unsupported ECDSA scheme ${key.scheme}`);
     }
     case 'rsa': {
-      if (key.scheme !== 'rsassa-pss-sha256') throw new TypeError(`unsupported RSA scheme ${key.scheme}`);
-      if (!isPem) throw new TypeError('RSA keys must be PEM');
+      if (key.scheme !== 'rsassa-pss-sha256') unusable(`unsupported RSA scheme ${key.scheme}`);
+      if (!isPem) unusable('RSA keys must be PEM');
       const spki = der();
-      if (parseSpki(spki).algorithm !== 'rsa') throw new TypeError('not an RSA key');
+      if (parseSpki(spki).algorithm !== 'rsa') unusable('not an RSA key');
       return { spki, alg: 'rsa-pss-sha256' };
     }
     default:
-      throw new TypeError(`unsupported key type ${key.keytype}`);
+      unusable(`unsupported key type ${key.keytype}`);
   }
 }
 

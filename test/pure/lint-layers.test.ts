@@ -28,3 +28,17 @@ test('electron/core/ may not import node built-ins, pkcs11js, electron or adapte
 test('adapters may use node built-ins and pkcs11js', async () => {
   assert.deepEqual(await errorsFor('electron/adapters/x.ts', "import { readFileSync } from 'node:fs';\nimport p from 'pkcs11js';\nexport { readFileSync, p };"), []);
 });
+
+test('shared/ and electron/ may not throw uncoded errors (new Error, TypeError, RangeError, Error subclasses)', async () => {
+  for (const [path, code] of [
+    ['shared/x.ts', "throw new Error('x');"],
+    ['shared/x.ts', "throw new TypeError('x');"],
+    ['electron/core/x.ts', "throw new RangeError('x');"],
+    ['electron/adapters/x.ts', "throw Error('x');"],
+    ['electron/ipc/x.ts', 'export class Fail extends Error {}'],
+  ]) {
+    const errs = await errorsFor(path as string, code as string);
+    assert.ok(errs.some((m) => /carries a code/.test(m)), `${path}: ${code} -> ${JSON.stringify(errs)}`);
+  }
+  assert.deepEqual(await errorsFor('shared/x.ts', "import { KeyceremonyError } from './errors';\nthrow new KeyceremonyError('INVALID_KEY', 'x');"), []);
+});

@@ -2,7 +2,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, copyFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { main } from '../../electron/cli/main';
 import { makeContext } from '../../electron/cli/context';
@@ -118,5 +118,30 @@ describe('tuf init / sign / status / merge / diff', () => {
     const bad = await kc(['tuf', 'merge', path.join(tmp, 'ab.json'), path.join(tmp, 'rot.json'), '--out', path.join(tmp, 'x.json')]);
     assert.equal(bad.code, 1, bad.err);
     assert.match(bad.err, /error\[CONFLICT\]/);
+  });
+});
+
+describe('tuf init with a damaged key file', () => {
+  test('a truncated or non-canonical PEM key is error[INVALID_KEY] naming the file and the DER fault, not INTERNAL; nothing is written', async () => {
+    const good = SoftwareSigner.generate('ecdsa-p256', undefined, 'good');
+    const online = path.join(tmp, 'damaged-online.pem');
+    writeFileSync(online, pemEncode('PUBLIC KEY', good.publicKeySpki));
+    const spki = good.publicKeySpki;
+    const ber = new Uint8Array([0x30, 0x81, spki[1] as number, ...spki.subarray(2)]);
+    for (const [name, der, fault] of [
+      ['truncated.pem', spki.subarray(0, 40), /DER: truncated value at byte 0/],
+      ['long-form.pem', ber, /DER: length 89 in long form at byte 0/],
+    ] as const) {
+      const damaged = path.join(tmp, name);
+      writeFileSync(damaged, pemEncode('PUBLIC KEY', der));
+      const out = path.join(tmp, `damaged-repo-${name}`);
+      const r = await kc(['tuf', 'init', '--out', out, '--threshold', '1', '--online-key', online, '--root-key', damaged], { KEYCEREMONY_NOW: '2026-01-01T00:00:00Z' });
+      assert.equal(r.code, 1, r.out + r.err);
+      assert.match(r.err, /^error\[INVALID_KEY\]: /);
+      assert.ok(r.err.includes(damaged), r.err);
+      assert.match(r.err, fault);
+      assert.doesNotMatch(r.err, /INTERNAL/);
+      assert.equal(existsSync(out), false, 'no repository folder for a refused key');
+    }
   });
 });

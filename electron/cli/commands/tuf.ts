@@ -10,9 +10,9 @@
  */
 import { readFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { KeyceremonyError } from '../../../shared/errors';
+import { KeyceremonyError, isKeyceremonyError } from '../../../shared/errors';
 import { fromUtf8, pemDecode } from '../../../shared/encoding/bytes';
-import { parseSpki } from '../../../shared/crypto/spki';
+import { parseSpki, type SpkiInfo } from '../../../shared/crypto/spki';
 import { parseStrictJsonBytes, parseStrictJson } from '../../../shared/json/strict';
 import { checkKeyJSON, computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
 import { allBinNames } from '../../../shared/tuf/delegation';
@@ -126,12 +126,18 @@ export function readKeyFile(p: string): TufKeyJSON {
   let der: Uint8Array;
   try {
     const pem = pemDecode(text);
-    if (pem.label !== 'PUBLIC KEY') throw new TypeError(`PEM block "${pem.label}" is not a public key`);
+    if (pem.label !== 'PUBLIC KEY') throw new KeyceremonyError('INVALID_KEY', `PEM block "${pem.label}" is not a public key`);
     der = pem.der;
   } catch (e) {
     throw new KeyceremonyError('INVALID_KEY', `${p}: not a PEM public key or TUF key JSON (${(e as Error).message})`, { where: p });
   }
-  const info = parseSpki(der);
+  let info: SpkiInfo;
+  try {
+    info = parseSpki(der);
+  } catch (e) {
+    if (!isKeyceremonyError(e)) throw e;
+    throw new KeyceremonyError(e.code, `${p}: ${e.message}`, { where: p, cause: e });
+  }
   const kt: KeyType =
     info.algorithm === 'ecdsa-p256' ? 'ecdsa-p256'
     : info.algorithm === 'ecdsa-p384' ? 'ecdsa-p384'

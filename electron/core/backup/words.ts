@@ -18,6 +18,7 @@
  * We also try every transposition when the checksum fails, to name two swapped words.
  */
 import { wordlist } from '@scure/bip39/wordlists/english.js';
+import { KeyceremonyError } from '../../../shared/errors';
 
 export const WORDLIST: readonly string[] = wordlist;
 const INDEX = new Map<string, number>(WORDLIST.map((w, i) => [w, i]));
@@ -33,7 +34,7 @@ const LOG = new Int32Array(FIELD).fill(-1);
   let x = 1;
   for (let i = 0; i < FIELD - 1; i++) {
     EXP[i] = x;
-    if (LOG[x] !== -1) throw new Error('GF(2048): polynomial is not primitive');
+    if (LOG[x] !== -1) throw new KeyceremonyError('INTERNAL', 'GF(2048): polynomial is not primitive');
     LOG[x] = i;
     x <<= 1;
     if (x & FIELD) x ^= POLY;
@@ -43,7 +44,7 @@ const LOG = new Int32Array(FIELD).fill(-1);
 const mul = (a: number, b: number): number =>
   a === 0 || b === 0 ? 0 : (EXP[(LOG[a] as number) + (LOG[b] as number)] as number);
 const div = (a: number, b: number): number => {
-  if (b === 0) throw new Error('GF(2048): division by zero');
+  if (b === 0) throw new KeyceremonyError('INTERNAL', 'GF(2048): division by zero');
   return a === 0 ? 0 : (EXP[((LOG[a] as number) - (LOG[b] as number) + (FIELD - 1)) % (FIELD - 1)] as number);
 };
 
@@ -90,7 +91,7 @@ function syndromes(code: readonly number[]): number[] {
 
 /** Append the three check symbols to 11-bit data symbols. */
 export function addChecksum(data: readonly number[]): number[] {
-  if (CUSTOM.length + data.length + CHECK_WORDS > FIELD - 1) throw new Error('too many words for the checksum');
+  if (CUSTOM.length + data.length + CHECK_WORDS > FIELD - 1) throw new KeyceremonyError('TOO_LARGE', 'too many words for the checksum');
   return [...data, ...checkSymbols(data)];
 }
 

@@ -98,17 +98,8 @@ export interface VerifyReport {
   targetRoles?: Map<string, Targets>;
 }
 
-class Fail extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function fail(code: ErrorCode, msg: string): never {
-  throw new Fail(code, msg);
+  throw new KeyceremonyError(code, msg);
 }
 
 interface Loaded<T> {
@@ -119,13 +110,13 @@ interface Loaded<T> {
 }
 
 function parse<T>(bytes: Uint8Array, name: string, limit: number, from: (v: unknown) => T): Loaded<T> {
-  if (bytes.length > limit) throw new Fail('TOO_LARGE', `${name} is ${bytes.length} bytes, over the ${limit}-byte limit`);
+  if (bytes.length > limit) throw new KeyceremonyError('TOO_LARGE', `${name} is ${bytes.length} bytes, over the ${limit}-byte limit`);
   try {
     const env = readEnvelope(parseStrictJsonBytes(bytes, { source: name, maxBytes: limit }));
     const model = from(env.signedRaw);
     return { bytes, env, model, signedBytes: canonicalBytes(env.signedRaw, '$.signed', { assumeParsedOrder: true }) };
   } catch (e) {
-    if (isKeyceremonyError(e)) throw new Fail(e.code, `${name}: ${e.message}`);
+    if (isKeyceremonyError(e)) throw new KeyceremonyError(e.code, `${name}: ${e.message}`);
     throw e;
   }
 }
@@ -142,7 +133,7 @@ async function checkHashes(
   const done: string[] = [];
   if (expected.length !== undefined) {
     if (bytes.length !== expected.length) {
-      throw new Fail('HASH_MISMATCH', `${name} is ${bytes.length} bytes, the referring metadata says ${expected.length}`);
+      throw new KeyceremonyError('HASH_MISMATCH', `${name} is ${bytes.length} bytes, the referring metadata says ${expected.length}`);
     }
     done.push(`length ${expected.length}`);
   }
@@ -153,10 +144,10 @@ async function checkHashes(
       if (!fn) continue;
       known++;
       const got = toHex(await fn(bytes));
-      if (got !== want.toLowerCase()) throw new Fail('HASH_MISMATCH', `${name}: ${alg} is ${got}, expected ${want}`);
+      if (got !== want.toLowerCase()) throw new KeyceremonyError('HASH_MISMATCH', `${name}: ${alg} is ${got}, expected ${want}`);
       done.push(alg);
     }
-    if (known === 0) throw new Fail('HASH_MISMATCH', `${name}: no supported hash algorithm (sha256/sha512) listed`);
+    if (known === 0) throw new KeyceremonyError('HASH_MISMATCH', `${name}: no supported hash algorithm (sha256/sha512) listed`);
   }
   return done;
 }
@@ -396,7 +387,7 @@ export async function verifyRepository(
     }
     report.ok = true;
   } catch (e) {
-    const code: ErrorCode = e instanceof Fail ? e.code : isKeyceremonyError(e) ? e.code : 'INTERNAL';
+    const code: ErrorCode = isKeyceremonyError(e) ? e.code : 'INTERNAL';
     const msg = e instanceof Error ? e.message : String(e);
     current.status = 'failed';
     current.problems.push(msg);
@@ -416,7 +407,7 @@ async function topLevelThreshold(
   const th = await checkThreshold(m.signedBytes, m.env.signatures, rk.keyids, root.keys, rk.threshold);
   rep.notes.push(...th.notes);
   const line = describeThreshold(th, `root v${root.version} ${name}`);
-  if (!th.ok) throw new Fail('THRESHOLD_NOT_MET', `${name} v${m.model.version}: ${line}`);
+  if (!th.ok) throw new KeyceremonyError('THRESHOLD_NOT_MET', `${name} v${m.model.version}: ${line}`);
   rep.verified.push(line);
 }
 

@@ -30,7 +30,7 @@ function signersFor(ids: string[], m: Map<string, Signer>, role: string): Signer
 function parseSigned(bytes: Uint8Array, what: string): unknown {
   try {
     const env = JSON.parse(fromUtf8(bytes)) as { signed?: unknown };
-    if (!env || typeof env !== 'object' || !env.signed) throw new Error('no "signed" member');
+    if (!env || typeof env !== 'object' || !env.signed) throw new KeyceremonyError('INVALID_METADATA', 'no "signed" member');
     return env.signed;
   } catch (e) {
     throw new KeyceremonyError('INVALID_METADATA', `${what} is not TUF metadata: ${(e as Error).message}`, { where: what });
