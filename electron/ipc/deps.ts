@@ -4,13 +4,13 @@
  * adapters with test folders. The token interfaces are the subset of electron/adapters/pkcs11 that
  * the handlers use, so the real Pkcs11Module satisfies them structurally.
  */
-import type { Pkcs11Module } from '../adapters/pkcs11/module';
+import type { Pkcs11Module } from '../adapters/pkcs11';
 import type { FilePurpose, FolderPurpose, Mode } from '../../shared/ipc/contract';
 import type { CeremonyDeps } from './ceremony-session';
 
 /** The part of the token layer (electron/adapters/pkcs11) the handlers use. */
 export type TokenModuleLike = Pick<Pkcs11Module, 'tokens' | 'findToken' | 'withSession'>;
-export type { PinSource, TokenInfo, TokenKey, TokenSession } from '../adapters/pkcs11/module';
+export type { PinSource, TokenInfo, TokenKey, TokenSession } from '../adapters/pkcs11';
 
 /**
  * Saving a file the renderer produced: main picks the place (a dialog in the app, a folder in tests).

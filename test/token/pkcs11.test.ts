@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
-import { Pkcs11Module, createSelfSignedCert, mapPkcs11Error, type TokenSession } from '../../electron/adapters/pkcs11';
+import { CKR, Pkcs11Module, createSelfSignedCert, mapPkcs11Error, profileFor, rvName, type TokenSession } from '../../electron/adapters/pkcs11';
 import { KeyceremonyError } from '../../shared/errors';
 import { pemEncode } from '../../shared/encoding/bytes';
 import { KeyTypes } from '../../shared/crypto/algorithms';
-import { keyTypesFromMechanisms } from '../../electron/adapters/pkcs11/module';
+import { keyTypesFromMechanisms } from '../../electron/adapters/pkcs11';
 
 let hsm: TestHsm;
 let mod: Pkcs11Module;
@@ -29,6 +29,22 @@ const listObjects = (label = A) =>
   });
 const countPrivateKeys = (label = A) => (listObjects(label).match(/Private Key Object/g) ?? []).length;
 const withA = <T>(fn: (s: TokenSession) => Promise<T> | T, pin = hsm.pinOf(A)) => mod.withSession({ label: A }, { pin, rw: true }, fn);
+/** A plain pkcs11js session beside ours on the same token (the token layer has no raw escape hatch). */
+function rawSession<T>(s: TokenSession, fn: (lib: pkcs11js.PKCS11, session: Buffer) => T): T {
+  const lib = new pkcs11js.PKCS11();
+  lib.load(s.modulePath);
+  try {
+    lib.C_Initialize();
+  } catch (e) {
+    if ((e as { code?: number }).code !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw e;
+  }
+  const session = lib.C_OpenSession(Buffer.from(s.token.slotId, 'hex'), pkcs11js.CKF_SERIAL_SESSION);
+  try {
+    return fn(lib, session);
+  } finally {
+    lib.C_CloseSession(session);
+  }
+}
 const isErr = (code: string) => (e: unknown) => e instanceof KeyceremonyError && e.code === code;
 
 before(async () => {
@@ -162,7 +178,7 @@ describe('errors: each clear, and nothing created', () => {
     await withA((s) => {
       const key = s.findKey({ label: 'key-ecdsa-p256' });
       try {
-        s.raw.pkcs11.C_SignInit(s.raw.session, { mechanism: pkcs11js.CKM_ECDSA_SHA256 }, key.privateHandle);
+        rawSession(s, (lib, session) => lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA_SHA256 }, key.privateHandle));
         assert.fail('SoftHSM accepted CKM_ECDSA_SHA256');
       } catch (e) {
         const m = mapPkcs11Error(e, 'signing');
@@ -224,6 +240,38 @@ describe('module lifecycle', () => {
   test('a token that cannot make a key type refuses it by name before touching the token', () => {
     assert.deepEqual(keyTypesFromMechanisms(new Set([pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN, pkcs11js.CKM_RSA_PKCS])), ['rsa-3072', 'rsa-4096']);
     assert.deepEqual(keyTypesFromMechanisms(new Set([pkcs11js.CKM_EC_KEY_PAIR_GEN])), []);
+  });
+});
+
+describe('token layer structure (one login, one set of templates, profiles at the edge)', () => {
+  test('CK_RV names come from pkcs11js: 0xb7 is SESSION_READ_ONLY_EXISTS, 0xb8 READ_WRITE_SO_EXISTS, 0x1b8 PIN_TOO_WEAK', () => {
+    assert.equal(rvName(0xb7), 'CKR_SESSION_READ_ONLY_EXISTS');
+    assert.equal(rvName(0xb8), 'CKR_SESSION_READ_WRITE_SO_EXISTS');
+    assert.equal(rvName(0x1b8), 'CKR_PIN_TOO_WEAK');
+    assert.equal(CKR.KEY_NOT_WRAPPABLE, 0x69);
+    assert.equal(mapPkcs11Error({ code: 0x1b8 }, 'setting a PIN').code, 'PIN_INVALID');
+    assert.equal(mapPkcs11Error({ code: 0xb8 }, 'logging in').details?.ckr, 'CKR_SESSION_READ_WRITE_SO_EXISTS');
+  });
+
+  test('each token names its profile; SoftHSM tokens get softhsm2, an unknown module generic', () => {
+    assert.equal(mod.findToken({ label: A }).profile, 'softhsm2');
+    const info = mod.info();
+    assert.equal(profileFor({ module: { ...info, manufacturer: 'Acme' }, token: { manufacturer: 'Acme', model: 'x', label: 'l', serial: 's' } }).id, 'generic');
+  });
+
+  test('a wrong SO PIN in the SO/user switch says "security officer", and the user is logged back in', async () => {
+    await withA(async (s) => {
+      await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'so-switch' });
+      await assert.rejects(
+        s.asSecurityOfficer(() => new TextEncoder().encode('00000000'), hsm.pinOf(A), () => 'never'),
+        (e: unknown) => isErr('PIN_INCORRECT')(e) && /security officer/.test((e as Error).message),
+      );
+      assert.equal(s.findKeys({ label: 'so-switch' }).length, 1, 'private keys visible again: the user is logged in');
+      const so = new TextEncoder().encode('12345678');
+      assert.equal(await s.asSecurityOfficer(() => so, hsm.pinOf(A), () => 'as SO'), 'as SO');
+      assert.deepEqual([...so], new Array(8).fill(0), 'SO PIN bytes zeroed');
+      assert.equal(s.findKeys({ label: 'so-switch' }).length, 1);
+    });
   });
 });
 

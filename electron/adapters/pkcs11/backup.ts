@@ -18,12 +18,9 @@
  * proven (fingerprint + a fresh signature verifying under the original public key). Any failure
  * after the first object was created removes what was created: token B is left as it was.
  */
-import pkcs11js from 'pkcs11js';
 import { KeyceremonyError } from '../../../shared/errors';
 import { bytesEqual, toBase64, toHex, utf8, zeroize } from '../../../shared/encoding/bytes';
-import { readChildren, readDer } from '../../../shared/encoding/der';
-import { parseSpki } from '../../../shared/crypto/spki';
-import { defaultSignatureAlgorithm, type KeyType } from '../../../shared/crypto/algorithms';
+import { defaultSignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { spkiFingerprint, verifySignature } from '../../../shared/crypto/webcrypto';
 import {
   combineShares,
@@ -41,12 +38,11 @@ import {
   type LabeledShare,
   type Share,
 } from '../../core/backup';
-import { CKA_TRUSTED, CKK_EC_EDWARDS, CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD, EC_PARAMS } from './constants';
-import { mapPkcs11Error, rvOf } from './errors';
-import type { PinSource, TokenKey, TokenSession } from './module';
-
-type Handle = Buffer;
-const A = pkcs11js;
+import { CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD } from './constants';
+import { CKR } from './errors';
+import type { TokenSession } from './session';
+import { kekTemplate, privateKeyTemplate, publicKeyFromSpkiTemplate } from './templates';
+import type { Handle, PinSource, TokenKey } from './types';
 
 export interface WrapMechanism {
   name: string;
@@ -65,48 +61,7 @@ export function chooseWrapMechanism(s: TokenSession): WrapMechanism {
   );
 }
 
-function kekTemplate(kek: Buffer, opts: { trusted: boolean; wrap: boolean; unwrap: boolean }): pkcs11js.Template {
-  return [
-    { type: A.CKA_CLASS, value: A.CKO_SECRET_KEY },
-    { type: A.CKA_KEY_TYPE, value: A.CKK_AES },
-    { type: A.CKA_TOKEN, value: false },
-    // SO-created objects must be public; a user-created KEK stays private.
-    { type: A.CKA_PRIVATE, value: !opts.trusted },
-    { type: A.CKA_LABEL, value: 'keyceremony backup KEK (session only)' },
-    { type: A.CKA_VALUE, value: kek },
-    { type: A.CKA_SENSITIVE, value: true },
-    { type: A.CKA_EXTRACTABLE, value: false },
-    { type: A.CKA_WRAP, value: opts.wrap },
-    { type: A.CKA_UNWRAP, value: opts.unwrap },
-    { type: A.CKA_ENCRYPT, value: false },
-    { type: A.CKA_DECRYPT, value: false },
-    { type: A.CKA_SIGN, value: false },
-    { type: A.CKA_VERIFY, value: false },
-    { type: A.CKA_DERIVE, value: false },
-    ...(opts.trusted ? [{ type: CKA_TRUSTED, value: true }] : []),
-  ];
-}
-
-function destroyQuietly(s: TokenSession, h: Handle | undefined): void {
-  if (!h) return;
-  try {
-    s.raw.pkcs11.C_DestroyObject(s.raw.session, h);
-  } catch {
-    /* the session may be gone with its session objects */
-  }
-}
-
-function pkcs11Login(s: TokenSession, userType: number, pin: Uint8Array, who: string): void {
-  try {
-    s.raw.pkcs11.C_Login(s.raw.session, userType, new TextDecoder().decode(pin));
-  } catch (e) {
-    throw mapPkcs11Error(e, `logging in to token "${s.token.label}" as ${who}`, { token: s.token.label, serial: s.token.serial });
-  } finally {
-    zeroize(pin);
-  }
-}
-
-/** Create the KEK as a session object; with `soPin`, as a CKA_TRUSTED object made by the SO. */
+/** Create the KEK as a session object; a trusted KEK (CKA_TRUSTED) is made by the security officer. */
 async function importKek(
   s: TokenSession,
   kek: Uint8Array,
@@ -114,109 +69,20 @@ async function importKek(
 ): Promise<Handle> {
   const value = Buffer.from(kek);
   try {
-    if (!opts.trusted) {
-      try {
-        return s.raw.pkcs11.C_CreateObject(s.raw.session, kekTemplate(value, opts));
-      } catch (e) {
-        throw mapPkcs11Error(e, `creating the session KEK on token "${s.token.label}"`);
-      }
-    }
+    const template = kekTemplate(value, opts);
+    if (!opts.trusted) return s.createObject('kek', template, 'the session KEK');
     if (!opts.soPin || !opts.userPin) {
       throw new KeyceremonyError(
         'PRECONDITION_FAILED',
-        `The key can only be wrapped by a trusted KEK (CKA_WRAP_WITH_TRUSTED); marking the KEK trusted needs the security officer PIN of token "${s.token.label}". Give --so-pin-file or answer the SO PIN prompt.`,
+        `The key can only be wrapped by a trusted KEK (CKA_WRAP_WITH_TRUSTED); marking the KEK trusted needs the security officer PIN of token "${s.token.label}". Give --so-pin-file or set KEYCEREMONY_SO_PIN, or answer the SO PIN prompt.`,
         { where: s.token.label },
       );
     }
-    const p = s.raw.pkcs11;
-    const soPin = await opts.soPin();
-    try {
-      p.C_Logout(s.raw.session);
-    } catch {
-      /* not logged in */
-    }
-    let h: Handle | undefined;
-    try {
-      pkcs11Login(s, A.CKU_SO, soPin, 'security officer');
-      try {
-        h = p.C_CreateObject(s.raw.session, kekTemplate(value, opts));
-      } catch (e) {
-        throw mapPkcs11Error(e, `creating the trusted session KEK on token "${s.token.label}" as security officer`);
-      } finally {
-        try {
-          p.C_Logout(s.raw.session);
-        } catch {
-          /* ignore */
-        }
-      }
-    } finally {
-      // back to the user in any case (the session's owner expects a user login)
-      pkcs11Login(s, A.CKU_USER, await opts.userPin(), 'user');
-    }
-    return h;
+    // The SO cannot create private objects: the trusted KEK is a public session object, gone with the session.
+    return await s.asSecurityOfficer(opts.soPin, opts.userPin, () => s.createObject('kek', template, 'the trusted session KEK (as security officer)'));
   } finally {
     value.fill(0);
   }
-}
-
-function wrapTemplateFor(keyType: KeyType, label: string, id: Uint8Array, onToken: boolean): pkcs11js.Template {
-  const ckk = keyType.startsWith('ecdsa') ? A.CKK_EC : keyType === 'ed25519' ? CKK_EC_EDWARDS : A.CKK_RSA;
-  return [
-    { type: A.CKA_CLASS, value: A.CKO_PRIVATE_KEY },
-    { type: A.CKA_KEY_TYPE, value: ckk },
-    { type: A.CKA_TOKEN, value: onToken },
-    { type: A.CKA_PRIVATE, value: true },
-    { type: A.CKA_LABEL, value: label },
-    { type: A.CKA_ID, value: Buffer.from(id) },
-    { type: A.CKA_SENSITIVE, value: true },
-    { type: A.CKA_EXTRACTABLE, value: false },
-    { type: A.CKA_SIGN, value: true },
-    { type: A.CKA_DECRYPT, value: false },
-    { type: A.CKA_UNWRAP, value: false },
-    { type: A.CKA_DERIVE, value: false },
-  ];
-}
-
-/** Public key object template from a DER SPKI (so the recovered key is a findable pair). */
-function publicTemplate(keyType: KeyType, spki: Uint8Array, label: string, id: Uint8Array): pkcs11js.Template {
-  const info = parseSpki(spki);
-  const common: pkcs11js.Template = [
-    { type: A.CKA_CLASS, value: A.CKO_PUBLIC_KEY },
-    { type: A.CKA_TOKEN, value: true },
-    { type: A.CKA_PRIVATE, value: false },
-    { type: A.CKA_LABEL, value: label },
-    { type: A.CKA_ID, value: Buffer.from(id) },
-    { type: A.CKA_VERIFY, value: true },
-    { type: A.CKA_ENCRYPT, value: false },
-    { type: A.CKA_WRAP, value: false },
-    { type: A.CKA_DERIVE, value: false },
-  ];
-  const octet = (b: Uint8Array) => Buffer.concat([Buffer.from([0x04, b.length]), Buffer.from(b)]);
-  if (keyType === 'ecdsa-p256' || keyType === 'ecdsa-p384') {
-    return [
-      ...common,
-      { type: A.CKA_KEY_TYPE, value: A.CKK_EC },
-      { type: A.CKA_EC_PARAMS, value: keyType === 'ecdsa-p256' ? EC_PARAMS['P-256'] : EC_PARAMS['P-384'] },
-      { type: A.CKA_EC_POINT, value: octet(info.publicKey) },
-    ];
-  }
-  if (keyType === 'ed25519') {
-    return [
-      ...common,
-      { type: A.CKA_KEY_TYPE, value: CKK_EC_EDWARDS },
-      { type: A.CKA_EC_PARAMS, value: EC_PARAMS.Ed25519 },
-      { type: A.CKA_EC_POINT, value: octet(info.publicKey) },
-    ];
-  }
-  const { node } = readDer(info.publicKey);
-  const [mod, exp] = readChildren(node);
-  if (!mod || !exp) throw new KeyceremonyError('INVALID_KEY', 'the recorded RSA public key is malformed', { where: 'backup file: key.publicKeySpki' });
-  const strip = (b: Uint8Array) => {
-    let i = 0;
-    while (i < b.length - 1 && b[i] === 0) i++;
-    return Buffer.from(b.subarray(i));
-  };
-  return [...common, { type: A.CKA_KEY_TYPE, value: A.CKK_RSA }, { type: A.CKA_MODULUS, value: strip(mod.value) }, { type: A.CKA_PUBLIC_EXPONENT, value: strip(exp.value) }];
 }
 
 /** Sign a fresh challenge with `key` on the token and verify it under `spki` (the original public key). */
@@ -291,26 +157,20 @@ export async function createBackup(s: TokenSession, opts: CreateBackupOptions): 
       const k = s.findKey({ label: key.label, id: key.id }); // handles after a re-login
       let wrapped: Buffer;
       try {
-        wrapped = s.raw.pkcs11.C_WrapKey(s.raw.session, { mechanism: mech.id }, kekHandle, k.privateHandle, Buffer.alloc(16384));
+        wrapped = s.wrapKey(mech.id, kekHandle, k);
       } catch (e) {
-        if (rvOf(e) === 0x69) {
-          // CKR_KEY_NOT_WRAPPABLE (errors.ts maps 0x67 under that name; 0x67 is CKR_KEY_INDIGESTIBLE)
+        if (e instanceof KeyceremonyError && e.details?.ckr === 'CKR_KEY_NOT_WRAPPABLE') {
+          const known = s.profile.explain?.(CKR.KEY_NOT_WRAPPABLE, 'wrap', key.keyType);
           throw new KeyceremonyError(
             'KEY_NOT_EXTRACTABLE',
-            `Token "${s.token.label}" refuses to wrap this ${key.keyType} key (CKR_KEY_NOT_WRAPPABLE). ${
-              key.keyType === 'ed25519' ? 'SoftHSM 2.6.1 cannot wrap Ed25519 private keys at all; ' : ''
-            }Use the independent-keys + threshold strategy for this key, or another key type.`,
-            { where: `key ${key.label}`, cause: e, details: { ckr: 'CKR_KEY_NOT_WRAPPABLE', rv: '0x69' } },
+            `Token "${s.token.label}" refuses to wrap this ${key.keyType} key (CKR_KEY_NOT_WRAPPABLE).${known ? ` ${known}` : ''} Use the independent-keys + threshold strategy for this key, or another key type.`,
+            { where: `key ${key.label}`, cause: e, ...(e.details ? { details: e.details } : {}) },
           );
         }
-        throw mapPkcs11Error(e, `wrapping key "${key.label}" under the session KEK on token "${s.token.label}"`);
+        throw e;
       }
       // prove the blob on the day: unwrap a session-only copy, sign, verify, destroy
-      try {
-        copy = s.raw.pkcs11.C_UnwrapKey(s.raw.session, { mechanism: mech.id }, kekHandle, wrapped, wrapTemplateFor(key.keyType, key.label, key.id, false));
-      } catch (e) {
-        throw mapPkcs11Error(e, `test-unwrapping the fresh backup blob on token "${s.token.label}"`);
-      }
+      copy = s.unwrapKey(mech.id, kekHandle, wrapped, privateKeyTemplate(key.keyType, { label: key.label, id: key.id, onToken: false }), 'test-unwrapping the fresh backup blob');
       await proveKey(s, sessionKey(k, copy), key.publicKeySpki, 'backup');
       const backup = await sealBackup(
         {
@@ -335,8 +195,8 @@ export async function createBackup(s: TokenSession, opts: CreateBackupOptions): 
       throw e;
     }
   } finally {
-    destroyQuietly(s, copy);
-    destroyQuietly(s, kekHandle);
+    if (copy) s.destroyObject(copy, { quiet: true });
+    if (kekHandle) s.destroyObject(kekHandle, { quiet: true });
     zeroize(kek);
   }
 }
@@ -391,17 +251,9 @@ export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek:
       });
     }
     kekHandle = await importKek(s, kek, { trusted: false, wrap: false, unwrap: true });
-    const blob = Buffer.from(wrappedKeyBytes(backup));
-    try {
-      priv = s.raw.pkcs11.C_UnwrapKey(s.raw.session, { mechanism: backup.wrap.mechanismId }, kekHandle, blob, wrapTemplateFor(backup.key.type, label, id, true));
-    } catch (e) {
-      throw mapPkcs11Error(e, `unwrapping the backup into token "${s.token.label}"`);
-    }
-    try {
-      pub = s.raw.pkcs11.C_CreateObject(s.raw.session, publicTemplate(backup.key.type, spkiBytes(backup), label, id));
-    } catch (e) {
-      throw mapPkcs11Error(e, `creating the public key object on token "${s.token.label}"`);
-    }
+    const names = { label, id, onToken: true };
+    priv = s.unwrapKey(backup.wrap.mechanismId, kekHandle, wrappedKeyBytes(backup), privateKeyTemplate(backup.key.type, names), 'unwrapping the backup');
+    pub = s.createObject('import-public', publicKeyFromSpkiTemplate(backup.key.type, spkiBytes(backup), names), 'the public key object');
     const key = s.findKey({ label, id });
     const fingerprintMatches = key.fingerprint === backup.key.fingerprint && bytesEqual(key.publicKeySpki, spkiBytes(backup));
     if (!fingerprintMatches) throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered key pair does not have the recorded fingerprint', { where: s.token.label });
@@ -412,11 +264,11 @@ export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek:
     done = true;
     return { key, fingerprintMatches, ...proof };
   } finally {
-    destroyQuietly(s, kekHandle);
+    if (kekHandle) s.destroyObject(kekHandle, { quiet: true });
     zeroize(kek);
     if (!done) {
-      destroyQuietly(s, pub);
-      destroyQuietly(s, priv);
+      if (pub) s.destroyObject(pub, { quiet: true });
+      if (priv) s.destroyObject(priv, { quiet: true });
     }
   }
 }

@@ -1,6 +1,8 @@
-export { Pkcs11Module, TokenSession } from './module';
-export type { TokenInfo, TokenKey, TokenSelector, TokenFlagsInfo, ModuleInfo, PinSource, KeyProfile, GenerateSpec, KeyAttributes } from './module';
+export { Pkcs11Module, keyTypesFromMechanisms } from './module';
+export { TokenSession } from './session';
+export type { TokenInfo, TokenKey, TokenSelector, TokenFlagsInfo, ModuleInfo, PinSource, KeyProfile, GenerateSpec, KeyAttributes, TokenObject, LoginRole } from './types';
 export { TokenSigner } from './signer';
 export { findModules, resolveModulePath, WELL_KNOWN_MODULES } from './modules';
-export { mapPkcs11Error, rvName } from './errors';
+export { CKR, mapPkcs11Error, rvName } from './errors';
 export { createSelfSignedCert } from './x509';
+export { PROFILES, profileFor, type TokenProfile } from './profiles';

@@ -11,9 +11,7 @@ import { rawToDer } from '../../../shared/crypto/ecdsa';
 import { KeyceremonyError } from '../../../shared/errors';
 import { CKM_EDDSA } from './constants';
 import { mapPkcs11Error } from './errors';
-import type { TokenInfo, TokenKey } from './module';
-
-type Handle = Buffer;
+import type { Handle, TokenInfo, TokenKey } from './types';
 
 // DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1), for CKM_RSA_PKCS over a host-side hash.
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
@@ -38,7 +36,10 @@ export function nodeSignatureParams(alg: SignatureAlgorithm): [string | null, Re
   }
 }
 
+/** The context-specific login a CKA_ALWAYS_AUTHENTICATE key needs after each C_SignInit. */
 export interface ContextAuth {
+  /** Whether this key needs it (the key's flag, as the token's profile reads it). */
+  needed: boolean;
   pin: () => Promise<Uint8Array | undefined>;
   login: (pin: Uint8Array | undefined) => void;
 }
@@ -103,7 +104,7 @@ export class TokenSigner implements Signer {
     let raw: Buffer;
     try {
       this.lib.C_SignInit(this.session, mech, this.key.privateHandle);
-      if (this.key.attrs.alwaysAuthenticate) this.auth.login(ctxPin);
+      if (this.auth.needed) this.auth.login(ctxPin);
       raw = this.lib.C_Sign(this.session, input, Buffer.alloc(this.sigLen));
     } catch (e) {
       throw mapPkcs11Error(e, `signing with ${this.description}`, { token: this.token.label, serial: this.token.serial });
@@ -119,7 +120,7 @@ export class TokenSigner implements Signer {
   }
 
   async sign(data: Uint8Array): Promise<Uint8Array> {
-    const pin = this.key.attrs.alwaysAuthenticate ? await this.auth.pin() : undefined;
+    const pin = this.auth.needed ? await this.auth.pin() : undefined;
     const sig = this.signOnToken(data, pin);
     const [hash, opts] = this.verifyParams();
     if (!nodeVerify(hash, data, { key: this.pub, ...opts } as never, sig)) throw this.selfCheckFailed();
@@ -161,7 +162,7 @@ export class TokenSigner implements Signer {
         throw new KeyceremonyError('CANCELLED', `Batch signing cancelled after ${done} of ${items.length} signatures; nothing was returned.`);
       }
       const data = items[i] as Uint8Array;
-      const pin = this.key.attrs.alwaysAuthenticate ? await this.auth.pin() : undefined;
+      const pin = this.auth.needed ? await this.auth.pin() : undefined;
       const sig = this.signOnToken(data, pin);
       out[i] = sig;
       inflight.push(verifyAsync(data, sig));

@@ -1,0 +1,98 @@
+/**
+ * The ONE login of the token layer: user login when a session opens, the context-specific login a
+ * CKA_ALWAYS_AUTHENTICATE key needs after C_SignInit, and the security officer's login in the
+ * backup's SO/user switch all come here. It decodes the PIN, calls C_Login, zeroes the PIN bytes in
+ * every case, and turns a refusal into a sentence that says how many tries are left.
+ *
+ * pkcs11js takes the PIN as a JS string for the duration of C_Login (a limit of the binding: that
+ * string cannot be zeroed); we keep it only for that call and zero the byte buffer we were given.
+ */
+import pkcs11js from 'pkcs11js';
+import { KeyceremonyError } from '../../../shared/errors';
+import { CKU_CONTEXT_SPECIFIC } from './constants';
+import { CKR, mapPkcs11Error, rvOf } from './errors';
+import type { Handle, LoginRole, TokenInfo } from './types';
+
+export interface LoginTarget {
+  lib: pkcs11js.PKCS11;
+  session: Handle;
+  token: TokenInfo;
+  /** Re-read the token's flags after a wrong PIN (to say how many tries are left). */
+  refresh?: () => TokenInfo | undefined;
+}
+
+const USER_TYPE: Record<LoginRole, number> = { user: pkcs11js.CKU_USER, so: pkcs11js.CKU_SO, context: CKU_CONTEXT_SPECIFIC };
+const WHO: Record<LoginRole, string> = { user: 'PIN', so: 'security officer (SO) PIN', context: 'PIN' };
+
+function lockedError(t: TokenInfo, role: LoginRole, cause?: unknown): KeyceremonyError {
+  const details = { token: t.label, serial: t.serial, triesLeft: 0 };
+  if (role === 'so') {
+    return new KeyceremonyError('PIN_LOCKED', `The security officer PIN of token "${t.label}" (serial ${t.serial}) is locked. Only a re-initialisation of the token can reset it.`, { cause, details });
+  }
+  return new KeyceremonyError(
+    'PIN_LOCKED',
+    `The PIN of token "${t.label}" (serial ${t.serial}) is locked after too many wrong tries. The security officer must reset it before this token can be used.`,
+    { cause, details },
+  );
+}
+
+/**
+ * Log `role` in on the target's session. `pin` undefined means a PIN pad (the token asks itself);
+ * the bytes are zeroed before this returns or throws. Already logged in counts as success.
+ */
+export function login(t: LoginTarget, role: LoginRole, pin: Uint8Array | undefined): void {
+  const token = t.token;
+  const details = { token: token.label, serial: token.serial };
+  try {
+    if ((role === 'so' ? token.flags.soPinLocked : role === 'user' && token.flags.pinLocked)) throw lockedError(token, role);
+    if (!pin && !token.flags.protectedAuthenticationPath) {
+      throw new KeyceremonyError('PIN_REQUIRED', `Token "${token.label}" needs its ${WHO[role]} to continue.`, { details: { ...details, role } });
+    }
+    const ctx = `logging in to token "${token.label}" (serial ${token.serial})${role === 'so' ? ' as security officer' : ''}`;
+    try {
+      if (pin) t.lib.C_Login(t.session, USER_TYPE[role], new TextDecoder().decode(pin));
+      else t.lib.C_Login(t.session, USER_TYPE[role]); // PIN pad: the token asks for the PIN itself
+    } catch (e) {
+      const rv = rvOf(e);
+      if (rv === CKR.USER_ALREADY_LOGGED_IN) return;
+      if (rv === CKR.PIN_INCORRECT) throw wrongPin(t, role, e);
+      if (rv === CKR.PIN_LOCKED) throw lockedError(token, role, e);
+      throw mapPkcs11Error(e, ctx, details);
+    }
+  } finally {
+    pin?.fill(0);
+  }
+}
+
+function wrongPin(t: LoginTarget, role: LoginRole, cause: unknown): KeyceremonyError {
+  const token = t.token;
+  const now = t.refresh?.();
+  const f = now?.flags;
+  const locked = role === 'so' ? f?.soPinLocked : f?.pinLocked;
+  if (locked) {
+    const e = lockedError(token, role, cause);
+    return new KeyceremonyError('PIN_LOCKED', `Wrong ${WHO[role]}: ${e.message}`, { cause, details: { token: token.label, serial: token.serial, triesLeft: 0 } });
+  }
+  const finalTry = role === 'so' ? f?.soPinFinalTry : f?.pinFinalTry;
+  const countLow = role === 'so' ? f?.soPinCountLow : f?.pinCountLow;
+  const tries = finalTry ? ' Only ONE try is left before the token locks.' : countLow ? ' Few tries are left before the token locks.' : '';
+  return new KeyceremonyError('PIN_INCORRECT', `Wrong ${WHO[role]} for token "${token.label}" (serial ${token.serial}).${tries} Check the PIN and try again.`, {
+    cause,
+    details: {
+      token: token.label,
+      serial: token.serial,
+      role,
+      ...(finalTry ? { triesLeft: 1, finalTry: true } : {}),
+      ...(countLow ? { pinCountLow: true } : {}),
+    },
+  });
+}
+
+/** Log out; a session that is gone or was never logged in is not an error here. */
+export function logout(t: Pick<LoginTarget, 'lib' | 'session'>): void {
+  try {
+    t.lib.C_Logout(t.session);
+  } catch {
+    /* not logged in, or the session is already gone */
+  }
+}
