@@ -6,6 +6,7 @@ import { isKeyceremonyError } from '../../shared/errors';
 import { UsageError } from './args';
 import { commands } from './commands';
 import { makeContext, type CliContext } from './context';
+import { dispatch, helpText, usageOf } from './dispatch';
 
 export const VERSION = '0.1.0';
 
@@ -36,17 +37,13 @@ export async function main(argv: string[], ctx: CliContext = makeContext()): Pro
     ctx.err(`keyceremony: unknown command "${name}". Run keyceremony --help.`);
     return 2;
   }
-  if (rest[0] === '--help' || rest[0] === '-h') {
-    ctx.out(cmd.usage ?? `keyceremony ${cmd.name}`);
-    ctx.out(cmd.summary);
-    return 0;
-  }
   try {
-    return await cmd.run(rest, ctx);
+    return await dispatch([cmd], rest, ctx);
   } catch (e) {
     if (e instanceof UsageError) {
-      ctx.err(`keyceremony ${cmd.name}: ${e.message}`);
-      if (cmd.usage) ctx.err(`usage: ${cmd.usage}`);
+      const chain = usageOf(e) ?? [cmd];
+      ctx.err(`keyceremony ${chain.map((c) => c.name).join(' ')}: ${e.message}`);
+      ctx.err(helpText(chain));
       return 2;
     }
     if (isKeyceremonyError(e)) {

@@ -199,7 +199,7 @@ describe('tuf targets add | remove', () => {
     await refused(base, ['tuf', 'targets', 'add', '--metadata', path.join(base, 'nope'), '--path', 'a', '--file', file, '--out', out], 1, /error\[NOT_FOUND\]: no such metadata folder .*nope/);
     await refused(base, ['tuf', 'targets', 'add', '--metadata', md, '--path', 'a', '--file', file], 2, /--out REQUEST is required/);
     await refused(base, ['tuf', 'targets', 'remove', '--metadata', md, '--path', 'nothing-here', '--out', out], 1, /error\[NOT_FOUND\]: targets v1 has no target nothing-here; nothing to remove/);
-    await refused(base, ['tuf', 'targets', 'rename', '--metadata', md], 2, /tuf targets add\|remove/);
+    await refused(base, ['tuf', 'targets', 'rename', '--metadata', md], 2, /tuf targets: unknown subcommand "rename" \(known: add, remove\)/);
     // --out: a signed request over other bytes, or a file that is no request, is not overwritten
     assert.equal((await kc(add('--path', 'a', '--file', file))).code, 0);
     writeFileSync(out, serializeRequest(await signRequest(parseRequest(readFileSync(out, 'utf8')), online)));

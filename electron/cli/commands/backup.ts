@@ -32,6 +32,7 @@ import { createBackup, reconstructKek, recoverOntoToken } from '../../adapters/p
 import { shareSheetPdf } from '../../adapters/backup/share-sheet';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
+import { group } from '../dispatch';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor, tokenOptions, tokenRef } from '../keyref';
 import { readSecretFile } from '../context';
@@ -257,6 +258,9 @@ async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rot
 const create: Command = {
   name: 'create',
   summary: 'wrap a backup-able key under a new KEK, split the KEK m-of-n, write backup.json and share sheets',
+  usage: [
+    '(--token L | --serial S) (--label L | --id HEX | --key URI) --m M --n N --custodians "A,B,C" --out DIR\n      [--protect 2,4 [--passphrase-file 2=FILE]] [--pin-file F] [--so-pin-file F]',
+  ],
   async run(args, ctx) {
     return runCreate(args, ctx);
   },
@@ -265,6 +269,7 @@ const create: Command = {
 const verifyShares: Command = {
   name: 'verify-shares',
   summary: 'every custodian types their share back: integrity, set membership, and the set reconstructs (KEK kept in memory only)',
+  usage: ['--backup DIR/backup.json (--share-file F ... | --prompt N) [--partial]'],
   async run(args, ctx) {
     const { values } = parse(args, { backup: { type: 'string' }, partial: { type: 'boolean' }, ...shareOptions });
     const backup = await loadBackup(values.backup);
@@ -296,6 +301,10 @@ const verifyShares: Command = {
 const refresh: Command = {
   name: 'refresh',
   summary: 'custodians change: --mode resplit (same KEK, new shares) or --mode rotate (new KEK, re-wrap from the token)',
+  usage: [
+    '--mode resplit --backup F (--share-file F ... | --prompt M) --m M --n N --custodians ... --out DIR2',
+    '--mode rotate  --backup F (--token L | --serial S) --m M --n N --custodians ... --out DIR2 [--so-pin-file F]',
+  ],
   async run(args, ctx) {
     const mode = args.find((a) => a.startsWith('--mode='))?.slice(7) ?? args[args.indexOf('--mode') + 1];
     if (!args.includes('--mode') && !args.some((a) => a.startsWith('--mode='))) {
@@ -359,6 +368,7 @@ const refresh: Command = {
 const recover: Command = {
   name: 'recover',
   summary: 'any m shares + backup.json -> the key unwrapped onto a fresh token, proven by a fresh signature',
+  usage: ['--backup F (--token L | --serial S) (--share-file F ... | --prompt M) [--out DIR] [--pin-file F]'],
   async run(args, ctx) {
     const { values } = parse(args, { ...tokenOptions, backup: { type: 'string' }, out: { type: 'string' }, ...shareOptions });
     const backup = await loadBackup(values.backup);
@@ -403,23 +413,9 @@ const recover: Command = {
 
 const SUB: Command[] = [create, verifyShares, refresh, recover];
 
-export const backupCommand: Command = {
+export const backupCommand: Command = group({
   name: 'backup',
   summary: 'm-of-n backup of a token key: create | verify-shares | refresh | recover',
-  usage: [
-    'keyceremony backup create (--token L | --serial S) (--label L | --id HEX | --key URI) --m M --n N --custodians "A,B,C" --out DIR',
-    '                          [--protect 2,4 [--passphrase-file 2=FILE]] [--pin-file F] [--so-pin-file F]',
-    'keyceremony backup verify-shares --backup DIR/backup.json (--share-file F ... | --prompt N) [--partial]',
-    'keyceremony backup refresh --mode resplit --backup F (--share-file F ... | --prompt M) --m M --n N --custodians ... --out DIR2',
-    'keyceremony backup refresh --mode rotate  --backup F (--token L | --serial S) --m M --n N --custodians ... --out DIR2 [--so-pin-file F]',
-    'keyceremony backup recover --backup F (--token L | --serial S) (--share-file F ... | --prompt M) [--out DIR] [--pin-file F]',
-    '',
-    STRATEGY_EXPLANATION,
-  ].join('\n'),
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    const cmd = SUB.find((c) => c.name === sub);
-    if (!cmd) throw new UsageError(`say what to do: ${SUB.map((c) => c.name).join(' | ')}`);
-    return cmd.run(rest, ctx);
-  },
-};
+  notes: STRATEGY_EXPLANATION,
+  subcommands: SUB,
+});

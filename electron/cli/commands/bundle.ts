@@ -10,54 +10,59 @@ import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
 import { bundleReaderFor } from '../../adapters/fs/ceremony-store';
 import { ensureDir, writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
+import { group, leaf } from '../dispatch';
+import type { CliContext } from '../context';
 import type { Command } from './types';
 
-export const bundleCommand: Command = {
+async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(rest, { production: { type: 'boolean' }, 'expect-signer': { type: 'string', multiple: true } }, { positionals: true });
+  const path = positionals[0];
+  if (!path || positionals.length > 1) throw new UsageError('give one bundle folder or archive');
+  let v;
+  try {
+    v = await verifyBundle(bundleReaderFor(path), { requireProduction: values.production ?? false, expectFingerprints: values['expect-signer'] ?? [] });
+  } catch (e) {
+    if (e instanceof KeyceremonyError) {
+      ctx.err(`error[${e.code}]: ${path}: ${e.message}${e.where ? ` (${e.where})` : ''}`);
+      ctx.out('bundle: DOES NOT VERIFY');
+      return 1;
+    }
+    throw e;
+  }
+  const m = v.manifest;
+  if (m) {
+    if (m.rehearsal) ctx.out(`*** ${m.mode} ***`);
+    ctx.out(`ceremony ${m.ceremony} (${m.title}), run ${m.runId}, sealed ${m.sealedAt}`);
+    ctx.out(`${m.files.length} file(s); transcript ${m.transcript.entries} entries`);
+  }
+  for (const s of v.signedBy) ctx.out(`signed by ${s.id}: ${s.fingerprint}\n  ${s.words}`);
+  for (const p of v.problems) ctx.err(`mismatch: ${p}`);
+  ctx.out(v.ok ? 'bundle: verified' : `bundle: DOES NOT VERIFY (${v.problems.length} problem(s))`);
+  return v.ok ? 0 : 1;
+}
+
+async function extractCmd(rest: string[], ctx: CliContext): Promise<number> {
+  const { positionals } = parse(rest, {}, { positionals: true });
+  const [archive, dir] = positionals;
+  if (!archive || !dir) throw new UsageError('give ARCHIVE and DIR');
+  if (existsSync(dir)) throw new KeyceremonyError('CONFLICT', `${dir} exists; extract into a new folder.`, { where: dir });
+  if (!existsSync(archive)) throw new KeyceremonyError('NOT_FOUND', `No archive at ${archive}.`, { where: archive });
+  const size = statSync(archive).size; // before reading: a file over 2 GiB cannot even be read whole
+  if (size > TAR_LIMITS.maxTotal) throw new KeyceremonyError('TOO_LARGE', `Archive ${archive} is ${size} bytes; a ceremony bundle archive is at most ${TAR_LIMITS.maxTotal} bytes.`, { where: archive });
+  const entries = readTar(new Uint8Array(readFileSync(archive))); // refuses traversal, links, oversized entries
+  ensureDir(dir);
+  for (const e of entries) writeFileAtomic(join(dir, ...e.path.split('/')), e.bytes);
+  ctx.out(`${entries.length} file(s) extracted to ${dir}; now run: keyceremony bundle verify ${dir}`);
+  return 0;
+}
+
+export const bundleCommand: Command = group({
   name: 'bundle',
   summary: 'verify a ceremony bundle (folder or archive) offline; extract an archive safely',
-  usage: 'keyceremony bundle verify PATH [--production] [--expect-signer SHA256]...\nkeyceremony bundle extract ARCHIVE DIR',
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    if (sub === 'verify') {
-      const { values, positionals } = parse(rest, { production: { type: 'boolean' }, 'expect-signer': { type: 'string', multiple: true } }, { positionals: true });
-      const path = positionals[0];
-      if (!path || positionals.length > 1) throw new UsageError('give one bundle folder or archive');
-      let v;
-      try {
-        v = await verifyBundle(bundleReaderFor(path), { requireProduction: values.production ?? false, expectFingerprints: values['expect-signer'] ?? [] });
-      } catch (e) {
-        if (e instanceof KeyceremonyError) {
-          ctx.err(`error[${e.code}]: ${path}: ${e.message}${e.where ? ` (${e.where})` : ''}`);
-          ctx.out('bundle: DOES NOT VERIFY');
-          return 1;
-        }
-        throw e;
-      }
-      const m = v.manifest;
-      if (m) {
-        if (m.rehearsal) ctx.out(`*** ${m.mode} ***`);
-        ctx.out(`ceremony ${m.ceremony} (${m.title}), run ${m.runId}, sealed ${m.sealedAt}`);
-        ctx.out(`${m.files.length} file(s); transcript ${m.transcript.entries} entries`);
-      }
-      for (const s of v.signedBy) ctx.out(`signed by ${s.id}: ${s.fingerprint}\n  ${s.words}`);
-      for (const p of v.problems) ctx.err(`mismatch: ${p}`);
-      ctx.out(v.ok ? 'bundle: verified' : `bundle: DOES NOT VERIFY (${v.problems.length} problem(s))`);
-      return v.ok ? 0 : 1;
-    }
-    if (sub === 'extract') {
-      const { positionals } = parse(rest, {}, { positionals: true });
-      const [archive, dir] = positionals;
-      if (!archive || !dir) throw new UsageError('give ARCHIVE and DIR');
-      if (existsSync(dir)) throw new KeyceremonyError('CONFLICT', `${dir} exists; extract into a new folder.`, { where: dir });
-      if (!existsSync(archive)) throw new KeyceremonyError('NOT_FOUND', `No archive at ${archive}.`, { where: archive });
-      const size = statSync(archive).size; // before reading: a file over 2 GiB cannot even be read whole
-      if (size > TAR_LIMITS.maxTotal) throw new KeyceremonyError('TOO_LARGE', `Archive ${archive} is ${size} bytes; a ceremony bundle archive is at most ${TAR_LIMITS.maxTotal} bytes.`, { where: archive });
-      const entries = readTar(new Uint8Array(readFileSync(archive))); // refuses traversal, links, oversized entries
-      ensureDir(dir);
-      for (const e of entries) writeFileAtomic(join(dir, ...e.path.split('/')), e.bytes);
-      ctx.out(`${entries.length} file(s) extracted to ${dir}; now run: keyceremony bundle verify ${dir}`);
-      return 0;
-    }
-    throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'a subcommand is required');
-  },
-};
+  subcommands: [
+    leaf('verify', 'verify a bundle folder or .tar archive: signed manifest, every file, signers (exit 0 verified, 1 not)', [
+      'PATH [--production] [--expect-signer SHA256]...',
+    ], verifyCmd),
+    leaf('extract', 'extract a bundle archive into a new folder (refuses traversal, links, oversized entries)', ['ARCHIVE DIR'], extractCmd),
+  ],
+});

@@ -10,14 +10,10 @@ import { BUILTIN_KINDS } from '../../core/ceremony/steps';
 import { TEMPLATES, templateText } from '../../core/ceremony/templates';
 import { validateScript } from '../../core/ceremony/validate';
 import { parse, UsageError } from '../args';
+import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
 import type { Command } from './types';
 
-const USAGE = [
-  'keyceremony ceremony run <script.json> [--rehearsal [--rehearsal-tokens-from DIR]] [--answers FILE] [--out DIR] [--module PATH]',
-  'keyceremony ceremony template [NAME]          (no NAME: list the built-in templates)',
-  'keyceremony ceremony validate <script.json>',
-].join('\n');
 
 async function ask(ctx: CliContext, q: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
@@ -106,21 +102,14 @@ function validate(args: string[], ctx: CliContext): number {
   return 1;
 }
 
-export const ceremonyCommand: Command = {
+export const ceremonyCommand: Command = group({
   name: 'ceremony',
   summary: 'run, validate and template declarative key ceremonies (rehearsal on SoftHSM2)',
-  usage: USAGE,
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    switch (sub) {
-      case 'run':
-        return run(rest, ctx);
-      case 'template':
-        return template(rest, ctx);
-      case 'validate':
-        return validate(rest, ctx);
-      default:
-        throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'a subcommand is required');
-    }
-  },
-};
+  subcommands: [
+    leaf('run', 'run a ceremony script step by step (resumes after a crash); seals a signed bundle', [
+      '<script.json> [--rehearsal [--rehearsal-tokens-from DIR]] [--answers FILE] [--out DIR] [--module PATH]',
+    ], run),
+    leaf('template', 'print a built-in ceremony script (no NAME: list them)', ['[NAME]'], async (args, ctx) => template(args, ctx)),
+    leaf('validate', 'check a ceremony script without running it', ['<script.json>'], async (args, ctx) => validate(args, ctx)),
+  ],
+});

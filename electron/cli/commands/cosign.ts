@@ -28,20 +28,12 @@ import type { Signer } from '../../core/signer';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { resolveModulePath } from '../../adapters/pkcs11';
 import { parse, UsageError } from '../args';
+import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor, type KeyRef } from '../keyref';
 import type { Command } from './types';
 
-const USAGE = `keyceremony cosign <sub> ...
-  sign    KEY (--image REF@sha256:D ... | --images FILE | --payload FILE ... | --blob FILE) --out DIR [--annotation K=V ...] [--algorithm A]
-  attest  KEY (--image REF@sha256:D ... | --artifact FILE) --predicate FILE [--type slsaprovenance1|spdxjson|cyclonedx|URI] --out FILE
-  request create (--image REF@sha256:D ... | --images FILE) --signer NAME=PUB.pem ... --m M --out FILE
-  request sign   --request FILE KEY
-  status  --request FILE
-  export-policy --request FILE --out DIR [--name NAME]
-  verify  --key PEM (--payload FILE --signature FILE [--image REF@sha256:D] [--manifest FILE] | --bundle FILE [--artifact FILE] [--image REF@sha256:D])
-  verify  --key PEM --key PEM ... --threshold M --bundle FILE --bundle FILE ... (--artifact FILE | --image REF@sha256:D)
-KEY = --key pkcs11:URI | (--token LABEL | --serial S) (--label L | --id HEX) [--module PATH] [--pin-file F]`;
+const KEY = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--module PATH] [--pin-file F]';
 
 function readFile(path: string, what: string): Uint8Array {
   try {
@@ -277,48 +269,45 @@ async function cmdAttest(args: string[], ctx: CliContext): Promise<number> {
   });
 }
 
-async function cmdRequest(args: string[], ctx: CliContext): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === 'create') {
-    const { values } = parse(rest, {
-      image: { type: 'string', multiple: true },
-      images: { type: 'string' },
-      signer: { type: 'string', multiple: true },
-      m: { type: 'string' },
-      out: { type: 'string' },
-    });
-    if (!values.out) throw new UsageError('--out FILE is required');
-    if (!values.m || !/^\d+$/.test(values.m)) throw new UsageError('--m M (a whole number) is required');
-    const signers = (values.signer ?? []).map((s) => {
-      const eq = s.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--signer must be NAME=PUBKEY.pem, got "${s}"`);
-      return { name: s.slice(0, eq), publicKeyPem: fromUtf8(readFile(s.slice(eq + 1), 'public key')) };
-    });
-    const images = imagesFrom(values);
-    if (images.length === 0) throw new UsageError('give the images: --image REF@sha256:D or --images FILE');
-    refuseExisting([values.out]);
-    const r = await createRequest({ images, signers, m: Number(values.m), now: new Date() });
-    writeFileAtomic(values.out, serializeRequest(r));
-    ctx.out(`request for ${r.images.length} image(s), ${r.m} of ${r.signers.length} signers: ${values.out}`);
+async function cmdRequestCreate(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, {
+    image: { type: 'string', multiple: true },
+    images: { type: 'string' },
+    signer: { type: 'string', multiple: true },
+    m: { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (!values.out) throw new UsageError('--out FILE is required');
+  if (!values.m || !/^\d+$/.test(values.m)) throw new UsageError('--m M (a whole number) is required');
+  const signers = (values.signer ?? []).map((s) => {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--signer must be NAME=PUBKEY.pem, got "${s}"`);
+    return { name: s.slice(0, eq), publicKeyPem: fromUtf8(readFile(s.slice(eq + 1), 'public key')) };
+  });
+  const images = imagesFrom(values);
+  if (images.length === 0) throw new UsageError('give the images: --image REF@sha256:D or --images FILE');
+  refuseExisting([values.out]);
+  const r = await createRequest({ images, signers, m: Number(values.m), now: new Date() });
+  writeFileAtomic(values.out, serializeRequest(r));
+  ctx.out(`request for ${r.images.length} image(s), ${r.m} of ${r.signers.length} signers: ${values.out}`);
+  return 0;
+}
+
+async function cmdRequestSign(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, { ...keyOptions, request: { type: 'string' }, algorithm: { type: 'string' } });
+  if (!values.request) throw new UsageError('--request FILE is required');
+  const path = values.request;
+  const before = parseRequest(readFile(path, 'request'), path);
+  await checkRequest(before, path);
+  const ref = keyRef(values);
+  return withSigner(ctx, ref, values.algorithm, async (signer) => {
+    const onProgress = before.images.length > 1 ? progress(ctx, 'signed') : undefined;
+    const after = await withCancel((signal) => signRequest(before, signer, new Date(), { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}) }));
+    const st = await checkRequest(after, path);
+    writeFileAtomic(path, serializeRequest(after));
+    ctx.out(`signed by ${signer.description}: ${st.line}`);
     return 0;
-  }
-  if (sub === 'sign') {
-    const { values } = parse(rest, { ...keyOptions, request: { type: 'string' }, algorithm: { type: 'string' } });
-    if (!values.request) throw new UsageError('--request FILE is required');
-    const path = values.request;
-    const before = parseRequest(readFile(path, 'request'), path);
-    await checkRequest(before, path);
-    const ref = keyRef(values);
-    return withSigner(ctx, ref, values.algorithm, async (signer) => {
-      const onProgress = before.images.length > 1 ? progress(ctx, 'signed') : undefined;
-      const after = await withCancel((signal) => signRequest(before, signer, new Date(), { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}) }));
-      const st = await checkRequest(after, path);
-      writeFileAtomic(path, serializeRequest(after));
-      ctx.out(`signed by ${signer.description}: ${st.line}`);
-      return 0;
-    });
-  }
-  throw new UsageError('cosign request create | sign');
+  });
 }
 
 async function cmdStatus(args: string[], ctx: CliContext): Promise<number> {
@@ -423,27 +412,34 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
   return report(r, r.claims ? { claims: r.claims } : r.statement ? { statement: r.statement } : undefined);
 }
 
-export const cosignCommand: Command = {
+export const cosignCommand: Command = group({
   name: 'cosign',
   summary: 'cosign signatures, attestations and m-of-n requests with token keys; verify cosign data',
-  usage: USAGE,
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    switch (sub) {
-      case 'sign':
-        return cmdSign(rest, ctx);
-      case 'attest':
-        return cmdAttest(rest, ctx);
-      case 'request':
-        return cmdRequest(rest, ctx);
-      case 'status':
-        return cmdStatus(rest, ctx);
-      case 'export-policy':
-        return cmdExportPolicy(rest, ctx);
-      case 'verify':
-        return cmdVerify(rest, ctx);
-      default:
-        throw new UsageError(sub ? `unknown cosign subcommand "${sub}"` : 'which cosign subcommand?');
-    }
-  },
-};
+  notes: `KEY = ${KEY}`,
+  subcommands: [
+    leaf('sign', 'sign images (simple signing), payloads or one blob; write signatures, bundles and the key URI to a new folder', [
+      'KEY (--image REF@sha256:D ... | --images FILE | --payload FILE ... | --blob FILE) --out DIR [--annotation K=V ...] [--algorithm A]',
+    ], cmdSign),
+    leaf('attest', 'sign an in-toto attestation (DSSE bundle) over images or files', [
+      'KEY (--image REF@sha256:D ... | --artifact FILE) --predicate FILE [--type slsaprovenance1|spdxjson|cyclonedx|URI] --out FILE',
+    ], cmdAttest),
+    group({
+      name: 'request',
+      summary: 'm-of-n signing requests: create one, sign it with your token',
+      subcommands: [
+        leaf('create', 'a request for M of the named signers to sign these images', [
+          '(--image REF@sha256:D ... | --images FILE) --signer NAME=PUB.pem ... --m M --out FILE',
+        ], cmdRequestCreate),
+        leaf('sign', 'add your signature (every image) to a request file', ['--request FILE KEY [--algorithm A]'], cmdRequestSign),
+      ],
+    }),
+    leaf('status', 'who signed a request and who not yet; exit 1 while the threshold is not met', ['--request FILE [--json]'], cmdStatus),
+    leaf('export-policy', 'a complete request as bundles, signatures, keys and Kyverno / policy-controller policies', [
+      '--request FILE --out DIR [--name NAME]',
+    ], cmdExportPolicy),
+    leaf('verify', 'verify cosign signatures and bundles offline with public keys (exit 0 valid, 1 not)', [
+      '--key PEM (--payload FILE --signature FILE [--image REF@sha256:D] [--manifest FILE] | --bundle FILE [--artifact FILE] [--image REF@sha256:D]) [--json]',
+      '--key PEM --key PEM ... --threshold M --bundle FILE --bundle FILE ... (--artifact FILE | --image REF@sha256:D) [--json]',
+    ], cmdVerify),
+  ],
+});

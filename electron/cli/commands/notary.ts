@@ -38,6 +38,7 @@ import { createSelfSignedCert } from '../../adapters/pkcs11';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { checkServerUrl, fetchServerKey, fetchServerVersion, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
 import { parse, UsageError } from '../args';
+import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor } from '../keyref';
 import type { Command } from './types';
@@ -157,21 +158,7 @@ function requireDir(v: string | undefined): string {
   return v;
 }
 
-const USAGE = `keyceremony notary <subcommand> …
-  cert     --gun GUN (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) --out FILE [--days 3650] [--pin-file F]
-  init     --gun GUN --dir DIR --root-cert FILE… [--root-threshold N] --targets-key FILE --timestamp-key FILE
-           (--snapshot-key FILE | --server-snapshot-key FILE) [--target NAME=FILE…] [--root-days N] [--targets-days N]
-  rotate   --dir DIR [--root-cert FILE…] [--root-threshold N] [--root-days N]
-           [--targets-key FILE] [--snapshot-key FILE] [--timestamp-key FILE]   (root v N+1)
-  targets  --dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]
-  signer   --dir DIR --name NAME --key-file FILE…            (as \`docker trust signer add\`)
-  sign     --dir DIR --role ROLE (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]
-           [--days N | --rebuild]                            (snapshot: new version with a new expiry)
-  diff     --dir DIR [--role ROLE]                           (what sign would sign, against the previous version)
-  merge    --dir DIR --from OTHER_DIR…                       (signatures made in parallel on another copy)
-  status   --dir DIR
-  verify   --dir DIR [--trusted-root FILE] [--gun GUN] [--at RFC3339] [--require-all] [--json]
-  publish  --server https://HOST:PORT [--tls-ca FILE] --gun GUN (--dir DIR | --fetch-keys OUTDIR [--server-snapshot])`;
+const KEY = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]';
 
 type Sub = (args: string[], ctx: CliContext) => Promise<number>;
 
@@ -445,20 +432,28 @@ const publish: Sub = async (args, ctx) => {
   return 0;
 };
 
-const SUBS: Record<string, Sub> = { cert, init, rotate, targets, signer, sign, diff, merge, status, verify, publish };
-
-export const notaryCommand: Command = {
+export const notaryCommand: Command = group({
   name: 'notary',
   summary: 'Notary v1 / Docker Content Trust: build, sign, rotate and verify offline; publish to a notary-server',
-  usage: USAGE,
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    const fn = sub ? SUBS[sub] : undefined;
-    if (!fn) throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'which subcommand? (init, sign, publish, verify, …)');
-    if (rest[0] === '--help' || rest[0] === '-h') {
-      ctx.out(USAGE);
-      return 0;
-    }
-    return fn(rest, ctx);
-  },
-};
+  subcommands: [
+    leaf('cert', 'a self-signed root certificate for a GUN from a token key', [`--gun GUN ${KEY} --out FILE [--days 3650]`], cert),
+    leaf('init', 'a new repository folder for a GUN', [
+      `--gun GUN --dir DIR --root-cert FILE… [--root-threshold N] --targets-key FILE --timestamp-key FILE
+      (--snapshot-key FILE | --server-snapshot-key FILE) [--target NAME=FILE…] [--root-days N] [--targets-days N]`,
+    ], init),
+    leaf('rotate', 'root v N+1: new root certificates, threshold or role keys', [
+      `--dir DIR [--root-cert FILE…] [--root-threshold N] [--root-days N]
+      [--targets-key FILE] [--snapshot-key FILE] [--timestamp-key FILE]`,
+    ], rotate),
+    leaf('targets', 'add or remove targets in targets or a delegated role', ['--dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]'], targets),
+    leaf('signer', 'add a delegation signer (as `docker trust signer add`)', ['--dir DIR --name NAME --key-file FILE…'], signer),
+    leaf('sign', 'sign a role with a token key (snapshot: new version with a new expiry)', [`--dir DIR --role ROLE ${KEY} [--days N | --rebuild]`], sign),
+    leaf('diff', 'what sign would sign, against the previous version', ['--dir DIR [--role ROLE]'], diff),
+    leaf('merge', 'signatures made in parallel on another copy', ['--dir DIR --from OTHER_DIR…'], merge),
+    leaf('status', 'which roles are signed and which wait for signatures', ['--dir DIR'], status),
+    leaf('verify', 'verify a repository as the notary client does (exit 0 verified, 1 not)', [
+      '--dir DIR [--trusted-root FILE] [--gun GUN] [--at RFC3339] [--require-all] [--json]',
+    ], verify),
+    leaf('publish', 'upload to a notary-server (or fetch its keys)', ['--server https://HOST:PORT [--tls-ca FILE] --gun GUN (--dir DIR | --fetch-keys OUTDIR [--server-snapshot])'], publish),
+  ],
+});

@@ -26,7 +26,7 @@ function keyJson(k: TokenKey) {
 const tokens: Command = {
   name: 'tokens',
   summary: 'list PKCS#11 modules, tokens, their flags and mechanisms',
-  usage: 'keyceremony tokens [--module PATH] [--json]',
+  usage: ['[--module PATH] [--json]'],
   async run(args, ctx) {
     const { values } = parse(args, { module: { type: 'string' }, json: { type: 'boolean' } });
     const mod = ctx.openModule({ module: values.module });
@@ -65,7 +65,7 @@ const tokens: Command = {
 const keygen: Command = {
   name: 'keygen',
   summary: 'generate a key pair on a token (idempotent: re-running finds the same key)',
-  usage: `keyceremony keygen (--token LABEL | --serial S) --type {${KeyTypes.join('|')}} --label L [--id HEX] [--backupable] [--pin-file F] [--json]`,
+  usage: [`(--token LABEL | --serial S) --type {${KeyTypes.join('|')}} --label L [--id HEX] [--backupable] [--pin-file F] [--json]`],
   async run(args, ctx) {
     const { values } = parse(args, {
       ...tokenOptions,
@@ -110,7 +110,7 @@ const keygen: Command = {
 const pubkey: Command = {
   name: 'pubkey',
   summary: "export a token key's public key (PEM, DER or JSON)",
-  usage: 'keyceremony pubkey (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--format pem|der|json] [--out FILE] [--pin-file F]',
+  usage: ['(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--format pem|der|json] [--out FILE] [--pin-file F]'],
   async run(args, ctx) {
     const { values } = parse(args, { ...keyOptions, format: { type: 'string' }, out: { type: 'string' } });
     const ref = keyRef(values);
@@ -135,7 +135,7 @@ const pubkey: Command = {
 const sign: Command = {
   name: 'sign',
   summary: 'sign a file or stdin with a token key; prints the signature in base64',
-  usage: `keyceremony sign (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--in FILE|-] [--algorithm {${SignatureAlgorithms.join('|')}}] [--format base64|hex|raw] [--out FILE] [--pin-file F]`,
+  usage: [`(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--in FILE|-] [--algorithm {${SignatureAlgorithms.join('|')}}] [--format base64|hex|raw] [--out FILE] [--pin-file F]`],
   async run(args, ctx) {
     const { values } = parse(args, {
       ...keyOptions,
@@ -183,7 +183,7 @@ const sign: Command = {
 const cert: Command = {
   name: 'cert',
   summary: 'make a self-signed X.509 certificate for a token key, signed on the token',
-  usage: 'keyceremony cert (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) --cn CN [--days N] [--out FILE] [--pin-file F]',
+  usage: ['(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) --cn CN [--days N] [--out FILE] [--pin-file F]'],
   async run(args, ctx) {
     const { values } = parse(args, { ...keyOptions, cn: { type: 'string' }, days: { type: 'string' }, out: { type: 'string' } });
     const ref = keyRef(values);

@@ -63,33 +63,14 @@ import { isNotaryMetadata, verifyNotaryRepository, formatNotaryReport } from '..
 import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
+import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor } from '../keyref';
 import type { Command } from './types';
 import type { Signer } from '../../core/signer';
 
-const USAGE = `keyceremony tuf <subcommand> …
-  init    --out DIR --root-key FILE… --threshold T --online-key FILE [--target NAME=FILE…] [--hash-bins BITS|auto]
-          [--root-days 365] [--targets-days 90] [online token to sign targets/snapshot/timestamp now:
-          (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]]
-  rotate  --metadata DIR --out REQUEST [--role root|targets|snapshot|timestamp] [--add-key FILE…] [--remove-key KEYID…]
-          [--threshold T] [--root-days N | --expires TIME | --expires-in DAYS]      (a root v+1 request)
-  targets add    --metadata DIR --path P --file F [--path P --file F…] [--custom JSON…] [--role R] --out REQUEST
-  targets remove --metadata DIR --path P… [--role R] --out REQUEST
-          [--expires TIME | --expires-in DAYS]    (a request for targets, or delegated role R, version v+1)
-  delegate --metadata DIR --role NAME (--key FILE… | --key-uri pkcs11:…) (--paths GLOB… | --path-hash-prefix HEX…)
-          --threshold N [--terminating] --out REQUEST [--role-out REQUEST] [--role-expires-in DAYS] [--expires-in DAYS]
-  delegate remove --metadata DIR --role NAME --out REQUEST [--expires-in DAYS]
-  renew   --metadata DIR --role R (--expires-in DAYS | --expires TIME) --out REQUEST   (any role: an expiry bump)
-  sign    REQUEST (--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F] [--write DIR]
-  status  REQUEST [--write DIR]          (--write: put the finished metadata file into DIR when complete)
-  snapshot --metadata DIR (online key: --token L --label K) [--snapshot-days 7] [--timestamp-days 1]
-          new snapshot + timestamp over the latest N.<role>.json files in DIR (also: expiry bump)
-  merge   REQUEST REQUEST… --out FILE
-  diff    REQUEST | --old FILE --new FILE
-  verify  --trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--target PATH…] [--json]
-          [--trusted-state FILE]   (refuse versions below those verified before; updated after a success)
-Key files: PEM public keys (as \`keyceremony pubkey\` writes them) or TUF key JSON objects.
+const KEY = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]';
+const NOTES = `Key files: PEM public keys (as \`keyceremony pubkey\` writes them) or TUF key JSON objects.
 Set KEYCEREMONY_NOW (RFC 3339) to pin the clock.`;
 
 type Sub = (args: string[], ctx: CliContext) => Promise<number>;
@@ -857,22 +838,54 @@ const renew: Sub = async (args, ctx) => {
   return 0;
 };
 
-const SUBS: Record<string, Sub> = { init, rotate, sign, status, merge, diff, verify, snapshot, targets: targetsCmd, delegate: delegateCmd, renew };
-
-export const tufCommand: Command = {
+export const tufCommand: Command = group({
   name: 'tuf',
   summary: 'TUF repositories: create, threshold-sign offline, rotate, diff, merge, verify as a client does',
-  usage: USAGE,
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    const fn = sub ? SUBS[sub] : undefined;
-    if (!fn) throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'which subcommand? (init, sign, status, diff, merge, verify, rotate, snapshot, targets, delegate, renew)');
-    if (rest[0] === '--help' || rest[0] === '-h') {
-      ctx.out(USAGE);
-      return 0;
-    }
-    return fn(rest, ctx);
-  },
-};
+  notes: NOTES,
+  subcommands: [
+    leaf('init', 'a new repository: root v1 as a signing request, targets/snapshot/timestamp (signed now with an online token, if given)', [
+      `--out DIR --root-key FILE… --threshold T --online-key FILE [--target NAME=FILE…] [--hash-bins BITS|auto]
+      [--root-days 365] [--targets-days 90] [${KEY}]   (the online token signs targets/snapshot/timestamp now)`,
+    ], init),
+    leaf('rotate', 'a root v+1 request: add or remove keys, change a threshold or the expiry', [
+      `--metadata DIR --out REQUEST [--role root|targets|snapshot|timestamp] [--add-key FILE…] [--remove-key KEYID…]
+      [--threshold T] [--root-days N | --expires TIME | --expires-in DAYS]`,
+    ], rotate),
+    group({
+      name: 'targets',
+      summary: 'a request for targets (or delegated role R) version v+1 with targets added or removed',
+      subcommands: [
+        leaf('add', 'add targets from files', [
+          '--metadata DIR --path P --file F [--path P --file F…] [--custom JSON…] [--role R] --out REQUEST [--expires TIME | --expires-in DAYS]',
+        ], (args, ctx) => targetsCmd(['add', ...args], ctx)),
+        leaf('remove', 'remove targets', ['--metadata DIR --path P… [--role R] --out REQUEST [--expires TIME | --expires-in DAYS]'], (args, ctx) =>
+          targetsCmd(['remove', ...args], ctx),
+        ),
+      ],
+    }),
+    leaf(
+      'delegate',
+      'delegate paths to a role: targets v+1 plus the request for the role\'s own metadata',
+      [
+        `--metadata DIR --role NAME (--key FILE… | --key-uri pkcs11:…) (--paths GLOB… | --path-hash-prefix HEX…)
+      --threshold N [--terminating] --out REQUEST [--role-out REQUEST] [--role-expires-in DAYS] [--expires-in DAYS]`,
+      ],
+      delegateCmd,
+      [leaf('remove', 'remove a delegation (targets v+1)', ['--metadata DIR --role NAME --out REQUEST [--expires-in DAYS]'], (args, ctx) => delegateCmd(['remove', ...args], ctx))],
+    ),
+    leaf('renew', 'an expiry bump of any role, as a signing request', ['--metadata DIR --role R (--expires-in DAYS | --expires TIME) --out REQUEST'], renew),
+    leaf('sign', 'add a token signature to a signing request', [`REQUEST ${KEY} [--write DIR]`], sign),
+    leaf('status', 'who signed a request and what is missing; --write puts the finished metadata into DIR when complete', ['REQUEST [--write DIR]'], status),
+    leaf('snapshot', 'new snapshot + timestamp over the latest N.<role>.json files in DIR (also: expiry bump)', [
+      `--metadata DIR ${KEY} [--snapshot-days 7] [--timestamp-days 1]`,
+    ], snapshot),
+    leaf('merge', 'merge signatures made in parallel on copies of one request', ['REQUEST REQUEST… --out FILE'], merge),
+    leaf('diff', 'what a request changes against the previous version', ['REQUEST', '--old FILE --new FILE'], diff),
+    leaf('verify', 'verify a repository as a TUF client does (exit 0 verified, 1 not)', [
+      `--trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--target PATH…] [--json]
+      [--trusted-state FILE]   (refuse versions below those verified before; updated after a success)`,
+    ], verify),
+  ],
+});
 
 export { parseTufTime };
