@@ -26,6 +26,7 @@ const KNOWN = [
   ['notary', 'diff'], ['notary', 'merge'], ['notary', 'status'], ['notary', 'verify'], ['notary', 'publish'],
   ['ceremony'], ['ceremony', 'run'], ['ceremony', 'template'], ['ceremony', 'validate'],
   ['bundle'], ['bundle', 'verify'], ['bundle', 'extract'],
+  ['attest'], ['attest', 'verify'],
 ];
 
 test('every known command path answers --help and -h with exit 0 and its own usage, on stdout', async () => {

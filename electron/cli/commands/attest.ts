@@ -7,6 +7,7 @@ import { assertAttestation, type AttestationReport } from '../../../shared/attes
 import { pemDecode, pemEncode } from '../../../shared/encoding/bytes';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parse, required, UsageError } from '../args';
+import { group } from '../dispatch';
 import type { Command } from './types';
 
 function readInput(path: string, what: string): Uint8Array {
@@ -38,20 +39,20 @@ export function attestationJson(r: AttestationReport) {
 const POLICY = (r: AttestationReport) =>
   r.pinPolicy || r.touchPolicy ? `PIN ${r.pinPolicy ?? '?'}, touch ${r.touchPolicy ?? '?'}` : 'not stated';
 
-export const attestCommand: Command = {
-  name: 'attest',
+const VERIFY_NOTES =
+  '  KEY_CERT     the key\'s attestation certificate (ykman piv keys attest SLOT; yubihsm-shell get-attestation-certificate), PEM or DER\n' +
+  '  DEVICE_CERT  the device certificate (YubiKey slot f9: ykman piv certificates export f9; the YubiHSM\'s), PEM or DER\n' +
+  '  --root       trust these roots INSTEAD of the bundled Yubico roots (tests, or a vendor keyceremony does not bundle)\n' +
+  '  --expect-pubkey  the attested key must be this public key (PEM)\n' +
+  '  --at         check certificate validity at this time (default: now)\n' +
+  'The device serial is taken from the key certificate only: device certificates are shared by a manufacturing batch.';
+
+const verifyAttestation: Command = {
+  name: 'verify',
   summary: 'verify a hardware key attestation (YubiKey PIV, YubiHSM 2) against the bundled Yubico roots',
-  usage:
-    'keyceremony attest verify --cert KEY_CERT --device-cert DEVICE_CERT [--root PEM]... [--expect-pubkey PEM] [--at TIME] [--json]\n' +
-    '  KEY_CERT     the key\'s attestation certificate (ykman piv keys attest SLOT; yubihsm-shell get-attestation-certificate), PEM or DER\n' +
-    '  DEVICE_CERT  the device certificate (YubiKey slot f9: ykman piv certificates export f9; the YubiHSM\'s), PEM or DER\n' +
-    '  --root       trust these roots INSTEAD of the bundled Yubico roots (tests, or a vendor keyceremony does not bundle)\n' +
-    '  --expect-pubkey  the attested key must be this public key (PEM)\n' +
-    '  --at         check certificate validity at this time (default: now)\n' +
-    'The device serial is taken from the key certificate only: device certificates are shared by a manufacturing batch.',
-  async run(args, ctx) {
-    const [sub, ...rest] = args;
-    if (sub !== 'verify') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'a subcommand is required (verify)');
+  usage: ['--cert KEY_CERT --device-cert DEVICE_CERT [--root PEM]... [--expect-pubkey PEM] [--at TIME] [--json]'],
+  notes: VERIFY_NOTES,
+  async run(rest, ctx) {
     const { values, positionals } = parse(
       rest,
       {
@@ -107,3 +108,9 @@ export const attestCommand: Command = {
     return 0;
   },
 };
+
+export const attestCommand: Command = group({
+  name: 'attest',
+  summary: 'verify a hardware key attestation (YubiKey PIV, YubiHSM 2) against the bundled Yubico roots',
+  subcommands: [verifyAttestation],
+});
