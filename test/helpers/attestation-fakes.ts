@@ -14,7 +14,31 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
+/** A test root to issue several device certificates under. */
+export interface FakeRoot {
+  name: string;
+  pem: string;
+  keys: CryptoKeyPair;
+}
+
+export async function makeFakeRoot(name = 'Test Attestation Root', validity: { notBefore?: Date; notAfter?: Date } = {}): Promise<FakeRoot> {
+  const subtle = webcrypto.subtle as unknown as SubtleCrypto;
+  const keys = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const root = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: `CN=${name}`,
+    notBefore: validity.notBefore ?? new Date('2020-01-01T00:00:00Z'),
+    notAfter: validity.notAfter ?? new Date('2099-01-01T00:00:00Z'),
+    keys,
+    signingAlgorithm: SIGN,
+    extensions: [new x509.BasicConstraintsExtension(true, 1, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+  });
+  return { name, pem: root.toString('pem'), keys };
+}
+
 export interface FakeChainOptions {
+  /** Issue under this root (default: a fresh one named `rootName`). */
+  root?: FakeRoot;
   /** SPKI DER of the attested key; a fresh P-256 key when absent. */
   keySpki?: Uint8Array;
   serial?: number;
@@ -56,19 +80,11 @@ export async function makeFakePivChain(o: FakeChainOptions = {}): Promise<FakeCh
   const subtle = webcrypto.subtle as unknown as SubtleCrypto;
   const notBefore = o.notBefore ?? new Date('2020-01-01T00:00:00Z');
   const notAfter = o.notAfter ?? new Date('2099-01-01T00:00:00Z');
-  const rootKeys = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const root = o.root ?? (await makeFakeRoot(o.rootName ?? 'Test Attestation Root', { notBefore, notAfter }));
+  const rootKeys = root.keys;
   const devKeys = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const rootName = `CN=${o.rootName ?? 'Test Attestation Root'}`;
+  const rootName = `CN=${root.name}`;
   const deviceName = `CN=${o.deviceName ?? 'Yubico PIV Attestation'}`;
-  const root = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: rootName,
-    notBefore,
-    notAfter,
-    keys: rootKeys,
-    signingAlgorithm: SIGN,
-    extensions: [new x509.BasicConstraintsExtension(true, 1, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
-  });
   const fw = o.firmware ?? [5, 4, 3];
   const device = await x509.X509CertificateGenerator.create({
     serialNumber: '02',
@@ -108,7 +124,7 @@ export async function makeFakePivChain(o: FakeChainOptions = {}): Promise<FakeCh
     extensions: exts,
   });
   return {
-    rootPem: root.toString('pem'),
+    rootPem: root.pem,
     deviceCertPem: device.toString('pem'),
     keyCertPem: keyCert.toString('pem'),
     keySpki,

@@ -36,6 +36,7 @@ async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
     ctx.out(`${m.files.length} file(s); transcript ${m.transcript.entries} entries`);
   }
   for (const s of v.signedBy) ctx.out(`signed by ${s.id}: ${s.fingerprint}\n  ${s.words}`);
+  for (const a of v.attested) ctx.out(`attested key ${a.key}: ${a.vendor === 'yubihsm2' ? 'YubiHSM 2' : a.vendor === 'yubico-piv' ? 'YubiKey' : a.vendor} serial ${a.serial ?? 'not stated'}, chain to ${a.root}${a.rootSource === 'given' ? ' (root given by the ceremony script, not bundled with keyceremony)' : ''}`);
   for (const p of v.problems) ctx.err(`mismatch: ${p}`);
   ctx.out(v.ok ? 'bundle: verified' : `bundle: DOES NOT VERIFY (${v.problems.length} problem(s))`);
   return v.ok ? 0 : 1;

@@ -12,6 +12,7 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJsonBytes } from '../../../shared/json';
 import { fingerprintWords } from '../../../shared/pgp-words';
 import type { Signer } from '../signer';
+import { recheckAttestations, type AttestationRecheck } from './attestation';
 import { splitLines, verifyTranscript } from './transcript';
 
 export const MANIFEST = 'manifest.json';
@@ -83,6 +84,8 @@ export interface BundleVerdict {
   /** Fingerprints (and words) of keys whose signatures verified. */
   signedBy: { id: string; fingerprint: string; words: string }[];
   files: number;
+  /** Keys whose hardware attestation (attestations/<key>/) was re-verified. */
+  attested: AttestationRecheck[];
 }
 
 const MAX_MANIFEST = 16 * 1024 * 1024;
@@ -94,6 +97,7 @@ export async function verifyBundle(
 ): Promise<BundleVerdict> {
   const problems: string[] = [];
   const signedBy: BundleVerdict['signedBy'] = [];
+  const attested: AttestationRecheck[] = [];
   const files = await r.list();
   const has = new Set(files);
   const done = (manifest?: Manifest): BundleVerdict => ({
@@ -103,6 +107,7 @@ export async function verifyBundle(
     ...(manifest ? { manifest } : {}),
     signedBy,
     files: files.length,
+    attested,
   });
   if (!has.has(MANIFEST)) problems.push(`${MANIFEST}: missing`);
   if (!has.has(MANIFEST_DSSE)) problems.push(`${MANIFEST_DSSE}: missing`);
@@ -241,6 +246,10 @@ export async function verifyBundle(
           if (e.event === 'key-generated' && mk && mk.fingerprint !== k.fingerprint) problems.push(`key ${k.id}: transcript fingerprint differs from the manifest`);
         }
       }
+      // 6. hardware attestations: chain, attested key = manifest key, recorded facts
+      const a = await recheckAttestations(v.entries, async (p) => (has.has(p) && listed.has(p) ? r.read(p) : null), (id) => byId.get(id)?.fingerprint);
+      problems.push(...a.problems);
+      attested.push(...a.attested);
     }
   }
   if (manifest.rehearsal && opts.requireProduction) problems.push(`${MANIFEST}: this is a REHEARSAL bundle, not a production one`);

@@ -122,6 +122,11 @@ export interface TokenService {
     keys: { token: TokenRef; key: { label: string; idHex: string }; pin: PinSource }[],
     fn: (signers: Signer[]) => Promise<T>,
   ): Promise<T>;
+  /**
+   * The key's hardware attestation certificates where the token's module exposes them (ykcs11: the
+   * per-key attestation certificate and the slot f9 device certificate), else null.
+   */
+  attestation?(token: TokenRef, key: { label: string; idHex: string }, pin: PinSource): Promise<{ keyCert: Uint8Array; deviceCert: Uint8Array } | null>;
 }
 
 /** A public key as the TUF service needs it. */

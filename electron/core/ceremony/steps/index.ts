@@ -3,6 +3,7 @@
  * (cosign attestations, certificates...) register here; the engine and validator know nothing else.
  */
 import type { StepKind } from '../engine';
+import { attestKind } from './attest';
 import { backupKind } from './backup';
 import { checkInKind } from './checkin';
 import { closeKind } from './close';
@@ -15,7 +16,7 @@ import { restoreKind } from './restore';
 import { tufDelegationKind, tufRepositoryKind, tufRootRotationKind } from './tuf';
 
 export const BUILTIN_KINDS: Record<string, StepKind> = Object.fromEntries(
-  [preflightKind, checkInKind, keysPresentKind, keygenKind, backupKind, restoreKind, tufRepositoryKind, tufRootRotationKind, tufDelegationKind, notaryRepositoryKind, exportKind, closeKind].map((k) => [k.kind, k]),
+  [preflightKind, checkInKind, keysPresentKind, keygenKind, attestKind, backupKind, restoreKind, tufRepositoryKind, tufRootRotationKind, tufDelegationKind, notaryRepositoryKind, exportKind, closeKind].map((k) => [k.kind, k]),
 );
 
 export function registerKind(kinds: Record<string, StepKind>, k: StepKind): Record<string, StepKind> {

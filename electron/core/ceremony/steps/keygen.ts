@@ -1,7 +1,8 @@
 /**
  * keygen: generate the script's keys on their tokens. Idempotent: the CKA_ID is derived from the
  * run id and the key id, so a re-run after a crash finds the key it made (created=false) instead
- * of making a second one; a duplicate on the token stops the ceremony.
+ * of making a second one; a duplicate on the token stops the ceremony. With `attestation`, each key
+ * must also be proven generated inside genuine hardware (../attestation.ts).
  */
 import { defaultSignatureAlgorithm } from '../../../../shared/crypto/algorithms';
 import { sha256Hex } from '../../../../shared/crypto/webcrypto';
@@ -10,18 +11,28 @@ import { KeyceremonyError } from '../../../../shared/errors';
 import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
-import { validateKeysParam } from '../validate';
+import { attestGeneratedKey, keysToAttest, validateAttestationParam, type AttestationParam } from '../attestation';
+import { pKeyList, pUnknown, type ValidationIssue } from '../validate';
 
 export const keygenKind: StepKind = {
   kind: 'keygen',
   phase: 'keygen',
   summary: 'Generate keys on tokens',
   needs: ['tokens'],
-  validate: (params, script, path) => validateKeysParam(params, script, path),
+  validate(params, script, path) {
+    const out: ValidationIssue[] = [];
+    pUnknown(params, ['keys', 'attestation'], path, out);
+    pKeyList(params, 'keys', script, path, out);
+    if (params.attestation !== undefined) out.push(...validateAttestationParam(params.attestation, params.keys, script, `${path}.attestation`));
+    return out;
+  },
   async run(ctx) {
     const tokens = ctx.services.tokens!;
     const entries = [];
     const shown: string[] = [];
+    const attestation = ctx.params.attestation as AttestationParam | undefined;
+    const toAttest = keysToAttest(attestation, ctx.params.keys as string[]);
+    let attested = 0;
     for (const keyId of ctx.params.keys as string[]) {
       const spec = ctx.keySpec(keyId);
       const idHex = await ctx.keyIdHex(keyId);
@@ -57,7 +68,14 @@ export const keygenKind: StepKind = {
         outputs: [{ path: pemPath, sha256: pemSha }],
         facts: { created: g.created, profile: spec.profile ?? 'non-extractable' },
       });
+      if (attestation && toAttest.includes(keyId)) {
+        const a = await attestGeneratedKey(ctx, { keyId, token: ref, generated: g, transcriptKey: transcriptKey(rec), param: attestation });
+        shown.push(...a.shown);
+        entries.push(...a.entries);
+        if (a.report) attested++;
+      }
     }
-    return { summary: `${entries.length} key(s) on token`, entries, shown };
+    const keys = entries.filter((e) => e.event === 'key-generated').length;
+    return { summary: `${keys} key(s) on token${toAttest.length ? `, ${attested} of ${toAttest.length} attested` : ''}`, entries, shown };
   },
 };
