@@ -247,6 +247,38 @@ describe('CLI: m-of-n request with two tokens, export, verify', () => {
   });
 });
 
+describe('CLI: cosign sign --blob', () => {
+  test('signs a blob into a new folder: blob.sig (openssl), blob.sigstore.json (sigstore-js, cosign verify); a changed blob is rejected', async () => {
+    await withToken('cos-b', async (s) => {
+      await key(s, 'ecdsa-p256', 'blob-key');
+    });
+    const blob = Buffer.from('release-1.2.3.tar.gz contents\n'.repeat(100));
+    writeFileSync(join(dir, 'release.tgz'), blob);
+    let r = kc(['cosign', 'sign', '--token', 'cos-b', '--label', 'blob-key', '--pin-file', 'pin', '--blob', 'release.tgz', '--out', 'blob-out']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`signed blob \\(${blob.length} bytes\\)`));
+    assert.deepEqual(readdirSync(join(dir, 'blob-out')).sort(), ['blob.sig', 'blob.sigstore.json', 'cosign.pub', 'key-uri.txt']);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.partial-')), [], 'no staging folder left behind');
+    // blob.sig is base64 DER ECDSA over the blob (cosign sign-blob's format): openssl checks it
+    writeFileSync(join(dir, 'blob.der'), fromBase64(readFileSync(join(dir, 'blob-out', 'blob.sig'), 'utf8').trim()));
+    const o = openssl(['dgst', '-sha256', '-verify', 'blob-out/cosign.pub', '-signature', 'blob.der', 'release.tgz']);
+    assert.equal(o.code, 0, o.out);
+    const bundleJson = JSON.parse(readFileSync(join(dir, 'blob-out', 'blob.sigstore.json'), 'utf8'));
+    const spki = fromBase64(readFileSync(join(dir, 'blob-out', 'cosign.pub'), 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''));
+    sigstoreJsVerify(bundleJson, bundleJson.verificationMaterial.publicKey.hint, spki, blob);
+    r = kc(['cosign', 'verify', '--key', 'blob-out/cosign.pub', '--bundle', 'blob-out/blob.sigstore.json', '--artifact', 'release.tgz']);
+    assert.equal(r.code, 0, r.err);
+    writeFileSync(join(dir, 'changed.tgz'), Buffer.concat([blob, Buffer.from('x')]));
+    r = kc(['cosign', 'verify', '--key', 'blob-out/cosign.pub', '--bundle', 'blob-out/blob.sigstore.json', '--artifact', 'changed.tgz']);
+    assert.equal(r.code, 1);
+    assert.throws(() => sigstoreJsVerify(bundleJson, bundleJson.verificationMaterial.publicKey.hint, spki, Buffer.concat([blob, Buffer.from('x')])));
+    // an existing --out is refused, nothing written
+    r = kc(['cosign', 'sign', '--token', 'cos-b', '--label', 'blob-key', '--pin-file', 'pin', '--blob', 'release.tgz', '--out', 'blob-out']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /CONFLICT.*blob-out already exists/);
+  });
+});
+
 function images0(): string {
   return `registry.example.com/rel/app0@sha256:${digestOf(0)}`;
 }

@@ -68,6 +68,7 @@ async function writeTree(out: string, files: { path: string; data: string | Uint
   if (existsSync(target)) throw new KeyceremonyError('CONFLICT', `${out} already exists; choose a new --out folder (nothing was written).`, { where: out });
   const stage = `${target}.partial-${randomBytes(4).toString('hex')}`;
   try {
+    mkdirSync(stage); // the staging folder itself: files at the top level (a blob's four) need it too
     const dirs = new Set<string>([stage]);
     for (const f of files) {
       const p = join(stage, f.path);
