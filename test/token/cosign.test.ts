@@ -169,7 +169,9 @@ describe('CLI: m-of-n request with two tokens, export, verify', () => {
     writeFileSync(join(dir, 'images.txt'), `# release\n${images.join('\n')}\n`);
     let r = kc(['cosign', 'request', 'create', '--images', 'images.txt', '--signer', 'alice=cos-a.pem', '--signer', 'bob=cos-b.pem', '--signer', 'carol=cos-c.pem', '--m', '2', '--out', 'req.json']);
     assert.equal(r.code, 0, r.err);
-    assert.match(kc(['cosign', 'status', '--request', 'req.json']).out, /^0 of 2/);
+    const st0 = kc(['cosign', 'status', '--request', 'req.json']);
+    assert.match(st0.out, /^0 of 2/);
+    assert.equal(st0.code, 1, 'status exits 1 while the threshold is not met');
     r = kc(['cosign', 'export-policy', '--request', 'req.json', '--out', 'early']);
     assert.equal(r.code, 1);
     assert.match(r.err, /THRESHOLD_NOT_MET/);
@@ -186,7 +188,9 @@ describe('CLI: m-of-n request with two tokens, export, verify', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'edited.json'), 'utf8')), edited);
     r = kc(['cosign', 'request', 'sign', '--request', 'req.json', '--key', `${keys[1]!.uri}`, '--pin-file', 'pin']);
     assert.equal(r.code, 0, r.err);
-    assert.match(kc(['cosign', 'status', '--request', 'req.json']).out, /^2 of 2 .*complete/);
+    const st2 = kc(['cosign', 'status', '--request', 'req.json']);
+    assert.match(st2.out, /^2 of 2 .*complete/);
+    assert.equal(st2.code, 0);
     r = kc(['cosign', 'export-policy', '--request', 'req.json', '--out', 'export']);
     assert.equal(r.code, 0, r.err);
     const exp = join(dir, 'export');

@@ -322,7 +322,7 @@ async function cmdStatus(args: string[], ctx: CliContext): Promise<number> {
     if (st.signedBy.length) ctx.out(`signed: ${st.signedBy.join(', ')}`);
     if (st.pending.length) ctx.out(`not yet: ${st.pending.join(', ')}`);
   }
-  return 0;
+  return st.complete ? 0 : 1; // like tuf status / notary status: scripts can wait on the exit code
 }
 
 async function cmdExportPolicy(args: string[], ctx: CliContext): Promise<number> {
