@@ -25,9 +25,16 @@ export interface Pkcs11Uri {
   pinValue?: string;
 }
 
-// RFC 7512 pchar/unreserved set allowed unescaped in path attribute values.
-const PATH_SAFE = /[A-Za-z0-9\-._~:[\]@!$'()*+,=&]/;
-const QUERY_SAFE = /[A-Za-z0-9\-._~:[\]@!$'()*+,=/?|]/;
+/*
+ * Characters written unescaped in attribute values: RFC 7512's sets MINUS the ones other parsers
+ * read differently. cosign (pkg/cosign/pkcs11key/util.go) reads both parts with Go's
+ * url.ParseQuery after replacing ';' by '&': '+' becomes a space, '&' ';' split attributes, '?'
+ * starts the query, '#' a fragment. So `+ & = ; ? / % #` are always percent-encoded (RFC 7512 allows
+ * the escape for any character). '/' stays literal in query values (module-path), where every
+ * parser reads it as itself.
+ */
+const PATH_SAFE = /[A-Za-z0-9\-._~:[\]@!$'()*,]/;
+const QUERY_SAFE = /[A-Za-z0-9\-._~:[\]@!$'()*,/|]/;
 
 function pctEncode(bytes: Uint8Array, safe: RegExp): string {
   let out = '';
@@ -128,6 +135,11 @@ export function parsePkcs11Uri(uri: string): Pkcs11Uri {
   return out;
 }
 
+/** A query attribute value (module-path, pin-source) percent-encoded as formatPkcs11Uri writes it. */
+export function encodePkcs11QueryValue(v: string): string {
+  return pctEncode(new TextEncoder().encode(v), QUERY_SAFE);
+}
+
 /** Format a URI. Never includes pin-value, whatever the input holds. */
 export function formatPkcs11Uri(u: Pkcs11Uri): string {
   const enc = (s: string) => pctEncode(new TextEncoder().encode(s), PATH_SAFE);
@@ -141,7 +153,7 @@ export function formatPkcs11Uri(u: Pkcs11Uri): string {
   if (u.object !== undefined) path.push(`object=${enc(u.object)}`);
   if (u.type !== undefined) path.push(`type=${u.type}`);
   const query: string[] = [];
-  const qenc = (s: string) => pctEncode(new TextEncoder().encode(s), QUERY_SAFE);
+  const qenc = encodePkcs11QueryValue;
   if (u.modulePath !== undefined) query.push(`module-path=${qenc(u.modulePath)}`);
   if (u.moduleName !== undefined) query.push(`module-name=${qenc(u.moduleName)}`);
   if (u.pinSource !== undefined) query.push(`pin-source=${qenc(u.pinSource)}`);

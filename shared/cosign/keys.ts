@@ -11,6 +11,7 @@ import type { SignatureAlgorithm } from '../crypto/algorithms';
 import { parseSpki, type KeyAlgorithm } from '../crypto/spki';
 import { pemDecode, pemEncode } from '../encoding/bytes';
 import type { HashAlgorithmName } from './bundle';
+import { encodePkcs11QueryValue } from '../pkcs11-uri';
 
 export function publicKeyPem(spki: Uint8Array): string {
   return pemEncode('PUBLIC KEY', spki);
@@ -84,6 +85,6 @@ export function cosignPkcs11Uri(tokenKeyUri: string, modulePath?: string): strin
   const params = (query ?? '')
     .split('&')
     .filter((p) => p !== '' && !p.startsWith('pin-value=') && !p.startsWith('pin-source=') && !p.startsWith('module-path='));
-  if (modulePath) params.push(`module-path=${encodeURIComponent(modulePath).replace(/%2F/g, '/')}`);
+  if (modulePath) params.push(`module-path=${encodePkcs11QueryValue(modulePath)}`);
   return params.length ? `${path}?${params.join('&')}` : path;
 }

@@ -38,3 +38,41 @@ test('bad URIs are refused with a reason and where', () => {
     assert.throws(() => parsePkcs11Uri(uri), (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_URI' && e.where === where, uri);
   }
 });
+
+test('cosign reads our URIs back: labels with + & = ; ? / % # and spaces survive cosign\'s parser (and ours)', async () => {
+  const { cosignReadsUri } = await import('../helpers/cosign-uri-reader');
+  const { cosignPkcs11Uri } = await import('../../shared/cosign/keys');
+  const te = new TextEncoder();
+  const labels = ['R+D release', 'build&sign', 'a=b', 'x;y', 'why?', 'org/app', '100%', 'tag#1', 'plain', 'ü ö', "it's (ok)*!", '+&=;?/%#'];
+  for (const label of labels) {
+    for (const tokenLabel of ['Release+Ops & QA', label]) {
+      const id = Uint8Array.of(0x2b, 0x26, 0x00, 0xff);
+      const modulePath = '/opt/vendor+hsm/lib&co/pkcs11;v2.so';
+      const ours = formatPkcs11Uri({ token: tokenLabel, serial: '0df7833b', id, object: label, type: 'private', modulePath });
+      const forCosign = cosignPkcs11Uri(ours, modulePath);
+      const c = cosignReadsUri(forCosign);
+      assert.equal(c.tokenLabel, tokenLabel, forCosign);
+      assert.deepEqual(c.keyLabel, te.encode(label), forCosign);
+      assert.deepEqual(c.keyId, id, forCosign);
+      assert.equal(c.modulePath, modulePath, forCosign);
+      assert.equal(c.pin, '');
+      // and RFC 7512 parsers (ours) read the same values
+      const back = parsePkcs11Uri(forCosign);
+      assert.equal(back.token, tokenLabel);
+      assert.equal(back.object, label);
+      assert.equal(back.modulePath, modulePath);
+    }
+  }
+  // the characters the issue names never appear unescaped in an attribute value
+  const u = formatPkcs11Uri({ token: '+&=;?/%', object: '+&=;?/%', modulePath: '/m+&=;?%.so' });
+  assert.equal(u, 'pkcs11:token=%2b%26%3d%3b%3f%2f%25;object=%2b%26%3d%3b%3f%2f%25?module-path=/m%2b%26%3d%3b%3f%25.so');
+});
+
+test('the cosign reader model itself: + is a space, & splits, a bad escape is an error (as Go net/url)', async () => {
+  const { cosignReadsUri } = await import('../helpers/cosign-uri-reader');
+  const c = cosignReadsUri('pkcs11:token=R+D;object=a&b?module-path=/m.so');
+  assert.equal(c.tokenLabel, 'R D');
+  assert.equal(new TextDecoder().decode(c.keyLabel), 'a');
+  assert.throws(() => cosignReadsUri('pkcs11:token=a;object=%zz?module-path=/m.so'), /invalid URL escape/);
+  assert.throws(() => cosignReadsUri('pkcs11:object=k?module-path=/m.so'), /one of token and slot-id/);
+});
