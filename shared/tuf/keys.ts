@@ -17,9 +17,9 @@
  */
 import { KeyceremonyError } from '../errors';
 import { canonicalBytes } from '../json/canonical';
-import { childPath } from '../json/strict';
+import { childPath, parseStrictJson } from '../json/strict';
 import { fromHex, pemDecode, pemEncode, toHex, bytesEqual } from '../encoding/bytes';
-import { ecPointToSpki, ed25519ToSpki, parseSpki } from '../crypto/spki';
+import { ecPointToSpki, ed25519ToSpki, parseSpki, type SpkiInfo } from '../crypto/spki';
 import { readChildren, readDerAll, tlv } from '../encoding/der';
 import { sha256Hex, verifySignature } from '../crypto/webcrypto';
 import type { KeyType, SignatureAlgorithm } from '../crypto/algorithms';
@@ -187,4 +187,43 @@ export function sameSpki(a: TufKeyJSON, b: TufKeyJSON): boolean {
   } catch {
     return false;
   }
+}
+
+/** The token key type of a public key (DER SPKI), for the TUF key object we emit. */
+export function keyTypeOfSpki(info: SpkiInfo, where: string): KeyType {
+  switch (info.algorithm) {
+    case 'ecdsa-p256':
+    case 'ecdsa-p384':
+    case 'ed25519':
+      return info.algorithm;
+    case 'rsa':
+      return info.bits > 3072 ? 'rsa-4096' : 'rsa-3072';
+    default:
+      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `${where}: ${String(info.algorithm)} keys are not supported for TUF`, { where });
+  }
+}
+
+/**
+ * A public key file's text: PEM SPKI (any supported type, as `keyceremony pubkey` writes it) or a TUF
+ * key object in JSON. `where` names the file in errors.
+ */
+export function parseTufKeyText(text: string, where: string): TufKeyJSON {
+  const t = text.trim();
+  if (t.startsWith('{')) return checkKeyJSON(parseStrictJson(t, { source: where }), where);
+  let der: Uint8Array;
+  try {
+    const pem = pemDecode(t);
+    if (pem.label !== 'PUBLIC KEY') throw new KeyceremonyError('INVALID_KEY', `PEM block "${pem.label}" is not a public key`, { where });
+    der = pem.der;
+  } catch (e) {
+    throw new KeyceremonyError('INVALID_KEY', `${where}: not a PEM public key or TUF key JSON (${(e as Error).message})`, { where });
+  }
+  let info: SpkiInfo;
+  try {
+    info = parseSpki(der);
+  } catch (e) {
+    if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `${where}: ${e.message}`, { where, cause: e });
+    throw new KeyceremonyError('INVALID_KEY', `${where}: not a usable public key (${(e as Error).message})`, { where });
+  }
+  return keyFromSpki(keyTypeOfSpki(info, where), der);
 }

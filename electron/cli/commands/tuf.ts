@@ -8,16 +8,13 @@
  *   exit 0 = verified, 1 = not verified (reasons printed), 2 = usage. With only N.root.json files in DIR
  *   the root chain is verified. A Notary v1 trusted root is detected and verified as Notary.
  */
-import { readFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { KeyceremonyError, isKeyceremonyError } from '../../../shared/errors';
-import { fromUtf8, pemDecode } from '../../../shared/encoding/bytes';
-import { parseSpki, type SpkiInfo } from '../../../shared/crypto/spki';
+import { KeyceremonyError } from '../../../shared/errors';
+import { fromUtf8 } from '../../../shared/encoding/bytes';
 import { parseStrictJsonBytes, parseStrictJson } from '../../../shared/json/strict';
-import { checkKeyJSON, computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
-import { allBinNames } from '../../../shared/tuf/delegation';
-import { Root, Snapshot, Targets, Timestamp, parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
-import type { KeyType } from '../../../shared/crypto/algorithms';
+import { computeKeyId, keyFromSpki, parseTufKeyText, type TufKeyJSON } from '../../../shared/tuf/keys';
+import { parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
 import { verifyRepository, formatReport, findTarget } from '../../core/tuf/verify';
 import {
   createRequest,
@@ -36,31 +33,29 @@ import {
   expiresIn,
   newRoot,
   newTargets,
-  nextRoot,
   publishTargets,
   targetFileInfo,
   flatTargetsAdvice,
   hashBinTargets,
   recommendedBitLength,
-  nextTargets,
-  delegate,
-  removeDelegation,
-  newTimestamp,
 } from '../../core/tuf/repo';
+import { parseTrustedState, previousFromState, rootRollback, nextTrustedState, type TrustedState } from '../../core/tuf/update';
 import {
-  roleRules,
-  checkTargetPath,
-  checkPathInRole,
-  expiryFrom,
-  parseTrustedState,
-  previousFromState,
-  rootRollback,
-  nextTrustedState,
-  type TrustedState,
-} from '../../core/tuf/update';
-import { signEnvelope, signerKey } from '../../core/tuf/sign';
+  checkOverwrite,
+  delegateRequests,
+  planSnapshot,
+  removeDelegationRequest,
+  renewRequest,
+  rotateRequest,
+  snapshotFiles,
+  targetsRequest,
+  type ExpirySpec,
+  type TopRole,
+} from '../../core/tuf/updates';
+import { signerKey } from '../../core/tuf/sign';
 import { isNotaryMetadata, verifyNotaryRepository, formatNotaryReport } from '../../core/notary';
 import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
+import { dirFolder } from '../../adapters/tuf/fs-folder';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
@@ -101,33 +96,7 @@ function int(v: string | undefined, flag: string, dflt?: number): number | undef
 
 /** A public key file: PEM SPKI (any supported type) or a TUF key object in JSON. */
 export function readKeyFile(p: string): TufKeyJSON {
-  const bytes = readFile(p, 'key file');
-  const text = fromUtf8(bytes).trim();
-  if (text.startsWith('{')) return checkKeyJSON(parseStrictJson(text, { source: p }), p);
-  let der: Uint8Array;
-  try {
-    const pem = pemDecode(text);
-    if (pem.label !== 'PUBLIC KEY') throw new KeyceremonyError('INVALID_KEY', `PEM block "${pem.label}" is not a public key`);
-    der = pem.der;
-  } catch (e) {
-    throw new KeyceremonyError('INVALID_KEY', `${p}: not a PEM public key or TUF key JSON (${(e as Error).message})`, { where: p });
-  }
-  let info: SpkiInfo;
-  try {
-    info = parseSpki(der);
-  } catch (e) {
-    if (!isKeyceremonyError(e)) throw e;
-    throw new KeyceremonyError(e.code, `${p}: ${e.message}`, { where: p, cause: e });
-  }
-  const kt: KeyType =
-    info.algorithm === 'ecdsa-p256' ? 'ecdsa-p256'
-    : info.algorithm === 'ecdsa-p384' ? 'ecdsa-p384'
-    : info.algorithm === 'ed25519' ? 'ed25519'
-    : info.algorithm === 'rsa' ? (info.bits > 3072 ? 'rsa-4096' : 'rsa-3072')
-    : (() => {
-        throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `${p}: ${info.algorithm} keys are not supported for TUF`, { where: p });
-      })();
-  return keyFromSpki(kt, der);
+  return parseTufKeyText(fromUtf8(readFile(p, 'key file')), p);
 }
 
 function readRequestFile(p: string): SigningRequest {
@@ -260,16 +229,6 @@ const init: Sub = async (args, ctx) => {
   return 0;
 };
 
-function latestRoot(dir: string): { version: number; bytes: Uint8Array } {
-  let best = 0;
-  for (const f of readdirSync(dir)) {
-    const m = /^(\d+)\.root\.json$/.exec(f);
-    if (m && Number(m[1]) > best) best = Number(m[1]);
-  }
-  if (best === 0) throw new KeyceremonyError('NOT_FOUND', `no N.root.json in ${dir}`, { where: dir });
-  return { version: best, bytes: readFile(path.join(dir, `${best}.root.json`), 'root') };
-}
-
 const rotate: Sub = async (args, ctx) => {
   const { values } = parse(args, {
     metadata: { type: 'string' },
@@ -282,48 +241,31 @@ const rotate: Sub = async (args, ctx) => {
     ...expiryOptions,
   });
   if (!values.metadata || !values.out) throw new UsageError('--metadata DIR and --out REQUEST are required');
-  const role = (values.role ?? 'root') as 'root' | 'targets' | 'snapshot' | 'timestamp';
+  const role = (values.role ?? 'root') as TopRole;
   if (!['root', 'targets', 'snapshot', 'timestamp'].includes(role)) {
     throw new UsageError(`--role is root, targets, snapshot or timestamp (keys of a delegated role: tuf delegate), got ${JSON.stringify(values.role)}`);
   }
   if (values['root-days'] !== undefined && (values.expires !== undefined || values['expires-in'] !== undefined)) {
     throw new UsageError('give --root-days or --expires/--expires-in, not both');
   }
-  const prev = loadRoot(values.metadata);
-  const ids = prev.roles[role].keyids;
-  const remove = (values['remove-key'] ?? []).map((p) => {
-    const hits = ids.filter((id) => id.startsWith(p));
-    if (hits.length !== 1) {
-      throw new KeyceremonyError('KEY_NOT_FOUND', `--remove-key ${p} matches ${hits.length} ${role} keys of root v${prev.version} (${values.metadata})`, { where: p });
-    }
-    return hits[0]!;
-  });
   const add = (values['add-key'] ?? []).map(readKeyFile);
   const threshold = int(values.threshold, '--threshold');
-  if (!add.length && !remove.length && threshold === undefined) {
+  if (!add.length && !(values['remove-key'] ?? []).length && threshold === undefined) {
     throw new UsageError('nothing to change: give --add-key FILE, --remove-key KEYID or --threshold T (an expiry alone: tuf renew --role root)');
   }
-  const now = nowFrom(ctx);
-  const expires =
-    values.expires !== undefined || values['expires-in'] !== undefined
-      ? expiry(values, now, `root v${prev.version + 1}`)
-      : expiresIn(now, int(values['root-days'], '--root-days', DEFAULT_EXPIRY_DAYS.root)!);
-  const next = await nextRoot(prev, {
-    add: { [role]: add },
-    remove: { [role]: remove },
-    ...(threshold !== undefined ? { threshold: { [role]: threshold } } : {}),
-    expires,
-  });
-  const req = await createRequest({
-    signed: next.toJSON(),
-    role: 'root',
-    rules: rootRules(next, prev),
-    previous: prev.toJSON(),
-    ...(role !== 'root' ? { note: `${role} keys rotated` } : {}),
+  const rootDays = int(values['root-days'], '--root-days');
+  const req = await rotateRequest(dirFolder(values.metadata), {
+    role,
+    add,
+    removeKeyids: values['remove-key'] ?? [],
+    ...(threshold !== undefined ? { threshold } : {}),
+    expiry: expirySpec(values),
+    ...(rootDays !== undefined ? { rootDays } : {}),
+    now: nowFrom(ctx),
   });
   await emitRequest(ctx, values.out, req);
   if (role !== 'root') {
-    ctx.out(`next: once root v${next.version} is signed and written, ${role === 'targets' ? 'sign targets with the new key (tuf renew --role targets …)' : 'run tuf snapshot with the new key'}`);
+    ctx.out(`next: once root v${req.version} is signed and written, ${role === 'targets' ? 'sign targets with the new key (tuf renew --role targets …)' : 'run tuf snapshot with the new key'}`);
   }
   return 0;
 };
@@ -465,19 +407,6 @@ const verify: Sub = async (args, ctx) => {
   return report.ok && allFound ? 0 : 1;
 };
 
-/** Latest `N.<role>.json` per role in DIR (roles other than root, snapshot, timestamp). */
-function latestRoleFiles(dir: string): Map<string, { version: number; file: string }> {
-  const out = new Map<string, { version: number; file: string }>();
-  for (const f of readdirSync(dir)) {
-    const m = /^(\d+)\.(.+)\.json$/.exec(f);
-    if (!m) continue;
-    const v = Number(m[1]);
-    const role = decodeURIComponent(m[2]!);
-    const cur = out.get(role);
-    if (!cur || v > cur.version) out.set(role, { version: v, file: f });
-  }
-  return out;
-}
 
 /**
  * New snapshot + timestamp over the latest targets-family files in DIR, signed with the online key on
@@ -487,89 +416,30 @@ const snapshot: Sub = async (args, ctx) => {
   const { values } = parse(args, { ...keyOptions, metadata: { type: 'string' }, 'snapshot-days': { type: 'string' }, 'timestamp-days': { type: 'string' } });
   if (!values.metadata) throw new UsageError('--metadata DIR is required');
   const dir = values.metadata;
-  const latest = latestRoleFiles(dir);
-  const versions: Record<string, number> = {};
-  for (const [role, { version }] of latest) if (!['root', 'snapshot'].includes(role)) versions[role] = version;
-  if (versions.targets === undefined) throw new KeyceremonyError('NOT_FOUND', `no N.targets.json in ${dir}`, { where: dir });
-  // every role the latest targets delegates to must have its file, or clients fail to fetch it
-  const top = loadLatest(dir, 'targets', (v) => Targets.fromJSON(v)).model;
-  const d = top.delegations;
-  const delegated = [...(d?.roles ?? []).map((r) => r.name), ...(d?.succinctRoles ? allBinNames(d.succinctRoles) : [])];
-  const missing = delegated.filter((n) => versions[n] === undefined);
-  if (missing.length) {
-    throw new KeyceremonyError(
-      'PRECONDITION_FAILED',
-      `targets v${top.version} delegates to ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} but ${dir} has no N.<role>.json for ${missing.length > 1 ? 'them' : 'it'}: sign and write ${missing.length > 1 ? 'their' : 'its'} request first (tuf status REQUEST --write ${dir})`,
-      { where: dir },
-    );
-  }
-  const snapV = (latest.get('snapshot')?.version ?? 0) + 1;
-  let tsV = 1;
-  if (existsSync(path.join(dir, 'timestamp.json'))) {
-    const t = readEnvelope(parseStrictJsonBytes(readFile(path.join(dir, 'timestamp.json'), 'timestamp'), { source: 'timestamp.json' }));
-    tsV = (signedFromJSON(t.signedRaw).version ?? 0) + 1;
-  }
+  const folder = dirFolder(dir);
   const now = nowFrom(ctx);
+  const snapshotDays = int(values['snapshot-days'], '--snapshot-days', DEFAULT_EXPIRY_DAYS.snapshot)!;
+  const timestampDays = int(values['timestamp-days'], '--timestamp-days', DEFAULT_EXPIRY_DAYS.timestamp)!;
+  // refuse a folder that is not ready before the token is asked for
+  planSnapshot(folder, `tuf status REQUEST --write ${dir}`);
   await withTokenSigner(ctx, values, async (signer, label) => {
-    const files = await publishTargets({
-      roles: new Map(),
-      otherVersions: versions,
-      snapshotVersion: snapV,
-      timestampVersion: tsV,
-      expires: {
-        snapshot: expiresIn(now, int(values['snapshot-days'], '--snapshot-days', DEFAULT_EXPIRY_DAYS.snapshot)!),
-        timestamp: expiresIn(now, int(values['timestamp-days'], '--timestamp-days', DEFAULT_EXPIRY_DAYS.timestamp)!),
-      },
-      signers: { snapshot: [signer], timestamp: [signer] },
-    });
-    for (const f of files) writeOut(ctx, path.join(dir, f.name), f.bytes);
-    ctx.out(`snapshot v${snapV} over ${Object.entries(versions).map(([r, v]) => `${r} v${v}`).join(', ')}; timestamp v${tsV}; signed with ${label}`);
+    const r = await snapshotFiles(folder, signer, { now, snapshotDays, timestampDays, writeHint: `tuf status REQUEST --write ${dir}` });
+    for (const f of r.files) writeOut(ctx, path.join(dir, f.name), f.bytes);
+    ctx.out(`${r.summary}; signed with ${label}`);
   });
   return 0;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Updates as signing requests: targets add/remove, delegations, online-role rotation, expiry bumps.
-// Each reads the latest metadata in DIR, builds the next version, prints the diff against it, and
-// writes one request file (atomically) only when everything is valid.
-
-function checkDir(dir: string): void {
-  if (!existsSync(dir)) throw new KeyceremonyError('NOT_FOUND', `no such metadata folder ${dir}`, { where: dir });
-}
-
-/** The latest `N.<role>.json` (or plain `<role>.json`) in DIR, parsed strictly. */
-function loadLatest<T>(dir: string, role: string, from: (v: unknown) => T): { file: string; model: T; bytes: Uint8Array } {
-  const hit = latestRoleFiles(dir).get(role);
-  const name = hit ? hit.file : existsSync(path.join(dir, `${role}.json`)) ? `${role}.json` : undefined;
-  if (!name) throw new KeyceremonyError('NOT_FOUND', `no N.${role}.json (or ${role}.json) in ${dir}`, { where: dir });
-  const p = path.join(dir, name);
-  const bytes = readFile(p, `${role} metadata`);
-  try {
-    return { file: name, bytes, model: from(readEnvelope(parseStrictJsonBytes(bytes, { source: p })).signedRaw) };
-  } catch (e) {
-    if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `${p}: ${e.message}`, { where: e.where ?? p, cause: e });
-    throw e;
-  }
-}
-
-function loadRoot(dir: string): Root {
-  checkDir(dir);
-  const { version, bytes } = latestRoot(dir);
-  const p = path.join(dir, `${version}.root.json`);
-  return Root.fromJSON(readEnvelope(parseStrictJsonBytes(bytes, { source: p })).signedRaw);
-}
+// The requests are built in electron/core/tuf/updates.ts (the app builds the same ones); here: the
+// flags, the diff, the request file (atomically, never over other custodians' signatures), the status.
 
 const expiryOptions = { expires: { type: 'string' }, 'expires-in': { type: 'string' } } as const;
 
-function expiry(values: { expires?: string; 'expires-in'?: string }, now: number, what: string, keep?: string): string {
+function expirySpec(values: { expires?: string; 'expires-in'?: string }): ExpirySpec {
   const days = int(values['expires-in'], '--expires-in');
-  return expiryFrom({
-    ...(values.expires !== undefined ? { expires: values.expires } : {}),
-    ...(days !== undefined ? { expiresInDays: days } : {}),
-    ...(keep !== undefined ? { keep } : {}),
-    now,
-    what,
-  });
+  return { ...(values.expires !== undefined ? { expires: values.expires } : {}), ...(days !== undefined ? { expiresInDays: days } : {}) };
 }
 
 /**
@@ -578,20 +448,7 @@ function expiry(values: { expires?: string; 'expires-in'?: string }, now: number
  */
 function guardOut(out: string, req: SigningRequest): void {
   if (!existsSync(out)) return;
-  let old: SigningRequest;
-  try {
-    old = readRequestFile(out);
-  } catch {
-    throw new KeyceremonyError('CONFLICT', `${out} exists and is not a signing request; choose another --out`, { where: out });
-  }
-  if (old.signatures.length > 0 && old.signedSha256 !== req.signedSha256) {
-    throw new KeyceremonyError(
-      'CONFLICT',
-      `${out} already holds ${old.signatures.length} signature(s) over ${old.role} v${old.version} (sha256 ${old.signedSha256.slice(0, 16)}…); ` +
-        'writing the new request there would lose them: choose another --out or move it away',
-      { where: out },
-    );
-  }
+  checkOverwrite(fromUtf8(readFile(out, 'signing request')), req, out);
 }
 
 /** The diff, the request file and its status: the same output for every request-producing command. */
@@ -630,44 +487,31 @@ const targetsCmd: Sub = async (args, ctx) => {
   }
   if (action === 'remove' && files.length) throw new UsageError('tuf targets remove takes --path only');
   const dir = values.metadata;
-  const role = values.role ?? 'targets';
-  const root = loadRoot(dir);
-  const top = loadLatest(dir, 'targets', (v) => Targets.fromJSON(v)).model;
-  const rules = roleRules(role, root, top);
-  const prev = role === 'targets' ? top : loadLatest(dir, role, (v) => Targets.fromJSON(v)).model;
-  const now = nowFrom(ctx);
-  const next = nextTargets(prev, expiry(values, now, `${role} v${prev.version + 1}`, prev.expires));
-  const seen = new Set<string>();
-  for (const [i, p] of paths.entries()) {
-    checkTargetPath(p, `--path ${p}`);
-    if (seen.has(p)) throw new KeyceremonyError('INVALID_INPUT', `--path ${p} is given twice`, { where: `--path ${p}` });
-    seen.add(p);
-    if (action === 'remove') {
-      if (!(p in next.targets)) throw new KeyceremonyError('NOT_FOUND', `${role} v${prev.version} has no target ${p}; nothing to remove`, { where: `--path ${p}` });
-      delete next.targets[p];
-      continue;
-    }
-    await checkPathInRole(role, p, top);
-    let custom: unknown;
-    const c = values.custom?.[i];
-    if (c !== undefined && c !== '') {
-      try {
-        custom = parseStrictJson(c, { source: `--custom #${i + 1}` });
-      } catch (e) {
-        throw new KeyceremonyError('INVALID_JSON', `--custom #${i + 1} for ${p} is not JSON: ${(e as Error).message}`, { where: `--custom ${p}` });
-      }
-    }
-    next.targets[p] = await targetFileInfo(readFile(files[i]!, 'target file'), custom);
-  }
-  const advice = flatTargetsAdvice(Object.keys(next.targets).length);
-  if (advice) ctx.err(`warning: ${advice}`);
-  const req = await createRequest({
-    signed: next.toJSON(),
-    role,
-    rules,
-    previous: prev.toJSON(),
-    note: `targets ${action}: ${paths.join(', ')}`,
+  const folder = dirFolder(dir);
+  const add =
+    action === 'add'
+      ? paths.map((p, i) => {
+          const c = values.custom?.[i];
+          let custom: unknown;
+          if (c !== undefined && c !== '') {
+            try {
+              custom = parseStrictJson(c, { source: `--custom #${i + 1}` });
+            } catch (e) {
+              throw new KeyceremonyError('INVALID_JSON', `--custom #${i + 1} for ${p} is not JSON: ${(e as Error).message}`, { where: `--custom ${p}` });
+            }
+          }
+          return { path: p, bytes: readFile(files[i]!, 'target file'), ...(custom !== undefined ? { custom } : {}) };
+        })
+      : [];
+  const { request: req, advice } = await targetsRequest(folder, {
+    action,
+    ...(values.role ? { role: values.role } : {}),
+    add,
+    remove: action === 'remove' ? paths : [],
+    expiry: expirySpec(values),
+    now: nowFrom(ctx),
   });
+  if (advice) ctx.err(`warning: ${advice}`);
   await emitRequest(ctx, out, req);
   ctx.out(`next: sign it (tuf sign ${out} …), write it (tuf status ${out} --write ${dir}), then tuf snapshot --metadata ${dir} …`);
   return 0;
@@ -694,6 +538,7 @@ async function delegationKeys(ctx: CliContext, values: { key?: string[]; 'key-ur
   return keys;
 }
 
+
 /**
  * `tuf delegate`: targets v+1 delegating paths to a role (added or replaced), plus the request for the
  * role's own first (or re-keyed) metadata file, signed by the delegated keys. `tuf delegate remove`.
@@ -719,83 +564,45 @@ const delegateCmd: Sub = async (args, ctx) => {
   if (!values.metadata) throw new UsageError('--metadata DIR is required');
   if (!values.role) throw new UsageError('--role NAME is required (the delegated role)');
   const out = outFlag(values);
-  const dir = values.metadata;
+  const folder = dirFolder(values.metadata);
   const name = values.role;
-  const root = loadRoot(dir);
-  const top = loadLatest(dir, 'targets', (v) => Targets.fromJSON(v)).model;
-  const rules = roleRules('targets', root, top);
   const now = nowFrom(ctx);
-  const next = nextTargets(top, expiry(values, now, `targets v${top.version + 1}`, top.expires));
   if (removing) {
     for (const f of ['key', 'key-uri', 'paths', 'path-hash-prefix', 'threshold', 'terminating', 'role-out'] as const) {
       if (values[f] !== undefined) throw new UsageError(`tuf delegate remove takes --metadata, --role, --out and an expiry only (not --${f})`);
     }
-    try {
-      removeDelegation(next, name);
-    } catch (e) {
-      if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `targets v${top.version} (${dir}): ${e.message}`, { where: `--role ${name}` });
-      throw e;
-    }
-    await emitRequest(ctx, out, await createRequest({ signed: next.toJSON(), role: 'targets', rules, previous: top.toJSON(), note: `delegation ${name} removed` }));
+    await emitRequest(ctx, out, await removeDelegationRequest(folder, { name, expiry: expirySpec(values), now }));
     return 0;
-  }
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-    throw new KeyceremonyError('INVALID_INPUT', `role name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-" (it becomes a file name)`, { where: '--role' });
   }
   const threshold = int(values.threshold, '--threshold');
   if (threshold === undefined) throw new UsageError('--threshold N is required');
-  const paths = values.paths;
-  const prefixes = values['path-hash-prefix'];
-  if (!paths === !prefixes) throw new UsageError("give --paths 'GLOB'… or --path-hash-prefix HEX…, one of them");
-  for (const p of paths ?? []) if (p === '' || p.startsWith('/')) throw new KeyceremonyError('INVALID_INPUT', `--paths ${JSON.stringify(p)}: a pattern must be non-empty and relative`, { where: '--paths' });
-  for (const h of prefixes ?? []) if (!/^[0-9a-f]{1,64}$/.test(h)) throw new KeyceremonyError('INVALID_INPUT', `--path-hash-prefix ${JSON.stringify(h)} must be lowercase hex`, { where: '--path-hash-prefix' });
+  if (!values.paths === !values['path-hash-prefix']) throw new UsageError("give --paths 'GLOB'… or --path-hash-prefix HEX…, one of them");
   if (!values.key && !values['key-uri']) throw new UsageError('give the delegated keys: --key FILE… and/or --key-uri pkcs11:…');
   const keys = await delegationKeys(ctx, values);
-  const before = top.delegations?.roles?.find((r) => r.name === name);
-  if (next.delegations?.succinctRoles) {
-    throw new KeyceremonyError('CONFLICT', `targets v${top.version} (${dir}) delegates with succinct hash bins; it cannot also list the role ${name}`, { where: `--role ${name}` });
-  }
-  const role = await delegate(next, {
+  const roleDays = int(values['role-expires-in'], '--role-expires-in');
+  const r = await delegateRequests(folder, {
     name,
     keys,
     threshold,
-    ...(paths ? { paths } : {}),
-    ...(prefixes ? { pathHashPrefixes: prefixes } : {}),
+    ...(values.paths ? { paths: values.paths } : {}),
+    ...(values['path-hash-prefix'] ? { pathHashPrefixes: values['path-hash-prefix'] } : {}),
     terminating: values.terminating ?? false,
+    expiry: expirySpec(values),
+    ...(roleDays !== undefined ? { roleExpiresInDays: roleDays } : {}),
+    now,
   });
-  const treq = await createRequest({ signed: next.toJSON(), role: 'targets', rules, previous: top.toJSON(), note: `delegation ${name} ${before ? 'changed' : 'added'}` });
-  // the role's own metadata: version 1 when new; a new version when its keys change (old signatures would not count)
-  const keysChanged = !before || before.threshold !== role.threshold || before.keyids.join() !== role.keyids.join();
-  let rreq: SigningRequest | undefined;
   let roleOut: string | undefined;
-  if (keysChanged) {
-    const existing = latestRoleFiles(dir).has(name) ? loadLatest(dir, name, (v) => Targets.fromJSON(v)).model : undefined;
-    const roleExpires = expiry({ ...(values['role-expires-in'] ? { 'expires-in': values['role-expires-in'] } : {}) }, now, `${name}`, existing?.expires ?? expiresIn(now, DEFAULT_EXPIRY_DAYS.targets));
-    const rt = existing ? nextTargets(existing, roleExpires) : newTargets(roleExpires);
-    rreq = await createRequest({
-      signed: rt.toJSON(),
-      role: name,
-      rules: roleRules(name, root, next),
-      ...(existing ? { previous: existing.toJSON() } : {}),
-      note: `delegated role ${name} (keys ${existing ? 'changed' : 'new'})`,
-    });
-    roleOut = values['role-out'] ?? path.join(path.dirname(out), `${rt.version}.${name}.request.json`);
+  if (r.role) {
+    roleOut = values['role-out'] ?? path.join(path.dirname(out), `${r.role.version}.${name}.request.json`);
     if (path.resolve(roleOut) === path.resolve(out)) throw new UsageError('--role-out must differ from --out');
   } else if (values['role-out']) ctx.err(`note: the keys of ${name} did not change; no request for its own metadata (--role-out unused)`);
-  const current = latestRoleFiles(dir).has(name) ? loadLatest(dir, name, (v) => Targets.fromJSON(v)).model : undefined;
-  for (const p of Object.keys(current?.targets ?? {})) {
-    try {
-      await checkPathInRole(name, p, next);
-    } catch (e) {
-      ctx.err(`warning: ${(e as Error).message}`);
-    }
-  }
-  guardOut(out, treq);
-  if (rreq && roleOut) guardOut(roleOut, rreq);
-  await emitRequest(ctx, out, treq);
-  if (rreq && roleOut) {
+  for (const w of r.warnings) ctx.err(`warning: ${w}`);
+  guardOut(out, r.targets);
+  if (r.role && roleOut) guardOut(roleOut, r.role);
+  await emitRequest(ctx, out, r.targets);
+  if (r.role && roleOut) {
     ctx.out(`role ${name}: its own metadata must be signed by its new keys:`);
-    await emitRequest(ctx, roleOut, rreq);
+    await emitRequest(ctx, roleOut, r.role);
   }
   return 0;
 };
@@ -807,34 +614,7 @@ const renew: Sub = async (args, ctx) => {
   if (!values.role) throw new UsageError('--role R is required (root, targets, snapshot, timestamp or a delegated role)');
   if (values.expires === undefined && values['expires-in'] === undefined) throw new UsageError('give --expires-in DAYS or --expires TIME');
   const out = outFlag(values);
-  const dir = values.metadata;
-  const role = values.role;
-  const root = loadRoot(dir);
-  const now = nowFrom(ctx);
-  let req: SigningRequest;
-  if (role === 'root') {
-    const next = await nextRoot(root, { expires: expiry(values, now, `root v${root.version + 1}`) });
-    req = await createRequest({ signed: next.toJSON(), role: 'root', rules: rootRules(next, root), previous: root.toJSON(), note: 'expiry bump' });
-  } else if (role === 'snapshot') {
-    const prev = loadLatest(dir, 'snapshot', (v) => Snapshot.fromJSON(v)).model;
-    const next = Snapshot.fromJSON(JSON.parse(JSON.stringify(prev.toJSON())) as unknown);
-    next.version = prev.version + 1;
-    next.expires = expiry(values, now, `snapshot v${next.version}`);
-    req = await createRequest({ signed: next.toJSON(), role, rules: roleRules(role, root, undefined), previous: prev.toJSON(), note: 'expiry bump' });
-  } else if (role === 'timestamp') {
-    // over the latest snapshot file in DIR (after a snapshot renewal, this points the timestamp at it)
-    const prev = loadLatest(dir, 'timestamp', (v) => Timestamp.fromJSON(v)).model;
-    const sn = loadLatest(dir, 'snapshot', (v) => Snapshot.fromJSON(v));
-    const next = await newTimestamp(sn.bytes, sn.model.version, expiry(values, now, `timestamp v${prev.version + 1}`), prev.version + 1);
-    req = await createRequest({ signed: next.toJSON(), role, rules: roleRules(role, root, undefined), previous: prev.toJSON(), note: `expiry bump over ${sn.file}` });
-  } else {
-    const top = loadLatest(dir, 'targets', (v) => Targets.fromJSON(v)).model;
-    const rules = roleRules(role, root, top);
-    const prev = role === 'targets' ? top : loadLatest(dir, role, (v) => Targets.fromJSON(v)).model;
-    const next = nextTargets(prev, expiry(values, now, `${role} v${prev.version + 1}`));
-    req = await createRequest({ signed: next.toJSON(), role, rules, previous: prev.toJSON(), note: 'expiry bump' });
-  }
-  await emitRequest(ctx, out, req);
+  await emitRequest(ctx, out, await renewRequest(dirFolder(values.metadata), { role: values.role, expiry: expirySpec(values), now: nowFrom(ctx) }));
   return 0;
 };
 

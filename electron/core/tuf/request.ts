@@ -44,6 +44,12 @@ export interface SigningRequest {
   /** The trusted previous `signed` of the same role, for the diff. */
   previous?: Record<string, unknown>;
   note?: string;
+  /**
+   * Who holds which key, by key id ("alice"), as the release manager wrote it when making the request.
+   * Shown next to the key fingerprint in the status; not covered by any signature, so a custodian
+   * checks the fingerprint, never the name alone.
+   */
+  names?: Record<string, string>;
 }
 
 export async function createRequest(opts: {
@@ -185,7 +191,20 @@ export async function mergeRequests(a: SigningRequest, b: SigningRequest): Promi
   await bytesOf(b);
   let out = a;
   for (const s of b.signatures) out = await addSignature(out, s);
+  if (b.names) {
+    const names = { ...(b.names ?? {}), ...(out.names ?? {}) };
+    if (Object.keys(names).length) out = { ...out, names };
+  }
   return out;
+}
+
+/** One key a rule accepts: by name (when the request names it) and by key. */
+export interface SignerStatus {
+  keyid: string;
+  /** SHA-256 of the key's SPKI (what `keyceremony pubkey` and the token show). */
+  fingerprint: string;
+  name?: string;
+  signed: boolean;
 }
 
 export interface RuleStatus {
@@ -195,6 +214,29 @@ export interface RuleStatus {
   ok: boolean;
   signedBy: string[];
   missing: string[];
+  signers: SignerStatus[];
+  /** "root v3: 1 of 2 old-root keys — alice signed; bob or carol still needed" */
+  line: string;
+}
+
+/** How a signer is called in a status line: their name, or the key id's first 8 hex digits. */
+export function signerLabel(s: Pick<SignerStatus, 'keyid' | 'name'>): string {
+  return s.name ?? `key ${s.keyid.slice(0, 8)}`;
+}
+
+function listWith(items: string[], word: 'and' | 'or'): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
+}
+
+/** The per-rule line: who signed, who is still needed ("bob or carol", "2 more of bob, carol, dave"). */
+export function ruleLine(head: string, rule: { name: string; threshold: number; valid: number; signers: readonly SignerStatus[] }): string {
+  const signed = rule.signers.filter((s) => s.signed).map(signerLabel);
+  const waiting = rule.signers.filter((s) => !s.signed).map(signerLabel);
+  const need = rule.threshold - rule.valid;
+  const who = signed.length ? `${listWith(signed, 'and')} signed` : 'nobody signed yet';
+  const still = need <= 0 ? 'complete' : need === 1 ? `${listWith(waiting, 'or')} still needed` : need >= waiting.length ? `${listWith(waiting, 'and')} still needed` : `${need} more of ${waiting.join(', ')} still needed`;
+  return `${head}: ${rule.valid} of ${rule.threshold} ${rule.name} keys — ${who}; ${still}`;
 }
 
 export interface RequestStatus {
@@ -210,10 +252,22 @@ export async function requestStatus(req: SigningRequest): Promise<RequestStatus>
   for (const r of req.rules) {
     const th = await checkThreshold(data, req.signatures, r.keyids, r.keys, r.threshold);
     const missing: string[] = [];
+    const signers: SignerStatus[] = [];
+    const signedFps = new Set<string>();
+    for (const id of th.validKeyids) signedFps.add(await keyFingerprint(r.keys[id]!));
     for (const id of r.keyids) {
-      if (!th.validKeyids.includes(id)) missing.push(`${id.slice(0, 8)} (${(await keyFingerprint(r.keys[id]!)).slice(0, 16)})`);
+      const key = r.keys[id];
+      const fingerprint = key ? await keyFingerprint(key) : '';
+      const name = req.names?.[id];
+      const signed = th.validKeyids.includes(id) || (fingerprint !== '' && signedFps.has(fingerprint));
+      // one physical key listed under two ids is one signer
+      if (signers.some((s) => s.fingerprint === fingerprint && fingerprint !== '')) continue;
+      signers.push({ keyid: id, fingerprint, ...(name ? { name } : {}), signed });
+      if (!th.validKeyids.includes(id)) missing.push(`${name ? `${name} ` : ''}${id.slice(0, 8)} (${fingerprint.slice(0, 16)})`);
     }
-    rules.push({ name: r.name, threshold: r.threshold, valid: th.valid, ok: th.ok, signedBy: th.validKeyids, missing });
+    const head = `${req.role} v${req.version}`;
+    const rule = { name: r.name, threshold: r.threshold, valid: th.valid, ok: th.ok, signedBy: th.validKeyids, missing, signers };
+    rules.push({ ...rule, line: ruleLine(head, rule) });
   }
   const parts = rules.map((r) => `${r.valid} of ${r.threshold} required ${r.name} keys`);
   const complete = rules.every((r) => r.ok);
@@ -254,6 +308,12 @@ export function parseRequest(text: string, source = 'signing request'): SigningR
     }
   });
   if (!Array.isArray(v.signatures)) bad('$.signatures', 'signatures must be an array');
+  if (v.names !== undefined) {
+    if (typeof v.names !== 'object' || v.names === null || Array.isArray(v.names)) bad('$.names', 'names must be an object of key id -> name');
+    for (const [id, n] of Object.entries(v.names)) {
+      if (typeof n !== 'string' || n.length > 100 || /[\u0000-\u001f\u007f]/.test(n)) bad(`$.names.${id.slice(0, 16)}`, 'a name is a short printable string');
+    }
+  }
   v.signatures.forEach((s, i) => {
     if (typeof s?.keyid !== 'string' || typeof s.sig !== 'string') bad(`$.signatures[${i}]`, 'signature needs keyid and sig');
   });
