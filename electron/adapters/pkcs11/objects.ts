@@ -12,7 +12,7 @@ import { formatPkcs11Uri } from '../../../shared/pkcs11-uri';
 import { CKA_ALWAYS_AUTHENTICATE, CKA_WRAP_WITH_TRUSTED, CKK_EC_EDWARDS, EC_PARAMS } from './constants';
 import { mapPkcs11Error } from './errors';
 import type { Template } from './templates';
-import type { Handle, KeyAttributes, TokenInfo, TokenKey, TokenObject } from './types';
+import type { Handle, KeyAttributes, PublicTokenKey, TokenInfo, TokenKey, TokenObject } from './types';
 
 const A = pkcs11js;
 
@@ -154,6 +154,23 @@ export function describeKey(r: ObjectReader, priv: Handle): TokenKey | undefined
     ...(pub ? { publicHandle: pub } : {}),
     attrs: keyAttributes(r, priv),
     uri: formatPkcs11Uri({ token: r.token.label, serial: r.token.serial, id, object: label, type: 'private', modulePath: r.modulePath }),
+    token: { label: r.token.label, serial: r.token.serial },
+  };
+}
+
+/** Describe a public key object alone (readable without a login: CKA_PRIVATE false). */
+export function describePublicKey(r: ObjectReader, pub: Handle): PublicTokenKey | undefined {
+  const m = readAttributes(r, pub, [A.CKA_KEY_TYPE, A.CKA_ID, A.CKA_LABEL]);
+  const ckk = ulong(m.get(A.CKA_KEY_TYPE));
+  if (ckk === undefined) return undefined;
+  const pk = publicKeyOf(r, ckk, pub, pub);
+  if (!pk) return undefined;
+  return {
+    label: (m.get(A.CKA_LABEL) ?? Buffer.alloc(0)).toString('utf8'),
+    idHex: (m.get(A.CKA_ID) ?? Buffer.alloc(0)).toString('hex'),
+    keyType: pk.keyType,
+    publicKeySpki: pk.spki,
+    fingerprint: createHash('sha256').update(pk.spki).digest('hex'),
     token: { label: r.token.label, serial: r.token.serial },
   };
 }

@@ -11,11 +11,11 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { type SignatureAlgorithm, algorithmsForKeyType, defaultSignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { mapPkcs11Error, rvOf } from './errors';
 import { login, logout } from './login';
-import { describeKey, findObjects, inspectObject, type ObjectReader } from './objects';
+import { describeKey, describePublicKey, findObjects, inspectObject, type ObjectReader } from './objects';
 import type { Operation, TokenProfile } from './profiles';
 import { keyPairTemplates, type Template, type TemplatePurpose } from './templates';
 import { TokenSigner } from './signer';
-import type { GenerateSpec, Handle, PinSource, TokenInfo, TokenKey, TokenObject } from './types';
+import type { GenerateSpec, Handle, PinSource, PublicTokenKey, TokenInfo, TokenKey, TokenObject } from './types';
 
 const A = pkcs11js;
 
@@ -74,6 +74,21 @@ export class TokenSession {
     const out: TokenKey[] = [];
     for (const h of findObjects(this.reader, tmpl)) {
       const k = describeKey(this.reader, h);
+      if (k) out.push(k);
+    }
+    return out;
+  }
+
+  /**
+   * The public keys on the token, read from its public key objects: works WITHOUT logging in
+   * (CKA_PRIVATE false, as our templates make them and as PIV cards expose them), so a screen can
+   * offer a custodian their key before the PIN is asked for. Keys without a visible public object
+   * are not listed.
+   */
+  findPublicKeys(): PublicTokenKey[] {
+    const out: PublicTokenKey[] = [];
+    for (const h of findObjects(this.reader, [{ type: A.CKA_CLASS, value: A.CKO_PUBLIC_KEY }])) {
+      const k = describePublicKey(this.reader, h);
       if (k) out.push(k);
     }
     return out;

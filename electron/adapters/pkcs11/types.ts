@@ -91,6 +91,16 @@ export interface TokenKey {
   token: { label: string; serial: string };
 }
 
+/** A key pair as seen from its public object alone (no login): enough to pick it, not to sign. */
+export interface PublicTokenKey {
+  label: string;
+  idHex: string;
+  keyType: KeyType;
+  publicKeySpki: Uint8Array;
+  fingerprint: string;
+  token: { label: string; serial: string };
+}
+
 export interface GenerateSpec {
   keyType: KeyType;
   label: string;
