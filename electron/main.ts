@@ -15,7 +15,7 @@ import { createIpcHost } from './ipc/handlers';
 import { serveOnIpcMain } from './ipc/serve-electron';
 import { createMainWindow, lockDownSession, lockDownWebContents } from './window';
 import { APP_SCHEME, isAppUrl } from './security';
-import type { FilePurpose, Mode } from '../shared/ipc/contract';
+import type { FilePurpose, FolderPurpose, Mode } from '../shared/ipc/contract';
 
 const BLOCKED_SCHEMES = ['http', 'https', 'file'];
 
@@ -27,6 +27,21 @@ const OPEN_FILTERS: Partial<Record<FilePurpose, { name: string; extensions: stri
   backup: [{ name: 'Backup file', extensions: ['json'] }],
   share: [{ name: 'Share text', extensions: ['txt'] }],
   bundle: [{ name: 'Ceremony bundle', extensions: ['tar'] }],
+  'public-key': [{ name: 'Public key (PEM, TUF key JSON, Notary key JSON)', extensions: ['pem', 'pub', 'json', 'key'] }],
+  certificate: [{ name: 'Certificate (PEM)', extensions: ['crt', 'pem'] }],
+  'image-list': [{ name: 'Image digests, one per line', extensions: ['txt', 'list'] }],
+  predicate: [{ name: 'Predicate (JSON)', extensions: ['json'] }],
+  report: [{ name: 'Verification report (JSON)', extensions: ['json'] }],
+};
+
+/** Titles of the folder dialog, by what the folder is for. */
+const FOLDER_TITLES: Record<FolderPurpose, string> = {
+  bundle: 'Choose the folder (removable medium) for the ceremony bundle',
+  backup: 'Choose a folder to write into',
+  export: 'Choose a folder to write into',
+  'tuf-metadata': "Choose the TUF repository's metadata folder",
+  'notary-repository': 'Choose the Notary repository folder',
+  'bundle-folder': 'Choose the ceremony bundle folder',
 };
 
 function modeFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Mode {
@@ -85,7 +100,7 @@ if (!app.requestSingleInstanceLock()) {
           chooseFolder: async ({ purpose }) => {
             const parent = win ?? BrowserWindow.getFocusedWindow();
             const opts = {
-              title: purpose === 'bundle' ? 'Choose the folder (removable medium) for the ceremony bundle' : 'Choose a folder to write into',
+              title: FOLDER_TITLES[purpose],
               properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[],
             };
             const r = parent ? await dialog.showOpenDialog(parent, opts) : await dialog.showOpenDialog(opts);

@@ -9,6 +9,7 @@ export class FileRegistry {
   private seq = 0;
   private readonly folders = new Map<string, string>();
   private readonly written = new Map<string, string>();
+  private readonly picked = new Map<string, string>();
 
   addFolder(path: string): string {
     const id = `f${++this.seq}`;
@@ -26,6 +27,19 @@ export class FileRegistry {
     const id = `w${++this.seq}`;
     this.written.set(id, path);
     return id;
+  }
+
+  /** A file the person picked for main to read later (a release file). */
+  addPicked(path: string): string {
+    const id = `o${++this.seq}`;
+    this.picked.set(id, path);
+    return id;
+  }
+
+  pickedFile(id: string): string {
+    const p = this.picked.get(id);
+    if (p === undefined) throw new KeyceremonyError('NOT_FOUND', 'That file is no longer chosen; choose it again.', { where: 'fileId' });
+    return p;
   }
 
   /** The path of a written file, forgotten once taken (a file is removed once). */

@@ -1,4 +1,5 @@
 /** Handlers of IPC area "files" (shared/ipc/channels/files.ts): paths stay in main, behind handles. */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fromBase64, toBase64 } from '../../../shared/encoding/bytes';
@@ -47,6 +48,19 @@ export function filesHandlers(kit: HostKit): AreaHandlers<typeof filesChannels> 
         throw new KeyceremonyError('INVALID_INPUT', `${name} is not a UTF-8 text file.`, { where: name, cause: e });
       }
       return { name, text, size: bytes.length };
+    },
+
+    'kc:files.pick': async (req) => {
+      const path = await kit.dialogs().openFile({ purpose: req.purpose });
+      if (path === null) return null;
+      let st;
+      try {
+        st = statSync(path);
+      } catch (e) {
+        throw new KeyceremonyError('NOT_FOUND', `Cannot open ${basename(path)}.`, { where: basename(path), cause: e });
+      }
+      if (!st.isFile()) throw new KeyceremonyError('INVALID_INPUT', `${basename(path)} is not a regular file.`, { where: basename(path) });
+      return { fileId: kit.files.addPicked(path), name: basename(path), size: st.size };
     },
 
     'kc:files.shred': async (req) => {

@@ -8,17 +8,36 @@
  * - kc:files.writeInto: files produced by the renderer written into a chosen folder, atomically.
  * - kc:files.open: a file the person opens (a script, root.json, a backup file, a bundle...).
  * - kc:files.shred: a secret file main wrote (a share sheet PDF) overwritten, synced, then removed.
+ * - kc:files.pick: a file the person chooses for main to read later (a release file, possibly large:
+ *   main hashes it, the renderer never carries its bytes), named by an opaque id ("o5").
  */
 import { arr, b64Str, int, obj, oneOf, opt, str, type Schema } from '../schema';
 import { fileName, fileText } from '../common';
 
-export const FILE_PURPOSES = ['ceremony-script', 'tuf-root', 'tuf-targets', 'backup', 'share', 'request', 'metadata', 'bundle', 'other'] as const;
+export const FILE_PURPOSES = [
+  'ceremony-script',
+  'tuf-root',
+  'tuf-targets',
+  'backup',
+  'share',
+  'request',
+  'metadata',
+  'bundle',
+  'other',
+  // release managers and auditors (issue 11)
+  'target',
+  'public-key',
+  'image-list',
+  'predicate',
+  'certificate',
+  'report',
+] as const;
 export type FilePurpose = (typeof FILE_PURPOSES)[number];
-export const FOLDER_PURPOSES = ['bundle', 'backup', 'export'] as const;
+export const FOLDER_PURPOSES = ['bundle', 'backup', 'export', 'tuf-metadata', 'notary-repository', 'bundle-folder'] as const;
 export type FolderPurpose = (typeof FOLDER_PURPOSES)[number];
 
-/** An opaque handle to a folder ("f3") or a written file ("w4") whose path only main knows. */
-export const handleId = str({ min: 2, max: 16, pattern: /^[fw][0-9]{1,12}$/, what: 'a folder or file handle' });
+/** An opaque handle to a folder ("f3"), a written file ("w4") or a picked file ("o5") whose path only main knows. */
+export const handleId = str({ min: 2, max: 16, pattern: /^[fwo][0-9]{1,12}$/, what: 'a folder or file handle' });
 
 export interface ChosenFolder {
   folderId: string;
@@ -34,6 +53,13 @@ export interface OpenedFile {
   size: number;
 }
 
+/** A file chosen for main to read later (by `fileId`). */
+export interface PickedFile {
+  fileId: string;
+  name: string;
+  size: number;
+}
+
 export const filesChannels = {
   /** Main shows a save dialog (in the app) and writes atomically; the renderer never picks a path. */
   'kc:files.save': obj({ suggestedName: fileName, text: fileText, kind: oneOf(['request', 'metadata', 'transcript', 'bundle', 'signature', 'other'] as const) }),
@@ -44,6 +70,7 @@ export const filesChannels = {
   }),
   'kc:files.open': obj({ purpose: oneOf(FILE_PURPOSES), encoding: opt(oneOf(['text', 'base64'] as const)), maxBytes: opt(int({ min: 1, max: 256 * 1024 * 1024 })) }),
   'kc:files.shred': obj({ fileId: handleId }),
+  'kc:files.pick': obj({ purpose: oneOf(FILE_PURPOSES) }),
 } as const satisfies Record<string, Schema<unknown>>;
 
 export interface FilesResponses {
@@ -52,4 +79,5 @@ export interface FilesResponses {
   'kc:files.writeInto': { folder: string; written: string[] };
   'kc:files.open': OpenedFile | null;
   'kc:files.shred': { removed: true; name: string; bytes: number };
+  'kc:files.pick': PickedFile | null;
 }
