@@ -11,9 +11,8 @@ export function ModeBanner({ mode }: { mode: Mode }) {
         {mode === 'rehearsal' ? 'REHEARSAL — practice only: nothing made here is trusted' : 'PRODUCTION — real keys, real signatures'}
       </div>
       {mode === 'rehearsal' && (
-        <div className="watermark" aria-hidden="true" data-testid="watermark">
-          REHEARSAL
-        </div>
+        // The word is drawn by CSS (::after): faint on purpose, decorative, and not text a contrast check or a screen reader should read.
+        <div className="watermark" aria-hidden="true" data-testid="watermark" />
       )}
     </>
   );
