@@ -101,7 +101,7 @@ test('the app splits a release over a hash-binned repository into one request pe
   const bytes = new Map(paths.map((p) => [`h-${p}`, utf8(p)]));
   const r = await createRequests(
     folder,
-    { kind: 'targets-add', entries: paths.map((p) => ({ path: p, file: `h-${p}` })) },
+    { kind: 'targets-add', entries: paths.map((p) => ({ path: p, fileId: `h-${p}` })) },
     { now: NOW, readTarget: (h) => bytes.get(h)! },
   );
   assert.equal(r.requests.length, groups.size);

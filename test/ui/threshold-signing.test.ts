@@ -2,8 +2,8 @@
  * Journey 2 of issue 6: a targets update signed by 2 custodians on two machines — two browser
  * contexts, each with its own handler host, card reader and save folder, sharing ONLY the request
  * file. Custodian 1 opens the request, reads the diff and "0 of 2", signs with their SoftHSM token and
- * saves the request; the test carries that one file to machine 2, where custodian 2 signs (after a
- * wrong token is refused) and saves the finished 2.targets.json. The finished metadata is checked
+ * saves the request; the test carries that one file to machine 2, where custodian 2 signs (after the
+ * token of custodian 1, whose key has signed already, is offered nothing) and saves the finished 2.targets.json. The finished metadata is checked
  * against the keys on the tokens, not against the page.
  */
 import { test, before, after } from 'node:test';
@@ -81,11 +81,10 @@ async function openRequest(p: Machine['page'], file: string) {
   await p.getByTestId('request').waitFor();
 }
 
-async function signAs(p: Machine['page'], custodian: string, label: string) {
-  await p.getByLabel('Custodian').fill(custodian);
-  await p.getByLabel('Token serial').fill(tok(label).serial);
-  await p.getByLabel('Key label').fill('targets-key');
-  await p.getByRole('button', { name: 'Sign this request with my token' }).click();
+/** The custodian's token is in the reader: their key (the one the request accepts) is offered. */
+async function pickKey(p: Machine['page'], label: string) {
+  await p.locator(`[data-testid="picker-token"][data-serial="${tok(label).serial}"]`).waitFor();
+  await p.getByTestId('candidate').waitFor();
 }
 
 test('journey 2: targets update signed by 2 custodians on two machines sharing only the request file', { skip, timeout: 120_000 }, async () => {
@@ -95,12 +94,12 @@ test('journey 2: targets update signed by 2 custodians on two machines sharing o
   const rule = p1.getByTestId('rule');
   assert.equal(await rule.getAttribute('data-valid'), '0');
   assert.equal(await rule.getAttribute('data-threshold'), '2');
-  assert.match(await rule.innerText(), /0 of 2 required signatures \(3 keys may sign\)/);
+  assert.equal(await p1.getByTestId('signer').count(), 3, '3 keys may sign');
+  assert.match(await p1.getByTestId('rule-line').innerText(), /targets v2: 0 of 2 targets keys — nobody signed yet/);
   assert.match(await p1.getByTestId('diff').innerText(), /app-1\.2\.tar\.gz/);
   await screenshot(p1, 'request-open', p1.getByTestId('request'));
-  await signAs(p1, 'Custodian 1', 'cust-1');
-  await p1.locator('[data-testid="token-gate"][data-status="present"]').waitFor();
-  await p1.getByLabel("PIN of Custodian 1's token").fill(tok('cust-1').pin);
+  await pickKey(p1, 'cust-1');
+  await p1.getByLabel('PIN of token “cust-1”').fill(tok('cust-1').pin);
   await p1.getByRole('button', { name: 'Add my signature' }).click();
   await p1.getByTestId('signed-now').waitFor();
   assert.equal(await p1.getByTestId('rule').getAttribute('data-valid'), '1');
@@ -123,13 +122,14 @@ test('journey 2: targets update signed by 2 custodians on two machines sharing o
   b.reader.insert(tok('cust-1').serial);
   await openRequest(p2, carried);
   assert.equal(await p2.getByTestId('rule').getAttribute('data-valid'), '1');
-  await signAs(p2, 'Custodian 2', 'cust-2');
-  await p2.getByTestId('wrong-token').waitFor();
-  assert.equal(await p2.getByRole('button', { name: 'Add my signature' }).count(), 0);
-  await screenshot(p2, 'request-wrong-token', p2.getByTestId('token-gate'));
+  // cust-1's key has signed already: it is offered as "already signed" and cannot sign again.
+  await pickKey(p2, 'cust-1');
+  assert.equal(await p2.getByTestId('candidate').getAttribute('data-signed'), 'true');
+  assert.equal(await p2.getByRole('button', { name: 'Add my signature' }).isDisabled(), true);
+  await screenshot(p2, 'request-wrong-token', p2.getByTestId('key-picker'));
   b.reader.insert(tok('cust-2').serial);
-  await p2.locator('[data-testid="token-gate"][data-status="present"]').waitFor();
-  await p2.getByLabel("PIN of Custodian 2's token").fill(tok('cust-2').pin);
+  await pickKey(p2, 'cust-2');
+  await p2.getByLabel('PIN of token “cust-2”').fill(tok('cust-2').pin);
   await p2.getByRole('button', { name: 'Add my signature' }).click();
   await p2.getByTestId('signed-now').waitFor();
   assert.equal(await p2.getByTestId('request').getAttribute('data-complete'), 'true');

@@ -113,3 +113,38 @@ export function shredFile(path: string): number {
     throw new KeyceremonyError('IO_ERROR', `Could not remove ${basename(path)}: ${(e as Error).message}`, { where: basename(path), cause: e });
   }
 }
+
+/**
+ * Write files under their exact names into a folder whose names mean something (TUF and Notary
+ * metadata: "2.targets.json" must not become "2.targets (2).json"), each atomically. A file already
+ * there with the same bytes is left alone; with other bytes it is refused (CONFLICT, nothing
+ * written) unless `replace` says that name is replaced by design (timestamp.json). All names are
+ * checked before the first write.
+ */
+export function writeExactInto(dir: string, files: readonly { name: string; bytes: Uint8Array }[], opts: { replace?: (name: string) => boolean } = {}): { written: string[]; unchanged: string[] } {
+  const same = (p: string, b: Uint8Array) => {
+    const cur = readFileSync(p);
+    return cur.length === b.length && cur.equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  };
+  for (const f of files) {
+    for (const part of f.name.split('/')) safeFileName(part, f.name);
+    const p = join(dir, f.name);
+    if (existsSync(p) && !(opts.replace?.(f.name) ?? false) && !same(p, f.bytes)) {
+      throw new KeyceremonyError('CONFLICT', `${basename(dir)}/${f.name} already exists with other contents; nothing was written. Move it away or choose another folder.`, {
+        where: f.name,
+      });
+    }
+  }
+  const written: string[] = [];
+  const unchanged: string[] = [];
+  for (const f of files) {
+    const p = join(dir, f.name);
+    if (existsSync(p) && same(p, f.bytes)) {
+      unchanged.push(f.name);
+      continue;
+    }
+    writeFileAtomic(p, f.bytes);
+    written.push(f.name);
+  }
+  return { written, unchanged };
+}

@@ -5,6 +5,8 @@ import { verifySignature } from '../../../shared/crypto/webcrypto';
 import type { tokenChannels } from '../../../shared/ipc/channels/tokens';
 import type { TokenSession } from '../deps';
 import { findKey, keyInfo, summarizeToken, type AreaHandlers, type HostKit } from '../host-kit';
+import { publicKeysOn } from '../candidates';
+import { fingerprintWords } from '../../../shared/pgp-words';
 
 export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> {
   const { withToken, jobs } = kit;
@@ -31,6 +33,16 @@ export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> 
       }),
 
     'kc:keys.publicKey': async (req) => withToken(req.token, req.pin, false, async (s) => keyInfo(await findKey(s, req.key))),
+
+    'kc:keys.listPublic': async (req) =>
+      (await publicKeysOn(kit, req.token)).keys.map((k) => ({
+        label: k.label,
+        idHex: k.idHex,
+        keyType: k.keyType,
+        fingerprint: k.fingerprint,
+        fingerprintWords: fingerprintWords(k.fingerprint, 8),
+        spkiB64: toBase64(k.publicKeySpki),
+      })),
 
     'kc:sign.data': async (req) =>
       withToken(req.token, req.pin, false, async (s) => {

@@ -1,33 +1,26 @@
 import { useState } from 'react';
-import type { SigningRequestView, TokenCheck } from '../../../shared/ipc/contract';
+import type { SigningRequestView } from '../../../shared/ipc/contract';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Notice, ScreenTitle } from '../components/common';
-import { PinInput, TokenGate, usePin } from '../components/tokens';
+import { DiffView, KeyPicker, StatusLine, WhoSigns } from '../components/signing';
 
 /**
- * Threshold signing: open a signing request, read the diff and the "x of y" status, sign with my
- * token, save the updated request (for the next custodian) or, once complete, the signed metadata.
+ * Threshold signing of a TUF request: open it, read the diff and who must sign (by name and key),
+ * pick my key on my token (one the request accepts), sign, save the updated request for the next
+ * custodian or, once complete, the signed metadata.
  */
 export function RequestSign({ onBack }: { onBack: () => void }) {
   const [text, setText] = useState<string | null>(null);
   const [fileName, setFileName] = useState('request.json');
   const [view, setView] = useState<SigningRequestView | null>(null);
   const [error, setError] = useState<UiError | null>(null);
-  const [custodian, setCustodian] = useState('');
-  const [serial, setSerial] = useState('');
-  const [keyLabel, setKeyLabel] = useState('');
-  const [ready, setReady] = useState(false);
-  const [check, setCheck] = useState<TokenCheck | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [signedNow, setSignedNow] = useState(false);
+  const [signedNow, setSignedNow] = useState<string | null>(null);
   const [saved, setSaved] = useState<string[]>([]);
-  const pin = usePin();
-  const present = check?.status === 'present' ? check.token : null;
 
   const open = async (file: File) => {
     setError(null);
     setSaved([]);
-    setSignedNow(false);
+    setSignedNow(null);
     try {
       const t = await file.text();
       const v = await call('kc:tuf.request.open', { text: t });
@@ -38,24 +31,6 @@ export function RequestSign({ onBack }: { onBack: () => void }) {
       setView(null);
       setText(null);
       setError(toUiError(e));
-    }
-  };
-
-  const sign = async () => {
-    if (!present || text === null) return;
-    setError(null);
-    const p = present.pinPad ? null : pin.take();
-    setBusy(true);
-    try {
-      const r = await call('kc:tuf.request.sign', { text, token: { serial }, key: { label: keyLabel }, pin: p });
-      setText(r.text);
-      setView(r.view);
-      setSignedNow(true);
-      setReady(false);
-    } catch (e) {
-      setError(toUiError(e));
-    } finally {
-      setBusy(false);
     }
   };
 
@@ -88,7 +63,7 @@ export function RequestSign({ onBack }: { onBack: () => void }) {
         </Field>
       </section>
       <ErrorBox error={error} />
-      {view && (
+      {view && text !== null && (
         <section className="card" aria-label="Request" data-testid="request" data-complete={String(view.complete)} data-signatures={view.signatures}>
           <h2>
             {view.role} version {view.version} → {view.fileName}
@@ -97,65 +72,25 @@ export function RequestSign({ onBack }: { onBack: () => void }) {
           <p>
             Exact bytes to sign: SHA-256 <code>{view.signedSha256}</code>
           </p>
-          <h3>Status</h3>
-          <ul aria-label="Signature status">
-            {view.rules.map((r) => (
-              <li key={r.name} className={r.ok ? 'ok' : ''} data-testid="rule" data-rule={r.name} data-valid={r.valid} data-threshold={r.threshold}>
-                {r.name}: {r.valid} of {r.threshold} required signatures ({r.total} keys may sign){r.ok ? ' ✔' : ''}
-                <progress max={r.threshold} value={Math.min(r.valid, r.threshold)} aria-label={`${r.name} signatures`} />
-              </li>
-            ))}
-          </ul>
-          <p role="status" data-testid="request-summary">
+          <StatusLine complete={view.complete} testId="request-summary">
             {view.summary}
-          </p>
-          <h3>What changes</h3>
-          <pre className="transcript" aria-label="Changes against the previous version" data-testid="diff">
-            {view.diff.join('\n') || 'No previous version to compare with.'}
-          </pre>
-          {signedNow && <Notice testId="signed-now">Your signature was added and verified.</Notice>}
-          {!ready ? (
-            <form
-              aria-label="My token"
-              onSubmit={(e) => {
-                e.preventDefault();
-                setReady(true);
+          </StatusLine>
+          <WhoSigns rules={view.rules} />
+          <DiffView lines={view.diff} />
+          {signedNow && <Notice testId="signed-now">{signedNow}</Notice>}
+          {!view.complete && (
+            <KeyPicker
+              reloadKey={view.signedSha256 + view.signatures}
+              who="signer"
+              action="Add my signature"
+              load={(token) => call('kc:tuf.request.candidates', { text, token })}
+              sign={async (token, key, pin) => {
+                const r = await call('kc:tuf.request.sign', { text, token, key: { idHex: key.idHex }, pin });
+                setText(r.text);
+                setView(r.view);
+                setSignedNow(`Your signature (${key.name ?? key.label}, key ${r.fingerprint.slice(0, 16)}…) was added and verified.`);
               }}
-            >
-              <Field label="Custodian">
-                <input aria-label="Custodian" value={custodian} onChange={(e) => setCustodian(e.target.value)} required />
-              </Field>
-              <Field label="Token serial">
-                <input aria-label="Token serial" value={serial} onChange={(e) => setSerial(e.target.value.trim())} required />
-              </Field>
-              <Field label="Key label">
-                <input aria-label="Key label" value={keyLabel} onChange={(e) => setKeyLabel(e.target.value)} required />
-              </Field>
-              <div className="actions">
-                <button type="submit" disabled={!custodian || !serial || !keyLabel || view.complete}>
-                  Sign this request with my token
-                </button>
-              </div>
-            </form>
-          ) : (
-            <>
-              <TokenGate expect={{ serial }} custodian={custodian} onStatus={setCheck} />
-              {present && (
-                <form
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    void sign();
-                  }}
-                >
-                  <PinInput pin={pin} pinPad={present.pinPad} id="request-pin" label={`PIN of ${custodian}'s token`} />
-                  <div className="actions">
-                    <button type="submit" disabled={busy}>
-                      Add my signature
-                    </button>
-                  </div>
-                </form>
-              )}
-            </>
+            />
           )}
           <div className="actions">
             <button type="button" onClick={() => void save('request')}>

@@ -9,6 +9,7 @@ import { Sign } from './Sign';
 import { Verify } from './Verify';
 import { Ceremony } from './Ceremony';
 import { Recover } from './Recover';
+import { TufRelease } from './TufRelease';
 
 export const SCREENS: readonly ScreenDef[] = [
   { name: 'start', title: 'Start', nav: true, render: (p) => <Start {...p} /> },
@@ -26,6 +27,13 @@ export const SCREENS: readonly ScreenDef[] = [
     nav: true,
     start: { title: 'Sign', who: 'Custodian or release manager: sign a request or a file with my token', feature: 'tokens' },
     render: () => <Sign />,
+  },
+  {
+    name: 'tuf-release',
+    title: 'TUF release',
+    nav: true,
+    start: { title: 'TUF release', who: 'Release manager: make a TUF signing request, merge the signed copies, publish snapshot and timestamp', feature: 'tuf' },
+    render: () => <TufRelease />,
   },
   {
     name: 'recover',

@@ -64,6 +64,8 @@ export const tokenChannels = {
     profile: opt(oneOf(['non-extractable', 'backupable'] as const)),
   }),
   'kc:keys.publicKey': obj({ token: TokenRefSchema, key: KeyRefSchema, pin: opt(PinSchema) }),
+  /** The public keys on a token, read from its public objects without a PIN (to pick a key). */
+  'kc:keys.listPublic': obj({ token: TokenRefSchema }),
   'kc:sign.data': obj({
     token: TokenRefSchema,
     key: KeyRefSchema,
@@ -88,6 +90,7 @@ export interface TokenResponses {
   'kc:keys.list': KeyInfo[];
   'kc:keys.generate': KeyInfo & { created: boolean };
   'kc:keys.publicKey': KeyInfo;
+  'kc:keys.listPublic': KeyInfo[];
   'kc:sign.data': SignOutput;
   'kc:sign.batch': BatchOutput;
   'kc:verify.signature': { valid: boolean };
