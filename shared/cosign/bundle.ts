@@ -11,8 +11,9 @@ import { fromBase64, toBase64 } from '../encoding/bytes';
 import { parseStrictJsonBytes } from '../json';
 
 export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const BUNDLE_V01_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 const LEGACY_MEDIA_TYPES = [
-  'application/vnd.dev.sigstore.bundle+json;version=0.1',
+  BUNDLE_V01_MEDIA_TYPE,
   'application/vnd.dev.sigstore.bundle+json;version=0.2',
   'application/vnd.dev.sigstore.bundle+json;version=0.3',
 ];
@@ -96,6 +97,8 @@ export interface ParsedBundle {
   json: BundleJson;
   hint?: string;
   hasCertificate: boolean;
+  /** DER of the signing certificate (v0.3 `certificate`, or the first of a v0.1/v0.2 chain). */
+  leafCertificate?: Uint8Array;
   tlogEntries: number;
   content:
     | { kind: 'messageSignature'; digestAlgorithm: HashAlgorithmName; digest: Uint8Array; signature: Uint8Array }
@@ -134,6 +137,15 @@ export function parseBundle(input: Uint8Array | unknown, where = 'bundle'): Pars
   const pk = vm['publicKey'];
   const hint = isObj(pk) && typeof pk['hint'] === 'string' ? pk['hint'] : undefined;
   const hasCertificate = isObj(vm['certificate']) || isObj(vm['x509CertificateChain']);
+  let leafCertificate: Uint8Array | undefined;
+  const cert = vm['certificate'];
+  const chain = vm['x509CertificateChain'];
+  if (isObj(cert)) leafCertificate = b64(cert['rawBytes'], `${where}: verificationMaterial.certificate.rawBytes`);
+  else if (isObj(chain)) {
+    const certs = chain['certificates'];
+    if (!Array.isArray(certs) || certs.length === 0 || !isObj(certs[0])) return fail('its x509CertificateChain holds no certificate', `${where}: verificationMaterial.x509CertificateChain`);
+    leafCertificate = b64(certs[0]['rawBytes'], `${where}: verificationMaterial.x509CertificateChain.certificates[0].rawBytes`);
+  }
   const tlog = vm['tlogEntries'];
   const tlogEntries = Array.isArray(tlog) ? tlog.length : 0;
   const ms = doc['messageSignature'];
@@ -175,6 +187,7 @@ export function parseBundle(input: Uint8Array | unknown, where = 'bundle'): Pars
     };
   }
   const out: ParsedBundle = { json: doc as unknown as BundleJson, hasCertificate, tlogEntries, content };
+  if (leafCertificate) out.leafCertificate = leafCertificate;
   if (hint !== undefined) out.hint = hint;
   return out;
 }

@@ -23,6 +23,8 @@ import { parseRequest, serializeRequest } from '../../../shared/cosign/request';
 import { clusterImagePolicy, kyvernoClusterPolicy } from '../../../shared/cosign/policy';
 import { attest, signBlob, signImages, signPayloads, type ImageSignature } from '../../core/cosign/sign';
 import { evaluateThreshold, verifyBundle, verifySimpleSigning, type VerifyResult } from '../../core/cosign/verify';
+import type { TlogCheck } from '../../core/cosign/tlog';
+import { parseTrustedRoot } from '../../../shared/cosign/trusted-root';
 import { checkRequest, createRequest, exportFiles, signRequest } from '../../core/cosign/request';
 import type { Signer } from '../../core/signer';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
@@ -362,6 +364,7 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
     bundle: { type: 'string', multiple: true },
     artifact: { type: 'string' },
     threshold: { type: 'string' },
+    'trusted-root': { type: 'string' },
     json: { type: 'boolean' },
   });
   const keys = values.key ?? [];
@@ -370,10 +373,20 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
   const bundles = values.bundle ?? [];
   const image = values.image !== undefined ? parseImageReference(values.image, '--image') : undefined;
   const artifact = values.artifact ? readFile(values.artifact, 'artifact') : undefined;
-  const report = (r: { valid: boolean; reason: string }, extra?: unknown): number => {
+  const trustedRoot = values['trusted-root'] ? parseTrustedRoot(readFile(values['trusted-root'], 'trusted root'), values['trusted-root']) : undefined;
+  const now = ctx.env.KEYCEREMONY_NOW ? new Date(ctx.env.KEYCEREMONY_NOW) : new Date();
+  if (Number.isNaN(now.getTime())) throw new UsageError('KEYCEREMONY_NOW must be an RFC 3339 time');
+  const logOpts = { ...(trustedRoot ? { trustedRoot } : {}), now };
+  const report = (r: { valid: boolean; reason: string; tlog?: TlogCheck }, extra?: unknown): number => {
     if (values.json) ctx.out(JSON.stringify({ ...r, ...(extra ?? {}) }, null, 2));
     if (r.valid) {
-      if (!values.json) ctx.out(`Verified OK: ${r.reason} (key-based: no transparency log or certificate checked)`);
+      if (!values.json) {
+        ctx.out(
+          r.tlog && r.tlog.summary !== 'no transparency-log entry'
+            ? `Verified OK: ${r.reason}; ${r.tlog.summary} (key-based: no certificate chain, identity or timestamp checked)`
+            : `Verified OK: ${r.reason} (key-based: no transparency log or certificate checked)`,
+        );
+      }
       return 0;
     }
     ctx.err(`error[VERIFICATION_FAILED]: ${r.reason}`);
@@ -388,6 +401,7 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
       bundles: bundles.map((b) => readFile(b, 'bundle')),
       ...(artifact ? { artifact } : {}),
       ...(image ? { image } : {}),
+      ...logOpts,
     });
     for (const p of res.perBundle) ctx.err(`${bundles[p.index]}: ${p.valid ? 'valid' : 'invalid'} — ${p.reason}`);
     return report({ valid: res.met, reason: res.reason }, { signers: res.signers });
@@ -398,6 +412,7 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
   if (values.payload || values.signature) {
     if (!values.payload || !values.signature) throw new UsageError('--payload and --signature go together');
     if (bundles.length) throw new UsageError('give either --payload/--signature or --bundle');
+    if (trustedRoot) throw new UsageError('--trusted-root checks the transparency-log entries of a --bundle; a bare --signature has none');
     r = await verifySimpleSigning({
       spki,
       payload: readFile(values.payload, 'payload'),
@@ -406,7 +421,7 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
       ...(values.manifest ? { manifest: readFile(values.manifest, 'manifest') } : {}),
     });
   } else if (bundles.length === 1) {
-    r = await verifyBundle({ spki, bundle: readFile(bundles[0] as string, 'bundle'), ...(artifact ? { artifact } : {}), ...(image ? { image } : {}) });
+    r = await verifyBundle({ spki, bundle: readFile(bundles[0] as string, 'bundle'), ...(artifact ? { artifact } : {}), ...(image ? { image } : {}), ...logOpts });
   } else {
     throw new UsageError('give --payload FILE --signature FILE, or one --bundle FILE (several bundles need --threshold)');
   }
@@ -439,8 +454,8 @@ export const cosignCommand: Command = group({
       '--request FILE --out DIR [--name NAME]',
     ], cmdExportPolicy),
     leaf('verify', 'verify cosign signatures and bundles offline with public keys (exit 0 valid, 1 not)', [
-      '--key PEM (--payload FILE --signature FILE [--image REF@sha256:D] [--manifest FILE] | --bundle FILE [--artifact FILE] [--image REF@sha256:D]) [--json]',
-      '--key PEM --key PEM ... --threshold M --bundle FILE --bundle FILE ... (--artifact FILE | --image REF@sha256:D) [--json]',
+      '--key PEM (--payload FILE --signature FILE [--image REF@sha256:D] [--manifest FILE] | --bundle FILE [--artifact FILE] [--image REF@sha256:D] [--trusted-root FILE]) [--json]',
+      '--key PEM --key PEM ... --threshold M --bundle FILE --bundle FILE ... (--artifact FILE | --image REF@sha256:D) [--trusted-root FILE] [--json]',
     ], cmdVerify),
   ],
 });

@@ -1,6 +1,8 @@
 /**
- * Verifier for what we produce and for real cosign data (key-based only: no Fulcio certificate chain,
- * no Rekor entry, no timestamp is checked — say so to the user).
+ * Verifier for what we produce and for real cosign data, key-based: no Fulcio certificate chain, no
+ * identity, no SCT and no RFC 3161 timestamp is checked — say so to the user. A bundle's certificate,
+ * if it has one, must hold the verifying key. Transparency-log entries must be about this bundle
+ * (./tlog.ts); with a trusted root their SET / inclusion proof are verified too.
  *
  * - Simple signing: signature over the exact payload bytes under the key; the payload's manifest
  *   digest must equal the image digest asked about and sha256(manifest) when a manifest is given.
@@ -19,6 +21,9 @@ import { parseBundle, type ParsedBundle, type HashAlgorithmName } from '../../..
 import { IN_TOTO_PAYLOAD_TYPE, pae } from '../../../shared/dsse';
 import { parseStatement } from '../../../shared/cosign/intoto';
 import { verifyAlgorithmsFor } from '../../../shared/cosign/keys';
+import type { TrustedRoot } from '../../../shared/cosign/trusted-root';
+import { parseCertificate } from '../../../shared/notary/x509';
+import { checkTlogEntries, type TlogCheck } from './tlog';
 
 export interface VerifyResult {
   valid: boolean;
@@ -28,6 +33,8 @@ export interface VerifyResult {
   keyFingerprint?: string;
   claims?: SimpleSigningClaims;
   statement?: { type: string; predicateType: string; subject: { name: string; digest: { sha256: string } }[] };
+  /** What was checked of the bundle's transparency-log entries (bundles only). */
+  tlog?: TlogCheck;
 }
 
 const fail = (reason: string, extra: Partial<VerifyResult> = {}): VerifyResult => ({ valid: false, reason, ...extra });
@@ -108,20 +115,49 @@ async function hashWith(alg: HashAlgorithmName, data: Uint8Array): Promise<Uint8
   return alg === 'SHA2_384' ? sha384(data) : alg === 'SHA2_512' ? sha512(data) : sha256(data);
 }
 
-/** Verify one bundle (bytes, JSON, or parsed) against a key; `artifact` = the signed blob / DSSE subject. */
-export async function verifyBundle(opts: {
+export interface BundleVerifyOptions {
   spki: Uint8Array;
   bundle: Uint8Array | unknown;
   artifact?: Uint8Array;
   image?: ImageReference | string;
   allowedPayloadTypes?: string[];
-}): Promise<VerifyResult> {
+  /** Sigstore trusted root: verify the log entries' SET / inclusion proof with its tlog keys. */
+  trustedRoot?: TrustedRoot;
+  /** The time the log entries must not be later than (default: now). */
+  now?: Date;
+}
+
+/**
+ * Verify one bundle (bytes, JSON, or parsed) against a key; `artifact` = the signed blob / DSSE
+ * subject. The signature first, then the certificate's key, then the transparency-log entries.
+ */
+export async function verifyBundle(opts: BundleVerifyOptions): Promise<VerifyResult> {
   let b: ParsedBundle;
   try {
     b = isParsed(opts.bundle) ? opts.bundle : parseBundle(opts.bundle);
   } catch (e) {
     return fail(isKeyceremonyError(e) ? e.message : String(e));
   }
+  const res = await verifyContent(b, opts);
+  if (!res.valid) return res;
+  if (b.leafCertificate) {
+    let certSpki: Uint8Array;
+    try {
+      certSpki = parseCertificate(b.leafCertificate).spki;
+    } catch (e) {
+      return fail(`the bundle's certificate is not readable: ${isKeyceremonyError(e) ? e.message : String(e)}`);
+    }
+    if (!bytesEqual(certSpki, opts.spki)) return fail("the bundle's certificate holds another public key than the one given: the bundle claims a different signer");
+  }
+  const t = await checkTlogEntries({ bundle: b, spki: opts.spki, ...(b.leafCertificate ? { leafCert: b.leafCertificate } : {}) }, {
+    ...(opts.trustedRoot ? { trustedRoot: opts.trustedRoot } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  if (!t.ok) return fail(t.reason, { ...(res.keyFingerprint ? { keyFingerprint: res.keyFingerprint } : {}) });
+  return { ...res, tlog: t.check };
+}
+
+async function verifyContent(b: ParsedBundle, opts: BundleVerifyOptions): Promise<VerifyResult> {
   const fp = await sha256Hex(opts.spki);
   const c = b.content;
   if (c.kind === 'messageSignature') {
@@ -201,6 +237,8 @@ export async function evaluateThreshold(opts: {
   bundles: readonly (Uint8Array | unknown)[];
   artifact?: Uint8Array;
   image?: ImageReference | string;
+  trustedRoot?: TrustedRoot;
+  now?: Date;
 }): Promise<ThresholdResult> {
   if (!Number.isInteger(opts.m) || opts.m < 1) {
     throw new KeyceremonyError('INVALID_INPUT', `The threshold m must be a whole number ≥ 1, got ${opts.m}.`, { where: 'm' });
@@ -227,7 +265,14 @@ export async function evaluateThreshold(opts: {
     const order = [...keyInfo].sort((a, b) => Number(b.hints.includes(parsed.hint ?? '')) - Number(a.hints.includes(parsed.hint ?? '')));
     let last: VerifyResult = fail('signed by none of the allowed keys');
     for (const k of order) {
-      const r = await verifyBundle({ spki: k.spki, bundle: parsed, artifact: opts.artifact, image: opts.image });
+      const r = await verifyBundle({
+        spki: k.spki,
+        bundle: parsed,
+        artifact: opts.artifact,
+        image: opts.image,
+        ...(opts.trustedRoot ? { trustedRoot: opts.trustedRoot } : {}),
+        ...(opts.now ? { now: opts.now } : {}),
+      });
       if (r.valid) {
         last = r;
         break;
