@@ -119,7 +119,10 @@ if (!app.requestSingleInstanceLock()) {
     );
     serveOnIpcMain(ipcMain, host);
     win = createMainWindow({ preloadPath: join(__dirname, 'preload.cjs') });
-    app.on('will-quit', () => mod?.close());
+    app.on('will-quit', () => {
+      host.dispose(); // zero shares and PINs a ceremony holds in memory
+      mod?.close();
+    });
     win.on('closed', () => {
       win = null;
     });

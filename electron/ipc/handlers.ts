@@ -36,6 +36,8 @@ export interface IpcHost {
   table: HandlerTable;
   /** Check sender, channel and payload; run; always answer a Result. */
   dispatch(channel: unknown, payload: unknown, ctx: HandlerContext & { isMainFrame: boolean }): Promise<Result<unknown>>;
+  /** The app quits: every area drops what it holds in memory (a recovery's kept shares, PINs). */
+  dispose(): void;
 }
 
 export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: string) => boolean }): IpcHost {
@@ -66,5 +68,5 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     }
   };
 
-  return { table, dispatch };
+  return { table, dispatch, dispose: () => kit.dispose() };
 }

@@ -45,7 +45,7 @@ export function keyInfo(k: TokenKey): KeyInfo {
     idHex: k.idHex,
     keyType: k.keyType,
     fingerprint: k.fingerprint,
-    fingerprintWords: fingerprintWords(k.fingerprint, 8),
+    fingerprintWords: fingerprintWords(k.fingerprint),
     spkiB64: toBase64(k.publicKeySpki),
     uri: k.uri,
   };
@@ -119,10 +119,14 @@ export interface HostKit {
   files: FileRegistry;
   /** The folder/file dialogs, or a clear refusal when this build has none. */
   dialogs(): FileDeps;
+  /** Register work to do when the host goes away (the app quits): drop secrets held in memory. */
+  onDispose(fn: () => void): void;
+  dispose(): void;
 }
 
 export function createHostKit(deps: HandlerDeps): HostKit {
   let mod: TokenModuleLike | undefined;
+  const disposers: (() => void)[] = [];
   const tokens = () => (mod ??= deps.openTokens());
   return {
     deps,
@@ -132,6 +136,10 @@ export function createHostKit(deps: HandlerDeps): HostKit {
     dialogs() {
       if (!deps.files) throw new KeyceremonyError('PRECONDITION_FAILED', 'Choosing folders and files is not available in this build.', { where: 'files' });
       return deps.files;
+    },
+    onDispose: (fn) => void disposers.push(fn),
+    dispose: () => {
+      for (const fn of disposers.splice(0)) fn();
     },
     async withToken(ref, pin, rw, fn) {
       const m = tokens();

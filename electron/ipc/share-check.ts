@@ -8,7 +8,7 @@ import { KeyceremonyError, toErrorInfo } from '../../shared/errors';
 import type { ShareCheck } from '../../shared/ipc/contract';
 import { wordIndex, wordsFor, wordsToShare } from '../core/backup';
 
-export function checkShareText(text: string, expect?: { index: number; custodian?: string }): ShareCheck {
+export function checkShareText(text: string, expect?: { index?: number; custodian?: string; setId?: string; entered?: number[] }): ShareCheck {
   const words = text
     .split(/\s+/)
     .map((w) => w.replace(/^\d+[.)]?$/, ''))
@@ -29,7 +29,13 @@ export function checkShareText(text: string, expect?: { index: number; custodian
     const s = wordsToShare(words, 'typed share');
     s.body.fill(0);
     out.share = { index: s.index, n: s.n, m: s.m, setId: s.setId };
-    if (expect && s.index !== expect.index) {
+    if (expect?.setId !== undefined && s.setId !== expect.setId) {
+      throw new KeyceremonyError('SHARE_FOREIGN', `This share belongs to share set ${s.setId}; this recovery needs shares of set ${expect.setId}. It is a share of another backup.`, { where: 'share' });
+    }
+    if (expect?.entered?.includes(s.index)) {
+      throw new KeyceremonyError('SHARE_DUPLICATE', `Share ${s.index} was entered already; each share counts once.`, { where: 'share' });
+    }
+    if (expect?.index !== undefined && s.index !== expect.index) {
       throw new KeyceremonyError(
         'SHARE_FOREIGN',
         `This is share ${s.index} of ${s.n}, not share ${expect.index}${expect.custodian ? ` of ${expect.custodian}` : ''}. Each custodian types their own share.`,

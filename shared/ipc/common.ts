@@ -35,6 +35,5 @@ export interface ProgressEvent {
   done: number;
   total: number;
 }
-export type MainEvent = ProgressEvent;
 
 export const ProgressEventSchema = obj({ kind: literal('progress'), jobId, done: int({ min: 0 }), total: int({ min: 0 }) });

@@ -17,7 +17,8 @@
  */
 import type { Result } from '../result';
 import { KeyceremonyError } from '../errors';
-import { CHANNEL_PREFIX, type MainEvent } from './common';
+import { CHANNEL_PREFIX, type ProgressEvent } from './common';
+import type { CeremonyEvent } from './channels/ceremony';
 import type { Infer, Schema } from './schema';
 import { appChannels, type AppResponses } from './channels/app';
 import { tokenChannels, type TokenResponses } from './channels/tokens';
@@ -35,6 +36,9 @@ export type * from './channels/backup';
 export type * from './channels/tuf';
 export type * from './channels/verify';
 export type * from './channels/files';
+
+/** Main → renderer events on EVENT_CHANNEL: batch progress, and the ceremony view whenever it changes. */
+export type MainEvent = ProgressEvent | CeremonyEvent;
 
 /** Merge the areas' tables; a channel defined twice is a programming error caught at load. */
 function combine<T extends Record<string, Schema<unknown>>[]>(...tables: T): UnionToIntersection<T[number]> {

@@ -100,6 +100,10 @@ export class FakeTokens implements TokenService {
     const k = this.tok(token.label).keys.find((x) => x.label === sel.label);
     return k ? this.out(k, false) : null;
   }
+  async destroyKey(token: { label: string }, sel: { label: string; idHex: string }) {
+    const t = this.tok(token.label);
+    t.keys = t.keys.filter((k) => !(k.label === sel.label && k.idHex === sel.idHex));
+  }
   async countKeys(token: { label: string }, sel: { label?: string }) {
     return this.tok(token.label).keys.filter((k) => !sel.label || k.label === sel.label).length;
   }
@@ -129,6 +133,7 @@ export function autoPrompter(opts: { refuse?: string; deviation?: string | null;
     shareSink: () => ({
       deliver: async () => undefined,
       collect: async () => new Uint8Array(0),
+      gather: async () => [],
     }),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { fromHex, fromUtf8, utf8, zeroize } from '../../../shared/encoding/bytes';
 import { KeyceremonyError } from '../../../shared/errors';
-import { backupToJson, expectationOf, parseBackup, parseShareText, shareToText, verifyEveryShare, type LabeledShare } from '../../core/backup';
+import { backupToJson, checkMembership, expectationOf, parseBackup, parseShareText, shareToText, verifyEveryShare, type LabeledShare } from '../../core/backup';
 import type { BackupService, ShareReceipt } from '../../core/ceremony/types';
 import { createBackup, reconstructKek, recoverOntoToken } from '../pkcs11/backup';
 import type { Pkcs11Module } from '../pkcs11';
@@ -62,17 +62,44 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
     async restoreKey(i) {
       const backup = await parseBackup(fromUtf8(i.backupFile));
       const shares: LabeledShare[] = [];
+      const expect = expectationOf(backup);
+      const from: string[] = [];
       try {
-        for (let k = 0; k < backup.shareSet.m; k++) {
-          const who = i.custodians[k] ?? `custodian ${k + 1}`;
-          const b = await i.sink.collect(who, k + 1);
+        const got = await i.sink.gather({
+          needed: backup.shareSet.m,
+          total: backup.shareSet.n,
+          setId: backup.shareSet.id,
+          custodians: i.custodians,
+          holders: backup.shareSet.custodians,
+          check: (text, entered) => {
+            const s = parseShareText(fromUtf8(text), 'this share');
+            try {
+              checkMembership([{ share: s, label: 'this share' }], expect);
+              if (entered.includes(s.index)) {
+                throw new KeyceremonyError('SHARE_DUPLICATE', `Share ${s.index} was entered already; each share counts once. The next custodian types theirs.`, { where: 'share', details: { index: s.index } });
+              }
+              return { index: s.index };
+            } finally {
+              zeroize(s.body);
+            }
+          },
+        });
+        for (const g of got) {
           try {
-            shares.push({ share: parseShareText(fromUtf8(b), `share from ${who}`), label: `share from ${who}` });
+            const share = parseShareText(fromUtf8(g.text), `share from ${g.custodian}`);
+            shares.push({ share, label: `share ${share.index} (from ${g.custodian})` });
+            from.push(g.custodian);
           } finally {
-            zeroize(b);
+            zeroize(g.text);
           }
         }
-        const kek = await reconstructKek(backup, shares);
+        let kek: Uint8Array;
+        try {
+          kek = await reconstructKek(backup, shares);
+        } catch (e) {
+          i.sink.forget?.(); // these shares do not open the backup: a retry asks again
+          throw e;
+        }
         const sel = i.token.serial ? { serial: i.token.serial, label: i.token.label } : { label: i.token.label };
         let r: Awaited<ReturnType<typeof recoverOntoToken>>;
         try {
@@ -82,7 +109,7 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
         }
         return {
           key: { label: r.key.label, idHex: r.key.idHex, keyType: r.key.keyType, publicKeySpki: r.key.publicKeySpki, fingerprint: r.key.fingerprint, created: true, mechanism: backup.wrap.mechanism },
-          receipts: shares.map((s) => ({ index: s.share.index, custodian: s.label, checkValue: `set ${backup.shareSet.id} kcv ${backup.wrap.kekCheckValue} #${s.share.index}`, verified: true })),
+          receipts: shares.map((s, k) => ({ index: s.share.index, custodian: from[k] ?? '', checkValue: `set ${backup.shareSet.id} kcv ${backup.wrap.kekCheckValue} #${s.share.index}`, verified: true })),
         };
       } finally {
         shares.forEach((s) => zeroize(s.share.body));

@@ -1,8 +1,8 @@
 /**
- * Composition root for one ceremony run (CLI and desktop app): reads the script, wires the engine
- * to the token layer (SoftHSM2 tokens created for the run in rehearsal mode), the TUF and backup
- * services, the preflight probe, the fs journal and bundle folder; after the engine seals the bundle
- * it writes the single-file archive and verifies both.
+ * One ceremony run from the CLI: reads the script and the answers file, makes SoftHSM2 tokens for
+ * a rehearsal, and answers the engine from the terminal or the answers file. The run itself (engine,
+ * services, journal, bundle folder, archive + verification) is composed by ./compose.ts, the same
+ * composition the desktop app's ceremony session uses.
  *
  * Run folder layout (--out DIR):
  *   state.json                          the engine journal (atomic writes)
@@ -15,18 +15,15 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJson } from '../../../shared/json';
-import { CeremonyEngine, type EngineEvent } from '../../core/ceremony/engine';
-import { verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
+import type { EngineEvent } from '../../core/ceremony/engine';
+import type { BundleVerdict } from '../../core/ceremony/bundle';
 import { BUILTIN_KINDS } from '../../core/ceremony/steps';
-import { writeTar } from '../../core/ceremony/tar';
-import type { CeremonyScript, CeremonyState, Deviation, PinSource, Prompter, ShareSink, TokenSpec } from '../../core/ceremony/types';
+import type { CeremonyScript, CeremonyState, Deviation, GatheredShare, PinSource, Prompter, ShareSink, TokenSpec } from '../../core/ceremony/types';
 import { assertScript } from '../../core/ceremony/validate';
 import { ensureDir, writeFileAtomic } from '../fs/atomic';
-import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleReader } from '../fs/ceremony-store';
 import { Pkcs11Module } from '../pkcs11';
 import { createSoftHsmConfig, initSoftHsmToken, provisionSoftHsm, softHsmModulePath } from '../softhsm';
-import { Pkcs11TokenService } from './token-service';
-import { ceremonyPrintables, ceremonyServices } from './services';
+import { bundlePaths, composeCeremonyRun } from './compose';
 
 /** The unattended answers file (docs/ceremony.md). */
 export interface Answers {
@@ -169,9 +166,7 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
   }
   const outDir = resolve(o.outDir);
   ensureDir(outDir);
-  const prefix = o.rehearsal ? 'REHEARSAL-' : '';
-  const bundleDir = join(outDir, `${prefix}${script.name}-bundle`);
-  const archivePath = join(outDir, `${prefix}${script.name}.kcbundle.tar`);
+  const { bundleDir, archivePath } = bundlePaths(outDir, script.name, o.rehearsal);
 
   // tokens
   let modulePath = o.modulePath;
@@ -187,7 +182,6 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
   }
   const mod = Pkcs11Module.open(modulePath);
   try {
-    const tokens = new Pkcs11TokenService(mod);
     const memShares = new Map<string, Uint8Array>();
     const pinFor = (t: TokenSpec, so: boolean): PinSource => async () => {
       const rp = rehearsalPins[t.label];
@@ -220,6 +214,42 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
         if (!o.io.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', `Share ${index} of ${custodian} must be typed back on the terminal.`, { where: 'backup' });
         return o.io.askSecret(`${custodian}: type share ${index} back (all words, one line): `);
       },
+      async gather(req) {
+        // Recovery: share files of whoever has one in the answers file, else typed on the terminal by
+        // whoever is present, in any order, until m shares of the set are in.
+        const out: GatheredShare[] = [];
+        const entered: number[] = [];
+        const take = (custodian: string, text: Uint8Array): boolean => {
+          try {
+            entered.push(req.check(text, entered).index);
+            out.push({ custodian, text });
+            return true;
+          } catch (e) {
+            text.fill(0);
+            throw e;
+          }
+        };
+        for (const c of req.custodians) {
+          const f = answers?.shareFiles?.[c];
+          if (f && out.length < req.needed) take(c, fileSecret(rel(f), `share of ${c}`));
+        }
+        while (out.length < req.needed) {
+          if (!o.io.isTTY) {
+            throw new KeyceremonyError('SHARES_INSUFFICIENT', `${out.length} of ${req.needed} shares given; add share files to the answers file (shareFiles) or run on a terminal.`, { where: 'restore' });
+          }
+          const who = (await o.io.ask(`${out.length} of ${req.needed} shares entered — ${req.needed - out.length} more needed. Who gives the next share (${req.custodians.join(', ')})? `)).trim();
+          if (!req.custodians.includes(who)) {
+            o.io.say(`  "${who}" is not one of ${req.custodians.join(', ')}.`);
+            continue;
+          }
+          try {
+            take(who, await o.io.askSecret(`${who}: type your share (all words, one line): `));
+          } catch (e) {
+            o.io.say(`  refused: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+        return out;
+      },
     };
     const prompter: Prompter = {
       say: (l) => o.io.say(l),
@@ -245,33 +275,24 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
       soPin: (t) => pinFor(t, true),
       shareSink: () => sink,
     };
-    const journal = new FsJournal(outDir, bundleDir);
-    const store = new FsOutputStore(bundleDir);
-    for (const f of store.removedTempFiles) o.io.say(`removed ${f}: the temporary file of a write that a crash interrupted`);
     const scriptDir = dirname(resolve(o.scriptPath));
-    const engine = new CeremonyEngine({
+    const run = composeCeremonyRun({
       script,
       scriptText: text,
       rehearsal: o.rehearsal,
-      kinds: BUILTIN_KINDS,
-      services: ceremonyServices(mod, tokens, {
-        inputs: {
-          read: async (p) => {
-            if (isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw new KeyceremonyError('PATH_TRAVERSAL', `Input "${p}" must be a file beside the script.`, { where: p });
-            try {
-              return new Uint8Array(readFileSync(join(scriptDir, p)));
-            } catch (e) {
-              throw new KeyceremonyError('NOT_FOUND', `Cannot read input ${p} (beside the script).`, { where: p, cause: e });
-            }
-          },
-        },
-      }),
+      mod,
       prompter,
-      journal,
-      outputs: store,
-      clock: { now: () => new Date() },
-      randomHex: (n) => randomBytes(n).toString('hex'),
-      printables: ceremonyPrintables,
+      outDir,
+      inputs: {
+        read: async (p) => {
+          if (isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw new KeyceremonyError('PATH_TRAVERSAL', `Input "${p}" must be a file beside the script.`, { where: p });
+          try {
+            return new Uint8Array(readFileSync(join(scriptDir, p)));
+          } catch (e) {
+            throw new KeyceremonyError('NOT_FOUND', `Cannot read input ${p} (beside the script).`, { where: p, cause: e });
+          }
+        },
+      },
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       ...(o.pauseAt
         ? {
@@ -280,18 +301,13 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
           }
         : {}),
     });
-    const r = await engine.run();
-    // archive: every file of the bundle folder at the archive's top level
-    const files = listRegularFiles(bundleDir);
-    const tar = writeTar(files.map((p) => ({ path: p, bytes: new Uint8Array(readFileSync(join(bundleDir, p))) })));
-    writeFileAtomic(archivePath, tar);
-    const verdict = await verifyBundle(dirBundleReader(bundleDir));
-    const archiveVerdict = await verifyBundle(tarBundleReader(archivePath));
+    const r = await run.engine.run();
+    const { verdict, archiveVerdict } = await run.finish();
     return {
       state: r.state,
       bundleDir,
       archivePath,
-      transcriptPath: journal.transcriptPath,
+      transcriptPath: run.journal.transcriptPath,
       verdict,
       archiveVerdict,
       resumed: r.resumed,

@@ -40,6 +40,12 @@ export class Pkcs11TokenService implements TokenService {
     });
   }
 
+  async destroyKey(token: TokenRef, s: { label: string; idHex: string }, pin: PinSource): Promise<void> {
+    await this.mod.withSession(sel(token), { pin, rw: true }, async (sess) => {
+      for (const k of sess.findKeys({ label: s.label, id: fromHex(s.idHex) })) sess.destroyKey(k);
+    });
+  }
+
   async countKeys(token: TokenRef, s: { label?: string; idHex?: string }, pin: PinSource): Promise<number> {
     return this.mod.withSession(sel(token), { pin }, async (sess) =>
       sess.findKeys({ ...(s.label ? { label: s.label } : {}), ...(s.idHex ? { id: fromHex(s.idHex) } : {}) }).length,

@@ -40,8 +40,10 @@ export interface StepOutcome {
   summary: string;
   /** Transcript bodies for what happened (key generated, outputs written, ...). */
   entries: TranscriptBody[];
-  /** Lines shown to the room before acknowledgements (fingerprints, hashes). */
+  /** Lines shown to the room before acknowledgements (fingerprints, hashes, check results). */
   shown: string[];
+  /** How many of the first `shown` lines the step already said to the room itself. */
+  alreadySaid?: number;
   skipped?: boolean;
 }
 
@@ -50,6 +52,8 @@ export interface StepContext {
   step: StepSpec;
   params: Record<string, unknown>;
   state: Readonly<CeremonyState>;
+  /** 1 on the first attempt of this step; more when it runs again after a stop or a crash. */
+  attempt: number;
   services: Services;
   prompter: Prompter;
   clock: Clock;
@@ -200,6 +204,9 @@ export class CeremonyEngine {
         });
       this.state = st;
       await this.flushPending();
+      if (st.abandoned && !this.allowAbandoned) {
+        throw new KeyceremonyError('CONFLICT', `This run was abandoned on ${st.abandoned.at} by ${st.abandoned.by}; it cannot be resumed. Start a new ceremony.`, { where: 'state.json' });
+      }
       const lines = await this.o.journal.readTranscript();
       const v = await verifyTranscript(lines);
       if (!v.ok) {
@@ -244,7 +251,7 @@ export class CeremonyEngine {
         facts: {
           title: this.script.title,
           mode: this.o.rehearsal ? 'rehearsal' : 'production',
-          participants: this.script.participants.map((p) => `${p.id}:${p.role}`).join(', '),
+          participants: this.script.participants.map((p) => `${p.name} (${p.id}, ${p.role})`).join('; '),
           steps: this.script.steps.map((s) => s.id).join(', '),
         },
       },
@@ -297,7 +304,7 @@ export class CeremonyEngine {
       let acks: Awaited<ReturnType<CeremonyEngine['acknowledge']>>;
       try {
         outcome ??= await kind.run(this.context(step, scratch));
-        for (const l of outcome.shown) this.o.prompter.say(l);
+        for (const l of outcome.shown.slice(outcome.alreadySaid ?? 0)) this.o.prompter.say(l);
         acks = await this.acknowledge(step, outcome.shown);
       } catch (e) {
         // record why the ceremony stopped here (codes and messages never carry secrets), then stop
@@ -411,6 +418,88 @@ export class CeremonyEngine {
     this.o.prompter.say(`bundle sealed: manifest sha256 ${manifestSha256}, signed by ${signWith.join(', ') || 'nobody'}`);
   }
 
+  private allowAbandoned = false;
+
+  /**
+   * The keys this run made or may have made: every key recorded in the journal, and the keys of a
+   * keygen step that was interrupted (their CKA_ID is derived from the run id, so they can be found).
+   */
+  async keysOfRun(): Promise<{ recorded: KeyRecord[]; interrupted: { id: string; label: string; idHex: string; tokenId: string }[] }> {
+    await this.open();
+    const recorded = Object.values(this.state.keys);
+    const interrupted: { id: string; label: string; idHex: string; tokenId: string }[] = [];
+    for (const step of this.script.steps) {
+      if (step.kind !== 'keygen' || this.state.steps[step.id]?.status !== 'running') continue;
+      for (const keyId of (step.params?.keys as string[] | undefined) ?? []) {
+        if (this.state.keys[keyId]) continue;
+        const spec = this.script.keys.find((k) => k.id === keyId);
+        if (!spec) continue;
+        interrupted.push({ id: keyId, label: spec.label, idHex: (await sha256Hex(utf8(`keyceremony/${this.state.runId}/${keyId}`))).slice(0, 32), tokenId: spec.token });
+      }
+    }
+    return { recorded, interrupted };
+  }
+
+  /**
+   * Abandon an unfinished run. With `removeKeys`, every key the run made is deleted from its token
+   * (each token's PIN is asked); the transcript gets one `ceremony-abandoned` entry naming each key
+   * (token, label, CKA_ID, fingerprint) and whether it was removed or left, and the journal is marked
+   * so the run is not offered for resuming again.
+   */
+  async abandon(o: { by: string; reason: string; removeKeys: boolean }): Promise<{ removed: string[]; left: string[] }> {
+    this.allowAbandoned = true;
+    const saved = await this.o.journal.loadState();
+    if (saved === null) throw new KeyceremonyError('NOT_FOUND', 'There is no run to abandon here.', { where: 'state.json' });
+    const { recorded, interrupted } = await this.keysOfRun();
+    if (this.state.sealed) throw new KeyceremonyError('CONFLICT', 'This run is finished and sealed; there is nothing to abandon.', { where: 'state.json' });
+    if (this.state.abandoned) return { removed: [], left: [] };
+    const removed: string[] = [];
+    const left: string[] = [];
+    const tokens = this.o.services.tokens;
+    const keys: TranscriptBody['keys'] = [];
+    const all = [
+      ...recorded.map((k) => ({ id: k.id, label: k.label, idHex: k.idHex, tokenId: k.token.id, fingerprint: k.fingerprint as string | undefined })),
+      ...interrupted.map((k) => ({ ...k, fingerprint: undefined as string | undefined })),
+    ];
+    for (const k of all) {
+      const spec = this.script.tokens.find((t) => t.id === k.tokenId);
+      const seen = this.state.tokens[k.tokenId];
+      const ref: TokenRef = { label: spec?.label ?? k.tokenId, ...((seen?.serial ?? spec?.serial) ? { serial: (seen?.serial ?? spec?.serial) as string } : {}) };
+      let fingerprint = k.fingerprint;
+      if (o.removeKeys) {
+        if (!tokens || !spec) throw new KeyceremonyError('PRECONDITION_FAILED', 'No token service to remove the keys with.', { where: 'abandon' });
+        const pin = this.o.prompter.pin(spec);
+        const found = await tokens.findKey(ref, { label: k.label, idHex: k.idHex }, pin);
+        if (found) {
+          fingerprint ??= found.fingerprint;
+          await tokens.destroyKey(ref, { label: k.label, idHex: k.idHex }, pin);
+          removed.push(k.id);
+        } else if (k.fingerprint) {
+          left.push(k.id); // recorded but not on the token any more
+        }
+      } else if (k.fingerprint) {
+        left.push(k.id);
+      }
+      if (fingerprint) keys.push({ id: k.id, label: `${k.label} on ${ref.label}${ref.serial ? ` (serial ${ref.serial})` : ''}`, fingerprint, words: fingerprintWords(fingerprint), idHex: k.idHex });
+    }
+    const at = this.o.clock.now().toISOString();
+    await this.commit(
+      (s) => {
+        s.abandoned = { at, by: o.by, reason: o.reason, removed, left };
+      },
+      [
+        {
+          event: 'ceremony-abandoned',
+          actor: o.by,
+          note: `${o.reason} ${keys.length ? `Keys this run made: ${keys.map((k) => `${k.id} (${k.label}, CKA_ID ${k.idHex})`).join('; ')}.` : 'This run made no keys.'} ${removed.length ? `Removed from their tokens: ${removed.join(', ')}.` : ''}${left.length ? ` Left on their tokens: ${left.join(', ')}.` : ''}`.trim(),
+          ...(keys.length ? { keys } : {}),
+          facts: { removed: removed.length, left: left.length },
+        },
+      ],
+    );
+    return { removed, left };
+  }
+
   /** Append transcript entries outside of a step (used by the close kind before sealing). */
   async appendNow(bodies: TranscriptBody[]): Promise<void> {
     await this.commit(() => undefined, bodies);
@@ -456,6 +545,7 @@ export class CeremonyEngine {
       step,
       params: step.params ?? {},
       state: scratch,
+      attempt: scratch.steps[step.id]?.attempts ?? 1,
       services: o.services,
       prompter: o.prompter,
       clock: o.clock,

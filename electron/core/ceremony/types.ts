@@ -112,6 +112,8 @@ export interface TokenService {
   ): Promise<GeneratedKey>;
   /** An existing key by label (and id when given), or null. */
   findKey(token: TokenRef, sel: { label: string; idHex?: string }, pin: PinSource): Promise<GeneratedKey | null>;
+  /** Delete the key pair with this label and id (an abandoned run's key, with the custodian's consent). */
+  destroyKey(token: TokenRef, sel: { label: string; idHex: string }, pin: PinSource): Promise<void>;
   /** Count of private keys with this label/id on the token (duplicate detection). */
   countKeys(token: TokenRef, sel: { label?: string; idHex?: string }, pin: PinSource): Promise<number>;
   /**
@@ -187,11 +189,43 @@ export interface ShareReceipt {
   verified: boolean;
 }
 
+/** What a recovery asks of the people present: any m shares of one set, in any order. */
+export interface ShareGatherRequest {
+  /** m: shares needed. */
+  needed: number;
+  /** n: shares in the set. */
+  total: number;
+  /** The set the backup file names (6 hex digits). */
+  setId: string;
+  /** Who may bring a share (participant ids of this ceremony). */
+  custodians: string[];
+  /** Who was given share i (index i-1), as the backup file records it. */
+  holders: string[];
+  /**
+   * Check one typed share at once, given the indexes already entered: returns its index, or throws a
+   * KeyceremonyError the person sees (a share of another set, a repeated share, a bad checksum).
+   */
+  check(text: Uint8Array, entered: number[]): { index: number };
+}
+
+/** One share given for a recovery (the bytes are zeroed by the service after use). */
+export interface GatheredShare {
+  custodian: string;
+  text: Uint8Array;
+}
+
 /** Where shares go: to people (TTY/UI), never into the bundle or the transcript. */
 export interface ShareSink {
   deliver(custodian: string, index: number, total: number, share: Uint8Array): Promise<void>;
   /** Ask the custodian to give the share back (proof it was recorded correctly). */
   collect(custodian: string, index: number): Promise<Uint8Array>;
+  /**
+   * Recovery: exactly `needed` checked shares from whoever is present, in any order. A sink may keep
+   * what was entered (in memory only) so a retry of the same step does not ask again.
+   */
+  gather(req: ShareGatherRequest): Promise<GatheredShare[]>;
+  /** The shares kept for a retry did not open the backup: drop (and zero) them. */
+  forget?(): void;
 }
 
 /** m-of-n backup (adapter over electron/core/backup + electron/adapters/pkcs11/backup.ts). */
@@ -320,4 +354,6 @@ export interface CeremonyState {
   /** Write-ahead: transcript lines committed in state but perhaps not yet appended. */
   pending: string[];
   sealed?: { manifestSha256: string; at: string };
+  /** Abandoned: never resumed; the transcript's last entry says which keys the run made. */
+  abandoned?: { at: string; by: string; reason: string; removed: string[]; left: string[] };
 }

@@ -49,15 +49,33 @@ export function Notice({ children, testId }: { children: ReactNode; testId?: str
   );
 }
 
-/** A fingerprint as grouped hex and as PGP words to read aloud. */
+/**
+ * A fingerprint in its ONE form everywhere: the SHA-256 as grouped hex and all 32 bytes as PGP words
+ * to read aloud, both wrapped (never cut, never scrolled sideways).
+ */
 export function Fingerprint({ hex, label }: { hex: string; label?: string }) {
   const groups = hex.match(/.{1,4}/g) ?? [];
+  const words = fingerprintWords(hex);
   return (
-    <div className="fingerprint" aria-label={`${label ?? 'Fingerprint'} ${hex}`} data-testid="fingerprint" data-hex={hex}>
+    <div className="fingerprint" data-testid="fingerprint" data-hex={hex}>
       {label && <div className="fp-label">{label}</div>}
-      <code className="fp-hex">{groups.join(' ')}</code>
-      <div className="fp-words">{fingerprintWords(hex, 8)}</div>
+      <code className="fp-hex" aria-label={`${label ?? 'Fingerprint'} SHA-256 ${hex}`}>
+        {groups.join(' ')}
+      </code>
+      <div className="fp-words" data-testid="fp-words" data-count={words.split(' ').length}>
+        {words}
+      </div>
     </div>
+  );
+}
+
+/** Why a button is disabled, in words, next to it (referenced by the button's aria-describedby). */
+export function WhyDisabled({ id, reason }: { id: string; reason: string | null | undefined }) {
+  if (!reason) return null;
+  return (
+    <span id={id} className="hint why-disabled" data-testid="why-disabled">
+      {reason}
+    </span>
   );
 }
 

@@ -1,158 +1,196 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
-import type { AppInfo, CeremonyQuestion, CeremonyTemplate, CeremonyView, ShareCheck, TokenCheck } from '../../../shared/ipc/contract';
-import { call, toUiError, type UiError } from '../api';
-import { ErrorBox, Field, Fingerprint, Notice, ScreenTitle } from '../components/common';
-import { PinInput, TokenGate, usePin } from '../components/tokens';
+/**
+ * The ceremony screen over the engine running in main: unfinished runs found on disk (Resume or
+ * Abandon), the setup, the run (one question at a time, pushed by main on the event channel), and
+ * the end (save the bundle to a chosen folder, print the transcript and the script, start another).
+ * `preset` fixes the template (the Recover screen).
+ */
+import { useEffect, useState } from 'react';
+import type { AppInfo, CeremonyView, UnfinishedRun } from '../../../shared/ipc/contract';
+import { call, onEvent, toUiError, type UiError } from '../api';
+import { ErrorBox, Field, Fingerprint, Notice, ScreenTitle, WhyDisabled } from '../components/common';
+import { Setup } from './ceremony/Setup';
+import { Question, type AnswerOf } from './ceremony/Questions';
 
-/** The ceremony wizard over the engine running in main. `preset` fixes the template (recovery). */
 export function Ceremony({ info, preset }: { info: AppInfo; preset?: string }) {
   const [view, setView] = useState<CeremonyView | null>(null);
+  const [unfinished, setUnfinished] = useState<UnfinishedRun[]>([]);
   const [error, setError] = useState<UiError | null>(null);
 
-  // Pick up a run that is already going (e.g. after switching screens).
+  // Main pushes every change of the open run; no polling.
+  useEffect(
+    () =>
+      onEvent((e) => {
+        if (e.kind === 'ceremony') setView(e.view);
+      }),
+    [],
+  );
+  // Pick up a run that is already open (e.g. after switching screens), and runs left unfinished.
   useEffect(() => {
+    if (!info.features.ceremony) return;
     call('kc:ceremony.state', {}).then(
       (v) => v && (!preset || v.name === preset || v.status === 'running') && setView(v),
-      () => {},
+      (e: unknown) => setError(toUiError(e)),
     );
+    call('kc:ceremony.unfinished', {}).then(setUnfinished, (e: unknown) => setError(toUiError(e)));
   }, [preset]);
 
-  useEffect(() => {
-    if (!view || view.status !== 'running') return;
-    const t = setInterval(() => {
-      call('kc:ceremony.state', {}).then(
-        (v) => v && setView(v),
-        (e: unknown) => setError(toUiError(e)),
-      );
-    }, 300);
-    return () => clearInterval(t);
-  }, [view?.status]);
-
+  const heading = preset === 'recovery' ? 'Recover a key onto a fresh token' : 'Run a ceremony';
   if (!info.features.ceremony) {
     return (
       <main>
-        <ScreenTitle>{preset === 'recovery' ? 'Recover a key onto a fresh token' : 'Run a ceremony'}</ScreenTitle>
+        <ScreenTitle>{heading}</ScreenTitle>
         <Notice>The ceremony engine is not wired into this build. Use the command line: keyceremony ceremony run.</Notice>
       </main>
     );
   }
-  return (
-    <main>
-      <ScreenTitle>{view ? view.title : preset === 'recovery' ? 'Recover a key onto a fresh token' : 'Run a ceremony'}</ScreenTitle>
-      <ErrorBox error={error} />
-      {!view ? <Setup preset={preset} onStarted={setView} /> : <Run view={view} setView={setView} onNew={() => setView(null)} />}
-    </main>
-  );
-}
-
-function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: CeremonyView) => void }) {
-  const [templates, setTemplates] = useState<CeremonyTemplate[]>([]);
-  const [name, setName] = useState(preset ?? 'tuf-root');
-  const [serials, setSerials] = useState<Record<string, string>>({});
-  const [inputs, setInputs] = useState<Record<string, string>>({});
-  const [error, setError] = useState<UiError | null>(null);
-  useEffect(() => {
-    call('kc:ceremony.templates', {}).then(setTemplates, (e: unknown) => setError(toUiError(e)));
-  }, []);
-  const t = templates.find((x) => x.name === name);
-  const start = async () => {
-    setError(null);
+  const startAnother = async () => {
     try {
-      const s = Object.fromEntries(Object.entries(serials).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
-      onStarted(await call('kc:ceremony.start', { template: name, serials: s, inputs }));
+      await call('kc:ceremony.close', {});
+      setView(null);
+      setUnfinished(await call('kc:ceremony.unfinished', {}));
     } catch (e) {
       setError(toUiError(e));
     }
   };
-  const missingInputs = (t?.inputs ?? []).filter((i) => inputs[i] === undefined);
+  return (
+    <main>
+      <ScreenTitle>{view ? view.title : heading}</ScreenTitle>
+      <ErrorBox error={error} />
+      {!view && unfinished.length > 0 && <Unfinished runs={unfinished} mode={info.mode} onView={setView} />}
+      {!view ? <Setup {...(preset ? { preset } : {})} onStarted={setView} /> : <Run view={view} setView={setView} onNew={() => void startAnother()} />}
+    </main>
+  );
+}
+
+function Unfinished({ runs, mode, onView }: { runs: UnfinishedRun[]; mode: AppInfo['mode']; onView: (v: CeremonyView) => void }) {
+  const [error, setError] = useState<UiError | null>(null);
+  const [abandoning, setAbandoning] = useState<string | null>(null);
+  return (
+    <section className="card" aria-label="Unfinished ceremonies" data-testid="unfinished">
+      <h2>Unfinished ceremonies</h2>
+      <p>The app was closed while these ceremonies were running. Their journals keep every finished step: resume one, or abandon it.</p>
+      <ul>
+        {runs.map((r) => {
+          const other = r.rehearsal !== (mode === 'rehearsal');
+          return (
+            <li key={r.run} data-testid="unfinished-run" data-run={r.run}>
+              <strong>{r.title}</strong> ({r.rehearsal ? 'rehearsal' : 'production'}), started {r.startedAt}: {r.stepsDone} of {r.steps} steps done
+              {r.stoppedAt ? `, stopped in “${r.stoppedAt}”` : ''}.
+              {r.keys.length > 0 && (
+                <ul>
+                  {r.keys.map((k) => (
+                    <li key={k.id}>
+                      key {k.id} (“{k.label}”) on {k.token}
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <div className="actions">
+                <button
+                  type="button"
+                  disabled={other}
+                  aria-describedby={`why-${r.run}`}
+                  onClick={async () => {
+                    setError(null);
+                    try {
+                      onView(await call('kc:ceremony.reopen', { run: r.run }));
+                    } catch (e) {
+                      setError(toUiError(e));
+                    }
+                  }}
+                >
+                  Resume {r.title}
+                </button>
+                <button type="button" disabled={other} aria-describedby={`why-${r.run}`} onClick={() => setAbandoning(r.run)}>
+                  Abandon…
+                </button>
+                <WhyDisabled id={`why-${r.run}`} reason={other ? `Started in ${r.rehearsal ? 'rehearsal' : 'production'} mode: restart the app in that mode to resume or abandon it.` : null} />
+              </div>
+              {abandoning === r.run && <AbandonForm run={r.run} keys={r.keys.length} onDone={onView} />}
+            </li>
+          );
+        })}
+      </ul>
+      <ErrorBox error={error} />
+    </section>
+  );
+}
+
+/** Who abandons, why (into the transcript), and whether the run's keys are removed from their tokens. */
+function AbandonForm({ run, keys, onDone }: { run?: string; keys: number; onDone: (v: CeremonyView) => void }) {
+  const [by, setBy] = useState('');
+  const [reason, setReason] = useState('');
+  const [remove, setRemove] = useState(true);
+  const [error, setError] = useState<UiError | null>(null);
+  const why = !by.trim() ? 'type who abandons the run' : reason.trim().length < 10 ? 'write a reason of at least 10 characters' : null;
   return (
     <form
       className="card"
-      aria-label="Prepare the ceremony"
-      onSubmit={(e) => {
+      aria-label="Abandon the run"
+      data-testid="abandon-form"
+      onSubmit={async (e) => {
         e.preventDefault();
-        void start();
+        if (why) return;
+        setError(null);
+        try {
+          onDone(await call('kc:ceremony.abandon', { ...(run ? { run } : {}), by: by.trim(), reason: reason.trim(), removeKeys: remove }));
+        } catch (err) {
+          setError(toUiError(err));
+        }
       }}
     >
-      {!preset && (
-        <Field label="Ceremony">
-          <select aria-label="Ceremony" value={name} onChange={(e) => setName(e.target.value)}>
-            {templates.map((x) => (
-              <option key={x.name} value={x.name}>
-                {x.title}
-              </option>
-            ))}
-          </select>
-        </Field>
-      )}
-      {t && (
-        <>
-          <p>{t.summary}</p>
-          <h2>Participants</h2>
-          <ul>
-            {t.participants.map((p) => (
-              <li key={p.id}>
-                {p.name} — {p.role}
-              </li>
-            ))}
-          </ul>
-          <h2>Tokens</h2>
-          <p className="hint">Type each token’s serial from its sticker: the ceremony refuses a token whose serial differs.</p>
-          {t.tokens.map((tk) => (
-            <Field key={tk.id} label={`Serial of token “${tk.label}”${tk.custodian ? ` (held by ${t.participants.find((p) => p.id === tk.custodian)?.name ?? tk.custodian})` : ''}`}>
-              <input
-                aria-label={`Serial of token ${tk.label}`}
-                value={serials[tk.id] ?? ''}
-                onChange={(e) => setSerials({ ...serials, [tk.id]: e.target.value })}
-              />
-            </Field>
-          ))}
-          {t.inputs.map((f) => (
-            <Field key={f} label={`Open ${f}`} hint="The file from the original ceremony’s bundle">
-              <input
-                type="file"
-                aria-label={`Open ${f}`}
-                onChange={async (e) => {
-                  const file = e.target.files?.[0];
-                  if (file) setInputs({ ...inputs, [f]: await file.text() });
-                }}
-              />
-            </Field>
-          ))}
-        </>
-      )}
-      <ErrorBox error={error} title="The ceremony did not start." />
+      <p>Abandoning is final and recorded in the run’s transcript, with every key the run made.</p>
+      <Field label="Abandoned by">
+        <input aria-label="Abandoned by" value={by} onChange={(e) => setBy(e.target.value)} />
+      </Field>
+      <Field label="Reason (goes into the transcript)">
+        <textarea aria-label="Reason for abandoning" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </Field>
+      <label className="check">
+        <input type="checkbox" checked={remove} onChange={(e) => setRemove(e.target.checked)} /> Remove the keys this run made from their tokens{keys ? ` (${keys} recorded)` : ''}; each token’s PIN is asked. Needed to start afresh on the same tokens.
+      </label>
       <div className="actions">
-        <button type="submit" disabled={!t || missingInputs.length > 0}>
-          Start the ceremony
+        <button type="submit" disabled={!!why} aria-describedby="abandon-why">
+          Abandon this run
         </button>
+        <WhyDisabled id="abandon-why" reason={why ? `Not yet: ${why}.` : null} />
       </div>
+      <ErrorBox error={error} />
     </form>
   );
 }
 
 function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: CeremonyView) => void; onNew: () => void }) {
   const [error, setError] = useState<UiError | null>(null);
+  const [abandon, setAbandon] = useState(false);
   const cur = view.current !== null ? view.steps[view.current] : undefined;
-  const answer = async (q: CeremonyQuestion, a: Parameters<typeof call<'kc:ceremony.answer'>>[1]['answer']) => {
+  const answer = async (a: AnswerOf) => {
+    if (!view.question) return;
     setError(null);
     try {
-      setView(await call('kc:ceremony.answer', { questionId: q.id, answer: a }));
+      setView(await call('kc:ceremony.answer', { questionId: view.question.id, answer: a }));
     } catch (e) {
       setError(toUiError(e));
     }
   };
+  const running = view.status === 'running' || view.status === 'abandoning';
   return (
-    <div className="wizard" data-testid="ceremony" data-status={view.status}>
+    <div className="wizard" data-testid="ceremony" data-status={view.status} data-run={view.run}>
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {cur && running ? `Step ${(view.current ?? 0) + 1} of ${view.steps.length}: ${cur.title}` : view.status}
+      </p>
       {cur && view.status === 'running' && (
         <section className="card" aria-label="Current step" data-testid="current-step">
           <h2>
             Step {(view.current ?? 0) + 1} of {view.steps.length}: {cur.title}
           </h2>
           {cur.instructions && <p className="instruction">{cur.instructions}</p>}
+          <p className="hint" data-testid="pins-left" data-count={view.pinsAhead}>
+            PIN entries still ahead: {view.pinsAhead}.{view.sharesKept > 0 ? ` ${view.sharesKept} recovery share(s) are kept in memory for a retry.` : ''}
+          </p>
         </section>
       )}
-      {view.question && <Question key={view.question.id} q={view.question} onAnswer={(a) => void answer(view.question!, a)} />}
+      {view.question && <Question key={view.question.id} q={view.question} pinsAhead={view.pinsAhead} onAnswer={(a) => void answer(a)} />}
       {view.status === 'running' && (
         <div className="actions">
           <button
@@ -172,44 +210,47 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
       )}
       <ErrorBox error={error} />
       {view.status === 'failed' && (
-        <section className="card" aria-label="Ceremony stopped">
+        <section className="card" aria-label="Ceremony stopped" data-testid="stopped">
           <ErrorBox error={view.error ? ({ info: view.error, message: view.error.message, code: view.error.code } as UiError) : null} title="The ceremony stopped." />
-          <p>Nothing is lost: the journal keeps every finished step. Fix the problem, then resume.</p>
-          <button
-            type="button"
-            onClick={async () => {
-              try {
-                setView(await call('kc:ceremony.resume', {}));
-              } catch (e) {
-                setError(toUiError(e));
-              }
-            }}
-          >
-            Resume the ceremony
-          </button>
+          <p>
+            Nothing is lost: the journal keeps every finished step.{view.sharesKept > 0 ? ` The ${view.sharesKept} shares typed so far are kept in memory: nobody types them again.` : ''} Fix the problem, then resume, or abandon the run.
+          </p>
+          <div className="actions">
+            <button
+              type="button"
+              onClick={async () => {
+                try {
+                  setView(await call('kc:ceremony.resume', {}));
+                } catch (e) {
+                  setError(toUiError(e));
+                }
+              }}
+            >
+              Resume the ceremony
+            </button>
+            <button type="button" onClick={() => setAbandon(true)}>
+              Abandon this run…
+            </button>
+          </div>
+          {abandon && <AbandonForm keys={view.keys.length} onDone={setView} />}
         </section>
       )}
-      {view.status === 'done' && view.result && (
-        <section className="card" aria-label="Ceremony result" data-testid="ceremony-result" data-ok={String(view.result.ok)} data-bundle={view.result.bundleDir}>
-          <h2>{view.result.ok ? '✔ Ceremony complete: the bundle verifies' : '✘ The bundle does NOT verify'}</h2>
+      {view.status === 'abandoned' && view.abandoned && (
+        <section className="card" aria-label="Run abandoned" data-testid="abandoned">
+          <h2>The run was abandoned</h2>
           <p>
-            Bundle: <code>{view.result.archivePath}</code>
+            By {view.abandoned.by}: {view.abandoned.reason}
           </p>
           <p>
-            Manifest SHA-256 <code>{view.result.manifestSha256}</code>, {view.result.files} files, signed by {view.result.signedBy.map((s) => s.id).join(', ') || 'nobody'}.
+            Keys removed from their tokens: {view.abandoned.removed.join(', ') || 'none'}. Keys left on their tokens: {view.abandoned.left.join(', ') || 'none'}. The transcript in{' '}
+            <code>{view.runDir}</code> records it.
           </p>
-          {view.result.problems.length > 0 && (
-            <ul>
-              {view.result.problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          )}
           <button type="button" onClick={onNew}>
             Start another ceremony
           </button>
         </section>
       )}
+      {view.status === 'done' && view.result && <Finished view={view} onNew={onNew} />}
       <section className="card" aria-label="Steps">
         <h2>Steps</h2>
         <ol className="steps">
@@ -260,8 +301,9 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
         </section>
       )}
       <section className="card" aria-label="Transcript">
-        <h2>Live transcript</h2>
-        <pre className="transcript" role="log" aria-live="polite" data-testid="transcript">
+        <h2 id="live-transcript">Live transcript</h2>
+        {/* Focusable so keyboard users can scroll it; not a live region: hashes and 32-word fingerprints are not read aloud. */}
+        <pre className="transcript" tabIndex={0} role="region" aria-labelledby="live-transcript" data-testid="transcript">
           {view.log.join('\n')}
         </pre>
       </section>
@@ -269,232 +311,74 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
   );
 }
 
-type AnswerOf = Parameters<typeof call<'kc:ceremony.answer'>>[1]['answer'];
-
-/** A question's heading takes focus when it appears, so keyboard users land on the next action. */
-function QTitle({ children }: { children: ReactNode }) {
-  const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    ref.current?.focus();
-    ref.current?.scrollIntoView?.({ block: 'nearest' });
-  }, []);
-  return (
-    <h2 ref={ref} tabIndex={-1}>
-      {children}
-    </h2>
-  );
-}
-
-function Question({ q, onAnswer }: { q: CeremonyQuestion; onAnswer: (a: AnswerOf) => void }) {
-  switch (q.kind) {
-    case 'ack':
-      return (
-        <section className="card question" aria-label="Acknowledgement" data-testid="question" data-kind="ack" data-by={q.by.id}>
-          <QTitle>
-            {q.by.name} ({q.by.role}) confirms
-          </QTitle>
-          {q.shown.length > 0 && <pre className="transcript">{q.shown.join('\n')}</pre>}
-          <p className="instruction">“{q.statement}”</p>
-          <div className="actions">
-            <button type="button" onClick={() => onAnswer({ kind: 'ack', confirm: true })}>
-              {q.by.name}: I confirm
-            </button>
-            <button type="button" onClick={() => onAnswer({ kind: 'ack', confirm: false })}>
-              I do not confirm (stop)
-            </button>
-          </div>
-        </section>
-      );
-    case 'pin':
-      return <PinQuestion q={q} onAnswer={onAnswer} />;
-    case 'deviation':
-      return <DeviationQuestion q={q} onAnswer={onAnswer} />;
-    case 'share-show':
-      return <ShareShow q={q} onAnswer={onAnswer} />;
-    case 'share-enter':
-      return <ShareEnter q={q} onAnswer={onAnswer} />;
-  }
-}
-
-function PinQuestion({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'pin' }>; onAnswer: (a: AnswerOf) => void }) {
-  const pin = usePin();
-  const [check, setCheck] = useState<TokenCheck | null>(null);
-  const serial = q.token.serial;
-  const present = serial ? (check?.status === 'present' ? check.token : null) : null;
-  const pinPad = present?.pinPad ?? false;
-  const what = q.so ? 'security officer (SO) PIN' : 'PIN';
-  return (
-    <section className="card question" aria-label={`PIN for token ${q.token.label}`} data-testid="question" data-kind="pin" data-token={q.token.label} data-so={String(q.so)}>
-      <QTitle>
-        {q.token.custodian}: the {what} of token “{q.token.label}”
-      </QTitle>
-      {serial ? (
-        <TokenGate expect={{ serial, label: q.token.label }} custodian={q.token.custodian} onStatus={setCheck} />
-      ) : (
-        <p className="instruction">Insert the token “{q.token.label}” of {q.token.custodian}.</p>
-      )}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          const p = pinPad ? null : pin.take();
-          onAnswer({ kind: 'pin', pin: p });
-        }}
-      >
-        <PinInput pin={pin} pinPad={pinPad} id={`pin-${q.id}`} label={q.so ? `SO PIN of token ${q.token.label}` : `PIN of token ${q.token.label}`} />
-        <div className="actions">
-          <button type="submit" disabled={!!serial && !present}>
-            Log in to “{q.token.label}”
-          </button>
-        </div>
-      </form>
-    </section>
-  );
-}
-
-function DeviationQuestion({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'deviation' }>; onAnswer: (a: AnswerOf) => void }) {
-  const [text, setText] = useState('');
-  return (
-    <section className="card question" aria-label="Failed check" data-testid="question" data-kind="deviation" data-check={q.check.id}>
-      <QTitle>Check “{q.check.id}” failed</QTitle>
-      <p className="refuse">{q.check.summary}</p>
-      <p>
-        {q.administrator.name}: stop here, or write why the ceremony may go on anyway. The justification goes into the transcript.
-      </p>
-      <Field label="Justification">
-        <textarea aria-label="Justification" value={text} onChange={(e) => setText(e.target.value)} rows={2} />
-      </Field>
-      <div className="actions">
-        <button type="button" disabled={text.trim() === ''} onClick={() => onAnswer({ kind: 'deviation', justification: text.trim() })}>
-          Proceed with this justification
-        </button>
-        <button type="button" onClick={() => onAnswer({ kind: 'deviation', justification: null })}>
-          Stop the ceremony
-        </button>
-      </div>
-    </section>
-  );
-}
-
-function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'share-show' }>; onAnswer: (a: AnswerOf) => void }) {
-  const [text, setText] = useState<string | null>(null);
-  const [has, setHas] = useState(false);
-  const [sheet, setSheet] = useState<string | null>(null);
+function Finished({ view, onNew }: { view: CeremonyView; onNew: () => void }) {
+  const r = view.result!;
+  const [saved, setSaved] = useState<{ folder: string; written: string[]; ok: boolean; problems: string[] } | null>(null);
+  const [print, setPrint] = useState<{ title: string; lines: string[] } | null>(null);
   const [error, setError] = useState<UiError | null>(null);
-  const shown = text !== null;
-  const reveal = async () => {
+  useEffect(() => {
+    if (print) window.print();
+  }, [print]);
+  const save = async () => {
     setError(null);
     try {
-      setText((await call('kc:ceremony.revealShare', { questionId: q.id })).text);
+      const f = await call('kc:files.chooseFolder', { purpose: 'bundle' });
+      if (!f) return;
+      setSaved(await call('kc:ceremony.exportBundle', { folderId: f.folderId }));
+    } catch (e) {
+      setError(toUiError(e));
+    }
+  };
+  const printIt = async (what: 'transcript' | 'script') => {
+    setError(null);
+    try {
+      setPrint(await call('kc:ceremony.printable', { what }));
     } catch (e) {
       setError(toUiError(e));
     }
   };
   return (
-    <section className="card question" aria-label={`Share for ${q.custodian}`} data-testid="question" data-kind="share-show" data-custodian={q.custodianId}>
-      <QTitle>
-        Share {q.index} of {q.total} is for {q.custodian}
-      </QTitle>
-      {!shown ? (
-        <>
-          <p className="instruction">Only {q.custodian} looks at the screen now. Everyone else, look away.</p>
-          <button type="button" onClick={() => void reveal()}>
-            Show the share of {q.custodian}
-          </button>
-          <ErrorBox error={error} />
-        </>
-      ) : (
-        <>
-          <pre className="share-text" data-testid="share-text" aria-label={`Share ${q.index} text`}>
-            {text}
-          </pre>
-          <div className="actions">
-            <button
-              type="button"
-              onClick={async () => {
-                setSheet(null);
-                try {
-                  const r = await call('kc:ceremony.shareSheet', { questionId: q.id });
-                  setSheet(r.saved ? `Share sheet saved as ${r.name}: print it on the offline printer, then delete the file.` : 'Not saved.');
-                } catch (e) {
-                  setSheet(toUiError(e).message);
-                }
-              }}
-            >
-              Print share sheet (PDF)
-            </button>
-          </div>
-          {sheet && <Notice testId="share-sheet">{sheet}</Notice>}
-          <label className="check">
-            <input type="checkbox" checked={has} onChange={(e) => setHas(e.target.checked)} /> {q.custodian}: I have written down or printed my share
-          </label>
-          <div className="actions">
-            <button
-              type="button"
-              disabled={!has}
-              onClick={() => {
-                setText(null); // drop the share from the screen before answering
-                onAnswer({ kind: 'share-show', received: true });
-              }}
-            >
-              Hide the share and continue
-            </button>
-          </div>
-        </>
+    <section className="card" aria-label="Ceremony result" data-testid="ceremony-result" data-ok={String(r.ok)} data-bundle={r.bundleDir}>
+      <h2>{r.ok ? '✔ Ceremony complete: the bundle verifies' : '✘ The bundle does NOT verify'}</h2>
+      <p>
+        Bundle: <code>{r.archivePath}</code>
+      </p>
+      <p>
+        Manifest SHA-256 <code className="wrap">{r.manifestSha256}</code>, {r.files} files, signed by {r.signedBy.map((s) => s.id).join(', ') || 'nobody'}.
+      </p>
+      {r.problems.length > 0 && (
+        <ul>
+          {r.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
       )}
-    </section>
-  );
-}
-
-function ShareEnter({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'share-enter' }>; onAnswer: (a: AnswerOf) => void }) {
-  const ref = useRef<HTMLTextAreaElement>(null);
-  const [check, setCheck] = useState<ShareCheck | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const validate = () => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
-      const text = ref.current?.value ?? '';
-      call('kc:backup.checkShare', { text, expect: { index: q.index, custodian: q.custodian } }).then(setCheck, () => setCheck(null));
-    }, 150);
-  };
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
-  return (
-    <section className="card question" aria-label={`Type back the share of ${q.custodian}`} data-testid="question" data-kind="share-enter" data-custodian={q.custodianId}>
-      <QTitle>
-        {q.custodian}: type share {q.index} back from your sheet
-      </QTitle>
-      <p className="hint">Words are checked as you type. Numbers from the sheet are ignored.</p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          const text = ref.current?.value ?? '';
-          if (ref.current) ref.current.value = '';
-          setCheck(null);
-          onAnswer({ kind: 'share-enter', text });
-        }}
-      >
-        <textarea ref={ref} aria-label={`Share words of ${q.custodian}`} rows={4} spellCheck={false} autoComplete="off" onInput={validate} className="share-input" />
-        {check && (
-          <>
-            <ol className="share-words" aria-label="Word check">
-              {check.words.map((w, i) => (
-                <li key={i} className={w.ok ? 'word-ok' : 'word-bad'} data-ok={String(w.ok)}>
-                  {w.ok ? '✔' : '✘'} {i + 1}. {w.ok ? 'ok' : 'not a word of the list'}
-                </li>
-              ))}
-            </ol>
-            <p className={check.complete ? 'ok' : check.problem ? 'refuse' : ''} role="status" data-testid="share-check" data-complete={String(check.complete)} data-code={check.problem?.code ?? ''}>
-              {check.complete ? `✔ Share ${check.share?.index} of ${check.share?.n} is complete and its checksum holds.` : (check.problem?.message ?? '')}
-            </p>
-          </>
-        )}
-        <div className="actions">
-          <button type="submit" disabled={!check?.complete}>
-            Give back share {q.index}
-          </button>
-        </div>
-      </form>
+      <div className="actions">
+        <button type="button" onClick={() => void save()}>
+          Save the bundle to a folder…
+        </button>
+        <button type="button" onClick={() => void printIt('transcript')}>
+          Print the transcript
+        </button>
+        <button type="button" onClick={() => void printIt('script')}>
+          Print the script
+        </button>
+        <button type="button" onClick={onNew}>
+          Start another ceremony
+        </button>
+      </div>
+      {saved && (
+        <Notice testId="bundle-saved">
+          {saved.ok ? '✔' : '✘'} Saved to <code>{saved.folder}</code>: {saved.written.join(', ')}. {saved.ok ? 'The copy on the medium was read back and verifies.' : `The copy does NOT verify: ${saved.problems.join('; ')}`}
+        </Notice>
+      )}
+      <ErrorBox error={error} />
+      {print && (
+        <section className="print-view" aria-label={print.title} data-testid="print-view">
+          <h2>{print.title}</h2>
+          {print.lines.join('\n')}
+        </section>
+      )}
     </section>
   );
 }

@@ -1,5 +1,5 @@
 /** IPC area "backup": shares typed by people, checked word by word (never echoed back). */
-import { int, label, obj, opt, str, type Schema } from '../schema';
+import { arr, int, label, obj, opt, str, type Schema } from '../schema';
 
 export interface ShareCheck {
   /** Per typed word: is it in the word list? */
@@ -14,7 +14,18 @@ export interface ShareCheck {
 
 export const backupChannels = {
   /** Per-word validation of a typed share (expected: whose share it should be). */
-  'kc:backup.checkShare': obj({ text: str({ max: 4096 }), expect: opt(obj({ index: int({ min: 1, max: 16 }), custodian: opt(label(64)) })) }),
+  'kc:backup.checkShare': obj({
+    text: str({ max: 4096 }),
+    expect: opt(
+      obj({
+        index: opt(int({ min: 1, max: 16 })),
+        custodian: opt(label(64)),
+        /** A recovery: the share must belong to this set (and not be one already entered). */
+        setId: opt(str({ min: 6, max: 6, pattern: /^[0-9a-f]{6}$/, what: 'a share set id' })),
+        entered: opt(arr(int({ min: 1, max: 16 }), { max: 16 })),
+      }),
+    ),
+  }),
 } as const satisfies Record<string, Schema<unknown>>;
 
 export interface BackupResponses {

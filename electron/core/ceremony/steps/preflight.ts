@@ -40,6 +40,7 @@ export const preflightKind: StepKind = {
     }
     for (const [role, at] of Object.entries(expiries)) shown.push(`  ${role} metadata will expire on ${at}`);
     for (const l of shown) ctx.prompter.say(l);
+    const said = shown.length;
     if (!ctx.rehearsal) {
       for (const c of checks.filter((c) => c.status === 'fail')) {
         const d = await ctx.prompter.deviation({ step: ctx.step.id, check: c, administrator: ctx.administrator() });
@@ -49,6 +50,7 @@ export const preflightKind: StepKind = {
           });
         }
         deviations.push(d);
+        shown.push(`  deviation for ${c.id} recorded by ${ctx.administrator().name}: “${d.justification.trim()}”`);
       }
     }
     const failed = checks.filter((c) => c.status === 'fail').length;
@@ -62,7 +64,9 @@ export const preflightKind: StepKind = {
           ...(deviations.length ? { deviations } : {}),
         },
       ],
-      shown: [],
+      // What the witness attests to: the check results (already said to the room) and any deviation.
+      shown,
+      alreadySaid: said,
     };
   },
 };

@@ -3,7 +3,9 @@
  * key onto a new token from the backup file. The restored key must have the fingerprint recorded
  * by the original ceremony (params.expectFingerprint).
  */
-import { pemEncode, toBase64, utf8 } from '../../../../shared/encoding/bytes';
+import { fromUtf8, pemEncode, toBase64, utf8 } from '../../../../shared/encoding/bytes';
+import { parseBackup } from '../../backup';
+import type { GeneratedKey } from '../types';
 import { KeyceremonyError } from '../../../../shared/errors';
 import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
@@ -32,7 +34,18 @@ export const restoreKind: StepKind = {
     if (!ctx.services.inputs) throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the backup file.', { where: `step ${ctx.step.id}` });
     const spec = ctx.keySpec(p.key);
     const ref = ctx.tokenRef(spec.token);
-    const r = await backup.restoreKey({ backupFile: await ctx.services.inputs.read(p.backupFile), token: ref, pin: ctx.pin(spec.token), custodians: p.custodians, sink: ctx.prompter.shareSink() });
+    const file = await ctx.services.inputs.read(p.backupFile);
+    // A step that runs again (the app stopped after the key was unwrapped, before the step was
+    // recorded) finds the restored key instead of asking for the shares again.
+    let found: GeneratedKey | null = null;
+    if (ctx.attempt > 1 && ctx.services.tokens) {
+      const b = await parseBackup(fromUtf8(file));
+      const k = await ctx.services.tokens.findKey(ref, { label: b.key.label, idHex: b.key.id }, ctx.pin(spec.token));
+      if (k && k.fingerprint === b.key.fingerprint) found = k;
+    }
+    const r = found
+      ? { key: found, receipts: [] }
+      : await backup.restoreKey({ backupFile: file, token: ref, pin: ctx.pin(spec.token), custodians: p.custodians, sink: ctx.prompter.shareSink() });
     if (p.expectFingerprint && r.key.fingerprint !== p.expectFingerprint) {
       throw new KeyceremonyError('KEK_MISMATCH', `The restored key's fingerprint ${r.key.fingerprint.slice(0, 16)}… is not the expected ${p.expectFingerprint.slice(0, 16)}….`, { where: `step ${ctx.step.id}` });
     }
@@ -42,7 +55,7 @@ export const restoreKind: StepKind = {
     const sha = await ctx.writeOutput(pemPath, utf8(pemEncode('PUBLIC KEY', r.key.publicKeySpki)), 'public-key');
     return {
       summary: `key ${p.key} restored onto ${ref.label}`,
-      entries: [{ event: 'key-restored', token: { label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, keys: [transcriptKey(rec)], outputs: [{ path: pemPath, sha256: sha }], shares: r.receipts }],
+      entries: [{ event: 'key-restored', ...(found ? { note: 'Found on the token: restored by the interrupted attempt of this step.' } : {}), token: { label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, keys: [transcriptKey(rec)], outputs: [{ path: pemPath, sha256: sha }], shares: r.receipts }],
       shown: [`  ${p.key}: ${r.key.fingerprint}`, `    ${fingerprintWords(r.key.fingerprint)}`],
     };
   },

@@ -1,0 +1,89 @@
+/**
+ * THE composition of one ceremony run over real adapters, used by the CLI runner
+ * (adapters/ceremony/runner.ts) and the desktop session (ipc/ceremony-session.ts): bundle and archive
+ * names, the journal and output store, the engine's services and printables, and the tail every
+ * finished run goes through (archive the bundle folder, verify the folder AND the archive).
+ * The two front ends differ only in their Prompter (terminal/answers file vs. screen) and in where
+ * input files come from.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
+import { CeremonyEngine, type EngineOptions } from '../../core/ceremony/engine';
+import { BUILTIN_KINDS } from '../../core/ceremony/steps';
+import { writeTar } from '../../core/ceremony/tar';
+import type { CeremonyScript, PreflightProbe, Prompter, Services } from '../../core/ceremony/types';
+import { writeFileAtomic } from '../fs/atomic';
+import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleReader } from '../fs/ceremony-store';
+import type { Pkcs11Module } from '../pkcs11';
+import { ceremonyPrintables, ceremonyServices } from './services';
+import { Pkcs11TokenService } from './token-service';
+
+/** Where a run's bundle folder and archive go: `[REHEARSAL-]<name>-bundle/` and `[REHEARSAL-]<name>.kcbundle.tar`. */
+export function bundlePaths(outDir: string, name: string, rehearsal: boolean): { bundleDir: string; archivePath: string } {
+  const prefix = rehearsal ? 'REHEARSAL-' : '';
+  return { bundleDir: join(outDir, `${prefix}${name}-bundle`), archivePath: join(outDir, `${prefix}${name}.kcbundle.tar`) };
+}
+
+export interface ComposeOptions {
+  script: CeremonyScript;
+  scriptText: string;
+  rehearsal: boolean;
+  mod: Pkcs11Module;
+  prompter: Prompter;
+  /** The run folder: journal (state.json), bundle folder and archive. */
+  outDir: string;
+  inputs: NonNullable<Services['inputs']>;
+  preflight?: PreflightProbe;
+  now?: () => Date;
+  onEvent?: EngineOptions['onEvent'];
+  onStepStarted?: EngineOptions['onStepStarted'];
+  onBeforeCommit?: EngineOptions['onBeforeCommit'];
+}
+
+export interface ComposedRun {
+  engine: CeremonyEngine;
+  tokens: Pkcs11TokenService;
+  bundleDir: string;
+  archivePath: string;
+  journal: FsJournal;
+  /** After the engine sealed the bundle: write the archive, verify the folder and the archive. */
+  finish(): Promise<{ verdict: BundleVerdict; archiveVerdict: BundleVerdict }>;
+}
+
+export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
+  const { bundleDir, archivePath } = bundlePaths(o.outDir, o.script.name, o.rehearsal);
+  const tokens = new Pkcs11TokenService(o.mod);
+  const journal = new FsJournal(o.outDir, bundleDir);
+  const engine = new CeremonyEngine({
+    script: o.script,
+    scriptText: o.scriptText,
+    rehearsal: o.rehearsal,
+    kinds: BUILTIN_KINDS,
+    services: ceremonyServices(o.mod, tokens, { inputs: o.inputs, ...(o.preflight ? { preflight: o.preflight } : {}) }),
+    prompter: o.prompter,
+    journal,
+    outputs: new FsOutputStore(bundleDir),
+    clock: { now: o.now ?? (() => new Date()) },
+    randomHex: (n) => randomBytes(n).toString('hex'),
+    printables: ceremonyPrintables,
+    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    ...(o.onStepStarted ? { onStepStarted: o.onStepStarted } : {}),
+    ...(o.onBeforeCommit ? { onBeforeCommit: o.onBeforeCommit } : {}),
+  });
+  return {
+    engine,
+    tokens,
+    bundleDir,
+    archivePath,
+    journal,
+    async finish() {
+      const files = listRegularFiles(bundleDir);
+      writeFileAtomic(archivePath, writeTar(files.map((p) => ({ path: p, bytes: new Uint8Array(readFileSync(join(bundleDir, p))) }))));
+      const verdict = await verifyBundle(dirBundleReader(bundleDir));
+      const archiveVerdict = await verifyBundle(tarBundleReader(archivePath));
+      return { verdict, archiveVerdict };
+    },
+  };
+}
