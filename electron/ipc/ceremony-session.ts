@@ -91,13 +91,16 @@ export function prepareScript(req: { template?: string; scriptText?: string; set
   const baseIssues = validateScript(base, BUILTIN_KINDS);
   if (baseIssues.length) return empty(baseIssues.map((i) => ({ path: i.path, message: i.message })));
   let script: CeremonyScript;
+  const problems: ScriptPreview['problems'] = [];
   try {
     script = customizeScript(base as CeremonyScript, req.setup ?? {});
+    problems.push(...validateScript(script, BUILTIN_KINDS).map((i) => ({ path: i.path, message: i.message })));
   } catch (e) {
+    // show the script as it was, with the setup's problem (the person fixes the field it names)
     const info = toErrorInfo(e);
-    return empty([{ path: info.where ?? 'setup', message: info.message }]);
+    script = base as CeremonyScript;
+    problems.push({ path: info.where ?? 'setup', message: info.message });
   }
-  const problems = validateScript(script, BUILTIN_KINDS).map((i) => ({ path: i.path, message: i.message }));
   for (const p of script.participants) if (!p.name.trim()) problems.push({ path: `participants ${p.id}`, message: 'type this person’s name' });
   const params: EditableParam[] = [];
   for (const st of script.steps) {
@@ -520,7 +523,7 @@ export class CeremonySession {
             setId: req.setId,
             entered: entered.slice(),
             custodians: req.custodians.map((id) => ({ id, name: name(id) })),
-            holders: req.holders,
+            holders: req.holders.map((h) => (this.script.participants.some((x) => x.id === h) ? `${name(h)} (${h})` : h)),
             ...(problem ? { problem } : {}),
           });
           problem = undefined;

@@ -190,7 +190,11 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
           </p>
         </section>
       )}
-      {view.question && <Question key={view.question.id} q={view.question} pinsAhead={view.pinsAhead} onAnswer={(a) => void answer(a)} />}
+      {view.question && (
+        <div data-testid="question-box" data-qid={view.question.id}>
+          <Question key={view.question.id} q={view.question} pinsAhead={view.pinsAhead} onAnswer={(a) => void answer(a)} />
+        </div>
+      )}
       {view.status === 'running' && (
         <div className="actions">
           <button
