@@ -46,6 +46,7 @@ export function Ceremony({ info, preset }: { info: AppInfo; preset?: string }) {
   const startAnother = async () => {
     try {
       await call('kc:ceremony.close', {});
+      setUnfinished([]);
       setView(null);
       setUnfinished(await call('kc:ceremony.unfinished', {}));
     } catch (e) {
