@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { startUi, screenshot, type UiHarness, type Machine } from '../helpers/ui-harness';
-import { axe } from '../helpers/axe';
+import { expectNoSeriousA11y as axe } from '../helpers/axe';
 import { drive, fillSetup, privateKeys, startCeremony } from '../helpers/ceremony-ui';
 import { Pkcs11Module } from '../../electron/adapters/pkcs11';
 import { verifyBundle } from '../../electron/core/ceremony/bundle';
