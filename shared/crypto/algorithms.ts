@@ -16,6 +16,13 @@ export const SignatureAlgorithms = [
 ] as const;
 export type SignatureAlgorithm = (typeof SignatureAlgorithms)[number];
 
+/**
+ * What we verify but never sign with: ECDSA P-521 with SHA-512 (TUF `ecdsa-sha2-nistp521`, cosign and
+ * Sigstore P-521 keys). No token key type we generate is P-521.
+ */
+export const VerifyOnlyAlgorithms = ['ecdsa-p521-sha512'] as const;
+export type VerifyAlgorithm = SignatureAlgorithm | (typeof VerifyOnlyAlgorithms)[number];
+
 /** Key types a token can generate. */
 export const KeyTypes = ['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KeyTypes)[number];

@@ -2,8 +2,9 @@
  * Hashing and signature verification on the platform's WebCrypto (`globalThis.crypto.subtle`),
  * available in Node >= 20 and in every browser: this keeps shared/ free of `node:*` imports.
  */
-import type { SignatureAlgorithm } from './algorithms';
+import type { VerifyAlgorithm } from './algorithms';
 import { curveSize, derToRaw } from './ecdsa';
+import { pssSaltLength } from './rsa-pss';
 import { parseSpki } from './spki';
 import { toHex } from '../encoding/bytes';
 import { KeyceremonyError } from '../errors';
@@ -39,15 +40,32 @@ export async function spkiFingerprint(spkiDer: Uint8Array): Promise<string> {
   return sha256Hex(spkiDer);
 }
 
+export interface VerifyOptions {
+  /**
+   * RSA-PSS salt length: 32 (the default, what we and Notary sign with) or 'any' — the length read
+   * from the signature (TUF `rsassa-pss-sha256` does not fix it; go-tuf v2 signs with the maximum).
+   */
+  pssSalt?: 32 | 'any';
+}
+
+const EC_CURVES = { 'ecdsa-p256': 'P-256', 'ecdsa-p384': 'P-384', 'ecdsa-p521': 'P-521' } as const;
+const EC_ALGS: Record<string, { curve: 'P-256' | 'P-384' | 'P-521'; hash: string }> = {
+  'ecdsa-p256-sha256': { curve: 'P-256', hash: 'SHA-256' },
+  'ecdsa-p384-sha384': { curve: 'P-384', hash: 'SHA-384' },
+  'ecdsa-p384-sha256': { curve: 'P-384', hash: 'SHA-256' },
+  'ecdsa-p521-sha512': { curve: 'P-521', hash: 'SHA-512' },
+};
+
 /**
  * Verify `sig` over `data` with a DER SPKI public key. ECDSA signatures are DER. Returns false on a
  * bad signature and throws only on unusable input (unknown key type).
  */
 export async function verifySignature(
   spkiDer: Uint8Array,
-  alg: SignatureAlgorithm,
+  alg: VerifyAlgorithm,
   data: Uint8Array,
   sig: Uint8Array,
+  opts: VerifyOptions = {},
 ): Promise<boolean> {
   const info = parseSpki(spkiDer);
   const s = subtle();
@@ -55,10 +73,11 @@ export async function verifySignature(
     switch (alg) {
       case 'ecdsa-p256-sha256':
       case 'ecdsa-p384-sha384':
-      case 'ecdsa-p384-sha256': {
-        const curve = info.algorithm === 'ecdsa-p256' ? 'P-256' : info.algorithm === 'ecdsa-p384' ? 'P-384' : null;
-        if (!curve) return false;
-        if ((alg === 'ecdsa-p256-sha256') !== (curve === 'P-256')) return false;
+      case 'ecdsa-p384-sha256':
+      case 'ecdsa-p521-sha512': {
+        const want = EC_ALGS[alg]!;
+        const curve = info.algorithm in EC_CURVES ? EC_CURVES[info.algorithm as keyof typeof EC_CURVES] : null;
+        if (curve !== want.curve) return false;
         const key = await s.importKey('spki', buf(spkiDer), { name: 'ECDSA', namedCurve: curve }, false, ['verify']);
         let raw: Uint8Array;
         try {
@@ -66,8 +85,7 @@ export async function verifySignature(
         } catch {
           return false;
         }
-        const hash = alg === 'ecdsa-p384-sha384' ? 'SHA-384' : 'SHA-256';
-        return await s.verify({ name: 'ECDSA', hash }, key, buf(raw), buf(data));
+        return await s.verify({ name: 'ECDSA', hash: want.hash }, key, buf(raw), buf(data));
       }
       case 'ed25519': {
         if (info.algorithm !== 'ed25519') return false;
@@ -77,7 +95,11 @@ export async function verifySignature(
       case 'rsa-pss-sha256': {
         if (info.algorithm !== 'rsa') return false;
         const key = await s.importKey('spki', buf(spkiDer), { name: 'RSA-PSS', hash: 'SHA-256' }, false, ['verify']);
-        return await s.verify({ name: 'RSA-PSS', saltLength: 32 }, key, buf(sig), buf(data));
+        if (await s.verify({ name: 'RSA-PSS', saltLength: 32 }, key, buf(sig), buf(data))) return true;
+        if (opts.pssSalt !== 'any') return false;
+        const saltLength = await pssSaltLength(spkiDer, sig);
+        if (saltLength === undefined || saltLength === 32) return false;
+        return await s.verify({ name: 'RSA-PSS', saltLength }, key, buf(sig), buf(data));
       }
       case 'rsa-pkcs1-sha256': {
         if (info.algorithm !== 'rsa') return false;

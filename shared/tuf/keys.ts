@@ -3,10 +3,13 @@
  *
  * Accepted when reading (all observed in real repositories, see fixtures INDEX.md):
  *   keytype ed25519        scheme ed25519            keyval.public = hex 32 bytes (or PEM SPKI)
- *   keytype ecdsa | ecdsa-sha2-nistp256 | ecdsa-sha2-nistp384
- *                          scheme ecdsa-sha2-nistp256|384   keyval.public = PEM SPKI, or legacy hex point 04||X||Y
+ *   keytype ecdsa | ecdsa-sha2-nistp256 | ecdsa-sha2-nistp384 | ecdsa-sha2-nistp521
+ *                          scheme ecdsa-sha2-nistp256|384|521   keyval.public = PEM SPKI, or legacy hex point 04||X||Y
  *   keytype rsa            scheme rsassa-pss-sha256  keyval.public = PEM SPKI (or PKCS#1 "RSA PUBLIC KEY")
- * Signatures are hex; ECDSA signatures are ASN.1 DER.
+ * Signatures are hex; ECDSA signatures are ASN.1 DER. RSA-PSS signatures verify with any salt length
+ * (read from the signature: the scheme does not fix it, go-tuf v2 signs with the maximum); we sign with
+ * 32. P-521 (SHA-512, as securesystemslib and sigstore-java name it) is verified, never generated.
+ * A key of another type is "unsupported" (UNSUPPORTED_KEY_TYPE in notes), never a signature failure.
  *
  * P-384: the spec's `ecdsa-sha2-nistp384` scheme hashes with SHA-384 and so do we. tuf-js 5 (@tufjs/models
  * 4.1.1) verifies every ECDSA key with SHA-256, so a spec-correct P-384 signature fails there: we emit P-256
@@ -22,7 +25,7 @@ import { fromHex, pemDecode, pemEncode, toHex, bytesEqual } from '../encoding/by
 import { ecPointToSpki, ed25519ToSpki, parseSpki, type SpkiInfo } from '../crypto/spki';
 import { readChildren, readDerAll, tlv } from '../encoding/der';
 import { sha256Hex, verifySignature } from '../crypto/webcrypto';
-import type { KeyType, SignatureAlgorithm } from '../crypto/algorithms';
+import type { KeyType, SignatureAlgorithm, VerifyAlgorithm } from '../crypto/algorithms';
 
 export interface TufKeyJSON {
   keytype: string;
@@ -33,11 +36,6 @@ export interface TufKeyJSON {
 
 export function invalid(where: string, msg: string): never {
   throw new KeyceremonyError('INVALID_METADATA', `${msg} (at ${where})`, { where });
-}
-
-/** A key we cannot use; keyToSpki adds which key and where. */
-function unusable(msg: string): never {
-  throw new KeyceremonyError('INVALID_KEY', msg);
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -54,7 +52,20 @@ export function checkKeyJSON(v: unknown, where: string): TufKeyJSON {
   return v as TufKeyJSON;
 }
 
-const spkiCache = new WeakMap<object, { spki: Uint8Array; alg: SignatureAlgorithm } | Error>();
+const spkiCache = new WeakMap<object, ResolvedKey | KeyceremonyError>();
+
+export interface ResolvedKey {
+  spki: Uint8Array;
+  alg: VerifyAlgorithm;
+}
+
+/**
+ * A key we cannot use; keyToSpki adds which key and where. `unsupported` = a type or scheme we do not
+ * implement (ALGORITHM_UNSUPPORTED), otherwise a damaged key (INVALID_KEY).
+ */
+function unusable(msg: string, unsupported = false): never {
+  throw new KeyceremonyError(unsupported ? 'ALGORITHM_UNSUPPORTED' : 'INVALID_KEY', msg);
+}
 
 function pkcs1ToSpki(der: Uint8Array): Uint8Array {
   const node = readDerAll(der);
@@ -66,68 +77,78 @@ function pkcs1ToSpki(der: Uint8Array): Uint8Array {
 }
 
 /**
- * Resolve a TUF key to DER SPKI plus the signature algorithm its scheme names. Throws INVALID_KEY
- * for unusable keys; callers verifying metadata treat such a key as one that verifies nothing.
+ * Resolve a TUF key to DER SPKI plus the signature algorithm its scheme names. Throws
+ * ALGORITHM_UNSUPPORTED for a key type or scheme we do not implement and INVALID_KEY for a damaged key;
+ * callers verifying metadata treat either as a key that verifies nothing, and say which.
  */
-export function keyToSpki(key: TufKeyJSON, where = '$'): { spki: Uint8Array; alg: SignatureAlgorithm } {
+export function keyToSpki(key: TufKeyJSON, where = '$'): ResolvedKey {
   const hit = spkiCache.get(key);
-  if (hit instanceof Error) throw hit;
+  if (hit instanceof KeyceremonyError) throw hit;
   if (hit) return hit;
   try {
     const r = resolve(key);
     spkiCache.set(key, r);
     return r;
   } catch (e) {
-    const err = new KeyceremonyError(
-      'INVALID_KEY',
-      `unusable ${key.keytype}/${key.scheme} key: ${e instanceof Error ? e.message : String(e)} (at ${where})`,
-      { where, cause: e },
-    );
+    const code = e instanceof KeyceremonyError && e.code === 'ALGORITHM_UNSUPPORTED' ? 'ALGORITHM_UNSUPPORTED' : 'INVALID_KEY';
+    const what = code === 'ALGORITHM_UNSUPPORTED' ? 'unsupported' : 'unusable';
+    const err = new KeyceremonyError(code, `${what} ${key.keytype}/${key.scheme} key: ${e instanceof Error ? e.message : String(e)} (at ${where})`, {
+      where,
+      cause: e,
+    });
     spkiCache.set(key, err);
     throw err;
   }
 }
 
-function resolve(key: TufKeyJSON): { spki: Uint8Array; alg: SignatureAlgorithm } {
+const EC_SCHEMES: Record<string, { curve: 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521'; alg: VerifyAlgorithm }> = {
+  'ecdsa-sha2-nistp256': { curve: 'ecdsa-p256', alg: 'ecdsa-p256-sha256' },
+  'ecdsa-sha2-nistp384': { curve: 'ecdsa-p384', alg: 'ecdsa-p384-sha384' },
+  'ecdsa-sha2-nistp521': { curve: 'ecdsa-p521', alg: 'ecdsa-p521-sha512' },
+};
+
+function resolve(key: TufKeyJSON): ResolvedKey {
   const pub = key.keyval.public.trim();
   const isPem = pub.startsWith('-----BEGIN');
   const der = (): Uint8Array => {
     const p = pemDecode(pub);
     if (p.label === 'PUBLIC KEY') return p.der;
     if (p.label === 'RSA PUBLIC KEY') return pkcs1ToSpki(p.der);
-    unusable(`PEM block ${p.label} is not a public key`);
+    return unusable(`PEM block ${p.label} is not a public key`);
+  };
+  const algorithmOf = (spki: Uint8Array): string => {
+    try {
+      return parseSpki(spki).algorithm;
+    } catch (e) {
+      return unusable(e instanceof Error ? e.message : String(e), e instanceof KeyceremonyError && e.code === 'ALGORITHM_UNSUPPORTED');
+    }
   };
   switch (key.keytype) {
     case 'ed25519': {
-      if (key.scheme !== 'ed25519') unusable(`scheme ${key.scheme} does not go with ed25519`);
+      if (key.scheme !== 'ed25519') unusable(`scheme ${key.scheme} does not go with ed25519`, true);
       const spki = isPem ? der() : ed25519ToSpki(fromHex(pub));
-      if (parseSpki(spki).algorithm !== 'ed25519') unusable('not an Ed25519 key');
+      if (algorithmOf(spki) !== 'ed25519') unusable('not an Ed25519 key');
       return { spki, alg: 'ed25519' };
     }
     case 'ecdsa':
     case 'ecdsa-sha2-nistp256':
-    case 'ecdsa-sha2-nistp384': {
+    case 'ecdsa-sha2-nistp384':
+    case 'ecdsa-sha2-nistp521': {
+      const want = EC_SCHEMES[key.scheme];
+      if (!want) return unusable(`unsupported ECDSA scheme ${key.scheme}`, true);
       const spki = isPem ? der() : ecPointToSpki(fromHex(pub));
-      const info = parseSpki(spki);
-      if (key.scheme === 'ecdsa-sha2-nistp256') {
-        if (info.algorithm !== 'ecdsa-p256') unusable('scheme ecdsa-sha2-nistp256 needs a P-256 key');
-        return { spki, alg: 'ecdsa-p256-sha256' };
-      }
-      if (key.scheme === 'ecdsa-sha2-nistp384') {
-        if (info.algorithm !== 'ecdsa-p384') unusable('scheme ecdsa-sha2-nistp384 needs a P-384 key');
-        return { spki, alg: 'ecdsa-p384-sha384' };
-      }
-      unusable(`unsupported ECDSA scheme ${key.scheme}`);
+      if (algorithmOf(spki) !== want.curve) unusable(`scheme ${key.scheme} needs a ${want.curve.slice(6).toUpperCase()} key`);
+      return { spki, alg: want.alg };
     }
     case 'rsa': {
-      if (key.scheme !== 'rsassa-pss-sha256') unusable(`unsupported RSA scheme ${key.scheme}`);
+      if (key.scheme !== 'rsassa-pss-sha256') unusable(`unsupported RSA scheme ${key.scheme}`, true);
       if (!isPem) unusable('RSA keys must be PEM');
       const spki = der();
-      if (parseSpki(spki).algorithm !== 'rsa') unusable('not an RSA key');
+      if (algorithmOf(spki) !== 'rsa') unusable('not an RSA key');
       return { spki, alg: 'rsa-pss-sha256' };
     }
     default:
-      unusable(`unsupported key type ${key.keytype}`);
+      return unusable(`unsupported key type ${key.keytype}`, true);
   }
 }
 
@@ -172,13 +193,13 @@ export function keyFromSpki(keyType: KeyType, spki: Uint8Array, algorithm?: Sign
 /** Verify one hex signature over `data`. False for a bad signature, bad hex, or an unusable key. */
 export async function verifyTufSignature(key: TufKeyJSON, data: Uint8Array, sigHex: string): Promise<boolean> {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(sigHex)) return false;
-  let k: { spki: Uint8Array; alg: SignatureAlgorithm };
+  let k: ResolvedKey;
   try {
     k = keyToSpki(key);
   } catch {
     return false;
   }
-  return verifySignature(k.spki, k.alg, data, fromHex(sigHex));
+  return verifySignature(k.spki, k.alg, data, fromHex(sigHex), { pssSalt: 'any' });
 }
 
 export function sameSpki(a: TufKeyJSON, b: TufKeyJSON): boolean {

@@ -4,10 +4,13 @@
  *   `"sig": ""` entries and signatures that do not verify are ignored, never fatal;
  * - the same physical key listed under two keyids (Sigstore v9, go-tuf M3) counts once: we go further
  *   than the spec's "unique keyids" here, since two ids for one key would otherwise let one
- *   custodian meet a threshold of two.
+ *   custodian meet a threshold of two;
+ * - a signature by a key of a type we do not implement is "unsupported", not "does not verify": it is
+ *   counted apart (`unsupported`) so a report never calls a signature bad that it could not check.
  */
+import { isKeyceremonyError } from '../errors';
 import type { TufKeyJSON } from './keys';
-import { keyFingerprint, verifyTufSignature } from './keys';
+import { keyFingerprint, keyToSpki, verifyTufSignature } from './keys';
 import type { TufSignature } from './models';
 
 export interface ThresholdResult {
@@ -17,6 +20,10 @@ export interface ThresholdResult {
   ok: boolean;
   /** keyids whose signature verified (one per physical key). */
   validKeyids: string[];
+  /** SHA-256 of each valid signer's SPKI, in the order of validKeyids. */
+  fingerprints: string[];
+  /** keyids the role lists that signed with a key type or scheme we cannot verify. */
+  unsupported: string[];
   /** Human notes: ignored signatures and why. */
   notes: string[];
 }
@@ -32,6 +39,8 @@ export async function checkThreshold(
   const seenIds = new Set<string>();
   const seenKeys = new Set<string>();
   const validKeyids: string[] = [];
+  const fingerprints: string[] = [];
+  const unsupported: string[] = [];
   const notes: string[] = [];
   for (const s of signatures) {
     const short = s.keyid.slice(0, 8);
@@ -52,6 +61,14 @@ export async function checkThreshold(
       notes.push(`second signature by ${short} counted once`);
       continue;
     }
+    try {
+      keyToSpki(key);
+    } catch (e) {
+      const isUnsupported = isKeyceremonyError(e) && e.code === 'ALGORITHM_UNSUPPORTED';
+      if (isUnsupported && !unsupported.includes(s.keyid)) unsupported.push(s.keyid);
+      notes.push(`signature by ${short} not checked: ${isUnsupported ? 'unsupported key type' : 'unusable key'} ${key.keytype}/${key.scheme}`);
+      continue;
+    }
     if (!(await verifyTufSignature(key, data, s.sig))) {
       notes.push(`signature by ${short} does not verify`);
       continue;
@@ -64,6 +81,7 @@ export async function checkThreshold(
     }
     seenKeys.add(fp);
     validKeyids.push(s.keyid);
+    fingerprints.push(fp);
   }
-  return { threshold, valid: validKeyids.length, ok: validKeyids.length >= threshold, validKeyids, notes };
+  return { threshold, valid: validKeyids.length, ok: validKeyids.length >= threshold, validKeyids, fingerprints, unsupported, notes };
 }
