@@ -7,8 +7,13 @@
  * and knows the JSON path and line:column of every fault; `JSON.parse` (native, fast) then builds
  * the value. Cost on a 12 MB targets.json: one extra linear pass (see test/pure/json-strict.test.ts).
  *
+ * With `integersOnly` (TUF and Notary metadata, whose canonical JSON has integers only) a number with a
+ * fraction or an exponent is refused even when its value is an integer: `1.0`, `1e0` and
+ * `0.99999999999999999999` all read as 1 in JavaScript, and python-tuf and go-tuf refuse them.
+ *
  * Errors are KeyceremonyError:
- *   INVALID_JSON   bad grammar, lone surrogate, invalid UTF-8 (bytes form), nesting too deep
+ *   INVALID_JSON   bad grammar, lone surrogate, invalid UTF-8 (bytes form), nesting too deep,
+ *                  a non-integer number under `integersOnly`
  *   DUPLICATE_KEY  an object has the same key twice (after decoding escapes)
  *   TOO_LARGE      the input exceeds `maxBytes` (UTF-8 bytes)
  * `where` reads e.g. `targets.json $.signed.keys["abc"] at 3:15` and `details` carries
@@ -23,6 +28,8 @@ export interface StrictJsonOptions {
   maxBytes?: number;
   /** Refuse nesting deeper than this. Default 512. */
   maxDepth?: number;
+  /** Refuse numbers written with a fraction or an exponent (canonical JSON: integers only). */
+  integersOnly?: boolean;
 }
 
 export const DEFAULT_MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -196,6 +203,7 @@ class Scanner {
       i++;
       while (t.charCodeAt(i) >= 0x30 && t.charCodeAt(i) <= 0x39) i++;
     } else this.fail('INVALID_JSON', 'bad number', start);
+    const intEnd = i;
     if (t.charCodeAt(i) === 0x2e) {
       i++;
       const s = i;
@@ -210,6 +218,10 @@ class Scanner {
       const s = i;
       while (t.charCodeAt(i) >= 0x30 && t.charCodeAt(i) <= 0x39) i++;
       if (i === s) this.fail('INVALID_JSON', 'bad number', start);
+    }
+    if (i !== intEnd && this.opts.integersOnly) {
+      const text = t.slice(start, Math.min(i, start + 40));
+      this.fail('INVALID_JSON', `non-canonical number ${text}${i - start > 40 ? '…' : ''}: only integers are allowed (no fraction, no exponent)`, start);
     }
     this.i = i;
   }
@@ -348,13 +360,38 @@ export function parseStrictJson(text: string, opts: StrictJsonOptions = {}): unk
     new Scanner(text, opts).run();
     throw new KeyceremonyError('INVALID_JSON', `${opts.source ? opts.source + ': ' : ''}invalid JSON.`, { where: opts.source ?? '$' });
   }
-  if (!SURROGATE_HINT.test(text)) {
+  if (!SURROGATE_HINT.test(text) && !(opts.integersOnly && mayHoldNonInteger(text))) {
     const counted = countKeyColons(text);
     const held = countHeldKeys(value, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
     if (counted === held) return value;
   }
   new Scanner(text, opts).run();
   return value;
+}
+
+const NUMBER_CHAR = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
+const FRACTION_OR_EXPONENT = /[0-9][.eE]/g;
+
+/**
+ * Whether the text may hold a number token with a fraction or an exponent (`1.0`, `1e0`). A hit is a
+ * digit followed by `.`/`e`/`E` inside a run of number characters that starts right after `:`, `[` or
+ * `,` (and whitespace): exact for number tokens, with rare false hits inside strings ("a,1.0"), which
+ * send the text to the scanner, which decides. Linear: each run is walked at most twice.
+ */
+function mayHoldNonInteger(t: string): boolean {
+  FRACTION_OR_EXPONENT.lastIndex = 0;
+  for (let m = FRACTION_OR_EXPONENT.exec(t); m; m = FRACTION_OR_EXPONENT.exec(t)) {
+    let a = m.index;
+    while (a > 0 && NUMBER_CHAR(t.charCodeAt(a - 1))) a--;
+    let b = m.index + 1;
+    while (b < t.length && NUMBER_CHAR(t.charCodeAt(b))) b++;
+    FRACTION_OR_EXPONENT.lastIndex = b;
+    let p = a - 1;
+    while (p >= 0 && (t.charCodeAt(p) === 0x20 || t.charCodeAt(p) === 0x0a || t.charCodeAt(p) === 0x0d || t.charCodeAt(p) === 0x09)) p--;
+    const c = p >= 0 ? t.charCodeAt(p) : -1;
+    if (c === 0x3a || c === 0x5b || c === 0x2c || c === -1) return true;
+  }
+  return false;
 }
 
 /** A raw surrogate or a \uD800-\uDFFF escape (or a literal "\\ud8.." — a false hit, harmless). */

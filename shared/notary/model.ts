@@ -316,7 +316,7 @@ export function parseNotaryFile<T extends NotarySignedBody = NotarySignedBody>(
   opts: { source?: string; expectType?: T['_type']; maxBytes?: number } = {},
 ): ParsedNotaryFile<T> {
   const src = opts.source;
-  const doc = parseStrictJsonBytes(bytes, { source: src, maxBytes: opts.maxBytes ?? NOTARY_MAX_FILE_BYTES });
+  const doc = parseStrictJsonBytes(bytes, { source: src, maxBytes: opts.maxBytes ?? NOTARY_MAX_FILE_BYTES, integersOnly: true });
   const o = obj(doc, '$', src);
   for (const k of Object.keys(o)) {
     if (k !== 'signed' && k !== 'signatures') bad(childPath('$', k), 'unexpected field (a signed file has only "signed" and "signatures")', src);

@@ -81,6 +81,20 @@ describe('parseStrictJson', () => {
   });
 });
 
+describe('integersOnly (canonical JSON numbers, TUF and Notary metadata)', () => {
+  test('1.0, 1e0, -2.5, 0.99999999999999999999 are refused with path and line:column; integers and number-like strings are fine', () => {
+    for (const n of ['1.0', '1e0', '1E+0', '-2.5', '0.99999999999999999999']) {
+      const e = err(() => parseStrictJson(`{"signed": {"version": 3,\n "x": [1, {"length": ${n}}]}}`, { source: 'a.json', integersOnly: true }));
+      assert.equal(e.code, 'INVALID_JSON');
+      assert.equal(e.where, 'a.json $.signed.x[1].length at 2:22', n);
+      assert.match(e.message, new RegExp(`non-canonical number ${n.replace(/[.+]/g, '\\$&')}: only integers`));
+    }
+    const ok = '{"spec_version": "1.0.31", "name": "a,1.0", "weird": "x: 2e5", "v": [1, -2, 0], "e": "1e0"}';
+    assert.deepEqual(parseStrictJson(ok, { integersOnly: true }), JSON.parse(ok));
+    assert.deepEqual(parseStrictJson('{"v": 1.0}'), { v: 1 }, 'without the option, numbers are JSON numbers');
+  });
+});
+
 describe('canonicalize', () => {
   test('sorted keys, minimal escaping, raw UTF-8', () => {
     assert.equal(canonicalize({ b: 1, a: [true, null, 'x"y\\z\n\u00e9'] }), '{"a":[true,null,"x\\"y\\\\z\n\u00e9"],"b":1}');
