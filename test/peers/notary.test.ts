@@ -169,7 +169,7 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   const partial = readRepoDir(repo);
   const ours = await verifyNotaryRepository({ files: partial, at: new Date(), trustedRoot: rootV1 });
   assert.equal(ours.ok, false);
-  assert.match(JSON.stringify(ours.roles), /needs 2 valid old-root \(v1\) signatures, has 1/);
+  assert.match(JSON.stringify(ours.items), /needs 2 valid old-root \(v1\) signatures, has 1/);
   await assert.rejects(
     uploadRoles({ url: server.url, ca: readFileSync(server.ca) }, GUN, [{ role: 'root', bytes: partial.get('root.json') as Uint8Array }]),
     /refused the update \(HTTP 400\).*(ErrBadRoot|rotate trust)/,

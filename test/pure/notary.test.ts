@@ -65,26 +65,34 @@ describe('Notary fixtures (INDEX.md: notary/)', () => {
   test('notary0.1 samplerepo verifies (TOFU, clock pinned)', async () => {
     const r = await verifyNotaryRepository({ files: readDir(N01), at: new Date('2024-01-01T00:00:00Z'), requireAll: true });
     assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
-    assert.equal(r.gun, 'docker.com/notary0.1/samplerepo');
+    assert.equal(r.notary.gun, 'docker.com/notary0.1/samplerepo');
     assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 1], ['timestamp', 1], ['snapshot', 2], ['targets', 2]]);
-    assert.deepEqual(r.targets.map((t) => t.name), ['LICENSE']);
-    for (const x of r.roles) assert.match(x.status ?? '', /signed by 1 of 1/);
+    assert.deepEqual(r.notary.targets.map((t) => t.name), ['LICENSE']);
+    for (const x of r.roles) assert.deepEqual(x.thresholds.map((t) => `${t.valid} of ${t.threshold}`), ['1 of 1'], x.role);
+    assert.equal(r.verdict, 'verified');
+    assert.equal(r.items.find((i) => i.check === 'trust.mode')?.status, 'warn', 'TOFU is a warning');
   });
 
   test('notary0.3 tst verifies incl. targets/releases (rsapss), clock pinned before the root cert expiry', async () => {
     const r = await verifyNotaryRepository({ files: readDir(N03), at: new Date('2026-01-01T00:00:00Z'), requireAll: true });
     assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
-    assert.equal(r.gun, 'docker.com/notary0.3/tst');
+    assert.equal(r.notary.gun, 'docker.com/notary0.3/tst');
     assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 1], ['timestamp', 4], ['snapshot', 5], ['targets', 5], ['targets/releases', 1]]);
     const rel = r.roles.find((x) => x.role === 'targets/releases');
-    assert.match(rel?.notes.join(' ') ?? '', /expired 2017-07-27.*warns only/);
-    assert.deepEqual(r.targets.map((t) => `${t.role}:${t.name}`).sort(), ['targets/releases:hello', 'targets:LICENSE', 'targets:change']);
+    assert.deepEqual([rel?.delegator, rel?.status], ['targets', 'verified']);
+    const cert = r.items.find((i) => i.subject === 'targets/releases' && i.check === 'role.certificates');
+    assert.equal(cert?.status, 'warn');
+    assert.match(cert?.message ?? '', /expired 2017-07-27.*warns only/);
+    assert.deepEqual(r.notary.targets.map((t) => `${t.role}:${t.name}`).sort(), ['targets/releases:hello', 'targets:LICENSE', 'targets:change']);
   });
 
   test('notary0.3 fails today: its root certificate expired 2026-07-25', async () => {
     const r = await verifyNotaryRepository({ files: readDir(N03), at: new Date('2026-11-22T00:00:00Z') });
     assert.equal(r.ok, false);
-    assert.match(r.roles[0]?.problems.join(' ') ?? '', /valid 2016-07-27T22:56:32.000Z \.\. 2026-07-25T22:56:32.000Z, not at/);
+    const cert = r.items.find((i) => i.check === 'root.certificates' && i.status === 'fail');
+    assert.equal(r.items[0], cert, 'the failure comes first');
+    assert.deepEqual([cert?.subject, cert?.code], ['root', 'EXPIRED']);
+    assert.match(cert?.message ?? '', /valid 2016-07-27T22:56:32.000Z \.\. 2026-07-25T22:56:32.000Z, not at/);
   });
 
   test('key ids: sha256 of canonical key JSON; canonical root key id names the private key file', async () => {
@@ -155,9 +163,11 @@ describe('bad inputs are refused with what and where', () => {
     files.set('targets.json', enc(t));
     const r = await verifyNotaryRepository({ files, at: new Date('2026-01-01T00:00:00Z') });
     assert.equal(r.ok, false);
-    const tr = r.roles.find((x) => x.role === 'targets');
-    assert.match(tr?.problems.join(' ') ?? '', /does not match snapshot\.json: sha256 is/);
-    assert.match(tr?.problems.join(' ') ?? '', /needs 1 valid targets signatures, has 0/);
+    const bad = r.items.filter((i) => i.subject === 'targets' && i.status === 'fail');
+    assert.deepEqual(bad.map((i) => [i.check, i.code]), [['role.hashes', 'HASH_MISMATCH'], ['role.hashes', 'HASH_MISMATCH'], ['role.signatures', 'THRESHOLD_NOT_MET']]);
+    assert.match(bad.map((i) => i.message).join(' '), /does not match snapshot\.json: sha256 is/);
+    assert.match(bad.map((i) => i.message).join(' '), /needs 1 valid targets signatures, has 0/);
+    assert.equal(r.roles.find((x) => x.role === 'targets')?.status, 'failed');
   });
   test('a garbage certificate or key is a clear error, never a crash', async () => {
     expectErr(() => notaryKeyFromCertPem('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), 'INVALID_KEY', /not a usable certificate/);
@@ -291,8 +301,10 @@ describe('building and threshold signing (software signers)', () => {
     assert.equal(s.status, 'targets/releases v1: signed by 1 of 1 required targets/releases keys (complete)');
     const r = await verifyNotaryRepository({ files, at: now });
     assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
-    assert.deepEqual(r.targets.map((x) => `${x.role}:${x.name}`), ['targets/releases:latest']);
-    assert.match(formatNotaryReport(r).join('\n'), /snapshot\.json\n.*absent/);
+    assert.deepEqual(r.notary.targets.map((x) => `${x.role}:${x.name}`), ['targets/releases:latest']);
+    const absent = r.items.find((i) => i.subject === 'snapshot' && i.check === 'scope');
+    assert.equal(absent?.status, 'skip');
+    assert.match(absent?.message ?? '', /absent/);
   });
 
   test('one key listed under two ids counts once; merge refuses signatures over other bytes', async () => {
@@ -453,7 +465,7 @@ describe('online key replacement', () => {
     apply((await signRole(files, 'root', root, { now })).files);
     let r = await verifyNotaryRepository({ files, at: now });
     assert.equal(r.ok, false);
-    assert.match(formatNotaryReport(r).join('\n'), /targets\.json v1[\s\S]*needs 1 valid targets signatures, has 0/);
+    assert.match(formatNotaryReport(r).join('\n'), /\[THRESHOLD_NOT_MET\] targets v1: signed by 0 of 1 required targets keys: needs 1 valid targets signatures, has 0/);
     await assert.rejects(signRole(files, 'targets', oldT, { now }), /not one of the keys allowed/);
     apply(await stageTargets(files, { now }));
     apply((await signRole(files, 'targets', newT, { now })).files);
@@ -477,7 +489,8 @@ describe('CLI: keyceremony notary verify / tuf verify (registered commands)', ()
     assert.match(r.out, /^VERIFIED$/m);
     r = await run(['notary', 'verify', '--dir', N03, '--at', '2026-11-22T00:00:00Z', '--json']);
     assert.equal(r.code, 1);
-    assert.equal(JSON.parse(r.out).ok, false);
+    const j = JSON.parse(r.out) as { kind: string; ok: boolean; verdict: string; items: { status: string; check: string }[] };
+    assert.deepEqual([j.kind, j.ok, j.verdict, j.items[0]?.status, j.items[0]?.check], ['notary', false, 'failed', 'fail', 'root.certificates']);
     r = await run(['tuf', 'verify', '--trusted-root', path.join(N01, 'root.json'), '--metadata', N01, '--at', '2024-01-01T00:00:00Z']);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /Notary repository docker\.com\/notary0\.1\/samplerepo/);

@@ -34,8 +34,8 @@ describe('tuf verify contract', () => {
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /^VERIFIED at 2026-08-22T00:00:00.000Z: root v1 -> v15, \d+ targets/);
     const j = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, '1.root.json'), '--metadata', dir, '--at', '2026-08-22T00:00:00Z', '--json']);
-    const rep = JSON.parse(j.out) as { ok: boolean; rootVersion: number; dialect: string };
-    assert.deepEqual([rep.ok, rep.rootVersion, rep.dialect], [true, 15, 'tuf']);
+    const rep = JSON.parse(j.out) as { ok: boolean; verdict: string; kind: string; tuf: { rootVersion: number } };
+    assert.deepEqual([rep.ok, rep.verdict, rep.tuf.rootVersion, rep.kind], [true, 'verified', 15, 'tuf']);
     const t = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, '1.root.json'), '--metadata', dir, '--at', '2026-08-22T00:00:00Z', '--target', 'registry.npmjs.org/keys.json', '--target', 'missing.json']);
     assert.equal(t.code, 1);
     assert.match(t.out, /target registry\.npmjs\.org\/keys\.json: found in registry\.npmjs\.org \(targets -> registry\.npmjs\.org\), \d+ bytes, sha256 [0-9a-f]{64}/);
@@ -70,8 +70,8 @@ describe('tuf verify contract', () => {
     if (!rootRel) return assert.fail('notary fixture root.json not found');
     const md = path.join(nd, path.dirname(rootRel));
     const r = await kc(['tuf', 'verify', '--trusted-root', path.join(md, 'root.json'), '--metadata', md, '--at', '2016-06-01T00:00:00Z', '--json']);
-    const j = JSON.parse(r.out) as { dialect: string };
-    assert.equal(j.dialect, 'notary');
+    const j = JSON.parse(r.out) as { kind: string; type: string };
+    assert.deepEqual([j.kind, j.type], ['notary', 'https://keyceremony.dev/verification/v1'], 'the same report schema as TUF');
   });
 });
 

@@ -2,11 +2,17 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readdirSync, existsSync } from 'node:fs';
-import { verifyRepository, formatReport, findTarget } from '../../electron/core/tuf/verify';
+import { verifyRepository, findTarget, type TufVerification } from '../../electron/core/tuf/verify';
+import { failures, formatVerificationReport as formatReport } from '../../shared/verification/report';
 import { FIXTURES, dirReader, readBytes, gitLinkReader, readFollowingGitLinks } from '../helpers/tuf-fs';
 
 const T = path.join(FIXTURES, 'tuf');
 const at = (s: string) => Date.parse(s);
+/** The report with the verified roles alongside (what findTarget searches). */
+async function verify(...args: Parameters<typeof verifyRepository>) {
+  const v: TufVerification = await verifyRepository(...args);
+  return Object.assign(v.report, { targetRoles: v.targetRoles });
+}
 
 describe('Sigstore production', () => {
   const md = path.join(T, 'sigstore-root-signing', 'metadata');
@@ -18,38 +24,38 @@ describe('Sigstore production', () => {
         return dirReader(md).read(name);
       },
     };
-    const r = await verifyRepository(readBytes(path.join(hist, '1.root.json')), reader, {
+    const r = await verify(readBytes(path.join(hist, '1.root.json')), reader, {
       now: at('2026-08-22T00:00:00Z'),
       targetFiles: dirReader(path.join(T, 'sigstore-root-signing', 'targets')),
     });
     assert.equal(r.ok, true, formatReport(r).join('\n'));
-    assert.equal(r.rootVersion, 15);
+    assert.equal(r.tuf.rootVersion, 15);
     assert.deepEqual(
       r.roles.map((x) => [x.role, x.version]),
       [['root', 15], ['timestamp', 762], ['snapshot', 165], ['targets', 14], ['registry.npmjs.org', 8]],
     );
-    assert.equal(r.targetFilesChecked, 12);
+    assert.equal(r.tuf.targetFilesChecked, 12);
     const hit = await findTarget(r.targetRoles!, 'registry.npmjs.org/keys.json');
     assert.deepEqual(hit?.path, ['targets', 'registry.npmjs.org']);
     assert.equal((await findTarget(r.targetRoles!, 'trusted_root.json'))?.role, 'targets');
-    const v5 = r.roles[0]!.verified.find((l) => l.startsWith('v5:'));
-    assert.equal(v5, 'v5: signed by 4 of 3 required v4 keys, signed by 4 of 3 required v5 keys');
+    const v5 = r.items.find((i) => i.check === 'root.update' && i.message.startsWith('v5:'));
+    assert.equal(v5?.message, 'v5: signed by 4 of 3 required root v4 keys (old), signed by 4 of 3 required root v5 keys (new)');
     // the same data after the timestamp expired
-    const late = await verifyRepository(readBytes(path.join(hist, '1.root.json')), reader, { now: at('2026-09-01T00:00:00Z') });
+    const late = await verify(readBytes(path.join(hist, '1.root.json')), reader, { now: at('2026-09-01T00:00:00Z') });
     assert.equal(late.ok, false);
-    assert.equal(late.failures[0]!.code, 'EXPIRED');
-    assert.equal(late.failures[0]!.role, 'timestamp');
+    assert.equal(failures(late)[0]!.code, 'EXPIRED');
+    assert.equal(failures(late)[0]!.subject, 'timestamp');
   });
 
   test('legacy published layout (consistent snapshots, hash-prefixed targets): valid before, expired after 2024-09-06', async () => {
     const repo = path.join(T, 'sigstore-root-signing', 'legacy-repository', 'repository');
     const opts = { targetFiles: dirReader(path.join(repo, 'targets')) };
-    const r = await verifyRepository(readBytes(path.join(repo, '1.root.json')), dirReader(repo), { ...opts, now: at('2024-09-05T00:00:00Z') });
+    const r = await verify(readBytes(path.join(repo, '1.root.json')), dirReader(repo), { ...opts, now: at('2024-09-05T00:00:00Z') });
     assert.equal(r.ok, true, formatReport(r).join('\n'));
     assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 9], ['timestamp', 216], ['snapshot', 155], ['targets', 9], ['registry.npmjs.org', 3]]);
-    assert.ok(r.targetFilesChecked > 0);
-    const late = await verifyRepository(readBytes(path.join(repo, '1.root.json')), dirReader(repo), { now: at('2024-09-07T00:00:00Z') });
-    assert.deepEqual([late.ok, late.failures[0]?.code, late.failures[0]?.role], [false, 'EXPIRED', 'timestamp']);
+    assert.ok(r.tuf.targetFilesChecked > 0);
+    const late = await verify(readBytes(path.join(repo, '1.root.json')), dirReader(repo), { now: at('2024-09-07T00:00:00Z') });
+    assert.deepEqual([late.ok, failures(late)[0]?.code, failures(late)[0]?.subject], [false, 'EXPIRED', 'timestamp']);
   });
 
   test('staging chain 1..14 and top-level set', async () => {
@@ -67,9 +73,9 @@ describe('Sigstore production', () => {
     };
     const ts = JSON.parse(Buffer.from((await dirReader(mdDir).read('timestamp.json'))!).toString()) as { signed: { expires: string } };
     const now = Date.parse(ts.signed.expires) - 3600_000;
-    const r = await verifyRepository(readBytes(path.join(histDir, '1.root.json')), reader, { now });
+    const r = await verify(readBytes(path.join(histDir, '1.root.json')), reader, { now });
     assert.equal(r.ok, true, formatReport(r).join('\n'));
-    assert.equal(r.rootVersion, 14);
+    assert.equal(r.tuf.rootVersion, 14);
     assert.deepEqual(r.roles.map((x) => x.version), [14, 703, 25, 28, 5]);
   });
 });
@@ -77,22 +83,23 @@ describe('Sigstore production', () => {
 describe('python-tuf reference fixtures', () => {
   const md = path.join(T, 'python-tuf', 'tests', 'repository_data', 'repository', 'metadata');
   test('root -> timestamp -> snapshot -> targets -> role1 -> role2, target files', async () => {
-    const r = await verifyRepository(readBytes(path.join(md, 'root.json')), dirReader(md), {
+    const r = await verify(readBytes(path.join(md, 'root.json')), dirReader(md), {
       now: at('2029-01-01T00:00:00Z'),
       targetFiles: dirReader(path.join(md, '..', 'targets')),
     });
     assert.equal(r.ok, true, formatReport(r).join('\n'));
     assert.deepEqual(r.roles.map((x) => x.role), ['root', 'timestamp', 'snapshot', 'targets', 'role1', 'role2']);
-    assert.equal(r.targetFilesChecked, 3);
+    assert.equal(r.tuf.targetFilesChecked, 3);
     assert.equal((await findTarget(r.targetRoles!, 'file3.txt'))?.role, 'role1');
     assert.equal(await findTarget(r.targetRoles!, 'nope.txt'), undefined);
   });
 
-  test('fishy role names', async () => {
+  test('fishy role names are fetched by their URL-encoded names, as python-tuf and tuf-js request them', async () => {
     const fishy = path.join(T, 'python-tuf', 'tests', 'repository_data', 'fishy_rolenames');
     const m = path.join(fishy, 'metadata');
-    const map: Record<string, string> = { '1.../a.json': '../1.a.json' };
-    const r = await verifyRepository(readBytes(path.join(m, '1.root.json')), dirReader(m, map), { now: at('2029-01-01T00:00:00Z') });
+    // this old fixture stores the raw names; python-tuf's test server answers the encoded requests
+    const map: Record<string, string> = { '1...%2Fa.json': '../1.a.json', '1.%C3%B6.json': '1.ö.json' };
+    const r = await verify(readBytes(path.join(m, '1.root.json')), dirReader(m, map), { now: at('2029-01-01T00:00:00Z') });
     assert.equal(r.ok, true, formatReport(r).join('\n'));
     assert.deepEqual(r.roles.map((x) => x.role).sort(), ['.', '../a', 'root', 'snapshot', 'targets', 'timestamp', 'ö'].sort());
   });
@@ -131,12 +138,12 @@ describe('go-tuf v0.7.0 scenarios', () => {
       const { clientRoot, server } = scen(name);
       assert.ok(clientRoot, 'client trusted root');
       // roots of these sets expire 2021-09-12 (the "expired" ones) or 2031: pin the clock in between
-      const r = await verifyRepository(readBytes(clientRoot), dirReader(server), { now: at('2025-01-01T00:00:00Z') });
+      const r = await verify(readBytes(clientRoot), dirReader(server), { now: at('2025-01-01T00:00:00Z') });
       if (!expect) assert.equal(r.ok, true, formatReport(r).join('\n'));
       else {
         assert.equal(r.ok, false, formatReport(r).join('\n'));
-        assert.equal(r.failures[0]!.code, expect[0], formatReport(r).join('\n'));
-        assert.match(r.failures[0]!.message, expect[1]);
+        assert.equal(failures(r)[0]!.code, expect[0], formatReport(r).join('\n'));
+        assert.match(failures(r)[0]!.message, expect[1]);
       }
     });
   }
@@ -144,13 +151,13 @@ describe('go-tuf v0.7.0 scenarios', () => {
     for (const cs of ['true', 'false']) {
       test(`${set} consistent-snapshot-${cs}: root chain 1 -> 5 and the top-level set verify`, async () => {
         const d = path.join(base, set, `consistent-snapshot-${cs}`, '5', 'repository');
-        const r = await verifyRepository(readFollowingGitLinks(path.join(d, '1.root.json'))!, gitLinkReader(d), {
+        const r = await verify(readFollowingGitLinks(path.join(d, '1.root.json'))!, gitLinkReader(d), {
           now: at('2025-01-01T00:00:00Z'),
           targetFiles: gitLinkReader(path.join(d, 'targets')),
         });
         assert.equal(r.ok, true, formatReport(r).join('\n'));
-        assert.equal(r.rootVersion, 5);
-        assert.ok(r.targetFilesChecked > 0);
+        assert.equal(r.tuf.rootVersion, 5);
+        assert.ok(r.tuf.targetFilesChecked > 0);
       });
     }
   }

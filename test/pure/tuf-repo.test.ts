@@ -5,7 +5,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { SoftwareSigner } from '../helpers/software-signer';
 import { FIXTURES, readBytes } from '../helpers/tuf-fs';
-import { verifyRepository, formatReport, findTarget, type MetadataReader } from '../../electron/core/tuf/verify';
+import { verifyRepository, findTarget, type MetadataReader, type TufVerification } from '../../electron/core/tuf/verify';
+import { failures, formatVerificationReport as formatReport } from '../../shared/verification/report';
 import {
   newRoot,
   nextRoot,
@@ -44,6 +45,12 @@ import { utf8 } from '../../shared/encoding/bytes';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const enc = (o: unknown) => utf8(JSON.stringify(o));
 const dec = (b: Uint8Array) => JSON.parse(Buffer.from(b).toString()) as { signed: Record<string, unknown>; signatures: { keyid: string; sig: string }[] };
+
+/** The report with the verified roles alongside (what findTarget searches). */
+async function verify(...args: Parameters<typeof verifyRepository>) {
+  const v: TufVerification = await verifyRepository(...args);
+  return Object.assign(v.report, { targetRoles: v.targetRoles });
+}
 
 function memReader(files: OutFile[] | Map<string, Uint8Array>): MetadataReader & { map: Map<string, Uint8Array> } {
   const map = files instanceof Map ? files : new Map(files.map((f) => [f.name, f.bytes]));
@@ -95,10 +102,10 @@ describe('building and verifying a repository', () => {
     const { files } = await fixture();
     assert.deepEqual(files.map((f) => f.name), ['1.root.json', '1.targets.json', '1.releases.json', '1.snapshot.json', 'timestamp.json']);
     const rd = memReader(files);
-    const rep = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW });
+    const rep = await verify(rd.map.get('1.root.json')!, rd, { now: NOW });
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
     assert.deepEqual(rep.roles.map((x) => `${x.role}:${x.status}`), ['root:verified', 'timestamp:verified', 'snapshot:verified', 'targets:verified', 'releases:verified']);
-    assert.equal(rep.targetCount, 2);
+    assert.equal(rep.tuf.targetCount, 2);
     assert.equal((await findTarget(rep.targetRoles!, 'releases/app-1.0.tgz'))?.role, 'releases');
   });
 
@@ -151,9 +158,9 @@ describe('building and verifying a repository', () => {
     const rd = memReader(files);
     rd.map.set('2.root.json', v2bytes);
     rd.map.set('3.root.json', await finalizeRequest(r3));
-    const rep = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW });
+    const rep = await verify(rd.map.get('1.root.json')!, rd, { now: NOW });
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
-    assert.equal(rep.rootVersion, 3);
+    assert.equal(rep.tuf.rootVersion, 3);
     // diff printed before signing
     const d = await diffSigned(root.toJSON(), v2.toJSON());
     assert.ok(d.lines.some((l) => /^\+ root: key added [0-9a-f]{16} ecdsa\/ecdsa-sha2-nistp256 fingerprint [0-9a-f]{32}$/.test(l)), d.lines.join('\n'));
@@ -187,7 +194,7 @@ describe('building and verifying a repository', () => {
     });
     const rd = memReader(files);
     for (const f of more) rd.map.set(f.name, f.bytes);
-    const rep = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW, previous: { timestamp: 1, snapshot: 1, snapshotMeta: { 'targets.json': 1 } } });
+    const rep = await verify(rd.map.get('1.root.json')!, rd, { now: NOW, previous: { timestamp: 1, snapshot: 1, snapshotMeta: { 'targets.json': 1 } } });
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
     assert.equal(rep.roles.find((x) => x.role === 'targets')!.version, 2);
   });
@@ -212,11 +219,11 @@ describe('building and verifying a repository', () => {
       signers: { targets: [online], snapshot: [online], timestamp: [online], delegated: { '*': [online] } },
     })));
     const rd = memReader(files);
-    const rep = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW });
+    const rep = await verify(rd.map.get('1.root.json')!, rd, { now: NOW });
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
     assert.equal(rep.roles.length, 4 + 16);
-    assert.equal(rep.targetCount, 3000);
-    assert.ok(!rep.roles.some((x) => x.notes.some((n) => n.includes('tuf-js'))), 'bins of ~190 targets draw no tuf-js warning');
+    assert.equal(rep.tuf.targetCount, 3000);
+    assert.ok(!rep.items.some((i) => i.check === 'role.advice'), 'bins of ~190 targets draw no tuf-js warning');
     assert.ok(rep.roles.some((x) => x.role === 'bin-f'));
     const hit = await findTarget(rep.targetRoles!, 'pkg/2999/file.tgz');
     assert.match(hit?.role ?? '', /^bin-[0-9a-f]$/);
@@ -238,9 +245,12 @@ test('a flat targets file of 3,000 entries verifies with a tuf-js speed warning'
     signers: { targets: [online], snapshot: [online], timestamp: [online] },
   })));
   const rd = memReader(files);
-  const rep = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW });
-  assert.equal(rep.ok, true);
-  assert.ok(rep.roles.find((x) => x.role === 'targets')!.notes.some((n) => /3000 targets in one file: tuf-js .* consider hash bins/.test(n)));
+  const rep = await verify(rd.map.get('1.root.json')!, rd, { now: NOW });
+  assert.equal(rep.verdict, 'verified');
+  const advice = rep.items.find((i) => i.check === 'role.advice');
+  assert.equal(advice?.status, 'warn');
+  assert.equal(advice?.subject, 'targets');
+  assert.match(advice?.message ?? '', /3000 targets in one file: tuf-js .* consider hash bins/);
 });
 
 describe('bad input corpus', () => {
@@ -255,28 +265,28 @@ describe('bad input corpus', () => {
   test('duplicate keys', async () => {
     const { files } = await fixture();
     const text = Buffer.from(files[0]!.bytes).toString().replace('"consistent_snapshot": true', '"consistent_snapshot": true, "version": 1');
-    const rep = await verifyRepository(utf8(text), memReader(files), { now: NOW });
+    const rep = await verify(utf8(text), memReader(files), { now: NOW });
     assert.equal(rep.ok, false);
-    assert.equal(rep.failures[0]!.code, 'DUPLICATE_KEY');
-    assert.match(rep.failures[0]!.message, /duplicate key "version" at \$\.signed\.version \(line \d+, column \d+\)/);
+    assert.equal(failures(rep)[0]!.code, 'DUPLICATE_KEY');
+    assert.match(failures(rep)[0]!.message, /duplicate key "version" at \$\.signed\.version \(line \d+, column \d+\)/);
   });
 
   test('threshold 0', async () => {
     const { bytes, files } = await tamperRoot((s) => {
       (s.roles as Record<string, { threshold: number }>).timestamp!.threshold = 0;
     });
-    const rep = await verifyRepository(bytes, memReader(files), { now: NOW });
-    assert.equal(rep.failures[0]!.code, 'INVALID_METADATA');
-    assert.match(rep.failures[0]!.message, /\$\.signed\.roles\.timestamp\.threshold/);
+    const rep = await verify(bytes, memReader(files), { now: NOW });
+    assert.equal(failures(rep)[0]!.code, 'INVALID_METADATA');
+    assert.match(failures(rep)[0]!.message, /\$\.signed\.roles\.timestamp\.threshold/);
   });
 
   test('unknown role', async () => {
     const { bytes, files } = await tamperRoot((s) => {
       (s.roles as Record<string, unknown>).mirrors = { keyids: [], threshold: 1 };
     });
-    const rep = await verifyRepository(bytes, memReader(files), { now: NOW });
-    assert.equal(rep.failures[0]!.code, 'INVALID_METADATA');
-    assert.match(rep.failures[0]!.message, /unknown role "mirrors"/);
+    const rep = await verify(bytes, memReader(files), { now: NOW });
+    assert.equal(failures(rep)[0]!.code, 'INVALID_METADATA');
+    assert.match(failures(rep)[0]!.message, /unknown role "mirrors"/);
   });
 
   test('float in signed part', () => {
@@ -286,17 +296,17 @@ describe('bad input corpus', () => {
   test('rollback and expiry', async () => {
     const { files } = await fixture();
     const rd = memReader(files);
-    const rb = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW, previous: { timestamp: 5 } });
-    assert.equal(rb.failures[0]!.code, 'ROLLBACK');
-    assert.equal(rb.failures[0]!.role, 'timestamp');
-    const rb2 = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW, previous: { snapshotMeta: { 'targets.json': 4 } } });
-    assert.equal(rb2.failures[0]!.code, 'ROLLBACK');
-    assert.match(rb2.failures[0]!.message, /targets\.json v1, older than the trusted v4/);
-    const ex = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW + 2 * 86400_000 });
-    assert.equal(ex.failures[0]!.code, 'EXPIRED');
-    assert.equal(ex.failures[0]!.role, 'timestamp');
-    const exRoot = await verifyRepository(rd.map.get('1.root.json')!, rd, { now: NOW + 400 * 86400_000 });
-    assert.equal(exRoot.failures[0]!.role, 'root');
+    const rb = await verify(rd.map.get('1.root.json')!, rd, { now: NOW, previous: { timestamp: 5 } });
+    assert.equal(failures(rb)[0]!.code, 'ROLLBACK');
+    assert.equal(failures(rb)[0]!.subject, 'timestamp');
+    const rb2 = await verify(rd.map.get('1.root.json')!, rd, { now: NOW, previous: { snapshotMeta: { 'targets.json': 4 } } });
+    assert.equal(failures(rb2)[0]!.code, 'ROLLBACK');
+    assert.match(failures(rb2)[0]!.message, /targets\.json v1, older than the trusted v4/);
+    const ex = await verify(rd.map.get('1.root.json')!, rd, { now: NOW + 2 * 86400_000 });
+    assert.equal(failures(ex)[0]!.code, 'EXPIRED');
+    assert.equal(failures(ex)[0]!.subject, 'timestamp');
+    const exRoot = await verify(rd.map.get('1.root.json')!, rd, { now: NOW + 400 * 86400_000 });
+    assert.equal(failures(exRoot)[0]!.subject, 'root');
   });
 
   test('one key listed under two key ids counts once', async () => {
@@ -317,10 +327,10 @@ describe('bad input corpus', () => {
     const data = root.toJSON();
     const [s0] = await signSigned(data, [r[0]!]);
     const bytes = envelopeBytes(data, [{ keyid: ids[0]!, sig: s0!.sig }, { keyid: ids[1]!, sig: s0!.sig }]);
-    const rep = await verifyRepository(bytes, memReader([]), { now: NOW });
+    const rep = await verify(bytes, memReader([]), { now: NOW });
     assert.equal(rep.ok, false);
-    assert.equal(rep.failures[0]!.code, 'THRESHOLD_NOT_MET');
-    assert.match(rep.failures[0]!.message, /signed by 1 of 2/);
+    assert.equal(failures(rep)[0]!.code, 'THRESHOLD_NOT_MET');
+    assert.match(failures(rep)[0]!.message, /signed by 1 of 2/);
     assert.ok(rep.roles[0]!.notes.some((n) => n.includes('same key as another signer, counted once')));
   });
 
@@ -328,15 +338,15 @@ describe('bad input corpus', () => {
     const { files } = await fixture();
     const big = new Uint8Array(600_000).fill(0x20);
     big.set(files[0]!.bytes);
-    const rep = await verifyRepository(big, memReader(files), { now: NOW });
-    assert.equal(rep.failures[0]!.code, 'TOO_LARGE');
+    const rep = await verify(big, memReader(files), { now: NOW });
+    assert.equal(failures(rep)[0]!.code, 'TOO_LARGE');
   });
 
   test('empty and unknown-key signatures are ignored, not fatal', async () => {
     const { files } = await fixture();
     const env = dec(files[0]!.bytes);
     env.signatures.push({ keyid: 'ab'.repeat(32), sig: '' }, { keyid: 'cd'.repeat(32), sig: 'ee'.repeat(70) });
-    const rep = await verifyRepository(enc(env), memReader(files), { now: NOW });
+    const rep = await verify(enc(env), memReader(files), { now: NOW });
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
   });
 });
@@ -353,9 +363,10 @@ describe('key types and request integrity', () => {
     const spec = { keys, threshold: 3 };
     const root = await newRoot({ roles: { root: spec, targets: spec, snapshot: spec, timestamp: spec }, expires: expiresIn(NOW, 30) });
     const bytes = await (await import('../../electron/core/tuf/sign')).signEnvelope(root.toJSON(), signers);
-    const rep = await verifyRepository(bytes, memReader([]), { now: NOW });
+    const rep = await verify(bytes, memReader([]), { now: NOW });
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
-    assert.equal(rep.roles[0]!.verified[0], 'trusted root v1: signed by 3 of 3 required own root keys');
+    assert.equal(rep.roles[0]!.thresholds[0]!.valid, 3);
+    assert.equal(rep.verdict, 'partial', 'a root alone is the root chain only');
     await assert.rejects(signerKey(SoftwareSigner.generate('ecdsa-p384', 'ecdsa-p384-sha256')), /must sign with SHA-384/);
   });
 
@@ -410,7 +421,9 @@ describe('models and interop', () => {
 
   test('fixture key ids: accepted although some do not match sha256(key)', async () => {
     const v11 = readBytes(path.join(FIXTURES, 'tuf', 'sigstore-root-signing', 'metadata', 'root_history', '11.root.json'));
-    const rep = await verifyRepository(v11, memReader([]), { now: Date.parse('2025-01-01T00:00:00Z') });
-    assert.equal(rep.roles[0]!.verified[0], 'trusted root v11: signed by 5 of 3 required own root keys');
+    const rep = await verify(v11, memReader([]), { now: Date.parse('2025-01-01T00:00:00Z') });
+    const anchor = rep.items.find((i) => i.check === 'trust.anchor');
+    assert.equal(anchor?.message, 'trusted root v11: signed by 5 of 3 required root v11 keys (its own)');
+    assert.equal(rep.roles[0]!.thresholds[0]!.signedBy.length, 5);
   });
 });

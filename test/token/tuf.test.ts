@@ -89,7 +89,7 @@ test('tuf init/sign/merge/verify and a rotation, all signatures made on SoftHSM 
   assert.equal(st.out, 'root v2: signed by 3 of 2 required old-root keys, 3 of 3 required new-root keys — complete');
   const v2 = await kc(['tuf', 'verify', '--trusted-root', path.join(md, '1.root.json'), '--metadata', md, '--at', '2026-03-01T12:00:00Z', '--json']);
   assert.equal(v2.code, 0, v2.out);
-  assert.equal((JSON.parse(v2.out) as { rootVersion: number }).rootVersion, 2);
+  assert.equal((JSON.parse(v2.out) as { tuf: { rootVersion: number } }).tuf.rootVersion, 2);
 });
 
 test('tuf init --hash-bins: targets in succinct hash bins signed on the online token verify', async () => {
@@ -108,9 +108,10 @@ test('tuf init --hash-bins: targets in succinct hash bins signed on the online t
   assert.equal(s.code, 0, s.err);
   const v = await kc(['tuf', 'verify', '--trusted-root', path.join(md, '1.root.json'), '--metadata', md, '--at', '2026-03-01T12:00:00Z', '--json']);
   assert.equal(v.code, 0, v.out);
-  const rep = JSON.parse(v.out) as { roles: { role: string }[]; targetCount: number };
+  const rep = JSON.parse(v.out) as { roles: { role: string; delegator?: string }[]; tuf: { targetCount: number } };
   assert.deepEqual(rep.roles.map((r) => r.role), ['root', 'timestamp', 'snapshot', 'targets', 'bin-0', 'bin-1', 'bin-2', 'bin-3']);
-  assert.equal(rep.targetCount, 5);
+  assert.deepEqual(rep.roles.slice(4).map((r) => r.delegator), ['targets', 'targets', 'targets', 'targets']);
+  assert.equal(rep.tuf.targetCount, 5);
 });
 
 test('init without the online token: targets by request, then `tuf snapshot` signs snapshot + timestamp on the token', async () => {

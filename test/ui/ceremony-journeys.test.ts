@@ -240,6 +240,9 @@ test('verify screen: the bundle and its TUF metadata verify item by item; a tamp
   await v.waitFor();
   assert.equal(await v.getAttribute('data-ok'), 'true');
   assert.ok((await p.getByTestId('verdict').count()) >= 10);
+  assert.equal(await p.locator('[data-testid="verdict"][data-ok="false"]').count(), 0);
+  // the screen decides on codes (shared/verification): the manifest signature item is a passed bundle.signature
+  assert.ok((await p.locator('[data-testid="verdict"][data-check="bundle.signature"][data-status="pass"]').count()) >= 1);
   await axe(p, 'verify bundle');
   await screenshot(p, 'verify-bundle', v);
   const bytes = readFileSync(archive);
@@ -249,6 +252,14 @@ test('verify screen: the bundle and its TUF metadata verify item by item; a tamp
   writeFileSync(bad, bytes);
   await p.getByLabel('Open a ceremony bundle').setInputFiles(bad);
   await p.locator('[data-testid="verdicts"][data-ok="false"]').waitFor();
+  assert.ok((await p.locator('[data-testid="verdict"][data-ok="false"]').count()) >= 1);
+  assert.equal(await p.getByTestId('verdicts').getAttribute('data-verdict'), 'failed');
+  // the failing item comes first and names the file by its code, not by its English message
+  const first = p.getByTestId('verdict').first();
+  assert.deepEqual(
+    [await first.getAttribute('data-status'), await first.getAttribute('data-check'), await first.getAttribute('data-code')],
+    ['fail', 'bundle.file', 'HASH_MISMATCH'],
+  );
   await screenshot(p, 'verify-bundle-tampered', p.getByTestId('verdicts'));
   const md = join(bundleDir, 'metadata');
   await p.getByLabel('TUF metadata against a trusted root').check();

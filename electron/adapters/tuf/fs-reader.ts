@@ -2,7 +2,7 @@
  * fs edge for TUF verification: a MetadataReader over a directory. Names come from metadata (role
  * names), so anything that would leave the directory is refused (python-tuf "fishy role names").
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { MetadataReader } from '../../core/tuf/verify';
@@ -22,6 +22,11 @@ export function dirMetadataReader(dir: string, opts: { maxBytes?: number } = {})
       if (!st.isFile()) return undefined;
       if (st.size > max) throw new KeyceremonyError('TOO_LARGE', `${name} is ${st.size} bytes, over ${max}`, { where: p });
       return new Uint8Array(readFileSync(p));
+    },
+    async list() {
+      return readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name);
     },
   };
 }

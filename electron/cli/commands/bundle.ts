@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
-import { verifyBundle } from '../../core/ceremony/bundle';
+import { bundleReport, verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
 import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
 import { bundleReaderFor } from '../../adapters/fs/ceremony-store';
 import { ensureDir, writeFileAtomic } from '../../adapters/fs/atomic';
@@ -15,19 +15,34 @@ import type { CliContext } from '../context';
 import type { Command } from './types';
 
 async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parse(rest, { production: { type: 'boolean' }, 'expect-signer': { type: 'string', multiple: true } }, { positionals: true });
+  const { values, positionals } = parse(
+    rest,
+    { production: { type: 'boolean' }, 'expect-signer': { type: 'string', multiple: true }, json: { type: 'boolean' } },
+    { positionals: true },
+  );
   const path = positionals[0];
   if (!path || positionals.length > 1) throw new UsageError('give one bundle folder or archive');
-  let v;
+  let v: BundleVerdict;
   try {
     v = await verifyBundle(bundleReaderFor(path), { requireProduction: values.production ?? false, expectFingerprints: values['expect-signer'] ?? [] });
   } catch (e) {
+    if (e instanceof KeyceremonyError && values.json) {
+      // the one report schema (shared/verification) even when the bundle cannot be read at all
+      const message = `${path}: ${e.message}`;
+      const failed: BundleVerdict = { ok: false, problems: [message], items: [{ check: 'bundle.manifest', status: 'fail', code: e.code, subject: path, message }], rehearsal: false, signedBy: [], attested: [], files: 0 };
+      ctx.out(JSON.stringify(bundleReport(failed), null, 2));
+      return 1;
+    }
     if (e instanceof KeyceremonyError) {
       ctx.err(`error[${e.code}]: ${path}: ${e.message}${e.where ? ` (${e.where})` : ''}`);
       ctx.out('bundle: DOES NOT VERIFY');
       return 1;
     }
     throw e;
+  }
+  if (values.json) {
+    ctx.out(JSON.stringify(bundleReport(v), null, 2));
+    return v.ok ? 0 : 1;
   }
   const m = v.manifest;
   if (m) {
@@ -62,7 +77,7 @@ export const bundleCommand: Command = group({
   summary: 'verify a ceremony bundle (folder or archive) offline; extract an archive safely',
   subcommands: [
     leaf('verify', 'verify a bundle folder or .tar archive: signed manifest, every file, signers (exit 0 verified, 1 not)', [
-      'PATH [--production] [--expect-signer SHA256]...',
+      'PATH [--production] [--expect-signer SHA256]... [--json]',
     ], verifyCmd),
     leaf('extract', 'extract a bundle archive into a new folder (refuses traversal, links, oversized entries)', ['ARCHIVE DIR'], extractCmd),
   ],

@@ -15,7 +15,8 @@ import { fromUtf8 } from '../../../shared/encoding/bytes';
 import { parseStrictJsonBytes, parseStrictJson } from '../../../shared/json/strict';
 import { computeKeyId, keyFromSpki, parseTufKeyText, type TufKeyJSON } from '../../../shared/tuf/keys';
 import { parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
-import { verifyRepository, formatReport, findTarget } from '../../core/tuf/verify';
+import { verifyRepository, lookupTargets } from '../../core/tuf/verify';
+import { addFailure, formatVerificationReport } from '../../../shared/verification/report';
 import {
   createRequest,
   finalizeRequest,
@@ -360,51 +361,33 @@ const verify: Sub = async (args, ctx) => {
     else for (const l of formatNotaryReport(report)) ctx.out(l);
     return report.ok ? 0 : 1;
   }
-  const report = await verifyRepository(trusted, dirMetadataReader(values.metadata), {
+  const v = await verifyRepository(trusted, dirMetadataReader(values.metadata), {
     now,
     ...(values.targets ? { targetFiles: dirMetadataReader(values.targets) } : {}),
     ...(state ? { previous: previousFromState(state) } : {}),
   });
+  const report = v.report;
   const rolledBack = rootRollback(state, report);
-  if (rolledBack) {
-    report.ok = false;
-    report.failures.push({ code: 'ROLLBACK', role: 'root', message: rolledBack });
-    const r = report.roles.find((x) => x.role === 'root');
-    if (r) {
-      r.status = 'failed';
-      r.problems.push(rolledBack);
-    }
-  }
+  if (rolledBack) addFailure(report, { check: 'root.rollback', subject: 'root', code: 'ROLLBACK', message: rolledBack, spec: '5.3.5' });
   // --target PATH: which role vouches for it, found the way a client searches (spec 5.6.7)
-  const lookups: { target: string; role?: string; delegationPath?: string[]; length?: number; hashes?: Record<string, string> }[] = [];
-  let allFound = true;
-  for (const t of values.target ?? []) {
-    const hit = report.ok && report.targetRoles ? await findTarget(report.targetRoles, t) : undefined;
-    if (!hit) allFound = false;
-    lookups.push(hit ? { target: t, role: hit.role, delegationPath: hit.path, length: hit.info.length, hashes: hit.info.hashes } : { target: t });
-  }
-  if (values.json) {
-    const { root: _r, targets: _t, targetRoles: _m, ...plain } = report;
-    void _r;
-    void _t;
-    void _m;
-    ctx.out(JSON.stringify({ dialect: 'tuf', ...plain, ...(lookups.length ? { lookups } : {}) }, null, 2));
-  } else {
-    for (const l of formatReport(report)) ctx.out(l);
+  const lookups = await lookupTargets(v, values.target ?? []);
+  if (values.json) ctx.out(JSON.stringify(report, null, 2));
+  else {
+    for (const l of formatVerificationReport(report)) ctx.out(l);
     for (const l of lookups) {
       ctx.out(
         l.role
           ? `target ${l.target}: found in ${l.role} (${l.delegationPath!.join(' -> ')}), ${l.length} bytes, sha256 ${l.hashes?.sha256 ?? '-'}`
-          : `target ${l.target}: NOT FOUND${report.ok ? ' in any role a client would search' : ' (metadata did not verify)'}`,
+          : `target ${l.target}: NOT FOUND${l.searched ? ' in any role a client would search' : ' (metadata did not verify)'}`,
       );
     }
   }
   if (stateFile) {
     if (report.ok) {
-      writeOut(ctx, stateFile, JSON.stringify(nextTrustedState(state, report, report.at), null, 2) + '\n');
+      writeOut(ctx, stateFile, JSON.stringify(nextTrustedState(state, report, report.evaluatedAt), null, 2) + '\n');
     } else ctx.err(`trusted state ${stateFile} left unchanged: not verified`);
   }
-  return report.ok && allFound ? 0 : 1;
+  return report.ok ? 0 : 1;
 };
 
 

@@ -8,9 +8,19 @@ import { defaultSignatureAlgorithm, isKeyType, type KeyType } from '../../../sha
 import { sha256Hex, verifySignature } from '../../../shared/crypto/webcrypto';
 import { envelope, envelopePayload, pae, parseEnvelope, type DsseEnvelope } from '../../../shared/dsse';
 import { bytesEqual, fromBase64, fromUtf8, toBase64, utf8 } from '../../../shared/encoding/bytes';
-import { KeyceremonyError } from '../../../shared/errors';
+import { KeyceremonyError, isKeyceremonyError, type ErrorCode } from '../../../shared/errors';
 import { parseStrictJsonBytes } from '../../../shared/json';
 import { fingerprintWords } from '../../../shared/pgp-words';
+import {
+  VERIFICATION_REPORT_TYPE,
+  failedSummary,
+  orderItems,
+  verdictOf,
+  type CheckCode,
+  type RoleFact,
+  type VerificationItem,
+  type VerificationReport,
+} from '../../../shared/verification/report';
 import type { Signer } from '../signer';
 import { recheckAttestations, type AttestationRecheck } from './attestation';
 import { splitLines, verifyTranscript } from './transcript';
@@ -79,6 +89,8 @@ export async function signManifest(m: Manifest, signers: Signer[]): Promise<{ ma
 export interface BundleVerdict {
   ok: boolean;
   problems: string[];
+  /** Every check with its code (shared/verification): what `bundleReport` and the Verify screens read. */
+  items: VerificationItem[];
   rehearsal: boolean;
   manifest?: Manifest;
   /** Fingerprints (and words) of keys whose signatures verified. */
@@ -96,6 +108,12 @@ export async function verifyBundle(
   opts: { requireProduction?: boolean; expectFingerprints?: string[] } = {},
 ): Promise<BundleVerdict> {
   const problems: string[] = [];
+  const items: VerificationItem[] = [];
+  const fail = (check: CheckCode, code: ErrorCode, subject: string, message: string) => {
+    problems.push(message);
+    items.push({ check, status: 'fail', code, subject, message });
+  };
+  const pass = (check: CheckCode, subject: string, message: string) => items.push({ check, status: 'pass', subject, message });
   const signedBy: BundleVerdict['signedBy'] = [];
   const attested: AttestationRecheck[] = [];
   const files = await r.list();
@@ -103,19 +121,20 @@ export async function verifyBundle(
   const done = (manifest?: Manifest): BundleVerdict => ({
     ok: problems.length === 0,
     problems,
+    items: orderItems(items),
     rehearsal: manifest?.rehearsal ?? false,
     ...(manifest ? { manifest } : {}),
     signedBy,
     files: files.length,
     attested,
   });
-  if (!has.has(MANIFEST)) problems.push(`${MANIFEST}: missing`);
-  if (!has.has(MANIFEST_DSSE)) problems.push(`${MANIFEST_DSSE}: missing`);
+  if (!has.has(MANIFEST)) fail('bundle.manifest', 'NOT_FOUND', MANIFEST, `${MANIFEST}: missing`);
+  if (!has.has(MANIFEST_DSSE)) fail('bundle.envelope', 'NOT_FOUND', MANIFEST_DSSE, `${MANIFEST_DSSE}: missing`);
   if (problems.length) return done();
 
   const mBytes = await r.read(MANIFEST);
   if (mBytes.length > MAX_MANIFEST) {
-    problems.push(`${MANIFEST}: too large`);
+    fail('bundle.manifest', 'TOO_LARGE', MANIFEST, `${MANIFEST}: too large`);
     return done();
   }
   let manifest: Manifest;
@@ -145,19 +164,22 @@ export async function verifyBundle(
     if (manifest.signers.some((x) => !str(x))) malformed('signers is malformed');
     if (!manifest.transcript || !str(manifest.transcript.path) || !Number.isSafeInteger(manifest.transcript.entries)) malformed('transcript is malformed');
   } catch (e) {
-    problems.push(named(e, MANIFEST));
+    fail('bundle.manifest', errorCode(e), MANIFEST, named(e, MANIFEST));
     return done();
   }
+  pass('bundle.manifest', MANIFEST, `${MANIFEST}: a keyceremony manifest listing ${manifest.files.length} files and ${manifest.keys.length} keys`);
   try {
     env = parseEnvelope(parseStrictJsonBytes(await r.read(MANIFEST_DSSE), { source: MANIFEST_DSSE, maxBytes: 2 * MAX_MANIFEST }), MANIFEST_DSSE);
   } catch (e) {
-    problems.push(named(e, MANIFEST_DSSE));
+    fail('bundle.envelope', errorCode(e), MANIFEST_DSSE, named(e, MANIFEST_DSSE));
     return done(manifest);
   }
 
   // 1. the envelope covers exactly manifest.json
-  if (env.payloadType !== MANIFEST_PAYLOAD_TYPE) problems.push(`${MANIFEST_DSSE}: payloadType is "${env.payloadType}", expected "${MANIFEST_PAYLOAD_TYPE}"`);
-  if (!bytesEqual(envelopePayload(env), mBytes)) problems.push(`${MANIFEST_DSSE}: its payload is not the bytes of ${MANIFEST} (manifest changed after signing)`);
+  const envelopeOk = env.payloadType === MANIFEST_PAYLOAD_TYPE && bytesEqual(envelopePayload(env), mBytes);
+  if (env.payloadType !== MANIFEST_PAYLOAD_TYPE) fail('bundle.envelope', 'UNSUPPORTED_FORMAT', MANIFEST_DSSE, `${MANIFEST_DSSE}: payloadType is "${env.payloadType}", expected "${MANIFEST_PAYLOAD_TYPE}"`);
+  if (!bytesEqual(envelopePayload(env), mBytes)) fail('bundle.envelope', 'SIGNATURE_MISMATCH', MANIFEST_DSSE, `${MANIFEST_DSSE}: its payload is not the bytes of ${MANIFEST} (manifest changed after signing)`);
+  if (envelopeOk) pass('bundle.envelope', MANIFEST_DSSE, `${MANIFEST_DSSE} covers exactly the bytes of ${MANIFEST}`);
 
   // 2. keys: fingerprint = sha256(spki)
   const byId = new Map<string, ManifestKey>();
@@ -167,19 +189,20 @@ export async function verifyBundle(
     try {
       spki = fromBase64(k.spki);
     } catch {
-      problems.push(`key ${k.id}: public key is not base64`);
+      fail('bundle.key', 'INVALID_KEY', k.id, `key ${k.id}: public key is not base64`);
       continue;
     }
-    if ((await sha256Hex(spki)) !== k.fingerprint) problems.push(`key ${k.id}: fingerprint does not match its public key`);
+    if ((await sha256Hex(spki)) !== k.fingerprint) fail('bundle.key', 'VERIFICATION_FAILED', k.id, `key ${k.id}: fingerprint does not match its public key`);
+    else pass('bundle.key', k.id, `key ${k.id}: fingerprint ${k.fingerprint.slice(0, 16)}… is SHA-256 of its public key`);
   }
 
   // 3. signatures: every required signer
   const toVerify = pae(env.payloadType, envelopePayload(env));
-  if (manifest.signers.length === 0) problems.push(`${MANIFEST}: lists no signers`);
+  if (manifest.signers.length === 0) fail('bundle.signature', 'THRESHOLD_NOT_MET', MANIFEST, `${MANIFEST}: lists no signers`);
   for (const id of manifest.signers) {
     const k = byId.get(id);
     if (!k) {
-      problems.push(`signer ${id}: not among the manifest's keys`);
+      fail('bundle.signature', 'KEY_NOT_FOUND', id, `signer ${id}: not among the manifest's keys`);
       continue;
     }
     const sigs = env.signatures.filter((s) => s.keyid === k.fingerprint);
@@ -191,12 +214,17 @@ export async function verifyBundle(
         /* counted as bad */
       }
     }
-    if (good) signedBy.push({ id, fingerprint: k.fingerprint, words: fingerprintWords(k.fingerprint) });
-    else problems.push(`signature of key ${id} (${k.fingerprint.slice(0, 16)}…): ${sigs.length ? 'does not verify' : 'missing'}`);
+    if (good) {
+      signedBy.push({ id, fingerprint: k.fingerprint, words: fingerprintWords(k.fingerprint) });
+      pass('bundle.signature', id, `signature of key ${id} (${k.fingerprint.slice(0, 16)}…) over the manifest verifies`);
+    } else {
+      fail('bundle.signature', sigs.length ? 'INVALID_SIGNATURE' : 'THRESHOLD_NOT_MET', id, `signature of key ${id} (${k.fingerprint.slice(0, 16)}…): ${sigs.length ? 'does not verify' : 'missing'}`);
+    }
   }
   if (opts.expectFingerprints?.length) {
     for (const fp of opts.expectFingerprints) {
-      if (!signedBy.some((s) => s.fingerprint === fp.toLowerCase())) problems.push(`expected signer ${fp.slice(0, 16)}…: no valid signature by that key`);
+      if (!signedBy.some((s) => s.fingerprint === fp.toLowerCase())) fail('bundle.signer.expected', 'VERIFICATION_FAILED', fp, `expected signer ${fp.slice(0, 16)}…: no valid signature by that key`);
+      else pass('bundle.signer.expected', fp, `expected signer ${fp.slice(0, 16)}… signed`);
     }
   }
 
@@ -205,56 +233,121 @@ export async function verifyBundle(
   for (const f of manifest.files) {
     listed.add(f.path);
     if (!has.has(f.path)) {
-      problems.push(`${f.path}: missing`);
+      fail('bundle.file', 'NOT_FOUND', f.path, `${f.path}: missing`);
       continue;
     }
     const b = await r.read(f.path);
-    if (b.length !== f.size) problems.push(`${f.path}: size ${b.length}, manifest says ${f.size}`);
-    else if ((await sha256Hex(b)) !== f.sha256) problems.push(`${f.path}: SHA-256 does not match the manifest`);
+    if (b.length !== f.size) fail('bundle.file', 'HASH_MISMATCH', f.path, `${f.path}: size ${b.length}, manifest says ${f.size}`);
+    else if ((await sha256Hex(b)) !== f.sha256) fail('bundle.file', 'HASH_MISMATCH', f.path, `${f.path}: SHA-256 does not match the manifest`);
+    else pass('bundle.file', f.path, `sha256 ${f.sha256.slice(0, 16)}… matches (${f.size} bytes)`);
   }
-  for (const f of files) if (f !== MANIFEST && f !== MANIFEST_DSSE && !listed.has(f)) problems.push(`${f}: not listed in the manifest`);
+  for (const f of files) if (f !== MANIFEST && f !== MANIFEST_DSSE && !listed.has(f)) fail('bundle.unlisted', 'VERIFICATION_FAILED', f, `${f}: not listed in the manifest`);
 
   // 5. transcript chain
   const tPath = manifest.transcript?.path ?? TRANSCRIPT;
-  if (!listed.has(tPath)) problems.push(`${tPath}: the transcript is not in the manifest`);
+  const before = problems.length;
+  let attestations: Awaited<ReturnType<typeof recheckAttestations>> | undefined;
+  const tfail = (message: string) => fail('bundle.transcript', 'VERIFICATION_FAILED', tPath, message);
+  if (!listed.has(tPath)) tfail(`${tPath}: the transcript is not in the manifest`);
   if (has.has(tPath)) {
     let text = '';
     try {
       text = fromUtf8(await r.read(tPath));
     } catch {
-      problems.push(`${tPath}: not UTF-8`);
+      tfail(`${tPath}: not UTF-8`);
     }
     const v = await verifyTranscript(splitLines(text));
-    if (!v.ok) problems.push(`${tPath}: line ${v.broken?.line}: ${v.broken?.reason}`);
+    if (!v.ok) tfail(`${tPath}: line ${v.broken?.line}: ${v.broken?.reason}`);
     else {
-      if (v.count !== manifest.transcript.entries) problems.push(`${tPath}: ${v.count} entries, manifest says ${manifest.transcript.entries}`);
-      if (v.head !== manifest.transcript.head) problems.push(`${tPath}: last entry hash differs from the manifest`);
+      if (v.count !== manifest.transcript.entries) tfail(`${tPath}: ${v.count} entries, manifest says ${manifest.transcript.entries}`);
+      if (v.head !== manifest.transcript.head) tfail(`${tPath}: last entry hash differs from the manifest`);
       const last = v.entries[v.entries.length - 1];
-      if (!v.entries.some((e) => e.event === 'ceremony-closed')) problems.push(`${tPath}: has no ceremony-closed entry`);
-      if (last && last.event !== 'step-completed') problems.push(`${tPath}: does not end with the close step`);
+      if (!v.entries.some((e) => e.event === 'ceremony-closed')) tfail(`${tPath}: has no ceremony-closed entry`);
+      if (last && last.event !== 'step-completed') tfail(`${tPath}: does not end with the close step`);
       for (const e of v.entries) {
         if (e.runId !== manifest.runId) {
-          problems.push(`${tPath}: entry ${e.seq} belongs to run ${e.runId}, manifest is run ${manifest.runId}`);
+          tfail(`${tPath}: entry ${e.seq} belongs to run ${e.runId}, manifest is run ${manifest.runId}`);
           break;
         }
         if (e.rehearsal !== manifest.rehearsal) {
-          problems.push(`${tPath}: entry ${e.seq} rehearsal flag differs from the manifest`);
+          tfail(`${tPath}: entry ${e.seq} rehearsal flag differs from the manifest`);
           break;
         }
         for (const k of e.keys ?? []) {
           const mk = byId.get(k.id);
-          if (e.event === 'key-generated' && mk && mk.fingerprint !== k.fingerprint) problems.push(`key ${k.id}: transcript fingerprint differs from the manifest`);
+          if (e.event === 'key-generated' && mk && mk.fingerprint !== k.fingerprint) tfail(`key ${k.id}: transcript fingerprint differs from the manifest`);
         }
       }
-      // 6. hardware attestations: chain, attested key = manifest key, recorded facts
-      const a = await recheckAttestations(v.entries, async (p) => (has.has(p) && listed.has(p) ? r.read(p) : null), (id) => byId.get(id)?.fingerprint);
-      problems.push(...a.problems);
-      attested.push(...a.attested);
+      attestations = await recheckAttestations(v.entries, async (p) => (has.has(p) && listed.has(p) ? r.read(p) : null), (id) => byId.get(id)?.fingerprint);
     }
   }
-  if (manifest.rehearsal && opts.requireProduction) problems.push(`${MANIFEST}: this is a REHEARSAL bundle, not a production one`);
-  if (manifest.rehearsal && manifest.mode !== REHEARSAL_BANNER) problems.push(`${MANIFEST}: rehearsal bundle without the rehearsal banner`);
+  if (problems.length === before) pass('bundle.transcript', tPath, `${tPath}: hash chain of ${manifest.transcript.entries} entries verifies and ends with the close step`);
+  // 6. hardware attestations: chain, attested key = manifest key, recorded facts
+  for (const p of attestations?.problems ?? []) fail('bundle.attestation', 'VERIFICATION_FAILED', 'attestations', p);
+  for (const a of attestations?.attested ?? []) {
+    attested.push(a);
+    pass('bundle.attestation', a.key, `key ${a.key}: ${a.vendor} attestation${a.serial !== null ? ` (serial ${a.serial})` : ''} chains to ${a.root}${a.rootSource === 'given' ? ' (root given by the script)' : ''}`);
+  }
+  if (manifest.rehearsal && opts.requireProduction) fail('bundle.mode', 'PRECONDITION_FAILED', MANIFEST, `${MANIFEST}: this is a REHEARSAL bundle, not a production one`);
+  if (manifest.rehearsal && manifest.mode !== REHEARSAL_BANNER) fail('bundle.mode', 'INVALID_METADATA', MANIFEST, `${MANIFEST}: rehearsal bundle without the rehearsal banner`);
+  if (manifest.rehearsal) items.push({ check: 'bundle.mode', status: 'warn', subject: MANIFEST, message: `${REHEARSAL_BANNER}: made in a rehearsal` });
+  else pass('bundle.mode', MANIFEST, 'production bundle');
   return done(manifest);
+}
+
+function errorCode(e: unknown): ErrorCode {
+  return isKeyceremonyError(e) ? e.code : 'INVALID_METADATA';
+}
+
+/** The bundle verdict as the one VerificationReport (shared/verification) the CLI and the Verify screens read. */
+export function bundleReport(v: BundleVerdict, evaluatedAt: Date = new Date()): VerificationReport {
+  const m = v.manifest;
+  const signers = m?.signers ?? [];
+  const byId = new Map((m?.keys ?? []).map((k) => [k.id, k]));
+  const manifestFact: RoleFact = {
+    role: 'manifest',
+    kind: 'manifest',
+    file: MANIFEST,
+    status: v.ok ? 'verified' : 'failed',
+    thresholds: [
+      {
+        delegator: 'manifest',
+        description: 'ceremony keys the manifest names as its signers',
+        threshold: signers.length,
+        valid: v.signedBy.length,
+        met: signers.length > 0 && v.signedBy.length === signers.length,
+        signedBy: v.signedBy.map((s) => ({ keyid: s.id, fingerprint: s.fingerprint, words: s.words, ...(byId.get(s.id)?.label ? { name: byId.get(s.id)!.label } : {}) })),
+      },
+    ],
+    notes: [],
+  };
+  const items = orderItems(v.items);
+  const verdict = verdictOf(items, true);
+  const report: VerificationReport = {
+    type: VERIFICATION_REPORT_TYPE,
+    kind: 'bundle',
+    verdict,
+    ok: verdict !== 'failed',
+    evaluatedAt: evaluatedAt.toISOString(),
+    subject: m?.title ?? 'ceremony bundle',
+    rehearsal: v.rehearsal,
+    summary: '',
+    items,
+    roles: [manifestFact],
+    bundle: {
+      files: v.files,
+      ...(m?.title ? { title: m.title } : {}),
+      ...(m?.ceremony ? { ceremony: m.ceremony } : {}),
+      ...(m?.runId ? { runId: m.runId } : {}),
+      ...(m?.sealedAt ? { sealedAt: m.sealedAt } : {}),
+      keys: (m?.keys ?? []).map((k) => ({ id: k.id, label: k.label, keyType: k.keyType, fingerprint: k.fingerprint, words: k.words, ...(k.purpose ? { purpose: k.purpose } : {}) })),
+    },
+  };
+  report.summary =
+    verdict === 'failed'
+      ? failedSummary(report)
+      : `VERIFIED at ${report.evaluatedAt}: ${report.subject}, signed by ${v.signedBy.map((s) => s.id).join(', ')}, ${m?.files.length ?? 0} files${v.rehearsal ? ' (REHEARSAL bundle: not for production)' : ''}`;
+  return report;
 }
 
 /** Throwing form for callers that want one error. */

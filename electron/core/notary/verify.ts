@@ -1,15 +1,24 @@
 /**
- * Verify a Notary repository the way the notary client does (notary 0.7 `tuf/`, `trustpinning/`):
- * - trust: a pinned root (the file the user trusts) or, like notary's TOFU, the first root seen;
- * - root chain: every `N.root.json` after the trusted one, version exactly N+1, signed by a
- *   threshold of the previous root's root keys AND of its own; each key counted once (by id and by
- *   public key); unknown-key and broken signatures ignored;
- * - the final root's certificates: x509, CN = GUN, inside their validity at the clock, no SHA-1;
- * - timestamp -> snapshot -> targets -> delegations: thresholds, base64 sha256/sha512 + length,
- *   expiry at the clock; delegated targets outside the role's paths are ignored (with a note).
- * The clock is injected (`at`). Every finding is a sentence in a per-role report.
+ * Verify a Notary repository the way the notary client does (notary 0.7 `tuf/`, `trustpinning/`), in
+ * the steps of the TUF client workflow, one function each:
+ *
+ *   loadTrustedRoot  the trust anchor: a pinned root (the file the user trusts) or, like notary's TOFU,
+ *                    the first root seen; signed by a threshold of its own root keys
+ *   updateRoot       every `N.root.json` after it, then `root.json`: version exactly N+1, a threshold
+ *                    of the previous root's root keys AND of its own; the final root's certificates
+ *                    (x509, CN = GUN, valid at the clock, no SHA-1) and expiry
+ *   updateTimestamp  threshold, expiry, the snapshot's base64 sha256/sha512 + length
+ *   updateSnapshot   threshold, expiry, root.json's hashes; matches the timestamp
+ *   updateTargets    targets, then every delegation pre-order depth first (the TUF 5.6.7 order), each
+ *                    checked against its parent (`verifyDelegate`); targets outside a role's paths are
+ *                    ignored with a warning, as clients do
+ *
+ * Unlike a TUF client it does not stop at the first fault: every role is checked and reported, so a
+ * custodian sees all that is wrong at once. Each key counts once (by id and by public key); unknown-key
+ * and broken signatures are ignored. The clock is injected (`at`). The result is the one
+ * VerificationReport (shared/verification), kind "notary".
  */
-import { KeyceremonyError } from '../../../shared/errors';
+import { isKeyceremonyError, type ErrorCode } from '../../../shared/errors';
 import {
   certOfKey,
   checkFileMeta,
@@ -26,39 +35,24 @@ import {
 } from '../../../shared/notary';
 import { parseSpki } from '../../../shared/crypto/spki';
 import { fromBase64, toHex } from '../../../shared/encoding/bytes';
+import {
+  VERIFICATION_REPORT_TYPE,
+  failedSummary,
+  formatVerificationReport,
+  orderItems,
+  verdictOf,
+  type CheckCode,
+  type ItemStatus,
+  type NotaryFacts,
+  type RoleFact,
+  type RoleKind,
+  type ThresholdFact,
+  type VerificationItem,
+  type VerificationReport,
+} from '../../../shared/verification/report';
 import { formatStatus, rulesFor, statusOf, type RuleStatus } from './sign';
 
-export interface RoleReport {
-  role: string;
-  file: string;
-  version?: number;
-  expires?: string;
-  ok: boolean;
-  /** "root v2: signed by 2 of 2 required old-root (v1) keys, 1 of 1 required new-root keys" */
-  status?: string;
-  rules?: RuleStatus[];
-  problems: string[];
-  notes: string[];
-}
-
-export interface TargetListing {
-  name: string;
-  role: string;
-  length: number;
-  /** hex, as `notary list` shows it */
-  sha256?: string;
-}
-
-export interface NotaryVerifyReport {
-  ok: boolean;
-  dialect: 'notary';
-  gun?: string;
-  at: string;
-  trust: string;
-  roles: RoleReport[];
-  targets: TargetListing[];
-  problems: string[];
-}
+export type NotaryVerifyReport = VerificationReport & { kind: 'notary'; notary: NotaryFacts };
 
 export interface NotaryVerifyOptions {
   /** Files of the repository directory by relative path (`root.json`, `2.root.json`, `targets/releases.json`…). */
@@ -72,344 +66,457 @@ export interface NotaryVerifyOptions {
   requireAll?: boolean;
 }
 
-/** base64 -> hex (targets are listed as `notary list` shows them). */
-function b64ToHex(s: string): string {
-  return toHex(fromBase64(s));
+const short = (id: string) => `${id.slice(0, 12)}…`;
+
+/** Who delegates a role: the (previous and) current root for root and the top-level roles, the parent targets role otherwise. */
+export interface NotaryDelegator {
+  role: string;
+  version: number;
+  ctx: { root?: NotaryRoot; prevRoot?: NotaryRoot; parent?: NotaryTargets };
 }
 
-function fmt(ms: number): string {
-  return new Date(ms).toISOString();
+/**
+ * Count a file's signatures against every rule its delegator sets (notary: a rotated root needs a
+ * threshold of the old AND the new root keys). Throws NOT_FOUND when the delegator does not delegate it.
+ */
+export async function verifyDelegate(
+  delegator: NotaryDelegator,
+  role: string,
+  file: ParsedNotaryFile,
+): Promise<{ status: RuleStatus[]; facts: ThresholdFact[]; line: string }> {
+  const rules = rulesFor(role, file.signed, delegator.ctx);
+  const status = await statusOf(rules, file.signatures, file.signedBytes);
+  const facts = status.map(
+    (s): ThresholdFact => ({
+      delegator: delegator.role,
+      delegatorVersion: delegator.version,
+      description: `${s.label} keys`,
+      threshold: s.threshold,
+      valid: s.valid,
+      met: s.met,
+      signedBy: s.signedBy.map((keyid) => ({ keyid, ...certName(rules.find((r) => r.label === s.label)?.keys[keyid]) })),
+    }),
+  );
+  return { status, facts, line: formatStatus(role, file.signed.version, status) };
 }
 
-function rel(files: ReadonlyMap<string, Uint8Array>, name: string): Uint8Array | undefined {
-  return files.get(name);
-}
-
-async function checkRootCerts(root: NotaryRoot, gun: string | undefined, at: Date, rep: RoleReport, strictTime: boolean): Promise<string | undefined> {
-  let cn: string | undefined = gun;
-  for (const id of root.roles.root.keyids) {
-    const k = root.keys[id];
-    if (!k) {
-      rep.problems.push(`root role lists key ${id.slice(0, 12)}… that is not in keys`);
-      continue;
-    }
-    if (!isX509KeyType(k.keytype)) {
-      rep.problems.push(`root key ${id.slice(0, 12)}… is ${k.keytype}; Notary root keys are x509 certificates`);
-      continue;
-    }
-    let c;
-    try {
-      c = certOfKey(k);
-    } catch (e) {
-      rep.problems.push(`root key ${id.slice(0, 12)}…: certificate does not parse (${(e as Error).message})`);
-      continue;
-    }
-    if (cn === undefined && c.subjectCN) cn = c.subjectCN;
-    if (c.subjectCN !== cn) rep.problems.push(`root certificate ${id.slice(0, 12)}… has CN=${JSON.stringify(c.subjectCN)}, expected the GUN ${JSON.stringify(cn)}`);
-    if (c.sha1) rep.problems.push(`root certificate ${id.slice(0, 12)}… is signed with SHA-1 (Notary refuses it)`);
-    const info = parseSpki(c.spki);
-    if (info.algorithm === 'rsa' && info.bits < 2048) rep.problems.push(`root certificate ${id.slice(0, 12)}… has a ${info.bits}-bit RSA key (Notary needs >= 2048)`);
-    if (strictTime && (at < c.notBefore || at > c.notAfter)) {
-      rep.problems.push(`root certificate ${id.slice(0, 12)}… (CN=${c.subjectCN}) is valid ${c.notBefore.toISOString()} .. ${c.notAfter.toISOString()}, not at ${at.toISOString()}`);
-    } else if (strictTime && c.notAfter.getTime() - at.getTime() < 182 * 86_400_000) {
-      rep.notes.push(`root certificate ${id.slice(0, 12)}… expires within 6 months (${c.notAfter.toISOString()})`);
-    }
-    if (!(await isSelfSigned(c))) rep.notes.push(`root certificate ${id.slice(0, 12)}… is not self-signed (needs a trust_pinning CA on clients)`);
-  }
-  return cn;
-}
-
-function expiryCheck(body: NotarySignedBody, at: Date, rep: RoleReport): void {
-  const exp = parseNotaryTime(body.expires);
-  if (exp <= at.getTime()) rep.problems.push(`expired at ${fmt(exp)} (clock ${at.toISOString()})`);
-}
-
-/** Record a role's signature status in its report: rules, status line, unmet thresholds, expiry. */
-function recordSignatures(rep: RoleReport, role: string, body: NotarySignedBody & { version: number }, st: RuleStatus[], at: Date): void {
-  rep.rules = st;
-  rep.status = formatStatus(role, body.version, st);
-  for (const s of st) if (!s.met) rep.problems.push(`needs ${s.threshold} valid ${s.label} signatures, has ${s.valid}`);
-  expiryCheck(body, at, rep);
-}
-
-function parseOrReport<T extends NotarySignedBody>(bytes: Uint8Array, file: string, type: T['_type'], rep: RoleReport): ParsedNotaryFile<T> | undefined {
+function certName(k: Parameters<typeof certOfKey>[0] | undefined): { name?: string } {
+  if (!k || !isX509KeyType(k.keytype)) return {};
   try {
-    return parseNotaryFile<T>(bytes, { source: file, expectType: type });
-  } catch (e) {
-    rep.problems.push(e instanceof KeyceremonyError ? `${e.message}` : `does not parse: ${(e as Error).message}`);
-    return undefined;
+    const cn = certOfKey(k).subjectCN;
+    return cn ? { name: `CN=${cn}` } : {};
+  } catch {
+    return {};
   }
 }
 
-function newRep(role: string, file: string): RoleReport {
-  return { role, file, ok: false, problems: [], notes: [] };
+class Builder {
+  readonly items: VerificationItem[] = [];
+  readonly roles: RoleFact[] = [];
+  current: RoleFact | undefined;
+
+  begin(role: string, kind: RoleKind, file: string, delegator?: string): RoleFact {
+    const r: RoleFact = { role, kind, file, status: 'not checked', thresholds: [], notes: [], ...(delegator ? { delegator } : {}) };
+    this.roles.push(r);
+    this.current = r;
+    return r;
+  }
+
+  add(status: ItemStatus, check: CheckCode, message: string, code?: ErrorCode, subject?: string): void {
+    const r = this.current;
+    this.items.push({ check, status, subject: subject ?? r?.role ?? 'repository', ...(r?.file ? { file: r.file } : {}), message, ...(code ? { code } : {}) });
+    if (status === 'fail' && r && subject === undefined) r.status = 'failed';
+  }
+  pass(check: CheckCode, message: string): void {
+    this.add('pass', check, message);
+  }
+  warn(check: CheckCode, message: string, code?: ErrorCode): void {
+    this.add('warn', check, message, code);
+  }
+  fail(check: CheckCode, code: ErrorCode, message: string): void {
+    this.add('fail', check, message, code);
+  }
+  /** The current role verified unless one of its items failed. */
+  settle(): void {
+    const r = this.current;
+    if (r && r.status === 'not checked') r.status = 'verified';
+  }
+  failedHere(): boolean {
+    return this.current?.status === 'failed';
+  }
+}
+
+class NotaryVerifier {
+  readonly out = new Builder();
+  readonly facts: NotaryFacts = { trust: '', targets: [] };
+  private root: ParsedNotaryFile<NotaryRoot> | undefined;
+
+  constructor(private readonly opts: NotaryVerifyOptions) {}
+
+  private parse<T extends NotarySignedBody>(bytes: Uint8Array, file: string, type: T['_type']): ParsedNotaryFile<T> | undefined {
+    try {
+      return parseNotaryFile<T>(bytes, { source: file, expectType: type });
+    } catch (e) {
+      this.out.fail('role.parse', isKeyceremonyError(e) ? e.code : 'INVALID_METADATA', e instanceof Error ? e.message : String(e));
+      return undefined;
+    }
+  }
+
+  private signatures(check: CheckCode, v: { status: RuleStatus[]; facts: ThresholdFact[]; line: string }): boolean {
+    const fact = this.out.current as RoleFact;
+    fact.thresholds.push(...v.facts);
+    const ok = v.status.every((s) => s.met);
+    if (ok) this.out.pass(check, v.line);
+    else for (const s of v.status) if (!s.met) this.out.fail(check, 'THRESHOLD_NOT_MET', `${v.line}: needs ${s.threshold} valid ${s.label} signatures, has ${s.valid}`);
+    return ok;
+  }
+
+  private expiry(body: NotarySignedBody, check: CheckCode): void {
+    const exp = parseNotaryTime(body.expires);
+    if (exp <= this.opts.at.getTime()) this.out.fail(check, 'EXPIRED', `expired at ${new Date(exp).toISOString()} (clock ${this.opts.at.toISOString()})`);
+    else this.out.pass(check, `valid until ${new Date(exp).toISOString()}`);
+  }
+
+  /** x509 root certificates: CN = GUN, no SHA-1, RSA >= 2048; with `strictTime`, valid at the clock. */
+  private async certificates(root: NotaryRoot, strictTime: boolean): Promise<string | undefined> {
+    const at = this.opts.at;
+    let cn: string | undefined = this.facts.gun ?? this.opts.gun;
+    const before = this.out.items.length;
+    const bad = (msg: string) => this.out.fail('root.certificates', 'INVALID_KEY', msg);
+    for (const id of root.roles.root.keyids) {
+      const k = root.keys[id];
+      if (!k) {
+        bad(`root role lists key ${short(id)} that is not in keys`);
+        continue;
+      }
+      if (!isX509KeyType(k.keytype)) {
+        bad(`root key ${short(id)} is ${k.keytype}; Notary root keys are x509 certificates`);
+        continue;
+      }
+      let c;
+      try {
+        c = certOfKey(k);
+      } catch (e) {
+        bad(`root key ${short(id)}: certificate does not parse (${(e as Error).message})`);
+        continue;
+      }
+      if (cn === undefined && c.subjectCN) cn = c.subjectCN;
+      if (c.subjectCN !== cn) bad(`root certificate ${short(id)} has CN=${JSON.stringify(c.subjectCN)}, expected the GUN ${JSON.stringify(cn)}`);
+      if (c.sha1) bad(`root certificate ${short(id)} is signed with SHA-1 (Notary refuses it)`);
+      const info = parseSpki(c.spki);
+      if (info.algorithm === 'rsa' && info.bits < 2048) bad(`root certificate ${short(id)} has a ${info.bits}-bit RSA key (Notary needs >= 2048)`);
+      if (strictTime && (at < c.notBefore || at > c.notAfter)) {
+        this.out.fail('root.certificates', 'EXPIRED', `root certificate ${short(id)} (CN=${c.subjectCN}) is valid ${c.notBefore.toISOString()} .. ${c.notAfter.toISOString()}, not at ${at.toISOString()}`);
+      } else if (strictTime && c.notAfter.getTime() - at.getTime() < 182 * 86_400_000) {
+        this.out.warn('root.certificates', `root certificate ${short(id)} expires within 6 months (${c.notAfter.toISOString()})`);
+      }
+      if (!(await isSelfSigned(c))) this.out.warn('root.certificates', `root certificate ${short(id)} is not self-signed (needs a trust_pinning CA on clients)`);
+    }
+    if (strictTime && !this.out.items.slice(before).some((i) => i.status === 'fail')) {
+      this.out.pass('root.certificates', `${root.roles.root.keyids.length} root certificate(s): CN=${cn}, valid at ${at.toISOString()}`);
+    }
+    return cn;
+  }
+
+  /** The trust anchor: the pinned root, or the first root present (TOFU). */
+  async loadTrustedRoot(): Promise<boolean> {
+    const { files } = this.opts;
+    const versioned = this.versionedRoots();
+    let bytes = this.opts.trustedRoot;
+    let name = 'trusted root';
+    if (bytes) this.facts.trust = 'pinned: the trusted root given';
+    else {
+      const first = versioned[0];
+      name = first !== undefined ? `${first}.root.json` : 'root.json';
+      bytes = files.get(name);
+      this.facts.trust = `TOFU: trusting ${name} as first seen (pin it with a trusted root to rule out a substituted repository)`;
+    }
+    const fact = this.out.begin('root', 'root', name);
+    if (this.opts.trustedRoot) this.out.pass('trust.mode', this.facts.trust);
+    else this.out.warn('trust.mode', this.facts.trust);
+    if (!bytes) {
+      this.out.fail('role.present', 'NOT_FOUND', 'no root.json: nothing to verify from');
+      return false;
+    }
+    const anchor = this.parse<NotaryRoot>(bytes, name, 'Root');
+    if (!anchor) return false;
+    fact.version = anchor.signed.version;
+    fact.expires = anchor.signed.expires;
+    const v = await verifyDelegate({ role: 'root', version: anchor.signed.version, ctx: {} }, 'root', anchor);
+    this.signatures('trust.anchor', v);
+    this.facts.gun = await this.certificates(anchor.signed, false);
+    this.root = anchor;
+    return !this.out.failedHere();
+  }
+
+  private versionedRoots(): number[] {
+    return [...this.opts.files.keys()]
+      .map((f) => /^(\d+)\.root\.json$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  /** Every later root, in order; then the final root's expiry and certificates at the clock. */
+  async updateRoot(): Promise<NotaryRoot | undefined> {
+    const fact = this.out.current as RoleFact;
+    for (const v of this.versionedRoots()) {
+      if (v <= this.root!.signed.version) continue;
+      if (!(await this.stepTo(this.opts.files.get(`${v}.root.json`)!, `${v}.root.json`))) return undefined;
+    }
+    const rootJson = this.opts.files.get('root.json');
+    if (rootJson && !(this.opts.trustedRoot === undefined && fact.file === 'root.json')) {
+      if (!(await this.stepTo(rootJson, 'root.json'))) return undefined;
+    }
+    const root = this.root!.signed;
+    fact.version = root.version;
+    fact.expires = root.expires;
+    this.expiry(root, 'root.expiry');
+    await this.certificates(root, true);
+    this.out.settle();
+    return root;
+  }
+
+  private async stepTo(bytes: Uint8Array, file: string): Promise<boolean> {
+    const cur = this.root!;
+    const fact = this.out.current as RoleFact;
+    const next = this.parse<NotaryRoot>(bytes, file, 'Root');
+    if (!next) return false;
+    if (next.signed.version === cur.signed.version) {
+      if (next.signedBytes.length !== cur.signedBytes.length || next.signedBytes.some((b, i) => b !== cur.signedBytes[i])) {
+        this.out.fail('root.update', 'ROLLBACK', `${file}: root v${next.signed.version} differs from the trusted root v${cur.signed.version} with the same version`);
+        return false;
+      }
+      return true;
+    }
+    if (next.signed.version < cur.signed.version) {
+      this.out.fail('root.update', 'ROLLBACK', `${file}: rollback: version ${next.signed.version} is older than the trusted root v${cur.signed.version}`);
+      return false;
+    }
+    if (next.signed.version !== cur.signed.version + 1) {
+      this.out.fail('root.update', 'ROLLBACK', `${file}: root version ${next.signed.version} does not follow v${cur.signed.version} (expected exactly v${cur.signed.version + 1}); missing ${cur.signed.version + 1}.root.json?`);
+      return false;
+    }
+    fact.file = file;
+    const before = this.out.items.length;
+    const v = await verifyDelegate({ role: 'root', version: cur.signed.version, ctx: { prevRoot: cur.signed } }, 'root', next);
+    this.signatures('root.update', v);
+    const gun = this.facts.gun;
+    const g = await this.certificates(next.signed, false);
+    if (gun && g !== gun) this.out.fail('root.certificates', 'INVALID_KEY', `GUN changed from ${gun} to ${g}`);
+    if (this.out.items.slice(before).some((i) => i.status === 'fail')) return false;
+    this.root = next;
+    return true;
+  }
+
+  /** timestamp.json: threshold, expiry, and the snapshot it names. Returns whether snapshot.json matches it. */
+  async updateTimestamp(root: NotaryRoot): Promise<boolean> {
+    const { files } = this.opts;
+    const bytes = files.get('timestamp.json');
+    const snBytes = files.get('snapshot.json');
+    this.out.begin('timestamp', 'timestamp', 'timestamp.json', 'root');
+    if (!bytes) {
+      if (this.opts.requireAll) this.out.fail('role.present', 'NOT_FOUND', 'timestamp.json is missing');
+      else {
+        this.out.add('skip', 'scope', 'absent: notary-server holds the timestamp key and makes it on publish (not verified here)');
+        (this.out.current as RoleFact).notes.push('absent: notary-server holds the timestamp key and makes it on publish');
+      }
+      return false;
+    }
+    const ts = this.parse<NotaryTimestamp>(bytes, 'timestamp.json', 'Timestamp');
+    if (!ts) return false;
+    const fact = this.out.current as RoleFact;
+    fact.version = ts.signed.version;
+    fact.expires = ts.signed.expires;
+    this.signatures('role.signatures', await verifyDelegate({ role: 'root', version: root.version, ctx: { root } }, 'timestamp', ts));
+    this.expiry(ts.signed, 'role.expiry');
+    let matches = false;
+    if (!snBytes) this.out.fail('role.present', 'NOT_FOUND', 'snapshot.json is missing');
+    else {
+      const p = await checkFileMeta(snBytes, ts.signed.meta.snapshot);
+      for (const x of p) this.out.fail('role.hashes', 'HASH_MISMATCH', `snapshot.json: ${x}`);
+      if (!p.length) this.out.pass('role.hashes', 'snapshot.json matches: length, hashes');
+      matches = p.length === 0;
+    }
+    this.out.settle();
+    return matches;
+  }
+
+  /** snapshot.json: threshold, expiry, root.json's hashes, and the timestamp's view of it. */
+  async updateSnapshot(root: NotaryRoot, matchesTimestamp: boolean): Promise<NotarySnapshot | undefined> {
+    const { files } = this.opts;
+    const bytes = files.get('snapshot.json');
+    this.out.begin('snapshot', 'snapshot', 'snapshot.json', 'root');
+    if (!bytes) {
+      if (this.opts.requireAll) this.out.fail('role.present', 'NOT_FOUND', 'snapshot.json is missing');
+      else {
+        this.out.add('skip', 'scope', 'absent (server-managed, or not built yet): targets not checked against a snapshot');
+        (this.out.current as RoleFact).notes.push('absent (server-managed, or not built yet)');
+      }
+      return undefined;
+    }
+    const sn = this.parse<NotarySnapshot>(bytes, 'snapshot.json', 'Snapshot');
+    if (!sn) return undefined;
+    const fact = this.out.current as RoleFact;
+    fact.version = sn.signed.version;
+    fact.expires = sn.signed.expires;
+    this.signatures('role.signatures', await verifyDelegate({ role: 'root', version: root.version, ctx: { root } }, 'snapshot', sn));
+    this.expiry(sn.signed, 'role.expiry');
+    const rootNow = files.get('root.json');
+    if (sn.signed.meta.root && rootNow) {
+      const p = await checkFileMeta(rootNow, sn.signed.meta.root);
+      for (const x of p) this.out.fail('role.hashes', 'HASH_MISMATCH', `root.json: ${x}`);
+      if (!p.length) this.out.pass('role.hashes', 'root.json matches: length, hashes');
+    }
+    if (!files.has('timestamp.json')) this.out.warn('scope', 'not covered by a timestamp here');
+    else if (!matchesTimestamp) this.out.fail('role.hashes', 'HASH_MISMATCH', 'does not match timestamp.json');
+    this.out.settle();
+    return this.out.failedHere() ? undefined : sn.signed;
+  }
+
+  /** targets.json, then the delegations pre-order depth first, each against its parent. */
+  async updateTargets(root: NotaryRoot, snapshot: NotarySnapshot | undefined): Promise<void> {
+    const stack: { role: string; parent?: NotaryTargets; parentName?: string; paths?: string[] }[] = [{ role: 'targets' }];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const item = stack.pop()!;
+      if (seen.has(item.role)) continue;
+      seen.add(item.role);
+      const t = await this.loadTargetsRole(item, root, snapshot);
+      if (!t) continue;
+      const children = t.delegations?.roles ?? [];
+      const next: typeof stack = [];
+      for (const d of children) {
+        if (!d.name.startsWith(`${item.role}/`)) {
+          this.out.fail('role.delegation', 'INVALID_METADATA', `delegation ${JSON.stringify(d.name)} is not a child of ${item.role}`);
+          continue;
+        }
+        next.push({ role: d.name, parent: t, parentName: item.role, paths: d.paths ?? [] });
+      }
+      for (let i = next.length - 1; i >= 0; i--) stack.push(next[i]!);
+    }
+  }
+
+  private async loadTargetsRole(
+    item: { role: string; parent?: NotaryTargets; parentName?: string; paths?: string[] },
+    root: NotaryRoot,
+    snapshot: NotarySnapshot | undefined,
+  ): Promise<NotaryTargets | undefined> {
+    const file = `${item.role}.json`;
+    const bytes = this.opts.files.get(file);
+    const kind: RoleKind = item.parent ? 'delegated' : 'targets';
+    const fact = this.out.begin(item.role, kind, file, item.parentName ?? 'root');
+    if (!bytes) {
+      if (item.role === 'targets') this.out.fail('role.present', 'NOT_FOUND', 'targets.json is missing');
+      else fact.notes.push('no metadata published for this delegation yet (no targets)');
+      if (snapshot?.meta[item.role]) this.out.fail('role.present', 'NOT_FOUND', `snapshot lists ${item.role} but the file is missing`);
+      if (item.role !== 'targets') this.out.add('skip', 'role.present', 'no metadata published for this delegation yet (no targets)');
+      this.out.settle();
+      return undefined;
+    }
+    const t = this.parse<NotaryTargets>(bytes, file, 'Targets');
+    if (!t) return undefined;
+    fact.version = t.signed.version;
+    fact.expires = t.signed.expires;
+    if (snapshot) {
+      const m = snapshot.meta[item.role];
+      if (!m) this.out.fail('role.present', 'NOT_FOUND', 'not listed in snapshot.json');
+      else {
+        const p = await checkFileMeta(bytes, m);
+        for (const x of p) this.out.fail('role.hashes', 'HASH_MISMATCH', `does not match snapshot.json: ${x}`);
+        if (!p.length) this.out.pass('role.hashes', 'matches snapshot.json: length, hashes');
+      }
+    }
+    const delegator: NotaryDelegator = item.parent
+      ? { role: item.parentName!, version: item.parent.version, ctx: { root, parent: item.parent } }
+      : { role: 'root', version: root.version, ctx: { root } };
+    try {
+      this.signatures('role.signatures', await verifyDelegate(delegator, item.role, t));
+    } catch (e) {
+      this.out.fail('role.signatures', isKeyceremonyError(e) ? e.code : 'INTERNAL', e instanceof Error ? e.message : String(e));
+      return undefined;
+    }
+    this.expiry(t.signed, 'role.expiry');
+    if (item.parent) this.delegationCertificates(item.role, item.parent);
+    if (this.out.failedHere()) return undefined;
+    const listed: string[] = [];
+    for (const [name, m] of Object.entries(t.signed.targets)) {
+      if (item.paths && !item.paths.some((p) => name.startsWith(p))) {
+        this.out.warn('role.paths', `target ${JSON.stringify(name)} is outside the role's paths; clients ignore it`);
+        continue;
+      }
+      listed.push(name);
+      this.facts.targets.push({ name, role: item.role, length: m.length, ...(m.hashes.sha256 ? { sha256: toHex(fromBase64(m.hashes.sha256)) } : {}) });
+    }
+    fact.targets = listed.length;
+    this.out.settle();
+    return t.signed;
+  }
+
+  /** Delegation key certificates: notary only warns about expiry. */
+  private delegationCertificates(role: string, parent: NotaryTargets): void {
+    const d = parent.delegations.roles.find((x) => x.name === role);
+    for (const id of d?.keyids ?? []) {
+      const k = parent.delegations.keys[id];
+      if (!k || !isX509KeyType(k.keytype)) continue;
+      try {
+        const c = certOfKey(k);
+        if (this.opts.at > c.notAfter) this.out.warn('role.certificates', `delegation certificate ${short(id)} (CN=${c.subjectCN}) expired ${c.notAfter.toISOString()}; notary warns only`);
+      } catch {
+        this.out.fail('role.certificates', 'INVALID_KEY', `delegation key ${short(id)} certificate does not parse`);
+      }
+    }
+  }
 }
 
 /** Verify a Notary repository directory's files. Never throws on bad metadata: it reports. */
 export async function verifyNotaryRepository(opts: NotaryVerifyOptions): Promise<NotaryVerifyReport> {
-  const { files, at } = opts;
-  const roles: RoleReport[] = [];
-  const problems: string[] = [];
-  const report: NotaryVerifyReport = { ok: false, dialect: 'notary', at: at.toISOString(), trust: '', roles, targets: [], problems };
-
-  // ---- root chain
-  const versioned = [...files.keys()]
-    .map((f) => /^(\d+)\.root\.json$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-  let anchorBytes: Uint8Array | undefined = opts.trustedRoot;
-  let anchorName = 'trusted root';
-  if (anchorBytes) report.trust = 'pinned: the trusted root given';
-  else {
-    const first = versioned[0];
-    anchorName = first !== undefined ? `${first}.root.json` : 'root.json';
-    anchorBytes = rel(files, anchorName);
-    report.trust = `TOFU: trusting ${anchorName} as first seen (pin it with a trusted root to rule out a substituted repository)`;
-  }
-  if (!anchorBytes) {
-    problems.push('no root.json: nothing to verify from');
-    return report;
-  }
-  const anchorRep = newRep('root', anchorName);
-  roles.push(anchorRep);
-  const anchor = parseOrReport<NotaryRoot>(anchorBytes, anchorName, 'Root', anchorRep);
-  if (!anchor) return finish(report);
-  anchorRep.version = anchor.signed.version;
-  anchorRep.expires = anchor.signed.expires;
-  const st0 = await statusOf(rulesFor('root', anchor.signed, {}), anchor.signatures, anchor.signedBytes);
-  anchorRep.rules = st0;
-  anchorRep.status = formatStatus('root', anchor.signed.version, st0);
-  if (!st0.every((s) => s.met)) anchorRep.problems.push('the trusted root is not signed by a threshold of its own root keys');
-  const gun = await checkRootCerts(anchor.signed, opts.gun, at, anchorRep, false);
-  report.gun = gun;
-  anchorRep.ok = anchorRep.problems.length === 0;
-
-  let cur: ParsedNotaryFile<NotaryRoot> = anchor;
-  let curRep = anchorRep;
-  const stepTo = async (bytes: Uint8Array, file: string): Promise<boolean> => {
-    const rep = newRep('root', file);
-    roles.push(rep);
-    const next = parseOrReport<NotaryRoot>(bytes, file, 'Root', rep);
-    if (!next) return false;
-    rep.version = next.signed.version;
-    rep.expires = next.signed.expires;
-    if (next.signed.version === cur.signed.version) {
-      // the same version must be the same root
-      if (next.signedBytes.length !== cur.signedBytes.length || next.signedBytes.some((b, i) => b !== cur.signedBytes[i])) {
-        rep.problems.push(`root v${next.signed.version} differs from the trusted root v${cur.signed.version} with the same version`);
-        return false;
+  const v = new NotaryVerifier(opts);
+  let complete = false;
+  if (await v.loadTrustedRoot()) {
+    const root = await v.updateRoot();
+    if (root) {
+      const onlyRoots = [...opts.files.keys()].every((f) => f === 'root.json' || /^\d+\.root\.json$/.test(f));
+      if (onlyRoots) {
+        v.out.current = undefined;
+        v.out.warn('scope', `only root metadata here: the root chain to v${root.version} is verified; timestamp, snapshot and targets are not`);
+      } else {
+        const tsMatches = await v.updateTimestamp(root);
+        const snapshot = await v.updateSnapshot(root, tsMatches);
+        await v.updateTargets(root, snapshot);
+        complete = true;
       }
-      rep.ok = true;
-      rep.notes.push('same as the trusted root');
-      roles.pop();
-      return true;
     }
-    if (next.signed.version < cur.signed.version) {
-      rep.problems.push(`rollback: version ${next.signed.version} is older than the trusted root v${cur.signed.version}`);
-      return false;
-    }
-    if (next.signed.version !== cur.signed.version + 1) {
-      rep.problems.push(`root version ${next.signed.version} does not follow v${cur.signed.version} (expected exactly v${cur.signed.version + 1}); missing ${cur.signed.version + 1}.root.json?`);
-      return false;
-    }
-    const st = await statusOf(rulesFor('root', next.signed, { prevRoot: cur.signed }), next.signatures, next.signedBytes);
-    rep.rules = st;
-    rep.status = formatStatus('root', next.signed.version, st);
-    for (const s of st) if (!s.met) rep.problems.push(`needs ${s.threshold} valid ${s.label} signatures, has ${s.valid}`);
-    const g = await checkRootCerts(next.signed, gun, at, rep, false);
-    if (gun && g !== gun) rep.problems.push(`GUN changed from ${gun} to ${g}`);
-    rep.ok = rep.problems.length === 0;
-    if (rep.ok) {
-      cur = next;
-      curRep = rep;
-    }
-    return rep.ok;
+  }
+  const items = orderItems(v.out.items);
+  const verdict = verdictOf(items, complete);
+  const report: NotaryVerifyReport = {
+    type: VERIFICATION_REPORT_TYPE,
+    kind: 'notary',
+    verdict,
+    ok: verdict !== 'failed',
+    evaluatedAt: opts.at.toISOString(),
+    subject: v.facts.gun ? `Notary repository ${v.facts.gun}` : 'Notary repository',
+    rehearsal: false,
+    summary: '',
+    items,
+    roles: v.out.roles,
+    notary: v.facts,
   };
-
-  let chainOk = true;
-  for (const v of versioned) {
-    if (v <= cur.signed.version) continue;
-    const b = files.get(`${v}.root.json`) as Uint8Array;
-    if (!(await stepTo(b, `${v}.root.json`))) {
-      chainOk = false;
-      break;
-    }
-  }
-  const rootJson = files.get('root.json');
-  if (chainOk && rootJson && !(opts.trustedRoot === undefined && anchorName === 'root.json')) {
-    chainOk = await stepTo(rootJson, 'root.json');
-  }
-  if (!chainOk) return finish(report);
-
-  // final root: expiry and certificates at the clock
-  const root = cur.signed;
-  const finalRep = newRep('root', `root (final v${root.version})`);
-  expiryCheck(root, at, finalRep);
-  await checkRootCerts(root, gun, at, finalRep, true);
-  if (finalRep.problems.length) {
-    curRep.problems.push(...finalRep.problems);
-    curRep.ok = false;
-  }
-  curRep.notes.push(...finalRep.notes);
-
-  const onlyRoots = [...files.keys()].every((f) => f === 'root.json' || /^\d+\.root\.json$/.test(f));
-  if (onlyRoots) return finish(report);
-
-  // ---- timestamp
-  let snapshotTrusted = false;
-  const tsBytes = files.get('timestamp.json');
-  const snBytes = files.get('snapshot.json');
-  if (tsBytes) {
-    const rep = newRep('timestamp', 'timestamp.json');
-    roles.push(rep);
-    const ts = parseOrReport<NotaryTimestamp>(tsBytes, 'timestamp.json', 'Timestamp', rep);
-    if (ts) {
-      rep.version = ts.signed.version;
-      rep.expires = ts.signed.expires;
-      const st = await statusOf(rulesFor('timestamp', ts.signed, { root }), ts.signatures, ts.signedBytes);
-      recordSignatures(rep, 'timestamp', ts.signed, st, at);
-      if (!snBytes) rep.problems.push('snapshot.json is missing');
-      else {
-        const p = await checkFileMeta(snBytes, ts.signed.meta.snapshot);
-        for (const x of p) rep.problems.push(`snapshot.json: ${x}`);
-        snapshotTrusted = p.length === 0;
-      }
-      rep.ok = rep.problems.length === 0;
-    }
-  } else if (opts.requireAll) {
-    problems.push('timestamp.json is missing');
-  } else {
-    const rep = newRep('timestamp', 'timestamp.json');
-    rep.ok = true;
-    rep.notes.push('absent: notary-server holds the timestamp key and makes it on publish (not verified here)');
-    roles.push(rep);
-  }
-
-  // ---- snapshot
-  let snapshot: NotarySnapshot | undefined;
-  if (snBytes) {
-    const rep = newRep('snapshot', 'snapshot.json');
-    roles.push(rep);
-    const sn = parseOrReport<NotarySnapshot>(snBytes, 'snapshot.json', 'Snapshot', rep);
-    if (sn) {
-      rep.version = sn.signed.version;
-      rep.expires = sn.signed.expires;
-      const st = await statusOf(rulesFor('snapshot', sn.signed, { root }), sn.signatures, sn.signedBytes);
-      recordSignatures(rep, 'snapshot', sn.signed, st, at);
-      const rootNow = files.get('root.json');
-      if (sn.signed.meta.root && rootNow) {
-        for (const x of await checkFileMeta(rootNow, sn.signed.meta.root)) rep.problems.push(`root.json: ${x}`);
-      }
-      if (!tsBytes) rep.notes.push('not covered by a timestamp here');
-      else if (!snapshotTrusted) rep.problems.push('does not match timestamp.json');
-      rep.ok = rep.problems.length === 0;
-      if (rep.ok) snapshot = sn.signed;
-    }
-  } else if (opts.requireAll) {
-    problems.push('snapshot.json is missing');
-  } else {
-    const rep = newRep('snapshot', 'snapshot.json');
-    rep.ok = true;
-    rep.notes.push('absent (server-managed, or not built yet): targets not checked against a snapshot');
-    roles.push(rep);
-  }
-
-  // ---- targets and delegations (breadth first, like the notary client)
-  const queue: { role: string; parent?: NotaryTargets; paths?: string[] }[] = [{ role: 'targets' }];
-  const seen = new Set<string>();
-  while (queue.length) {
-    const item = queue.shift() as { role: string; parent?: NotaryTargets; paths?: string[] };
-    if (seen.has(item.role)) continue;
-    seen.add(item.role);
-    const file = `${item.role}.json`;
-    const bytes = files.get(file);
-    const rep = newRep(item.role, file);
-    roles.push(rep);
-    if (!bytes) {
-      if (item.role === 'targets') rep.problems.push('targets.json is missing');
-      else {
-        rep.ok = true;
-        rep.notes.push('no metadata published for this delegation yet (no targets)');
-      }
-      if (snapshot?.meta[item.role]) rep.problems.push(`snapshot lists ${item.role} but the file is missing`);
-      rep.ok = rep.problems.length === 0;
-      continue;
-    }
-    const t = parseOrReport<NotaryTargets>(bytes, file, 'Targets', rep);
-    if (!t) continue;
-    rep.version = t.signed.version;
-    rep.expires = t.signed.expires;
-    if (snapshot) {
-      const m = snapshot.meta[item.role];
-      if (!m) rep.problems.push('not listed in snapshot.json');
-      else for (const x of await checkFileMeta(bytes, m)) rep.problems.push(`does not match snapshot.json: ${x}`);
-    }
-    let st: RuleStatus[];
-    try {
-      st = await statusOf(rulesFor(item.role, t.signed, { root, parent: item.parent }), t.signatures, t.signedBytes);
-    } catch (e) {
-      rep.problems.push((e as Error).message);
-      continue;
-    }
-    recordSignatures(rep, item.role, t.signed, st, at);
-    if (item.parent) {
-      // delegation key certificates: notary only warns about expiry
-      const d = item.parent.delegations.roles.find((x) => x.name === item.role);
-      for (const id of d?.keyids ?? []) {
-        const k = item.parent.delegations.keys[id];
-        if (k && isX509KeyType(k.keytype)) {
-          try {
-            const c = certOfKey(k);
-            if (at > c.notAfter) rep.notes.push(`delegation certificate ${id.slice(0, 12)}… (CN=${c.subjectCN}) expired ${c.notAfter.toISOString()}; notary warns only`);
-          } catch {
-            rep.problems.push(`delegation key ${id.slice(0, 12)}… certificate does not parse`);
-          }
-        }
-      }
-    }
-    rep.ok = rep.problems.length === 0;
-    if (!rep.ok) continue;
-    for (const [name, m] of Object.entries(t.signed.targets)) {
-      if (item.paths && !item.paths.some((p) => name.startsWith(p))) {
-        rep.notes.push(`target ${JSON.stringify(name)} is outside the role's paths; clients ignore it`);
-        continue;
-      }
-      report.targets.push({ name, role: item.role, length: m.length, sha256: m.hashes.sha256 ? b64ToHex(m.hashes.sha256) : undefined });
-    }
-    for (const d of t.signed.delegations?.roles ?? []) {
-      if (!d.name.startsWith(`${item.role}/`)) {
-        rep.problems.push(`delegation ${JSON.stringify(d.name)} is not a child of ${item.role}`);
-        rep.ok = false;
-        continue;
-      }
-      queue.push({ role: d.name, parent: t.signed, paths: d.paths ?? [] });
-    }
-  }
-  return finish(report);
+  report.summary =
+    verdict === 'failed'
+      ? failedSummary(report)
+      : `${verdict === 'verified' ? 'VERIFIED' : 'PARTIAL'} at ${report.evaluatedAt}: ${report.subject}, root v${v.out.roles[0]?.version ?? '?'}, ${v.facts.targets.length} targets`;
+  return report;
 }
 
-function finish(r: NotaryVerifyReport): NotaryVerifyReport {
-  r.ok = r.problems.length === 0 && r.roles.length > 0 && r.roles.every((x) => x.ok);
-  return r;
-}
-
-/** The human report: one block per role, then the verdict. */
+/** The human report: the verdict, the trust, problems first, one block per role, the targets. */
 export function formatNotaryReport(r: NotaryVerifyReport): string[] {
-  const out: string[] = [];
-  out.push(`Notary repository${r.gun ? ` ${r.gun}` : ''} at ${r.at}`);
-  out.push(`trust: ${r.trust}`);
-  for (const x of r.roles) {
-    out.push(`${x.ok ? 'OK  ' : 'FAIL'} ${x.file}${x.version !== undefined ? ` v${x.version}` : ''}${x.expires ? ` expires ${x.expires}` : ''}`);
-    if (x.status) out.push(`       ${x.status}`);
-    for (const p of x.problems) out.push(`       problem: ${p}`);
-    for (const n of x.notes) out.push(`       note: ${n}`);
-  }
-  for (const p of r.problems) out.push(`problem: ${p}`);
-  if (r.targets.length) {
+  const out = [`${r.subject} at ${r.evaluatedAt}`, `trust: ${r.notary.trust}`, ...formatVerificationReport(r)];
+  if (r.notary.targets.length) {
     out.push('targets:');
-    for (const t of r.targets) out.push(`  ${t.name}  ${t.length} bytes  sha256:${t.sha256 ?? '?'}  (${t.role})`);
+    for (const t of r.notary.targets) out.push(`  ${t.name}  ${t.length} bytes  sha256:${t.sha256 ?? '?'}  (${t.role})`);
   }
-  out.push(r.ok ? 'VERIFIED' : 'NOT VERIFIED');
+  out.push(r.verdict === 'verified' ? 'VERIFIED' : r.verdict === 'partial' ? 'PARTIAL' : 'NOT VERIFIED');
   return out;
 }

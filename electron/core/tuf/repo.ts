@@ -4,7 +4,7 @@
  * timestamp, expiry bumps. Pure: returns file names and bytes; the caller writes them atomically.
  *
  * Layout we emit (spec #writing-consistent-snapshots): consistent_snapshot = true, `N.root.json` for
- * every root, `V.targets.json`, `V.<role>.json`, `V.snapshot.json`, and `timestamp.json` (never
+ * every root, `V.targets.json`, `V.<role>.json` (role name URL-encoded), `V.snapshot.json`, and `timestamp.json` (never
  * versioned). Snapshot meta lists versions (spec-minimal, like python-tuf); the timestamp lists the
  * snapshot's version, length and sha256.
  */
@@ -24,6 +24,7 @@ import {
   type TopLevelRole,
 } from '../../../shared/tuf/models';
 import { binForTarget, allBinNames } from '../../../shared/tuf/delegation';
+import { metadataFileName } from '../../../shared/tuf/names';
 import { signEnvelope } from './sign';
 
 export interface OutFile {
@@ -321,7 +322,7 @@ export async function publishTargets(opts: {
     const signers =
       name === 'targets' ? opts.signers.targets : (opts.signers.delegated?.[name] ?? opts.signers.delegated?.['*']);
     if (!signers?.length) throw new KeyceremonyError('PRECONDITION_FAILED', `no signer for role ${name}`, { where: name });
-    files.push({ name: `${t.version}.${name}.json`, bytes: await signEnvelope(t.toJSON(), signers) });
+    files.push({ name: metadataFileName(name, t.version), bytes: await signEnvelope(t.toJSON(), signers) });
     versions[name] = t.version;
   }
   const sn = newSnapshot(versions, opts.expires.snapshot, opts.snapshotVersion);

@@ -7,6 +7,7 @@
  * for the diff, the trusted previous version. Custodians add signatures on their own machines; requests
  * over the same bytes merge; a signature over other bytes is refused.
  */
+import { metadataFileName } from '../../../shared/tuf/names';
 import type { Signer } from '../signer';
 import { KeyceremonyError } from '../../../shared/errors';
 import { canonicalBytes } from '../../../shared/json/canonical';
@@ -76,7 +77,7 @@ export async function createRequest(opts: {
     formatVersion: 1,
     role: opts.role,
     version: model.version,
-    fileName: opts.fileName ?? (opts.role === 'timestamp' ? 'timestamp.json' : `${model.version}.${opts.role}.json`),
+    fileName: opts.fileName ?? (opts.role === 'timestamp' ? 'timestamp.json' : metadataFileName(opts.role, model.version)),
     signed: opts.signed,
     signedSha256: await sha256Hex(canonicalBytes(opts.signed, '$.signed')),
     rules: opts.rules,

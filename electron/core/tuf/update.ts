@@ -8,7 +8,10 @@ import { parseStrictJson } from '../../../shared/json/strict';
 import { isBinName, isDelegatedPath, binForTarget } from '../../../shared/tuf/delegation';
 import { formatTufTime, parseTufTime, type Root, type Targets } from '../../../shared/tuf/models';
 import { pick, type SigningRule } from './request';
-import type { TrustedVersions, VerifyReport } from './verify';
+import type { TrustedVersions } from './verify';
+import type { TufFacts, VerificationReport } from '../../../shared/verification/report';
+
+type VerifyReport = VerificationReport & { tuf: TufFacts };
 
 const TOP = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 
@@ -141,8 +144,8 @@ export function previousFromState(s: TrustedState): TrustedVersions {
 
 /** A root older than the trusted one is a rollback (the verifier starts from --trusted-root only). */
 export function rootRollback(s: TrustedState | undefined, report: VerifyReport): string | undefined {
-  if (s && report.ok && report.rootVersion < s.root) {
-    return `root v${report.rootVersion} is older than the trusted v${s.root} (5.3.5; trusted state)`;
+  if (s && report.ok && report.tuf.rootVersion < s.root) {
+    return `root v${report.tuf.rootVersion} is older than the trusted v${s.root} (5.3.5; trusted state)`;
   }
   return undefined;
 }
@@ -162,7 +165,7 @@ export function nextTrustedState(prev: TrustedState | undefined, report: VerifyR
   return {
     format: TRUSTED_STATE_FORMAT,
     formatVersion: 1,
-    root: Math.max(prev?.root ?? 0, report.rootVersion),
+    root: Math.max(prev?.root ?? 0, report.tuf.rootVersion),
     ...(timestamp !== undefined ? { timestamp } : {}),
     ...(snapshot !== undefined ? { snapshot } : {}),
     meta,

@@ -8,6 +8,7 @@
  * Pure: the folder is injected (electron/adapters/tuf/fs-folder.ts reads a real one); nothing is
  * written here. Every function validates everything before it returns a request.
  */
+import { metadataFileName } from '../../../shared/tuf/names';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJsonBytes } from '../../../shared/json/strict';
 import { allBinNames, binForTarget } from '../../../shared/tuf/delegation';
@@ -77,7 +78,8 @@ export function latestRoleFiles(folder: MetadataFolder): Map<string, { version: 
 /** The latest `N.<role>.json` (or plain `<role>.json`), parsed strictly. */
 export function loadLatest<T>(folder: MetadataFolder, role: string, from: (v: unknown) => T): { file: string; model: T; bytes: Uint8Array } {
   const hit = latestRoleFiles(folder).get(role);
-  const name = hit ? hit.file : folder.names().includes(`${role}.json`) ? `${role}.json` : undefined;
+  const plain = metadataFileName(role);
+  const name = hit ? hit.file : folder.names().includes(plain) ? plain : undefined;
   if (!name) throw new KeyceremonyError('NOT_FOUND', `no N.${role}.json (or ${role}.json) in ${folder.label}`, { where: folder.label });
   const p = at(folder, name);
   const bytes = readOrFail(folder, name, `${role} metadata`);

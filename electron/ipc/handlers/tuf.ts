@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { tufChannels } from '../../../shared/ipc/channels/tuf';
 import { snapshotFiles, planSnapshot } from '../../core/tuf/updates';
-import { verifyRepository, formatReport } from '../../core/tuf/verify';
+import { verifyRepository } from '../../core/tuf/verify';
+import { formatVerificationReport } from '../../../shared/verification/report';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
 import { readOpenedFile, writeExactInto } from '../../adapters/fs/files';
 import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
@@ -98,9 +99,9 @@ export function tufHandlers(kit: HostKit): AreaHandlers<typeof tufChannels> {
       let verified = false;
       let verification: string[] = ['no 1.root.json in the folder to start from'];
       if (first) {
-        const report = await verifyRepository(first.bytes, dirMetadataReader(kit.files.folder(req.folderId)), { now });
-        verified = report.ok;
-        verification = formatReport(report);
+        const { report } = await verifyRepository(first.bytes, dirMetadataReader(kit.files.folder(req.folderId)), { now });
+        verified = report.verdict === 'verified';
+        verification = formatVerificationReport(report);
       }
       return { summary: r.summary, written: w.written, verified, verification };
     },

@@ -3,7 +3,8 @@ import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/cr
 import { pemDecode, toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, ScreenTitle } from '../components/common';
-import type { BundleVerification, TufVerification, Verdict } from '../../../shared/ipc/contract';
+import type { Verdict } from '../../../shared/ipc/contract';
+import type { ItemStatus, VerificationReport } from '../../../shared/verification/report';
 
 const b64 = (s: string) => toBase64(utf8(s));
 
@@ -36,17 +37,29 @@ export function Verify() {
   );
 }
 
-function Verdicts({ items, ok, summary }: { items: Verdict[]; ok: boolean; summary: string[] }) {
+const MARK: Record<ItemStatus, string> = { pass: '✔', fail: '✘', warn: '⚠', skip: '–' };
+const HEAD = { verified: '✔ Verified', partial: '◐ Partly verified', failed: '✘ NOT verified' } as const;
+
+/** A VerificationReport: the verdict, then every item (failures first). Decides on codes, never on text. */
+function ReportView({ report, heading }: { report: VerificationReport; heading?: string }) {
   return (
-    <section className="card" aria-label="Verdicts" data-testid="verdicts" data-ok={String(ok)}>
-      <h2 className={ok ? 'ok' : 'refuse'}>{ok ? '✔ Verified' : '✘ NOT verified'}</h2>
-      {summary.map((l) => (
-        <p key={l}>{l}</p>
-      ))}
+    <section className="card" aria-label="Verdicts" data-testid="verdicts" data-ok={String(report.verdict === 'verified')} data-verdict={report.verdict}>
+      <h2 className={report.verdict === 'verified' ? 'ok' : 'refuse'}>{HEAD[report.verdict]}</h2>
+      {heading && <p>{heading}</p>}
+      <p>{report.summary}</p>
       <ul className="verdicts">
-        {items.map((v, i) => (
-          <li key={`${v.item}-${i}`} className={v.ok ? 'ok' : 'refuse'} data-testid="verdict" data-ok={String(v.ok)} data-item={v.item}>
-            {v.ok ? '✔' : '✘'} {v.item}: {v.detail}
+        {report.items.map((v, i) => (
+          <li
+            key={`${v.check}-${v.subject}-${i}`}
+            className={v.status === 'fail' ? 'refuse' : v.status === 'pass' ? 'ok' : undefined}
+            data-testid="verdict"
+            data-ok={String(v.status !== 'fail')}
+            data-status={v.status}
+            data-check={v.check}
+            data-item={v.subject}
+            {...(v.code ? { 'data-code': v.code } : {})}
+          >
+            {MARK[v.status]} {v.subject}: {v.message}
           </li>
         ))}
       </ul>
@@ -56,7 +69,7 @@ function Verdicts({ items, ok, summary }: { items: Verdict[]; ok: boolean; summa
 
 function BundleVerify() {
   const [error, setError] = useState<UiError | null>(null);
-  const [res, setRes] = useState<BundleVerification | null>(null);
+  const [res, setRes] = useState<VerificationReport | null>(null);
   const open = async (f: File) => {
     setError(null);
     setRes(null);
@@ -74,13 +87,7 @@ function BundleVerify() {
         </Field>
       </section>
       <ErrorBox error={error} />
-      {res && (
-        <Verdicts
-          ok={res.ok}
-          items={res.items}
-          summary={[`${res.title ?? 'Ceremony bundle'} — ${res.rehearsal ? 'REHEARSAL bundle: not for production' : 'production bundle'}`]}
-        />
-      )}
+      {res && <ReportView report={res} heading={`${res.bundle?.title ?? 'Ceremony bundle'} — ${res.rehearsal ? 'REHEARSAL bundle: not for production' : 'production bundle'}`} />}
     </>
   );
 }
@@ -89,7 +96,7 @@ function TufVerify() {
   const [root, setRoot] = useState<string | null>(null);
   const [files, setFiles] = useState<Record<string, string>>({});
   const [error, setError] = useState<UiError | null>(null);
-  const [res, setRes] = useState<TufVerification | null>(null);
+  const [res, setRes] = useState<VerificationReport | null>(null);
   const verify = async () => {
     if (root === null) return;
     setError(null);
@@ -133,7 +140,7 @@ function TufVerify() {
         </div>
       </form>
       <ErrorBox error={error} />
-      {res && <Verdicts ok={res.ok} items={res.items} summary={res.summary} />}
+      {res && <ReportView report={res} />}
     </>
   );
 }

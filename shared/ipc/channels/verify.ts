@@ -1,26 +1,13 @@
 /** IPC area "verify": bundles and TUF metadata checked offline. */
 import { fileText } from '../common';
 import { b64Str, obj, record, type Schema } from '../schema';
+import type { VerificationReport } from '../../verification/report';
 
+/** One line of a verdict list (the signature check on the Verify screen). */
 export interface Verdict {
   item: string;
   ok: boolean;
   detail: string;
-}
-
-export interface BundleVerification {
-  ok: boolean;
-  rehearsal: boolean;
-  title?: string;
-  problems: string[];
-  items: Verdict[];
-  signedBy: { id: string; fingerprint: string }[];
-}
-
-export interface TufVerification {
-  ok: boolean;
-  summary: string[];
-  items: Verdict[];
 }
 
 export const verifyChannels = {
@@ -31,6 +18,7 @@ export const verifyChannels = {
 } as const satisfies Record<string, Schema<unknown>>;
 
 export interface VerifyResponses {
-  'kc:verify.bundle': BundleVerification;
-  'kc:verify.tuf': TufVerification;
+  /** shared/verification/report.ts: decide on items[].check / status / code, never on messages. */
+  'kc:verify.bundle': VerificationReport;
+  'kc:verify.tuf': VerificationReport;
 }
