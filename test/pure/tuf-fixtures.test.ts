@@ -39,7 +39,7 @@ describe('Sigstore production', () => {
     assert.deepEqual(hit?.path, ['targets', 'registry.npmjs.org']);
     assert.equal((await findTarget(r.targetRoles!, 'trusted_root.json'))?.role, 'targets');
     const v5 = r.items.find((i) => i.check === 'root.update' && i.message.startsWith('v5:'));
-    assert.equal(v5?.message, 'v5: signed by 4 of 3 required root v4 keys (old), signed by 4 of 3 required root v5 keys (new)');
+    assert.equal(v5?.message, 'v5: signed by 4 of 3 required old root v4 keys, signed by 4 of 3 required new root v5 keys');
     // the same data after the timestamp expired
     const late = await verify(readBytes(path.join(hist, '1.root.json')), reader, { now: at('2026-09-01T00:00:00Z') });
     assert.equal(late.ok, false);

@@ -423,7 +423,7 @@ describe('models and interop', () => {
     const v11 = readBytes(path.join(FIXTURES, 'tuf', 'sigstore-root-signing', 'metadata', 'root_history', '11.root.json'));
     const rep = await verify(v11, memReader([]), { now: Date.parse('2025-01-01T00:00:00Z') });
     const anchor = rep.items.find((i) => i.check === 'trust.anchor');
-    assert.equal(anchor?.message, 'trusted root v11: signed by 5 of 3 required root v11 keys (its own)');
+    assert.equal(anchor?.message, 'trusted root v11: signed by 5 of 3 required own keys of root v11');
     assert.equal(rep.roles[0]!.thresholds[0]!.signedBy.length, 5);
   });
 });

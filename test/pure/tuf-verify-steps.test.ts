@@ -231,3 +231,24 @@ describe('one report schema', () => {
     assert.deepEqual(report.items.map((i) => i.status), [...report.items.map((i) => i.status)].sort((a, b) => ['fail', 'warn', 'pass', 'skip'].indexOf(a) - ['fail', 'warn', 'pass', 'skip'].indexOf(b)));
   });
 });
+
+describe('tuf verify on a rehearsal bundle\'s metadata/ (issue 14 item 10, CLI)', () => {
+  async function kc(args: string[]) {
+    const { main } = await import('../../electron/cli/main');
+    const { makeContext } = await import('../../electron/cli/context');
+    let out = '';
+    const ctx = { ...makeContext({ env: {} }), out: (l: string) => void (out += l + '\n'), err: () => undefined };
+    return { code: await main(args, ctx), out };
+  }
+  test('REHEARSAL-* files: every role verified and the output says REHEARSAL; never "root chain only"', async () => {
+    const { files } = await nested();
+    const dir = mkdtempSync(path.join(tmpdir(), 'kc-rehearsal-md-'));
+    for (const f of files) writeFileSync(path.join(dir, `REHEARSAL-${f.name}`), f.bytes);
+    const r = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, 'REHEARSAL-1.root.json'), '--metadata', dir, '--at', '2026-01-01T00:00:00Z']);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /^VERIFIED at .*root v1 -> v1, 1 targets \(REHEARSAL metadata\)$/m);
+    assert.match(r.out, /^REHEARSAL: not for production$/m);
+    assert.match(r.out, /^c v1 \(1\.c\.json\): verified, delegated by a/m);
+    assert.doesNotMatch(r.out, /root chain only/);
+  });
+});

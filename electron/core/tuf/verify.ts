@@ -326,7 +326,7 @@ class TufClientVerifier {
     this.facts.trustedRootVersion = root.model.version;
     fact.version = root.model.version;
     const self = await verifyDelegate(rootDelegator(root.model), 'root', root);
-    self.fact.description = `root v${root.model.version} keys (its own)`;
+    self.fact.description = `own keys of root v${root.model.version}`;
     fact.thresholds.push(self.fact);
     fact.notes.push(...self.result.notes.map((n) => `v${root.model.version}: ${n}`));
     const line = `trusted root v${root.model.version}: ${thresholdText(self.fact)}`;
@@ -349,8 +349,8 @@ class TufClientVerifier {
       const next = loadMetadata(bytes, name, this.limits.root, (v) => Root.fromJSON(v));
       const byOld = await verifyDelegate(rootDelegator(root.model), 'root', next);
       const byNew = await verifyDelegate(rootDelegator(next.model), 'root', next);
-      byOld.fact.description = `root v${root.model.version} keys (old)`;
-      byNew.fact.description = `root v${n} keys (new)`;
+      byOld.fact.description = `old root v${root.model.version} keys`;
+      byNew.fact.description = `new root v${n} keys`;
       const line = `v${n}: ${thresholdText(byOld.fact)}, ${thresholdText(byNew.fact)}`;
       fact.notes.push(...byNew.result.notes.map((x) => `v${n}: ${x}`));
       if (!byOld.result.ok) stop('root.update', shortfallCode(byOld.result), `${name} (5.3.4): ${line}${shortfallText(byOld.result)}`, '5.3.4');
