@@ -2,7 +2,9 @@
  * SoftHSM2 provisioning for rehearsals and tests: a private SOFTHSM2_CONF and token directory per run
  * (never /etc/softhsm or /var/lib/softhsm), tokens made with `softhsm2-util --init-token`.
  * PINs are passed to softhsm2-util on its command line because that is the only interface it has;
- * these are rehearsal tokens with generated PINs that live only for the run.
+ * these are rehearsal tokens with generated PINs that live only for the run. softhsm2-util is run by
+ * absolute path (never looked up on PATH) with a minimal environment (SOFTHSM2_CONF and LC_ALL only):
+ * it never sees KEYCEREMONY_PIN, KEYCEREMONY_SO_PIN or anything else of ours.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,22 @@ export function softHsmModulePath(): string {
   return p;
 }
 
+const SOFTHSM_UTIL_PATHS = ['/usr/bin/softhsm2-util', '/usr/local/bin/softhsm2-util', '/opt/homebrew/bin/softhsm2-util', '/usr/sbin/softhsm2-util'];
+
+/** softhsm2-util by absolute path (a PATH lookup could run something else with our arguments). */
+export function softHsmUtilPath(exists: (p: string) => boolean = existsSync): string {
+  const p = SOFTHSM_UTIL_PATHS.find((x) => exists(x));
+  if (!p) {
+    throw new KeyceremonyError('MODULE_NOT_FOUND', `softhsm2-util is not installed (looked in ${SOFTHSM_UTIL_PATHS.join(', ')}). Install it: apt-get install -y softhsm2 (or run scripts/system-deps.sh).`);
+  }
+  return p;
+}
+
+/** The whole environment a child gets: the SoftHSM configuration and a predictable locale. */
+export function childEnv(conf: string): Record<string, string> {
+  return { SOFTHSM2_CONF: conf, LC_ALL: 'C' };
+}
+
 /** Create a SoftHSM2 configuration in `dir` (created if missing). */
 export function createSoftHsmConfig(dir: string): { conf: string; tokenDir: string } {
   const abs = resolve(dir);
@@ -58,15 +76,16 @@ export function createSoftHsmConfig(dir: string): { conf: string; tokenDir: stri
 
 /** Initialise a token in the next free slot; returns its serial. */
 export function initSoftHsmToken(conf: string, label: string, pin: string, soPin: string): string {
-  const env = { ...process.env, SOFTHSM2_CONF: conf };
+  const env = childEnv(conf);
+  const util = softHsmUtilPath();
   try {
-    const out = execFileSync('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', soPin], {
+    const out = execFileSync(util, ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', soPin], {
       env,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const m = /reassigned to slot (\d+)/.exec(out);
-    const slots = execFileSync('softhsm2-util', ['--show-slots'], { env, encoding: 'utf8' });
+    const slots = execFileSync(util, ['--show-slots'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     // Find the serial of the token with this label.
     const blocks = slots.split(/\n(?=Slot )/);
     for (const b of blocks) {

@@ -41,6 +41,11 @@ export function kcArgv(): string[] {
   return [process.execPath, ...cli()];
 }
 
+/** The CLI entry (node script path) the helpers spawn, for tests that wrap it (strace, prlimit). */
+export function cliEntry(): string {
+  return cli()[0] as string;
+}
+
 export interface CliResult {
   code: number | null;
   out: string;
