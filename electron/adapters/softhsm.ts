@@ -7,11 +7,13 @@
  * it never sees KEYCEREMONY_PIN, KEYCEREMONY_SO_PIN or anything else of ours.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fsyncDir, writeFileAtomic } from './fs/atomic';
 import { randomBytes } from 'node:crypto';
 import { KeyceremonyError } from '../../shared/errors';
 import { WELL_KNOWN_MODULES } from './pkcs11/modules';
+import { crashPoint } from './test-hooks';
 
 export interface SoftHsmToken {
   label: string;
@@ -58,7 +60,7 @@ export function createSoftHsmConfig(dir: string): { conf: string; tokenDir: stri
   const tokenDir = join(abs, 'tokens');
   mkdirSync(tokenDir, { recursive: true, mode: 0o700 });
   const conf = join(abs, 'softhsm2.conf');
-  writeFileSync(
+  writeFileAtomic(
     conf,
     [
       `directories.tokendir = ${tokenDir}`,
@@ -109,6 +111,53 @@ export function provisionSoftHsm(dir: string, labels: string[], opts: { pin?: st
     return { label, pin, soPin, serial: initSoftHsmToken(conf, label, pin, soPin) };
   });
   return { dir: resolve(dir), conf, module: softHsmModulePath(), tokens, env: { SOFTHSM2_CONF: conf } };
+}
+
+type RehearsalPins = Record<string, { pin: string; soPin: string; serial: string }>;
+
+/**
+ * The rehearsal tokens of one run folder, made once and found again by a resumed run. Crash-safe: the
+ * tokens are made in `<dir>.staging` (removed first if an earlier attempt was killed), their PINs
+ * written there, and the folder published by ONE rename; so `dir` either does not exist or holds every
+ * token with its PINs. A `dir` without pins.json (left by a version without staging) holds tokens
+ * nobody can log in to and is replaced. The configuration is rewritten on every start (it names the
+ * token folder by absolute path). `from`: start from a copy of an earlier rehearsal's tokens.
+ */
+export function provisionRehearsalTokens(dir: string, labels: string[], opts: { from?: string } = {}): { conf: string; module: string; pins: RehearsalPins } {
+  const final = resolve(dir);
+  const pinsPath = join(final, 'pins.json');
+  if (!existsSync(pinsPath)) {
+    const staging = `${final}.staging`;
+    rmSync(staging, { recursive: true, force: true });
+    rmSync(final, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true, mode: 0o700 });
+    let pins: RehearsalPins = {};
+    if (opts.from) {
+      if (!existsSync(join(opts.from, 'pins.json'))) throw new KeyceremonyError('NOT_FOUND', `${opts.from} is not a rehearsal token folder (no pins.json).`, { where: opts.from });
+      cpSync(join(opts.from, 'tokens'), join(staging, 'tokens'), { recursive: true });
+      pins = parsePins(readFileSync(join(opts.from, 'pins.json'), 'utf8'), opts.from);
+    }
+    const { conf } = createSoftHsmConfig(staging);
+    for (const label of labels) {
+      if (pins[label]) continue;
+      const pin = randomBytes(6).toString('hex');
+      const soPin = randomBytes(8).toString('hex');
+      pins[label] = { pin, soPin, serial: initSoftHsmToken(conf, label, pin, soPin) };
+      crashPoint('rehearsal:token-provisioned');
+    }
+    // Rehearsal PINs live beside the throwaway token store (never in the bundle) so a killed run resumes.
+    writeFileAtomic(join(staging, 'pins.json'), JSON.stringify(pins, null, 1), { mode: 0o600 });
+    renameSync(staging, final);
+    fsyncDir(dirname(final));
+  }
+  const { conf } = createSoftHsmConfig(final);
+  return { conf, module: softHsmModulePath(), pins: parsePins(readFileSync(pinsPath, 'utf8'), pinsPath) };
+}
+
+function parsePins(text: string, where: string): RehearsalPins {
+  const x = JSON.parse(text) as unknown;
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new KeyceremonyError('INVALID_INPUT', `${where} is not a rehearsal PIN file.`, { where });
+  return x as RehearsalPins;
 }
 
 export function removeSoftHsm(dir: string): void {

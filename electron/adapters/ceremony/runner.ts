@@ -10,8 +10,7 @@
  *   [REHEARSAL-]<name>-bundle/          the bundle folder (manifest, DSSE, transcript, outputs)
  *   [REHEARSAL-]<name>.kcbundle.tar     the archive (tar written by core/ceremony/tar.ts)
  */
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJson } from '../../../shared/json';
@@ -22,7 +21,7 @@ import type { CeremonyScript, CeremonyState, Deviation, GatheredShare, PinSource
 import { assertScript } from '../../core/ceremony/validate';
 import { ensureDir, writeFileAtomic } from '../fs/atomic';
 import { Pkcs11Module } from '../pkcs11';
-import { createSoftHsmConfig, initSoftHsmToken, provisionSoftHsm, softHsmModulePath } from '../softhsm';
+import { provisionRehearsalTokens } from '../softhsm';
 import { bundlePaths, composeCeremonyRun } from './compose';
 
 /** The unattended answers file (docs/ceremony.md). */
@@ -128,33 +127,6 @@ function fileSecret(path: string, what: string): Uint8Array {
   return out;
 }
 
-/** Rehearsal tokens: created once per run folder (a resumed run finds them). */
-function rehearsalTokens(dir: string, labels: string[], from?: string): { conf: string; module: string } {
-  const conf = join(dir, 'softhsm2.conf');
-  const pinsPath = join(dir, 'pins.json');
-  if (existsSync(conf) && existsSync(pinsPath)) return { conf, module: softHsmModulePath() };
-  ensureDir(dir, 0o700);
-  if (from) {
-    // a copy of an earlier rehearsal's token store, plus any tokens this script adds
-    if (!existsSync(join(from, 'pins.json'))) throw new KeyceremonyError('NOT_FOUND', `${from} is not a rehearsal token folder (no pins.json).`, { where: from });
-    cpSync(join(from, 'tokens'), join(dir, 'tokens'), { recursive: true });
-    const { conf: c } = createSoftHsmConfig(dir);
-    const pins = JSON.parse(readFileSync(join(from, 'pins.json'), 'utf8')) as Record<string, { pin: string; soPin: string; serial: string }>;
-    for (const label of labels) {
-      if (pins[label]) continue;
-      const pin = randomBytes(6).toString('hex');
-      const soPin = randomBytes(8).toString('hex');
-      pins[label] = { pin, soPin, serial: initSoftHsmToken(c, label, pin, soPin) };
-    }
-    writeFileAtomic(pinsPath, JSON.stringify(pins, null, 1), { mode: 0o600 });
-    return { conf: c, module: softHsmModulePath() };
-  }
-  const env = provisionSoftHsm(dir, labels);
-  // Rehearsal PINs live beside the throwaway token store (never in the bundle) so a killed run resumes.
-  writeFileAtomic(pinsPath, JSON.stringify(Object.fromEntries(env.tokens.map((t) => [t.label, { pin: t.pin, soPin: t.soPin, serial: t.serial }])), null, 1), { mode: 0o600 });
-  return { conf: env.conf, module: env.module };
-}
-
 export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
   const t0 = Date.now();
   const { script, text } = readScript(o.scriptPath);
@@ -174,10 +146,10 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
   let rehearsalPins: Record<string, { pin: string; soPin: string }> = {};
   if (o.rehearsal) {
     rehearsalDir = join(outDir, 'rehearsal-tokens');
-    const r = rehearsalTokens(rehearsalDir, script.tokens.map((t) => t.label), o.rehearsalTokensFrom);
+    const r = provisionRehearsalTokens(rehearsalDir, script.tokens.map((t) => t.label), o.rehearsalTokensFrom ? { from: o.rehearsalTokensFrom } : {});
     process.env.SOFTHSM2_CONF = r.conf;
     modulePath = r.module;
-    rehearsalPins = JSON.parse(readFileSync(join(rehearsalDir, 'pins.json'), 'utf8')) as typeof rehearsalPins;
+    rehearsalPins = r.pins;
     o.io.say(`REHEARSAL: ${script.tokens.length} SoftHSM2 token(s) for this run in ${rehearsalDir}`);
   }
   const mod = Pkcs11Module.open(modulePath);
