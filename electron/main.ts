@@ -9,6 +9,7 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from './adapters/fs/atomic';
+import { ensureNoCoreDumps } from './adapters/process-hardening';
 import { Pkcs11Module, resolveModulePath } from './adapters/pkcs11';
 import { appFile } from './app-files';
 import { createIpcHost } from './ipc/handlers';
@@ -68,6 +69,13 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => app.quit());
 
   void app.whenReady().then(() => {
+    try {
+      ensureNoCoreDumps(); // core dumps off before any PIN reaches this process (issue 12 item 9)
+    } catch (e) {
+      dialog.showErrorBox('keyceremony cannot start safely', (e as Error).message);
+      app.quit();
+      return;
+    }
     const rendererDir = resolve(__dirname, '..', '..', 'renderer', 'dist');
     const ses = session.defaultSession;
     lockDownSession(ses);

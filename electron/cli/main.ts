@@ -3,6 +3,7 @@
  * Exit codes: 0 ok; 1 refused / verification failed / token error; 2 usage error.
  */
 import { isKeyceremonyError } from '../../shared/errors';
+import { ensureNoCoreDumps } from '../adapters/process-hardening';
 import { UsageError } from './args';
 import { commands } from './commands';
 import { makeContext, type CliContext } from './context';
@@ -38,6 +39,8 @@ export async function main(argv: string[], ctx: CliContext = makeContext()): Pro
     return 2;
   }
   try {
+    // core dumps off before any PIN is read (issue 12 item 9); --help needs no secrets
+    if (!rest.includes('--help') && !rest.includes('-h')) ensureNoCoreDumps(ctx.env);
     return await dispatch([cmd], rest, ctx);
   } catch (e) {
     if (e instanceof UsageError) {

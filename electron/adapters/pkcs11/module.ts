@@ -10,6 +10,7 @@ import { CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, TokenFlags, mechanismName } fro
 import { CKR, mapPkcs11Error, rvOf } from './errors';
 import { login, logout } from './login';
 import { resolveModulePath } from './modules';
+import { crashPoint } from '../test-hooks';
 import { profileById, profileFor } from './profiles';
 import { TokenSession } from './session';
 import type { Handle, ModuleInfo, PinSource, TokenInfo, TokenSelector } from './types';
@@ -233,6 +234,7 @@ export class Pkcs11Module {
         const bytes = opts.pin ? await opts.pin() : undefined;
         login({ lib: this.lib, session, token, refresh }, 'user', bytes);
         loggedIn = true;
+        crashPoint('token:logged-in');
       }
       const s = new TokenSession({
         lib: this.lib,
