@@ -7,7 +7,7 @@
  * Its default verifier for an RSA PEM key is PKCS#1 v1.5, so we refuse to sign with RSA-PSS.
  */
 import { KeyceremonyError } from '../errors';
-import type { SignatureAlgorithm } from '../crypto/algorithms';
+import type { KeyType, SignatureAlgorithm } from '../crypto/algorithms';
 import { parseSpki, type KeyAlgorithm } from '../crypto/spki';
 import { pemDecode, pemEncode } from '../encoding/bytes';
 import type { HashAlgorithmName } from './bundle';
@@ -45,6 +45,11 @@ export function assertCosignAlgorithm(alg: SignatureAlgorithm, where = 'signer')
       { where },
     );
   }
+}
+
+/** How a token key signs for cosign: RSA with PKCS#1 v1.5 (what cosign verifies), others their default. */
+export function cosignAlgorithmFor(keyType: KeyType): SignatureAlgorithm | undefined {
+  return keyType.startsWith('rsa') ? 'rsa-pkcs1-sha256' : undefined;
 }
 
 /** messageDigest algorithm that goes with a signing algorithm (the hash the signature is over). */

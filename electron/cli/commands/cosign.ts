@@ -6,11 +6,9 @@
  *   keyceremony cosign verify --key PEM (--payload FILE --signature FILE [--image REF@DIGEST] | --bundle FILE [--artifact FILE])
  *   exit 0 when valid; 1 with the reason otherwise; 2 on usage errors.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
@@ -18,14 +16,15 @@ import { sha256Hex } from '../../../shared/crypto/webcrypto';
 import { formatReference, parseImageReference, parseReferenceList, type ImageReference } from '../../../shared/cosign/reference';
 import { serializeBundle } from '../../../shared/cosign/bundle';
 import { makeStatement, readPredicate, type Subject } from '../../../shared/cosign/intoto';
-import { cosignPkcs11Uri, parsePublicKeyPem, publicKeyPem } from '../../../shared/cosign/keys';
+import { cosignAlgorithmFor, cosignPkcs11Uri, parsePublicKeyPem } from '../../../shared/cosign/keys';
 import { parseRequest, serializeRequest } from '../../../shared/cosign/request';
-import { clusterImagePolicy, kyvernoClusterPolicy } from '../../../shared/cosign/policy';
 import { attest, signBlob, signImages, signPayloads, type ImageSignature } from '../../core/cosign/sign';
 import { evaluateThreshold, verifyBundle, verifySimpleSigning, type VerifyResult } from '../../core/cosign/verify';
 import type { TlogCheck } from '../../core/cosign/tlog';
 import { parseTrustedRoot } from '../../../shared/cosign/trusted-root';
-import { checkRequest, createRequest, exportFiles, signRequest } from '../../core/cosign/request';
+import { checkRequest, createRequest, signRequest } from '../../core/cosign/request';
+import { blobSignatureFiles, imageSignatureFiles, requestExportFiles } from '../../core/cosign/outputs';
+import { writeTree } from '../../adapters/fs/tree';
 import type { Signer } from '../../core/signer';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { resolveModulePath } from '../../adapters/pkcs11';
@@ -48,65 +47,6 @@ function readFile(path: string, what: string): Uint8Array {
 function refuseExisting(paths: string[]): void {
   const clash = paths.find((p) => existsSync(p));
   if (clash) throw new KeyceremonyError('CONFLICT', `${clash} already exists; choose another --out (nothing was written).`, { where: clash });
-}
-
-function fsyncDir(d: string): void {
-  const fd = openSync(d, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Write a whole output folder atomically: files go to `<out>.partial-<rand>/`, are fsynced (many in
- * flight, so the journal commits them together), then the folder is renamed to `<out>`. A crash or an
- * error leaves no `<out>` at all. `<out>` must not exist. (One writeFileAtomic per file costs one
- * journal commit each: 10,000 images took ~50 s that way.)
- */
-async function writeTree(out: string, files: { path: string; data: string | Uint8Array }[]): Promise<void> {
-  const target = resolve(out);
-  if (existsSync(target)) throw new KeyceremonyError('CONFLICT', `${out} already exists; choose a new --out folder (nothing was written).`, { where: out });
-  const stage = `${target}.partial-${randomBytes(4).toString('hex')}`;
-  try {
-    mkdirSync(stage); // the staging folder itself: files at the top level (a blob's four) need it too
-    const dirs = new Set<string>([stage]);
-    for (const f of files) {
-      const p = join(stage, f.path);
-      if (!p.startsWith(stage + '/')) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing to write outside ${out}: ${f.path}.`, { where: f.path });
-      const d = dirname(p);
-      if (!dirs.has(d)) {
-        mkdirSync(d, { recursive: true });
-        dirs.add(d);
-      }
-      writeFileSync(p, f.data, { flag: 'wx' });
-    }
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const f = files[next++] as { path: string };
-        const h = await open(join(stage, f.path), 'r');
-        try {
-          await h.sync();
-        } finally {
-          await h.close();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
-    for (const d of dirs) fsyncDir(d);
-    renameSync(stage, target);
-    fsyncDir(dirname(target));
-  } catch (e) {
-    rmSync(stage, { recursive: true, force: true });
-    if (e instanceof KeyceremonyError) throw e;
-    throw new KeyceremonyError('IO_ERROR', `Cannot write ${out}: ${(e as Error).message} (nothing was written).`, { where: out, cause: e });
-  }
-}
-
-function safeName(ref: ImageReference): string {
-  return `${ref.name.replace(/[^A-Za-z0-9._-]+/g, '_')}_${ref.digest.slice(7, 19)}`;
 }
 
 /** Progress on stderr: one line per 10% (and the end), so logs stay readable without a TTY. */
@@ -143,7 +83,7 @@ async function withSigner<T>(ctx: CliContext, ref: KeyRef, algorithm: string | u
     return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
       const key = s.findKey(ref.key);
       // cosign verifies RSA keys with PKCS#1 v1.5: default to it for RSA.
-      const alg = (algorithm ?? (key.keyType.startsWith('rsa') ? 'rsa-pkcs1-sha256' : undefined)) as SignatureAlgorithm | undefined;
+      const alg = (algorithm as SignatureAlgorithm | undefined) ?? cosignAlgorithmFor(key.keyType);
       const signer = s.signer(key, alg ? { algorithm: alg } : {});
       let modulePath: string | undefined;
       try {
@@ -201,12 +141,7 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
   return withSigner(ctx, ref, values.algorithm, async (signer, uri) => {
     if (blob) {
       const { signature, bundle } = await signBlob(signer, blob);
-      await writeTree(out, [
-        { path: 'blob.sig', data: Buffer.from(signature).toString('base64') + '\n' },
-        { path: 'blob.sigstore.json', data: serializeBundle(bundle) },
-        { path: 'cosign.pub', data: publicKeyPem(signer.publicKeySpki) },
-        { path: 'key-uri.txt', data: uri + '\n' },
-      ]);
+      await writeTree(out, blobSignatureFiles(signature, bundle, { spki: signer.publicKeySpki, uri }));
       ctx.out(`signed blob (${blob.length} bytes) with ${signer.description}: ${join(out, 'blob.sigstore.json')}`);
       return 0;
     }
@@ -217,23 +152,7 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
         ? signImages(signer, refs, { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) })
         : signPayloads(signer, payloads, { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}) }),
     );
-    const index: { reference: string; dir: string }[] = [];
-    const files: { path: string; data: string | Uint8Array }[] = [];
-    for (const [i, s] of sigs.entries()) {
-      let dir: string;
-      try {
-        dir = safeName(parseImageReference(s.reference));
-      } catch {
-        dir = `payload-${i + 1}`;
-      }
-      files.push({ path: `${dir}/payload.json`, data: s.payload });
-      files.push({ path: `${dir}/signature.sig`, data: s.signatureB64 + '\n' });
-      files.push({ path: `${dir}/bundle.sigstore.json`, data: serializeBundle(s.bundle) });
-      index.push({ reference: s.reference, dir });
-    }
-    files.push({ path: 'index.json', data: JSON.stringify({ key: { fingerprint: await sha256Hex(signer.publicKeySpki), pkcs11Uri: uri }, signatures: index }, null, 2) + '\n' });
-    files.push({ path: 'cosign.pub', data: publicKeyPem(signer.publicKeySpki) });
-    files.push({ path: 'key-uri.txt', data: uri + '\n' });
+    const files = await imageSignatureFiles(sigs, { spki: signer.publicKeySpki, uri });
     await writeTree(out, files);
     ctx.out(`signed ${sigs.length} image${sigs.length === 1 ? '' : 's'} with ${signer.description} (${signer.algorithm}); files in ${out}`);
     ctx.out(`cosign key URI (for cosign sign --key online): ${uri}`);
@@ -332,18 +251,9 @@ async function cmdExportPolicy(args: string[], ctx: CliContext): Promise<number>
   if (!values.request) throw new UsageError('--request FILE is required');
   if (!values.out) throw new UsageError('--out DIR is required');
   const r = parseRequest(readFile(values.request, 'request'), values.request);
-  const st = await checkRequest(r, values.request);
-  if (!st.complete) {
-    throw new KeyceremonyError('THRESHOLD_NOT_MET', `The request has ${st.line}; export needs ${r.m}. Not yet signed: ${st.pending.join(', ')}.`, { where: values.request });
-  }
-  const files = exportFiles(r);
-  const repos = [...new Set(r.images.map((i) => parseImageReference(i).name))];
-  const keys = r.signers.map((s) => ({ name: s.name, pem: s.publicKey }));
-  const name = values.name ?? 'keyceremony-release';
-  files.push({ path: 'kyverno-clusterpolicy.yaml', data: kyvernoClusterPolicy({ name, repositories: repos, keys, m: r.m }) });
-  files.push({ path: 'policy-controller-clusterimagepolicy.yaml', data: clusterImagePolicy({ name, repositories: repos, keys, m: r.m }) });
+  const { files, line } = await requestExportFiles(r, { where: values.request, ...(values.name ? { name: values.name } : {}) });
   await writeTree(values.out, files);
-  ctx.out(`${st.line}; wrote ${files.length} files to ${values.out} (bundles, signatures, payloads, keys, Kyverno and policy-controller policies)`);
+  ctx.out(`${line}; wrote ${files.length} files to ${values.out} (bundles, signatures, payloads, keys, Kyverno and policy-controller policies)`);
   return 0;
 }
 

@@ -19,6 +19,9 @@ import { Root, signedFromJSON, type TufSignature } from '../../../shared/tuf/mod
 import { checkThreshold } from '../../../shared/tuf/threshold';
 import { envelopeBytes, signerKey } from './sign';
 import { sortedJson } from './serialize';
+import { ruleLine, type SignerStatus } from '../status-line';
+
+export { ruleLine, signerLabel, type SignerStatus } from '../status-line';
 
 export const REQUEST_FORMAT = 'keyceremony/tuf-signing-request';
 
@@ -199,14 +202,6 @@ export async function mergeRequests(a: SigningRequest, b: SigningRequest): Promi
   return out;
 }
 
-/** One key a rule accepts: by name (when the request names it) and by key. */
-export interface SignerStatus {
-  keyid: string;
-  /** SHA-256 of the key's SPKI (what `keyceremony pubkey` and the token show). */
-  fingerprint: string;
-  name?: string;
-  signed: boolean;
-}
 
 export interface RuleStatus {
   name: string;
@@ -218,26 +213,6 @@ export interface RuleStatus {
   signers: SignerStatus[];
   /** "root v3: 1 of 2 old-root keys — alice signed; bob or carol still needed" */
   line: string;
-}
-
-/** How a signer is called in a status line: their name, or the key id's first 8 hex digits. */
-export function signerLabel(s: Pick<SignerStatus, 'keyid' | 'name'>): string {
-  return s.name ?? `key ${s.keyid.slice(0, 8)}`;
-}
-
-function listWith(items: string[], word: 'and' | 'or'): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
-}
-
-/** The per-rule line: who signed, who is still needed ("bob or carol", "2 more of bob, carol, dave"). */
-export function ruleLine(head: string, rule: { name: string; threshold: number; valid: number; signers: readonly SignerStatus[] }): string {
-  const signed = rule.signers.filter((s) => s.signed).map(signerLabel);
-  const waiting = rule.signers.filter((s) => !s.signed).map(signerLabel);
-  const need = rule.threshold - rule.valid;
-  const who = signed.length ? `${listWith(signed, 'and')} signed` : 'nobody signed yet';
-  const still = need <= 0 ? 'complete' : need === 1 ? `${listWith(waiting, 'or')} still needed` : need >= waiting.length ? `${listWith(waiting, 'and')} still needed` : `${need} more of ${waiting.join(', ')} still needed`;
-  return `${head}: ${rule.valid} of ${rule.threshold} ${rule.name} keys — ${who}; ${still}`;
 }
 
 export interface RequestStatus {
