@@ -26,6 +26,7 @@ import { backupHandlers } from './handlers/backup';
 import { tufHandlers } from './handlers/tuf';
 import { verifyHandlers } from './handlers/verify';
 import { filesHandlers } from './handlers/files';
+import { cosignHandlers } from './handlers/cosign';
 
 export type { Handler, HandlerContext } from './host-kit';
 export { keyInfo, requireToken, summarizeToken } from './host-kit';
@@ -50,6 +51,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     ...tufHandlers(kit),
     ...verifyHandlers(kit),
     ...filesHandlers(kit),
+    ...cosignHandlers(kit),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

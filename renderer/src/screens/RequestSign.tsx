@@ -3,6 +3,16 @@ import type { SigningRequestView } from '../../../shared/ipc/contract';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Notice, ScreenTitle } from '../components/common';
 import { DiffView, KeyPicker, StatusLine, WhoSigns } from '../components/signing';
+import { CosignRequestSign } from './Cosign';
+
+/** A cosign m-of-n request (shared/cosign/request.ts REQUEST_KIND) rather than a TUF one. */
+function isCosignRequest(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { kind?: unknown }).kind === 'keyceremony.cosign-signing-request';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Threshold signing of a TUF request: open it, read the diff and who must sign (by name and key),
@@ -16,6 +26,7 @@ export function RequestSign({ onBack }: { onBack: () => void }) {
   const [error, setError] = useState<UiError | null>(null);
   const [signedNow, setSignedNow] = useState<string | null>(null);
   const [saved, setSaved] = useState<string[]>([]);
+  const [cosign, setCosign] = useState<{ text: string; name: string } | null>(null);
 
   const open = async (file: File) => {
     setError(null);
@@ -23,6 +34,10 @@ export function RequestSign({ onBack }: { onBack: () => void }) {
     setSignedNow(null);
     try {
       const t = await file.text();
+      if (isCosignRequest(t)) {
+        setCosign({ text: t, name: file.name });
+        return;
+      }
       const v = await call('kc:tuf.request.open', { text: t });
       setText(t);
       setFileName(file.name);
@@ -51,6 +66,8 @@ export function RequestSign({ onBack }: { onBack: () => void }) {
     }
   };
 
+  if (cosign) return <CosignRequestSign text={cosign.text} fileName={cosign.name} onBack={onBack} />;
+
   return (
     <main>
       <ScreenTitle>Threshold signing</ScreenTitle>
@@ -58,7 +75,7 @@ export function RequestSign({ onBack }: { onBack: () => void }) {
         Back
       </button>
       <section className="card" aria-label="Signing request">
-        <Field label="Open a signing request file" hint="The .json request the release manager or the previous custodian gave you">
+        <Field label="Open a signing request file" hint="The .json request (TUF or cosign) the release manager or the previous custodian gave you">
           <input type="file" accept=".json,application/json" aria-label="Open a signing request file" onChange={(e) => e.target.files?.[0] && void open(e.target.files[0])} />
         </Field>
       </section>

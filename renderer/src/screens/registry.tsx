@@ -10,6 +10,7 @@ import { Verify } from './Verify';
 import { Ceremony } from './Ceremony';
 import { Recover } from './Recover';
 import { TufRelease } from './TufRelease';
+import { Cosign } from './Cosign';
 
 export const SCREENS: readonly ScreenDef[] = [
   { name: 'start', title: 'Start', nav: true, render: (p) => <Start {...p} /> },
@@ -34,6 +35,13 @@ export const SCREENS: readonly ScreenDef[] = [
     nav: true,
     start: { title: 'TUF release', who: 'Release manager: make a TUF signing request, merge the signed copies, publish snapshot and timestamp', feature: 'tuf' },
     render: () => <TufRelease />,
+  },
+  {
+    name: 'cosign',
+    title: 'cosign',
+    nav: true,
+    start: { title: 'cosign', who: 'Release manager: sign images by digest, attest, run an m-of-n request, export bundles and admission policies', feature: 'tokens' },
+    render: () => <Cosign />,
   },
   {
     name: 'recover',
