@@ -365,7 +365,7 @@ test('journey 3: recovery by custodians 2 and 3 (share 3 first), a foreign share
   assert.deepEqual(restoredEntry.shares!.map((s) => [s.index, s.custodian]), [[3, 'custodian-3'], [2, 'custodian-2']]);
 
   // Sign with the recovered key through the UI; verify with the ORIGINAL public key from bundle 1.
-  await p.getByRole('navigation').getByRole('button', { name: 'Sign' }).click();
+  await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
   await p.getByRole('button', { name: 'Sign a text' }).click();
   await p.getByLabel('Custodian').fill('Recovery team');
   await p.getByLabel('Token serial').fill(tok('restored-1').serial);

@@ -75,7 +75,7 @@ after(async () => {
 });
 
 async function openRequest(p: Machine['page'], file: string) {
-  await p.getByRole('navigation').getByRole('button', { name: 'Sign' }).click();
+  await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
   await p.getByRole('button', { name: 'Open a signing request' }).click();
   await p.getByLabel('Open a signing request file').setInputFiles(file);
   await p.getByTestId('request').waitFor();

@@ -102,7 +102,7 @@ test('wrong PIN: a clear message, the PIN field empty, nothing changed on the to
 });
 
 async function openSign(p: Machine['page'], custodian: string, serial: string, keyLabel: string, text: string, perLine = false) {
-  await p.getByRole('navigation').getByRole('button', { name: 'Sign' }).click();
+  await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
   await p.getByRole('button', { name: 'Sign a text' }).click();
   await p.getByLabel('Custodian').fill(custodian);
   await p.getByLabel('Token serial').fill(serial);
