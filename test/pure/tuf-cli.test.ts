@@ -144,4 +144,37 @@ describe('tuf init with a damaged key file', () => {
       assert.equal(existsSync(out), false, 'no repository folder for a refused key');
     }
   });
+
+  test('a binary file, a TUF key JSON with unusable key material, a damaged EC point: INVALID_KEY naming the file, nothing written', async () => {
+    const good = SoftwareSigner.generate('ecdsa-p256', undefined, 'good');
+    const online = path.join(tmp, 'damaged-online2.pem');
+    writeFileSync(online, pemEncode('PUBLIC KEY', good.publicKeySpki));
+    const spki = good.publicKeySpki;
+    const badPrefix = spki.slice();
+    badPrefix[spki.length - 65] = 0x44; // the uncompressed-point marker 0x04 damaged
+    const offCurve = spki.slice();
+    offCurve[spki.length - 1] = (offCurve[spki.length - 1] as number) ^ 0x01; // y no longer on the curve
+    const cases: [string, string | Uint8Array, RegExp][] = [
+      ['random.bin', Uint8Array.from({ length: 300 }, (_, i) => (i * 151 + 7) & 0xff | 0x80), /not a text key file/],
+      ['short-ed25519.json', JSON.stringify({ keytype: 'ed25519', scheme: 'ed25519', keyval: { public: 'zz' } }), /unusable ed25519\/ed25519 key/],
+      ['bad-prefix.pem', pemEncode('PUBLIC KEY', badPrefix), /the public key is damaged/],
+      ['off-curve.pem', pemEncode('PUBLIC KEY', offCurve), /the public key is damaged/],
+    ];
+    for (const [name, data, fault] of cases) {
+      const damaged = path.join(tmp, name);
+      writeFileSync(damaged, data);
+      const out = path.join(tmp, `damaged-repo2-${name}`);
+      const r = await kc(['tuf', 'init', '--out', out, '--threshold', '1', '--online-key', online, '--root-key', damaged], { KEYCEREMONY_NOW: '2026-01-01T00:00:00Z' });
+      assert.equal(r.code, 1, `${name}: ${r.out}${r.err}`);
+      assert.match(r.err, /^error\[INVALID_KEY\]: /, name);
+      assert.ok(r.err.includes(damaged), r.err);
+      assert.match(r.err, fault, name);
+      assert.equal(existsSync(out), false, `${name}: no repository folder for a refused key`);
+    }
+    // the same key as DER SPKI (keyceremony pubkey --format der) is a key file too
+    const der = path.join(tmp, 'good.der');
+    writeFileSync(der, spki);
+    const r = await kc(['tuf', 'init', '--out', path.join(tmp, 'der-repo'), '--threshold', '1', '--online-key', online, '--root-key', der], { KEYCEREMONY_NOW: '2026-01-01T00:00:00Z' });
+    assert.equal(r.code, 0, r.err);
+  });
 });

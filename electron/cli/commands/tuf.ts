@@ -62,6 +62,7 @@ import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor } from '../keyref';
+import { parseTufKeyFile } from '../keyfile';
 import type { Command } from './types';
 import type { Signer } from '../../core/signer';
 
@@ -97,7 +98,7 @@ function int(v: string | undefined, flag: string, dflt?: number): number | undef
 
 /** A public key file: PEM SPKI (any supported type) or a TUF key object in JSON. */
 export function readKeyFile(p: string): TufKeyJSON {
-  return parseTufKeyText(fromUtf8(readFile(p, 'key file')), p);
+  return parseTufKeyFile(readFile(p, 'key file'), p);
 }
 
 function readRequestFile(p: string): SigningRequest {
