@@ -170,6 +170,51 @@ describe('engine', () => {
     assert.equal(pc?.checks?.[0]?.status, 'warn');
   });
 
+  test('production: an answers file cannot acknowledge for a witness or custodian unless the script allows it; the transcript records every source', async () => {
+    const fromFile = (p: ReturnType<typeof autoPrompter>): ReturnType<typeof autoPrompter> => ({
+      ...p,
+      acknowledge: async () => ({ confirmed: true, source: 'answers-file' as const }),
+    });
+    // production, answers file for the witness: refused before anything is done, naming who and how to allow it
+    const a = setup({ rehearsal: false, prompter: fromFile(autoPrompter()) });
+    await assert.rejects(a.engine.run(), (e: KeyceremonyError) => {
+      assert.equal(e.code, 'PRECONDITION_FAILED');
+      assert.match(e.message, /\(witness, witness\) must confirm .* at the screen: in production an answers file cannot acknowledge for a witness/);
+      assert.match(e.message, /allowAnswersFile/);
+      return true;
+    });
+    assert.equal(a.tokens.generated, 0);
+    // the script allows it explicitly for these acknowledgements: accepted, and the transcript says the file gave them
+    const script = tufRoot();
+    for (const st of script.steps) for (const ack of st.acknowledgements ?? []) ack.allowAnswersFile = true;
+    const b = setup({ rehearsal: false, script, prompter: fromFile(autoPrompter()) });
+    await assert.rejects(b.engine.run(), /backup service/); // the fakes stop at the backup step, after keygen
+    const acks = (await verifyTranscript(b.journal.lines)).entries.flatMap((e) => e.acknowledgements ?? []);
+    assert.ok(acks.length >= 4, `${acks.length} acknowledgements`);
+    assert.ok(acks.every((x) => x.source === 'answers-file'), JSON.stringify(acks));
+    // rehearsal: the file may speak for everyone; a person at the screen is recorded as such
+    const c = setup({ rehearsal: true, prompter: fromFile(autoPrompter()) });
+    await c.engine.run();
+    const rehearsed = (await verifyTranscript(c.journal.lines)).entries.flatMap((e) => e.acknowledgements ?? []);
+    assert.ok(rehearsed.length > 0 && rehearsed.every((x) => x.source === 'answers-file'), JSON.stringify(rehearsed));
+    const d = setup({ rehearsal: false, prompter: autoPrompter() });
+    await assert.rejects(d.engine.run(), /backup service/);
+    const screen = (await verifyTranscript(d.journal.lines)).entries.flatMap((e) => e.acknowledgements ?? []);
+    assert.ok(screen.length >= 4 && screen.every((x) => x.source === 'screen'), JSON.stringify(screen));
+    // the administrator may be answered by the file in production
+    const e2 = tufRoot();
+    for (const st of e2.steps) st.acknowledgements = (st.acknowledgements ?? []).map((x) => ({ ...x, by: 'admin' }));
+    const f = setup({ rehearsal: false, script: e2, prompter: fromFile(autoPrompter()) });
+    await assert.rejects(f.engine.run(), /backup service/);
+  });
+
+  test('allowAnswersFile must be a boolean', () => {
+    const s = tufRoot();
+    (s.steps[0]!.acknowledgements![0] as unknown as Record<string, unknown>).allowAnswersFile = 'yes';
+    const issues = validateScript(s, BUILTIN_KINDS);
+    assert.ok(issues.some((i) => i.path === '$.steps[0].acknowledgements[0].allowAnswersFile' && /true or false/.test(i.message)), JSON.stringify(issues));
+  });
+
   test('a journal from another script or mode is refused', async () => {
     const a = setup();
     await a.engine.run();

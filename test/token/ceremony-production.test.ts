@@ -23,7 +23,8 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function script(serials: string[]) {
+function script(serials: string[], opts: { allowAnswersFile?: boolean } = { allowAnswersFile: true }) {
+  const allow = opts.allowAnswersFile ? { allowAnswersFile: true } : {};
   const people = [
     { id: 'admin', name: 'Admin', role: 'administrator' },
     { id: 'c1', name: 'Custodian One', role: 'custodian' },
@@ -47,8 +48,8 @@ function script(serials: string[]) {
     ],
     steps: [
       { id: 'preflight', kind: 'preflight', params: { expiresInDays: { root: 365 } } },
-      { id: 'check-in', kind: 'check-in', acknowledgements: [{ id: 'here', by: 'role:custodian', statement: 'My token serial matches.' }] },
-      { id: 'keygen', kind: 'keygen', params: { keys: ['root-1', 'root-2', 'online'] }, acknowledgements: [{ id: 'fp', by: 'w', statement: 'Fingerprints read aloud.' }] },
+      { id: 'check-in', kind: 'check-in', acknowledgements: [{ id: 'here', by: 'role:custodian', statement: 'My token serial matches.', ...allow }] },
+      { id: 'keygen', kind: 'keygen', params: { keys: ['root-1', 'root-2', 'online'] }, acknowledgements: [{ id: 'fp', by: 'w', statement: 'Fingerprints read aloud.', ...allow }] },
       { id: 'sign', kind: 'tuf-repository', params: { rootKeys: ['root-1', 'root-2'], rootThreshold: 2, online: { targets: ['online'], snapshot: ['online'], timestamp: ['online'] } } },
       { id: 'export', kind: 'export' },
       { id: 'close', kind: 'close', params: { signWith: ['root-1', 'root-2'] } },
@@ -104,4 +105,24 @@ test('production: with justified deviations the ceremony runs; bundle verify --p
   const root1 = JSON.parse(readFileSync(join(out, 'prod-root-bundle', 'metadata', '1.root.json'), 'utf8'));
   assert.equal(root1.signed.roles.root.threshold, 2);
   assert.equal(root1.signatures.length, 2);
+  // every acknowledgement records that the answers file gave it
+  const acks = lines.flatMap((e) => e.acknowledgements ?? []);
+  assert.deepEqual(
+    acks.map((a: { by: string; source: string }) => `${a.by}:${a.source}`),
+    ['c1:answers-file', 'c2:answers-file', 'w:answers-file'],
+  );
+  assert.match(readFileSync(join(out, 'prod-root-bundle', 'transcript.html'), 'utf8'), /✔ w \(from the answers file\): “Fingerprints read aloud\.”/);
+});
+
+test('production: an answers file cannot acknowledge for custodians and witnesses unless the script allows it; no key is made', () => {
+  const serials = hsm.tokens.map((t) => t.serial);
+  writeFileSync(join(dir, 'strict.json'), JSON.stringify(script(serials, { allowAnswersFile: false }), null, 2));
+  writeFileSync(join(dir, 'answers-strict.json'), JSON.stringify({ pins, acknowledge: 'all', deviations: { ...everyCheckButTokens, 'removable-media': 'n/a' } }));
+  const out = join(dir, 'out-strict');
+  const r = kcSync(['ceremony', 'run', join(dir, 'strict.json'), '--answers', join(dir, 'answers-strict.json'), '--out', out]);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.err, /error\[PRECONDITION_FAILED\]: Custodian One \(c1, custodian\) must confirm "My token serial matches\." at the screen: in production an answers file cannot acknowledge for a custodian/);
+  const lines = readFileSync(join(out, 'prod-root-bundle', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.some((e) => e.event === 'key-generated'), false, 'no key generated');
+  assert.equal(lines[lines.length - 1].event, 'step-failed');
 });

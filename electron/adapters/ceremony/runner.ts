@@ -227,14 +227,26 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
       say: (l) => o.io.say(l),
       async acknowledge({ step, ack, by, shown }) {
         const a = answers?.acknowledge;
-        if (a === 'all' || (a && a[`${step}/${ack.id}`]?.includes(by.id))) {
+        const inFile = a === 'all' || (a !== undefined && a[`${step}/${ack.id}`]?.includes(by.id) === true);
+        // production: a witness or custodian speaks for themselves unless the script allows the file (the engine enforces it too)
+        const fileMaySpeak = o.rehearsal || by.role === 'administrator' || ack.allowAnswersFile === true;
+        if (inFile && fileMaySpeak) {
           o.io.say(`  ✔ ${by.id} acknowledged (answers file): ${ack.statement}`);
-          return true;
+          return { confirmed: true, source: 'answers-file' as const };
         }
-        if (!o.io.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', `No acknowledgement "${step}/${ack.id}" by ${by.id} in the answers file.`, { where: `step ${step}` });
+        if (!o.io.isTTY) {
+          throw new KeyceremonyError(
+            inFile ? 'PRECONDITION_FAILED' : 'USER_ACTION_REQUIRED',
+            inFile
+              ? `${by.name} (${by.id}, ${by.role}) must confirm "${ack.statement}" at the screen: in production an answers file cannot acknowledge for a ${by.role}. Run on a terminal, or let the script allow it with "allowAnswersFile": true.`
+              : `No acknowledgement "${step}/${ack.id}" by ${by.id} in the answers file.`,
+            { where: `step ${step} acknowledgement ${ack.id}` },
+          );
+        }
+        if (inFile) o.io.say(`  (the answers file cannot confirm for the ${by.role} ${by.id} in production: asking at the screen)`);
         void shown;
         const r = await o.io.ask(`  ${by.name} (${by.id}, ${by.role}): ${ack.statement}\n  Type "yes" to confirm: `);
-        return r.trim().toLowerCase() === 'yes';
+        return { confirmed: r.trim().toLowerCase() === 'yes', source: 'screen' as const };
       },
       async deviation({ check, administrator }): Promise<Deviation | null> {
         const j = answers?.deviations?.[check.id];

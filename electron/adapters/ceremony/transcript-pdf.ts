@@ -19,7 +19,7 @@ function entryLines(e: TranscriptEntry): string[] {
   for (const c of e.checks ?? []) out.push(`  [${c.status}] ${c.id}: ${c.summary}`);
   for (const d of e.deviations ?? []) out.push(`  DEVIATION ${d.check} by ${d.by}: ${d.justification}`);
   for (const s of e.shares ?? []) out.push(`  share ${s.index} -> ${s.custodian}: ${s.checkValue} ${s.verified ? 'verified' : 'NOT VERIFIED'}`);
-  for (const a of e.acknowledgements ?? []) out.push(`  confirmed by ${a.by}: "${a.statement}"`);
+  for (const a of e.acknowledgements ?? []) out.push(`  confirmed by ${a.by}${a.source === 'answers-file' ? ' (from the answers file)' : a.source === 'screen' ? ' (at the screen)' : ''}: "${a.statement}"`);
   for (const o of e.outputs ?? []) out.push(`  output ${o.path} ${o.sha256}`);
   for (const [k, v] of Object.entries(e.facts ?? {})) out.push(`  ${k}: ${String(v)}`);
   out.push(`  hash ${e.hash}`, '');

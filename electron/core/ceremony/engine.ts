@@ -17,6 +17,7 @@ import { MANIFEST, MANIFEST_DSSE, MANIFEST_TYPE, REHEARSAL_BANNER, TRANSCRIPT, s
 import { renderTranscriptHtml } from './transcript-html';
 import { GENESIS, makeEntry, verifyTranscript, type TranscriptBody, type TranscriptEntry } from './transcript';
 import type {
+  AckSource,
   AckSpec,
   CeremonyScript,
   CeremonyState,
@@ -506,16 +507,24 @@ export class CeremonyEngine {
   }
 
   private async acknowledge(step: StepSpec, shown: string[]) {
-    const out: { id: string; by: string; statement: string; confirmed: boolean }[] = [];
+    const out: { id: string; by: string; statement: string; confirmed: boolean; source: AckSource }[] = [];
     for (const ack of step.acknowledgements ?? []) {
       for (const p of this.who(ack)) {
-        const ok = await this.o.prompter.acknowledge({ step: step.id, ack, by: p, shown });
-        if (!ok) {
-          throw new KeyceremonyError('CANCELLED', `${p.name} (${p.id}) did not confirm "${ack.statement}"; the ceremony stops here and can be resumed.`, {
-            where: `step ${step.id} acknowledgement ${ack.id}`,
-          });
+        const answer = await this.o.prompter.acknowledge({ step: step.id, ack, by: p, shown });
+        const { confirmed, source } = typeof answer === 'boolean' ? { confirmed: answer, source: 'screen' as const } : answer;
+        const where = `step ${step.id} acknowledgement ${ack.id}`;
+        if (source === 'answers-file' && !this.o.rehearsal && p.role !== 'administrator' && ack.allowAnswersFile !== true) {
+          throw new KeyceremonyError(
+            'PRECONDITION_FAILED',
+            `${p.name} (${p.id}, ${p.role}) must confirm "${ack.statement}" at the screen: in production an answers file cannot acknowledge for a ${p.role}. ` +
+              'Confirm it in person (run on a terminal or in the app), or let the script allow it for this acknowledgement with "allowAnswersFile": true.',
+            { where },
+          );
         }
-        out.push({ id: ack.id, by: p.id, statement: ack.statement, confirmed: true });
+        if (!confirmed) {
+          throw new KeyceremonyError('CANCELLED', `${p.name} (${p.id}) did not confirm "${ack.statement}"; the ceremony stops here and can be resumed.`, { where });
+        }
+        out.push({ id: ack.id, by: p.id, statement: ack.statement, confirmed: true, source });
       }
     }
     return out;

@@ -27,7 +27,8 @@ export interface TranscriptBody {
   step?: string;
   kind?: string;
   actor?: string;
-  acknowledgements?: { id: string; by: string; statement: string; confirmed: boolean }[];
+  /** `source`: 'screen' (a person confirmed at the screen) or 'answers-file' (an unattended answers file). */
+  acknowledgements?: { id: string; by: string; statement: string; confirmed: boolean; source?: 'screen' | 'answers-file' }[];
   token?: { label: string; serial?: string };
   mechanism?: string;
   payloadSha256?: string;

@@ -48,7 +48,15 @@ export interface AckSpec {
   /** A participant id, or "role:<role>" meaning every participant with that role. */
   by: string;
   statement: string;
+  /**
+   * Production only: an answers file may give this acknowledgement for a witness or custodian.
+   * Without it they must confirm at the screen (administrators may always be answered by file).
+   */
+  allowAnswersFile?: boolean;
 }
+
+/** Where an acknowledgement came from: a person at the screen, or an unattended answers file. */
+export type AckSource = 'screen' | 'answers-file';
 
 export interface StepSpec {
   id: string;
@@ -275,8 +283,11 @@ export interface Deviation {
 /** The people in the room (TTY prompts, the UI, or an answers file). */
 export interface Prompter {
   say(line: string): void;
-  /** Returns true when `by` confirms `statement` after seeing `shown`. */
-  acknowledge(req: { step: string; ack: AckSpec; by: Participant; shown: string[] }): Promise<boolean>;
+  /**
+   * Whether `by` confirms `statement` after seeing `shown`, and from where. A bare boolean means a
+   * person at the screen answered (the UI and TTY prompts); an answers file must say so.
+   */
+  acknowledge(req: { step: string; ack: AckSpec; by: Participant; shown: string[] }): Promise<boolean | { confirmed: boolean; source: AckSource }>;
   /** A justified deviation for a failed check (production only), or null to stop. */
   deviation(req: { step: string; check: PreflightCheck; administrator: Participant }): Promise<Deviation | null>;
   pin(token: TokenSpec): PinSource;

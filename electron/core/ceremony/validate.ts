@@ -140,6 +140,7 @@ export function validateScript(x: unknown, kinds: Record<string, KindInfo>): Val
           if (!isObj(a)) return issue(ap, 'must be an object');
           if (typeof a.id !== 'string' || !ID.test(a.id)) issue(`${ap}.id`, 'must be an id');
           if (typeof a.statement !== 'string' || !a.statement) issue(`${ap}.statement`, 'must be a non-empty string');
+          if (a.allowAnswersFile !== undefined && typeof a.allowAnswersFile !== 'boolean') issue(`${ap}.allowAnswersFile`, 'must be true or false');
           if (typeof a.by !== 'string') issue(`${ap}.by`, 'must be a participant id or "role:<role>"');
           else if (a.by.startsWith('role:')) {
             const r = a.by.slice(5);
