@@ -265,6 +265,21 @@ export function bundledCertificates(): Promise<{ anchors: Cert[]; intermediates:
   return bundledCache;
 }
 
+/**
+ * The PIN and touch policy a YubiKey PIV key certificate states, WITHOUT verifying it: for the
+ * "touch the YubiKey now" prompt only. Whether the attestation is genuine is assertAttestation's job.
+ */
+export function statedKeyPolicy(keyCert: Uint8Array): { pinPolicy: PinPolicy; touchPolicy: TouchPolicy } | null {
+  try {
+    const der = certificatesFrom(keyCert, 'key certificate')[0] as Uint8Array;
+    const x = new x509.X509Certificate(new Uint8Array(der));
+    const e = x.extensions.find((ext) => ext.type === OID.pivPolicy);
+    return e ? pivPolicy(new Uint8Array(e.value)) : null;
+  } catch {
+    return null;
+  }
+}
+
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**

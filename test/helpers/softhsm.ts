@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { markModuleExercised } from './token-modules';
 import { initSoftHsmToken, provisionSoftHsm, removeSoftHsm, type SoftHsmEnv, type SoftHsmToken } from '../../electron/adapters/softhsm';
 
 export interface TestHsm extends SoftHsmEnv {
@@ -20,6 +21,7 @@ export async function makeSoftHsm(labels: string[], opts: { pin?: string; soPin?
   const env = provisionSoftHsm(dir, labels, { pin: opts.pin ?? '1234', soPin: opts.soPin ?? '12345678' });
   process.env.SOFTHSM2_CONF = env.conf;
   process.env.KEYCEREMONY_PKCS11_MODULE = env.module;
+  markModuleExercised('softhsm2');
   return {
     ...env,
     cleanup: () => removeSoftHsm(dir),

@@ -54,7 +54,10 @@ export interface ComposedRun {
 
 export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
   const { bundleDir, archivePath } = bundlePaths(o.outDir, o.script.name, o.rehearsal);
-  const tokens = new Pkcs11TokenService(o.mod);
+  // A YubiKey with touch policy always/cached holds each signature until it is touched: say so first.
+  const tokens = new Pkcs11TokenService(o.mod, {
+    onUserPresence: ({ token, key }) => o.prompter.say(`touch the YubiKey now: token "${token}", key "${key}" (it blinks until touched)`),
+  });
   const journal = new FsJournal(o.outDir, bundleDir);
   const engine = new CeremonyEngine({
     script: o.script,

@@ -17,16 +17,36 @@ function mechanismFor(t: KeyType): string {
   return 'CKM_EC_KEY_PAIR_GEN';
 }
 
+export interface TokenServiceOptions {
+  /** Said to the room before a signature the device holds until it is touched (YubiKey touch policy). */
+  onUserPresence?: (req: { token: string; key: string; touchPolicy: 'always' | 'cached' }) => void | Promise<void>;
+}
+
 export class Pkcs11TokenService implements TokenService {
-  constructor(private readonly mod: Pkcs11Module) {}
+  constructor(
+    private readonly mod: Pkcs11Module,
+    private readonly opts: TokenServiceOptions = {},
+  ) {}
 
   async present(): Promise<PresentToken[]> {
     return this.mod.tokens().map((t) => ({ label: t.label, serial: t.serial, manufacturer: t.manufacturer, model: t.model }));
   }
 
-  async generateKey(token: TokenRef, spec: { label: string; idHex: string; keyType: KeyType; profile: 'non-extractable' | 'backupable' }, pin: PinSource): Promise<GeneratedKey> {
+  async generateKey(
+    token: TokenRef,
+    spec: { label: string; idHex: string; keyType: KeyType; profile: 'non-extractable' | 'backupable'; slot?: string },
+    pin: PinSource,
+    soPin?: PinSource,
+  ): Promise<GeneratedKey> {
     return this.mod.withSession(sel(token), { pin, rw: true }, async (s) => {
-      const { key, created } = await s.generateKeyPair({ keyType: spec.keyType, label: spec.label, id: fromHex(spec.idHex), profile: spec.profile });
+      const { key, created } = await s.generateKeyPair({
+        keyType: spec.keyType,
+        label: spec.label,
+        id: fromHex(spec.idHex),
+        profile: spec.profile,
+        ...(spec.slot ? { slot: spec.slot } : {}),
+        ...(soPin ? { soPin } : {}),
+      });
       return { label: key.label, idHex: key.idHex, keyType: key.keyType, publicKeySpki: key.publicKeySpki, fingerprint: key.fingerprint, created, mechanism: mechanismFor(spec.keyType) };
     });
   }
@@ -52,6 +72,10 @@ export class Pkcs11TokenService implements TokenService {
     );
   }
 
+  async attestation(token: TokenRef, key: { label: string; idHex: string }, pin: PinSource): Promise<{ keyCert: Uint8Array; deviceCert: Uint8Array } | null> {
+    return this.mod.withSession(sel(token), { pin }, async (s) => s.attestationCertificates({ id: fromHex(key.idHex) }));
+  }
+
   async withSigners<T>(keys: { token: TokenRef; key: { label: string; idHex: string }; pin: PinSource }[], fn: (signers: Signer[]) => Promise<T>): Promise<T> {
     // group by token (one session each), then open the sessions nested
     const groups: { token: TokenRef; pin: PinSource; idx: number[] }[] = [];
@@ -69,7 +93,7 @@ export class Pkcs11TokenService implements TokenService {
           const k = keys[i]!;
           const key = s.findKey({ label: k.key.label, id: fromHex(k.key.idHex) });
           if (!key) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${k.key.label}" is not on token "${g.token.label}".`, { where: g.token.label });
-          signers[i] = s.signer(key);
+          signers[i] = s.signer(key, this.opts.onUserPresence ? { onUserPresence: this.opts.onUserPresence } : {});
         }
         return open(gi + 1);
       });

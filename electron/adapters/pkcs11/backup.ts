@@ -39,6 +39,7 @@ import {
   type Share,
 } from '../../core/backup';
 import { CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_PAD } from './constants';
+import { backupUnsupportedError } from './profiles';
 import { CKR } from './errors';
 import type { TokenSession } from './session';
 import { kekTemplate, privateKeyTemplate, publicKeyFromSpkiTemplate } from './templates';
@@ -131,6 +132,8 @@ export interface CreatedBackup {
 
 /** Wrap a backup-able key on token `s` under a fresh KEK and split the KEK m-of-n. */
 export async function createBackup(s: TokenSession, opts: CreateBackupOptions): Promise<CreatedBackup> {
+  const unsupported = backupUnsupportedError(s.profile, s.token, 'A backup');
+  if (unsupported) throw unsupported;
   const key = s.findKey(opts.key);
   if (!key.attrs.extractable) {
     throw new KeyceremonyError(
@@ -229,6 +232,8 @@ export async function reconstructKek(backup: BackupFile, shares: readonly Labele
 
 /** Recover the key onto token `s` (a fresh token). The KEK is zeroed here in every case. */
 export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek: Uint8Array): Promise<RecoverResult> {
+  const unsupported = backupUnsupportedError(s.profile, s.token, 'Restoring a backup');
+  if (unsupported) throw unsupported;
   const id = keyIdBytes(backup);
   const label = backup.key.label;
   let kekHandle: Handle | undefined;

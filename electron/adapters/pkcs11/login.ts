@@ -11,6 +11,7 @@ import pkcs11js from 'pkcs11js';
 import { KeyceremonyError } from '../../../shared/errors';
 import { CKU_CONTEXT_SPECIFIC } from './constants';
 import { CKR, mapPkcs11Error, rvOf } from './errors';
+import { profileById } from './profiles';
 import type { Handle, LoginRole, TokenInfo } from './types';
 
 export interface LoginTarget {
@@ -29,10 +30,11 @@ function lockedError(t: TokenInfo, role: LoginRole, cause?: unknown): Keyceremon
   if (role === 'so') {
     return new KeyceremonyError('PIN_LOCKED', `The security officer PIN of token "${t.label}" (serial ${t.serial}) is locked. Only a re-initialisation of the token can reset it.`, { cause, details });
   }
+  const own = profileById(t.profile).pinLockedMessage?.(t);
   return new KeyceremonyError(
     'PIN_LOCKED',
-    `The PIN of token "${t.label}" (serial ${t.serial}) is locked after too many wrong tries. The security officer must reset it before this token can be used.`,
-    { cause, details },
+    own ?? `The PIN of token "${t.label}" (serial ${t.serial}) is locked after too many wrong tries. The security officer must reset it before this token can be used.`,
+    { cause, details: own ? { ...details, profile: t.profile } : details },
   );
 }
 
@@ -48,6 +50,15 @@ export function login(t: LoginTarget, role: LoginRole, pin: Uint8Array | undefin
     if (!pin && !token.flags.protectedAuthenticationPath) {
       throw new KeyceremonyError('PIN_REQUIRED', `Token "${token.label}" needs its ${WHO[role]} to continue.`, { details: { ...details, role } });
     }
+    // A PIN the token says it cannot accept is refused here, before C_Login: some modules
+    // (openCryptoki) count it as a wrong PIN and use up a try.
+    const { minPinLen: min, maxPinLen: max } = token;
+    if (pin && role !== 'so' && max > 0 && max < 0xffff && min <= max && (pin.length < min || pin.length > max)) {
+      throw new KeyceremonyError('PIN_INVALID', `Token "${token.label}" accepts PINs of ${min} to ${max} characters; this one has ${pin.length}. Nothing was sent to the token, no try was used.`, {
+        where: 'pin',
+        details: { ...details, minPinLen: min, maxPinLen: max },
+      });
+    }
     const ctx = `logging in to token "${token.label}" (serial ${token.serial})${role === 'so' ? ' as security officer' : ''}`;
     try {
       if (pin) t.lib.C_Login(t.session, USER_TYPE[role], new TextDecoder().decode(pin));
@@ -55,13 +66,19 @@ export function login(t: LoginTarget, role: LoginRole, pin: Uint8Array | undefin
     } catch (e) {
       const rv = rvOf(e);
       if (rv === CKR.USER_ALREADY_LOGGED_IN) return;
-      if (rv === CKR.PIN_INCORRECT) throw wrongPin(t, role, e);
       if (rv === CKR.PIN_LOCKED) throw lockedError(token, role, e);
-      throw mapPkcs11Error(e, ctx, details);
+      throw withProfileNote(rv === CKR.PIN_INCORRECT ? wrongPin(t, role, e) : mapPkcs11Error(e, ctx, details), token, rv);
     }
   } finally {
     pin?.fill(0);
   }
+}
+
+/** The token profile's sentence for a login refusal this module is known for (tpm2: the TPM's lockout). */
+function withProfileNote(err: KeyceremonyError, token: TokenInfo, rv: number | undefined): KeyceremonyError {
+  const note = rv === undefined ? undefined : profileById(token.profile).explain?.(rv, 'login');
+  if (!note) return err;
+  return new KeyceremonyError(err.code, `${err.message} ${note}`, { cause: err.cause, ...(err.where ? { where: err.where } : {}), ...(err.details ? { details: { ...err.details, profile: token.profile } } : {}) });
 }
 
 function wrongPin(t: LoginTarget, role: LoginRole, cause: unknown): KeyceremonyError {
@@ -75,14 +92,22 @@ function wrongPin(t: LoginTarget, role: LoginRole, cause: unknown): KeyceremonyE
   }
   const finalTry = role === 'so' ? f?.soPinFinalTry : f?.pinFinalTry;
   const countLow = role === 'so' ? f?.soPinCountLow : f?.pinCountLow;
-  const tries = finalTry ? ' Only ONE try is left before the token locks.' : countLow ? ' Few tries are left before the token locks.' : '';
+  // exact count where the token's profile knows how its flags map to tries (ykcs11, openCryptoki)
+  const left = role === 'user' ? now?.pinTriesLeft : undefined;
+  const tries = finalTry
+    ? ' Only ONE try is left before the token locks.'
+    : left !== undefined
+      ? ` ${left} tries are left before the token locks.`
+      : countLow
+        ? ' Few tries are left before the token locks.'
+        : '';
   return new KeyceremonyError('PIN_INCORRECT', `Wrong ${WHO[role]} for token "${token.label}" (serial ${token.serial}).${tries} Check the PIN and try again.`, {
     cause,
     details: {
       token: token.label,
       serial: token.serial,
       role,
-      ...(finalTry ? { triesLeft: 1, finalTry: true } : {}),
+      ...(finalTry ? { triesLeft: 1, finalTry: true } : left !== undefined ? { triesLeft: left } : {}),
       ...(countLow ? { pinCountLow: true } : {}),
     },
   });

@@ -22,12 +22,17 @@ const trimPad = (s: string) => s.replace(/[\s\0]+$/g, '');
 const ver = (v: { major: number; minor: number }) => `${v.major}.${v.minor}`;
 const flag = (f: number, bit: number) => (f & bit) !== 0;
 
-export function keyTypesFromMechanisms(mechs: Set<number>): KeyType[] {
+/**
+ * Key types a token can generate and sign with, from its mechanism list. `rsaMaxBits` is the RSA
+ * key-pair mechanism's maximum key size (C_GetMechanismInfo), when the token says: tpm2-pkcs11 stops
+ * at 3072, a YubiKey before firmware 5.7 at 2048.
+ */
+export function keyTypesFromMechanisms(mechs: Set<number>, rsaMaxBits?: number): KeyType[] {
   const out: KeyType[] = [];
   if (mechs.has(pkcs11js.CKM_EC_KEY_PAIR_GEN) && mechs.has(pkcs11js.CKM_ECDSA)) out.push('ecdsa-p256', 'ecdsa-p384');
   if (mechs.has(CKM_EC_EDWARDS_KEY_PAIR_GEN) && mechs.has(CKM_EDDSA)) out.push('ed25519');
   if (mechs.has(pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN) && (mechs.has(pkcs11js.CKM_RSA_PKCS_PSS) || mechs.has(pkcs11js.CKM_RSA_PKCS))) {
-    out.push('rsa-3072', 'rsa-4096');
+    for (const [t, bits] of [['rsa-3072', 3072], ['rsa-4096', 4096]] as const) if (!rsaMaxBits || rsaMaxBits >= bits) out.push(t);
   }
   return out;
 }
@@ -148,7 +153,17 @@ export class Pkcs11Module {
     const si = this.lib.C_GetSlotInfo(slot);
     const ti = this.lib.C_GetTokenInfo(slot);
     const mechs = new Set(this.lib.C_GetMechanismList(slot));
+    let rsaMaxBits: number | undefined;
+    if (mechs.has(pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN)) {
+      try {
+        rsaMaxBits = this.lib.C_GetMechanismInfo(slot, pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN).maxKeySize || undefined;
+      } catch {
+        /* no mechanism information: assume the module's list is the whole story */
+      }
+    }
     const f = ti.flags;
+    const profile = profileFor({ module, token: { manufacturer: trimPad(ti.manufacturerID), model: trimPad(ti.model), label: trimPad(ti.label), serial: trimPad(ti.serialNumber) } });
+    const tries = profile.pinTriesLeft?.({ pinCountLow: flag(f, TokenFlags.USER_PIN_COUNT_LOW), pinFinalTry: flag(f, TokenFlags.USER_PIN_FINAL_TRY), pinLocked: flag(f, TokenFlags.USER_PIN_LOCKED) });
     return {
       slotId: slot.toString('hex'),
       slotDescription: trimPad(si.slotDescription),
@@ -173,10 +188,12 @@ export class Pkcs11Module {
         soPinLocked: flag(f, TokenFlags.SO_PIN_LOCKED),
       },
       mechanisms: [...mechs].sort((a, b) => a - b).map(mechanismName),
-      keyTypes: keyTypesFromMechanisms(mechs),
+      keyTypes: keyTypesFromMechanisms(mechs, rsaMaxBits),
       minPinLen: ti.minPinLen,
       maxPinLen: ti.maxPinLen,
-      profile: profileFor({ module, token: { manufacturer: trimPad(ti.manufacturerID), model: trimPad(ti.model), label: trimPad(ti.label), serial: trimPad(ti.serialNumber) } }).id,
+      profile: profile.id,
+      serialIsUnique: profile.serialIsUnique ?? true,
+      ...(tries !== undefined ? { pinTriesLeft: tries } : {}),
     };
   }
 
@@ -199,9 +216,12 @@ export class Pkcs11Module {
       });
     }
     if (hits.length > 1) {
+      const sameSerial = hits.every((t) => !t.serialIsUnique && t.serial === hits[0]?.serial);
       throw new KeyceremonyError(
         'TOKEN_AMBIGUOUS',
-        `${hits.length} tokens match ${what}. Select the token by serial number instead.`,
+        sameSerial
+          ? `${hits.length} tokens match ${what}. Their module gives every token the same serial (${hits[0]?.serial}, profile ${hits[0]?.profile}): select the token by label.`
+          : `${hits.length} tokens match ${what}. Select the token by serial number instead.`,
         { where: what },
       );
     }
@@ -222,7 +242,8 @@ export class Pkcs11Module {
     const slot = Buffer.from(token.slotId, 'hex');
     let session: Handle;
     try {
-      session = this.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | (opts.rw ? pkcs11js.CKF_RW_SESSION : 0));
+      const rw = opts.rw || profileById(token.profile).readWriteSessions;
+      session = this.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | (rw ? pkcs11js.CKF_RW_SESSION : 0));
     } catch (e) {
       throw mapPkcs11Error(e, `opening a session with token "${token.label}"`, { token: token.label, serial: token.serial });
     }

@@ -9,13 +9,14 @@ import { randomBytes } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { KeyceremonyError } from '../../../shared/errors';
 import { type SignatureAlgorithm, algorithmsForKeyType, defaultSignatureAlgorithm } from '../../../shared/crypto/algorithms';
+import { statedKeyPolicy } from '../../../shared/attestation';
 import { mapPkcs11Error, rvOf } from './errors';
 import { login, logout } from './login';
-import { describeKey, describePublicKey, findObjects, inspectObject, type ObjectReader } from './objects';
-import type { Operation, TokenProfile } from './profiles';
+import { describeKey, describePublicKey, findObjects, inspectObject, readAttributes, type ObjectReader } from './objects';
+import { backupUnsupportedError, type Operation, type TokenProfile } from './profiles';
 import { keyPairTemplates, type Template, type TemplatePurpose } from './templates';
 import { TokenSigner } from './signer';
-import type { GenerateSpec, Handle, PinSource, PublicTokenKey, TokenInfo, TokenKey, TokenObject } from './types';
+import type { GenerateSpec, Handle, KeyPolicy, PinSource, PublicTokenKey, TokenInfo, TokenKey, TokenObject } from './types';
 
 const A = pkcs11js;
 
@@ -138,8 +139,24 @@ export class TokenSession {
         { where: 'keyType' },
       );
     }
-    const byLabel = this.findKeys({ label: spec.label });
+    if (spec.profile === 'backupable') {
+      const no = backupUnsupportedError(this.profile, this.token, 'A backup-able key');
+      if (no) throw no;
+    }
+    // Tokens with fixed slots and module-assigned labels (ykcs11): the slot decides the id and the
+    // label; the caller's label is not stored, the key is found by its id.
+    if (this.profile.keyId) spec = { ...spec, id: this.profile.keyId(spec.id, spec.keyType, spec.slot !== undefined ? { slot: spec.slot } : {}) };
+    const fixed = spec.id ? this.profile.fixedLabel?.(spec.id) : undefined;
+    if (fixed !== undefined) spec = { ...spec, label: fixed };
+    const byLabel = fixed !== undefined ? [] : this.findKeys({ label: spec.label });
     const byId = spec.id ? this.findKeys({ id: spec.id }) : [];
+    if (fixed !== undefined && byId.length > 0) {
+      const k = byId[0] as TokenKey;
+      if (k.keyType === spec.keyType && !spec.replaceSlot) return { key: k, created: false };
+      if (!spec.replaceSlot) {
+        throw new KeyceremonyError('KEY_EXISTS', `Slot ${spec.slot ?? Buffer.from(spec.id as Uint8Array).toString('hex')} of token "${this.token.label}" already holds a ${k.keyType} key (${k.fingerprint.slice(0, 16)}…); generating would replace it. Use that key, or choose another slot.`, { where: 'slot' });
+      }
+    }
     const same = byLabel.find((k) => (!spec.id || Buffer.from(k.id).equals(Buffer.from(spec.id))) && k.keyType === spec.keyType);
     if (same && byLabel.length === 1 && byId.every((k) => k.privateHandle.equals(same.privateHandle))) {
       return { key: same, created: false };
@@ -151,14 +168,14 @@ export class TokenSession {
         { where: 'label' },
       );
     }
-    if (byId.length > 0) {
+    if (byId.length > 0 && fixed === undefined) {
       throw new KeyceremonyError(
         'KEY_EXISTS',
         `Token "${this.token.label}" already has a key with id ${Buffer.from(spec.id as Uint8Array).toString('hex')} (label "${byId[0]?.label}").`,
         { where: 'id' },
       );
     }
-    const id = Buffer.from(this.profile.keyId ? this.profile.keyId(spec.id, spec.keyType) : (spec.id ?? randomBytes(16)));
+    const id = Buffer.from(spec.id ?? randomBytes(16));
     const names = { label: spec.label, id, onToken: true };
     const t = keyPairTemplates(spec.keyType, names, {
       ...(spec.profile ? { profile: spec.profile } : {}),
@@ -166,25 +183,76 @@ export class TokenSession {
     });
     const pub = this.template('generate-public', t.publicTemplate);
     const priv = this.template('generate-private', t.privateTemplate);
-    try {
-      await new Promise<void>((resolve, reject) =>
-        this.lib.C_GenerateKeyPair(this.session, { mechanism: t.mechanism.id }, pub, priv, (err) => (err ? reject(err) : resolve())),
-      );
-    } catch (e) {
-      throw this.fail(e, 'generate', `generating a ${spec.keyType} key on token "${this.token.label}"`, spec.keyType);
+    const generate = async () => {
+      try {
+        await new Promise<void>((resolve, reject) =>
+          this.lib.C_GenerateKeyPair(this.session, { mechanism: t.mechanism.id }, pub, priv, (err) => (err ? reject(err) : resolve())),
+        );
+      } catch (e) {
+        throw this.fail(e, 'generate', `generating a ${spec.keyType} key on token "${this.token.label}"`, spec.keyType);
+      }
+    };
+    if (this.profile.generateAs === 'so') {
+      // ykcs11: key generation is a management-key (security officer) operation; the user login of
+      // this session is put back afterwards.
+      const who = this.profile.soCredential ?? 'security officer PIN';
+      if (!spec.soPin) throw new KeyceremonyError('PIN_REQUIRED', `Token "${this.token.label}" generates keys only with its ${who}: give it (it is asked like an SO PIN).`, { where: 'soPin', details: { token: this.token.label, profile: this.profile.id } });
+      if (!this.pin) throw new KeyceremonyError('PIN_REQUIRED', `Token "${this.token.label}" needs its PIN as well to read the new key back.`, { where: 'pin' });
+      await this.asSecurityOfficer(spec.soPin, this.pin, generate);
+    } else {
+      await generate();
     }
-    return { key: this.findKey({ label: spec.label, id }), created: true };
+    return { key: fixed !== undefined ? this.findKey({ id }) : this.findKey({ label: spec.label, id }), created: true };
   }
 
-  /** A Signer for a key on this token, valid while the session is open. */
-  signer(key: TokenKey, opts: { algorithm?: SignatureAlgorithm } = {}): TokenSigner {
+  /**
+   * The key's attestation certificates, where the module exposes them as objects (ykcs11): the key's
+   * own (same CKA_ID, CKA_TOKEN false, made when read) and the device certificate. Null elsewhere.
+   */
+  attestationCertificates(key: Pick<TokenKey, 'id'>): { keyCert: Uint8Array; deviceCert: Uint8Array } | null {
+    const att = this.profile.attestation;
+    if (!att) return null;
+    const value = (id: Uint8Array, token: boolean): Uint8Array | undefined => {
+      const tmpl: Template = [
+        { type: A.CKA_CLASS, value: A.CKO_CERTIFICATE },
+        { type: A.CKA_ID, value: Buffer.from(id) },
+        { type: A.CKA_TOKEN, value: token },
+      ];
+      for (const h of findObjects(this.reader, tmpl, 4)) {
+        const v = readAttributes(this.reader, h, [A.CKA_VALUE]).get(A.CKA_VALUE);
+        if (v && v.length) return new Uint8Array(v);
+      }
+      return undefined;
+    };
+    const keyCert = value(key.id, false);
+    const deviceCert = value(att.deviceCertificateId, true);
+    return keyCert && deviceCert ? { keyCert, deviceCert } : null;
+  }
+
+  /** The PIN and touch policy the device states for this key (from its attestation), where it does. */
+  keyPolicy(key: Pick<TokenKey, 'id'>): KeyPolicy | undefined {
+    const c = this.attestationCertificates(key);
+    return (c && statedKeyPolicy(c.keyCert)) || undefined;
+  }
+
+  /**
+   * A Signer for a key on this token, valid while the session is open. `onUserPresence` is called
+   * before each signature the device will hold until it is touched (YubiKey touch policy always or
+   * cached): that is when to say "touch the YubiKey now".
+   */
+  signer(key: TokenKey, opts: { algorithm?: SignatureAlgorithm; onUserPresence?: (req: { token: string; key: string; touchPolicy: 'always' | 'cached' }) => void | Promise<void> } = {}): TokenSigner {
     const algorithm = opts.algorithm ?? defaultSignatureAlgorithm(key.keyType);
     if (!algorithmsForKeyType(key.keyType).includes(algorithm)) {
       throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `A ${key.keyType} key cannot sign with ${algorithm}.`, { where: 'algorithm' });
     }
     const contextLogin = key.attrs.alwaysAuthenticate && this.profile.login?.contextSpecific !== 'never';
+    const touch = this.keyPolicy(key)?.touchPolicy;
+    const presence =
+      touch === 'always' || touch === 'cached' ? async () => opts.onUserPresence?.({ token: this.token.label, key: key.label, touchPolicy: touch }) : undefined;
     return new TokenSigner(this.lib, this.session, key, algorithm, this.token, {
       needed: contextLogin,
+      ...(presence ? { presence } : {}),
+      explain: (rv) => this.profile.explain?.(rv, 'sign', key.keyType),
       // CKA_ALWAYS_AUTHENTICATE keys (YubiKey PIV 9c) need the PIN again right after C_SignInit.
       pin: async () => (this.pin ? await this.pin() : undefined),
       login: (bytes) => login({ lib: this.lib, session: this.session, token: this.token }, 'context', bytes),

@@ -10,7 +10,7 @@ import type { KeyType, SignatureAlgorithm } from '../../../shared/crypto/algorit
 import { rawToDer } from '../../../shared/crypto/ecdsa';
 import { KeyceremonyError } from '../../../shared/errors';
 import { CKM_EDDSA } from './constants';
-import { mapPkcs11Error } from './errors';
+import { mapPkcs11Error, rvOf } from './errors';
 import type { Handle, TokenInfo, TokenKey } from './types';
 
 // DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1), for CKM_RSA_PKCS over a host-side hash.
@@ -42,6 +42,10 @@ export interface ContextAuth {
   needed: boolean;
   pin: () => Promise<Uint8Array | undefined>;
   login: (pin: Uint8Array | undefined) => void;
+  /** Called before each signature when the device waits for the user's touch (YubiKey touch policy). */
+  presence?: () => void | Promise<void>;
+  /** The token profile's sentence for a refusal this module is known for. */
+  explain?: (rv: number) => string | undefined;
 }
 
 export class TokenSigner implements Signer {
@@ -107,7 +111,11 @@ export class TokenSigner implements Signer {
       if (this.auth.needed) this.auth.login(ctxPin);
       raw = this.lib.C_Sign(this.session, input, Buffer.alloc(this.sigLen));
     } catch (e) {
-      throw mapPkcs11Error(e, `signing with ${this.description}`, { token: this.token.label, serial: this.token.serial });
+      if (e instanceof KeyceremonyError) throw e; // the context-specific login's own error
+      const err = mapPkcs11Error(e, `signing with ${this.description}`, { token: this.token.label, serial: this.token.serial });
+      const rv = rvOf(e);
+      const note = rv === undefined ? undefined : this.auth.explain?.(rv);
+      throw note ? new KeyceremonyError(err.code, `${err.message} ${note}`, { cause: e, ...(err.details ? { details: err.details } : {}) }) : err;
     }
     return this.algorithm.startsWith('ecdsa') ? rawToDer(raw) : new Uint8Array(raw);
   }
@@ -121,6 +129,7 @@ export class TokenSigner implements Signer {
 
   async sign(data: Uint8Array): Promise<Uint8Array> {
     const pin = this.auth.needed ? await this.auth.pin() : undefined;
+    await this.auth.presence?.();
     const sig = this.signOnToken(data, pin);
     const [hash, opts] = this.verifyParams();
     if (!nodeVerify(hash, data, { key: this.pub, ...opts } as never, sig)) throw this.selfCheckFailed();
@@ -163,6 +172,7 @@ export class TokenSigner implements Signer {
       }
       const data = items[i] as Uint8Array;
       const pin = this.auth.needed ? await this.auth.pin() : undefined;
+      await this.auth.presence?.();
       const sig = this.signOnToken(data, pin);
       out[i] = sig;
       inflight.push(verifyAsync(data, sig));

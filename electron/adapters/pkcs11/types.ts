@@ -43,6 +43,10 @@ export interface TokenInfo {
   maxPinLen: number;
   /** The token profile in use (electron/adapters/pkcs11/profiles): 'generic' unless a module needs quirks. */
   profile: string;
+  /** User PIN tries left, where the token's flags and profile say it exactly (ykcs11, openCryptoki). */
+  pinTriesLeft?: number;
+  /** False when every token of this module reports the same serial: select by label. */
+  serialIsUnique: boolean;
 }
 
 export interface ModuleInfo {
@@ -109,6 +113,18 @@ export interface GenerateSpec {
   profile?: KeyProfile;
   /** CKA_ALWAYS_AUTHENTICATE: the token asks for the PIN before every signature. */
   alwaysAuthenticate?: boolean;
+  /** A fixed key slot on tokens that have them (YubiKey PIV: 9a, 9c, 9d, 9e, 82-95). */
+  slot?: string;
+  /** Security-officer credential for tokens that generate keys only as SO (ykcs11: the management key). */
+  soPin?: PinSource;
+  /** A slot that already holds a key is refused unless this is set (generating replaces that key). */
+  replaceSlot?: boolean;
+}
+
+/** What the device attests about a key: its PIN and touch policy (YubiKey PIV attestation). */
+export interface KeyPolicy {
+  pinPolicy?: 'never' | 'once' | 'always' | 'match-once' | 'match-always';
+  touchPolicy?: 'never' | 'always' | 'cached';
 }
 
 /** Who logs in: the user, the security officer, or the per-operation (context-specific) login. */

@@ -41,6 +41,11 @@ export interface KeySpec {
   profile?: 'non-extractable' | 'backupable';
   /** What the key is for, e.g. "tuf:root", "tuf:targets", "cosign". Informational + used by steps. */
   purpose?: string;
+  /**
+   * A fixed key slot on tokens that have them (YubiKey PIV: "9c" is the signature slot; 9a, 9d, 9e,
+   * 82-95). The module then names the key itself; `label` stays the script's name for it.
+   */
+  slot?: string;
 }
 
 export interface AckSpec {
@@ -115,8 +120,10 @@ export interface TokenService {
   /** Idempotent: the same label+id already on the token returns it with created=false. */
   generateKey(
     token: TokenRef,
-    spec: { label: string; idHex: string; keyType: KeyType; profile: 'non-extractable' | 'backupable' },
+    spec: { label: string; idHex: string; keyType: KeyType; profile: 'non-extractable' | 'backupable'; slot?: string },
     pin: PinSource,
+    /** Asked only by tokens that generate keys as security officer (YubiKey PIV: the management key). */
+    soPin?: PinSource,
   ): Promise<GeneratedKey>;
   /** An existing key by label (and id when given), or null. */
   findKey(token: TokenRef, sel: { label: string; idHex?: string }, pin: PinSource): Promise<GeneratedKey | null>;

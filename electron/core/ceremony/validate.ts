@@ -21,6 +21,8 @@ export interface KindInfo {
 }
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** YubiKey PIV key slots (NIST SP 800-73-4 key references; Yubico's retired slots 82-95). */
+const PIV_SLOT = /^(9[acde]|8[2-9a-f]|9[0-5])$/;
 const LABEL = /^[\x20-\x7e]{1,32}$/;
 
 function isObj(x: unknown): x is Record<string, unknown> {
@@ -91,6 +93,7 @@ export function validateScript(x: unknown, kinds: Record<string, KindInfo>): Val
 
   // keys
   const keys = new Set<string>();
+  const keySlots = new Set<string>();
   const keyLabels = new Set<string>();
   if (!Array.isArray(x.keys)) issue('$.keys', 'must be an array');
   else
@@ -106,6 +109,12 @@ export function validateScript(x: unknown, kinds: Record<string, KindInfo>): Val
       if (k.profile !== undefined && k.profile !== 'non-extractable' && k.profile !== 'backupable')
         issue(`${path}.profile`, 'must be "non-extractable" or "backupable"');
       if (k.purpose !== undefined && typeof k.purpose !== 'string') issue(`${path}.purpose`, 'must be a string');
+      if (k.slot !== undefined) {
+        if (typeof k.slot !== 'string' || !PIV_SLOT.test(k.slot)) issue(`${path}.slot`, 'must be a PIV key slot: 9a, 9c, 9d, 9e or 82-95');
+        else if (keySlots.has(`${String(k.token)}/${k.slot}`)) issue(`${path}.slot`, `two keys on one token use slot ${k.slot}`);
+        else keySlots.add(`${String(k.token)}/${k.slot}`);
+        if (k.profile === 'backupable') issue(`${path}.profile`, 'a key in a PIV slot never leaves the token: it cannot be "backupable"');
+      }
       if (typeof k.id === 'string') keys.add(k.id);
     });
 

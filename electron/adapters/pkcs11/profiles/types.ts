@@ -30,7 +30,37 @@ export interface TokenProfile {
    * id, or --id); undefined asks for a fresh one. A module that only takes some ids (a PIV slot number)
    * maps or refuses here with a KeyceremonyError. Default: `requested`, else 16 random bytes.
    */
-  keyId?(requested: Uint8Array | undefined, keyType: KeyType): Uint8Array;
+  keyId?(requested: Uint8Array | undefined, keyType: KeyType, hint?: { slot?: string }): Uint8Array;
+  /**
+   * Labels the module assigns itself and will not change (ykcs11: "Private key for Digital Signature"
+   * for the key with CKA_ID 2). The key is then found by its id; the caller's label is not used.
+   */
+  fixedLabel?(id: Uint8Array): string | undefined;
+  /** Who must be logged in for C_GenerateKeyPair: the user (default) or the security officer. */
+  generateAs?: 'user' | 'so';
+  /** What this module calls its security-officer credential (ykcs11: the PIV management key). */
+  soCredential?: string;
+  /**
+   * Why a key on this token can never be backed up or restored onto it (no key wrapping, no extractable
+   * private keys, ...). Undefined: the standard backup path applies.
+   */
+  backupUnsupported?: string;
+  /**
+   * False when every token of this module reports the same serial (tpm2-pkcs11: all zeros;
+   * openCryptoki soft token: "123"): tokens must then be told apart by label.
+   */
+  serialIsUnique?: boolean;
+  /**
+   * Attestation certificates the module exposes as objects: the key's own (a certificate with the key's
+   * CKA_ID and CKA_TOKEN false, made when read) and the device certificate with this CKA_ID.
+   */
+  attestation?: { deviceCertificateId: Uint8Array };
+  /** The module refuses read-only sessions: open every session read-write. */
+  readWriteSessions?: boolean;
+  /** Not run on this machine: the profile follows documentation only (said in `tokens` and docs/hardware.md). */
+  documentedOnly?: boolean;
+  /** Exact PIN tries left from the token flags, where the module documents the mapping. */
+  pinTriesLeft?(flags: { pinCountLow: boolean; pinFinalTry: boolean; pinLocked: boolean }): number | undefined;
   /**
    * Edit a template before it goes to the module: drop or replace attributes the module rejects. The
    * token layer re-checks the object it gets back (sensitive, non-extractable, sign-only), so a
@@ -50,6 +80,8 @@ export interface TokenProfile {
    * that a retry after a short wait clears? Default: no.
    */
   transient?(rv: number, op: Operation): boolean;
+  /** The whole sentence for a locked user PIN, where this module's lock is not the standard one. */
+  pinLockedMessage?(token: { label: string; serial: string }): string;
   /** One more sentence for a refusal this module is known for (e.g. a key type it cannot wrap). */
   explain?(rv: number, op: Operation, keyType?: KeyType): string | undefined;
 }

@@ -38,15 +38,21 @@ export const keygenKind: StepKind = {
       const idHex = await ctx.keyIdHex(keyId);
       const ref = ctx.tokenRef(spec.token);
       const pin = ctx.pin(spec.token);
-      const g = await tokens.generateKey(ref, { label: spec.label, idHex, keyType: spec.keyType, profile: spec.profile ?? 'non-extractable' }, pin);
+      const g = await tokens.generateKey(
+        ref,
+        { label: spec.label, idHex, keyType: spec.keyType, profile: spec.profile ?? 'non-extractable', ...(spec.slot ? { slot: spec.slot } : {}) },
+        pin,
+        ctx.prompter.soPin(ctx.tokenSpec(spec.token)),
+      );
       if ((await sha256Hex(g.publicKeySpki)) !== g.fingerprint) {
         throw new KeyceremonyError('INVALID_KEY', `The token returned a public key whose fingerprint does not match for key "${keyId}".`, { where: `key ${keyId}` });
       }
-      const n = await tokens.countKeys(ref, { label: spec.label }, pin);
-      if (n !== 1) throw new KeyceremonyError('KEY_AMBIGUOUS', `Token "${ref.label}" holds ${n} keys labelled "${spec.label}"; expected exactly one.`, { where: `key ${keyId}` });
+      // the label the token gave the key (a YubiKey names slot keys itself) is the one to count
+      const n = await tokens.countKeys(ref, { label: g.label }, pin);
+      if (n !== 1) throw new KeyceremonyError('KEY_AMBIGUOUS', `Token "${ref.label}" holds ${n} keys labelled "${g.label}"; expected exactly one.`, { where: `key ${keyId}` });
       const rec = {
         id: keyId,
-        label: spec.label,
+        label: g.label,
         idHex: g.idHex,
         keyType: spec.keyType,
         token: { id: spec.token, label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) },
