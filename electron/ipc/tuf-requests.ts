@@ -203,6 +203,7 @@ export async function createRequests(
     case 'delegate': {
       const r = await delegateRequests(folder, {
         name: change.name,
+        ...(change.from ? { from: change.from } : {}),
         keys: change.keys.map((t, i) => parseTufKeyText(t, `delegated key ${i + 1}`)),
         threshold: change.threshold,
         ...(change.paths ? { paths: change.paths } : {}),
@@ -218,7 +219,10 @@ export async function createRequests(
       return { requests, warnings: r.warnings };
     }
     case 'delegate-remove':
-      return { requests: [await created(await removeDelegationRequest(folder, { name: change.name, expiry: expiryOf(change.expiry), now, ...names }))], warnings: [] };
+      return {
+        requests: [await created(await removeDelegationRequest(folder, { name: change.name, ...(change.from ? { from: change.from } : {}), expiry: expiryOf(change.expiry), now, ...names }))],
+        warnings: [],
+      };
   }
 }
 

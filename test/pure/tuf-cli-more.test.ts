@@ -195,7 +195,7 @@ describe('tuf targets add | remove', () => {
     await refused(base, add('--path', 'a', '--file', file, '--expires', 'soon'), 1, /error\[(INVALID_METADATA|INVALID_INPUT)\]: "soon" is not a date-time.* \(--expires\)/);
     await refused(base, add('--path', 'a', '--file', file, '--expires', '2027-01-01T00:00:00Z', '--expires-in', '3'), 1, /give --expires or --expires-in, not both/);
     await refused(base, add('--path', 'a', '--file', file, '--expires-in', 'ten'), 2, /--expires-in takes a whole number/);
-    await refused(base, add('--path', 'a', '--file', file, '--role', 'nobody'), 1, /error\[NOT_FOUND\]: role "nobody" is not delegated by targets v1 \(it has no delegations\)/);
+    await refused(base, add('--path', 'a', '--file', file, '--role', 'nobody'), 1, /error\[NOT_FOUND\]: role "nobody" is not delegated by targets v1 \(it has no delegations\) or by any role it delegates to/);
     await refused(base, add('--path', 'a', '--file', file, '--custom', '{bad'), 1, /error\[INVALID_JSON\]: --custom #1 for a is not JSON/);
     await refused(base, ['tuf', 'targets', 'add', '--metadata', path.join(base, 'nope'), '--path', 'a', '--file', file, '--out', out], 1, /error\[NOT_FOUND\]: no such metadata folder .*nope/);
     await refused(base, ['tuf', 'targets', 'add', '--metadata', md, '--path', 'a', '--file', file], 2, /--out REQUEST is required/);
@@ -319,7 +319,7 @@ describe('tuf delegate', () => {
     await refused(base, dl('--role', 'rel', '--key', file(base, 'junk.pem', 'not a key'), '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_KEY\]: .*junk\.pem: not a PEM public key or TUF key JSON/);
     await refused(base, dl('--role', 'rel', '--key-uri', 'file:///x', '--paths', 'r/*', '--threshold', '1'), 2, /--key-uri takes a pkcs11: URI/);
     await refused(base, dl('--role', 'rel', '--key-uri', 'pkcs11:token=t;object=k?pin-value=1234', '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_URI\]: The pkcs11: URI carries a pin-value/);
-    await refused(base, ['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'rel', '--out', out, '--threshold', '1'], 2, /tuf delegate remove takes --metadata, --role, --out and an expiry only \(not --threshold\)/);
+    await refused(base, ['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'rel', '--out', out, '--threshold', '1'], 2, /tuf delegate remove takes --metadata, --role, --from, --out and an expiry only \(not --threshold\)/);
   });
 });
 
@@ -328,6 +328,68 @@ function file(dir: string, name: string, text: string): string {
   writeFileSync(p, text);
   return p;
 }
+
+describe('tuf delegate --from: nested delegations (issue 14 item 15)', () => {
+  test('targets -> {a, b}, a -> c made with --from a; c signed by the keys a names; verify reports a as c\'s delegator, walks targets, a, c, b', async () => {
+    const { base, md } = await repo();
+    const sa = SoftwareSigner.generate('ecdsa-p256', undefined, 'a');
+    const sb = SoftwareSigner.generate('ecdsa-p256', undefined, 'b');
+    const sc = SoftwareSigner.generate('ecdsa-p256', undefined, 'c');
+    const pem = { a: pemFile(sa, 'nested-a.pem'), b: pemFile(sb, 'nested-b.pem'), c: pemFile(sc, 'nested-c.pem') };
+    const req = (name: string) => path.join(base, 'requests', name);
+    // targets delegates a/* to a and b/* to b
+    for (const [name, signer, v] of [['a', sa, 2], ['b', sb, 3]] as const) {
+      const d = await kc(['tuf', 'delegate', '--metadata', md, '--role', name, '--key', pem[name], '--paths', `${name}/*`, '--threshold', '1', '--out', req(`${v}.targets.json`)]);
+      assert.equal(d.code, 0, d.err);
+      await signAndWrite(req(`${v}.targets.json`), [online], md);
+      await signAndWrite(req(`1.${name}.request.json`), [signer], md);
+    }
+    // a delegates a/c-* to c: a request for a v2 (signed by a's key) and c's own v1 (signed by c's key)
+    const d = await kc(['tuf', 'delegate', '--metadata', md, '--from', 'a', '--role', 'c', '--key', pem.c, '--paths', 'a/c-*', '--threshold', '1', '--out', req('2.a.json')]);
+    assert.equal(d.code, 0, d.err);
+    assert.match(d.out, /^a \(targets\) v1 -> v2\n/);
+    assert.match(d.out, /\+ delegation c: 1 of 1 keys, paths \["a\/c-\*"\]/);
+    assert.match(d.out, /a v2: signed by 0 of 1 required a keys/);
+    assert.match(d.out, /c v1: signed by 0 of 1 required c keys/);
+    await assert.rejects(signRequest(parseRequest(readFileSync(req('2.a.json'), 'utf8')), online), /not one of the keys allowed to sign a v2/);
+    await signAndWrite(req('2.a.json'), [sa], md);
+    await signAndWrite(req('1.c.request.json'), [sc], md);
+    // a target in c, signed by c's key; renew c (its delegator is a, not targets)
+    const file = path.join(base, 'x.txt');
+    writeFileSync(file, 'deep target\n');
+    const t = await kc(['tuf', 'targets', 'add', '--role', 'c', '--metadata', md, '--path', 'a/c-x.txt', '--file', file, '--out', req('2.c.json')]);
+    assert.equal(t.code, 0, t.err);
+    await refused(base, ['tuf', 'targets', 'add', '--role', 'c', '--metadata', md, '--path', 'a/x.txt', '--file', file, '--out', req('bad.json')], 1, /a\/x\.txt is outside role c's delegated paths \["a\/c-\*"\]/);
+    await signAndWrite(req('2.c.json'), [sc], md);
+    assert.equal((await kc(['tuf', 'renew', '--metadata', md, '--role', 'c', '--expires-in', '30', '--out', req('3.c.json')])).code, 0);
+    await publish(md);
+
+    const v = await kc(verifyArgs(md, '--json', '--target', 'a/c-x.txt'));
+    assert.equal(v.code, 0, v.out);
+    const j = JSON.parse(v.out) as { roles: { role: string; delegator?: string; thresholds: { delegator: string; signedBy: { fingerprint?: string }[] }[] }[]; tuf: { lookups: { target: string; role: string; delegationPath: string[]; length: number }[] } };
+    assert.deepEqual(j.roles.map((r) => `${r.role}<${r.delegator ?? ''}`), ['root<', 'timestamp<root', 'snapshot<root', 'targets<root', 'a<targets', 'c<a', 'b<targets']);
+    const c = j.roles.find((r) => r.role === 'c')!;
+    assert.deepEqual([c.thresholds[0]!.delegator, c.thresholds[0]!.signedBy[0]!.fingerprint], ['a', sc.fingerprint]);
+    const l = j.tuf.lookups[0]!;
+    assert.deepEqual([l.target, l.role, l.delegationPath, l.length], ['a/c-x.txt', 'c', ['targets', 'a', 'c'], 12]);
+    const text = await kc(verifyArgs(md));
+    assert.match(text.out, /^c v2 \(2\.c\.json\): verified, delegated by a,/m);
+    assert.match(text.out, /signed by 1 of 1 required keys delegated by a/);
+    assert.doesNotMatch(text.out, /delegated by b/);
+
+    // refused: a role already delegated elsewhere, an unknown --from, a role delegating to itself
+    await refused(base, ['tuf', 'delegate', '--metadata', md, '--from', 'a', '--role', 'b', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')], 1,
+      /error\[CONFLICT\]: role b is already delegated by targets/);
+    await refused(base, ['tuf', 'delegate', '--metadata', md, '--from', 'nobody', '--role', 'd', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')], 1,
+      /error\[NOT_FOUND\]: role "nobody" is not delegated by targets v3 \(it delegates to: a, b\) or by any role it delegates to/);
+    await refused(base, ['tuf', 'delegate', '--metadata', md, '--from', 'a', '--role', 'a', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')], 1,
+      /a role cannot delegate to itself/);
+    // delegate remove --from a: a v3 without c
+    const rm = await kc(['tuf', 'delegate', 'remove', '--metadata', md, '--from', 'a', '--role', 'c', '--out', req('3.a.json')]);
+    assert.equal(rm.code, 0, rm.err);
+    assert.match(rm.out, /^a \(targets\) v2 -> v3\n[\s\S]*- delegation c$/m);
+  });
+});
 
 describe('tuf rotate --role (online keys) and tuf renew (any role)', () => {
   test('timestamp key replaced in root v2; the new key signs the next timestamp; verified', async () => {

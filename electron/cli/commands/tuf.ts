@@ -532,6 +532,7 @@ const delegateCmd: Sub = async (args, ctx) => {
   const { values } = parse(removing ? args.slice(1) : args, {
     metadata: { type: 'string' },
     role: { type: 'string' },
+    from: { type: 'string' },
     key: { type: 'string', multiple: true },
     'key-uri': { type: 'string', multiple: true },
     module: { type: 'string' },
@@ -553,9 +554,9 @@ const delegateCmd: Sub = async (args, ctx) => {
   const now = nowFrom(ctx);
   if (removing) {
     for (const f of ['key', 'key-uri', 'paths', 'path-hash-prefix', 'threshold', 'terminating', 'role-out'] as const) {
-      if (values[f] !== undefined) throw new UsageError(`tuf delegate remove takes --metadata, --role, --out and an expiry only (not --${f})`);
+      if (values[f] !== undefined) throw new UsageError(`tuf delegate remove takes --metadata, --role, --from, --out and an expiry only (not --${f})`);
     }
-    await emitRequest(ctx, out, await removeDelegationRequest(folder, { name, expiry: expirySpec(values), now }));
+    await emitRequest(ctx, out, await removeDelegationRequest(folder, { name, ...(values.from ? { from: values.from } : {}), expiry: expirySpec(values), now }));
     return 0;
   }
   const threshold = int(values.threshold, '--threshold');
@@ -566,6 +567,7 @@ const delegateCmd: Sub = async (args, ctx) => {
   const roleDays = int(values['role-expires-in'], '--role-expires-in');
   const r = await delegateRequests(folder, {
     name,
+    ...(values.from ? { from: values.from } : {}),
     keys,
     threshold,
     ...(values.paths ? { paths: values.paths } : {}),
@@ -629,13 +631,17 @@ export const tufCommand: Command = group({
     }),
     leaf(
       'delegate',
-      'delegate paths to a role: targets v+1 plus the request for the role\'s own metadata',
+      'delegate paths to a role: targets (or --from ROLE, a delegated role) v+1 plus the request for the role\'s own metadata',
       [
-        `--metadata DIR --role NAME (--key FILE… | --key-uri pkcs11:…) (--paths GLOB… | --path-hash-prefix HEX…)
+        `--metadata DIR --role NAME [--from ROLE] (--key FILE… | --key-uri pkcs11:…) (--paths GLOB… | --path-hash-prefix HEX…)
       --threshold N [--terminating] --out REQUEST [--role-out REQUEST] [--role-expires-in DAYS] [--expires-in DAYS]`,
       ],
       delegateCmd,
-      [leaf('remove', 'remove a delegation (targets v+1)', ['--metadata DIR --role NAME --out REQUEST [--expires-in DAYS]'], (args, ctx) => delegateCmd(['remove', ...args], ctx))],
+      [
+        leaf('remove', 'remove a delegation (targets, or --from ROLE, v+1)', ['--metadata DIR --role NAME [--from ROLE] --out REQUEST [--expires-in DAYS]'], (args, ctx) =>
+          delegateCmd(['remove', ...args], ctx),
+        ),
+      ],
     ),
     leaf('renew', 'an expiry bump of any role, as a signing request', ['--metadata DIR --role R (--expires-in DAYS | --expires TIME) --out REQUEST'], renew),
     leaf('sign', 'add a token signature to a signing request', [`REQUEST ${KEY} [--write DIR]`], sign),

@@ -11,7 +11,7 @@
 import { metadataFileName } from '../../../shared/tuf/names';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJsonBytes } from '../../../shared/json/strict';
-import { allBinNames, binForTarget } from '../../../shared/tuf/delegation';
+import { allBinNames, binForTarget, isBinName } from '../../../shared/tuf/delegation';
 import { Root, Snapshot, Targets, Timestamp, readEnvelope, signedFromJSON, type TargetFile } from '../../../shared/tuf/models';
 import type { TufKeyJSON } from '../../../shared/tuf/keys';
 import type { Signer } from '../signer';
@@ -107,6 +107,41 @@ export function loadTopTargets(folder: MetadataFolder): Targets {
   return loadLatest(folder, 'targets', (v) => Targets.fromJSON(v)).model;
 }
 
+function delegates(t: Targets, role: string): boolean {
+  const d = t.delegations;
+  if (!d) return false;
+  if (d.roles) return d.roles.some((r) => r.name === role);
+  return d.succinctRoles !== undefined && isBinName(d.succinctRoles, role);
+}
+
+/**
+ * The role that delegates `role` in the folder's latest metadata: targets for its own delegations and
+ * bins, a delegated role for a nested one (targets -> a -> c: a). Searched pre-order depth first over
+ * the roles that have files here, as a client walks the tree (spec 5.6.7), each role once.
+ */
+export function delegatorOf(folder: MetadataFolder, role: string, top: Targets = loadTopTargets(folder)): { name: string; model: Targets } {
+  const files = latestRoleFiles(folder);
+  const stack: { name: string; model: Targets }[] = [{ name: 'targets', model: top }];
+  const seen = new Set<string>();
+  while (stack.length) {
+    const cur = stack.pop()!;
+    if (seen.has(cur.name)) continue;
+    seen.add(cur.name);
+    if (delegates(cur.model, role)) return cur;
+    const kids = (cur.model.delegations?.roles ?? []).map((r) => r.name).filter((n) => files.has(n) && !seen.has(n));
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ name: kids[i]!, model: loadLatest(folder, kids[i]!, (v) => Targets.fromJSON(v)).model });
+  }
+  const d = top.delegations;
+  const names = (d?.roles ?? []).map((x) => x.name);
+  const hint = names.length ? `it delegates to: ${names.join(', ')}` : d?.succinctRoles ? `it delegates to hash bins ${d.succinctRoles.namePrefix}-*` : 'it has no delegations';
+  throw new KeyceremonyError('NOT_FOUND', `role "${role}" is not delegated by targets v${top.version} (${hint}) or by any role it delegates to (${folder.label})`, { where: role });
+}
+
+/** The model whose delegations name `role`'s keys: root's targets for "targets", else its delegator. */
+function rulesHolder(folder: MetadataFolder, role: string, top: Targets): Targets {
+  return role === 'targets' || delegates(top, role) ? top : delegatorOf(folder, role, top).model;
+}
+
 function expiryOf(spec: ExpirySpec, now: number, what: string, keep?: string): string {
   return expiryFrom({
     ...(spec.expires !== undefined ? { expires: spec.expires } : {}),
@@ -145,7 +180,8 @@ export async function targetsRequest(
   const role = opts.role ?? 'targets';
   const root = loadRoot(folder);
   const top = loadTopTargets(folder);
-  const rules = roleRules(role, root, top);
+  const holder = rulesHolder(folder, role, top);
+  const rules = roleRules(role, root, holder);
   const prev = role === 'targets' ? top : loadLatest(folder, role, (v) => Targets.fromJSON(v)).model;
   const next = nextTargets(prev, expiryOf(opts.expiry ?? {}, opts.now, `${role} v${prev.version + 1}`, prev.expires));
   const seen = new Set<string>();
@@ -160,7 +196,7 @@ export async function targetsRequest(
       delete next.targets[p];
       continue;
     }
-    await checkPathInRole(role, p, top);
+    await checkPathInRole(role, p, holder);
     const e = opts.add![i]!;
     next.targets[p] = await targetFileInfo(e.bytes, e.custom);
   }
@@ -191,6 +227,8 @@ export async function rolesForPaths(folder: MetadataFolder, paths: readonly stri
 
 export interface DelegationChange {
   name: string;
+  /** The delegating role: "targets" (default) or a delegated role, for nested delegations (targets -> a -> c). */
+  from?: string;
   keys: readonly TufKeyJSON[];
   threshold: number;
   paths?: string[];
@@ -219,11 +257,24 @@ export async function delegateRequests(
   if (opts.keys.length === 0) throw new KeyceremonyError('INVALID_INPUT', 'give the delegated keys: --key FILE… and/or --key-uri pkcs11:…', { where: '--key' });
   const root = loadRoot(folder);
   const top = loadTopTargets(folder);
-  const rules = roleRules('targets', root, top);
-  const next = nextTargets(top, expiryOf(opts.expiry ?? {}, opts.now, `targets v${top.version + 1}`, top.expires));
-  const before = top.delegations?.roles?.find((r) => r.name === name);
+  const from = opts.from ?? 'targets';
+  const { model: parent, rules } = delegatingRole(folder, from, root, top);
+  if (name === from) throw new KeyceremonyError('INVALID_INPUT', `a role cannot delegate to itself (${name})`, { where: '--role' });
+  let elsewhere: string | undefined;
+  try {
+    elsewhere = delegatorOf(folder, name, top).name;
+  } catch {
+    elsewhere = undefined;
+  }
+  if (elsewhere !== undefined && elsewhere !== from) {
+    throw new KeyceremonyError('CONFLICT', `role ${name} is already delegated by ${elsewhere}; a client would find it there first (spec 5.6.7). Remove it there, or change it with --from ${elsewhere}`, {
+      where: `--role ${name}`,
+    });
+  }
+  const next = nextTargets(parent, expiryOf(opts.expiry ?? {}, opts.now, `${from} v${parent.version + 1}`, parent.expires));
+  const before = parent.delegations?.roles?.find((r) => r.name === name);
   if (next.delegations?.succinctRoles) {
-    throw new KeyceremonyError('CONFLICT', `targets v${top.version} (${folder.label}) delegates with succinct hash bins; it cannot also list the role ${name}`, { where: `--role ${name}` });
+    throw new KeyceremonyError('CONFLICT', `${from} v${parent.version} (${folder.label}) delegates with succinct hash bins; it cannot also list the role ${name}`, { where: `--role ${name}` });
   }
   const role = await delegate(next, {
     name,
@@ -234,7 +285,7 @@ export async function delegateRequests(
     terminating: opts.terminating ?? false,
   });
   const treq = withNames(
-    await createRequest({ signed: next.toJSON(), role: 'targets', rules, previous: top.toJSON(), note: `delegation ${name} ${before ? 'changed' : 'added'}` }),
+    await createRequest({ signed: next.toJSON(), role: from, rules, previous: parent.toJSON(), note: `delegation ${name} ${before ? 'changed' : 'added'}${from !== 'targets' ? ` by ${from}` : ''}` }),
     opts.names,
   );
   const hasOwn = latestRoleFiles(folder).has(name);
@@ -272,19 +323,33 @@ export async function delegateRequests(
   return rreq ? { targets: treq, role: rreq, warnings } : { targets: treq, warnings };
 }
 
-/** targets v+1 without the delegated role `name`. */
-export async function removeDelegationRequest(folder: MetadataFolder, opts: { name: string; expiry?: ExpirySpec; now: number; names?: SignerNames }): Promise<SigningRequest> {
+/** The delegating role's latest metadata and the rules its next version must meet. */
+function delegatingRole(folder: MetadataFolder, from: string, root: Root, top: Targets): { model: Targets; rules: ReturnType<typeof roleRules> } {
+  if (from === 'targets') return { model: top, rules: roleRules('targets', root, top) };
+  const holder = delegatorOf(folder, from, top).model;
+  if (!latestRoleFiles(folder).has(from)) {
+    throw new KeyceremonyError('NOT_FOUND', `--from ${from}: ${folder.label} has no N.${from}.json yet (sign and write its request first)`, { where: '--from' });
+  }
+  return { model: loadLatest(folder, from, (v) => Targets.fromJSON(v)).model, rules: roleRules(from, root, holder) };
+}
+
+/** targets v+1 (or the delegating role's v+1, `from`) without the delegated role `name`. */
+export async function removeDelegationRequest(
+  folder: MetadataFolder,
+  opts: { name: string; from?: string; expiry?: ExpirySpec; now: number; names?: SignerNames },
+): Promise<SigningRequest> {
   const root = loadRoot(folder);
   const top = loadTopTargets(folder);
-  const rules = roleRules('targets', root, top);
-  const next = nextTargets(top, expiryOf(opts.expiry ?? {}, opts.now, `targets v${top.version + 1}`, top.expires));
+  const from = opts.from ?? 'targets';
+  const { model: parent, rules } = delegatingRole(folder, from, root, top);
+  const next = nextTargets(parent, expiryOf(opts.expiry ?? {}, opts.now, `${from} v${parent.version + 1}`, parent.expires));
   try {
     removeDelegation(next, opts.name);
   } catch (e) {
-    if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `targets v${top.version} (${folder.label}): ${e.message}`, { where: `--role ${opts.name}` });
+    if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `${from} v${parent.version} (${folder.label}): ${e.message}`, { where: `--role ${opts.name}` });
     throw e;
   }
-  return withNames(await createRequest({ signed: next.toJSON(), role: 'targets', rules, previous: top.toJSON(), note: `delegation ${opts.name} removed` }), opts.names);
+  return withNames(await createRequest({ signed: next.toJSON(), role: from, rules, previous: parent.toJSON(), note: `delegation ${opts.name} removed` }), opts.names);
 }
 
 /** The next version of any role with a later expiry (root: old- and new-root rules). */
@@ -312,7 +377,7 @@ export async function renewRequest(folder: MetadataFolder, opts: { role: string;
     req = await createRequest({ signed: next.toJSON(), role, rules: roleRules(role, root, undefined), previous: prev.toJSON(), note: `expiry bump over ${sn.file}` });
   } else {
     const top = loadTopTargets(folder);
-    const rules = roleRules(role, root, top);
+    const rules = roleRules(role, root, rulesHolder(folder, role, top));
     const prev = role === 'targets' ? top : loadLatest(folder, role, (v) => Targets.fromJSON(v)).model;
     const next = nextTargets(prev, expiryOf(opts.expiry, now, `${role} v${prev.version + 1}`));
     req = await createRequest({ signed: next.toJSON(), role, rules, previous: prev.toJSON(), note: 'expiry bump' });

@@ -125,6 +125,8 @@ export const tufChannels = {
       delegate: obj({
         kind: literal('delegate'),
         name: roleName,
+        /** The delegating role (default targets): a delegated role for a nested delegation, as `tuf delegate --from`. */
+        from: opt(roleName),
         keys: arr(keyText, { min: 1, max: 32 }),
         threshold: int({ min: 1, max: 64 }),
         paths: opt(arr(str({ min: 1, max: 512 }), { min: 1, max: 256 })),
@@ -133,7 +135,7 @@ export const tufChannels = {
         expiry: opt(expiry),
         roleExpiresInDays: opt(int({ min: 1, max: 36500 })),
       }),
-      'delegate-remove': obj({ kind: literal('delegate-remove'), name: roleName, expiry: opt(expiry) }),
+      'delegate-remove': obj({ kind: literal('delegate-remove'), name: roleName, from: opt(roleName), expiry: opt(expiry) }),
     }),
     /** Who holds which key (key id -> name), shown to custodians next to the fingerprint. */
     names: opt(record(label(64), 256)),
