@@ -55,7 +55,7 @@ export class Pkcs11Module {
   }
 
   /** Load a PKCS#11 module (shared per process and path, tolerant of an already initialised module). */
-  static open(modulePath?: string): Pkcs11Module {
+  static open(modulePath?: string, opts: { library?: pkcs11js.PKCS11 } = {}): Pkcs11Module {
     const path = resolveModulePath(modulePath);
     if (!path) {
       throw new KeyceremonyError(
@@ -65,9 +65,11 @@ export class Pkcs11Module {
     }
     let entry = loaded.get(path);
     if (!entry) {
-      const lib = new pkcs11js.PKCS11();
+      // `library`: a stand-in for a module that cannot run here, loaded instead of the file (the
+      // ykcs11 double in test/helpers); everything above the library is the real token layer.
+      const lib = opts.library ?? new pkcs11js.PKCS11();
       try {
-        lib.load(path);
+        if (!opts.library) lib.load(path);
       } catch (e) {
         throw new KeyceremonyError('MODULE_LOAD_FAILED', `Could not load the PKCS#11 module at ${path}: ${(e as Error).message}`, {
           where: path,
