@@ -14,8 +14,12 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   stdinIsTTY: boolean;
   readStdin(): Promise<Uint8Array>;
-  /** A PIN source per the options; the PIN is read only when the token asks for it. */
-  pinSource(opts: { pinFile?: string | undefined; prompt?: string; envVar?: string }): PinSource;
+  /**
+   * A PIN source per the options; the PIN is read only when the token asks for it. `what`, `flag` and
+   * `envVar` name this secret's own sources in messages (default: the user PIN, --pin-file,
+   * KEYCEREMONY_PIN; the SO PIN passes its own).
+   */
+  pinSource(opts: { pinFile?: string | undefined; prompt?: string; envVar?: string; flag?: string; what?: string }): PinSource;
   openModule(opts: { module?: string | undefined }): Pkcs11Module;
   /** Read a secret line from the terminal without echo. */
   promptSecret(prompt: string): Promise<Uint8Array>;
@@ -100,13 +104,22 @@ export function makeContext(io: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.W
       return new Uint8Array(Buffer.concat(parts));
     },
     promptSecret: (p) => promptSecretTTY(p, process.stdin, stderr),
-    pinSource({ pinFile, prompt, envVar }) {
+    pinSource({ pinFile, prompt, envVar, flag, what }) {
+      const secret = what ?? 'PIN';
       return async () => {
-        if (pinFile) return readSecretFile(pinFile, 'PIN');
+        if (pinFile) return readSecretFile(pinFile, secret);
         const name = envVar ?? 'KEYCEREMONY_PIN';
         const v = env[name];
         if (v !== undefined && v !== '') return new TextEncoder().encode(v);
-        return ctx.promptSecret(prompt ?? 'Token PIN: ');
+        try {
+          return await ctx.promptSecret(prompt ?? 'Token PIN: ');
+        } catch (e) {
+          if (!(e instanceof KeyceremonyError) || e.code !== 'PIN_REQUIRED') throw e;
+          // name THIS secret's sources (the SO PIN is not given with --pin-file / KEYCEREMONY_PIN)
+          throw new KeyceremonyError('PIN_REQUIRED', `The ${secret} is needed but there is no terminal to ask on. Use ${flag ?? '--pin-file'} FILE or set ${name}.`, {
+            where: flag ?? '--pin-file',
+          });
+        }
       };
     },
     openModule({ module }) {

@@ -195,7 +195,13 @@ async function loadBackup(path: string | undefined): Promise<BackupFile> {
 }
 
 function soPinSource(ctx: CliContext, file: string | undefined, label: string) {
-  return ctx.pinSource({ pinFile: file, prompt: `Security officer (SO) PIN for token "${label}": `, envVar: 'KEYCEREMONY_SO_PIN' });
+  return ctx.pinSource({
+    pinFile: file,
+    prompt: `Security officer (SO) PIN for token "${label}": `,
+    envVar: 'KEYCEREMONY_SO_PIN',
+    flag: '--so-pin-file',
+    what: `security officer (SO) PIN of token "${label}"`,
+  });
 }
 
 async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rotated' = 'created', previous?: BackupFile): Promise<number> {

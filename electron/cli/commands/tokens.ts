@@ -23,6 +23,11 @@ function keyJson(k: TokenKey) {
   };
 }
 
+/** The CK_SLOT_ID as pkcs11-tool shows it (0x…), from the little-endian handle pkcs11js gives. */
+function slotNumber(slotIdHex: string): string {
+  return `0x${Buffer.from(slotIdHex, 'hex').reverse().toString('hex').replace(/^0+(?=.)/, '')}`;
+}
+
 const tokens: Command = {
   name: 'tokens',
   summary: 'list PKCS#11 modules, tokens, their flags and mechanisms',
@@ -41,6 +46,11 @@ const tokens: Command = {
       if (list.length === 0) ctx.out('no tokens present');
       for (const t of list) {
         const f = t.flags;
+        if (!f.tokenInitialized) {
+          // an empty slot (SoftHSM's free slot, a blank card): no label, no serial worth showing
+          ctx.out(`- uninitialised token in slot ${slotNumber(t.slotId)} (${t.manufacturer} ${t.model}): initialise it with the token vendor's tool before use`);
+          continue;
+        }
         const notes = [
           f.loginRequired && 'login required',
           f.protectedAuthenticationPath && 'PIN pad',

@@ -5,6 +5,12 @@ import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Fingerprint, Notice, ScreenTitle } from '../components/common';
 import { PinInput, PinStatus, usePin } from '../components/tokens';
 
+/** The CK_SLOT_ID as pkcs11-tool shows it (0x…), from the little-endian handle in slotId. */
+function slotNumber(slotIdHex: string): string {
+  const bytes = slotIdHex.match(/../g) ?? [];
+  return `0x${bytes.reverse().join('').replace(/^0+(?=.)/, '')}`;
+}
+
 export function Tokens() {
   const [tokens, setTokens] = useState<TokenSummary[] | null>(null);
   const [selected, setSelected] = useState<string>('');
@@ -16,14 +22,14 @@ export function Tokens() {
   const [keys, setKeys] = useState<KeyInfo[] | null>(null);
   const pin = usePin();
 
-  const token = tokens?.find((t) => t.serial === selected);
+  const token = tokens?.find((t) => t.initialized && t.serial === selected);
 
   const refresh = async (clearError = true) => {
     if (clearError) setError(null);
     try {
       const list = await call('kc:tokens.list', {});
       setTokens(list);
-      if (!list.some((t) => t.serial === selected)) setSelected(list[0]?.serial ?? '');
+      if (!list.some((t) => t.initialized && t.serial === selected)) setSelected(list.find((t) => t.initialized)?.serial ?? '');
     } catch (e) {
       setError(toUiError(e));
     }
@@ -69,27 +75,38 @@ export function Tokens() {
             </tr>
           </thead>
           <tbody>
-            {tokens.map((t) => (
-              <tr key={t.serial} data-testid="token-row" data-serial={t.serial}>
-                <td>
-                  <input
-                    type="radio"
-                    name="token"
-                    aria-label={`Use token ${t.label} serial ${t.serial}`}
-                    checked={selected === t.serial}
-                    onChange={() => setSelected(t.serial)}
-                  />
-                </td>
-                <td>{t.label}</td>
-                <td>
-                  <code>{t.serial}</code>
-                </td>
-                <td>
-                  {t.manufacturer} / {t.model}
-                </td>
-                <td>{t.pinPad ? 'PIN pad' : t.pin.locked ? 'locked' : t.pin.finalTry ? 'last try' : t.pin.countLow ? 'few tries left' : 'ok'}</td>
-              </tr>
-            ))}
+            {tokens.map((t) =>
+              t.initialized ? (
+                <tr key={t.slotId} data-testid="token-row" data-serial={t.serial}>
+                  <td>
+                    <input
+                      type="radio"
+                      name="token"
+                      aria-label={`Use token ${t.label} serial ${t.serial}`}
+                      checked={selected === t.serial}
+                      onChange={() => setSelected(t.serial)}
+                    />
+                  </td>
+                  <td>{t.label}</td>
+                  <td>
+                    <code>{t.serial}</code>
+                  </td>
+                  <td>
+                    {t.manufacturer} / {t.model}
+                  </td>
+                  <td>{t.pinPad ? 'PIN pad' : t.pin.locked ? 'locked' : t.pin.finalTry ? 'last try' : t.pin.countLow ? 'few tries left' : 'ok'}</td>
+                </tr>
+              ) : (
+                <tr key={t.slotId} data-testid="token-uninitialised" data-slot={t.slotId}>
+                  <td />
+                  <td colSpan={2}>uninitialised token in slot {slotNumber(t.slotId)}</td>
+                  <td>
+                    {t.manufacturer} / {t.model}
+                  </td>
+                  <td>initialise it with the vendor tool first</td>
+                </tr>
+              ),
+            )}
           </tbody>
         </table>
       )}
