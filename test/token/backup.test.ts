@@ -45,8 +45,15 @@ function listObjects(label: string): string {
   }).toString();
 }
 
+/** The share set folder (<out>/set-<set id>) of the one backup written under dir/<name>. */
+const setDir = (name: string) => {
+  const sets = readdirSync(join(dir, name)).filter((n) => n.startsWith('set-'));
+  assert.equal(sets.length, 1, `one share set under ${name}: ${sets.join(', ')}`);
+  return join(dir, name, sets[0]!);
+};
+
 const shareFile = (i: number) => {
-  const d = join(dir, 'out', 'shares');
+  const d = join(setDir('out'), 'shares');
   const f = readdirSync(d).find((x) => x.startsWith(`share-${i}-of-5-`) && x.endsWith('.txt'));
   assert.ok(f, `share file ${i}`);
   return join(d, f);
@@ -101,7 +108,7 @@ describe('backup on SoftHSM2', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /CKM_AES_KEY_WRAP_PAD under a session KEK marked trusted by the security officer/);
     assert.match(r.out, /proven by a test unwrap \+ signature on the source token; KEK destroyed/);
-    const backup = JSON.parse(readFileSync(join(dir, 'out', 'backup.json'), 'utf8'));
+    const backup = JSON.parse(readFileSync(join(setDir('out'), 'backup.json'), 'utf8'));
     assert.equal(backup.wrap.mechanismId, 0x210a);
     assert.equal(backup.key.id, keyId);
     assert.deepEqual(backup.shareSet.custodians, ['Alice', 'Bob', 'Carol', 'Dan', 'Eve']);
@@ -112,7 +119,7 @@ describe('backup on SoftHSM2', () => {
     }
     // the session KEK is gone from token A
     assert.doesNotMatch(listObjects('bk-a'), /Secret Key Object/);
-    const v = await kc(['backup', 'verify-shares', '--backup', join(dir, 'out', 'backup.json'), ...[1, 2, 3, 4, 5].flatMap((i) => ['--share-file', shareFile(i)])]);
+    const v = await kc(['backup', 'verify-shares', '--backup', join(setDir('out'), 'backup.json'), ...[1, 2, 3, 4, 5].flatMap((i) => ['--share-file', shareFile(i)])]);
     assert.equal(v.code, 0, v.err);
     assert.match(v.out, /combined all 10 3-subsets literally/);
     assert.match(v.out, /every share verified/);
@@ -122,18 +129,18 @@ describe('backup on SoftHSM2', () => {
         .map((w, k) => `${k + 1}. ${w.slice(0, 4).toUpperCase()}`)
         .join(' '),
     );
-    const vp = await kc(['backup', 'verify-shares', '--backup', join(dir, 'out', 'backup.json'), '--prompt', '5'], typed);
+    const vp = await kc(['backup', 'verify-shares', '--backup', join(setDir('out'), 'backup.json'), '--prompt', '5'], typed);
     assert.equal(vp.code, 0, vp.err);
     assert.match(vp.out, /ok {2}share typed #1: share 4 of set/);
     assert.match(vp.out, /every share verified/);
-    const partial = await kc(['backup', 'verify-shares', '--backup', join(dir, 'out', 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(3), '--share-file', shareFile(5)]);
+    const partial = await kc(['backup', 'verify-shares', '--backup', join(setDir('out'), 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(3), '--share-file', shareFile(5)]);
     assert.equal(partial.code, 1);
     assert.match(partial.out, /NOT verified \(not given\): share 2, 4/);
   });
 
   test('re-split: new set id; old shares + old backup file still work, new ones too', async () => {
     const r = await kc([
-      'backup', 'refresh', '--mode', 'resplit', '--backup', join(dir, 'out', 'backup.json'),
+      'backup', 'refresh', '--mode', 'resplit', '--backup', join(setDir('out'), 'backup.json'),
       '--share-file', shareFile(1), '--share-file', shareFile(3), '--share-file', shareFile(5),
       '--m', '2', '--n', '3', '--custodians', 'Fay,Gus,Hal', '--out', join(dir, 'resplit'),
       '--protect', '2', '--passphrase-file', `2=${join(dir, 'pp-gus')}`,
@@ -142,35 +149,35 @@ describe('backup on SoftHSM2', () => {
     assert.match(r.out, /OLD shares .* still recover the key/);
     // a passphrase typed twice differently at the prompt: refused, nothing written
     const mismatch = await kc(
-      ['backup', 'refresh', '--mode', 'resplit', '--backup', join(dir, 'out', 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(3),
+      ['backup', 'refresh', '--mode', 'resplit', '--backup', join(setDir('out'), 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(3),
         '--share-file', shareFile(5), '--m', '2', '--n', '2', '--custodians', 'P,Q', '--out', join(dir, 'resplit-x'), '--protect', '1'],
       ['first passphrase', 'first passphrasE'],
     );
     assert.equal(mismatch.code, 1);
     assert.match(mismatch.err, /error\[INVALID_INPUT\]: the two passphrases for share 1 differ; nothing was written/);
     assert.equal(existsSync(join(dir, 'resplit-x')), false);
-    const oldB = JSON.parse(readFileSync(join(dir, 'out', 'backup.json'), 'utf8'));
-    const newB = JSON.parse(readFileSync(join(dir, 'resplit', 'backup.json'), 'utf8'));
+    const oldB = JSON.parse(readFileSync(join(setDir('out'), 'backup.json'), 'utf8'));
+    const newB = JSON.parse(readFileSync(join(setDir('resplit'), 'backup.json'), 'utf8'));
     assert.notEqual(newB.shareSet.id, oldB.shareSet.id);
     assert.equal(newB.wrap.wrappedKey, oldB.wrap.wrappedKey);
     assert.equal(newB.origin.kind, 'resplit');
-    const shares = readdirSync(join(dir, 'resplit', 'shares')).filter((f) => f.endsWith('.txt'));
-    const gus = readFileSync(join(dir, 'resplit', 'shares', shares.find((f) => f.includes('gus'))!), 'utf8');
+    const shares = readdirSync(join(setDir('resplit'), 'shares')).filter((f) => f.endsWith('.txt'));
+    const gus = readFileSync(join(setDir('resplit'), 'shares', shares.find((f) => f.includes('gus'))!), 'utf8');
     assert.match(gus, /passphrase: yes/);
     assert.equal(gus.split('words:')[1]!.trim().split(/\s+/).length, 45);
-    const files = shares.flatMap((f) => ['--share-file', join(dir, 'resplit', 'shares', f)]);
-    const bad = await kc(['backup', 'verify-shares', '--backup', join(dir, 'resplit', 'backup.json'), ...files, '--passphrase-file', `2=${join(dir, 'pin')}`]);
+    const files = shares.flatMap((f) => ['--share-file', join(setDir('resplit'), 'shares', f)]);
+    const bad = await kc(['backup', 'verify-shares', '--backup', join(setDir('resplit'), 'backup.json'), ...files, '--passphrase-file', `2=${join(dir, 'pin')}`]);
     assert.equal(bad.code, 1);
     assert.match(bad.err, /error\[SHARE_INVALID\]: share file share-2-of-3-gus.txt: wrong passphrase/);
-    const v = await kc(['backup', 'verify-shares', '--backup', join(dir, 'resplit', 'backup.json'), ...files, '--passphrase-file', `2=${join(dir, 'pp-gus')}`]);
+    const v = await kc(['backup', 'verify-shares', '--backup', join(setDir('resplit'), 'backup.json'), ...files, '--passphrase-file', `2=${join(dir, 'pp-gus')}`]);
     assert.equal(v.code, 0, v.err);
     assert.match(v.out, /every share verified/);
   });
 
   test('refusals: 2 shares, a duplicate, a share of another set, one word changed; token B unchanged', async () => {
     const before = listObjects('bk-b');
-    const backup = join(dir, 'out', 'backup.json');
-    const foreign = join(dir, 'resplit', 'shares', readdirSync(join(dir, 'resplit', 'shares')).find((f) => f.startsWith('share-1-') && f.endsWith('.txt'))!);
+    const backup = join(setDir('out'), 'backup.json');
+    const foreign = join(setDir('resplit'), 'shares', readdirSync(join(setDir('resplit'), 'shares')).find((f) => f.startsWith('share-1-') && f.endsWith('.txt'))!);
     // one word changed: word 7 replaced by another valid word
     const s4 = parseShareText(readFileSync(shareFile(4), 'utf8'), 'x');
     const words = shareToWords(s4);
@@ -194,7 +201,7 @@ describe('backup on SoftHSM2', () => {
   test('recover onto token B from shares 5, 2, 4; openssl verifies B with A; pkcs11-tool shows it sensitive', async () => {
     const out = join(dir, 'recovered');
     const r = await kc([
-      'backup', 'recover', '--backup', join(dir, 'out', 'backup.json'), '--token', 'bk-b', ...pinArgs,
+      'backup', 'recover', '--backup', join(setDir('out'), 'backup.json'), '--token', 'bk-b', ...pinArgs,
       '--share-file', shareFile(5), '--share-file', shareFile(2), '--share-file', shareFile(4), '--out', out,
     ]);
     assert.equal(r.code, 0, r.err);
@@ -222,7 +229,7 @@ describe('backup on SoftHSM2', () => {
     assert.match(priv, /Usage:\s+sign\s*\n/);
     assert.doesNotMatch(list, /Secret Key Object/, 'no KEK left on token B');
     // recovering again onto the same token is refused (key exists), token unchanged
-    const again = await kc(['backup', 'recover', '--backup', join(dir, 'out', 'backup.json'), '--token', 'bk-b', ...pinArgs, '--share-file', shareFile(1), '--share-file', shareFile(2), '--share-file', shareFile(3)]);
+    const again = await kc(['backup', 'recover', '--backup', join(setDir('out'), 'backup.json'), '--token', 'bk-b', ...pinArgs, '--share-file', shareFile(1), '--share-file', shareFile(2), '--share-file', shareFile(3)]);
     assert.equal(again.code, 1);
     assert.match(again.err, /error\[KEY_EXISTS\]/);
     assert.equal(listObjects('bk-b'), list);
@@ -230,19 +237,19 @@ describe('backup on SoftHSM2', () => {
 
   test('rotate: new KEK and set; old shares do not open the new backup file', async () => {
     const r = await kc([
-      'backup', 'refresh', '--mode', 'rotate', '--backup', join(dir, 'out', 'backup.json'), '--token', 'bk-a', ...pinArgs,
+      'backup', 'refresh', '--mode', 'rotate', '--backup', join(setDir('out'), 'backup.json'), '--token', 'bk-a', ...pinArgs,
       '--so-pin-file', join(dir, 'so-pin'), '--m', '2', '--n', '2', '--custodians', 'Ivy,Jo', '--out', join(dir, 'rotated'),
     ]);
     assert.equal(r.code, 0, r.err);
-    const oldB = JSON.parse(readFileSync(join(dir, 'out', 'backup.json'), 'utf8'));
-    const newB = JSON.parse(readFileSync(join(dir, 'rotated', 'backup.json'), 'utf8'));
+    const oldB = JSON.parse(readFileSync(join(setDir('out'), 'backup.json'), 'utf8'));
+    const newB = JSON.parse(readFileSync(join(setDir('rotated'), 'backup.json'), 'utf8'));
     assert.notEqual(newB.wrap.kekCheckValue, oldB.wrap.kekCheckValue);
     assert.equal(newB.origin.kind, 'rotated');
     assert.equal(newB.key.fingerprint, oldB.key.fingerprint);
-    const v = await kc(['backup', 'verify-shares', '--backup', join(dir, 'rotated', 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(2), '--share-file', shareFile(3)]);
+    const v = await kc(['backup', 'verify-shares', '--backup', join(setDir('rotated'), 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(2), '--share-file', shareFile(3)]);
     assert.equal(v.code, 1);
     assert.match(v.err, /error\[SHARE_FOREIGN\]/);
-    assert.match(readFileSync(join(dir, 'rotated', 'backup-log.jsonl'), 'utf8'), /"event":"rotate".*"explanation":"Rotate: a NEW KEK/);
+    assert.match(readFileSync(join(setDir('rotated'), 'backup-log.jsonl'), 'utf8'), /"event":"rotate".*"explanation":"Rotate: a NEW KEK/);
   });
 
   test('no KEK, share or PIN in any written file except the share sheets', async () => {

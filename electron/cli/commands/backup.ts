@@ -3,7 +3,7 @@
  * Shares come from files (--share-file, repeatable) or a hidden TTY prompt; never from argv.
  * Passphrases: --passphrase-file INDEX=PATH (repeatable) or the prompt. PINs: --pin-file / prompt.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { pemEncode, toBase64, zeroize } from '../../../shared/encoding/bytes';
@@ -31,6 +31,8 @@ import {
 import { createBackup, reconstructKek, recoverOntoToken } from '../../adapters/pkcs11/backup';
 import { shareSheetPdf } from '../../adapters/backup/share-sheet';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { StagedFolder, removeStaleStaging } from '../../adapters/fs/staged-folder';
+import { crashPoint } from '../../adapters/test-hooks';
 import { parse, UsageError } from '../args';
 import { group } from '../dispatch';
 import type { CliContext } from '../context';
@@ -130,18 +132,71 @@ async function readShares(ctx: CliContext, v: { 'share-file'?: string[]; 'passph
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 32) || 'custodian';
 
-/** Write backup.json, one share text + PDF sheet per custodian, and a log line. Returns share paths. */
-async function writeOutputs(ctx: CliContext, outDir: string, backup: BackupFile, shares: Share[], log: Record<string, unknown>): Promise<void> {
-  writeFileAtomic(join(outDir, 'backup.json'), backupToJson(backup));
-  writeFileAtomic(join(outDir, 'public-key.pem'), pemEncode('PUBLIC KEY', Buffer.from(backup.key.publicKeySpki, 'base64')));
-  for (const s of shares) {
-    const base = join(outDir, 'shares', `share-${s.index}-of-${s.n}-${slug(s.custodian ?? '')}`);
-    writeFileAtomic(`${base}.txt`, shareToText(s), { mode: 0o600 });
-    const pdf = await shareSheetPdf(s, { keyLabel: backup.key.label, fingerprint: backup.key.fingerprint, createdAt: backup.createdAt, tokenLabel: backup.source.tokenLabel });
-    writeFileAtomic(`${base}.pdf`, pdf, { mode: 0o600 });
-    ctx.out(`  share ${s.index}/${s.n} for ${s.custodian}: ${base}.pdf (+ .txt)${s.protected ? ' [passphrase-protected]' : ''}`);
+/** Each share set is published in its own folder under --out, named by its set id (issue 12 item 4). */
+const setFolderName = (setId: string) => `set-${setId}`;
+
+/**
+ * Before anything is made or asked: --out must not itself hold a share set (writing another set there
+ * would orphan the shares already handed out), and a staging folder left by a killed run is removed,
+ * its share files overwritten first.
+ */
+function prepareOut(ctx: CliContext, outDir: string): void {
+  const existing = join(outDir, 'backup.json');
+  if (existsSync(existing)) {
+    let what = '';
+    try {
+      const b = JSON.parse(readFileSync(existing, 'utf8')) as { shareSet?: { id?: string }; key?: { label?: string } };
+      what = ` (share set ${b.shareSet?.id ?? '?'} of key "${b.key?.label ?? '?'}")`;
+    } catch {
+      /* named without details */
+    }
+    throw new KeyceremonyError(
+      'CONFLICT',
+      `${outDir} already holds a backup${what}. Writing another share set there would orphan the shares already handed out; nothing was done. Give --out a parent folder: each set is written to its own folder <out>/set-<set id>.`,
+      { where: existing },
+    );
   }
-  appendLog(outDir, log);
+  for (const name of removeStaleStaging(outDir)) {
+    ctx.out(`removed an unfinished backup (${name}) left in ${outDir} by an interrupted run; its share files were overwritten first`);
+  }
+}
+
+/**
+ * Write backup.json, the public key, one share text + PDF sheet per custodian and the set's log into a
+ * staging folder, then publish the set folder with one rename (issue 12 item 5): a full disk or a
+ * crash never leaves a partial, usable share set. Returns the set folder.
+ */
+async function writeOutputs(ctx: CliContext, outDir: string, backup: BackupFile, shares: Share[], log: Record<string, unknown>): Promise<string> {
+  const set = StagedFolder.begin(outDir, setFolderName(backup.shareSet.id));
+  const lines: string[] = [];
+  try {
+    const written = (path: string) => {
+      crashPoint('backup:file-written');
+      return path;
+    };
+    written(set.write('backup.json', backupToJson(backup)));
+    written(set.write('public-key.pem', pemEncode('PUBLIC KEY', Buffer.from(backup.key.publicKeySpki, 'base64'))));
+    for (const s of shares) {
+      const base = `shares/share-${s.index}-of-${s.n}-${slug(s.custodian ?? '')}`;
+      written(set.write(`${base}.txt`, shareToText(s), { mode: 0o600 }));
+      const pdf = await shareSheetPdf(s, { keyLabel: backup.key.label, fingerprint: backup.key.fingerprint, createdAt: backup.createdAt, tokenLabel: backup.source.tokenLabel });
+      const path = written(set.write(`${base}.pdf`, pdf, { mode: 0o600 }));
+      lines.push(`  share ${s.index}/${s.n} for ${s.custodian}: ${path} (+ .txt)${s.protected ? ' [passphrase-protected]' : ''}`);
+    }
+    written(set.write('backup-log.jsonl', JSON.stringify({ at: new Date().toISOString(), ...log }) + '\n'));
+    const final = set.publish();
+    for (const l of lines) ctx.out(l);
+    return final;
+  } catch (e) {
+    set.abandon();
+    if (e instanceof KeyceremonyError && e.code === 'IO_ERROR') {
+      throw new KeyceremonyError('IO_ERROR', `${e.message} Nothing was published: the unfinished share set was overwritten and removed. Free space (or choose another --out) and run the command again.`, {
+        ...(e.where ? { where: e.where } : {}),
+        cause: e,
+      });
+    }
+    throw e;
+  }
 }
 
 function appendLog(outDir: string, entry: Record<string, unknown>): void {
@@ -214,6 +269,7 @@ async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rot
   const custodians = custodiansOf(values.custodians, n);
   const outDir = values.out;
   if (!outDir) throw new UsageError('--out DIR is required');
+  prepareOut(ctx, outDir);
   const protect = indexList(values.protect, n, '--protect');
   const ppFiles = passphraseFiles(values['passphrase-file']);
   const mod = ctx.openModule({ module: ref.module });
@@ -240,7 +296,9 @@ async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rot
     ctx.out(`backup of key "${made.backup.key.label}" (${made.backup.key.type}, fingerprint ${made.backup.key.fingerprint})`);
     ctx.out(`wrapped with ${made.facts.mechanism} under a session KEK${made.facts.trustedKek ? ' marked trusted by the security officer' : ''}; blob ${made.facts.wrappedBytes} bytes, proven by a test unwrap + signature on the source token; KEK destroyed`);
     ctx.out(`share set ${made.facts.setId}: ${m}-of-${n}, KEK check value ${made.facts.kcv}`);
-    await writeOutputs(ctx, outDir, made.backup, shares, {
+    let setDir: string;
+    try {
+      setDir = await writeOutputs(ctx, outDir, made.backup, shares, {
       event: kind === 'rotated' ? 'rotate' : 'create',
       key: made.backup.key.label,
       fingerprint: made.backup.key.fingerprint,
@@ -251,9 +309,11 @@ async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rot
       mechanism: made.facts.mechanism,
       trustedKek: made.facts.trustedKek,
       ...(previous ? { previousSetId: previous.shareSet.id, explanation: ROTATE_EXPLANATION } : {}),
-    });
-    shares.forEach((s) => zeroize(s.body));
-    ctx.out(`backup file: ${join(outDir, 'backup.json')}`);
+      });
+    } finally {
+      shares.forEach((s) => zeroize(s.body));
+    }
+    ctx.out(`backup file: ${join(setDir, 'backup.json')}`);
     ctx.out('next: hand out the sheets, then run `keyceremony backup verify-shares` with every custodian typing their share back.');
     return 0;
   } finally {
@@ -265,7 +325,7 @@ const create: Command = {
   name: 'create',
   summary: 'wrap a backup-able key under a new KEK, split the KEK m-of-n, write backup.json and share sheets',
   usage: [
-    '(--token L | --serial S) (--label L | --id HEX | --key URI) --m M --n N --custodians "A,B,C" --out DIR\n      [--protect 2,4 [--passphrase-file 2=FILE]] [--pin-file F] [--so-pin-file F]',
+    '(--token L | --serial S) (--label L | --id HEX | --key URI) --m M --n N --custodians "A,B,C" --out DIR\n      (the set is written to DIR/set-<set id>/; a DIR holding a backup.json is refused)\n      [--protect 2,4 [--passphrase-file 2=FILE]] [--pin-file F] [--so-pin-file F]',
   ],
   async run(args, ctx) {
     return runCreate(args, ctx);
@@ -334,6 +394,7 @@ const refresh: Command = {
     const m = int(values.m, '--m');
     const custodians = custodiansOf(values.custodians, n);
     if (!values.out) throw new UsageError('--out DIR is required');
+    prepareOut(ctx, values.out);
     ctx.out(RESPLIT_EXPLANATION);
     const old = await readShares(ctx, values);
     const kek = await reconstructKek(previous, old);
@@ -351,7 +412,9 @@ const refresh: Command = {
         kek,
       );
       const shares = await protectSome(ctx, r.shares, indexList(values.protect, n, '--protect'), passphraseFiles(values['passphrase-file']));
-      await writeOutputs(ctx, values.out, next, shares, {
+      let setDir: string;
+      try {
+        setDir = await writeOutputs(ctx, values.out, next, shares, {
         event: 'resplit',
         key: next.key.label,
         fingerprint: next.key.fingerprint,
@@ -361,8 +424,11 @@ const refresh: Command = {
         n,
         custodians,
         explanation: chooseExplanation('resplit'),
-      });
-      shares.forEach((s) => zeroize(s.body));
+        });
+      } finally {
+        shares.forEach((s) => zeroize(s.body));
+      }
+      ctx.out(`backup file: ${join(setDir, 'backup.json')}`);
       ctx.out(`new share set ${r.setId} (${m}-of-${n}); the wrapped key is unchanged. OLD shares of set ${previous.shareSet.id} with the OLD backup file still recover the key.`);
       return 0;
     } finally {
