@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run rehearse: the built-in TUF root ceremony in REHEARSAL mode on SoftHSM2 tokens created for
 // the run (3 custodian root tokens, root threshold 2, online keys, a 2-of-3 backup of the targets key),
-// unattended with an answers file; writes the bundle, verifies it, and prints where everything is.
+// unattended with an answers file; writes the bundle (SHA256SUMS, its signatures and VERIFY.sh
+// included), verifies it, and prints where everything is.
 // Last line: `bundle: <path>`. Options: --out DIR (default .tmp/rehearsal-<UTC time>).
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -49,6 +50,8 @@ console.log(`  answers:     ${answersPath}`);
 console.log(`  tokens:      ${join(runDir, 'rehearsal-tokens')} (SoftHSM2, this run only)`);
 console.log(`  bundle dir:  ${join(runDir, 'REHEARSAL-tuf-root-bundle')}`);
 console.log(`  transcript:  ${join(runDir, 'REHEARSAL-tuf-root-bundle', 'transcript.jsonl')} (printable: REHEARSAL-transcript.html, .pdf)`);
+console.log(`  checksums:   ${join(runDir, 'REHEARSAL-tuf-root-bundle', 'SHA256SUMS')} (+ SHA256SUMS.<key>.sig per root key; openssl-checkable)`);
+console.log(`  without keyceremony: cd ${join(runDir, 'REHEARSAL-tuf-root-bundle')} && sh VERIFY.sh   (docs/bundle-format.md)`);
 console.log(`  TUF repo:    ${join(runDir, 'REHEARSAL-tuf-root-bundle', 'metadata')}`);
 console.log(`bundle: ${archive}`);
 process.exit(code);

@@ -21,6 +21,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KeyceremonyError, toErrorInfo } from '../../shared/errors';
 import { utf8 } from '../../shared/encoding/bytes';
+import { nodeSha256Hex } from '../adapters/node-hash';
 import { parseStrictJson } from '../../shared/json';
 import { fingerprintWords } from '../../shared/pgp-words';
 import type { CeremonyAnswer, CeremonyQuestion, CeremonyTemplate, CeremonyView, EditableParam, ScriptPreview, UnfinishedRun } from '../../shared/ipc/contract';
@@ -146,7 +147,7 @@ export function listUnfinished(deps: CeremonyDeps): UnfinishedRun[] {
   const out: UnfinishedRun[] = [];
   for (const run of readdirSync(deps.workDir).sort()) {
     const st = readState(join(deps.workDir, run));
-    if (!st || st.sealed || st.abandoned || st.format !== 'keyceremony-state/v1') continue;
+    if (!st || st.sealed || st.abandoned || st.format !== 'keyceremony-state/v2') continue; // v1 runs (transcript v1) cannot be continued by this version
     const script = readRunScript(deps.workDir, run, st);
     if (!script) continue;
     const running = script.script.steps.find((s) => st.steps[s.id]?.status === 'running');
@@ -369,13 +370,14 @@ export class CeremonySession {
     const lines: string[] = [`${this.deps.rehearsal ? 'REHEARSAL — NOT FOR PRODUCTION. ' : ''}Transcript of ${this.script.title} (run ${this.run})`, ''];
     if (existsSync(p)) {
       for (const l of readFileSync(p, 'utf8').split('\n').filter(Boolean)) {
-        const e = JSON.parse(l) as { seq: number; time: string; event: string; step?: string; actor?: string; note?: string; hash: string; keys?: { id: string; fingerprint: string; words: string }[]; acknowledgements?: { by: string; statement: string }[] };
+        const e = JSON.parse(l) as { seq: number; time: string; event: string; step?: string; actor?: string; note?: string; keys?: { id: string; fingerprint: string; words: string }[]; acknowledgements?: { by: string; statement: string }[] };
+        const hash = nodeSha256Hex(utf8(`${l}\n`)); // transcript v2: a line's hash is over its bytes and LF
         const who = (id?: string) => (id ? (this.script.participants.find((x) => x.id === id)?.name ?? id) : '');
         lines.push(`#${e.seq} ${e.time} ${e.event}${e.step ? ` [${e.step}]` : ''}${e.actor ? ` — ${who(e.actor)}` : ''}`);
         if (e.note) lines.push(`    ${e.note}`);
         for (const k of e.keys ?? []) lines.push(`    key ${k.id}: ${k.fingerprint}`, `      ${k.words}`);
         for (const a of e.acknowledgements ?? []) lines.push(`    ✔ ${who(a.by)}: ${a.statement}`);
-        lines.push(`    hash ${e.hash}`);
+        lines.push(`    hash ${hash}`);
       }
     }
     return { title: `Transcript: ${this.script.title}`, lines };

@@ -1,6 +1,6 @@
 /**
- * Verification for the Verify screen: a ceremony bundle archive (manifest, DSSE signature, every
- * file's hash, the transcript chain) and TUF metadata against a trusted root (the client workflow of
+ * Verification for the Verify screen: a ceremony bundle archive (manifest, DSSE signature, SHA256SUMS
+ * and its openssl-checkable signatures, VERIFY.sh, every file's hash, the transcript chain) and TUF metadata against a trusted root (the client workflow of
  * electron/core/tuf/verify.ts). Both answer the one VerificationReport (shared/verification); nothing
  * is written.
  */
@@ -10,6 +10,7 @@ import { verifyRepository } from '../core/tuf/verify';
 import { KeyceremonyError } from '../../shared/errors';
 import { utf8 } from '../../shared/encoding/bytes';
 import type { VerificationReport } from '../../shared/verification/report';
+import { nodeSha256Hex } from '../adapters/node-hash';
 
 export async function verifyBundleBytes(archive: Uint8Array): Promise<VerificationReport> {
   const entries = readTar(archive);
@@ -22,7 +23,7 @@ export async function verifyBundleBytes(archive: Uint8Array): Promise<Verificati
       return b;
     },
   };
-  return bundleReport(await verifyBundle(reader));
+  return bundleReport(await verifyBundle(reader, { sha256Hex: nodeSha256Hex }));
 }
 
 export async function verifyTufFiles(trustedRoot: string, files: Record<string, string>): Promise<VerificationReport> {

@@ -1,9 +1,11 @@
 /** Byte helpers that work in both Node and the browser (no Buffer). Faults: INVALID_INPUT. */
 import { KeyceremonyError } from '../errors';
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] as number).toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) s += HEX_BYTE[b[i] as number] as string;
   return s;
 }
 

@@ -80,6 +80,12 @@ export const CheckCodes = [
   'bundle.unlisted',
   /** The hash-chained transcript verifies and matches the manifest. */
   'bundle.transcript',
+  /** SHA256SUMS lists exactly the bundle's other files, each matching (docs/bundle-format.md). */
+  'bundle.checksums',
+  /** A signer's detached signature over SHA256SUMS (SHA256SUMS.<key>.sig) verifies, as openssl checks it. */
+  'bundle.checksums.signature',
+  /** VERIFY.sh is present and byte for byte the script keyceremony writes for the bundle's signers. */
+  'bundle.verify-script',
   /** A key's hardware attestation (attestations/<key>/) re-verifies: chain, key, recorded facts. */
   'bundle.attestation',
   /** Production vs rehearsal. */
@@ -178,6 +184,10 @@ export interface BundleFacts {
   files: number;
   /** The ceremony's public keys as the manifest lists them. */
   keys: { id: string; label: string; keyType: string; fingerprint: string; words: string; purpose?: string }[];
+  /** SHA256SUMS and each signer's signature over it: what an outsider checks with sha256sum and openssl. */
+  checksums?: { path: string; present: boolean; listed: number; matches: boolean; signatures: { key: string; path: string; algorithm: string; fingerprint: string; ok: boolean }[] };
+  /** VERIFY.sh: present, and the script keyceremony writes for these signers (so it gives the same verdict). */
+  verifyScript?: { path: string; present: boolean; matches: boolean };
 }
 
 export interface VerificationReport {

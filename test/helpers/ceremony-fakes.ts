@@ -14,7 +14,7 @@ import type {
   PresentToken,
   TokenService,
 } from '../../electron/core/ceremony/types';
-import type { KeyType } from '../../shared/crypto/algorithms';
+import type { KeyType, SignatureAlgorithm } from '../../shared/crypto/algorithms';
 import { KeyceremonyError } from '../../shared/errors';
 import type { Signer } from '../../electron/core/signer';
 
@@ -107,12 +107,13 @@ export class FakeTokens implements TokenService {
   async countKeys(token: { label: string }, sel: { label?: string }) {
     return this.tok(token.label).keys.filter((k) => !sel.label || k.label === sel.label).length;
   }
-  async withSigners<T>(keys: { token: { label: string }; key: { label: string; idHex: string } }[], fn: (s: Signer[]) => Promise<T>) {
+  async withSigners<T>(keys: { token: { label: string }; key: { label: string; idHex: string }; algorithm?: SignatureAlgorithm }[], fn: (s: Signer[]) => Promise<T>) {
     return fn(
       keys.map((k) => {
         const f = this.tok(k.token.label).keys.find((x) => x.label === k.key.label && x.idHex === k.key.idHex);
         if (!f) throw new KeyceremonyError('KEY_NOT_FOUND', `no key ${k.key.label}`);
-        return f.signer;
+        if (!k.algorithm || k.algorithm === f.signer.algorithm) return f.signer;
+        return new SoftwareSigner(f.signer.keyType, f.signer.privateKey, f.signer.publicKey, k.algorithm, f.signer.description);
       }),
     );
   }

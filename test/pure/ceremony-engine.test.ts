@@ -1,4 +1,5 @@
 import { test, describe } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { CeremonyEngine } from '../../electron/core/ceremony/engine';
 import { BUILTIN_KINDS } from '../../electron/core/ceremony/steps';
@@ -243,13 +244,20 @@ describe('transcript', () => {
     assert.equal(v.count, 6);
   });
 
-  test('edit, delete, reorder: verify names the first broken entry', async () => {
+  test('edit, delete, reorder: verify names the first broken line (format v2: each line chains to the bytes of the one before)', async () => {
     const lines = await chain(6);
+    const good = await verifyTranscript(lines);
     const edited = [...lines];
     edited[3] = edited[3]!.replace('"e3"', '"eX"');
     let v = await verifyTranscript(edited);
-    assert.deepEqual([v.ok, v.broken?.line, v.broken?.seq], [false, 4, 3]);
-    assert.match(v.broken!.reason, /entry 3 was altered/);
+    assert.deepEqual([v.ok, v.broken?.line, v.broken?.seq, v.count], [false, 5, 4, 4]);
+    assert.match(v.broken!.reason, /entry 4 does not chain to line 4 .*line 4 was altered/);
+
+    const last = [...lines];
+    last[5] = last[5]!.replace('"e5"', '"eY"');
+    v = await verifyTranscript(last);
+    assert.equal(v.ok, true); // the chain holds; the head (signed in the manifest) is what differs
+    assert.notEqual(v.head, good.head);
 
     const deleted = lines.filter((_, i) => i !== 2);
     v = await verifyTranscript(deleted);
@@ -262,11 +270,16 @@ describe('transcript', () => {
     assert.deepEqual([v.ok, v.broken?.line], [false, 2]);
 
     const reseq = [...lines];
-    const e = JSON.parse(reseq[5]!);
-    e.prev = GENESIS;
-    reseq[5] = JSON.stringify(e);
+    reseq[5] = reseq[5]!.replace(/"prev":"[0-9a-f]{64}"/, `"prev":"${GENESIS}"`);
     v = await verifyTranscript(reseq);
     assert.equal(v.broken?.line, 6);
+
+    const dup = [...lines];
+    dup[2] = dup[2]!.replace('"event":"e2"', '"event":"e2","event":"e9"');
+    dup[3] = dup[3]!.replace(/"prev":"[0-9a-f]{64}"/, `"prev":"${createHash('sha256').update(dup[2] + '\n').digest('hex')}"`);
+    v = await verifyTranscript(dup.slice(0, 4));
+    assert.deepEqual([v.ok, v.broken?.line], [false, 3]);
+    assert.match(v.broken!.reason, /duplicate key "event"/);
   });
 
   test('secret-looking members are refused', async () => {
@@ -322,7 +335,7 @@ describe('bundle and archive', () => {
     await e2.run();
     s2.files.set('extra.txt', new Uint8Array([1]));
     v = await verifyBundle(reader(s2));
-    assert.deepEqual(v.problems, ['extra.txt: not listed in the manifest']);
+    assert.deepEqual(v.problems, ['extra.txt: not listed in the manifest', 'extra.txt: not listed in SHA256SUMS']);
     v = await verifyBundle(reader(s2), { requireProduction: true });
     assert.ok(v.problems.some((p) => /REHEARSAL bundle/.test(p)));
   });

@@ -243,6 +243,10 @@ test('verify screen: the bundle and its TUF metadata verify item by item; a tamp
   assert.equal(await p.locator('[data-testid="verdict"][data-ok="false"]').count(), 0);
   // the screen decides on codes (shared/verification): the manifest signature item is a passed bundle.signature
   assert.ok((await p.locator('[data-testid="verdict"][data-check="bundle.signature"][data-status="pass"]').count()) >= 1);
+  // issue 19: the auditor sees SHA256SUMS, each signature over it and VERIFY.sh, and that they agree
+  for (const check of ['bundle.checksums', 'bundle.verify-script']) assert.equal(await p.locator(`[data-testid="verdict"][data-check="${check}"]`).getAttribute('data-status'), 'pass', check);
+  assert.ok((await p.locator('[data-testid="verdict"][data-check="bundle.checksums.signature"][data-status="pass"]').count()) >= 1, 'signatures over SHA256SUMS');
+  assert.match(await p.locator('[data-testid="verdict"][data-check="bundle.verify-script"]').innerText(), /agrees with this verification/);
   await axe(p, 'verify bundle');
   await screenshot(p, 'verify-bundle', v);
   const bytes = readFileSync(archive);
@@ -260,6 +264,7 @@ test('verify screen: the bundle and its TUF metadata verify item by item; a tamp
     [await first.getAttribute('data-status'), await first.getAttribute('data-check'), await first.getAttribute('data-code')],
     ['fail', 'bundle.file', 'HASH_MISMATCH'],
   );
+  assert.equal(await p.locator('[data-testid="verdict"][data-check="bundle.checksums"][data-status="fail"]').first().getAttribute('data-code'), 'HASH_MISMATCH', 'SHA256SUMS names the changed file too');
   await screenshot(p, 'verify-bundle-tampered', p.getByTestId('verdicts'));
   const md = join(bundleDir, 'metadata');
   await p.getByLabel('TUF metadata against a trusted root').check();

@@ -19,6 +19,7 @@ import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleR
 import type { Pkcs11Module } from '../pkcs11';
 import { ceremonyPrintables, ceremonyServices } from './services';
 import { Pkcs11TokenService } from './token-service';
+import { nodeSha256Hex } from '../node-hash';
 
 /** Where a run's bundle folder and archive go: `[REHEARSAL-]<name>-bundle/` and `[REHEARSAL-]<name>.kcbundle.tar`. */
 export function bundlePaths(outDir: string, name: string, rehearsal: boolean): { bundleDir: string; archivePath: string } {
@@ -59,6 +60,8 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     onUserPresence: ({ token, key }) => o.prompter.say(`touch the YubiKey now: token "${token}", key "${key}" (it blinks until touched)`),
   });
   const journal = new FsJournal(o.outDir, bundleDir);
+  const outputs = new FsOutputStore(bundleDir);
+  for (const f of outputs.removedTempFiles) o.prompter.say(`removed ${f}: the temporary file of a write that a crash interrupted`);
   const engine = new CeremonyEngine({
     script: o.script,
     scriptText: o.scriptText,
@@ -67,7 +70,7 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     services: ceremonyServices(o.mod, tokens, { inputs: o.inputs, ...(o.preflight ? { preflight: o.preflight } : {}) }),
     prompter: o.prompter,
     journal,
-    outputs: new FsOutputStore(bundleDir),
+    outputs,
     clock: { now: o.now ?? (() => new Date()) },
     randomHex: (n) => randomBytes(n).toString('hex'),
     printables: ceremonyPrintables,
@@ -84,8 +87,8 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     async finish() {
       const files = listRegularFiles(bundleDir);
       writeFileAtomic(archivePath, writeTar(files.map((p) => ({ path: p, bytes: new Uint8Array(readFileSync(join(bundleDir, p))) }))));
-      const verdict = await verifyBundle(dirBundleReader(bundleDir));
-      const archiveVerdict = await verifyBundle(tarBundleReader(archivePath));
+      const verdict = await verifyBundle(dirBundleReader(bundleDir), { sha256Hex: nodeSha256Hex });
+      const archiveVerdict = await verifyBundle(tarBundleReader(archivePath), { sha256Hex: nodeSha256Hex });
       return { verdict, archiveVerdict };
     },
   };

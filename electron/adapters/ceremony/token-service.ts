@@ -6,7 +6,7 @@ import { fromHex } from '../../../shared/encoding/bytes';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { Signer } from '../../core/signer';
 import type { GeneratedKey, PinSource, PresentToken, TokenRef, TokenService } from '../../core/ceremony/types';
-import type { KeyType } from '../../../shared/crypto/algorithms';
+import type { KeyType, SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { Pkcs11Module, type TokenSession } from '../pkcs11';
 
 const sel = (t: TokenRef) => (t.serial ? { serial: t.serial, label: t.label } : { label: t.label });
@@ -76,7 +76,10 @@ export class Pkcs11TokenService implements TokenService {
     return this.mod.withSession(sel(token), { pin }, async (s) => s.attestationCertificates({ id: fromHex(key.idHex) }));
   }
 
-  async withSigners<T>(keys: { token: TokenRef; key: { label: string; idHex: string }; pin: PinSource }[], fn: (signers: Signer[]) => Promise<T>): Promise<T> {
+  async withSigners<T>(
+    keys: { token: TokenRef; key: { label: string; idHex: string }; pin: PinSource; algorithm?: SignatureAlgorithm }[],
+    fn: (signers: Signer[]) => Promise<T>,
+  ): Promise<T> {
     // group by token (one session each), then open the sessions nested
     const groups: { token: TokenRef; pin: PinSource; idx: number[] }[] = [];
     keys.forEach((k, i) => {
@@ -93,7 +96,7 @@ export class Pkcs11TokenService implements TokenService {
           const k = keys[i]!;
           const key = s.findKey({ label: k.key.label, id: fromHex(k.key.idHex) });
           if (!key) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${k.key.label}" is not on token "${g.token.label}".`, { where: g.token.label });
-          signers[i] = s.signer(key, this.opts.onUserPresence ? { onUserPresence: this.opts.onUserPresence } : {});
+          signers[i] = s.signer(key, { ...(k.algorithm ? { algorithm: k.algorithm } : {}), ...(this.opts.onUserPresence ? { onUserPresence: this.opts.onUserPresence } : {}) });
         }
         return open(gi + 1);
       });

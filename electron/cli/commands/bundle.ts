@@ -1,5 +1,7 @@
 /**
- * keyceremony bundle verify|extract: check a ceremony bundle offline (folder or .tar archive).
+ * keyceremony bundle verify|extract: check a ceremony bundle offline (folder or .tar archive):
+ * the signed manifest, every file, the transcript chain, SHA256SUMS and its openssl-checkable
+ * signatures, and that VERIFY.sh is the script written for the bundle (docs/bundle-format.md).
  * Exit 0 when it verifies, 1 naming every mismatch.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -8,6 +10,7 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { bundleReport, verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
 import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
 import { bundleReaderFor } from '../../adapters/fs/ceremony-store';
+import { nodeSha256Hex } from '../../adapters/node-hash';
 import { ensureDir, writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
@@ -24,7 +27,7 @@ async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
   if (!path || positionals.length > 1) throw new UsageError('give one bundle folder or archive');
   let v: BundleVerdict;
   try {
-    v = await verifyBundle(bundleReaderFor(path), { requireProduction: values.production ?? false, expectFingerprints: values['expect-signer'] ?? [] });
+    v = await verifyBundle(bundleReaderFor(path), { requireProduction: values.production ?? false, expectFingerprints: values['expect-signer'] ?? [], sha256Hex: nodeSha256Hex });
   } catch (e) {
     if (e instanceof KeyceremonyError && values.json) {
       // the one report schema (shared/verification) even when the bundle cannot be read at all
@@ -51,6 +54,17 @@ async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
     ctx.out(`${m.files.length} file(s); transcript ${m.transcript.entries} entries`);
   }
   for (const s of v.signedBy) ctx.out(`signed by ${s.id}: ${s.fingerprint}\n  ${s.words}`);
+  const c = v.checksums;
+  if (c) {
+    const good = c.signatures.filter((x) => x.ok).length;
+    ctx.out(
+      c.present
+        ? `SHA256SUMS: ${c.listed} files, ${c.matches ? 'matching' : 'NOT matching the bundle'}; signed by ${good} of ${m?.signers.length ?? 0} signers (${c.signatures.map((x) => `${x.path} ${x.ok ? 'ok' : 'BAD'}`).join(', ')})`
+        : 'SHA256SUMS: MISSING',
+    );
+  }
+  const sh = v.verifyScript;
+  if (sh) ctx.out(`VERIFY.sh: ${!sh.present ? 'MISSING' : sh.matches ? 'present, the script keyceremony writes for these signers (run: sh VERIFY.sh)' : 'present but CHANGED'}`);
   for (const a of v.attested) ctx.out(`attested key ${a.key}: ${a.vendor === 'yubihsm2' ? 'YubiHSM 2' : a.vendor === 'yubico-piv' ? 'YubiKey' : a.vendor} serial ${a.serial ?? 'not stated'}, chain to ${a.root}${a.rootSource === 'given' ? ' (root given by the ceremony script, not bundled with keyceremony)' : ''}`);
   for (const p of v.problems) ctx.err(`mismatch: ${p}`);
   ctx.out(v.ok ? 'bundle: verified' : `bundle: DOES NOT VERIFY (${v.problems.length} problem(s))`);
@@ -76,7 +90,7 @@ export const bundleCommand: Command = group({
   name: 'bundle',
   summary: 'verify a ceremony bundle (folder or archive) offline; extract an archive safely',
   subcommands: [
-    leaf('verify', 'verify a bundle folder or .tar archive: signed manifest, every file, signers (exit 0 verified, 1 not)', [
+    leaf('verify', 'verify a bundle folder or .tar archive: signed manifest, every file, transcript chain, SHA256SUMS and its signatures, VERIFY.sh (exit 0 verified, 1 not)', [
       'PATH [--production] [--expect-signer SHA256]... [--json]',
     ], verifyCmd),
     leaf('extract', 'extract a bundle archive into a new folder (refuses traversal, links, oversized entries)', ['ARCHIVE DIR'], extractCmd),

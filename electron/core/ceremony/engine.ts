@@ -8,14 +8,32 @@
  * by seq/hash). A step interrupted after its side effects re-runs: step kinds are idempotent (a
  * key is found by label+id, outputs are rewritten atomically), and the transcript says "resumed".
  */
-import { sha256Hex } from '../../../shared/crypto/webcrypto';
-import { bytesEqual, toBase64, toHex, utf8 } from '../../../shared/encoding/bytes';
+import { sha256Hex, verifySignature } from '../../../shared/crypto/webcrypto';
+import type { SignatureAlgorithm } from '../../../shared/crypto/algorithms';
+import { bytesEqual, fromBase64, pemEncode, toBase64, toHex, utf8 } from '../../../shared/encoding/bytes';
 import { KeyceremonyError, toErrorInfo } from '../../../shared/errors';
 import { fingerprintWords } from '../../../shared/pgp-words';
 import type { Signer } from '../signer';
-import { MANIFEST, MANIFEST_DSSE, MANIFEST_TYPE, REHEARSAL_BANNER, TRANSCRIPT, signManifest, type Manifest, type ManifestFile } from './bundle';
+import {
+  CHECKSUMS,
+  MANIFEST,
+  MANIFEST_DSSE,
+  MANIFEST_TYPE,
+  REHEARSAL_BANNER,
+  TRANSCRIPT,
+  VERIFY_SCRIPT,
+  checksumAlgorithm,
+  checksumSignaturePath,
+  checksumsText,
+  keyName,
+  publicKeyPath,
+  signManifest,
+  type Manifest,
+  type ManifestFile,
+} from './bundle';
+import { renderVerifyScript } from './verify-script';
 import { renderTranscriptHtml } from './transcript-html';
-import { GENESIS, makeEntry, verifyTranscript, type TranscriptBody, type TranscriptEntry } from './transcript';
+import { GENESIS, TRANSCRIPT_FORMAT, makeEntry, verifyTranscript, type TranscriptBody, type TranscriptEntry } from './transcript';
 import type {
   AckSource,
   AckSpec,
@@ -75,6 +93,8 @@ export interface StepContext {
   withSigner<T>(keyId: string, fn: (s: Signer) => Promise<T>): Promise<T>;
   /** Several signers at once (nested sessions), keyed by script key id. */
   withSigners<T>(keyIds: string[], fn: (m: Map<string, Signer>) => Promise<T>): Promise<T>;
+  /** Signers in request order; a key may appear twice with different algorithms (one session per token). */
+  signersFor<T>(requests: { key: string; algorithm?: SignatureAlgorithm }[], fn: (signers: Signer[]) => Promise<T>): Promise<T>;
 }
 
 export interface StepKind extends KindInfo {
@@ -193,7 +213,14 @@ export class CeremonyEngine {
       } catch (e) {
         throw new KeyceremonyError('INVALID_JSON', 'The ceremony journal is not valid JSON; it was not written by this engine.', { where: 'state.json', cause: e });
       }
-      if (st.format !== 'keyceremony-state/v1') throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Unknown journal format.', { where: 'state.json' });
+      if ((st.format as string) === 'keyceremony-state/v1') {
+        throw new KeyceremonyError(
+          'UNSUPPORTED_FORMAT',
+          'This run was started by an earlier keyceremony (journal v1, transcript v1), which this version cannot continue: finish it with the version that started it, or start the ceremony again in a new --out folder.',
+          { where: 'state.json' },
+        );
+      }
+      if (st.format !== 'keyceremony-state/v2') throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Unknown journal format.', { where: 'state.json' });
       if (st.scriptSha256 !== scriptSha256)
         throw new KeyceremonyError('CONFLICT', 'This output folder belongs to a run of a different script (the script changed). Use a new --out folder or restore the original script.', {
           where: 'state.json',
@@ -223,7 +250,7 @@ export class CeremonyEngine {
     }
     const now = this.o.clock.now().toISOString();
     this.state = {
-      format: 'keyceremony-state/v1',
+      format: 'keyceremony-state/v2',
       name: this.script.name,
       runId: this.o.randomHex(16),
       rehearsal: this.o.rehearsal,
@@ -352,10 +379,17 @@ export class CeremonyEngine {
     return { state: this.state, resumed, alreadyComplete: false };
   }
 
-  /** Write transcript.html, manifest.json and its DSSE signature; idempotent until sealed. */
+  /**
+   * Seal the bundle (format v2, docs/bundle-format.md): transcript.html and printables, VERIFY.sh,
+   * any signer's public key file not written yet, manifest.json and its DSSE signature, then
+   * SHA256SUMS over every file and one detached signature over it per signer (openssl-checkable).
+   * All signatures are made on the tokens in one session per token and verified right after.
+   * Idempotent until sealed: a crash in here re-seals from the start.
+   */
   private async seal(): Promise<void> {
     const close = this.script.steps[this.script.steps.length - 1] as StepSpec;
     const signWith = ((close.params ?? {}).signWith as string[] | undefined) ?? [];
+    const rehearsal = this.state.rehearsal;
     const lines = await this.o.journal.readTranscript();
     const v = await verifyTranscript(lines);
     if (!v.ok) throw new KeyceremonyError('VERIFICATION_FAILED', `The transcript is broken at line ${v.broken?.line}: ${v.broken?.reason}.`, { where: TRANSCRIPT });
@@ -363,11 +397,12 @@ export class CeremonyEngine {
     if (!bytesEqual(tBytes, utf8(lines.length ? lines.join('\n') + '\n' : ''))) {
       throw new KeyceremonyError('CONFLICT', 'The transcript in the bundle folder differs from the journal.', { where: TRANSCRIPT });
     }
-    const prefix = this.state.rehearsal ? 'REHEARSAL-' : '';
-    const htmlPath = `${prefix}transcript.html`;
-    const html = utf8(renderTranscriptHtml(this.script, v.entries, this.state.rehearsal));
-    await this.o.outputs.write(htmlPath, html);
+    const prefix = rehearsal ? 'REHEARSAL-' : '';
     const files: ManifestFile[] = [];
+    const add = async (path: string, bytes: Uint8Array, kind: string) => {
+      await this.o.outputs.write(path, bytes);
+      files.push({ path, sha256: await sha256Hex(bytes), size: bytes.length, kind });
+    };
     for (const [path, rec] of Object.entries(this.state.outputs)) {
       const b = await this.o.outputs.read(path);
       const sha = await sha256Hex(b);
@@ -376,47 +411,89 @@ export class CeremonyEngine {
     }
     files.push({ path: TRANSCRIPT, sha256: await sha256Hex(tBytes), size: tBytes.length, kind: 'transcript' });
     const sealedAt = this.o.clock.now();
-    for (const p of (await this.o.printables?.({ script: this.script, entries: v.entries, rehearsal: this.state.rehearsal, at: sealedAt })) ?? []) {
-      const path = safeOutputPath(`${prefix}${p.path}`);
-      await this.o.outputs.write(path, p.bytes);
-      files.push({ path, sha256: await sha256Hex(p.bytes), size: p.bytes.length, kind: p.kind });
+    for (const p of (await this.o.printables?.({ script: this.script, entries: v.entries, rehearsal, at: sealedAt })) ?? []) {
+      await add(safeOutputPath(`${prefix}${p.path}`), p.bytes, p.kind);
     }
-    files.push({ path: htmlPath, sha256: await sha256Hex(html), size: html.length, kind: 'transcript-html' });
+    await add(`${prefix}transcript.html`, utf8(renderTranscriptHtml(this.script, v.entries, rehearsal)), 'transcript-html');
+    // every key's public key file (keys-present records keys without writing one)
+    const keys = Object.values(this.state.keys);
+    for (const k of keys) {
+      const pemPath = publicKeyPath(keyName(k.id, rehearsal));
+      const pem = utf8(pemEncode('PUBLIC KEY', fromBase64(k.spkiB64)));
+      const had = files.find((f) => f.path === pemPath);
+      if (had && !bytesEqual(await this.o.outputs.read(pemPath), pem)) throw new KeyceremonyError('CONFLICT', `${pemPath} is not the public key of ${k.id}.`, { where: pemPath });
+      if (!had) await add(pemPath, pem, 'public-key');
+    }
+    const signerKeys = signWith.map((id) => {
+      const k = this.state.keys[id];
+      if (!k) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${id}" signs the bundle but was not generated in this ceremony.`, { where: `step ${close.id}` });
+      const name = keyName(id, rehearsal);
+      return { id, rec: k, name, algorithm: checksumAlgorithm(k.keyType) };
+    });
+    await add(VERIFY_SCRIPT, utf8(renderVerifyScript(signerKeys.map((k) => ({ name: k.name, algorithm: k.algorithm })))), 'verify-script');
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const manifest: Manifest = {
       _type: MANIFEST_TYPE,
-      mode: this.state.rehearsal ? REHEARSAL_BANNER : 'production',
-      rehearsal: this.state.rehearsal,
+      mode: rehearsal ? REHEARSAL_BANNER : 'production',
+      rehearsal,
       ceremony: this.script.name,
       title: this.script.title,
       runId: this.state.runId,
       scriptSha256: this.state.scriptSha256,
       startedAt: this.state.startedAt,
       sealedAt: sealedAt.toISOString(),
-      transcript: { path: TRANSCRIPT, entries: v.count, head: v.head },
-      keys: Object.values(this.state.keys).map((k) => ({
+      transcript: { path: TRANSCRIPT, format: TRANSCRIPT_FORMAT, entries: v.count, head: v.head },
+      keys: keys.map((k) => ({
         id: k.id,
         label: k.label,
         keyType: k.keyType,
         fingerprint: k.fingerprint,
         words: fingerprintWords(k.fingerprint),
         spki: k.spkiB64,
+        publicKey: publicKeyPath(keyName(k.id, rehearsal)),
         token: { label: k.token.label, ...(k.token.serial ? { serial: k.token.serial } : {}) },
         ...(k.purpose ? { purpose: k.purpose } : {}),
       })),
       signers: signWith,
+      checksums: {
+        path: CHECKSUMS,
+        signatures: signerKeys.map((k) => ({ key: k.id, path: checksumSignaturePath(k.name), publicKey: publicKeyPath(k.name), algorithm: k.algorithm })),
+      },
       files,
     };
     const ctx = this.context(close, structuredClone(this.state));
     await this.o.onBeforeCommit?.('seal');
-    const signed = await ctx.withSigners(signWith, (m) => signManifest(manifest, signWith.map((id) => m.get(id) as Signer)));
+    // one session per token: each signer twice (its DSSE algorithm, then its SHA256SUMS algorithm)
+    const requests = [...signWith.map((key) => ({ key })), ...signerKeys.map((k) => ({ key: k.id, algorithm: k.algorithm }))];
+    const { signed, sums, sigs } = await ctx.signersFor(requests, async (m) => {
+      const signed = await signManifest(manifest, signWith.map((_, i) => m[i] as Signer));
+      const dsse = utf8(JSON.stringify(signed.envelope, null, 2) + '\n');
+      const sums = checksumsText([
+        ...files,
+        { path: MANIFEST, sha256: await sha256Hex(signed.manifest) },
+        { path: MANIFEST_DSSE, sha256: await sha256Hex(dsse) },
+      ]);
+      const sigs: Uint8Array[] = [];
+      for (let i = 0; i < signerKeys.length; i++) {
+        const k = signerKeys[i] as (typeof signerKeys)[number];
+        const sig = await (m[signWith.length + i] as Signer).sign(sums);
+        // verified right after making it, as openssl and VERIFY.sh will check it
+        if (!(await verifySignature(fromBase64(k.rec.spkiB64), k.algorithm, sums, sig))) {
+          throw new KeyceremonyError('SIGNATURE_SELF_CHECK_FAILED', `The signature of ${k.id} over ${CHECKSUMS} does not verify.`, { where: checksumSignaturePath(k.name) });
+        }
+        sigs.push(sig);
+      }
+      return { signed: { ...signed, dsse }, sums, sigs };
+    });
     await this.o.outputs.write(MANIFEST, signed.manifest);
-    await this.o.outputs.write(MANIFEST_DSSE, utf8(JSON.stringify(signed.envelope, null, 2) + '\n'));
+    await this.o.outputs.write(MANIFEST_DSSE, signed.dsse);
+    await this.o.outputs.write(CHECKSUMS, sums);
+    for (let i = 0; i < signerKeys.length; i++) await this.o.outputs.write(checksumSignaturePath((signerKeys[i] as (typeof signerKeys)[number]).name), sigs[i] as Uint8Array);
     const manifestSha256 = await sha256Hex(signed.manifest);
     await this.commit((s) => {
       s.sealed = { manifestSha256, at: manifest.sealedAt };
     }, []);
-    this.o.prompter.say(`bundle sealed: manifest sha256 ${manifestSha256}, signed by ${signWith.join(', ') || 'nobody'}`);
+    this.o.prompter.say(`bundle sealed: manifest sha256 ${manifestSha256}, signed by ${signWith.join(', ') || 'nobody'}; ${CHECKSUMS} signed by the same key(s)`);
   }
 
   private allowAbandoned = false;
@@ -581,17 +658,18 @@ export class CeremonyEngine {
       },
       readOutput: (path) => o.outputs.read(safeOutputPath(path)),
       withSigner: async (keyId, fn) => ctx.withSigners([keyId], (m) => fn(m.get(keyId) as Signer)),
-      withSigners: async (keyIds, fn) => {
+      withSigners: async (keyIds, fn) => ctx.signersFor(keyIds.map((key) => ({ key })), async (signers) => fn(new Map(keyIds.map((id, i) => [id, signers[i] as Signer])))),
+      signersFor: async (requests, fn) => {
         const tokens = o.services.tokens;
         if (!tokens) throw new KeyceremonyError('PRECONDITION_FAILED', 'No token service.', { where: `step ${step.id}` });
-        const recs = keyIds.map((id) => {
-          const rec = scratch.keys[id];
-          if (!rec) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${id}" has not been generated in this ceremony yet.`, { where: `step ${step.id}` });
-          return rec;
+        const recs = requests.map(({ key, algorithm }) => {
+          const rec = scratch.keys[key];
+          if (!rec) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${key}" has not been generated in this ceremony yet.`, { where: `step ${step.id}` });
+          return { rec, algorithm };
         });
         return tokens.withSigners(
-          recs.map((rec) => ({ token: tokenRef(rec.token.id), key: { label: rec.label, idHex: rec.idHex }, pin: ctx.pin(rec.token.id) })),
-          async (signers) => fn(new Map(keyIds.map((id, i) => [id, signers[i] as Signer]))),
+          recs.map(({ rec, algorithm }) => ({ token: tokenRef(rec.token.id), key: { label: rec.label, idHex: rec.idHex }, pin: ctx.pin(rec.token.id), ...(algorithm ? { algorithm } : {}) })),
+          fn,
         );
       },
     };

@@ -4,7 +4,7 @@
  * effect goes through one of these interfaces; adapters live in electron/adapters and the CLI/UI
  * wire them in.
  */
-import type { KeyType } from '../../../shared/crypto/algorithms';
+import type { KeyType, SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import type { Signer } from '../signer';
 
 // ---------------------------------------------------------------- script
@@ -136,7 +136,8 @@ export interface TokenService {
    * in for the duration of `fn`, then closed).
    */
   withSigners<T>(
-    keys: { token: TokenRef; key: { label: string; idHex: string }; pin: PinSource }[],
+    /** `algorithm`: sign with this one instead of the key type's default (same key twice is fine). */
+    keys: { token: TokenRef; key: { label: string; idHex: string }; pin: PinSource; algorithm?: SignatureAlgorithm }[],
     fn: (signers: Signer[]) => Promise<T>,
   ): Promise<T>;
   /**
@@ -357,7 +358,8 @@ export interface StepRecord {
 }
 
 export interface CeremonyState {
-  format: 'keyceremony-state/v1';
+  /** v2: transcript format keyceremony-transcript/v2 (v1 journals are refused, not continued). */
+  format: 'keyceremony-state/v2';
   name: string;
   runId: string;
   rehearsal: boolean;

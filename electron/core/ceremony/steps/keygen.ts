@@ -13,6 +13,7 @@ import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
 import { attestGeneratedKey, keysToAttest, validateAttestationParam, type AttestationParam } from '../attestation';
 import { pKeyList, pUnknown, type ValidationIssue } from '../validate';
+import { keyName, publicKeyPath } from '../bundle';
 
 export const keygenKind: StepKind = {
   kind: 'keygen',
@@ -61,7 +62,7 @@ export const keygenKind: StepKind = {
         ...(spec.purpose ? { purpose: spec.purpose } : {}),
       };
       ctx.recordKey(rec);
-      const pemPath = `keys/${ctx.rehearsal ? 'REHEARSAL-' : ''}${keyId}.pub.pem`;
+      const pemPath = publicKeyPath(keyName(keyId, ctx.rehearsal));
       const pemSha = await ctx.writeOutput(pemPath, new TextEncoder().encode(pemEncode('PUBLIC KEY', g.publicKeySpki)), 'public-key');
       shown.push(`  ${keyId} on ${ref.label} (serial ${ref.serial ?? '?'}): ${spec.keyType}${g.created ? '' : ' (found: made by the interrupted attempt)'}`);
       shown.push(`    fingerprint ${g.fingerprint}`);

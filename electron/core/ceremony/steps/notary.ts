@@ -7,6 +7,7 @@
  */
 import type { StepKind } from '../engine';
 import { pInt, pKeyList, pString, pUnknown, type ValidationIssue } from '../validate';
+import { keyName, publicKeyPath } from '../bundle';
 
 export const notaryRepositoryKind: StepKind = {
   kind: 'notary-repository',
@@ -36,7 +37,7 @@ export const notaryRepositoryKind: StepKind = {
       const name = ctx.rehearsal ? f.path.replace(/([^/]+)$/, 'REHEARSAL-$1') : f.path;
       outputs.push({ path: name, sha256: await ctx.writeOutput(name, f.bytes, f.kind) });
     }
-    const pem = (id: string) => `keys/${ctx.rehearsal ? 'REHEARSAL-' : ''}${id}.pub.pem`;
+    const pem = (id: string) => publicKeyPath(keyName(id, ctx.rehearsal));
     const next = `keyceremony notary init --gun ${p.gun} ${outputs.map((o) => `--root-cert ${o.path}`).join(' ')} --root-threshold ${p.rootThreshold} --targets-key ${pem(p.targetsKeys[0] as string)} --server-snapshot-key SERVER/snapshot.key --timestamp-key SERVER/timestamp.key --dir REPO`;
     return {
       summary: r.summary,

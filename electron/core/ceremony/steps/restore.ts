@@ -11,6 +11,7 @@ import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
 import { pKey, pParticipants, pString, pUnknown, type ValidationIssue } from '../validate';
+import { keyName, publicKeyPath } from '../bundle';
 
 export const restoreKind: StepKind = {
   kind: 'restore',
@@ -51,7 +52,7 @@ export const restoreKind: StepKind = {
     }
     const rec = { id: p.key, label: r.key.label, idHex: r.key.idHex, keyType: r.key.keyType, token: { id: spec.token, label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, spkiB64: toBase64(r.key.publicKeySpki), fingerprint: r.key.fingerprint };
     ctx.recordKey(rec);
-    const pemPath = `keys/${ctx.rehearsal ? 'REHEARSAL-' : ''}${p.key}.pub.pem`;
+    const pemPath = publicKeyPath(keyName(p.key, ctx.rehearsal));
     const sha = await ctx.writeOutput(pemPath, utf8(pemEncode('PUBLIC KEY', r.key.publicKeySpki)), 'public-key');
     return {
       summary: `key ${p.key} restored onto ${ref.label}`,
