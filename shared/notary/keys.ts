@@ -15,7 +15,8 @@ import { curveSize, derToRaw, rawToDer } from '../crypto/ecdsa';
 import { ed25519ToSpki, parseSpki } from '../crypto/spki';
 import { sha256, verifySignature } from '../crypto/webcrypto';
 import type { SignatureAlgorithm } from '../crypto/algorithms';
-import type { NotaryKey, NotaryKeyType, NotarySigMethod, NotarySignature } from './model';
+import { checkKey, type NotaryKey, type NotaryKeyType, type NotarySigMethod, type NotarySignature } from './model';
+import { parseStrictJson } from '../json/strict';
 import { parseCertificate, type CertInfo } from './x509';
 
 /** Key id as Notary computes it. */
@@ -171,4 +172,33 @@ export function notarySigFromSignerOutput(key: NotaryKey, sig: Uint8Array): stri
 /** SHA-256 fingerprint (hex) of a key's SPKI: the same as Signer.fingerprint. */
 export async function keyFingerprint(key: NotaryKey): Promise<string> {
   return toHex(await sha256(spkiOfKey(key)));
+}
+
+/**
+ * A public key file's text, as `keyceremony notary` takes it: a PEM PUBLIC KEY, a PEM CERTIFICATE
+ * (-> an x509 key), or Notary key JSON (what notary-server's timestamp.key returns). `where` names
+ * the file in errors.
+ */
+export function notaryKeyFromText(text: string, where: string): NotaryKey {
+  try {
+    if (text.trimStart().startsWith('{')) {
+      if (text.length > 64 * 1024) throw new KeyceremonyError('TOO_LARGE', 'a key file is at most 64 KiB', { where });
+      const k = checkKey(parseStrictJson(text, { source: where }), '$', where);
+      return { keytype: k.keytype, keyval: { private: null, public: k.keyval.public } };
+    }
+    if (text.includes('-----BEGIN CERTIFICATE-----')) return notaryKeyFromCertPem(certPemFromText(text, where));
+    if (text.includes('-----BEGIN PUBLIC KEY-----')) return notaryKeyFromSpki(pemDecode(text.slice(text.indexOf('-----BEGIN PUBLIC KEY-----'))).der);
+  } catch (e) {
+    if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `${where}: ${e.message}`, { where, cause: e });
+    throw new KeyceremonyError('INVALID_KEY', `${where}: not a usable public key (${(e as Error).message})`, { where });
+  }
+  throw new KeyceremonyError('INVALID_KEY', `${where}: expected a PEM public key, a PEM certificate or a Notary key JSON`, { where });
+}
+
+/** The first PEM certificate block of a text, as it is (root certificates are kept byte for byte). */
+export function certPemFromText(text: string, where: string): string {
+  const i = text.indexOf('-----BEGIN CERTIFICATE-----');
+  const end = text.indexOf('-----END CERTIFICATE-----', i);
+  if (i < 0 || end < 0) throw new KeyceremonyError('INVALID_KEY', `${where}: not a PEM certificate`, { where });
+  return text.slice(i, end + '-----END CERTIFICATE-----'.length) + '\n';
 }

@@ -3,15 +3,14 @@
  * offline with token keys, verified offline, and published (the only networked command) to a
  * notary-server. See docs/notary.md for the whole flow.
  */
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
-import { fromUtf8, pemDecode } from '../../../shared/encoding/bytes';
-import { parseStrictJsonBytes } from '../../../shared/json/strict';
+import { fromUtf8 } from '../../../shared/encoding/bytes';
 import {
-  checkKey,
+  certPemFromText,
   notaryKeyFromCertPem,
-  notaryKeyFromSpki,
+  notaryKeyFromText,
   notaryKeyId,
   canonicalKeyId,
   parseNotaryFile,
@@ -36,6 +35,7 @@ import {
 } from '../../core/notary';
 import { createSelfSignedCert } from '../../adapters/pkcs11';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { readRepoDir, writeRepoFiles as writeRepoFilesIn } from '../../adapters/notary/repo-dir';
 import { checkServerUrl, fetchServerKey, fetchServerVersion, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
@@ -43,7 +43,6 @@ import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor } from '../keyref';
 import type { Command } from './types';
 
-const MAX_FILES = 10_000;
 const MAX_TARGET_BYTES = 4 * 1024 * 1024 * 1024;
 
 function readFile(path: string, what: string): Uint8Array {
@@ -54,38 +53,10 @@ function readFile(path: string, what: string): Uint8Array {
   }
 }
 
-/** Every *.json under DIR by relative path with `/` separators (root.json, 2.root.json, targets/releases.json…). */
-export function readRepoDir(dir: string): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  const walk = (d: string) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(d);
-    } catch (e) {
-      throw new KeyceremonyError('NOT_FOUND', `cannot read the folder ${d}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: d });
-    }
-    for (const e of entries.sort()) {
-      if (e.startsWith('.') && !(d === dir && e === '.previous')) continue;
-      const p = join(d, e);
-      const st = lstatSync(p);
-      if (st.isSymbolicLink()) throw new KeyceremonyError('PATH_TRAVERSAL', `${p} is a symbolic link; a repository folder holds plain files only`, { where: p });
-      if (st.isDirectory()) walk(p);
-      else if (e.endsWith('.json')) {
-        if (out.size >= MAX_FILES) throw new KeyceremonyError('TOO_LARGE', `more than ${MAX_FILES} metadata files in ${dir}`, { where: dir });
-        out.set(relative(dir, p).split(sep).join('/'), readFile(p, 'metadata file'));
-      }
-    }
-  };
-  walk(dir);
-  return out;
-}
+export { readRepoDir };
 
 function writeRepoFiles(dir: string, files: Map<string, Uint8Array>, ctx: CliContext): void {
-  for (const [name, bytes] of files) {
-    if (name.includes('..') || name.startsWith('/')) throw new KeyceremonyError('PATH_TRAVERSAL', `refusing to write ${name}`, { where: name });
-    writeFileAtomic(join(dir, ...name.split('/')), bytes);
-    ctx.err(`wrote ${join(dir, name)}`);
-  }
+  writeRepoFilesIn(dir, files, (name) => ctx.err(`wrote ${join(dir, name)}`));
 }
 
 /**
@@ -94,33 +65,17 @@ function writeRepoFiles(dir: string, files: Map<string, Uint8Array>, ctx: CliCon
  */
 export function readKeyFile(path: string): NotaryKey {
   const bytes = readFile(path, 'key file');
-  const text = (() => {
-    try {
-      return fromUtf8(bytes);
-    } catch {
-      return '';
-    }
-  })();
+  let text: string;
   try {
-    if (text.trimStart().startsWith('{')) {
-      const k = checkKey(parseStrictJsonBytes(bytes, { source: path, maxBytes: 64 * 1024 }), '$', path);
-      return { keytype: k.keytype, keyval: { private: null, public: k.keyval.public } };
-    }
-    if (text.includes('-----BEGIN CERTIFICATE-----')) return notaryKeyFromCertPem(text.slice(text.indexOf('-----BEGIN CERTIFICATE-----')));
-    if (text.includes('-----BEGIN PUBLIC KEY-----')) return notaryKeyFromSpki(pemDecode(text.slice(text.indexOf('-----BEGIN PUBLIC KEY-----'))).der);
-  } catch (e) {
-    if (e instanceof KeyceremonyError) throw e;
-    throw new KeyceremonyError('INVALID_KEY', `${path}: not a usable public key (${(e as Error).message})`, { where: path });
+    text = fromUtf8(bytes);
+  } catch {
+    text = '';
   }
-  throw new KeyceremonyError('INVALID_KEY', `${path}: expected a PEM public key, a PEM certificate or a Notary key JSON`, { where: path });
+  return notaryKeyFromText(text, path);
 }
 
 function readCertPem(path: string): string {
-  const text = fromUtf8(readFile(path, 'certificate'));
-  const i = text.indexOf('-----BEGIN CERTIFICATE-----');
-  if (i < 0) throw new KeyceremonyError('INVALID_KEY', `${path}: not a PEM certificate`, { where: path });
-  const end = text.indexOf('-----END CERTIFICATE-----', i);
-  return text.slice(i, end + '-----END CERTIFICATE-----'.length) + '\n';
+  return certPemFromText(fromUtf8(readFile(path, 'certificate')), path);
 }
 
 function targetArg(spec: string): { name: string; path: string } {

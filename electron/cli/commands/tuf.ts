@@ -356,7 +356,7 @@ const verify: Sub = async (args, ctx) => {
   if (isNotaryMetadata(parsed)) {
     if (stateFile) throw new UsageError('--trusted-state is for TUF repositories, not the Notary dialect');
     // Notary v1 dialect, detected by itself (electron/core/notary)
-    const { readRepoDir } = await import('./notary');
+    const { readRepoDir } = await import('../../adapters/notary/repo-dir');
     const report = await verifyNotaryRepository({ files: readRepoDir(values.metadata), at: new Date(now), trustedRoot: trusted });
     if (values.json) ctx.out(JSON.stringify(report, null, 2));
     else for (const l of formatNotaryReport(report)) ctx.out(l);
