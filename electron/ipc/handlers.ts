@@ -27,6 +27,7 @@ import { tufHandlers } from './handlers/tuf';
 import { verifyHandlers } from './handlers/verify';
 import { filesHandlers } from './handlers/files';
 import { cosignHandlers } from './handlers/cosign';
+import { notaryHandlers } from './handlers/notary';
 
 export type { Handler, HandlerContext } from './host-kit';
 export { keyInfo, requireToken, summarizeToken } from './host-kit';
@@ -52,6 +53,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     ...verifyHandlers(kit),
     ...filesHandlers(kit),
     ...cosignHandlers(kit),
+    ...notaryHandlers(kit),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

@@ -28,6 +28,7 @@ import { tufChannels, type TufResponses } from './channels/tuf';
 import { verifyChannels, type VerifyResponses } from './channels/verify';
 import { filesChannels, type FilesResponses } from './channels/files';
 import { cosignChannels, type CosignResponses } from './channels/cosign';
+import { notaryChannels, type NotaryResponses } from './channels/notary';
 
 export * from './common';
 export type * from './channels/app';
@@ -38,6 +39,7 @@ export type * from './channels/tuf';
 export type * from './channels/verify';
 export type * from './channels/files';
 export type * from './channels/cosign';
+export type * from './channels/notary';
 
 /** Main → renderer events on EVENT_CHANNEL: batch progress, and the ceremony view whenever it changes. */
 export type MainEvent = ProgressEvent | CeremonyEvent;
@@ -57,9 +59,9 @@ function combine<T extends Record<string, Schema<unknown>>[]>(...tables: T): Uni
 }
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels, filesChannels, cosignChannels);
+export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels, filesChannels, cosignChannels, notaryChannels);
 
-export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses, FilesResponses, CosignResponses {}
+export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses, FilesResponses, CosignResponses, NotaryResponses {}
 
 /** Compile-time check: every channel has a request schema AND a response type (names the odd one out). */
 type Unpaired = Exclude<keyof typeof requestSchemas, keyof ResponseTypes> | Exclude<keyof ResponseTypes, keyof typeof requestSchemas>;

@@ -34,7 +34,7 @@ import {
   rotateRoot,
   setTarget,
 } from './build';
-import { formatStatus, mergeSignatures, rulesFor, signWith, statusOf, type RuleStatus } from './sign';
+import { formatStatus, mergeSignatures, rulesFor, signWith, statusOf, type RuleStatus, type SigningRule } from './sign';
 
 export type RepoFiles = ReadonlyMap<string, Uint8Array>;
 
@@ -290,11 +290,16 @@ export interface RoleStatusLine {
   line: string;
 }
 
-export async function roleStatus(files: RepoFiles, role: string): Promise<RoleStatusLine> {
+/** The rules a role's current file must meet, and the file (what status and the key picker read). */
+export function rulesOfRole(files: RepoFiles, role: string): { rules: SigningRule[]; file: ParsedNotaryFile } {
   const root = need<NotaryRoot>(files, 'root', 'Root');
   const f = role === 'root' ? root : need(files, role, role === 'snapshot' ? 'Snapshot' : role === 'timestamp' ? 'Timestamp' : 'Targets');
   const parent = role.startsWith('targets/') ? need<NotaryTargets>(files, parentOf(role), 'Targets').signed : undefined;
-  const rules = rulesFor(role, f.signed, { root: root.signed, prevRoot: role === 'root' ? previousRoot(files, root.signed) : undefined, parent });
+  return { rules: rulesFor(role, f.signed, { root: root.signed, prevRoot: role === 'root' ? previousRoot(files, root.signed) : undefined, parent }), file: f };
+}
+
+export async function roleStatus(files: RepoFiles, role: string): Promise<RoleStatusLine> {
+  const { rules, file: f } = rulesOfRole(files, role);
   const st = await statusOf(rules, f.signatures, f.signedBytes);
   return { role, version: f.signed.version, complete: st.every((s) => s.met), rules: st, line: formatStatus(role, f.signed.version, st) };
 }

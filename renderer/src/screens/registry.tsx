@@ -11,6 +11,7 @@ import { Ceremony } from './Ceremony';
 import { Recover } from './Recover';
 import { TufRelease } from './TufRelease';
 import { Cosign } from './Cosign';
+import { Notary } from './Notary';
 
 export const SCREENS: readonly ScreenDef[] = [
   { name: 'start', title: 'Start', nav: true, render: (p) => <Start {...p} /> },
@@ -42,6 +43,13 @@ export const SCREENS: readonly ScreenDef[] = [
     nav: true,
     start: { title: 'cosign', who: 'Release manager: sign images by digest, attest, run an m-of-n request, export bundles and admission policies', feature: 'tokens' },
     render: () => <Cosign />,
+  },
+  {
+    name: 'notary',
+    title: 'Notary',
+    nav: true,
+    start: { title: 'Notary', who: 'Release manager or custodian: Docker Content Trust repositories — init, targets, signers, rotation, sign, merge', feature: 'tokens' },
+    render: () => <Notary />,
   },
   {
     name: 'recover',
