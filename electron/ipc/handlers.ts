@@ -28,6 +28,7 @@ import { verifyHandlers } from './handlers/verify';
 import { filesHandlers } from './handlers/files';
 import { cosignHandlers } from './handlers/cosign';
 import { notaryHandlers } from './handlers/notary';
+import { custodyHandlers } from './handlers/custody';
 
 export type { Handler, HandlerContext } from './host-kit';
 export { keyInfo, requireToken, summarizeToken } from './host-kit';
@@ -54,6 +55,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     ...filesHandlers(kit),
     ...cosignHandlers(kit),
     ...notaryHandlers(kit),
+    ...custodyHandlers(kit),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

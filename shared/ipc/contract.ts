@@ -29,6 +29,7 @@ import { verifyChannels, type VerifyResponses } from './channels/verify';
 import { filesChannels, type FilesResponses } from './channels/files';
 import { cosignChannels, type CosignResponses } from './channels/cosign';
 import { notaryChannels, type NotaryResponses } from './channels/notary';
+import { custodyChannels, type CustodyResponses } from './channels/custody';
 
 export * from './common';
 export type * from './channels/app';
@@ -40,6 +41,7 @@ export type * from './channels/verify';
 export type * from './channels/files';
 export type * from './channels/cosign';
 export type * from './channels/notary';
+export type * from './channels/custody';
 
 /** Main → renderer events on EVENT_CHANNEL: batch progress, and the ceremony view whenever it changes. */
 export type MainEvent = ProgressEvent | CeremonyEvent;
@@ -59,9 +61,9 @@ function combine<T extends Record<string, Schema<unknown>>[]>(...tables: T): Uni
 }
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels, filesChannels, cosignChannels, notaryChannels);
+export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels, filesChannels, cosignChannels, notaryChannels, custodyChannels);
 
-export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses, FilesResponses, CosignResponses, NotaryResponses {}
+export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses, FilesResponses, CosignResponses, NotaryResponses, CustodyResponses {}
 
 /** Compile-time check: every channel has a request schema AND a response type (names the odd one out). */
 type Unpaired = Exclude<keyof typeof requestSchemas, keyof ResponseTypes> | Exclude<keyof ResponseTypes, keyof typeof requestSchemas>;

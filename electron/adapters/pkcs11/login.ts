@@ -113,6 +113,29 @@ function wrongPin(t: LoginTarget, role: LoginRole, cause: unknown): KeyceremonyE
   });
 }
 
+/**
+ * Change a PIN with C_SetPIN (PKCS#11 v2.40 §5.6): the user's PIN on a session nobody is logged in
+ * to, or the security officer's after the SO logged in (`role` "so"; the caller logs in first). Both
+ * byte buffers are zeroed in every case; a wrong old PIN says how many tries are left, like login.
+ */
+export function changePin(t: LoginTarget, role: 'user' | 'so', oldPin: Uint8Array, newPin: Uint8Array): void {
+  const token = t.token;
+  try {
+    if (role === 'user' ? token.flags.pinLocked : token.flags.soPinLocked) throw lockedError(token, role);
+    try {
+      t.lib.C_SetPIN(t.session, new TextDecoder().decode(oldPin), new TextDecoder().decode(newPin));
+    } catch (e) {
+      const rv = rvOf(e);
+      if (rv === CKR.PIN_INCORRECT) throw wrongPin(t, role, e);
+      if (rv === CKR.PIN_LOCKED) throw lockedError(token, role, e);
+      throw mapPkcs11Error(e, `changing the ${WHO[role]} of token "${token.label}" (serial ${token.serial})`, { token: token.label, serial: token.serial });
+    }
+  } finally {
+    oldPin.fill(0);
+    newPin.fill(0);
+  }
+}
+
 /** Log out; a session that is gone or was never logged in is not an error here. */
 export function logout(t: Pick<LoginTarget, 'lib' | 'session'>): void {
   try {

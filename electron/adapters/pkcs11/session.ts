@@ -11,7 +11,7 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { type SignatureAlgorithm, algorithmsForKeyType, defaultSignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { statedKeyPolicy } from '../../../shared/attestation';
 import { mapPkcs11Error, rvOf } from './errors';
-import { login, logout } from './login';
+import { changePin, login, logout } from './login';
 import { describeKey, describePublicKey, findObjects, inspectObject, readAttributes, type ObjectReader } from './objects';
 import { backupUnsupportedError, type Operation, type TokenProfile } from './profiles';
 import { keyPairTemplates, type Template, type TemplatePurpose } from './templates';
@@ -65,6 +65,29 @@ export class TokenSession {
 
   private template(purpose: TemplatePurpose, t: Template): Template {
     return this.profile.adjustTemplate ? this.profile.adjustTemplate(purpose, t) : t;
+  }
+
+  /**
+   * Change the user PIN (session not logged in) or the SO PIN (the SO logs in with the old PIN first).
+   * The session must be read/write. PIN bytes are zeroed in every case.
+   */
+  changePin(role: 'user' | 'so', oldPin: Uint8Array, newPin: Uint8Array): void {
+    const t = { lib: this.lib, session: this.session, token: this.token, refresh: this.refresh };
+    if (role === 'so') {
+      try {
+        login(t, 'so', oldPin.slice());
+        try {
+          changePin(t, 'so', oldPin, newPin);
+        } finally {
+          logout(t);
+        }
+      } finally {
+        oldPin.fill(0);
+        newPin.fill(0);
+      }
+    } else {
+      changePin(t, 'user', oldPin, newPin);
+    }
   }
 
   /** All key pairs (by their private key objects) matching the selector. */

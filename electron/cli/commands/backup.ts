@@ -15,10 +15,8 @@ import {
   parseShareText,
   passphraseBytes,
   protectShare,
-  resplit,
   RESPLIT_EXPLANATION,
   ROTATE_EXPLANATION,
-  sealBackup,
   shareToText,
   STRATEGY_EXPLANATION,
   unprotectShare,
@@ -29,6 +27,7 @@ import {
   type Share,
 } from '../../core/backup';
 import { createBackup, reconstructKek, recoverOntoToken } from '../../adapters/pkcs11/backup';
+import { resplitBackup, rotateBackup } from '../../adapters/backup/refresh';
 import { shareSheetPdf } from '../../adapters/backup/share-sheet';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { StagedFolder, removeStaleStaging } from '../../adapters/fs/staged-folder';
@@ -276,22 +275,12 @@ async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rot
   try {
     const label = ref.token.label ?? ref.token.serial ?? '';
     const userPin = pinFor(ctx, ref);
+    const soPin = soPinSource(ctx, values['so-pin-file'], label);
     const made = await mod.withSession(ref.token, { pin: userPin, rw: true }, (s) =>
-      createBackup(s, {
-        key: ref.key,
-        m,
-        n,
-        custodians,
-        soPin: soPinSource(ctx, values['so-pin-file'], label),
-        userPin,
-        ...(kind === 'rotated' && previous
-          ? { origin: { kind: 'rotated' as const, previousSetId: previous.shareSet.id, explanation: ROTATE_EXPLANATION } }
-          : {}),
-      }),
+      kind === 'rotated' && previous
+        ? rotateBackup(s, previous, { m, n, custodians }, { userPin, soPin })
+        : createBackup(s, { key: ref.key, m, n, custodians, soPin, userPin }),
     );
-    if (previous && made.backup.key.fingerprint !== previous.key.fingerprint) {
-      throw new KeyceremonyError('VERIFICATION_FAILED', 'the key on the token is not the key of the old backup file', { where: 'rotate' });
-    }
     const shares = await protectSome(ctx, made.shares, protect, ppFiles);
     ctx.out(`backup of key "${made.backup.key.label}" (${made.backup.key.type}, fingerprint ${made.backup.key.fingerprint})`);
     ctx.out(`wrapped with ${made.facts.mechanism} under a session KEK${made.facts.trustedKek ? ' marked trusted by the security officer' : ''}; blob ${made.facts.wrappedBytes} bytes, proven by a test unwrap + signature on the source token; KEK destroyed`);
@@ -397,43 +386,34 @@ const refresh: Command = {
     prepareOut(ctx, values.out);
     ctx.out(RESPLIT_EXPLANATION);
     const old = await readShares(ctx, values);
-    const kek = await reconstructKek(previous, old);
-    old.forEach((s) => zeroize(s.share.body));
+    let r: Awaited<ReturnType<typeof resplitBackup>>;
     try {
-      const r = await resplit(kek, { m, n, custodians, oldSetId: previous.shareSet.id });
-      const { mac: _mac, ...rest } = previous;
-      const next = await sealBackup(
-        {
-          ...rest,
-          createdAt: new Date().toISOString(),
-          shareSet: { id: r.setId, m, n, custodians },
-          origin: { kind: 'resplit', previousSetId: previous.shareSet.id, explanation: RESPLIT_EXPLANATION },
-        },
-        kek,
-      );
-      const shares = await protectSome(ctx, r.shares, indexList(values.protect, n, '--protect'), passphraseFiles(values['passphrase-file']));
-      let setDir: string;
-      try {
-        setDir = await writeOutputs(ctx, values.out, next, shares, {
+      r = await resplitBackup(previous, old, { m, n, custodians });
+    } finally {
+      old.forEach((s) => zeroize(s.share.body));
+    }
+    const next = r.backup;
+    const setId = next.shareSet.id;
+    const shares = await protectSome(ctx, r.shares, indexList(values.protect, n, '--protect'), passphraseFiles(values['passphrase-file']));
+    let setDir: string;
+    try {
+      setDir = await writeOutputs(ctx, values.out, next, shares, {
         event: 'resplit',
         key: next.key.label,
         fingerprint: next.key.fingerprint,
-        setId: r.setId,
+        setId,
         previousSetId: previous.shareSet.id,
         m,
         n,
         custodians,
         explanation: chooseExplanation('resplit'),
-        });
-      } finally {
-        shares.forEach((s) => zeroize(s.body));
-      }
-      ctx.out(`backup file: ${join(setDir, 'backup.json')}`);
-      ctx.out(`new share set ${r.setId} (${m}-of-${n}); the wrapped key is unchanged. OLD shares of set ${previous.shareSet.id} with the OLD backup file still recover the key.`);
-      return 0;
+      });
     } finally {
-      zeroize(kek);
+      shares.forEach((s) => zeroize(s.body));
     }
+    ctx.out(`backup file: ${join(setDir, 'backup.json')}`);
+    ctx.out(`new share set ${setId} (${m}-of-${n}); the wrapped key is unchanged. OLD shares of set ${previous.shareSet.id} with the OLD backup file still recover the key.`);
+    return 0;
   },
 };
 

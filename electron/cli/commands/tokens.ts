@@ -6,7 +6,8 @@ import { pemEncode, toBase64, toHex } from '../../../shared/encoding/bytes';
 import { createSelfSignedCert, findModules, type TokenKey } from '../../adapters/pkcs11';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
-import type { CliContext } from '../context';
+import { readSecretFile, type CliContext } from '../context';
+import { group } from '../dispatch';
 import { hexId, keyOptions, keyRef, pinFor, tokenOptions, tokenRef } from '../keyref';
 import type { Command } from './types';
 
@@ -216,5 +217,59 @@ const cert: Command = {
   },
 };
 
-export const tokenCommands: Command[] = [tokens, keygen, pubkey, sign, cert];
+/** Tries-left state as the token reports it (its flags), in words. */
+export function triesLeft(f: { pinCountLow: boolean; pinFinalTry: boolean; pinLocked: boolean; soPinCountLow?: boolean; soPinFinalTry?: boolean; soPinLocked?: boolean }, so: boolean): string {
+  if (so ? f.soPinLocked : f.pinLocked) return 'LOCKED';
+  if (so ? f.soPinFinalTry : f.pinFinalTry) return 'ONE try left before it locks';
+  if (so ? f.soPinCountLow : f.pinCountLow) return 'a wrong PIN was entered: few tries left';
+  return 'no wrong tries reported';
+}
+
+const changePin: Command = {
+  name: 'change-pin',
+  summary: "change a token's user PIN (or, with --so, its security officer PIN) with C_SetPIN",
+  usage: ['(--token LABEL | --serial SERIAL) [--so] [--pin-file OLD] [--new-pin-file NEW] [--module PATH]'],
+  notes:
+    'The old PIN comes from --pin-file, KEYCEREMONY_PIN (KEYCEREMONY_SO_PIN with --so) or a hidden prompt; the new one from --new-pin-file or a hidden prompt asked twice. Never from argv. A wrong old PIN costs one try: the answer says how many are left.',
+  async run(args, ctx) {
+    const { values } = parse(args, { ...tokenOptions, so: { type: 'boolean' }, 'new-pin-file': { type: 'string' } });
+    const ref = tokenRef(values);
+    const so = !!values.so;
+    const who = so ? 'security officer (SO) PIN' : 'PIN';
+    const mod = ctx.openModule({ module: ref.module });
+    try {
+      const before = mod.findToken(ref.token);
+      ctx.out(`token "${before.label}" serial ${before.serial}: ${who} ${triesLeft(before.flags, so)}`);
+      const old = await ctx.pinSource({ pinFile: values['pin-file'], prompt: `Current ${who} of token "${before.label}": `, envVar: so ? 'KEYCEREMONY_SO_PIN' : 'KEYCEREMONY_PIN' })();
+      let next: Uint8Array;
+      if (values['new-pin-file']) next = readSecretFile(values['new-pin-file'], `new ${who}`);
+      else {
+        next = await ctx.promptSecret(`New ${who}: `);
+        const again = await ctx.promptSecret(`New ${who} again: `);
+        const same = again.length === next.length && again.every((b, i) => b === next[i]);
+        again.fill(0);
+        if (!same) {
+          next.fill(0);
+          old.fill(0);
+          throw new KeyceremonyError('PIN_INVALID', `The two new ${who}s differ; nothing was changed.`, { where: 'new PIN' });
+        }
+      }
+      if (next.length < 4) {
+        next.fill(0);
+        old.fill(0);
+        throw new KeyceremonyError('PIN_INVALID', `The new ${who} must have at least 4 characters; nothing was changed.`, { where: 'new PIN' });
+      }
+      await mod.withSession(ref.token, { rw: true, login: false }, (s) => s.changePin(so ? 'so' : 'user', old, next));
+      const after = mod.findToken(ref.token);
+      ctx.out(`${who} of token "${after.label}" changed; ${triesLeft(after.flags, so)}`);
+      return 0;
+    } finally {
+      mod.close();
+    }
+  },
+};
+
+const token: Command = group({ name: 'token', summary: 'token administration: change-pin', subcommands: [changePin] });
+
+export const tokenCommands: Command[] = [tokens, keygen, pubkey, sign, cert, token];
 export type { CliContext };

@@ -9,6 +9,7 @@ import { Sign } from './Sign';
 import { Verify } from './Verify';
 import { Ceremony } from './Ceremony';
 import { Recover } from './Recover';
+import { Custody } from './Custody';
 import { TufRelease } from './TufRelease';
 import { Cosign } from './Cosign';
 import { Notary } from './Notary';
@@ -57,6 +58,13 @@ export const SCREENS: readonly ScreenDef[] = [
     nav: true,
     start: { title: 'Recover', who: 'Recovery team: restore a backed-up key onto a fresh token', feature: 'backup' },
     render: (p) => <Recover info={p.info} />,
+  },
+  {
+    name: 'custody',
+    title: 'Backups & PINs',
+    nav: true,
+    start: { title: 'Backups and PINs', who: 'Custodian: check my stored share, refresh a backup, change a token PIN', feature: 'backup' },
+    render: () => <Custody />,
   },
   {
     name: 'verify',
