@@ -107,7 +107,7 @@ export function prepareScript(req: { template?: string; scriptText?: string; set
   for (const st of script.steps) {
     for (const name of EDITABLE) {
       const v = st.params?.[name];
-      if (v === undefined) continue;
+      if (v === undefined || (typeof v === 'object' && !Array.isArray(v) && v !== null && Object.keys(v).length === 0)) continue;
       const have = params.find((x) => x.name === name);
       if (have) have.steps.push(st.id);
       else params.push({ name, steps: [st.id], value: structuredClone(v) as EditableParam['value'] });
