@@ -46,7 +46,7 @@ test('the DER reader refuses every non-canonical encoding with INVALID_INPUT nam
     ['constructed OCTET STRING', '24 03 04 01 aa', /constructed string/],
     ['trailing bytes after the value', '05 00 00', /1 trailing bytes at byte 2/],
   ];
-  for (const [name, hex, msg] of cases) refused(() => readDerAll(h(hex)), 'INVALID_INPUT', msg);
+  for (const [name, hex, msg] of cases) assert.doesNotThrow(() => refused(() => readDerAll(h(hex)), 'INVALID_INPUT', msg), name);
   // A nested fault names its absolute offset: the bad INTEGER starts at byte 4.
   refused(() => readChildren(readDerAll(h('30 07 02 01 01 02 02 00 01'))), 'INVALID_INPUT', /at byte 5/);
   // Children of a primitive value are not read as TLVs.
