@@ -1,6 +1,12 @@
-// Layering (ARCHITECTURE.md): shared/ and electron/core/ are pure. An import of node:*, electron,
-// pkcs11js or the adapters from there is a lint error, and `npm test` runs lint first, so the build
-// fails. test/pure/lint-layers.test.ts proves the rule fires.
+// Lint rules (ARCHITECTURE.md "Tooling"). `npm test` runs lint first, so a finding fails the build;
+// test/pure/lint-layers.test.ts proves each rule fires.
+// - Layering: shared/, electron/core/ and renderer/ are pure. An import of node:*, electron, pkcs11js or
+//   the adapters from there, or a use of the Node globals Buffer/process/require, is an error.
+// - Coded errors: no `new Error`/`TypeError`/`RangeError` (nor Error subclasses) in shared/ and electron/.
+// - typescript-eslint `recommended`, plus the type-aware `no-floating-promises` and
+//   `switch-exhaustiveness-check` (one TypeScript program, through the project service).
+// - Size: `max-lines` and `max-lines-per-function` warn (they do not fail the build).
+// Import cycles are checked by scripts/check-cycles.ts (also part of `npm run lint`).
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [
@@ -8,6 +14,8 @@ const NODE_BUILTINS = [
   'http', 'http2', 'https', 'net', 'os', 'path', 'process', 'readline', 'stream', 'tls', 'tty', 'url',
   'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
+
+const NODE_GLOBALS = ['Buffer', 'process', 'require', 'module', '__dirname', '__filename', 'global', 'setImmediate', 'clearImmediate'];
 
 const pure = (extra) => ({
   'no-restricted-imports': [
@@ -24,6 +32,10 @@ const pure = (extra) => ({
       ],
     },
   ],
+  'no-restricted-globals': [
+    'error',
+    ...NODE_GLOBALS.map((name) => ({ name, message: `pure layer: no Node global ${name} here; use Uint8Array and shared/encoding/bytes.ts.` })),
+  ],
 });
 
 // Every failure a person can meet carries a code (shared/errors.ts): no bare Error classes in the app.
@@ -39,14 +51,41 @@ const codedErrors = {
   ],
 };
 
+const TS = ['**/*.ts', '**/*.tsx'];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', '.tmp/**', 'renderer/dist/**'] },
+  ...tseslint.configs.recommended.map((c) => ({ ...c, files: TS })),
   {
-    files: ['**/*.ts', '**/*.tsx'],
-    languageOptions: { parser: tseslint.parser },
+    files: TS,
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
       'no-debugger': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // node:test's test()/describe() return promises the runner awaits itself.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+      ],
+      // A `default:` counts: switches over open sets (typeof, wire strings) keep their default.
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
+  {
+    // Tests and benches walk and mutate untyped documents (YAML policies, broken scripts, monkey-patched
+    // peers); the app itself has no `any`.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['shared/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      'max-lines': ['warn', { max: 500, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['warn', { max: 120, skipBlankLines: true, skipComments: true }],
     },
   },
   {

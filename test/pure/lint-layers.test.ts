@@ -1,10 +1,14 @@
-// Proves the layering rule fires: an import of node:fs, pkcs11js or electron from shared/ or
-// electron/core/ is a lint error (and `npm test` runs lint before anything else).
+// Proves each lint rule fires (eslint.config.js; `npm test` runs lint before anything else): the
+// layering (imports and Node globals), coded errors, and the type-aware typescript-eslint rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ESLint } from 'eslint';
 
-const eslint = new ESLint({ cwd: process.cwd() });
+// The probes are not files on disk: the type-aware rules see them through the default project.
+const eslint = new ESLint({
+  cwd: process.cwd(),
+  overrideConfig: { languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*/x.ts', '*/*/x.ts', '*/*/x.tsx'], defaultProject: 'tsconfig.json' } } } },
+});
 
 async function errorsFor(path: string, code: string): Promise<string[]> {
   const [res] = await eslint.lintText(code, { filePath: path });
@@ -41,4 +45,27 @@ test('shared/ and electron/ may not throw uncoded errors (new Error, TypeError, 
     assert.ok(errs.some((m) => /carries a code/.test(m)), `${path}: ${code} -> ${JSON.stringify(errs)}`);
   }
   assert.deepEqual(await errorsFor('shared/x.ts', "import { KeyceremonyError } from './errors';\nthrow new KeyceremonyError('INVALID_KEY', 'x');"), []);
+});
+
+test('the pure layers may not use the Node globals Buffer, process or require', async () => {
+  for (const path of ['shared/x.ts', 'electron/core/x.ts', 'renderer/src/x.tsx']) {
+    for (const code of ["export const b = Buffer.from('x');", 'export const e = process.env;', "export const m = require('fs');"]) {
+      const errs = await errorsFor(path, code);
+      assert.ok(errs.some((m) => /pure layer: no Node global/.test(m)), `${path}: ${code} -> ${JSON.stringify(errs)}`);
+    }
+  }
+  assert.deepEqual(await errorsFor('electron/adapters/x.ts', "export const b = Buffer.from('x');"), []);
+});
+
+test('a promise nobody awaits is an error, except node:test\'s own test()/describe()', async () => {
+  const errs = await errorsFor('electron/ipc/x.ts', 'async function f(): Promise<void> {}\nf();\nexport {};');
+  assert.ok(errs.some((m) => /Promises must be awaited/.test(m)), JSON.stringify(errs));
+  assert.deepEqual(await errorsFor('test/pure/x.ts', "import { test } from 'node:test';\ntest('t', async () => {});"), []);
+});
+
+test('a switch over a union that misses a member and has no default is an error', async () => {
+  const code = (dflt: string) => `type K = 'a' | 'b';\nexport function g(k: K): number {\n  switch (k) {\n    case 'a':\n      return 1;${dflt}\n  }\n  return 0;\n}`;
+  const errs = await errorsFor('shared/x.ts', code(''));
+  assert.ok(errs.some((m) => /Switch is not exhaustive. Cases not matched: "b"/.test(m)), JSON.stringify(errs));
+  assert.deepEqual(await errorsFor('shared/x.ts', code('\n    default:\n      return 2;')), []);
 });
