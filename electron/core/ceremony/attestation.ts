@@ -15,7 +15,7 @@ import { assertAttestation, certificatesFrom, type AttestationReport } from '../
 import { pemEncode } from '../../../shared/encoding/bytes';
 import { KeyceremonyError } from '../../../shared/errors';
 import { childPath } from '../../../shared/json';
-import type { StepContext } from './engine';
+import type { StepContext } from './step';
 import type { TranscriptBody, TranscriptEntry } from './transcript';
 import type { CeremonyScript, Deviation, GeneratedKey, TokenRef } from './types';
 import type { ValidationIssue } from './validate';

@@ -9,11 +9,11 @@
  * key is found by label+id, outputs are rewritten atomically), and the transcript says "resumed".
  */
 import { sha256Hex, verifySignature } from '../../../shared/crypto/webcrypto';
-import type { SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { bytesEqual, fromBase64, pemEncode, toBase64, toHex, utf8 } from '../../../shared/encoding/bytes';
 import { KeyceremonyError, toErrorInfo } from '../../../shared/errors';
 import { fingerprintWords } from '../../../shared/pgp-words';
 import type { Signer } from '../signer';
+import type { StepContext, StepKind, StepOutcome } from './step';
 import {
   CHECKSUMS,
   MANIFEST,
@@ -42,70 +42,16 @@ import type {
   Clock,
   Journal,
   KeyRecord,
-  KeySpec,
   OutputStore,
   Participant,
-  Phase,
-  PinSource,
   Prompter,
   Services,
   StepSpec,
   TokenRef,
-  TokenSpec,
 } from './types';
-import { assertScript, type KindInfo, type ValidationIssue } from './validate';
+import { assertScript } from './validate';
 
-export interface StepOutcome {
-  summary: string;
-  /** Transcript bodies for what happened (key generated, outputs written, ...). */
-  entries: TranscriptBody[];
-  /** Lines shown to the room before acknowledgements (fingerprints, hashes, check results). */
-  shown: string[];
-  /** How many of the first `shown` lines the step already said to the room itself. */
-  alreadySaid?: number;
-  skipped?: boolean;
-}
-
-export interface StepContext {
-  script: CeremonyScript;
-  step: StepSpec;
-  params: Record<string, unknown>;
-  state: Readonly<CeremonyState>;
-  /** 1 on the first attempt of this step; more when it runs again after a stop or a crash. */
-  attempt: number;
-  services: Services;
-  prompter: Prompter;
-  clock: Clock;
-  rehearsal: boolean;
-  participant(id: string): Participant;
-  administrator(): Participant;
-  keySpec(id: string): KeySpec;
-  tokenSpec(id: string): TokenSpec;
-  tokenRef(tokenId: string): TokenRef;
-  pin(tokenId: string): PinSource;
-  /** Stable PKCS#11 CKA_ID for a script key in this run (hex). */
-  keyIdHex(keyId: string): Promise<string>;
-  recordKey(rec: KeyRecord): void;
-  recordToken(tokenId: string, label: string, serial: string): void;
-  writeOutput(path: string, bytes: Uint8Array, kind: string): Promise<string>;
-  readOutput(path: string): Promise<Uint8Array>;
-  /** Open a signer for a generated key (token session for the duration of fn). */
-  withSigner<T>(keyId: string, fn: (s: Signer) => Promise<T>): Promise<T>;
-  /** Several signers at once (nested sessions), keyed by script key id. */
-  withSigners<T>(keyIds: string[], fn: (m: Map<string, Signer>) => Promise<T>): Promise<T>;
-  /** Signers in request order; a key may appear twice with different algorithms (one session per token). */
-  signersFor<T>(requests: { key: string; algorithm?: SignatureAlgorithm }[], fn: (signers: Signer[]) => Promise<T>): Promise<T>;
-}
-
-export interface StepKind extends KindInfo {
-  kind: string;
-  phase: Phase;
-  summary: string;
-  /** Services the kind calls; when one is missing, rehearsal records a skip and production stops. */
-  needs?: (keyof Services)[];
-  validate?(params: Record<string, unknown>, script: CeremonyScript, path: string): ValidationIssue[];
-  run(ctx: StepContext): Promise<StepOutcome>;
-}
+export type { StepContext, StepKind, StepOutcome } from './step';
 
 export interface EngineOptions {
   script: unknown;
