@@ -16,7 +16,7 @@
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJsonBytes, canonicalBytes } from '../../../shared/json';
 import { bytesEqual, concatBytes, fromBase64, fromHex, fromUtf8, pemDecode, toBase64, toHex, utf8 } from '../../../shared/encoding/bytes';
-import { sha256, sha384, sha512, verifySignature } from '../../../shared/crypto/webcrypto';
+import { sha256, verifySignature } from '../../../shared/crypto/webcrypto';
 import { parseSpki } from '../../../shared/crypto/spki';
 import type { SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { parseCertificate } from '../../../shared/notary/x509';
@@ -284,8 +284,6 @@ async function logSigValid(t: TransparencyLog, data: Uint8Array, sig: Uint8Array
     return false;
   }
 }
-
-const h = (alg: string, d: Uint8Array) => (alg === 'SHA2_384' ? sha384(d) : alg === 'SHA2_512' ? sha512(d) : sha256(d));
 
 /** RFC 9162 §2.1.3.2: the root an inclusion proof leads to. */
 async function rootFromProof(leaf: Uint8Array, index: bigint, size: bigint, path: Uint8Array[]): Promise<Uint8Array | null> {
