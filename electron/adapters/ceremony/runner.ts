@@ -19,7 +19,7 @@ import type { BundleVerdict } from '../../core/ceremony/bundle';
 import { BUILTIN_KINDS } from '../../core/ceremony/steps';
 import type { CeremonyScript, CeremonyState, Deviation, GatheredShare, PinSource, Prompter, ShareSink, TokenSpec } from '../../core/ceremony/types';
 import { assertScript } from '../../core/ceremony/validate';
-import { ensureDir, writeFileAtomic } from '../fs/atomic';
+import { ensureDir } from '../fs/atomic';
 import { Pkcs11Module } from '../pkcs11';
 import { provisionRehearsalTokens } from '../softhsm';
 import { bundlePaths, composeCeremonyRun } from './compose';
