@@ -13,7 +13,7 @@ import path from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
 import { parseStrictJsonBytes, parseStrictJson } from '../../../shared/json/strict';
-import { computeKeyId, keyFromSpki, parseTufKeyText, type TufKeyJSON } from '../../../shared/tuf/keys';
+import { computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
 import { parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
 import { verifyRepository, lookupTargets } from '../../core/tuf/verify';
 import { addFailure, formatVerificationReport } from '../../../shared/verification/report';
