@@ -65,6 +65,8 @@ export default tseslint.config(
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
       'no-debugger': 'error',
+      // `let x; const report = () => x; ... x = v;` is a closure reading the variable's later value.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // node:test's test()/describe() return promises the runner awaits itself.
       '@typescript-eslint/no-floating-promises': [
