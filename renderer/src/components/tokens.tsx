@@ -122,3 +122,17 @@ export function PinInput({ pin, pinPad, id, label = 'PIN' }: { pin: ReturnType<t
     </label>
   );
 }
+
+/** A choice among the tokens present: label, serial and maker (the serial is the value). */
+export function TokenSelect({ label, tokens, value, onChange }: { label: string; tokens: readonly TokenSummary[]; value: string; onChange: (serial: string) => void }) {
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">— pick a token —</option>
+      {tokens.map((t) => (
+        <option key={t.serial} value={t.serial}>
+          {t.label} — serial {t.serial} — {t.manufacturer} {t.model}
+        </option>
+      ))}
+    </select>
+  );
+}

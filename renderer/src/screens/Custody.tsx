@@ -12,7 +12,7 @@ import { useEffect, useState } from 'react';
 import type { PinState, RefreshView, SharesReport, TokenSummary } from '../../../shared/ipc/contract';
 import { call, toUiError, UiError } from '../api';
 import { ErrorBox, Field, Notice, ScreenTitle, WhyDisabled } from '../components/common';
-import { PinInput, usePin } from '../components/tokens';
+import { PinInput, TokenSelect, usePin } from '../components/tokens';
 import { ShareSheetView, ShareWordsEntry } from '../components/share-words';
 
 export function Custody() {
@@ -74,14 +74,7 @@ function ChangePin({ tokens }: { tokens: TokenSummary[] }) {
     >
       <h2>Change a token PIN</h2>
       <Field label="Token">
-        <select aria-label="Token whose PIN changes" value={serial} onChange={(e) => setSerial(e.target.value)}>
-          <option value="">— pick a token —</option>
-          {tokens.map((t) => (
-            <option key={t.serial} value={t.serial}>
-              {t.label} — serial {t.serial} — {t.manufacturer} {t.model}
-            </option>
-          ))}
-        </select>
+        <TokenSelect label="Token whose PIN changes" tokens={tokens} value={serial} onChange={setSerial} />
       </Field>
       {state && (
         <p data-testid="pin-state" role="status">
@@ -310,14 +303,7 @@ function Refresh({ rep, tokens }: { rep: SharesReport; tokens: TokenSummary[] })
       {mode === 'rotate' && (
         <>
           <Field label="Token holding the key">
-            <select aria-label="Token holding the key" value={serial} onChange={(e) => setSerial(e.target.value)}>
-              <option value="">— pick a token —</option>
-              {tokens.map((t) => (
-                <option key={t.serial} value={t.serial}>
-                  {t.label} — serial {t.serial}
-                </option>
-              ))}
-            </select>
+            <TokenSelect label="Token holding the key" tokens={tokens} value={serial} onChange={setSerial} />
           </Field>
           <PinInput pin={pin} pinPad={false} id="rotate-pin" label="PIN of that token" />
           <PinInput pin={soPin} pinPad={false} id="rotate-so-pin" label="SO PIN of that token" />

@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { CeremonyTemplate, CeremonyView, EditableParam, FilePurpose, ScriptPreview, TokenSummary } from '../../../../shared/ipc/contract';
 import { call, toUiError, type UiError } from '../../api';
 import { ErrorBox, Field, WhyDisabled } from '../../components/common';
+import { TokenSelect } from '../../components/tokens';
 
 type Setup = {
   names: Record<string, string>;
@@ -220,24 +221,18 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
             const cur = setup.tokens[t.id];
             return (
               <Field key={t.id} label={`Token for ${t.id} (held by ${nameOf(t.custodian)})`}>
-                <select
-                  aria-label={`Token for ${t.id}`}
+                <TokenSelect
+                  label={`Token for ${t.id}`}
+                  tokens={present}
                   value={cur?.serial ?? ''}
-                  onChange={(e) => {
-                    const tok = present.find((x) => x.serial === e.target.value);
+                  onChange={(serial) => {
+                    const tok = present.find((x) => x.serial === serial);
                     const tokens = { ...setup.tokens };
                     if (tok) tokens[t.id] = { label: tok.label, serial: tok.serial };
                     else delete tokens[t.id];
                     setSetup({ ...setup, tokens });
                   }}
-                >
-                  <option value="">— pick a token —</option>
-                  {present.map((x) => (
-                    <option key={x.serial} value={x.serial}>
-                      {x.label} — serial {x.serial} — {x.manufacturer} {x.model}
-                    </option>
-                  ))}
-                </select>
+                />
               </Field>
             );
           })}
