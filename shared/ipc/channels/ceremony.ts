@@ -1,7 +1,7 @@
 /** IPC area "ceremony": the engine runs in main; the UI answers its questions. */
 import type { ErrorInfo } from '../../errors';
 import { empty, fileText, PinSchema, questionId, serial } from '../common';
-import { arr, bool, int, label, literal, nullable, obj, oneOf, opt, record, str, union, type Schema } from '../schema';
+import { arr, bool, byType, int, label, literal, nullable, obj, oneOf, opt, record, str, union, type Schema } from '../schema';
 import { handleId } from './files';
 
 /** A run folder name under the app's ceremony folder (no path separators). */
@@ -127,16 +127,14 @@ export interface ScriptPreview {
   params: EditableParam[];
 }
 
-const paramValue: Schema<number | string | boolean | string[] | Record<string, number>> = {
-  describe: 'a number, text, list of texts, or map of numbers',
-  parse(x, where = '$') {
-    if (typeof x === 'number') return int({ min: 0, max: 100_000 }).parse(x, where);
-    if (typeof x === 'string') return str({ min: 1, max: 255, pattern: /^[^\u0000-\u001f\u007f]+$/, what: 'printable text' }).parse(x, where);
-    if (typeof x === 'boolean') return x;
-    if (Array.isArray(x)) return arr(str({ min: 1, max: 255, pattern: /^[^\u0000-\u001f\u007f]+$/, what: 'printable text' }), { max: 64 }).parse(x, where);
-    return record(int({ min: 1, max: 100_000 }), 16).parse(x, where);
-  },
-};
+const printable = str({ min: 1, max: 255, pattern: /^[^\u0000-\u001f\u007f]+$/, what: 'printable text' });
+const paramValue = byType<number | string | boolean | string[] | Record<string, number>>({
+  number: int({ min: 0, max: 100_000 }),
+  string: printable,
+  boolean: bool,
+  array: arr(printable, { max: 64 }),
+  object: record(int({ min: 1, max: 100_000 }), 16),
+});
 
 /** The administrator's setup of a template or opened script (see electron/core/ceremony/customize.ts). */
 export const setupSchema = obj({
