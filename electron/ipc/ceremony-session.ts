@@ -17,6 +17,7 @@
  *   retry after a wrong PIN on the fresh token does not ask again; they are zeroed when the run
  *   finishes, is abandoned or closed, when they fail to open the backup, and when the app quits.
  */
+import { attestationInputs } from '../core/ceremony/attestation';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KeyceremonyError, toErrorInfo } from '../../shared/errors';
@@ -66,7 +67,9 @@ export function listTemplates(): CeremonyTemplate[] {
 export function scriptInputs(s: CeremonyScript): string[] {
   const out: string[] = [];
   for (const st of s.steps) for (const k of ['backupFile', 'previousRoot', 'targets'] as const) if (typeof st.params?.[k] === 'string') out.push(st.params[k] as string);
-  return out;
+  // hardware attestation certificates given as files (keygen's attestation, the attest step)
+  for (const st of s.steps) out.push(...attestationInputs(st.kind, st.params));
+  return [...new Set(out)];
 }
 
 const EDITABLE = ['rootThreshold', 'threshold', 'expiresInDays', 'gun', 'role', 'paths', 'certDays'] as const;

@@ -37,4 +37,9 @@ export interface HandlerDeps {
   files?: FileDeps;
   /** The ceremony engine and its services; absent = the ceremony screens say it is not wired. */
   ceremony?: CeremonyDeps;
+  /**
+   * Called right after "touch the YubiKey now" was sent to the screen, before C_Sign. A real YubiKey
+   * holds C_Sign until it is touched; a test stand-in waits here for the test's touch instead.
+   */
+  afterTouchPrompt?: () => Promise<void>;
 }

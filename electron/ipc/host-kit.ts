@@ -35,7 +35,9 @@ export function summarizeToken(t: TokenInfo): TokenSummary {
       finalTry: t.flags.pinFinalTry,
       locked: t.flags.pinLocked,
       toBeChanged: t.flags.pinToBeChanged,
+      ...(t.pinTriesLeft !== undefined ? { triesLeft: t.pinTriesLeft } : {}),
     },
+    ...(t.profile ? { profile: t.profile } : {}),
   };
 }
 
@@ -59,7 +61,9 @@ export const describeToken = (t: { label: string; serial: string }) => `"${t.lab
  */
 export function requireToken(mod: TokenModuleLike, ref: TokenRef): TokenInfo {
   const all = mod.tokens();
-  const hit = all.filter((t) => t.serial === ref.serial);
+  let hit = all.filter((t) => t.serial === ref.serial);
+  // some modules give every token the same serial (tpm2-pkcs11, openCryptoki): the label tells them apart
+  if (hit.length > 1 && ref.label !== undefined) hit = hit.filter((t) => t.label === ref.label);
   if (hit.length === 1) {
     const t = hit[0] as TokenInfo;
     if (ref.label !== undefined && t.label !== ref.label) {
@@ -72,7 +76,7 @@ export function requireToken(mod: TokenModuleLike, ref: TokenRef): TokenInfo {
     return t;
   }
   if (hit.length > 1) {
-    throw new KeyceremonyError('TOKEN_AMBIGUOUS', `Two tokens report serial ${ref.serial}. Remove all but one.`, { where: 'token' });
+    throw new KeyceremonyError('TOKEN_AMBIGUOUS', `${hit.length} tokens report serial ${ref.serial}: give the token's label as well, or remove all but one.`, { where: 'token' });
   }
   const expected = ref.label ? describeToken({ label: ref.label, serial: ref.serial }) : `with serial ${ref.serial}`;
   if (all.length > 0) {
@@ -105,6 +109,14 @@ export async function findKey(s: TokenSession, ref: KeyRef): Promise<TokenKey> {
   if (ref.label !== undefined) sel.label = ref.label;
   if (ref.idHex !== undefined) sel.id = fromHex(ref.idHex);
   return s.findKey(sel);
+}
+
+/** "touch the YubiKey now" on the screen before each signature the device holds until it is touched. */
+export function touchPromptFor(kit: HostKit, ctx: HandlerContext) {
+  return async (r: { token: string; key: string; touchPolicy: 'always' | 'cached' }): Promise<void> => {
+    ctx.emit({ kind: 'user-presence', ...r });
+    await kit.deps.afterTouchPrompt?.();
+  };
 }
 
 export interface HostKit {

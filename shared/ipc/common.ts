@@ -36,4 +36,15 @@ export interface ProgressEvent {
   total: number;
 }
 
+/**
+ * A signature the device will hold until it is touched (YubiKey touch policy always/cached): the
+ * screen says "touch the YubiKey now" until the call returns.
+ */
+export interface UserPresenceEvent {
+  kind: 'user-presence';
+  token: string;
+  key: string;
+  touchPolicy: 'always' | 'cached';
+}
+
 export const ProgressEventSchema = obj({ kind: literal('progress'), jobId, done: int({ min: 0 }), total: int({ min: 0 }) });

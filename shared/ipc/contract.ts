@@ -17,7 +17,7 @@
  */
 import type { Result } from '../result';
 import { KeyceremonyError } from '../errors';
-import { CHANNEL_PREFIX, type ProgressEvent } from './common';
+import { CHANNEL_PREFIX, type ProgressEvent, type UserPresenceEvent } from './common';
 import type { CeremonyEvent } from './channels/ceremony';
 import type { Infer, Schema } from './schema';
 import { appChannels, type AppResponses } from './channels/app';
@@ -43,8 +43,8 @@ export type * from './channels/cosign';
 export type * from './channels/notary';
 export type * from './channels/custody';
 
-/** Main → renderer events on EVENT_CHANNEL: batch progress, and the ceremony view whenever it changes. */
-export type MainEvent = ProgressEvent | CeremonyEvent;
+/** Main → renderer events on EVENT_CHANNEL: batch progress, the ceremony view whenever it changes, touch prompts. */
+export type MainEvent = ProgressEvent | CeremonyEvent | UserPresenceEvent;
 
 /** Merge the areas' tables; a channel defined twice is a programming error caught at load. */
 function combine<T extends Record<string, Schema<unknown>>[]>(...tables: T): UnionToIntersection<T[number]> {

@@ -71,6 +71,16 @@ export function validateAttestationParam(v: unknown, stepKeys: unknown, _script:
   return out;
 }
 
+/** The files beside the script a step's attestation reads (keygen's `attestation`, or the attest step's params). */
+export function attestationInputs(kind: string, params: Record<string, unknown> | undefined): string[] {
+  const a = (kind === 'keygen' ? params?.attestation : kind === 'attest' ? params : undefined) as AttestationParam | undefined;
+  if (!a || typeof a !== 'object') return [];
+  const out: string[] = [];
+  for (const f of Object.values(a.files ?? {})) for (const p of [f?.keyCert, f?.deviceCert]) if (typeof p === 'string') out.push(p);
+  for (const r of Array.isArray(a.roots) ? a.roots : []) if (typeof r === 'string') out.push(r);
+  return out;
+}
+
 /** Which keys of a keygen step need an attestation. */
 export function keysToAttest(param: AttestationParam | undefined, stepKeys: string[]): string[] {
   if (!param) return [];

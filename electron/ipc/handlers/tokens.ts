@@ -4,12 +4,13 @@ import { fromBase64, fromHex, toBase64 } from '../../../shared/encoding/bytes';
 import { verifySignature } from '../../../shared/crypto/webcrypto';
 import type { tokenChannels } from '../../../shared/ipc/channels/tokens';
 import type { TokenSession } from '../deps';
-import { findKey, keyInfo, summarizeToken, type AreaHandlers, type HostKit } from '../host-kit';
+import { findKey, keyInfo, summarizeToken, touchPromptFor, type AreaHandlers, type HandlerContext, type HostKit } from '../host-kit';
 import { publicKeysOn } from '../candidates';
 import { fingerprintWords } from '../../../shared/pgp-words';
 
 export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> {
   const { withToken, jobs } = kit;
+  const touchPrompt = (ctx: HandlerContext) => touchPromptFor(kit, ctx);
   return {
     'kc:tokens.list': async () => kit.tokens().tokens().map(summarizeToken),
 
@@ -21,7 +22,13 @@ export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> 
       return others.length ? { status: 'wrong', others } : { status: 'absent', others };
     },
 
-    'kc:keys.list': async (req) => withToken(req.token, req.pin, false, async (s) => (await s.findKeys()).map(keyInfo)),
+    'kc:keys.list': async (req) =>
+      withToken(req.token, req.pin, false, async (s) =>
+        (await s.findKeys()).map((k) => {
+          const touch = s.keyPolicy(k)?.touchPolicy;
+          return { ...keyInfo(k), ...(touch ? { touchPolicy: touch } : {}) };
+        }),
+      ),
 
     'kc:keys.generate': async (req) =>
       withToken(req.token, req.pin, true, async (s) => {
@@ -44,10 +51,10 @@ export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> 
         spkiB64: toBase64(k.publicKeySpki),
       })),
 
-    'kc:sign.data': async (req) =>
+    'kc:sign.data': async (req, ctx) =>
       withToken(req.token, req.pin, false, async (s) => {
         const key = await findKey(s, req.key);
-        const signer = s.signer(key, req.algorithm ? { algorithm: req.algorithm } : {});
+        const signer = s.signer(key, { ...(req.algorithm ? { algorithm: req.algorithm } : {}), onUserPresence: touchPrompt(ctx) });
         const data = fromBase64(req.dataB64);
         const sig = await signer.sign(data);
         // The token signer verifies before returning; check again here, independently, with WebCrypto.
@@ -66,7 +73,7 @@ export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> 
       try {
         return await withToken(req.token, req.pin, false, async (s) => {
           const key = await findKey(s, req.key);
-          const signer = s.signer(key);
+          const signer = s.signer(key, { onUserPresence: touchPrompt(ctx) });
           const items = req.itemsB64.map((b) => fromBase64(b));
           const total = items.length;
           ctx.emit({ kind: 'progress', jobId: req.jobId, done: 0, total });

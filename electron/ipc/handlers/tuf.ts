@@ -20,7 +20,7 @@ import {
   signRequestText,
 } from '../tuf-requests';
 import { matchCandidates, publicKeysOn } from '../candidates';
-import { findKey, type AreaHandlers, type HostKit } from '../host-kit';
+import { findKey, touchPromptFor, type AreaHandlers, type HostKit } from '../host-kit';
 
 /** A release file is hashed in main; 1 GiB is the most this screen reads in one piece. */
 const MAX_TARGET_BYTES = 1024 * 1024 * 1024;
@@ -31,12 +31,12 @@ export function tufHandlers(kit: HostKit): AreaHandlers<typeof tufChannels> {
   return {
     'kc:tuf.request.open': async (req) => openRequest(req.text),
 
-    'kc:tuf.request.sign': async (req) => {
+    'kc:tuf.request.sign': async (req, ctx) => {
       const before = await openRequest(req.text); // refuse a bad request before touching the token
       return kit.withToken(req.token, req.pin, false, async (s) => {
         const key = await findKey(s, req.key);
         const alg = key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha384' as const } : {};
-        const out = await signRequestText(req.text, s.signer(key, alg));
+        const out = await signRequestText(req.text, s.signer(key, { ...alg, onUserPresence: touchPromptFor(kit, ctx) }));
         if (out.view.signatures <= before.signatures) {
           throw new KeyceremonyError('CONFLICT', 'This key had already signed the request; nothing changed.', { where: 'signatures' });
         }

@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { CandidateList, KeyCandidate, TokenSummary } from '../../../shared/ipc/contract';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Notice } from './common';
-import { PinInput, PinStatus, usePin } from './tokens';
+import { PinInput, PinStatus, TouchPrompt, usePin } from './tokens';
 
 export interface SignerRow {
   keyid: string;
@@ -234,6 +234,7 @@ export function KeyPicker({
             </button>
           </div>
           {!chosen && list.keys.every((k) => k.signed) && <Notice>Every key of yours on this token has signed already.</Notice>}
+          <TouchPrompt active={busy} />
         </form>
       )}
       <ErrorBox error={error ?? listError} />

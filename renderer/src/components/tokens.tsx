@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { TokenCheck, TokenRef, TokenSummary } from '../../../shared/ipc/contract';
-import { call, toUiError, type UiError } from '../api';
+import { call, onEvent, toUiError, type UiError } from '../api';
 import { ErrorBox } from './common';
 
 /**
@@ -77,9 +77,15 @@ export function PinStatus({ token }: { token: TokenSummary }) {
         The PIN of this token is locked. The security officer must reset it before it can be used.
       </p>
     );
+  if (token.pin.triesLeft !== undefined && token.pin.triesLeft > 1 && (token.pin.countLow || token.pin.triesLeft < 3))
+    return (
+      <p className="warn" role="status" data-testid="tries-left" data-count={token.pin.triesLeft}>
+        A wrong PIN was entered before: {token.pin.triesLeft} PIN tries are left before this token locks.
+      </p>
+    );
   if (token.pin.finalTry)
     return (
-      <p className="warn" role="alert" data-testid="tries-left">
+      <p className="warn" role="alert" data-testid="tries-left" data-count={1}>
         Careful: only ONE PIN try is left before this token locks.
       </p>
     );
@@ -134,5 +140,24 @@ export function TokenSelect({ label, tokens, value, onChange }: { label: string;
         </option>
       ))}
     </select>
+  );
+}
+
+/**
+ * "Touch the YubiKey now": shown while a signature is being made on a key whose attested touch policy
+ * makes the device wait for a touch (main says so with a user-presence event before the signature).
+ */
+export function TouchPrompt({ active }: { active: boolean }) {
+  const [req, setReq] = useState<{ token: string; key: string; touchPolicy: string } | null>(null);
+  useEffect(() => onEvent((e) => e.kind === 'user-presence' && setReq({ token: e.token, key: e.key, touchPolicy: e.touchPolicy })), []);
+  useEffect(() => {
+    if (!active) setReq(null);
+  }, [active]);
+  if (!active || !req) return null;
+  return (
+    <p className="instruction touch" role="alert" data-testid="touch-prompt" data-touch-policy={req.touchPolicy}>
+      <strong>Touch the YubiKey now.</strong> It blinks until you touch it: key “{req.key}” on token “{req.token}” needs a touch for each signature
+      {req.touchPolicy === 'cached' ? ' (a touch counts for 15 seconds)' : ''}.
+    </p>
   );
 }

@@ -4,7 +4,7 @@ import type { SignOutput, TokenCheck } from '../../../shared/ipc/contract';
 import { toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { call, newJobId, onEvent, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Notice, Progress, ScreenTitle } from '../components/common';
-import { PinInput, TokenGate, usePin } from '../components/tokens';
+import { PinInput, TokenGate, TouchPrompt, usePin } from '../components/tokens';
 
 
 /** Sign: a threshold signing request (TUF metadata), or a text with a key on my token. */
@@ -163,6 +163,7 @@ function TextSign() {
       )}
       {progress && <Progress label="Signing" done={progress.done} total={progress.total} onCancel={() => void cancel()} />}
       {busy && !progress && <Notice>Signing on the token…</Notice>}
+      <TouchPrompt active={busy} />
       <ErrorBox error={error} />
       {result && (
         <section className="card" aria-label="Signature" data-testid="signature" data-signature={result.signatureB64}>

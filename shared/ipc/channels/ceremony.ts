@@ -155,7 +155,7 @@ export const ceremonyChannels = {
   /** Validate a template or opened script with the setup applied; nothing starts. */
   'kc:ceremony.prepare': obj(scriptSource),
   /** Start a run from a built-in template or an opened script, with the setup applied; input files opened in the setup. */
-  'kc:ceremony.start': obj({ ...scriptSource, inputs: opt(record(fileText, 8)) }),
+  'kc:ceremony.start': obj({ ...scriptSource, inputs: opt(record(fileText, 32)) }),
   'kc:ceremony.state': empty,
   'kc:ceremony.answer': obj({
     questionId,

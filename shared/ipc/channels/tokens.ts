@@ -13,8 +13,13 @@ export interface TokenSummary {
   /** The reader has a PIN pad (CKF_PROTECTED_AUTHENTICATION_PATH): no PIN field, type it on the pad. */
   pinPad: boolean;
   initialized: boolean;
-  /** What the token says about tries left (CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED). */
-  pin: { countLow: boolean; finalTry: boolean; locked: boolean; toBeChanged: boolean };
+  /**
+   * What the token says about tries left (CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED), and the exact
+   * number where the token's profile documents how its flags map to tries (YubiKey, openCryptoki).
+   */
+  pin: { countLow: boolean; finalTry: boolean; locked: boolean; toBeChanged: boolean; triesLeft?: number };
+  /** The token profile keyceremony uses for its module (generic, softhsm2, tpm2-pkcs11, ykcs11, ...). */
+  profile?: string;
 }
 
 export interface KeyInfo {
@@ -27,6 +32,8 @@ export interface KeyInfo {
   fingerprintWords: string;
   spkiB64: string;
   uri?: string;
+  /** The touch policy the device attests for this key (YubiKey): always/cached means a touch per signature. */
+  touchPolicy?: 'never' | 'always' | 'cached';
 }
 
 export type TokenCheck =
