@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
-import { startUi, screenshot, REPO, type UiHarness, type Machine } from '../helpers/ui-harness';
+import { startUi, REPO, type UiHarness, type Machine } from '../helpers/ui-harness';
 import { expectNoSeriousA11y as axe } from '../helpers/axe';
 import { drive, fillSetup, startCeremony } from '../helpers/ceremony-ui';
 import { kcSync } from '../helpers/ceremony-run';
