@@ -82,7 +82,7 @@ async function extractCmd(rest: string[], ctx: CliContext): Promise<number> {
   const entries = readTar(new Uint8Array(readFileSync(archive))); // refuses traversal, links, oversized entries
   ensureDir(dir);
   for (const e of entries) writeFileAtomic(join(dir, ...e.path.split('/')), e.bytes);
-  ctx.out(`${entries.length} file(s) extracted to ${dir}; now run: keyceremony bundle verify ${dir}`);
+  ctx.out(`${entries.length} file(s) extracted to ${dir}; now run: keyceremony bundle verify ${dir}  (without keyceremony: cd ${dir} && sh VERIFY.sh)`);
   return 0;
 }
 
