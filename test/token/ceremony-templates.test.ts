@@ -198,11 +198,15 @@ describe('templates in rehearsal mode', () => {
       { SOFTHSM2_CONF: join(tokCopy, 'softhsm2.conf') },
     );
     assert.equal(b.code, 0, b.err);
-    copyFileSync(join(dir, 'bk', 'backup.json'), join(dir, 'targets.backup.json'));
-    const shareFiles = readdirSync(join(dir, 'bk', 'shares')).filter((f) => f.endsWith('.txt')).sort();
+    // backup create writes each share set into its own folder, <out>/set-<set id>
+    const sets = readdirSync(join(dir, 'bk')).filter((n) => n.startsWith('set-'));
+    assert.equal(sets.length, 1, sets.join(','));
+    const set = join('bk', sets[0]!);
+    copyFileSync(join(dir, set, 'backup.json'), join(dir, 'targets.backup.json'));
+    const shareFiles = readdirSync(join(dir, set, 'shares')).filter((f) => f.endsWith('.txt')).sort();
     assert.ok(shareFiles.length >= 3, shareFiles.join(','));
     rehearse('recovery', dir, ['--rehearsal-tokens-from', tokCopy], {
-      shareFiles: { 'custodian-1': join('bk', 'shares', shareFiles[0]!), 'custodian-2': join('bk', 'shares', shareFiles[1]!) },
+      shareFiles: { 'custodian-1': join(set, 'shares', shareFiles[0]!), 'custodian-2': join(set, 'shares', shareFiles[1]!) },
     });
     const out = join(dir, 'out');
     const keys = JSON.parse(readFileSync(join(out, 'REHEARSAL-recovery-bundle', 'REHEARSAL-keys.json'), 'utf8'));
