@@ -19,8 +19,7 @@ import { makeStatement, readPredicate, type Subject } from '../../../shared/cosi
 import { cosignAlgorithmFor, cosignPkcs11Uri, parsePublicKeyPem } from '../../../shared/cosign/keys';
 import { parseRequest, serializeRequest } from '../../../shared/cosign/request';
 import { attest, signBlob, signImages, signPayloads, type ImageSignature } from '../../core/cosign/sign';
-import { evaluateThreshold, verifyBundle, verifySimpleSigning, type VerifyResult } from '../../core/cosign/verify';
-import type { TlogCheck } from '../../core/cosign/tlog';
+import { checkCosign } from '../../core/cosign/check';
 import { parseTrustedRoot } from '../../../shared/cosign/trusted-root';
 import { checkRequest, createRequest, signRequest } from '../../core/cosign/request';
 import { blobSignatureFiles, imageSignatureFiles, requestExportFiles } from '../../core/cosign/outputs';
@@ -286,56 +285,45 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
   const trustedRoot = values['trusted-root'] ? parseTrustedRoot(readFile(values['trusted-root'], 'trusted root'), values['trusted-root']) : undefined;
   const now = ctx.env.KEYCEREMONY_NOW ? new Date(ctx.env.KEYCEREMONY_NOW) : new Date();
   if (Number.isNaN(now.getTime())) throw new UsageError('KEYCEREMONY_NOW must be an RFC 3339 time');
-  const logOpts = { ...(trustedRoot ? { trustedRoot } : {}), now };
-  const report = (r: { valid: boolean; reason: string; tlog?: TlogCheck }, extra?: unknown): number => {
-    if (values.json) ctx.out(JSON.stringify({ ...r, ...(extra ?? {}) }, null, 2));
-    if (r.valid) {
-      if (!values.json) {
-        ctx.out(
-          r.tlog && r.tlog.summary !== 'no transparency-log entry'
-            ? `Verified OK: ${r.reason}; ${r.tlog.summary} (key-based: no certificate chain, identity or timestamp checked)`
-            : `Verified OK: ${r.reason} (key-based: no transparency log or certificate checked)`,
-        );
-      }
-      return 0;
-    }
-    ctx.err(`error[VERIFICATION_FAILED]: ${r.reason}`);
-    return 1;
-  };
   if (values.threshold !== undefined) {
     if (!/^\d+$/.test(values.threshold)) throw new UsageError('--threshold M must be a whole number');
     if (bundles.length === 0) throw new UsageError('--threshold needs --bundle files');
-    const res = await evaluateThreshold({
-      keys: spkis,
-      m: Number(values.threshold),
-      bundles: bundles.map((b) => readFile(b, 'bundle')),
-      ...(artifact ? { artifact } : {}),
-      ...(image ? { image } : {}),
-      ...logOpts,
-    });
-    for (const p of res.perBundle) ctx.err(`${bundles[p.index]}: ${p.valid ? 'valid' : 'invalid'} — ${p.reason}`);
-    return report({ valid: res.met, reason: res.reason }, { signers: res.signers });
-  }
-  if (spkis.length !== 1) throw new UsageError('several --key need --threshold M');
-  const spki = spkis[0] as Uint8Array;
-  let r: VerifyResult;
-  if (values.payload || values.signature) {
-    if (!values.payload || !values.signature) throw new UsageError('--payload and --signature go together');
-    if (bundles.length) throw new UsageError('give either --payload/--signature or --bundle');
-    if (trustedRoot) throw new UsageError('--trusted-root checks the transparency-log entries of a --bundle; a bare --signature has none');
-    r = await verifySimpleSigning({
-      spki,
-      payload: readFile(values.payload, 'payload'),
-      signature: readSignature(values.signature),
-      ...(image ? { image } : {}),
-      ...(values.manifest ? { manifest: readFile(values.manifest, 'manifest') } : {}),
-    });
-  } else if (bundles.length === 1) {
-    r = await verifyBundle({ spki, bundle: readFile(bundles[0] as string, 'bundle'), ...(artifact ? { artifact } : {}), ...(image ? { image } : {}), ...logOpts });
   } else {
-    throw new UsageError('give --payload FILE --signature FILE, or one --bundle FILE (several bundles need --threshold)');
+    if (spkis.length !== 1) throw new UsageError('several --key need --threshold M');
+    if (values.payload || values.signature) {
+      if (!values.payload || !values.signature) throw new UsageError('--payload and --signature go together');
+      if (bundles.length) throw new UsageError('give either --payload/--signature or --bundle');
+      if (trustedRoot) throw new UsageError('--trusted-root checks the transparency-log entries of a --bundle; a bare --signature has none');
+    } else if (bundles.length !== 1) {
+      throw new UsageError('give --payload FILE --signature FILE, or one --bundle FILE (several bundles need --threshold)');
+    }
   }
-  return report(r, r.claims ? { claims: r.claims } : r.statement ? { statement: r.statement } : undefined);
+  const r = await checkCosign({
+    keys: spkis,
+    bundles: bundles.map((b) => ({ name: b, bytes: readFile(b, 'bundle') })),
+    ...(values.payload ? { payload: readFile(values.payload, 'payload') } : {}),
+    ...(values.signature ? { signature: readSignature(values.signature) } : {}),
+    ...(values.manifest ? { manifest: readFile(values.manifest, 'manifest') } : {}),
+    ...(image ? { image } : {}),
+    ...(artifact ? { artifact } : {}),
+    ...(values.threshold !== undefined ? { threshold: Number(values.threshold) } : {}),
+    ...(trustedRoot ? { trustedRoot } : {}),
+    now,
+  });
+  for (const p of r.perBundle ?? []) ctx.err(`${p.name}: ${p.valid ? 'valid' : 'invalid'} — ${p.reason}`);
+  if (values.json) ctx.out(JSON.stringify(r.json, null, 2));
+  if (r.valid) {
+    if (!values.json) {
+      ctx.out(
+        r.tlog && r.tlog.summary !== 'no transparency-log entry'
+          ? `Verified OK: ${r.reason}; ${r.tlog.summary} (key-based: no certificate chain, identity or timestamp checked)`
+          : `Verified OK: ${r.reason} (key-based: no transparency log or certificate checked)`,
+      );
+    }
+    return 0;
+  }
+  ctx.err(`error[VERIFICATION_FAILED]: ${r.reason}`);
+  return 1;
 }
 
 export const cosignCommand: Command = group({
