@@ -18,7 +18,7 @@ import type { ErrorCode } from '../errors';
 
 export const VERIFICATION_REPORT_TYPE = 'https://keyceremony.dev/verification/v1';
 
-export type VerificationKind = 'tuf' | 'notary' | 'bundle';
+export type VerificationKind = 'tuf' | 'notary' | 'bundle' | 'cosign';
 
 /** What an item checked. Adding a code is fine; renaming one breaks consumers. */
 export const CheckCodes = [
@@ -90,6 +90,16 @@ export const CheckCodes = [
   'bundle.attestation',
   /** Production vs rehearsal. */
   'bundle.mode',
+  // ---- cosign (key-based, as `keyceremony cosign verify`)
+  /** One signature or bundle verified with an allowed key (and, for a bundle, its log entries). */
+  'cosign.signature',
+  /** m distinct allowed keys signed (m-of-n). */
+  'cosign.threshold',
+  // ---- expectations an auditor pinned before verifying (desktop Verify screen)
+  /** A key the auditor pinned (by key or fingerprint) signed what was verified. */
+  'pin.signer',
+  /** What was verified is in the mode the auditor pinned (production or rehearsal). */
+  'pin.mode',
 ] as const;
 
 export type CheckCode = (typeof CheckCodes)[number];

@@ -24,7 +24,7 @@ export interface FakeBundle {
   script: CeremonyScript;
 }
 
-export async function makeFakeBundle(template = 'tuf-root', edit?: (s: CeremonyScript) => void): Promise<FakeBundle> {
+export async function makeFakeBundle(template = 'tuf-root', edit?: (s: CeremonyScript) => void, opts: { rehearsal?: boolean } = {}): Promise<FakeBundle> {
   const script = JSON.parse(templateText(template)!) as CeremonyScript;
   edit?.(script);
   const journal = new MemJournal();
@@ -33,7 +33,7 @@ export async function makeFakeBundle(template = 'tuf-root', edit?: (s: CeremonyS
   const engine = new CeremonyEngine({
     script,
     scriptText: JSON.stringify(script),
-    rehearsal: true,
+    rehearsal: opts.rehearsal ?? true,
     kinds: BUILTIN_KINDS,
     services: { tokens, tuf: tufService(), preflight: fakePreflight([{ id: 'network-interfaces', status: 'pass', summary: 'none up' }]) },
     prompter: autoPrompter(),
