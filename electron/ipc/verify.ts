@@ -12,10 +12,10 @@ import { utf8 } from '../../shared/encoding/bytes';
 import type { VerificationReport } from '../../shared/verification/report';
 import { nodeSha256Hex } from '../adapters/node-hash';
 
-export async function verifyBundleBytes(archive: Uint8Array): Promise<VerificationReport> {
-  const entries = readTar(archive);
-  const m = new Map(entries.map((e) => [e.path, e.bytes]));
-  const reader: BundleReader = {
+/** A bundle archive's files, read from memory. */
+export function archiveReader(archive: Uint8Array): BundleReader {
+  const m = new Map(readTar(archive).map((e) => [e.path, e.bytes]));
+  return {
     list: async () => [...m.keys()].sort(),
     read: async (p) => {
       const b = m.get(p);
@@ -23,7 +23,10 @@ export async function verifyBundleBytes(archive: Uint8Array): Promise<Verificati
       return b;
     },
   };
-  return bundleReport(await verifyBundle(reader, { sha256Hex: nodeSha256Hex }));
+}
+
+export async function verifyBundleBytes(archive: Uint8Array): Promise<VerificationReport> {
+  return bundleReport(await verifyBundle(archiveReader(archive), { sha256Hex: nodeSha256Hex }));
 }
 
 export async function verifyTufFiles(trustedRoot: string, files: Record<string, string>): Promise<VerificationReport> {

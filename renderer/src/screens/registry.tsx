@@ -71,6 +71,6 @@ export const SCREENS: readonly ScreenDef[] = [
     title: 'Verify',
     nav: true,
     start: { title: 'Verify', who: 'Anyone: check signatures, metadata and bundles', feature: 'verify' },
-    render: () => <Verify />,
+    render: (p) => <Verify info={p.info} />,
   },
 ];
