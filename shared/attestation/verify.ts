@@ -296,42 +296,8 @@ export async function verifyAttestation(input: AttestationInput): Promise<Attest
 }
 
 /** Throwing form: the report, or KeyceremonyError ATTESTATION_INVALID with the reason. */
-export async function assertAttestation(input: AttestationInput): Promise<AttestationReport> {
-  const now = input.now ?? new Date();
-  const one = async (bytes: Uint8Array, what: string) => {
-    const list = certificatesFrom(bytes, what);
-    if (list.length !== 1) fail(`The ${what} must hold exactly one certificate; it holds ${list.length}.`, what);
-    return parseCert(list[0] as Uint8Array, what);
-  };
-  const key = await one(input.keyCert, 'key certificate');
-  const device = await one(input.deviceCert, 'device certificate');
-  const bundled = await bundledCertificates();
-  const notes: string[] = [];
-
-  let anchors: Anchor[];
-  if (input.roots?.length) {
-    anchors = [];
-    for (const r of input.roots) for (const der of certificatesFrom(r, 'root file')) anchors.push({ cert: await parseCert(der, 'root certificate'), source: 'given' });
-    notes.push(`Trust anchors given by the caller (${anchors.length}); the bundled Yubico roots were not used.`);
-  } else {
-    anchors = bundled.anchors.map((cert) => ({ cert, source: 'bundled' as const }));
-  }
-
-  // 1. the key certificate is an end-entity certificate signed by the device certificate given
-  if (key.subject === key.issuer && (await signedBy(key, key.spki))) {
-    fail(`The key certificate "${key.subject}" is self-signed: anyone can make one. An attestation is signed by the device's attestation key.`, 'key certificate');
-  }
-  if (key.issuer !== device.subject) {
-    fail(`The key certificate was issued by "${key.issuer}", but the device certificate given is "${device.subject}". Use the device certificate read from the same device.`, 'device certificate');
-  }
-  if (!(await signedBy(key, device.spki))) {
-    fail(
-      `The key certificate is not signed by the device certificate given (sha256 ${device.sha256.slice(0, 16)}…). Device certificates are shared per manufacturing batch, so a look-alike from another device does not verify: use the device certificate (YubiKey slot f9, or the YubiHSM's) read from the same device${SIG_ALGS[key.sigOid] ? '' : `; its signature algorithm ${key.sigOid} is not accepted`}.`,
-      'key certificate signature',
-    );
-  }
-
-  // 2. a path from the device certificate to a trust anchor; every link's signature verified
+/** A path from the device certificate to a trust anchor; every link's signature verified. */
+async function buildPath(key: Cert, device: Cert, anchors: Anchor[], intermediates: Cert[], givenRoots: boolean): Promise<{ path: Cert[]; anchor: Anchor }> {
   const chain: Cert[] = [key, device];
   let anchor: Anchor | undefined = anchors.find((a) => bytesEqual(a.cert.der, device.der));
   let cur = device;
@@ -345,18 +311,18 @@ export async function assertAttestation(input: AttestationInput): Promise<Attest
       }
     }
     if (anchor) break;
-    for (const c of bundled.intermediates) {
+    for (const c of intermediates) {
       if (c.subject === cur.issuer && !chain.some((x) => x.sha256 === c.sha256) && (await signedBy(cur, c.spki))) {
         next = c;
         break;
       }
     }
     if (!next) {
-      const sameName = [...anchors.map((a) => a.cert), ...bundled.intermediates].some((c) => c.subject === cur.issuer);
+      const sameName = [...anchors.map((a) => a.cert), ...intermediates].some((c) => c.subject === cur.issuer);
       fail(
         sameName
           ? `"${cur.subject}" names "${cur.issuer}" as its issuer, but no trusted certificate of that name signed it (a look-alike, a flipped byte, or the wrong root).`
-          : `"${cur.subject}" was issued by "${cur.issuer}", which is not a trusted root${input.roots?.length ? ' given' : ' or intermediate bundled with keyceremony'}.`,
+          : `"${cur.subject}" was issued by "${cur.issuer}", which is not a trusted root${givenRoots ? ' given' : ' or intermediate bundled with keyceremony'}.`,
         cur === device ? 'device certificate' : cur.subject,
       );
     }
@@ -365,12 +331,11 @@ export async function assertAttestation(input: AttestationInput): Promise<Attest
   }
   const path = anchor && bytesEqual(anchor.cert.der, chain[chain.length - 1]?.der ?? new Uint8Array()) ? chain : [...chain, anchor.cert];
 
-  // 3. vendor: from the key certificate's extensions
-  const oids = key.x.extensions.map((e) => e.type);
-  const vendor: AttestationVendor = oids.some((o) => o.startsWith(PIV_ARC)) ? 'yubico-piv' : oids.some((o) => o.startsWith(HSM_ARC)) ? 'yubihsm2' : 'unknown';
-  if (vendor === 'unknown') notes.push('The key certificate carries no Yubico attestation extensions: only the certificate chain was checked.');
+  return { path, anchor };
+}
 
-  // 4. constraints on every certificate of the path
+/** Validity, critical extensions, CA flags, path lengths and key usage of every certificate of the path. */
+function checkPath(path: Cert[], vendor: AttestationVendor, now: Date, u2fSha256: string, notes: string[]): void {
   const U2F_NOTE = 'The chain ends at the Yubico U2F Root CA, whose path length is 0; like piv-go, its path length is taken as 1 so the device certificate may sit below it (some YubiKey 4 were certified this way).';
   for (let i = 0; i < path.length; i++) {
     const c = path[i] as Cert;
@@ -398,7 +363,7 @@ export async function assertAttestation(input: AttestationInput): Promise<Attest
       if (!bc.ca) fail(`"${c.subject}" issues certificates but its basicConstraints say it is not a CA.`, label);
       const below = i - 1; // CA certificates between this one and the key certificate
       let max = bc.pathLength;
-      const isU2f = i === path.length - 1 && c.sha256 === bundled.u2fSha256;
+      const isU2f = i === path.length - 1 && c.sha256 === u2fSha256;
       if (max !== undefined && below > max && isU2f && below <= 1) {
         max = 1;
         notes.push(U2F_NOTE);
@@ -409,35 +374,11 @@ export async function assertAttestation(input: AttestationInput): Promise<Attest
     if (ku && !(ku.usages & x509.KeyUsageFlags.keyCertSign)) fail(`"${c.subject}" issues certificates but its key usage does not allow certificate signing.`, label);
   }
 
-  // 5. what the attestation says
-  const spki = key.spki;
-  const report: AttestationReport = {
-    vendor,
-    serial: null,
-    firmware: null,
-    slot: null,
-    algorithm: keyAlgorithmName(spki),
-    pinPolicy: null,
-    touchPolicy: null,
-    formFactor: null,
-    fips: false,
-    cspn: false,
-    generatedOnDevice: false,
-    root: anchor.cert.cn ?? anchor.cert.subject,
-    rootSha256: anchor.cert.sha256,
-    rootSource: anchor.source,
-    publicKeySha256: await sha256Hex(spki),
-    publicKeySpki: spki,
-    chain: path.map((c, i) => ({
-      role: i === 0 ? 'key' : i === 1 ? 'device' : i === path.length - 1 ? 'root' : 'intermediate',
-      subject: c.subject,
-      issuer: c.issuer,
-      sha256: c.sha256,
-      notBefore: iso(c.x.notBefore),
-      notAfter: iso(c.x.notAfter),
-    })),
-    notes,
-  };
+}
+
+/** What the vendor extensions of the key (and device) certificate say, into the report. */
+function readVendorFacts(report: AttestationReport, key: Cert, device: Cert, notes: string[]): void {
+  const vendor = report.vendor;
   if (vendor === 'yubico-piv') {
     const fw = extValue(key, OID.pivFirmware);
     if (fw) report.firmware = pivFirmware(fw);
@@ -489,6 +430,83 @@ export async function assertAttestation(input: AttestationInput): Promise<Attest
     };
     report.formFactor = 'YubiHSM 2';
   }
+
+}
+
+export async function assertAttestation(input: AttestationInput): Promise<AttestationReport> {
+  const now = input.now ?? new Date();
+  const one = async (bytes: Uint8Array, what: string) => {
+    const list = certificatesFrom(bytes, what);
+    if (list.length !== 1) fail(`The ${what} must hold exactly one certificate; it holds ${list.length}.`, what);
+    return parseCert(list[0] as Uint8Array, what);
+  };
+  const key = await one(input.keyCert, 'key certificate');
+  const device = await one(input.deviceCert, 'device certificate');
+  const bundled = await bundledCertificates();
+  const notes: string[] = [];
+
+  let anchors: Anchor[];
+  if (input.roots?.length) {
+    anchors = [];
+    for (const r of input.roots) for (const der of certificatesFrom(r, 'root file')) anchors.push({ cert: await parseCert(der, 'root certificate'), source: 'given' });
+    notes.push(`Trust anchors given by the caller (${anchors.length}); the bundled Yubico roots were not used.`);
+  } else {
+    anchors = bundled.anchors.map((cert) => ({ cert, source: 'bundled' as const }));
+  }
+
+  // 1. the key certificate is an end-entity certificate signed by the device certificate given
+  if (key.subject === key.issuer && (await signedBy(key, key.spki))) {
+    fail(`The key certificate "${key.subject}" is self-signed: anyone can make one. An attestation is signed by the device's attestation key.`, 'key certificate');
+  }
+  if (key.issuer !== device.subject) {
+    fail(`The key certificate was issued by "${key.issuer}", but the device certificate given is "${device.subject}". Use the device certificate read from the same device.`, 'device certificate');
+  }
+  if (!(await signedBy(key, device.spki))) {
+    fail(
+      `The key certificate is not signed by the device certificate given (sha256 ${device.sha256.slice(0, 16)}…). Device certificates are shared per manufacturing batch, so a look-alike from another device does not verify: use the device certificate (YubiKey slot f9, or the YubiHSM's) read from the same device${SIG_ALGS[key.sigOid] ? '' : `; its signature algorithm ${key.sigOid} is not accepted`}.`,
+      'key certificate signature',
+    );
+  }
+
+  const { path, anchor } = await buildPath(key, device, anchors, bundled.intermediates, !!input.roots?.length);
+
+  // 3. vendor: from the key certificate's extensions
+  const oids = key.x.extensions.map((e) => e.type);
+  const vendor: AttestationVendor = oids.some((o) => o.startsWith(PIV_ARC)) ? 'yubico-piv' : oids.some((o) => o.startsWith(HSM_ARC)) ? 'yubihsm2' : 'unknown';
+  if (vendor === 'unknown') notes.push('The key certificate carries no Yubico attestation extensions: only the certificate chain was checked.');
+
+  checkPath(path, vendor, now, bundled.u2fSha256, notes);
+
+  // 5. what the attestation says
+  const spki = key.spki;
+  const report: AttestationReport = {
+    vendor,
+    serial: null,
+    firmware: null,
+    slot: null,
+    algorithm: keyAlgorithmName(spki),
+    pinPolicy: null,
+    touchPolicy: null,
+    formFactor: null,
+    fips: false,
+    cspn: false,
+    generatedOnDevice: false,
+    root: anchor.cert.cn ?? anchor.cert.subject,
+    rootSha256: anchor.cert.sha256,
+    rootSource: anchor.source,
+    publicKeySha256: await sha256Hex(spki),
+    publicKeySpki: spki,
+    chain: path.map((c, i) => ({
+      role: i === 0 ? 'key' : i === 1 ? 'device' : i === path.length - 1 ? 'root' : 'intermediate',
+      subject: c.subject,
+      issuer: c.issuer,
+      sha256: c.sha256,
+      notBefore: iso(c.x.notBefore),
+      notAfter: iso(c.x.notAfter),
+    })),
+    notes,
+  };
+  readVendorFacts(report, key, device, notes);
 
   // 6. the key the caller expects
   if (input.expectPublicKeySpki && !bytesEqual(input.expectPublicKeySpki, spki)) {

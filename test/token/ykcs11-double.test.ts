@@ -18,6 +18,8 @@ import type { CeremonyScript } from '../../electron/core/ceremony/types';
 import { verifyAttestation } from '../../shared/attestation';
 import { verifySignature } from '../../shared/crypto/webcrypto';
 import { KeyceremonyError } from '../../shared/errors';
+import { main } from '../../electron/cli/main';
+import { makeContext } from '../../electron/cli/context';
 import { MemJournal, MemStore, autoPrompter, fixedClock, randomHex } from '../helpers/ceremony-fakes';
 import { YK_MANAGEMENT_KEY, YK_PIN, Ykcs11Double } from '../helpers/ykcs11-double';
 
@@ -159,6 +161,22 @@ describe('ykcs11 profile against the ykcs11 double', () => {
     const v = await verifyBundle({ list: () => store.list(), read: (p) => store.read(p) }, { requireProduction: true });
     assert.deepEqual(v.problems, []);
     assert.deepEqual(v.attested.map((a) => [a.key, a.serial]), [['root', 12345678]]);
+  });
+
+  test('the CLI: keygen --slot with the management key as the SO PIN; without --slot it says which slots exist', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const kc = (args: string[]) =>
+      main(args, {
+        ...makeContext({ env: { ...process.env, KEYCEREMONY_PIN: YK_PIN, KEYCEREMONY_SO_PIN: YK_MANAGEMENT_KEY } }),
+        out: (l: string) => void out.push(l),
+        err: (l: string) => void err.push(l),
+        openModule: () => Pkcs11Module.open('/double/libykcs11.so', { library: yk as never }),
+      });
+    assert.equal(await kc(['keygen', '--token', label, '--type', 'ecdsa-p384', '--slot', '9e']), 0, err.join('\n'));
+    assert.match(out.join('\n'), /created: ecdsa-p384 key "Private key for Card Authentication" id 04 on token "YubiKey PIV #12345678"/);
+    assert.equal(await kc(['keygen', '--token', label, '--type', 'ecdsa-p256', '--label', 'mine']), 1);
+    assert.match(err.join('\n'), /error\[INVALID_INPUT\]: A YubiKey keeps keys in fixed PIV slots/);
   });
 
   test('wrong PINs count down as ykcs11 reports them: 2, 1, locked', async () => {

@@ -76,7 +76,10 @@ const tokens: Command = {
 const keygen: Command = {
   name: 'keygen',
   summary: 'generate a key pair on a token (idempotent: re-running finds the same key)',
-  usage: [`(--token LABEL | --serial S) --type {${KeyTypes.join('|')}} --label L [--id HEX] [--backupable] [--pin-file F] [--json]`],
+  usage: [
+    `(--token LABEL | --serial S) --type {${KeyTypes.join('|')}} --label L [--id HEX] [--backupable] [--pin-file F] [--json]`,
+    `(--token LABEL | --serial S) --type {ecdsa-p256|ecdsa-p384} --slot 9c [--so-pin-file F] [--pin-file F] [--json]   (YubiKey PIV: the slot decides; the management key is the SO PIN)`,
+  ],
   async run(args, ctx) {
     const { values } = parse(args, {
       ...tokenOptions,
@@ -84,10 +87,13 @@ const keygen: Command = {
       label: { type: 'string' },
       id: { type: 'string' },
       backupable: { type: 'boolean' },
+      slot: { type: 'string' },
+      'so-pin-file': { type: 'string' },
       json: { type: 'boolean' },
     });
     const ref = tokenRef(values);
     if (!values.type) throw new UsageError('--type is required');
+    if (values.slot && !values.label) values.label = `slot ${values.slot}`; // the token names slot keys itself
     if (!isKeyType(values.type)) {
       throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Unknown key type "${values.type}". Choose one of: ${KeyTypes.join(', ')}.`, { where: '--type' });
     }
@@ -101,7 +107,16 @@ const keygen: Command = {
           keyType,
           label,
           ...(values.id ? { id: hexId(values.id) } : {}),
+          ...(values.slot ? { slot: values.slot } : {}),
           profile: values.backupable ? 'backupable' : 'non-extractable',
+          // asked only by tokens that generate keys as security officer (YubiKey PIV: the management key)
+          soPin: ctx.pinSource({
+            pinFile: values['so-pin-file'],
+            prompt: `Security officer credential (YubiKey: PIV management key) for token "${ref.token.label ?? ref.token.serial}": `,
+            envVar: 'KEYCEREMONY_SO_PIN',
+            flag: '--so-pin-file',
+            what: 'security officer credential',
+          }),
         });
         if (values.json) ctx.out(JSON.stringify({ created, key: keyJson(key) }, null, 2));
         else {
