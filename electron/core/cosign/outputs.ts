@@ -9,7 +9,7 @@ import { toBase64 } from '../../../shared/encoding/bytes';
 import { serializeBundle, type BundleJson } from '../../../shared/cosign/bundle';
 import { publicKeyPem } from '../../../shared/cosign/keys';
 import { parseImageReference, type ImageReference } from '../../../shared/cosign/reference';
-import { clusterImagePolicy, kyvernoClusterPolicy } from '../../../shared/cosign/policy';
+import { clusterImagePolicy, imageValidatingPolicy, kyvernoClusterPolicy, type PolicyInput } from '../../../shared/cosign/policy';
 import type { CosignRequest } from '../../../shared/cosign/request';
 import { checkRequest, exportFiles } from './request';
 import type { ImageSignature } from './sign';
@@ -64,8 +64,8 @@ export function blobSignatureFiles(signature: Uint8Array, bundle: BundleJson, ke
 
 /**
  * A completed request's export: every signer's bundle and signature per image, the payloads, the
- * public keys, and the admission policies requiring m of the n keys (Kyverno ClusterPolicy,
- * sigstore policy-controller ClusterImagePolicy). Refused (THRESHOLD_NOT_MET, naming who has not
+ * public keys, and the admission policies requiring m of the n keys (Kyverno ClusterPolicy and
+ * ImageValidatingPolicy, sigstore policy-controller ClusterImagePolicy). Refused (THRESHOLD_NOT_MET, naming who has not
  * signed) while fewer than m signed; any edit or bad signature is refused by checkRequest.
  */
 export async function requestExportFiles(r: CosignRequest, opts: { name?: string; where?: string } = {}): Promise<{ files: TreeFile[]; line: string }> {
@@ -77,7 +77,15 @@ export async function requestExportFiles(r: CosignRequest, opts: { name?: string
   const repositories = [...new Set(r.images.map((i) => parseImageReference(i).name))];
   const keys = r.signers.map((s) => ({ name: s.name, pem: s.publicKey }));
   const name = opts.name ?? 'keyceremony-release';
-  files.push({ path: 'kyverno-clusterpolicy.yaml', data: kyvernoClusterPolicy({ name, repositories, keys, m: r.m }) });
-  files.push({ path: 'policy-controller-clusterimagepolicy.yaml', data: clusterImagePolicy({ name, repositories, keys, m: r.m }) });
+  files.push(...policyFiles({ name, repositories, keys, m: r.m }));
   return { files, line: st.line };
+}
+
+/** The admission policies for m of these keys over these repositories, one file per engine. */
+export function policyFiles(p: PolicyInput): TreeFile[] {
+  return [
+    { path: 'kyverno-clusterpolicy.yaml', data: kyvernoClusterPolicy(p) },
+    { path: 'kyverno-imagevalidatingpolicy.yaml', data: imageValidatingPolicy(p) },
+    { path: 'policy-controller-clusterimagepolicy.yaml', data: clusterImagePolicy(p) },
+  ];
 }

@@ -366,8 +366,8 @@ function FollowRequest() {
       )}
       {exported && (
         <Notice testId="exported">
-          Exported {exported.files.length} files into {exported.folder}: every signer’s bundle per image, the keys, kyverno-clusterpolicy.yaml and
-          policy-controller-clusterimagepolicy.yaml.
+          Exported {exported.files.length} files into {exported.folder}: every signer’s bundle per image, the keys, kyverno-clusterpolicy.yaml,
+          kyverno-imagevalidatingpolicy.yaml and policy-controller-clusterimagepolicy.yaml.
         </Notice>
       )}
     </section>
