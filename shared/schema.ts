@@ -62,13 +62,18 @@ function make<T>(describe: string, check: (x: unknown, where: string, faults: Fa
   return s;
 }
 
+/** A schema of one's own: a check that adds faults, and its JSON Schema. */
+export function custom<T>(describe: string, check: (x: unknown, where: string, faults: Fault[]) => T, json: (ctx?: JsonSchemaContext) => JsonSchema): Schema<T> {
+  return make(describe, check, json);
+}
+
 /** Add a fault and return `x` unchanged (typed as the caller needs: the value is not used when faults exist). */
-function fault<T>(faults: Fault[], path: string, message: string, x: unknown): T {
+export function fault<T>(faults: Fault[], path: string, message: string, x: unknown): T {
   faults.push({ path, message });
   return x as T;
 }
 
-const isPlainObject = (x: unknown): x is Record<string, unknown> => {
+export const isPlainObject = (x: unknown): x is Record<string, unknown> => {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
   const proto = Object.getPrototypeOf(x) as unknown;
   return proto === Object.prototype || proto === null;

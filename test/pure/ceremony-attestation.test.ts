@@ -131,8 +131,9 @@ async function entries(journal: MemJournal): Promise<TranscriptEntry[]> {
 }
 
 describe('keygen with attestation', () => {
-  test('script validation names the bad attestation parameters', () => {
-    const bad = script({ required: 'yes', keys: ['nope'], files: { 'root-1': { keyCert: '', extra: 1 }, ghost: { keyCert: 'a', deviceCert: 'b' } }, roots: [], colour: 1 });
+  test('script validation names every malformed attestation parameter, then the keys it names that the step does not generate', () => {
+    // 1. the shape: every malformed member at once
+    const bad = script({ required: 'yes', keys: ['Nope'], files: { 'root-1': { keyCert: '', extra: 1 }, ghost: { keyCert: 'a', deviceCert: 'b' } }, roots: [], colour: 1 });
     const paths = validateScript(bad, BUILTIN_KINDS).map((i) => `${i.path}: ${i.message}`);
     for (const p of [
       '$.steps[0].params.attestation.colour',
@@ -141,9 +142,14 @@ describe('keygen with attestation', () => {
       '$.steps[0].params.attestation.files["root-1"].extra',
       '$.steps[0].params.attestation.files["root-1"].keyCert',
       '$.steps[0].params.attestation.files["root-1"].deviceCert',
-      '$.steps[0].params.attestation.files.ghost',
       '$.steps[0].params.attestation.roots',
     ]) assert.ok(paths.some((x) => x.startsWith(`${p}:`)), `${p} not reported in:\n${paths.join('\n')}`);
+    // 2. well-formed, but naming keys this step does not generate: each named
+    const foreign = validateScript(script({ keys: ['nope'], files: { ghost: { keyCert: 'a', deviceCert: 'b' } } }), BUILTIN_KINDS).map((i) => `${i.path}: ${i.message}`);
+    assert.deepEqual(foreign, [
+      '$.steps[0].params.attestation.keys[0]: must name a key this step generates',
+      '$.steps[0].params.attestation.files.ghost: must name a key this step generates',
+    ]);
     assert.deepEqual(validateScript(script({ roots: ['root.pem'], files: { 'root-1': { keyCert: 'k.pem', deviceCert: 'd.pem' } } }), BUILTIN_KINDS), []);
   });
 

@@ -15,59 +15,57 @@ import { assertAttestation, certificatesFrom, type AttestationReport } from '../
 import { pemEncode } from '../../../shared/encoding/bytes';
 import { KeyceremonyError } from '../../../shared/errors';
 import { childPath } from '../../../shared/json';
+import { annotate, arr, bool, obj, opt, record, str, type Infer } from '../../../shared/schema';
 import type { StepContext } from './step';
 import type { TranscriptBody, TranscriptEntry } from './transcript';
-import type { CeremonyScript, Deviation, GeneratedKey, TokenRef } from './types';
-import type { ValidationIssue } from './validate';
+import type { Deviation, GeneratedKey, TokenRef } from './types';
+import { fileBeside, idList, idSchema, type ValidationIssue } from './validate';
 
-export interface AttestationParam {
+const attestationFiles = obj({ keyCert: fileBeside('The key\'s attestation certificate (PEM or DER).'), deviceCert: fileBeside('The device (f9 / attestation key) certificate.') });
+
+/** The members keygen's `attestation` param and the attest step share. */
+export const attestationMembers = {
   /** Default true: a key without a valid attestation is a failure (production: a deviation). */
-  required?: boolean;
-  /** The keys of this step that must be attested (default: all of them). */
-  keys?: string[];
+  required: opt(annotate(bool, { description: 'Default true.' })),
   /** Attestation files per key, relative to the script. Keys without files are read from the token. */
-  files?: Record<string, { keyCert: string; deviceCert: string }>;
+  files: opt(annotate(record(attestationFiles, { key: idSchema }), { description: 'Key id -> attestation files beside the script.' })),
   /** Trust anchors (PEM files beside the script) that REPLACE the bundled Yubico roots. Recorded. */
-  roots?: string[];
-}
+  roots: opt(
+    annotate(arr(str({ min: 1, max: 1024 }), { min: 1 }), {
+      description: 'PEM trust anchors beside the script that REPLACE the bundled Yubico roots (recorded in the transcript and the bundle).',
+    }),
+  ),
+};
+
+/** keygen's `attestation` param. */
+export const attestationParam = annotate(
+  obj({
+    required: attestationMembers.required,
+    /** The keys of this step that must be attested (default: all of them). */
+    keys: opt(idList('Keys of this step to attest (default: all).')),
+    files: attestationMembers.files,
+    roots: attestationMembers.roots,
+  }),
+  {
+    description:
+      'Require proof that each key was generated inside genuine hardware (YubiKey PIV, YubiHSM 2): the attestation is read from the token where its module exposes it (ykcs11), or from the files named here (ykman piv keys attest / yubihsm-shell). The attested key must be the key enrolled; serial, firmware, slot, PIN/touch policy and chain go into the transcript, the certificates into attestations/<key>/. Production: missing or invalid when required is a deviation (justification) or the ceremony stops. See docs/hardware.md.',
+  },
+);
+export type AttestationParam = Infer<typeof attestationParam>;
 
 export const ATTESTATION_DIR = 'attestations';
 const KEY_CERT = 'key-cert.pem';
 const DEVICE_CERT = 'device-cert.pem';
 const ROOTS = 'roots.pem';
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-/** Validate keygen's `attestation` parameter (stepKeys = the step's `keys`). */
-export function validateAttestationParam(v: unknown, stepKeys: unknown, _script: CeremonyScript, path: string): ValidationIssue[] {
+/** The attestation param names only keys of its step (stepKeys = the step's `keys`). */
+export function validateAttestationParam(v: Pick<AttestationParam, 'keys' | 'files'>, stepKeys: readonly string[], path: string): ValidationIssue[] {
   const out: ValidationIssue[] = [];
-  if (!isObj(v)) return [{ path, message: 'must be an object {required, keys, files, roots}' }];
-  for (const k of Object.keys(v)) if (!['required', 'keys', 'files', 'roots'].includes(k)) out.push({ path: childPath(path, k), message: `unknown parameter "${k}" (allowed: required, keys, files, roots)` });
-  if (v.required !== undefined && typeof v.required !== 'boolean') out.push({ path: childPath(path, 'required'), message: 'must be true or false' });
-  const inStep = new Set(Array.isArray(stepKeys) ? stepKeys.filter((k): k is string => typeof k === 'string') : []);
-  if (v.keys !== undefined) {
-    if (!Array.isArray(v.keys) || v.keys.length === 0) out.push({ path: childPath(path, 'keys'), message: 'must be a non-empty array of key ids of this step' });
-    else v.keys.forEach((k, i) => {
-      if (typeof k !== 'string' || !inStep.has(k)) out.push({ path: `${childPath(path, 'keys')}[${i}]`, message: 'must name a key this step generates' });
-    });
-  }
-  if (v.files !== undefined) {
-    if (!isObj(v.files)) out.push({ path: childPath(path, 'files'), message: 'must be an object: key id -> {keyCert, deviceCert}' });
-    else
-      for (const [k, f] of Object.entries(v.files)) {
-        const p = childPath(childPath(path, 'files'), k);
-        if (!inStep.has(k)) out.push({ path: p, message: 'must name a key this step generates' });
-        if (!isObj(f)) {
-          out.push({ path: p, message: 'must be {keyCert, deviceCert}' });
-          continue;
-        }
-        for (const m of Object.keys(f)) if (m !== 'keyCert' && m !== 'deviceCert') out.push({ path: childPath(p, m), message: `unknown member "${m}" (allowed: keyCert, deviceCert)` });
-        for (const m of ['keyCert', 'deviceCert']) if (typeof f[m] !== 'string' || !f[m]) out.push({ path: childPath(p, m), message: 'must be a file path beside the script' });
-      }
-  }
-  if (v.roots !== undefined && (!Array.isArray(v.roots) || v.roots.length === 0 || v.roots.some((r) => typeof r !== 'string' || !r))) {
-    out.push({ path: childPath(path, 'roots'), message: 'must be a non-empty array of PEM file paths beside the script' });
-  }
+  const inStep = new Set(stepKeys);
+  (v.keys ?? []).forEach((k, i) => {
+    if (!inStep.has(k)) out.push({ path: `${childPath(path, 'keys')}[${i}]`, message: 'must name a key this step generates' });
+  });
+  for (const k of Object.keys(v.files ?? {})) if (!inStep.has(k)) out.push({ path: childPath(childPath(path, 'files'), k), message: 'must name a key this step generates' });
   return out;
 }
 

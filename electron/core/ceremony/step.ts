@@ -3,6 +3,7 @@
  * that step kinds and helpers (attestation.ts) do not import the engine that imports them.
  */
 import type { SignatureAlgorithm } from '../../../shared/crypto/algorithms';
+import type { Schema } from '../../../shared/schema';
 import type { Signer } from '../signer';
 import type { TranscriptBody } from './transcript';
 import type { CeremonyScript, CeremonyState, Clock, KeyRecord, KeySpec, Participant, Phase, PinSource, Prompter, Services, StepSpec, TokenRef, TokenSpec } from './types';
@@ -19,10 +20,11 @@ export interface StepOutcome {
   skipped?: boolean;
 }
 
-export interface StepContext {
+/** What a step runs with; `P` is its params, typed by the kind's params schema (checked before the run). */
+export interface StepContext<P = unknown> {
   script: CeremonyScript;
   step: StepSpec;
-  params: Record<string, unknown>;
+  params: P;
   state: Readonly<CeremonyState>;
   /** 1 on the first attempt of this step; more when it runs again after a stop or a crash. */
   attempt: number;
@@ -50,12 +52,17 @@ export interface StepContext {
   signersFor<T>(requests: { key: string; algorithm?: SignatureAlgorithm }[], fn: (signers: Signer[]) => Promise<T>): Promise<T>;
 }
 
-export interface StepKind extends KindInfo {
+/**
+ * A step kind: its params' shape as a schema (validated with the script, and its part of the
+ * generated docs/ceremony.schema.json), the rules beyond the shape, and the run.
+ */
+export interface StepKind<P = unknown> extends KindInfo {
   kind: string;
   phase: Phase;
   summary: string;
   /** Services the kind calls; when one is missing, rehearsal records a skip and production stops. */
   needs?: (keyof Services)[];
-  validate?(params: Record<string, unknown>, script: CeremonyScript, path: string): ValidationIssue[];
-  run(ctx: StepContext): Promise<StepOutcome>;
+  params: Schema<P>;
+  validate?(params: P, script: CeremonyScript, path: string): ValidationIssue[];
+  run(ctx: StepContext<P>): Promise<StepOutcome>;
 }

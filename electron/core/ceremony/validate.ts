@@ -1,254 +1,326 @@
 /**
- * Ceremony script validation. Collects every problem with its JSON path (e.g.
- * `$.steps[3].params.threshold`) so `keyceremony ceremony validate` can list them all; `assertScript`
- * throws one INVALID_INPUT naming the first. Mirrors docs/ceremony.schema.json and adds the checks a
- * schema cannot express (references, phase order, thresholds).
+ * Ceremony script validation, in the project's one validation vocabulary (shared/schema.ts):
+ * - the SHAPE of a script and of each step kind's params is a schema; docs/ceremony.schema.json is
+ *   generated from these same schemas (`ceremonyJsonSchema`, scripts/gen-ceremony-schema.ts) and a
+ *   test checks the committed file is the generated one;
+ * - what a JSON Schema cannot say is checked after the shape: references between ids, unique ids and
+ *   labels, one administrator, phase order, the last step `close`, and each kind's own rules
+ *   (`StepKind.validate`, on its typed params: thresholds, keys of the right type...).
+ * Every problem is collected with its JSON path (e.g. `$.steps[3].params.threshold`) so
+ * `keyceremony ceremony validate` lists them all; `assertScript` throws one INVALID_INPUT naming the first.
  */
-import { isKeyType, KeyTypes } from '../../../shared/crypto/algorithms';
-import { KeyceremonyError } from '../../../shared/errors';
+import { KeyTypes } from '../../../shared/crypto/algorithms';
 import { childPath } from '../../../shared/json';
+import {
+  annotate,
+  arr,
+  bool,
+  custom,
+  faultsError,
+  fault,
+  int,
+  isPlainObject,
+  jsonSchemaDocument,
+  literal,
+  named,
+  obj,
+  oneOf,
+  opt,
+  record,
+  str,
+  type Fault,
+  type JsonSchema,
+  type Schema,
+} from '../../../shared/schema';
 import { PHASES, ROLES, type CeremonyScript, type Phase } from './types';
 
-export interface ValidationIssue {
-  path: string;
-  message: string;
-}
+/** A problem in a script: where (JSON path) and what. */
+export type ValidationIssue = Fault;
 
-/** What the validator needs to know about step kinds (the registry provides it). */
+/** What the validator needs to know about a step kind (the registry provides it). */
 export interface KindInfo {
   phase: Phase;
-  validate?(params: Record<string, unknown>, script: CeremonyScript, path: string): ValidationIssue[];
+  /** The shape of the step's params (also its part of docs/ceremony.schema.json). */
+  params: Schema<unknown>;
+  /** Rules beyond the shape, on params that passed it (references, thresholds...). */
+  validate?(params: unknown, script: CeremonyScript, path: string): ValidationIssue[];
 }
+
+// ---------------------------------------------------------------- building blocks for scripts and params
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** YubiKey PIV key slots (NIST SP 800-73-4 key references; Yubico's retired slots 82-95). */
 const PIV_SLOT = /^(9[acde]|8[2-9a-f]|9[0-5])$/;
-const LABEL = /^[\x20-\x7e]{1,32}$/;
+const LABEL32 = /^[\x20-\x7e]{1,32}$/;
+const LABEL64 = /^[\x20-\x7e]{1,64}$/;
+const TEXT_MAX = 65536;
 
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
+/** Ids of participants, tokens, keys, steps and acknowledgements. */
+export const idSchema = named('id', str({ max: 64, pattern: ID, what: 'an id: lower-case letters, digits, ".", "_" or "-" (1-64)' }));
+/** Free text (titles, instructions, names). */
+export const text = (min = 0): Schema<string> => str({ min, max: TEXT_MAX });
+/** A list of at least `min` (1) ids (keys, participants). */
+export const idList = (description?: string, min = 1): Schema<string[]> => {
+  const s = arr(idSchema, { min });
+  return description ? annotate(s, { description }) : s;
+};
+/** A file beside the script (read through the `inputs` service). */
+export const fileBeside = (description: string): Schema<string> => annotate(str({ min: 1, max: 1024 }), { description });
+/** Days until metadata expires, per role (`{"root": 365, "timestamp": 1}`); any role names when `roles` is not given. */
+export const expiresInDays = (roles?: readonly string[]): Schema<Record<string, number>> =>
+  annotate(record(int({ min: 1, max: 36500 }), roles ? { key: oneOf(roles), max: roles.length } : {}), {
+    description: roles ? `Days until expiry per role (${roles.join(', ')}).` : 'Days until expiry per role.',
+  });
+/** An m of n threshold. */
+export const threshold = (max = 64): Schema<number> => int({ min: 1, max });
+
+const keyIdsOf = (script: CeremonyScript) => new Set((Array.isArray(script.keys) ? script.keys : []).map((k) => k?.id));
+const participantIdsOf = (script: CeremonyScript) => new Set((Array.isArray(script.participants) ? script.participants : []).map((p) => p?.id));
+
+/** Each id must name a key in $.keys. */
+export function keyRefs(ids: readonly string[], script: CeremonyScript, path: string, out: ValidationIssue[]): void {
+  const known = keyIdsOf(script);
+  ids.forEach((k, i) => {
+    if (!known.has(k)) out.push({ path: `${path}[${i}]`, message: `must name a key in $.keys ("${k}" is not one)` });
+  });
 }
+
+/** The id must name a key in $.keys. */
+export function keyRef(id: string, script: CeremonyScript, path: string, out: ValidationIssue[]): void {
+  if (!keyIdsOf(script).has(id)) out.push({ path, message: `must name a key in $.keys ("${id}" is not one)` });
+}
+
+/** Each id must name a participant. */
+export function participantRefs(ids: readonly string[], script: CeremonyScript, path: string, out: ValidationIssue[]): void {
+  const known = participantIdsOf(script);
+  ids.forEach((p, i) => {
+    if (!known.has(p)) out.push({ path: `${path}[${i}]`, message: `must name a participant ("${p}" is not one)` });
+  });
+}
+
+/** A threshold no larger than the number of keys (or shares) it counts. */
+export function thresholdAtMost(t: number, n: number, what: string, path: string, out: ValidationIssue[]): void {
+  if (t > n) out.push({ path, message: `threshold ${t} is more than the ${n} ${what}` });
+}
+
+/** Params that are exactly `{keys: [key ids of the script]}` (keygen, keys-present). */
+export const keysParams = obj({ keys: idList() });
+export function validateKeysParam(params: { keys: string[] }, script: CeremonyScript, path: string): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  keyRefs(params.keys, script, childPath(path, 'keys'), out);
+  return out;
+}
+
+/** Params of a step kind that takes none. */
+export const noParams = obj({});
+
+// ---------------------------------------------------------------- the script's shape
+
+const participant = named('participant', obj({ id: idSchema, name: text(1), role: oneOf(ROLES) }));
+const token = named(
+  'token',
+  obj({
+    id: idSchema,
+    label: str({ max: 32, pattern: LABEL32, what: '1-32 printable ASCII characters' }),
+    serial: opt(annotate(str({ max: 32, pattern: LABEL32, what: '1-32 printable ASCII characters' }), { description: 'Expected token serial (production). Check-in refuses another serial.' })),
+    custodian: opt(annotate(idSchema, { description: 'Participant holding the token.' })),
+  }),
+);
+const key = named(
+  'key',
+  obj({
+    id: idSchema,
+    token: idSchema,
+    label: str({ max: 64, pattern: LABEL64, what: '1-64 printable ASCII characters' }),
+    keyType: oneOf(KeyTypes),
+    profile: opt(annotate(oneOf(['non-extractable', 'backupable'] as const), { default: 'non-extractable' })),
+    purpose: opt(text()),
+    slot: opt(
+      annotate(str({ max: 2, pattern: PIV_SLOT, what: 'a PIV key slot: 9a, 9c, 9d, 9e or 82-95' }), {
+        description:
+          'A fixed key slot on tokens that have them (YubiKey PIV through ykcs11: 9c is the signature slot). The token names the key itself; generating into an occupied slot is refused unless it already holds a key of this type, which is adopted. See docs/hardware.md.',
+      }),
+    ),
+  }),
+);
+const ack = named(
+  'ack',
+  obj({
+    id: idSchema,
+    by: annotate(str({ min: 1, max: 128 }), { description: 'A participant id, or role:<administrator|custodian|witness> meaning every participant with that role.' }),
+    statement: text(1),
+    allowAnswersFile: opt(
+      annotate(bool, {
+        description:
+          'Production only: an answers file may give this acknowledgement for a witness or custodian. Without it they must confirm at the screen; administrators may always be answered by file.',
+      }),
+    ),
+  }),
+);
+const anyParams = custom<Record<string, unknown>>(
+  'an object',
+  (x, where, faults) => (isPlainObject(x) ? x : fault(faults, where, 'expected an object', x)),
+  () => ({ type: 'object' }),
+);
+
+/** One step: the common members, then the params its kind declares. */
+function stepSchema(kinds: Record<string, KindInfo>): Schema<unknown> {
+  const names = Object.keys(kinds);
+  const base = obj({
+    id: idSchema,
+    kind: oneOf(names),
+    title: opt(text()),
+    instructions: opt(text()),
+    acknowledgements: opt(arr(ack)),
+    params: opt(anyParams),
+  });
+  const step = custom(
+    'a step',
+    (x, where, faults) => {
+      const v = base.check(x, where, faults);
+      const kind = isPlainObject(x) && typeof x.kind === 'string' ? kinds[x.kind] : undefined;
+      const params = isPlainObject(x) ? x.params : undefined;
+      if (kind && (params === undefined || isPlainObject(params))) kind.params.check(params ?? {}, childPath(where, 'params'), faults);
+      return v;
+    },
+    (ctx) => ({
+      ...base.jsonSchema(ctx),
+      allOf: names.map((n) => {
+        const params = (kinds[n] as KindInfo).params.jsonSchema(ctx);
+        // a kind with required params needs the member itself
+        return { if: { properties: { kind: { const: n } } }, then: { ...(Array.isArray(params.required) && params.required.length ? { required: ['params'] } : {}), properties: { params } } };
+      }),
+    }),
+  );
+  return named('step', step);
+}
+
+/** The shape of a whole script for a registry of step kinds. */
+export function scriptSchema(kinds: Record<string, KindInfo>): Schema<unknown> {
+  return obj({
+    $schema: opt(str({ max: 1024 })),
+    version: literal(1),
+    name: annotate(idSchema, { description: 'Ceremony id; used in file names.' }),
+    title: text(1),
+    description: opt(text()),
+    participants: annotate(arr(participant, { min: 1 }), { description: 'Exactly one administrator.' }),
+    tokens: arr(token),
+    keys: arr(key),
+    steps: arr(stepSchema(kinds), { min: 1 }),
+  });
+}
+
+export const CEREMONY_SCHEMA_ID = 'https://keyceremony.dev/schema/ceremony.schema.json';
+
+/** docs/ceremony.schema.json, generated from the schemas the validator checks with. */
+export function ceremonyJsonSchema(kinds: Record<string, KindInfo>): JsonSchema {
+  return jsonSchemaDocument(scriptSchema(kinds), {
+    $id: CEREMONY_SCHEMA_ID,
+    title: 'keyceremony ceremony script',
+    description: `A declarative key ceremony: participants and roles, the tokens expected, the keys, and the steps with the acknowledgements each needs. The engine also checks what a schema cannot: references between ids, phase order (${PHASES.join(' → ')}), thresholds, and that the last step is 'close'. See docs/ceremony.md. Generated from electron/core/ceremony/validate.ts and the step kinds (scripts/gen-ceremony-schema.ts): do not edit by hand.`,
+  });
+}
+
+// ---------------------------------------------------------------- the rules beyond the shape
+
+const obj_ = (x: unknown): Record<string, unknown> | undefined => (isPlainObject(x) ? x : undefined);
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 
 export function validateScript(x: unknown, kinds: Record<string, KindInfo>): ValidationIssue[] {
   const out: ValidationIssue[] = [];
+  scriptSchema(kinds).check(x, '$', out);
+  const s = obj_(x);
+  if (!s) return out;
   const issue = (path: string, message: string): void => {
     out.push({ path, message });
   };
-  if (!isObj(x)) {
-    issue('$', 'a ceremony script must be a JSON object');
-    return out;
-  }
-  const allowedTop = new Set(['$schema', 'version', 'name', 'title', 'description', 'participants', 'tokens', 'keys', 'steps']);
-  for (const k of Object.keys(x)) if (!allowedTop.has(k)) issue(childPath('$', k), `unknown member "${k}"`);
-  if (x.version !== 1) issue('$.version', 'must be 1');
-  if (typeof x.name !== 'string' || !ID.test(x.name)) issue('$.name', 'must be an id: lower-case letters, digits, ".", "_" or "-" (1-64)');
-  if (typeof x.title !== 'string' || x.title.length === 0) issue('$.title', 'must be a non-empty string');
-  if (x.description !== undefined && typeof x.description !== 'string') issue('$.description', 'must be a string');
 
+  // ids are unique across participants, tokens, keys and steps
   const ids = new Set<string>();
   const uniq = (id: unknown, path: string): void => {
-    if (typeof id !== 'string' || !ID.test(id)) {
-      issue(path, 'must be an id: lower-case letters, digits, ".", "_" or "-" (1-64)');
-      return;
-    }
+    if (typeof id !== 'string') return;
     if (ids.has(id)) issue(path, `id "${id}" is used twice`);
     ids.add(id);
   };
 
-  // participants
   const participants = new Map<string, string>();
-  if (!Array.isArray(x.participants) || x.participants.length === 0) issue('$.participants', 'must be a non-empty array');
-  else
-    x.participants.forEach((p, i) => {
-      const path = `$.participants[${i}]`;
-      if (!isObj(p)) return issue(path, 'must be an object');
-      uniq(p.id, `${path}.id`);
-      if (typeof p.name !== 'string' || !p.name) issue(`${path}.name`, 'must be a non-empty string');
-      if (typeof p.role !== 'string' || !(ROLES as readonly string[]).includes(p.role))
-        issue(`${path}.role`, `must be one of ${ROLES.join(', ')}`);
-      if (typeof p.id === 'string' && typeof p.role === 'string') participants.set(p.id, p.role);
-    });
+  list(s.participants).forEach((p, i) => {
+    const o = obj_(p);
+    if (!o) return;
+    uniq(o.id, `$.participants[${i}].id`);
+    if (typeof o.id === 'string' && typeof o.role === 'string') participants.set(o.id, o.role);
+  });
   const roles = [...participants.values()];
-  if (participants.size && roles.filter((r) => r === 'administrator').length !== 1)
-    issue('$.participants', 'exactly one participant must have the role "administrator"');
+  if (participants.size && roles.filter((r) => r === 'administrator').length !== 1) issue('$.participants', 'exactly one participant must have the role "administrator"');
 
-  // tokens
   const tokens = new Set<string>();
   const labels = new Set<string>();
-  if (!Array.isArray(x.tokens)) issue('$.tokens', 'must be an array');
-  else
-    x.tokens.forEach((t, i) => {
-      const path = `$.tokens[${i}]`;
-      if (!isObj(t)) return issue(path, 'must be an object');
-      uniq(t.id, `${path}.id`);
-      if (typeof t.label !== 'string' || !LABEL.test(t.label)) issue(`${path}.label`, 'must be 1-32 printable ASCII characters');
-      else if (labels.has(t.label)) issue(`${path}.label`, `label "${t.label}" is used twice`);
-      else labels.add(t.label);
-      if (t.serial !== undefined && (typeof t.serial !== 'string' || !LABEL.test(t.serial)))
-        issue(`${path}.serial`, 'must be 1-32 printable ASCII characters');
-      if (t.custodian !== undefined && (typeof t.custodian !== 'string' || !participants.has(t.custodian)))
-        issue(`${path}.custodian`, 'must name a participant');
-      if (typeof t.id === 'string') tokens.add(t.id);
-    });
+  list(s.tokens).forEach((t, i) => {
+    const o = obj_(t);
+    if (!o) return;
+    uniq(o.id, `$.tokens[${i}].id`);
+    if (typeof o.label === 'string') {
+      if (labels.has(o.label)) issue(`$.tokens[${i}].label`, `label "${o.label}" is used twice`);
+      labels.add(o.label);
+    }
+    if (typeof o.custodian === 'string' && !participants.has(o.custodian)) issue(`$.tokens[${i}].custodian`, 'must name a participant');
+    if (typeof o.id === 'string') tokens.add(o.id);
+  });
 
-  // keys
-  const keys = new Set<string>();
   const keySlots = new Set<string>();
   const keyLabels = new Set<string>();
-  if (!Array.isArray(x.keys)) issue('$.keys', 'must be an array');
-  else
-    x.keys.forEach((k, i) => {
-      const path = `$.keys[${i}]`;
-      if (!isObj(k)) return issue(path, 'must be an object');
-      uniq(k.id, `${path}.id`);
-      if (typeof k.token !== 'string' || !tokens.has(k.token)) issue(`${path}.token`, 'must name a token in $.tokens');
-      if (typeof k.label !== 'string' || !/^[\x20-\x7e]{1,64}$/.test(k.label)) issue(`${path}.label`, 'must be 1-64 printable ASCII characters');
-      else if (keyLabels.has(`${String(k.token)}/${k.label}`)) issue(`${path}.label`, `two keys on one token share the label "${k.label}"`);
-      else keyLabels.add(`${String(k.token)}/${k.label}`);
-      if (!isKeyType(k.keyType)) issue(`${path}.keyType`, `must be one of ${KeyTypes.join(', ')}`);
-      if (k.profile !== undefined && k.profile !== 'non-extractable' && k.profile !== 'backupable')
-        issue(`${path}.profile`, 'must be "non-extractable" or "backupable"');
-      if (k.purpose !== undefined && typeof k.purpose !== 'string') issue(`${path}.purpose`, 'must be a string');
-      if (k.slot !== undefined) {
-        if (typeof k.slot !== 'string' || !PIV_SLOT.test(k.slot)) issue(`${path}.slot`, 'must be a PIV key slot: 9a, 9c, 9d, 9e or 82-95');
-        else if (keySlots.has(`${String(k.token)}/${k.slot}`)) issue(`${path}.slot`, `two keys on one token use slot ${k.slot}`);
-        else keySlots.add(`${String(k.token)}/${k.slot}`);
-        if (k.profile === 'backupable') issue(`${path}.profile`, 'a key in a PIV slot never leaves the token: it cannot be "backupable"');
-      }
-      if (typeof k.id === 'string') keys.add(k.id);
-    });
-
-  // steps
-  if (!Array.isArray(x.steps) || x.steps.length === 0) {
-    issue('$.steps', 'must be a non-empty array');
-    return out;
-  }
-  let lastPhase = -1;
-  let closeSeen = false;
-  x.steps.forEach((s, i) => {
-    const path = `$.steps[${i}]`;
-    if (!isObj(s)) return issue(path, 'must be an object');
-    uniq(s.id, `${path}.id`);
-    const kind = typeof s.kind === 'string' ? kinds[s.kind] : undefined;
-    if (!kind) {
-      issue(`${path}.kind`, `unknown step kind ${JSON.stringify(s.kind)}; known: ${Object.keys(kinds).sort().join(', ')}`);
-      return;
+  list(s.keys).forEach((k, i) => {
+    const o = obj_(k);
+    if (!o) return;
+    const path = `$.keys[${i}]`;
+    uniq(o.id, `${path}.id`);
+    if (typeof o.token === 'string' && !tokens.has(o.token)) issue(`${path}.token`, 'must name a token in $.tokens');
+    if (typeof o.label === 'string') {
+      if (keyLabels.has(`${String(o.token)}/${o.label}`)) issue(`${path}.label`, `two keys on one token share the label "${o.label}"`);
+      keyLabels.add(`${String(o.token)}/${o.label}`);
     }
-    const ph = PHASES.indexOf(kind.phase);
-    if (ph < lastPhase)
-      issue(`${path}.kind`, `a "${kind.phase}" step cannot come after a "${PHASES[lastPhase]}" step (order: ${PHASES.join(' → ')})`);
-    lastPhase = Math.max(lastPhase, ph);
-    if (s.kind === 'close') closeSeen = true;
-    if (s.title !== undefined && typeof s.title !== 'string') issue(`${path}.title`, 'must be a string');
-    if (s.instructions !== undefined && typeof s.instructions !== 'string') issue(`${path}.instructions`, 'must be a string');
-    if (s.acknowledgements !== undefined) {
-      if (!Array.isArray(s.acknowledgements)) issue(`${path}.acknowledgements`, 'must be an array');
-      else
-        s.acknowledgements.forEach((a, j) => {
-          const ap = `${path}.acknowledgements[${j}]`;
-          if (!isObj(a)) return issue(ap, 'must be an object');
-          if (typeof a.id !== 'string' || !ID.test(a.id)) issue(`${ap}.id`, 'must be an id');
-          if (typeof a.statement !== 'string' || !a.statement) issue(`${ap}.statement`, 'must be a non-empty string');
-          if (a.allowAnswersFile !== undefined && typeof a.allowAnswersFile !== 'boolean') issue(`${ap}.allowAnswersFile`, 'must be true or false');
-          if (typeof a.by !== 'string') issue(`${ap}.by`, 'must be a participant id or "role:<role>"');
-          else if (a.by.startsWith('role:')) {
-            const r = a.by.slice(5);
-            if (!roles.includes(r)) issue(`${ap}.by`, `no participant has the role "${r}"`);
-          } else if (!participants.has(a.by)) issue(`${ap}.by`, `"${a.by}" is not a participant`);
-        });
-    }
-    if (s.params !== undefined && !isObj(s.params)) issue(`${path}.params`, 'must be an object');
-    if (kind.validate) {
-      for (const iss of kind.validate((s.params as Record<string, unknown> | undefined) ?? {}, x as unknown as CeremonyScript, `${path}.params`))
-        out.push(iss);
+    if (typeof o.slot === 'string') {
+      if (keySlots.has(`${String(o.token)}/${o.slot}`)) issue(`${path}.slot`, `two keys on one token use slot ${o.slot}`);
+      keySlots.add(`${String(o.token)}/${o.slot}`);
+      if (o.profile === 'backupable') issue(`${path}.profile`, 'a key in a PIV slot never leaves the token: it cannot be "backupable"');
     }
   });
-  const last = x.steps[x.steps.length - 1];
-  if (!closeSeen || !isObj(last) || last.kind !== 'close') issue(`$.steps[${x.steps.length - 1}]`, 'the last step must be of kind "close"');
+
+  const steps = list(s.steps);
+  let lastPhase = -1;
+  steps.forEach((st, i) => {
+    const o = obj_(st);
+    if (!o) return;
+    const path = `$.steps[${i}]`;
+    uniq(o.id, `${path}.id`);
+    list(o.acknowledgements).forEach((a, j) => {
+      const by = obj_(a)?.by;
+      if (typeof by !== 'string') return;
+      const ap = `${path}.acknowledgements[${j}].by`;
+      if (by.startsWith('role:')) {
+        const r = by.slice(5);
+        if (!roles.includes(r)) issue(ap, `no participant has the role "${r}"`);
+      } else if (!participants.has(by)) issue(ap, `"${by}" is not a participant`);
+    });
+    const kind = typeof o.kind === 'string' ? kinds[o.kind] : undefined;
+    if (!kind) return;
+    const ph = PHASES.indexOf(kind.phase);
+    if (ph < lastPhase) issue(`${path}.kind`, `a "${kind.phase}" step cannot come after a "${PHASES[lastPhase]}" step (order: ${PHASES.join(' → ')})`);
+    lastPhase = Math.max(lastPhase, ph);
+    // the kind's own rules run on params whose shape is right
+    const params = o.params ?? {};
+    const shape: Fault[] = [];
+    kind.params.check(params, `${path}.params`, shape);
+    if (!shape.length && kind.validate) out.push(...kind.validate(params, s as unknown as CeremonyScript, `${path}.params`));
+  });
+  const last = obj_(steps[steps.length - 1]);
+  if (steps.length && last?.kind !== 'close') issue(`$.steps[${steps.length - 1}]`, 'the last step must be of kind "close"');
   return out;
 }
 
 /** Throw INVALID_INPUT naming the first issue (all issues in details) or return the typed script. */
 export function assertScript(x: unknown, kinds: Record<string, KindInfo>, source = 'ceremony script'): CeremonyScript {
   const issues = validateScript(x, kinds);
-  if (issues.length) {
-    const first = issues[0] as ValidationIssue;
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-    throw new KeyceremonyError('INVALID_INPUT', `${source} is not valid: ${first.path}: ${first.message}${more}.`, {
-      where: `${source} ${first.path}`,
-      details: Object.fromEntries(issues.slice(0, 20).map((iss, i) => [`issue${i + 1}`, `${iss.path}: ${iss.message}`])),
-    });
-  }
+  if (issues.length) throw faultsError(issues, source);
   return x as CeremonyScript;
-}
-
-// ---- helpers for step kinds' param validation
-
-/** Step params that are exactly `{keys: [key ids of the script]}` (keygen, keys-present). */
-export function validateKeysParam(params: Record<string, unknown>, script: CeremonyScript, path: string): ValidationIssue[] {
-  const out: ValidationIssue[] = [];
-  pUnknown(params, ['keys'], path, out);
-  pKeyList(params, 'keys', script, path, out);
-  return out;
-}
-
-export function pKeyList(params: Record<string, unknown>, name: string, script: CeremonyScript, path: string, out: ValidationIssue[], opts: { min?: number } = {}): string[] {
-  const v = params[name];
-  const keyIds = new Set((Array.isArray(script.keys) ? script.keys : []).map((k) => k?.id));
-  if (!Array.isArray(v) || v.length < (opts.min ?? 1)) {
-    out.push({ path: childPath(path, name), message: `must be an array of at least ${opts.min ?? 1} key id(s)` });
-    return [];
-  }
-  v.forEach((k, i) => {
-    if (typeof k !== 'string' || !keyIds.has(k)) out.push({ path: `${childPath(path, name)}[${i}]`, message: 'must name a key in $.keys' });
-  });
-  return v.filter((k): k is string => typeof k === 'string');
-}
-
-export function pKey(params: Record<string, unknown>, name: string, script: CeremonyScript, path: string, out: ValidationIssue[], optional = false): string | undefined {
-  const v = params[name];
-  if (v === undefined && optional) return undefined;
-  const keyIds = new Set((Array.isArray(script.keys) ? script.keys : []).map((k) => k?.id));
-  if (typeof v !== 'string' || !keyIds.has(v)) {
-    out.push({ path: childPath(path, name), message: 'must name a key in $.keys' });
-    return undefined;
-  }
-  return v;
-}
-
-export function pInt(params: Record<string, unknown>, name: string, path: string, out: ValidationIssue[], min: number, max: number, optional = false): number | undefined {
-  const v = params[name];
-  if (v === undefined && optional) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    out.push({ path: childPath(path, name), message: `must be an integer from ${min} to ${max}` });
-    return undefined;
-  }
-  return v;
-}
-
-export function pString(params: Record<string, unknown>, name: string, path: string, out: ValidationIssue[], optional = false): string | undefined {
-  const v = params[name];
-  if (v === undefined && optional) return undefined;
-  if (typeof v !== 'string' || !v) {
-    out.push({ path: childPath(path, name), message: 'must be a non-empty string' });
-    return undefined;
-  }
-  return v;
-}
-
-export function pParticipants(params: Record<string, unknown>, name: string, script: CeremonyScript, path: string, out: ValidationIssue[]): string[] {
-  const v = params[name];
-  const ids = new Set((Array.isArray(script.participants) ? script.participants : []).map((p) => p?.id));
-  if (!Array.isArray(v) || v.length === 0) {
-    out.push({ path: childPath(path, name), message: 'must be a non-empty array of participant ids' });
-    return [];
-  }
-  v.forEach((p, i) => {
-    if (typeof p !== 'string' || !ids.has(p)) out.push({ path: `${childPath(path, name)}[${i}]`, message: 'must name a participant' });
-  });
-  return v.filter((p): p is string => typeof p === 'string');
-}
-
-export function pUnknown(params: Record<string, unknown>, allowed: string[], path: string, out: ValidationIssue[]): void {
-  for (const k of Object.keys(params)) if (!allowed.includes(k)) out.push({ path: childPath(path, k), message: `unknown parameter "${k}" (allowed: ${allowed.join(', ') || 'none'})` });
 }

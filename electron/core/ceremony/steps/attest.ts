@@ -7,26 +7,31 @@
  */
 import { fromBase64 } from '../../../../shared/encoding/bytes';
 import { KeyceremonyError } from '../../../../shared/errors';
-import { attestGeneratedKey, validateAttestationParam, type AttestationParam } from '../attestation';
+import { annotate, obj, type Infer } from '../../../../shared/schema';
+import { attestGeneratedKey, attestationMembers, validateAttestationParam, type AttestationParam } from '../attestation';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
-import { pKeyList, pUnknown, type ValidationIssue } from '../validate';
+import { idList, keyRefs, type ValidationIssue } from '../validate';
 
-export const attestKind: StepKind = {
+const attestParams = annotate(obj({ keys: idList('Keys already generated (keygen) or found (keys-present) in this ceremony.'), ...attestationMembers }), {
+  description:
+    'Verify the hardware attestation of keys already recorded (e.g. generated with ykman before the ceremony and found by keys-present). Same rules as keygen\'s attestation parameter.',
+});
+
+export const attestKind: StepKind<Infer<typeof attestParams>> = {
   kind: 'attest',
   phase: 'keygen',
   summary: 'Verify the hardware attestation of keys',
   needs: ['tokens'],
+  params: attestParams,
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['keys', 'required', 'files', 'roots'], path, out);
-    pKeyList(params, 'keys', script, path, out);
-    const { keys: _keys, ...rest } = params;
-    out.push(...validateAttestationParam(rest, params.keys, script, path));
+    keyRefs(params.keys, script, `${path}.keys`, out);
+    out.push(...validateAttestationParam({ files: params.files }, params.keys, path));
     return out;
   },
   async run(ctx) {
-    const { keys, ...rest } = ctx.params as unknown as { keys: string[] } & AttestationParam;
+    const { keys, ...rest } = ctx.params;
     const param: AttestationParam = rest;
     const entries = [];
     const shown: string[] = [];

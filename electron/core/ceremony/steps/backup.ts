@@ -5,33 +5,38 @@
  */
 import { KeyceremonyError } from '../../../../shared/errors';
 import type { StepKind } from '../engine';
-import { pInt, pKey, pParticipants, pUnknown, type ValidationIssue } from '../validate';
+import { int, obj, type Infer } from '../../../../shared/schema';
+import { idList, idSchema, keyRef, participantRefs, thresholdAtMost, type ValidationIssue } from '../validate';
 
-export const backupKind: StepKind = {
+const backupParams = obj({
+  key: idSchema,
+  shares: int({ min: 2, max: 16 }),
+  threshold: int({ min: 2, max: 16 }),
+  custodians: idList('One custodian per share, in share order.', 2),
+});
+
+export const backupKind: StepKind<Infer<typeof backupParams>> = {
   kind: 'backup',
   phase: 'backup',
   summary: 'm-of-n backup of a key, every share verified',
   needs: ['tokens', 'backup'],
+  params: backupParams,
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['key', 'shares', 'threshold', 'custodians'], path, out);
-    const key = pKey(params, 'key', script, path, out);
-    const n = pInt(params, 'shares', path, out, 2, 16);
-    const t = pInt(params, 'threshold', path, out, 2, 16);
-    const c = pParticipants(params, 'custodians', script, path, out);
-    if (n !== undefined && t !== undefined && t > n) out.push({ path: `${path}.threshold`, message: `threshold ${t} is more than the ${n} shares` });
-    if (n !== undefined && c.length && c.length !== n) out.push({ path: `${path}.custodians`, message: `lists ${c.length} custodians for ${n} shares` });
+    const { key, shares: n, threshold: t, custodians: c } = params;
+    keyRef(key, script, `${path}.key`, out);
+    participantRefs(c, script, `${path}.custodians`, out);
+    thresholdAtMost(t, n, 'shares', `${path}.threshold`, out);
+    if (c.length !== n) out.push({ path: `${path}.custodians`, message: `lists ${c.length} custodians for ${n} shares` });
     const spec = Array.isArray(script.keys) ? script.keys.find((k) => k?.id === key) : undefined;
     if (spec && spec.profile !== 'backupable') out.push({ path: `${path}.key`, message: `key "${key}" must have "profile": "backupable" to be backed up` });
     return out;
   },
   async run(ctx) {
-    const keyId = ctx.params.key as string;
+    const keyId = ctx.params.key;
     const rec = ctx.state.keys[keyId];
     if (!rec) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${keyId}" must be generated before it is backed up.`, { where: `step ${ctx.step.id}` });
-    const shares = ctx.params.shares as number;
-    const threshold = ctx.params.threshold as number;
-    const custodians = ctx.params.custodians as string[];
+    const { shares, threshold, custodians } = ctx.params;
     const r = await ctx.services.backup!.backupKey({
       token: ctx.tokenRef(rec.token.id),
       key: { label: rec.label, idHex: rec.idHex, fingerprint: rec.fingerprint },

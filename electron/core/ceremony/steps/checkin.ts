@@ -4,18 +4,14 @@
  */
 import { KeyceremonyError } from '../../../../shared/errors';
 import type { StepKind } from '../engine';
-import { pUnknown, type ValidationIssue } from '../validate';
+import { noParams } from '../validate';
 
-export const checkInKind: StepKind = {
+export const checkInKind: StepKind<Record<string, never>> = {
   kind: 'check-in',
   phase: 'check-in',
   summary: 'Participants check in; tokens are identified by label and serial',
   needs: ['tokens'],
-  validate(params, _s, path) {
-    const out: ValidationIssue[] = [];
-    pUnknown(params, [], path, out);
-    return out;
-  },
+  params: noParams,
   async run(ctx) {
     const present = await ctx.services.tokens!.present();
     const shown: string[] = ['  participants:'];

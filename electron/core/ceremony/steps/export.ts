@@ -6,17 +6,13 @@ import { utf8 } from '../../../../shared/encoding/bytes';
 import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { REHEARSAL_BANNER } from '../bundle';
-import { pUnknown, type ValidationIssue } from '../validate';
+import { noParams } from '../validate';
 
-export const exportKind: StepKind = {
+export const exportKind: StepKind<Record<string, never>> = {
   kind: 'export',
   phase: 'export',
   summary: 'Export public keys and a key summary',
-  validate(params, _s, path) {
-    const out: ValidationIssue[] = [];
-    pUnknown(params, [], path, out);
-    return out;
-  },
+  params: noParams,
   async run(ctx) {
     const keys = Object.values(ctx.state.keys).map((k) => ({
       id: k.id,

@@ -11,30 +11,33 @@ import { KeyceremonyError } from '../../../../shared/errors';
 import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
-import { attestGeneratedKey, keysToAttest, validateAttestationParam, type AttestationParam } from '../attestation';
-import { pKeyList, pUnknown, type ValidationIssue } from '../validate';
+import { obj, opt, type Infer } from '../../../../shared/schema';
+import { attestGeneratedKey, attestationParam, keysToAttest, validateAttestationParam } from '../attestation';
+import { idList, keyRefs, type ValidationIssue } from '../validate';
+
+const keygenParams = obj({ keys: idList(), attestation: opt(attestationParam) });
 import { keyName, publicKeyPath } from '../bundle';
 
-export const keygenKind: StepKind = {
+export const keygenKind: StepKind<Infer<typeof keygenParams>> = {
   kind: 'keygen',
   phase: 'keygen',
   summary: 'Generate keys on tokens',
   needs: ['tokens'],
+  params: keygenParams,
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['keys', 'attestation'], path, out);
-    pKeyList(params, 'keys', script, path, out);
-    if (params.attestation !== undefined) out.push(...validateAttestationParam(params.attestation, params.keys, script, `${path}.attestation`));
+    keyRefs(params.keys, script, `${path}.keys`, out);
+    if (params.attestation) out.push(...validateAttestationParam(params.attestation, params.keys, `${path}.attestation`));
     return out;
   },
   async run(ctx) {
     const tokens = ctx.services.tokens!;
     const entries = [];
     const shown: string[] = [];
-    const attestation = ctx.params.attestation as AttestationParam | undefined;
-    const toAttest = keysToAttest(attestation, ctx.params.keys as string[]);
+    const attestation = ctx.params.attestation;
+    const toAttest = keysToAttest(attestation, ctx.params.keys);
     let attested = 0;
-    for (const keyId of ctx.params.keys as string[]) {
+    for (const keyId of ctx.params.keys) {
       const spec = ctx.keySpec(keyId);
       const idHex = await ctx.keyIdHex(keyId);
       const ref = ctx.tokenRef(spec.token);

@@ -7,18 +7,19 @@ import { KeyceremonyError } from '../../../../shared/errors';
 import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
-import { validateKeysParam } from '../validate';
+import { keysParams, validateKeysParam } from '../validate';
 
-export const keysPresentKind: StepKind = {
+export const keysPresentKind: StepKind<{ keys: string[] }> = {
   kind: 'keys-present',
   phase: 'check-in',
   summary: 'Find existing keys on their tokens',
   needs: ['tokens'],
+  params: keysParams,
   validate: (params, script, path) => validateKeysParam(params, script, path),
   async run(ctx) {
     const entries = [];
     const shown: string[] = [];
-    for (const keyId of ctx.params.keys as string[]) {
+    for (const keyId of ctx.params.keys) {
       const spec = ctx.keySpec(keyId);
       const ref = ctx.tokenRef(spec.token);
       const k = await ctx.services.tokens!.findKey(ref, { label: spec.label }, ctx.pin(spec.token));

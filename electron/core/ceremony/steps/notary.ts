@@ -6,23 +6,30 @@
  * servers always hold the timestamp key, so the repository itself cannot be finished offline).
  */
 import type { StepKind } from '../engine';
-import { pInt, pKeyList, pString, pUnknown, type ValidationIssue } from '../validate';
+import { int, obj, opt, str, type Infer } from '../../../../shared/schema';
+import { idList, keyRefs, threshold, thresholdAtMost, type ValidationIssue } from '../validate';
+
+const notaryParams = obj({
+  gun: str({ min: 1, max: 255 }),
+  rootKeys: idList(),
+  rootThreshold: threshold(),
+  targetsKeys: idList(),
+  certDays: opt(int({ min: 1, max: 36500 })),
+});
 import { keyName, publicKeyPath } from '../bundle';
 
-export const notaryRepositoryKind: StepKind = {
+export const notaryRepositoryKind: StepKind<Infer<typeof notaryParams>> = {
   kind: 'notary-repository',
   phase: 'signing',
   summary: 'Notary v1 / DCT root certificates for a GUN',
   needs: ['tokens', 'notary'],
+  params: notaryParams,
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['gun', 'rootKeys', 'rootThreshold', 'targetsKeys', 'certDays'], path, out);
-    pString(params, 'gun', path, out);
-    const r = pKeyList(params, 'rootKeys', script, path, out);
-    const t = pInt(params, 'rootThreshold', path, out, 1, 64);
-    if (t !== undefined && r.length && t > r.length) out.push({ path: `${path}.rootThreshold`, message: `threshold ${t} is more than the ${r.length} root keys` });
-    pKeyList(params, 'targetsKeys', script, path, out);
-    pInt(params, 'certDays', path, out, 1, 36500, true);
+    const r = params.rootKeys;
+    keyRefs(r, script, `${path}.rootKeys`, out);
+    thresholdAtMost(params.rootThreshold, r.length, 'root keys', `${path}.rootThreshold`, out);
+    keyRefs(params.targetsKeys, script, `${path}.targetsKeys`, out);
     r.forEach((id, i) => {
       const k = Array.isArray(script.keys) ? script.keys.find((x) => x?.id === id) : undefined;
       if (k && k.keyType !== 'ecdsa-p256' && k.keyType !== 'ecdsa-p384') out.push({ path: `${path}.rootKeys[${i}]`, message: `Notary root keys are ECDSA (ecdsa-x509); "${id}" is ${k.keyType}` });
@@ -30,7 +37,7 @@ export const notaryRepositoryKind: StepKind = {
     return out;
   },
   async run(ctx) {
-    const p = ctx.params as { gun: string; rootKeys: string[]; rootThreshold: number; targetsKeys: string[]; certDays?: number };
+    const p = ctx.params;
     const r = await ctx.withSigners(p.rootKeys, (signers) => ctx.services.notary!.rootCertificates({ gun: p.gun, days: p.certDays ?? 3650, signers }));
     const outputs = [];
     for (const f of r.files) {

@@ -6,29 +6,23 @@
 import { KeyceremonyError } from '../../../../shared/errors';
 import type { StepKind } from '../engine';
 import type { Deviation } from '../types';
-import { pInt, pUnknown, type ValidationIssue } from '../validate';
+import { obj, opt, type Infer } from '../../../../shared/schema';
+import { expiresInDays } from '../validate';
+
+const preflightParams = obj({ expiresInDays: opt(expiresInDays()) });
 
 const DAY = 86400_000;
 
-export const preflightKind: StepKind = {
+export const preflightKind: StepKind<Infer<typeof preflightParams>> = {
   kind: 'preflight',
   phase: 'preflight',
   summary: 'Air-gap and environment checks',
   needs: ['preflight'],
-  validate(params, _script, path) {
-    const out: ValidationIssue[] = [];
-    pUnknown(params, ['expiresInDays'], path, out);
-    const e = params.expiresInDays;
-    if (e !== undefined) {
-      if (typeof e !== 'object' || e === null || Array.isArray(e)) out.push({ path: `${path}.expiresInDays`, message: 'must be an object of role -> days' });
-      else for (const k of Object.keys(e)) pInt(e as Record<string, unknown>, k, `${path}.expiresInDays`, out, 1, 36500);
-    }
-    return out;
-  },
+  params: preflightParams,
   async run(ctx) {
     const now = ctx.clock.now();
     const expiries: Record<string, string> = {};
-    for (const [role, days] of Object.entries((ctx.params.expiresInDays as Record<string, number> | undefined) ?? {})) {
+    for (const [role, days] of Object.entries(ctx.params.expiresInDays ?? {})) {
       expiries[role] = new Date(now.getTime() + days * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');
     }
     const checks = await ctx.services.preflight!.run({ expectTokens: ctx.script.tokens, now, expiries });

@@ -10,26 +10,31 @@ import { KeyceremonyError } from '../../../../shared/errors';
 import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
-import { pKey, pParticipants, pString, pUnknown, type ValidationIssue } from '../validate';
+import { obj, opt, str, type Infer } from '../../../../shared/schema';
+import { fileBeside, idList, idSchema, keyRef, participantRefs, type ValidationIssue } from '../validate';
+
+const restoreParams = obj({
+  backupFile: fileBeside('The backup file (backup.json) beside the script.'),
+  key: idSchema,
+  custodians: idList('The custodians who bring their shares.'),
+  expectFingerprint: opt(str({ max: 64, pattern: /^[0-9a-f]{64}$/, what: 'a SHA-256 fingerprint (64 lower-case hex digits)' })),
+});
 import { keyName, publicKeyPath } from '../bundle';
 
-export const restoreKind: StepKind = {
+export const restoreKind: StepKind<Infer<typeof restoreParams>> = {
   kind: 'restore',
   phase: 'backup',
   summary: 'Restore a key from an m-of-n backup onto a token',
   needs: ['tokens', 'backup'],
+  params: restoreParams,
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['backupFile', 'key', 'custodians', 'expectFingerprint'], path, out);
-    pString(params, 'backupFile', path, out);
-    pKey(params, 'key', script, path, out);
-    pParticipants(params, 'custodians', script, path, out);
-    if (params.expectFingerprint !== undefined && (typeof params.expectFingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(params.expectFingerprint)))
-      out.push({ path: `${path}.expectFingerprint`, message: 'must be a SHA-256 fingerprint (64 lower-case hex digits)' });
+    keyRef(params.key, script, `${path}.key`, out);
+    participantRefs(params.custodians, script, `${path}.custodians`, out);
     return out;
   },
   async run(ctx) {
-    const p = ctx.params as { backupFile: string; key: string; custodians: string[]; expectFingerprint?: string };
+    const p = ctx.params;
     const backup = ctx.services.backup!;
     if (!backup.restoreKey) throw new KeyceremonyError('PRECONDITION_FAILED', 'This build cannot restore from a backup.', { where: `step ${ctx.step.id}` });
     if (!ctx.services.inputs) throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the backup file.', { where: `step ${ctx.step.id}` });

@@ -10,7 +10,8 @@ import { sha256Hex } from '../../../../shared/crypto/webcrypto';
 import { fromBase64 } from '../../../../shared/encoding/bytes';
 import type { StepContext, StepKind, StepOutcome } from '../engine';
 import type { CeremonyScript, OutputFile, PublicKeyRef } from '../types';
-import { pInt, pKeyList, pString, pUnknown, type ValidationIssue } from '../validate';
+import { arr, bool, obj, oneOf, opt, str, type Infer } from '../../../../shared/schema';
+import { expiresInDays, fileBeside, idList, keyRefs, threshold, thresholdAtMost, type ValidationIssue } from '../validate';
 
 const DAY = 86400_000;
 const ROLES = ['targets', 'snapshot', 'timestamp'] as const;
@@ -23,19 +24,6 @@ function pubRef(ctx: StepContext, keyId: string): PublicKeyRef {
   const rec = ctx.state.keys[keyId];
   if (!rec) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${keyId}" must be generated before this step.`, { where: `step ${ctx.step.id}` });
   return { keyId, keyType: rec.keyType, publicKeySpki: fromBase64(rec.spkiB64) };
-}
-
-function validateExpiry(params: Record<string, unknown>, path: string, out: ValidationIssue[], roles: readonly string[]): void {
-  const e = params.expiresInDays;
-  if (e === undefined) return;
-  if (typeof e !== 'object' || e === null || Array.isArray(e)) {
-    out.push({ path: `${path}.expiresInDays`, message: 'must be an object of role -> days' });
-    return;
-  }
-  for (const k of Object.keys(e)) {
-    if (!roles.includes(k)) out.push({ path: `${path}.expiresInDays.${k}`, message: `unknown role (allowed: ${roles.join(', ')})` });
-    else pInt(e as Record<string, unknown>, k, `${path}.expiresInDays`, out, 1, 36500);
-  }
 }
 
 async function writeFiles(ctx: StepContext, files: OutputFile[]) {
@@ -65,39 +53,32 @@ async function outcome(ctx: StepContext, event: string, r: { files: OutputFile[]
   };
 }
 
-export const tufRepositoryKind: StepKind = {
+const repositoryParams = obj({
+  rootKeys: idList(),
+  rootThreshold: threshold(),
+  online: obj({ targets: idList(), snapshot: idList(), timestamp: idList() }),
+  expiresInDays: opt(expiresInDays(['root', ...ROLES])),
+  consistentSnapshot: opt(bool),
+  flavor: opt(oneOf(['tuf', 'notary'] as const)),
+  gun: opt(str({ min: 1, max: 255 })),
+});
+
+export const tufRepositoryKind: StepKind<Infer<typeof repositoryParams>> = {
   kind: 'tuf-repository',
   phase: 'signing',
   summary: 'Create a TUF (or Notary) repository: root, online keys and first signed metadata',
   needs: ['tokens', 'tuf'],
+  params: repositoryParams,
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['rootKeys', 'rootThreshold', 'online', 'expiresInDays', 'consistentSnapshot', 'flavor', 'gun'], path, out);
-    const roots = pKeyList(params, 'rootKeys', script, path, out);
-    const t = pInt(params, 'rootThreshold', path, out, 1, 64);
-    if (t !== undefined && roots.length && t > roots.length) out.push({ path: `${path}.rootThreshold`, message: `threshold ${t} is more than the ${roots.length} root keys` });
-    const online = params.online;
-    if (typeof online !== 'object' || online === null || Array.isArray(online)) out.push({ path: `${path}.online`, message: 'must be an object {targets, snapshot, timestamp} of key id lists' });
-    else {
-      for (const r of ROLES) pKeyList(online as Record<string, unknown>, r, script, `${path}.online`, out);
-      pUnknown(online as Record<string, unknown>, [...ROLES], `${path}.online`, out);
-    }
-    validateExpiry(params, path, out, ['root', ...ROLES]);
-    if (params.consistentSnapshot !== undefined && typeof params.consistentSnapshot !== 'boolean') out.push({ path: `${path}.consistentSnapshot`, message: 'must be true or false' });
-    if (params.flavor !== undefined && params.flavor !== 'tuf' && params.flavor !== 'notary') out.push({ path: `${path}.flavor`, message: 'must be "tuf" or "notary"' });
-    if (params.flavor === 'notary') pString(params, 'gun', path, out);
+    keyRefs(params.rootKeys, script, `${path}.rootKeys`, out);
+    thresholdAtMost(params.rootThreshold, params.rootKeys.length, 'root keys', `${path}.rootThreshold`, out);
+    for (const r of ROLES) keyRefs(params.online[r], script, `${path}.online.${r}`, out);
+    if (params.flavor === 'notary' && params.gun === undefined) out.push({ path: `${path}.gun`, message: 'a Notary repository ("flavor": "notary") needs its GUN' });
     return out;
   },
   async run(ctx) {
-    const p = ctx.params as {
-      rootKeys: string[];
-      rootThreshold: number;
-      online: Record<(typeof ROLES)[number], string[]>;
-      expiresInDays?: Record<string, number>;
-      consistentSnapshot?: boolean;
-      flavor?: 'tuf' | 'notary';
-      gun?: string;
-    };
+    const p = ctx.params;
     const days = { root: 365, targets: 90, snapshot: 7, timestamp: 1, ...(p.expiresInDays ?? {}) };
     const all = [...new Set([...p.rootKeys, ...ROLES.flatMap((r) => p.online[r])])];
     const r = await ctx.withSigners(all, (signers) =>
@@ -116,24 +97,29 @@ export const tufRepositoryKind: StepKind = {
   },
 };
 
-export const tufRootRotationKind: StepKind = {
+const rotationParams = obj({
+  previousRoot: fileBeside('root.json beside the script'),
+  oldRootKeys: idList(),
+  newRootKeys: idList(),
+  rootThreshold: threshold(),
+  expiresInDays: opt(expiresInDays(['root'])),
+});
+
+export const tufRootRotationKind: StepKind<Infer<typeof rotationParams>> = {
   kind: 'tuf-root-rotation',
   phase: 'signing',
   summary: 'Rotate TUF root keys: root N+1 signed by the old and the new root keys',
   needs: ['tokens', 'tuf'],
+  params: rotationParams,
   validate(params, script: CeremonyScript, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['previousRoot', 'oldRootKeys', 'newRootKeys', 'rootThreshold', 'expiresInDays'], path, out);
-    pString(params, 'previousRoot', path, out);
-    pKeyList(params, 'oldRootKeys', script, path, out);
-    const nk = pKeyList(params, 'newRootKeys', script, path, out);
-    const t = pInt(params, 'rootThreshold', path, out, 1, 64);
-    if (t !== undefined && nk.length && t > nk.length) out.push({ path: `${path}.rootThreshold`, message: `threshold ${t} is more than the ${nk.length} new root keys` });
-    validateExpiry(params, path, out, ['root']);
+    keyRefs(params.oldRootKeys, script, `${path}.oldRootKeys`, out);
+    keyRefs(params.newRootKeys, script, `${path}.newRootKeys`, out);
+    thresholdAtMost(params.rootThreshold, params.newRootKeys.length, 'new root keys', `${path}.rootThreshold`, out);
     return out;
   },
   async run(ctx) {
-    const p = ctx.params as { previousRoot: string; oldRootKeys: string[]; newRootKeys: string[]; rootThreshold: number; expiresInDays?: { root?: number } };
+    const p = ctx.params;
     const inputs = ctx.services.inputs;
     if (!inputs) throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the previous root.', { where: `step ${ctx.step.id}` });
     const previousRoot = await inputs.read(p.previousRoot);
@@ -151,27 +137,31 @@ export const tufRootRotationKind: StepKind = {
   },
 };
 
-export const tufDelegationKind: StepKind = {
+const delegationParams = obj({
+  targets: fileBeside('targets.json beside the script'),
+  targetsKeys: idList(),
+  role: str({ min: 1, max: 255 }),
+  paths: arr(str({ min: 1, max: 1024 }), { min: 1 }),
+  keys: idList(),
+  threshold: threshold(),
+  expiresInDays: opt(expiresInDays(['targets'])),
+});
+
+export const tufDelegationKind: StepKind<Infer<typeof delegationParams>> = {
   kind: 'tuf-delegation',
   phase: 'signing',
   summary: 'Delegate a targets role to a release team key',
   needs: ['tokens', 'tuf'],
+  params: delegationParams,
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
-    pUnknown(params, ['targets', 'targetsKeys', 'role', 'paths', 'keys', 'threshold', 'expiresInDays'], path, out);
-    pString(params, 'targets', path, out);
-    pKeyList(params, 'targetsKeys', script, path, out);
-    pString(params, 'role', path, out);
-    const ks = pKeyList(params, 'keys', script, path, out);
-    const t = pInt(params, 'threshold', path, out, 1, 64);
-    if (t !== undefined && ks.length && t > ks.length) out.push({ path: `${path}.threshold`, message: `threshold ${t} is more than the ${ks.length} keys` });
-    if (!Array.isArray(params.paths) || params.paths.length === 0 || params.paths.some((x) => typeof x !== 'string'))
-      out.push({ path: `${path}.paths`, message: 'must be a non-empty array of path patterns' });
-    validateExpiry(params, path, out, ['targets']);
+    keyRefs(params.targetsKeys, script, `${path}.targetsKeys`, out);
+    keyRefs(params.keys, script, `${path}.keys`, out);
+    thresholdAtMost(params.threshold, params.keys.length, 'keys', `${path}.threshold`, out);
     return out;
   },
   async run(ctx) {
-    const p = ctx.params as { targets: string; targetsKeys: string[]; role: string; paths: string[]; keys: string[]; threshold: number; expiresInDays?: { targets?: number } };
+    const p = ctx.params;
     const inputs = ctx.services.inputs;
     if (!inputs) throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the targets metadata.', { where: `step ${ctx.step.id}` });
     const targets = await inputs.read(p.targets);
