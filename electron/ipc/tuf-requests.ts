@@ -164,7 +164,17 @@ export async function createRequests(
                 .filter((e) => ps.includes(e.path))
                 .map((e) => {
                   const custom = e.customJson !== undefined && e.customJson.trim() !== '' ? parseCustom(e.customJson, e.path) : undefined;
-                  return { path: e.path, bytes: opts.readTarget(e.fileId), ...(custom !== undefined ? { custom } : {}) };
+                  const c = custom !== undefined ? { custom } : {};
+                  if (e.fileId !== undefined) {
+                    if (e.length !== undefined || e.sha256 !== undefined || e.sha512 !== undefined) {
+                      throw new KeyceremonyError('INVALID_INPUT', `${e.path}: give a file or its length and hashes, not both`, { where: e.path });
+                    }
+                    return { path: e.path, bytes: opts.readTarget(e.fileId), ...c };
+                  }
+                  if (e.length === undefined || e.sha256 === undefined) {
+                    throw new KeyceremonyError('INVALID_INPUT', `${e.path}: choose the file, or give its length and SHA-256`, { where: e.path });
+                  }
+                  return { path: e.path, length: e.length, hashes: { sha256: e.sha256, ...(e.sha512 !== undefined ? { sha512: e.sha512 } : {}) }, ...c };
                 })
             : [];
         const r = await targetsRequest(folder, {

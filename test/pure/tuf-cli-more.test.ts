@@ -212,6 +212,60 @@ describe('tuf targets add | remove', () => {
   });
 });
 
+describe('tuf targets add --length --sha256 [--sha512]: targets by known hashes, no file (issue 14 item 16)', () => {
+  test('the entry carries exactly the given length and hashes; signed, written; the real file verifies against it, another does not', async () => {
+    const { base, md } = await repo();
+    const content = Buffer.from('an image manifest we do not have here\n');
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const sha512 = createHash('sha512').update(content).digest('hex');
+    const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
+    const req = path.join(base, '2.targets.request.json');
+    const r = await kc(['tuf', 'targets', 'add', '--metadata', md, '--path', 'app/manifest.json', '--length', String(content.length), '--sha256', sha256.toUpperCase(), '--path', 'app/empty', '--length', '0', '--sha256', EMPTY_SHA256, '--out', req]);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(r.out.includes(`+ target app/manifest.json (${content.length} bytes, sha256 ${sha256.slice(0, 16)}…)`), r.out);
+    const body = parseRequest(readFileSync(req, 'utf8'));
+    assert.deepEqual((body.signed.targets as Record<string, unknown>)['app/manifest.json'], { hashes: { sha256 }, length: content.length });
+    // with --sha512 the entry is byte-for-byte what --file makes from the file itself
+    const both = path.join(base, 'both.json');
+    const fromFile = path.join(base, 'from-file.json');
+    writeFileSync(path.join(base, 'm.json'), content);
+    assert.equal((await kc(['tuf', 'targets', 'add', '--metadata', md, '--path', 'm', '--length', String(content.length), '--sha256', sha256, '--sha512', sha512, '--out', both])).code, 0);
+    assert.equal((await kc(['tuf', 'targets', 'add', '--metadata', md, '--path', 'm', '--file', path.join(base, 'm.json'), '--out', fromFile])).code, 0);
+    assert.deepEqual(parseRequest(readFileSync(both, 'utf8')).signed, parseRequest(readFileSync(fromFile, 'utf8')).signed);
+
+    await signAndWrite(req, [online], md);
+    await publish(md);
+    const targets = path.join(base, 'targets');
+    mkdirSync(path.join(targets, 'app'), { recursive: true });
+    writeFileSync(path.join(targets, 'app', 'manifest.json'), content);
+    writeFileSync(path.join(targets, 'app', 'empty'), '');
+    let v = await kc(verifyArgs(md, '--targets', targets, '--target', 'app/manifest.json'));
+    assert.equal(v.code, 0, v.out);
+    assert.match(v.out, new RegExp(`target app/manifest\\.json: found in targets \\(targets\\), ${content.length} bytes, sha256 ${sha256}`));
+    // another file under that path does not match what was signed
+    writeFileSync(path.join(targets, 'app', 'manifest.json'), 'tampered\n');
+    v = await kc(verifyArgs(md, '--targets', targets));
+    assert.equal(v.code, 1, v.out);
+    assert.match(v.out, /\[HASH_MISMATCH\] target app\/manifest\.json is 9 bytes, the referring metadata says 38/);
+  });
+
+  test('bad known hashes: each a clear error, nothing written', async () => {
+    const { base, md } = await repo();
+    const out = path.join(base, 'out.json');
+    const file = path.join(base, 'f.bin');
+    writeFileSync(file, 'x');
+    const h = 'a'.repeat(64);
+    const add = (...a: string[]) => ['tuf', 'targets', 'add', '--metadata', md, '--out', out, ...a];
+    await refused(base, add('--path', 'a', '--length', '3'), 2, /give --length N and --sha256 HEX .* once per --path P, paired in order: 1 --path, 1 --length, 0 --sha256/);
+    await refused(base, add('--path', 'a', '--path', 'b', '--length', '3', '--sha256', h), 2, /2 --path, 1 --length, 1 --sha256/);
+    await refused(base, add('--path', 'a', '--length', '3', '--sha256', h, '--file', file), 2, /either --file F or --length N --sha256 HEX/);
+    await refused(base, add('--path', 'a', '--length', '1.5', '--sha256', h), 2, /--length takes a whole number/);
+    await refused(base, add('--path', 'a', '--length', '3', '--sha256', 'a'.repeat(63)), 1, /error\[INVALID_INPUT\]: a: --sha256 must be 64 lower-case hex characters, got "a{63}" \(--path a --sha256\)/);
+    await refused(base, add('--path', 'a', '--length', '3', '--sha256', h, '--sha512', 'z'.repeat(128)), 1, /--sha512 must be 128 lower-case hex characters/);
+    await refused(base, ['tuf', 'targets', 'remove', '--metadata', md, '--out', out, '--path', 'a', '--sha256', h], 2, /tuf targets remove takes --path only/);
+  });
+});
+
 describe('tuf targets add on a hash-binned repository (TAP 15)', () => {
   test('the bin is named when --role is missing or wrong; added to its bin, found there by verify', async () => {
     const { base, md } = await repo(2);

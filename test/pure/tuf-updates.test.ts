@@ -117,6 +117,22 @@ test('the app splits a release over a hash-binned repository into one request pe
   assert.deepEqual(v.hashBins && [v.hashBins.prefix, v.hashBins.count], ['bin', 4]);
 });
 
+test('the app adds a target by known length and hashes (no file), as tuf targets add --length --sha256 does', async () => {
+  const { files } = await repo();
+  const folder = memFolder(files);
+  const sha256 = 'ab'.repeat(32);
+  const r = await createRequests(folder, { kind: 'targets-add', entries: [{ path: 'img/manifest', length: 1234, sha256 }] }, { now: NOW, readTarget: () => assert.fail('no file is read') });
+  assert.deepEqual((parseRequest(r.requests[0]!.text).signed.targets as Record<string, unknown>)['img/manifest'], { hashes: { sha256 }, length: 1234 });
+  const refuse = async (entry: Record<string, unknown>, msg: RegExp) =>
+    assert.rejects(
+      createRequests(folder, { kind: 'targets-add', entries: [{ path: 'img/manifest', ...entry }] }, { now: NOW, readTarget: () => utf8('x') }),
+      (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_INPUT' && msg.test(e.message),
+    );
+  await refuse({ length: 3 }, /choose the file, or give its length and SHA-256/);
+  await refuse({ fileId: 'o1', sha256 }, /a file or its length and hashes, not both/);
+  await refuse({ length: 3, sha256: 'ab'.repeat(31) }, /--sha256 must be 64 lower-case hex characters/);
+});
+
 test('bad input: every kind refused with the reason, nothing returned', async () => {
   const { files } = await repo();
   const folder = memFolder(files);

@@ -51,6 +51,7 @@ import {
   snapshotFiles,
   targetsRequest,
   type ExpirySpec,
+  type KnownHashes,
   type TopRole,
 } from '../../core/tuf/updates';
 import { signerKey } from '../../core/tuf/sign';
@@ -448,6 +449,24 @@ function outFlag(values: { out?: string }): string {
   return values.out;
 }
 
+/**
+ * `--length N --sha256 HEX [--sha512 HEX]` per `--path`, paired in order (targets added by known
+ * hashes, without the file); undefined when none of them is given.
+ */
+function knownHashArgs(values: { length?: string[]; sha256?: string[]; sha512?: string[] }, n: number): { length: number; hashes: KnownHashes }[] | undefined {
+  const len = values.length ?? [];
+  const s256 = values.sha256 ?? [];
+  const s512 = values.sha512 ?? [];
+  if (!len.length && !s256.length && !s512.length) return undefined;
+  if (len.length !== n || s256.length !== n || (s512.length && s512.length !== n)) {
+    throw new UsageError(`give --length N and --sha256 HEX (and --sha512 HEX, if any, for each) once per --path P, paired in order: ${n} --path, ${len.length} --length, ${s256.length} --sha256${s512.length ? `, ${s512.length} --sha512` : ''}`);
+  }
+  return len.map((l, i) => ({
+    length: int(l, '--length')!,
+    hashes: { sha256: s256[i]!.toLowerCase(), ...(s512.length ? { sha512: s512[i]!.toLowerCase() } : {}) },
+  }));
+}
+
 /** `tuf targets add|remove`: a request for the next version of targets (or a delegated role). */
 const targetsCmd: Sub = async (args, ctx) => {
   const [action, ...rest] = args;
@@ -457,6 +476,9 @@ const targetsCmd: Sub = async (args, ctx) => {
     role: { type: 'string' },
     path: { type: 'string', multiple: true },
     file: { type: 'string', multiple: true },
+    length: { type: 'string', multiple: true },
+    sha256: { type: 'string', multiple: true },
+    sha512: { type: 'string', multiple: true },
     custom: { type: 'string', multiple: true },
     out: { type: 'string' },
     ...expiryOptions,
@@ -466,10 +488,12 @@ const targetsCmd: Sub = async (args, ctx) => {
   const paths = values.path ?? [];
   if (paths.length === 0) throw new UsageError('give at least one --path P');
   const files = values.file ?? [];
-  if (action === 'add' && files.length !== paths.length) {
-    throw new UsageError(`give one --file F per --path P (${paths.length} --path, ${files.length} --file), paired in order`);
+  if (action === 'remove' && (files.length || values.length || values.sha256 || values.sha512)) throw new UsageError('tuf targets remove takes --path only');
+  const known = knownHashArgs(values, paths.length);
+  if (action === 'add' && known && files.length) throw new UsageError('give either --file F or --length N --sha256 HEX for the targets of one request, not both');
+  if (action === 'add' && !known && files.length !== paths.length) {
+    throw new UsageError(`give one --file F per --path P (${paths.length} --path, ${files.length} --file), paired in order, or --length N --sha256 HEX per --path`);
   }
-  if (action === 'remove' && files.length) throw new UsageError('tuf targets remove takes --path only');
   const dir = values.metadata;
   const folder = dirFolder(dir);
   const add =
@@ -484,7 +508,8 @@ const targetsCmd: Sub = async (args, ctx) => {
               throw new KeyceremonyError('INVALID_JSON', `--custom #${i + 1} for ${p} is not JSON: ${(e as Error).message}`, { where: `--custom ${p}` });
             }
           }
-          return { path: p, bytes: readFile(files[i]!, 'target file'), ...(custom !== undefined ? { custom } : {}) };
+          const c2 = custom !== undefined ? { custom } : {};
+          return known ? { path: p, length: known[i]!.length, hashes: known[i]!.hashes, ...c2 } : { path: p, bytes: readFile(files[i]!, 'target file'), ...c2 };
         })
       : [];
   const { request: req, advice } = await targetsRequest(folder, {
@@ -621,8 +646,10 @@ export const tufCommand: Command = group({
       name: 'targets',
       summary: 'a request for targets (or delegated role R) version v+1 with targets added or removed',
       subcommands: [
-        leaf('add', 'add targets from files', [
+        leaf('add', 'add targets from files, or by known length and hashes (no file needed)', [
           '--metadata DIR --path P --file F [--path P --file F…] [--custom JSON…] [--role R] --out REQUEST [--expires TIME | --expires-in DAYS]',
+          `--metadata DIR --path P --length N --sha256 HEX [--sha512 HEX] [--path P --length N --sha256 HEX…] [--custom JSON…] [--role R]
+      --out REQUEST [--expires TIME | --expires-in DAYS]`,
         ], (args, ctx) => targetsCmd(['add', ...args], ctx)),
         leaf('remove', 'remove targets', ['--metadata DIR --path P… [--role R] --out REQUEST [--expires TIME | --expires-in DAYS]'], (args, ctx) =>
           targetsCmd(['remove', ...args], ctx),

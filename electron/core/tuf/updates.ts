@@ -165,11 +165,45 @@ function withNames(req: SigningRequest, names: SignerNames | undefined): Signing
 
 // ---------------------------------------------------------------------------------------------
 
-export interface TargetEntry {
-  path: string;
-  /** The target file's bytes (length and hashes are computed here). */
-  bytes: Uint8Array;
-  custom?: unknown;
+/**
+ * One target to add: from its bytes (length, sha256 and sha512 computed here), or by its known length
+ * and hashes without the file (as python-tuf's `TargetFile(length, hashes)` and RSTUF users add
+ * targets; a Notary tag's manifest carried into TUF).
+ */
+export type TargetEntry = { path: string; bytes: Uint8Array; custom?: unknown } | { path: string; length: number; hashes: KnownHashes; custom?: unknown };
+
+/** Hashes given by hand: sha256 (required: every TUF client checks it) and optionally sha512, lower-case hex. */
+export interface KnownHashes {
+  sha256: string;
+  sha512?: string;
+}
+
+/** The TUF target entry for known length and hashes, each checked (a typo here would make every client refuse the file). */
+export function knownTargetFile(path: string, length: number, hashes: KnownHashes, custom?: unknown): TargetFile {
+  const where = `--path ${path}`;
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new KeyceremonyError('INVALID_INPUT', `${path}: the length must be a whole number of bytes, got ${JSON.stringify(length)}`, { where: `${where} --length` });
+  }
+  const out: Record<string, string> = {};
+  for (const [alg, len] of [['sha256', 64], ['sha512', 128]] as const) {
+    const v = hashes[alg];
+    if (v === undefined) {
+      if (alg === 'sha256') throw new KeyceremonyError('INVALID_INPUT', `${path}: --sha256 HEX is required (every TUF client checks it)`, { where: `${where} --sha256` });
+      continue;
+    }
+    if (!new RegExp(`^[0-9a-f]{${len}}$`).test(v)) {
+      throw new KeyceremonyError('INVALID_INPUT', `${path}: --${alg} must be ${len} lower-case hex characters, got ${JSON.stringify(v.length > 140 ? v.slice(0, 140) + '…' : v)}`, {
+        where: `${where} --${alg}`,
+      });
+    }
+    out[alg] = v;
+  }
+  // keys in canonical order (custom < hashes < length), as targetFileInfo writes them
+  return custom === undefined ? { hashes: out, length } : { custom, hashes: out, length };
+}
+
+async function entryInfo(e: TargetEntry): Promise<TargetFile> {
+  return 'bytes' in e ? targetFileInfo(e.bytes, e.custom) : knownTargetFile(e.path, e.length, e.hashes, e.custom);
 }
 
 /** targets v+1 (or delegated role v+1) with targets added or replaced, or removed. */
@@ -197,8 +231,7 @@ export async function targetsRequest(
       continue;
     }
     await checkPathInRole(role, p, holder);
-    const e = opts.add![i]!;
-    next.targets[p] = await targetFileInfo(e.bytes, e.custom);
+    next.targets[p] = await entryInfo(opts.add![i]!);
   }
   const advice = flatTargetsAdvice(Object.keys(next.targets).length);
   const request = withNames(

@@ -165,6 +165,7 @@ function MakeRequest({ folder, repo, names }: { folder: ChosenFolder; repo: TufR
   const [role, setRole] = useState('');
   const [days, setDays] = useState('');
   const [files, setFiles] = useState<{ file: PickedFile; path: string; custom: string }[]>([]);
+  const [known, setKnown] = useState<{ path: string; length: string; sha256: string; sha512: string }[]>([]);
   const [paths, setPaths] = useState('');
   const [keys, setKeys] = useState<KeyText[]>([]);
   const [removeIds, setRemoveIds] = useState<string[]>([]);
@@ -190,7 +191,15 @@ function MakeRequest({ folder, repo, names }: { folder: ChosenFolder; repo: TufR
         return {
           kind,
           ...(role ? { role } : {}),
-          entries: files.map((f) => ({ path: f.path.trim(), fileId: f.file.fileId, ...(f.custom.trim() ? { customJson: f.custom } : {}) })),
+          entries: [
+            ...files.map((f) => ({ path: f.path.trim(), fileId: f.file.fileId, ...(f.custom.trim() ? { customJson: f.custom } : {}) })),
+            ...known.map((k) => ({
+              path: k.path.trim(),
+              length: Number(k.length.trim()),
+              sha256: k.sha256.trim().toLowerCase(),
+              ...(k.sha512.trim() ? { sha512: k.sha512.trim().toLowerCase() } : {}),
+            })),
+          ],
           ...(expiry ? { expiry } : {}),
         };
       case 'targets-remove':
@@ -284,6 +293,33 @@ function MakeRequest({ folder, repo, names }: { folder: ChosenFolder; repo: TufR
                   </button>
                 </li>
               ))}
+            </ul>
+            <button type="button" onClick={() => setKnown([...known, { path: '', length: '', sha256: '', sha512: '' }])}>
+              Add a target by known length and hashes…
+            </button>
+            <ul aria-label="Targets by known hashes" className="plain">
+              {known.map((k, i) => {
+                const set = (field: 'path' | 'length' | 'sha256' | 'sha512', v: string) => setKnown(known.map((x, j) => (j === i ? { ...x, [field]: v } : x)));
+                return (
+                  <li key={i} data-testid="target-known">
+                    <Field label={`Target path ${i + 1}`}>
+                      <input value={k.path} onChange={(e) => set('path', e.target.value)} />
+                    </Field>
+                    <Field label={`Length in bytes of target ${i + 1}`}>
+                      <input inputMode="numeric" value={k.length} onChange={(e) => set('length', e.target.value)} />
+                    </Field>
+                    <Field label={`SHA-256 of target ${i + 1} (64 hex characters)`}>
+                      <input className="mono" value={k.sha256} onChange={(e) => set('sha256', e.target.value)} />
+                    </Field>
+                    <Field label={`SHA-512 of target ${i + 1} (optional, 128 hex characters)`}>
+                      <input className="mono" value={k.sha512} onChange={(e) => set('sha512', e.target.value)} />
+                    </Field>
+                    <button type="button" onClick={() => setKnown(known.filter((_, j) => j !== i))}>
+                      Remove target {i + 1}
+                    </button>
+                  </li>
+                );
+              })}
             </ul>
           </>
         )}

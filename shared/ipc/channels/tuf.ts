@@ -109,7 +109,18 @@ export const tufChannels = {
       'targets-add': obj({
         kind: literal('targets-add'),
         role: opt(roleName),
-        entries: arr(obj({ path: targetPath, fileId: handleId, customJson: opt(str({ max: 65536 })) }), { min: 1, max: 1000 }),
+        /** Each target from a picked file (`fileId`: main hashes it) or by known `length` + `sha256` (+ `sha512`), as `tuf targets add --length --sha256`. */
+        entries: arr(
+          obj({
+            path: targetPath,
+            fileId: opt(handleId),
+            length: opt(int({ min: 0, max: Number.MAX_SAFE_INTEGER })),
+            sha256: opt(hexStr(64)),
+            sha512: opt(hexStr(128)),
+            customJson: opt(str({ max: 65536 })),
+          }),
+          { min: 1, max: 1000 },
+        ),
         expiry: opt(expiry),
       }),
       'targets-remove': obj({ kind: literal('targets-remove'), role: opt(roleName), paths: arr(targetPath, { min: 1, max: 1000 }), expiry: opt(expiry) }),
