@@ -10,7 +10,8 @@
  * Objects are strict by default (an unknown member is a fault); `obj(shape, { unknown: 'keep' })`
  * keeps unknown members for models that must round-trip them. Pure: no node, no electron.
  */
-import { KeyceremonyError } from './errors';
+import { fromBase64 } from './encoding/bytes';
+import { KeyceremonyError, type ErrorCode } from './errors';
 import { childPath } from './json/strict';
 
 /** One problem: where (a JSON path such as `$.steps[3].params.threshold`) and what. */
@@ -39,21 +40,46 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
-/** The INVALID_INPUT error for a list of faults: the first named, all of them in `details`. */
-export function faultsError(faults: readonly Fault[], source?: string): KeyceremonyError {
+/**
+ * How a document's faults are reported: `source` names it in `where` ("request" gives
+ * "request: images[0]"), `lead` opens the sentence ("The signing request is malformed"), `code`
+ * defaults to INVALID_INPUT.
+ */
+export interface Reporting {
+  source: string;
+  lead: string;
+  code?: ErrorCode;
+}
+
+const relative = (path: string): string => path.replace(/^\$\.?/, '');
+
+/**
+ * The error for a list of faults: the first named, all of them in `details`. With a plain `source`
+ * string: "<source> is not valid: $.x: ...", where "<source> $.x"; with a Reporting: "<lead>: x: ...",
+ * where "<source>: x".
+ */
+export function faultsError(faults: readonly Fault[], report?: string | Reporting): KeyceremonyError {
   const first = faults[0] ?? { path: '$', message: 'invalid' };
   const more = faults.length > 1 ? ` (and ${faults.length - 1} more problem${faults.length > 2 ? 's' : ''})` : '';
-  return new KeyceremonyError('INVALID_INPUT', `${source ? `${source} is not valid: ` : 'Invalid value at '}${first.path}: ${first.message}${more}.`, {
-    where: source ? `${source} ${first.path}` : first.path,
-    ...(faults.length > 1 ? { details: Object.fromEntries(faults.slice(0, 20).map((f, i) => [`fault${i + 1}`, `${f.path}: ${f.message}`])) } : {}),
+  const details = faults.length > 1 ? { details: Object.fromEntries(faults.slice(0, 20).map((f, i) => [`fault${i + 1}`, `${f.path}: ${f.message}`])) } : {};
+  if (report !== undefined && typeof report !== 'string') {
+    const rel = relative(first.path);
+    return new KeyceremonyError(report.code ?? 'INVALID_INPUT', `${report.lead}: ${rel ? `${rel}: ` : ''}${first.message}${more}.`, {
+      where: rel ? `${report.source}: ${rel}` : report.source,
+      ...details,
+    });
+  }
+  return new KeyceremonyError('INVALID_INPUT', `${report ? `${report} is not valid: ` : 'Invalid value at '}${first.path}: ${first.message}${more}.`, {
+    where: report ? `${report} ${first.path}` : first.path,
+    ...details,
   });
 }
 
-/** Check with `s` and throw every fault as one INVALID_INPUT (`source` names the document). */
-export function assertValid<T>(s: Schema<T>, x: unknown, source?: string, where = '$'): T {
+/** Check with `s` and throw every fault as one error (`report` names the document, see faultsError). */
+export function assertValid<T>(s: Schema<T>, x: unknown, report?: string | Reporting, where = '$'): T {
   const faults: Fault[] = [];
   const v = s.check(x, where, faults);
-  if (faults.length) throw faultsError(faults, source);
+  if (faults.length) throw faultsError(faults, report);
   return v;
 }
 
@@ -342,6 +368,24 @@ export function jsonSchemaDocument(root: Schema<unknown>, meta: { $id: string; t
   const ctx: JsonSchemaContext = { defs: new Map() };
   const body = root.jsonSchema(ctx);
   return { $schema: 'https://json-schema.org/draft/2020-12/schema', ...meta, ...body, ...(ctx.defs.size ? { $defs: Object.fromEntries(ctx.defs) } : {}) };
+}
+
+/** Base64 text, decoded: the value is the bytes. */
+export function base64Bytes(opts: { max?: number } = {}): Schema<Uint8Array> {
+  const max = opts.max ?? 64 * 1024 * 1024;
+  return make(
+    'base64 bytes',
+    (x, where, faults) => {
+      if (typeof x !== 'string') return fault(faults, where, 'expected a base64 string', x);
+      if (x.length > max) return fault(faults, where, `longer than ${max} characters`, x);
+      try {
+        return fromBase64(x);
+      } catch {
+        return fault(faults, where, 'is not valid base64', x);
+      }
+    },
+    () => ({ type: 'string', contentEncoding: 'base64' }),
+  );
 }
 
 // Common string shapes.

@@ -6,9 +6,9 @@
  * reject an envelope if the number of signatures is not equal to one") — so m-of-n means one bundle
  * per signer. Parsing also accepts the legacy media types `application/vnd.dev.sigstore.bundle+json;version=0.1|0.2|0.3`.
  */
-import { KeyceremonyError } from '../errors';
-import { fromBase64, toBase64 } from '../encoding/bytes';
+import { toBase64 } from '../encoding/bytes';
 import { parseStrictJsonBytes } from '../json';
+import { arr, assertValid, base64Bytes, obj, oneOf, opt, refine, str, unknownValue } from '../schema';
 
 export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 export const BUNDLE_V01_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
@@ -105,89 +105,61 @@ export interface ParsedBundle {
     | { kind: 'dsse'; payloadType: string; payload: Uint8Array; signature: Uint8Array; keyid: string };
 }
 
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
+const keep = { unknown: 'keep' } as const;
+const rawBytes = obj({ rawBytes: base64Bytes() }, keep);
+const HASH_ALGORITHMS = ['SHA2_256', 'SHA2_384', 'SHA2_512'] as const;
 
-function b64(x: unknown, where: string): Uint8Array {
-  if (typeof x !== 'string') throw new KeyceremonyError('INVALID_INPUT', `${where} must be a base64 string.`, { where });
-  try {
-    return fromBase64(x);
-  } catch (e) {
-    throw new KeyceremonyError('INVALID_INPUT', `${where} is not valid base64.`, { where, cause: e });
-  }
-}
+/**
+ * The bundle as we read it (protobuf-specs JSON mapping). Members we do not use are kept, not refused:
+ * other Sigstore clients add fields, and `ParsedBundle.json` is the document as given.
+ */
+const bundleSchema = refine(
+  obj(
+    {
+      mediaType: oneOf([BUNDLE_V03_MEDIA_TYPE, ...LEGACY_MEDIA_TYPES]),
+      verificationMaterial: obj(
+        {
+          publicKey: opt(obj({ hint: opt(str({ max: 1024 })) }, keep)),
+          certificate: opt(rawBytes),
+          x509CertificateChain: opt(obj({ certificates: arr(rawBytes, { min: 1 }) }, keep)),
+          tlogEntries: opt(arr(unknownValue, { max: 10_000 })),
+        },
+        keep,
+      ),
+      messageSignature: opt(obj({ messageDigest: obj({ algorithm: oneOf(HASH_ALGORITHMS), digest: base64Bytes() }, keep), signature: base64Bytes() }, keep)),
+      dsseEnvelope: opt(
+        refine(obj({ payload: base64Bytes(), payloadType: str({ max: 1024 }), signatures: arr(obj({ sig: base64Bytes(), keyid: opt(str({ max: 1024 })) }, keep)) }, keep), (env, where, faults) => {
+          if (env.signatures.length !== 1) {
+            faults.push({ path: `${where}.signatures`, message: `a DSSE envelope in a bundle must carry exactly one signature, this one has ${env.signatures.length}` });
+          }
+        }),
+      ),
+    },
+    keep,
+  ),
+  (b, where, faults) => {
+    if ((b.messageSignature === undefined) === (b.dsseEnvelope === undefined)) faults.push({ path: where, message: 'it must hold exactly one of messageSignature and dsseEnvelope' });
+  },
+);
 
-/** Parse and structurally validate a bundle (bytes or already-parsed JSON). */
+/** Parse and structurally validate a bundle (bytes or already-parsed JSON); every fault is named. */
 export function parseBundle(input: Uint8Array | unknown, where = 'bundle'): ParsedBundle {
-  let doc: unknown = input;
-  if (input instanceof Uint8Array) {
-    doc = parseStrictJsonBytes(input, { source: where });
-  }
-  const fail = (why: string, w = where): never => {
-    throw new KeyceremonyError('UNSUPPORTED_FORMAT', `Not a usable Sigstore bundle: ${why}.`, { where: w });
-  };
-  if (!isObj(doc)) return fail('it is not a JSON object');
-  const mt = doc['mediaType'];
-  if (typeof mt !== 'string' || (mt !== BUNDLE_V03_MEDIA_TYPE && !LEGACY_MEDIA_TYPES.includes(mt))) {
-    return fail(`unknown mediaType ${JSON.stringify(mt)}`, `${where}: mediaType`);
-  }
-  const vm = doc['verificationMaterial'];
-  if (!isObj(vm)) return fail('"verificationMaterial" is missing');
-  const pk = vm['publicKey'];
-  const hint = isObj(pk) && typeof pk['hint'] === 'string' ? pk['hint'] : undefined;
-  const hasCertificate = isObj(vm['certificate']) || isObj(vm['x509CertificateChain']);
-  let leafCertificate: Uint8Array | undefined;
-  const cert = vm['certificate'];
-  const chain = vm['x509CertificateChain'];
-  if (isObj(cert)) leafCertificate = b64(cert['rawBytes'], `${where}: verificationMaterial.certificate.rawBytes`);
-  else if (isObj(chain)) {
-    const certs = chain['certificates'];
-    if (!Array.isArray(certs) || certs.length === 0 || !isObj(certs[0])) return fail('its x509CertificateChain holds no certificate', `${where}: verificationMaterial.x509CertificateChain`);
-    leafCertificate = b64(certs[0]['rawBytes'], `${where}: verificationMaterial.x509CertificateChain.certificates[0].rawBytes`);
-  }
-  const tlog = vm['tlogEntries'];
-  const tlogEntries = Array.isArray(tlog) ? tlog.length : 0;
-  const ms = doc['messageSignature'];
-  const env = doc['dsseEnvelope'];
-  if ((ms === undefined) === (env === undefined)) return fail('it must hold exactly one of messageSignature and dsseEnvelope');
+  const doc: unknown = input instanceof Uint8Array ? parseStrictJsonBytes(input, { source: where }) : input;
+  const b = assertValid(bundleSchema, doc, { source: where, lead: 'Not a usable Sigstore bundle', code: 'UNSUPPORTED_FORMAT' });
+  const vm = b.verificationMaterial;
+  const leafCertificate = vm.certificate?.rawBytes ?? vm.x509CertificateChain?.certificates[0]?.rawBytes;
   let content: ParsedBundle['content'];
-  if (ms !== undefined) {
-    if (!isObj(ms)) return fail('messageSignature is not an object');
-    const md = ms['messageDigest'];
-    if (!isObj(md)) return fail('messageSignature.messageDigest is missing');
-    const alg = md['algorithm'];
-    if (alg !== 'SHA2_256' && alg !== 'SHA2_384' && alg !== 'SHA2_512') {
-      return fail(`unsupported messageDigest.algorithm ${JSON.stringify(alg)}`, `${where}: messageSignature.messageDigest.algorithm`);
-    }
-    content = {
-      kind: 'messageSignature',
-      digestAlgorithm: alg,
-      digest: b64(md['digest'], `${where}: messageSignature.messageDigest.digest`),
-      signature: b64(ms['signature'], `${where}: messageSignature.signature`),
-    };
+  if (b.messageSignature) {
+    const ms = b.messageSignature;
+    content = { kind: 'messageSignature', digestAlgorithm: ms.messageDigest.algorithm, digest: ms.messageDigest.digest, signature: ms.signature };
   } else {
-    if (!isObj(env)) return fail('dsseEnvelope is not an object');
-    const sigs = env['signatures'];
-    if (!Array.isArray(sigs) || sigs.length !== 1) {
-      return fail(
-        `a DSSE envelope in a bundle must carry exactly one signature, this one has ${Array.isArray(sigs) ? sigs.length : 0}`,
-        `${where}: dsseEnvelope.signatures`,
-      );
-    }
-    const s0 = sigs[0];
-    if (!isObj(s0)) return fail('dsseEnvelope.signatures[0] is not an object');
-    if (typeof env['payloadType'] !== 'string') return fail('dsseEnvelope.payloadType is missing');
-    content = {
-      kind: 'dsse',
-      payloadType: env['payloadType'],
-      payload: b64(env['payload'], `${where}: dsseEnvelope.payload`),
-      signature: b64(s0['sig'], `${where}: dsseEnvelope.signatures[0].sig`),
-      keyid: typeof s0['keyid'] === 'string' ? s0['keyid'] : '',
-    };
+    const env = b.dsseEnvelope!;
+    const s0 = env.signatures[0]!;
+    content = { kind: 'dsse', payloadType: env.payloadType, payload: env.payload, signature: s0.sig, keyid: s0.keyid ?? '' };
   }
-  const out: ParsedBundle = { json: doc as unknown as BundleJson, hasCertificate, tlogEntries, content };
+  // `json` is the document as given (checked above), so what we write back is what we read.
+  const out: ParsedBundle = { json: doc as BundleJson, hasCertificate: vm.certificate !== undefined || vm.x509CertificateChain !== undefined, tlogEntries: vm.tlogEntries?.length ?? 0, content };
   if (leafCertificate) out.leafCertificate = leafCertificate;
-  if (hint !== undefined) out.hint = hint;
+  if (vm.publicKey?.hint !== undefined) out.hint = vm.publicKey.hint;
   return out;
 }

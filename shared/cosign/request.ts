@@ -7,6 +7,7 @@
 import { KeyceremonyError } from '../errors';
 import { utf8 } from '../encoding/bytes';
 import { parseStrictJsonBytes } from '../json';
+import { arr, assertValid, int, literal, obj, opt, refine, str, type Fault } from '../schema';
 import { formatReference, parseImageReference } from './reference';
 import { parsePublicKeyPem } from './keys';
 import type { BundleJson } from './bundle';
@@ -50,59 +51,64 @@ export function requestBodyBytes(r: Pick<CosignRequest, 'kind' | 'version' | 'm'
   return utf8(JSON.stringify(body));
 }
 
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
+/** A rule that throws a coded error (reference, key parsers) becomes a fault at `path`. */
+function faultOf(faults: Fault[], path: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (e) {
+    faults.push({ path, message: e instanceof Error ? e.message.replace(/\.$/, '') : String(e) });
+  }
 }
 
-/** Structural parse (no crypto): checks types, references, keys and m. */
+const SIGNER_NAME = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,62}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+const requestSchema = refine(
+  obj({
+    kind: literal(REQUEST_KIND),
+    version: literal(1),
+    createdAt: str({ min: 1, max: 64 }),
+    m: int({ min: 1, max: 1000 }),
+    images: arr(str({ min: 1, max: 4096 }), { min: 1, max: 100_000 }),
+    signers: arr(
+      obj({
+        name: str({ pattern: SIGNER_NAME, max: 63, what: '1-63 letters, digits, . _ - or spaces' }),
+        fingerprint: str({ pattern: HEX64, max: 64, what: 'a SHA-256 fingerprint (64 lower-case hex digits)' }),
+        publicKey: str({ min: 1, max: 16384 }),
+      }),
+      { min: 1 },
+    ),
+    bodyDigest: str({ pattern: HEX64, max: 64, what: 'a SHA-256 digest (64 lower-case hex digits)' }),
+    signatures: arr(
+      obj({
+        fingerprint: str({ max: 64 }),
+        signedAt: str({ max: 64 }),
+        bodyDigest: str({ max: 64 }),
+        description: opt(str()),
+        // each bundle is checked when it is verified (core/cosign/verify.ts)
+        images: arr(obj({ reference: str({ max: 4096 }), signature: str({ max: 1 << 20 }), bundle: obj({}, { unknown: 'keep' }) }), { max: 100_000 }),
+      }),
+    ),
+  }),
+  (r, where, faults) => {
+    r.images.forEach((img, i) =>
+      faultOf(faults, `${where}.images[${i}]`, () => {
+        const canonical = formatReference(parseImageReference(img, `images[${i}]`));
+        if (canonical !== img) throw new KeyceremonyError('INVALID_REFERENCE', `not in canonical form ${canonical}`);
+      }),
+    );
+    if (new Set(r.images).size !== r.images.length) faults.push({ path: `${where}.images`, message: 'an image is listed twice' });
+    r.signers.forEach((sg, i) => faultOf(faults, `${where}.signers[${i}].publicKey`, () => parsePublicKeyPem(sg.publicKey, `signers[${i}].publicKey`)));
+    if (new Set(r.signers.map((sg) => sg.name.toLowerCase())).size !== r.signers.length) faults.push({ path: `${where}.signers`, message: 'two signers have the same name' });
+    if (new Set(r.signers.map((sg) => sg.fingerprint)).size !== r.signers.length) faults.push({ path: `${where}.signers`, message: 'the same key is listed twice' });
+    if (r.m > r.signers.length) faults.push({ path: `${where}.m`, message: `m must be a whole number between 1 and ${r.signers.length}` });
+  },
+);
+
+/** Structural parse (no crypto): checks types, references, keys and m; every fault is named. */
 export function parseRequest(bytes: Uint8Array, where = 'request'): CosignRequest {
-  const doc = parseStrictJsonBytes(bytes, { source: where });
-  const bad = (msg: string, w = where): never => {
-    throw new KeyceremonyError('INVALID_INPUT', `The signing request is malformed: ${msg}.`, { where: w });
-  };
-  if (!isObj(doc)) return bad('not a JSON object');
-  if (doc['kind'] !== REQUEST_KIND) return bad(`kind must be "${REQUEST_KIND}"`, `${where}: kind`);
-  if (doc['version'] !== 1) return bad('unsupported version', `${where}: version`);
-  const images = doc['images'];
-  if (!Array.isArray(images) || images.length === 0) return bad('images must be a non-empty list', `${where}: images`);
-  images.forEach((img, i) => {
-    if (typeof img !== 'string') bad('an image is not a string', `${where}: images[${i}]`);
-    const ref = parseImageReference(img as string, `${where}: images[${i}]`);
-    if (formatReference(ref) !== img) bad(`images[${i}] is not in canonical form ${formatReference(ref)}`, `${where}: images[${i}]`);
-  });
-  if (new Set(images).size !== images.length) return bad('an image is listed twice', `${where}: images`);
-  const signers = doc['signers'];
-  if (!Array.isArray(signers) || signers.length === 0) return bad('signers must be a non-empty list', `${where}: signers`);
-  signers.forEach((s, i) => {
-    if (!isObj(s) || typeof s['name'] !== 'string' || typeof s['fingerprint'] !== 'string' || typeof s['publicKey'] !== 'string') {
-      bad('each signer needs name, fingerprint and publicKey', `${where}: signers[${i}]`);
-    }
-    parsePublicKeyPem((s as Record<string, string>)['publicKey'] as string, `${where}: signers[${i}].publicKey`);
-  });
-  const names = signers.map((s) => (s as RequestSigner).name);
-  if (names.some((n) => !/^[A-Za-z0-9][A-Za-z0-9._ -]{0,62}$/.test(n))) return bad('signer names are 1-63 letters, digits, . _ - or spaces', `${where}: signers`);
-  if (new Set(names.map((n) => n.toLowerCase())).size !== names.length) return bad('two signers have the same name', `${where}: signers`);
-  const fps = signers.map((s) => (s as RequestSigner).fingerprint);
-  if (new Set(fps).size !== fps.length) return bad('the same key is listed twice', `${where}: signers`);
-  const m = doc['m'];
-  if (typeof m !== 'number' || !Number.isInteger(m) || m < 1 || m > signers.length) {
-    return bad(`m must be a whole number between 1 and ${signers.length}`, `${where}: m`);
-  }
-  if (typeof doc['bodyDigest'] !== 'string' || !/^[0-9a-f]{64}$/.test(doc['bodyDigest'])) return bad('bodyDigest is missing', `${where}: bodyDigest`);
-  const sigs = doc['signatures'];
-  if (!Array.isArray(sigs)) return bad('signatures must be a list', `${where}: signatures`);
-  sigs.forEach((s, i) => {
-    if (!isObj(s) || typeof s['fingerprint'] !== 'string' || typeof s['bodyDigest'] !== 'string' || !Array.isArray(s['images'])) {
-      bad('a signature entry needs fingerprint, bodyDigest and images', `${where}: signatures[${i}]`);
-    }
-    ((s as Record<string, unknown>)['images'] as unknown[]).forEach((e, j) => {
-      if (!isObj(e) || typeof e['reference'] !== 'string' || typeof e['signature'] !== 'string' || !isObj(e['bundle'])) {
-        bad('each signed image needs reference, signature and bundle', `${where}: signatures[${i}].images[${j}]`);
-      }
-    });
-  });
-  if (typeof doc['createdAt'] !== 'string') return bad('createdAt is missing', `${where}: createdAt`);
-  return doc as unknown as CosignRequest;
+  const r = assertValid(requestSchema, parseStrictJsonBytes(bytes, { source: where }), { source: where, lead: 'The signing request is malformed' });
+  return { ...r, signatures: r.signatures.map((sg) => ({ ...sg, images: sg.images.map((e) => ({ ...e, bundle: e.bundle as BundleJson })) })) };
 }
 
 export function serializeRequest(r: CosignRequest): Uint8Array {

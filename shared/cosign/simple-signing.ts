@@ -12,6 +12,7 @@
 import { KeyceremonyError } from '../errors';
 import { utf8 } from '../encoding/bytes';
 import { parseStrictJsonBytes } from '../json';
+import { assertValid, literal, nullable, obj, opt, record, str, unknownValue } from '../schema';
 import { parseDigest, parseImageReference, type ImageReference } from './reference';
 
 export const SIMPLE_SIGNING_TYPE = 'cosign container image signature';
@@ -71,35 +72,34 @@ export interface SimpleSigningClaims {
   optional: Record<string, unknown> | null;
 }
 
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
+const keep = { unknown: 'keep' } as const;
+/** What cosign's Go `json.Unmarshal` reads: unknown members are ignored (kept), not refused. */
+const payloadSchema = obj(
+  {
+    critical: obj(
+      {
+        identity: obj({ 'docker-reference': str({ min: 1, max: 4096 }) }, keep),
+        image: obj({ 'docker-manifest-digest': str({ max: 1024 }) }, keep),
+        type: literal(SIMPLE_SIGNING_TYPE),
+      },
+      keep,
+    ),
+    optional: opt(nullable(record(unknownValue, { max: 1000, key: str({ max: 1024 }) }))),
+  },
+  keep,
+);
 
 /** Parse and check a simple-signing payload (ours or one produced elsewhere). */
 export function parseSimpleSigningPayload(bytes: Uint8Array, where = 'payload'): SimpleSigningClaims {
-  const doc = parseStrictJsonBytes(bytes, { source: where });
-  const fail = (why: string): never => {
-    throw new KeyceremonyError('UNSUPPORTED_FORMAT', `The payload is not a cosign simple-signing payload: ${why}.`, { where });
-  };
-  if (!isObj(doc)) return fail('it is not a JSON object');
-  const critical = doc['critical'];
-  if (!isObj(critical)) return fail('"critical" is missing');
-  if (critical['type'] !== SIMPLE_SIGNING_TYPE) return fail(`"critical.type" is not "${SIMPLE_SIGNING_TYPE}"`);
-  const identity = critical['identity'];
-  const image = critical['image'];
-  if (!isObj(identity) || typeof identity['docker-reference'] !== 'string') {
-    return fail('"critical.identity.docker-reference" is missing');
-  }
-  if (!isObj(image) || typeof image['docker-manifest-digest'] !== 'string') {
-    return fail('"critical.image.docker-manifest-digest" is missing');
-  }
-  const manifestDigest = parseDigest(image['docker-manifest-digest'], `${where}: critical.image.docker-manifest-digest`);
-  const optional = doc['optional'];
-  if (optional !== null && optional !== undefined && !isObj(optional)) return fail('"optional" is neither null nor an object');
+  const doc = assertValid(payloadSchema, parseStrictJsonBytes(bytes, { source: where }), {
+    source: where,
+    lead: 'The payload is not a cosign simple-signing payload',
+    code: 'UNSUPPORTED_FORMAT',
+  });
   return {
-    dockerReference: identity['docker-reference'],
-    manifestDigest,
-    optional: (optional as Record<string, unknown> | null | undefined) ?? null,
+    dockerReference: doc.critical.identity['docker-reference'],
+    manifestDigest: parseDigest(doc.critical.image['docker-manifest-digest'], `${where}: critical.image.docker-manifest-digest`),
+    optional: doc.optional ?? null,
   };
 }
 

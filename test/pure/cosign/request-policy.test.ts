@@ -61,7 +61,7 @@ describe('cosign signing request', () => {
     const r = await signRequest(await createRequest({ images: imgs, signers, m: 2, now: NOW }), a!, NOW);
     const broken = JSON.parse(new TextDecoder().decode(serializeRequest(r)));
     delete broken.signatures[0].images[1].signature;
-    assert.throws(() => parseRequest(new TextEncoder().encode(JSON.stringify(broken))), (e: Error & { where?: string }) => e.where === 'request: signatures[0].images[1]');
+    assert.throws(() => parseRequest(new TextEncoder().encode(JSON.stringify(broken))), (e: Error & { where?: string }) => e.where === 'request: signatures[0].images[1].signature');
   });
 });
 
