@@ -1,6 +1,6 @@
 /**
  * The window factory and the lock-down of every web contents. One place sets the security options;
- * test/ui/window-options.test.ts loads the BUILT bundle (dist/electron/main.cjs) with a stub
+ * test/ui/electron-shell.test.ts loads the BUILT bundle (dist/electron/main.cjs) with a stub
  * `electron` and checks what this file really passes to Electron.
  *
  * - every window: sandbox, contextIsolation, no nodeIntegration, no webview, no remote content;

@@ -1,6 +1,8 @@
 /**
- * A software Signer for PURE unit tests only (DEVELOPERS.md: integration tests use real tokens).
- * Never imported by electron/ or shared/.
+ * A software Signer (node:crypto keys) for the pure tier's unit tests of electron/core, and for
+ * making fixtures other tiers read (e.g. the TUF metadata test/ui/verify-pinned.test.ts verifies):
+ * never the signer under test in the token, peers or UI tiers, which sign on real PKCS#11 tokens
+ * (the developers' guide, ARCHITECTURE.md "Signer"). Never imported by electron/ or shared/.
  */
 import { createHash, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { Signer } from '../../electron/core/signer';

@@ -289,7 +289,7 @@ describe('transcript', () => {
 });
 
 describe('bundle and archive', () => {
-  test('tar round trip and refusals', () => {
+  test('tar archives round-trip; traversal, symlinks and oversized entries are refused', () => {
     const entries = [
       { path: 'a.txt', bytes: new TextEncoder().encode('hello') },
       { path: `deep/${'d'.repeat(90)}/${'f'.repeat(60)}.json`, bytes: new Uint8Array(1000).fill(7) },

@@ -54,7 +54,7 @@ describe('parseStrictJson', () => {
     assert.equal(parseStrictJson('"\u{1f600}"'), '\u{1f600}');
   });
 
-  test('size limit and UTF-8', () => {
+  test('input over the size limit is TOO_LARGE; invalid UTF-8 and nesting beyond the limit are INVALID_JSON', () => {
     assert.equal(err(() => parseStrictJson('[' + '1,'.repeat(100) + '1]', { maxBytes: 50 })).code, 'TOO_LARGE');
     assert.equal(err(() => parseStrictJsonBytes(new Uint8Array(51), { maxBytes: 50 })).code, 'TOO_LARGE');
     assert.equal(err(() => parseStrictJsonBytes(Uint8Array.of(0x22, 0xff, 0x22))).code, 'INVALID_JSON');

@@ -133,15 +133,15 @@ describe('bad inputs are refused with what and where', () => {
   const expectErr = (fn: () => unknown, code: string, re: RegExp) =>
     assert.throws(fn, (e: unknown) => e instanceof KeyceremonyError && e.code === code && re.test(`${e.message} ${e.where}`));
 
-  test('duplicate object keys', () => {
+  test('a root with a duplicate object key is DUPLICATE_KEY naming the key', () => {
     const dup = rootText.replace('"version":1}', '"version":1,"version":2}');
     expectErr(() => parseNotaryFile(enc(dup), { source: 'root.json' }), 'DUPLICATE_KEY', /version/);
   });
-  test('threshold 0', () => {
+  test('a role threshold of 0 is INVALID_METADATA naming roles.root.threshold', () => {
     const t0 = rootText.replace('"threshold":1}', '"threshold":0}');
     expectErr(() => parseNotaryFile(enc(t0), { source: 'root.json' }), 'INVALID_METADATA', /at least 1 \(got 0\).*roles\.root\.threshold/);
   });
-  test('unknown role in root', () => {
+  test('a root naming an unknown role is INVALID_METADATA naming the role', () => {
     const bad = rootText.replace('"roles":{', '"roles":{"mirror":{"keyids":[],"threshold":1},');
     expectErr(() => parseNotaryFile(enc(bad), { source: 'root.json' }), 'INVALID_METADATA', /unknown role "mirror".*roles\.mirror/);
   });
@@ -150,11 +150,11 @@ describe('bad inputs are refused with what and where', () => {
     expectErr(() => parseNotaryFile(enc(sn.replace('"_type":"Snapshot"', '"_type":"snapshot"'))), 'INVALID_METADATA', /not Notary metadata/);
     expectErr(() => parseNotaryFile(enc(sn.replace(/"sha256":"[^"]+"/, '"sha256":"not-base64!"'))), 'INVALID_METADATA', /base64.*meta\.root\.hashes\.sha256/);
   });
-  test('a private key in metadata', () => {
+  test('metadata carrying a private key is refused', () => {
     const bad = rootText.replace('"private":null', '"private":"AAAA"');
     expectErr(() => parseNotaryFile(enc(bad)), 'INVALID_METADATA', /private key must never appear/);
   });
-  test('oversized file', () => {
+  test('a file over maxBytes is TOO_LARGE', () => {
     expectErr(() => parseNotaryFile(enc(rootText), { maxBytes: 1000 }), 'TOO_LARGE', /1000/);
   });
   test('a changed target (hash) fails the snapshot check; a bad signature fails the threshold', async () => {
@@ -182,7 +182,7 @@ describe('bad inputs are refused with what and where', () => {
     assert.match(formatNotaryReport(r).join('\n'), /root v1: signed by 0 of 1 required root keys/);
   });
 
-  test('expired metadata (clock after expiry)', async () => {
+  test('metadata read after its expiry fails with the expiry date', async () => {
     const r = await verifyNotaryRepository({ files: readDir(N01), at: new Date('2117-01-01T00:00:00Z') });
     assert.equal(r.ok, false);
     assert.match(formatNotaryReport(r).join('\n'), /expired at 2116-/);

@@ -199,7 +199,7 @@ describe('building and verifying a repository', () => {
     assert.equal(rep.roles.find((x) => x.role === 'targets')!.version, 2);
   });
 
-  test('succinct hash bins (TAP 15)', async () => {
+  test('succinct hash bins (TAP 15) delegate every target to its bin and verify', async () => {
     const { root, r, online } = await fixture();
     const targets: Record<string, Awaited<ReturnType<typeof targetFileInfo>>> = {};
     const info = await targetFileInfo(utf8('x'));
@@ -262,7 +262,7 @@ describe('bad input corpus', () => {
     return { bytes: envelopeBytes(env.signed, sigs), files };
   }
 
-  test('duplicate keys', async () => {
+  test('a root with a duplicate member is DUPLICATE_KEY with its JSON path, line and column', async () => {
     const { files } = await fixture();
     const text = Buffer.from(files[0]!.bytes).toString().replace('"consistent_snapshot": true', '"consistent_snapshot": true, "version": 1');
     const rep = await verify(utf8(text), memReader(files), { now: NOW });
@@ -271,7 +271,7 @@ describe('bad input corpus', () => {
     assert.match(failures(rep)[0]!.message, /duplicate key "version" at \$\.signed\.version \(line \d+, column \d+\)/);
   });
 
-  test('threshold 0', async () => {
+  test('a role threshold of 0 is INVALID_METADATA naming $.signed.roles.timestamp.threshold', async () => {
     const { bytes, files } = await tamperRoot((s) => {
       (s.roles as Record<string, { threshold: number }>).timestamp!.threshold = 0;
     });
@@ -280,7 +280,7 @@ describe('bad input corpus', () => {
     assert.match(failures(rep)[0]!.message, /\$\.signed\.roles\.timestamp\.threshold/);
   });
 
-  test('unknown role', async () => {
+  test('a root naming an unknown role is INVALID_METADATA', async () => {
     const { bytes, files } = await tamperRoot((s) => {
       (s.roles as Record<string, unknown>).mirrors = { keyids: [], threshold: 1 };
     });
@@ -289,11 +289,11 @@ describe('bad input corpus', () => {
     assert.match(failures(rep)[0]!.message, /unknown role "mirrors"/);
   });
 
-  test('float in signed part', () => {
+  test('a non-integer version in the signed part is refused', () => {
     assert.throws(() => Root.fromJSON({ ...(dec(utf8('{"signed":{},"signatures":[]}')).signed), _type: 'root', spec_version: '1.0.0', version: 1.5, expires: '2030-01-01T00:00:00Z', keys: {}, roles: {} }), /version/);
   });
 
-  test('rollback and expiry', async () => {
+  test('an older timestamp or targets than the trusted one is ROLLBACK; expired timestamp or root is EXPIRED', async () => {
     const { files } = await fixture();
     const rd = memReader(files);
     const rb = await verify(rd.map.get('1.root.json')!, rd, { now: NOW, previous: { timestamp: 5 } });
@@ -334,7 +334,7 @@ describe('bad input corpus', () => {
     assert.ok(rep.roles[0]!.notes.some((n) => n.includes('same key as another signer, counted once')));
   });
 
-  test('oversized', async () => {
+  test('a root file over the size limit is TOO_LARGE', async () => {
     const { files } = await fixture();
     const big = new Uint8Array(600_000).fill(0x20);
     big.set(files[0]!.bytes);

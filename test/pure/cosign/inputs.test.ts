@@ -11,7 +11,7 @@ import { utf8 } from '../../../shared/encoding/bytes';
 const D = 'a'.repeat(64);
 
 describe('image references', () => {
-  test('valid forms and normalisation', () => {
+  test('valid references parse into registry, repository and digest, normalised', () => {
     assert.deepEqual(parseImageReference(`ghcr.io/org/app@sha256:${D}`), {
       registry: 'ghcr.io',
       repository: 'org/app',
@@ -42,7 +42,7 @@ describe('image references', () => {
     assert.throws(() => parseImageReference(`ghcr.io/org/app@sha256:${'A'.repeat(64)}`), /lower-case/);
     assert.throws(() => parseImageReference(`ghcr.io/org/app@sha256:${'g'.repeat(64)}`), /not hexadecimal/);
   });
-  test('malformed', () => {
+  test('malformed references are INVALID_REFERENCE', () => {
     for (const bad of ['', ' ghcr.io/a@sha256:' + D, `ghcr.io/Org/app@sha256:${D}`, `ghcr.io//app@sha256:${D}`, `ghcr.io/app-@sha256:${D}`, `-bad.io/app@sha256:${D}`, `ghcr.io/a@b@sha256:${D}`, `ghcr.io/app:@sha256:${D}`]) {
       assert.throws(() => parseImageReference(bad), { code: 'INVALID_REFERENCE' }, bad);
     }
@@ -86,7 +86,7 @@ describe('predicate files', () => {
     assert.equal(readPredicate(j(cdx), 'cyclonedx').predicateType, 'https://cyclonedx.org/bom');
     assert.equal(readPredicate(j({ _type: 'https://in-toto.io/Statement/v1', predicate: slsa }), undefined).kind, 'slsaprovenance1');
   });
-  test('custom predicate types by URI', () => {
+  test('a predicate type given as a URI makes a custom predicate', () => {
     const r = readPredicate(j({ anything: true }), 'https://example.com/review/v1');
     assert.equal(r.kind, 'custom');
     assert.equal(r.predicateType, 'https://example.com/review/v1');
@@ -99,7 +99,7 @@ describe('predicate files', () => {
     assert.throws(() => readPredicate(Uint8Array.of(0xff, 0xfe, 0), undefined), { code: 'UNSUPPORTED_FORMAT' });
     assert.throws(() => readPredicate(j([1]), undefined), { code: 'UNSUPPORTED_FORMAT' });
   });
-  test('type mismatch and invalid content', () => {
+  test('a predicate whose content does not match its declared type is INVALID_INPUT', () => {
     assert.throws(() => readPredicate(j(cdx), 'spdxjson'), { code: 'INVALID_INPUT' });
     assert.throws(() => readPredicate(j({ ...spdx, spdxVersion: 'SPDX-3.0' }), undefined), { code: 'INVALID_INPUT' });
     assert.throws(() => readPredicate(j({ ...slsa, runDetails: { builder: {} } }), undefined), /builder.id/);
@@ -116,7 +116,7 @@ describe('bundles and keys', () => {
       /messageDigest.algorithm/,
     );
   });
-  test('public key PEM', () => {
+  test('a public key that is not a PEM PUBLIC KEY block is refused', () => {
     assert.throws(() => parsePublicKeyPem('garbage'), { code: 'INVALID_KEY' });
     assert.throws(() => parsePublicKeyPem('-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----\n'), /PUBLIC KEY/);
   });

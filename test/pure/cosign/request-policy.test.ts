@@ -52,7 +52,7 @@ describe('cosign signing request', () => {
     await assert.rejects(checkRequest(swapped), { code: 'SIGNATURE_MISMATCH' });
   });
 
-  test('bad requests', async () => {
+  test('bad requests are refused: m over n, a repeated key or name, a path-like name, a signed image without its signature', async () => {
     await assert.rejects(createRequest({ images: imgs, signers, m: 4, now: NOW }), { code: 'INVALID_INPUT' });
     await assert.rejects(createRequest({ images: imgs, signers: [signers[0]!, signers[0]!], m: 1, now: NOW }), { code: 'INVALID_INPUT' });
     assert.throws(() => parseRequest(new TextEncoder().encode('{"kind":"other"}')), { code: 'INVALID_INPUT' });
@@ -105,7 +105,7 @@ describe('policies', () => {
     assert.match(doc.spec.policy.data, /authorityMatches/);
   });
 
-  test('bad policy inputs', () => {
+  test('policy inputs with m below 1 or a key listed twice are refused', () => {
     assert.throws(() => kyvernoClusterPolicy({ name: 'x', repositories: ['a/b'], keys, m: 0 }), { code: 'INVALID_INPUT' });
     assert.throws(() => clusterImagePolicy({ name: 'x', repositories: ['a/b'], keys: [keys[0]!, keys[0]!], m: 1 }), /twice/);
   });
