@@ -218,6 +218,22 @@ test('images signed by digest from a pasted list, and an SPDX attestation, both 
     sigstoreJsVerify(b, b.verificationMaterial.publicKey.hint, spki.carol!, readFileSync(path.join(outDir, folder!, s.dir, 'payload.json')));
   }
 
+  // a file (blob), as cosign sign-blob: sigstore-js accepts the bundle over the file
+  writeFileSync(path.join(work, 'tool.tgz'), 'a release file\n');
+  await p.getByLabel('Sign a file (blob) with my token').check();
+  m.dialogs.open.push(path.join(work, 'tool.tgz'));
+  await p.getByRole('button', { name: 'Choose the file…' }).click();
+  await p.getByText('File: tool.tgz (15 bytes)').waitFor();
+  await p.getByRole('region', { name: 'Sign a file' }).getByRole('button', { name: 'Choose the output folder…' }).click();
+  await p.getByTestId('candidate').waitFor();
+  await p.getByLabel('PIN of token “carol”').fill(tok('carol').pin);
+  await p.getByRole('button', { name: 'Sign tool.tgz' }).click();
+  await p.getByTestId('signed-blob').waitFor();
+  const blobDir = path.join(outDir, 'tool.tgz.cosign');
+  const blobBundle = JSON.parse(readFileSync(path.join(blobDir, 'blob.sigstore.json'), 'utf8')) as { verificationMaterial: { publicKey: { hint: string } } };
+  sigstoreJsVerify(blobBundle, blobBundle.verificationMaterial.publicKey.hint, spki.carol!, readFileSync(path.join(work, 'tool.tgz')));
+  assert.throws(() => sigstoreJsVerify(blobBundle, blobBundle.verificationMaterial.publicKey.hint, spki.carol!, Buffer.from('another file\n')));
+
   // SPDX attestation over the first image, predicate opened from a file
   const spdx = { spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: 'app', dataLicense: 'CC0-1.0', documentNamespace: 'https://example.com/spdx/app', creationInfo: { created: '2026-01-01T00:00:00Z', creators: ['Tool: test'] }, packages: [] };
   writeFileSync(path.join(work, 'sbom.spdx.json'), JSON.stringify(spdx));

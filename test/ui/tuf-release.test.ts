@@ -214,6 +214,12 @@ test('a targets release made entirely in the app; tuf-js downloads it over loopb
   await expectNoSeriousA11y(p, 'TUF release: published');
   await screenshot(p, 'tuf-release-in-app', p.getByTestId('published'));
 
+  // Compare two metadata files (as tuf diff --old --new)
+  await p.getByLabel('Older file (optional)').setInputFiles(path.join(metadata, '1.targets.json'));
+  await p.getByLabel('Newer file').setInputFiles(path.join(metadata, '2.targets.json'));
+  await p.getByRole('button', { name: 'Compare', exact: true }).click();
+  assert.match(await p.getByRole('region', { name: 'Compare two metadata files' }).getByTestId('diff').innerText(), /^targets v1 -> v2\n(.|\n)*\+ target app\/tool-1\.2\.tgz \(33 bytes/);
+
   // The finished targets v2 is signed by alice's and bob's token keys, nobody else's.
   const t2 = JSON.parse(readFileSync(path.join(metadata, '2.targets.json'), 'utf8')) as { signed: Record<string, unknown>; signatures: { keyid: string; sig: string }[] };
   const ids = ['cust-1', 'cust-2', 'cust-3'].map((c) => custodian[c]!.keyid);

@@ -12,9 +12,9 @@ import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
-import { parseStrictJsonBytes, parseStrictJson } from '../../../shared/json/strict';
+import { parseStrictJson } from '../../../shared/json/strict';
 import { computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
-import { parseTufTime, readEnvelope, signedFromJSON } from '../../../shared/tuf/models';
+import { parseTufTime } from '../../../shared/tuf/models';
 import { verifyRepository, lookupTargets } from '../../core/tuf/verify';
 import { addFailure, formatVerificationReport } from '../../../shared/verification/report';
 import {
@@ -28,7 +28,7 @@ import {
   signRequest,
   type SigningRequest,
 } from '../../core/tuf/request';
-import { diffSigned } from '../../core/tuf/diff';
+import { diffSigned, signedOfFile } from '../../core/tuf/diff';
 import {
   DEFAULT_EXPIRY_DAYS,
   expiresIn,
@@ -320,12 +320,8 @@ const diff: Sub = async (args, ctx) => {
     next = req.signed;
     role = req.role;
   } else if (values.new && positionals.length === 0) {
-    const load = (p: string) => {
-      const v = parseStrictJsonBytes(readFile(p, 'metadata'), { source: p }) as Record<string, unknown>;
-      return 'signed' in v ? readEnvelope(v).signedRaw : (signedFromJSON(v), v);
-    };
-    prev = values.old ? load(values.old) : undefined;
-    next = load(values.new);
+    prev = values.old ? signedOfFile(readFile(values.old, 'metadata'), values.old) : undefined;
+    next = signedOfFile(readFile(values.new, 'metadata'), values.new);
   } else throw new UsageError('give a REQUEST file, or --old FILE --new FILE');
   for (const l of (await diffSigned(prev, next, role)).lines) ctx.out(l);
   return 0;

@@ -4,7 +4,8 @@
  * snapshot, targets (hash, length) and delegations are compared.
  */
 import { keyFingerprint, type TufKeyJSON } from '../../../shared/tuf/keys';
-import { signedFromJSON, Root, Targets, Snapshot, Timestamp, type Delegations, type AnySigned } from '../../../shared/tuf/models';
+import { signedFromJSON, readEnvelope, Root, Targets, Snapshot, Timestamp, type Delegations, type AnySigned } from '../../../shared/tuf/models';
+import { parseStrictJsonBytes } from '../../../shared/json/strict';
 import { canonicalize } from '../../../shared/json/canonical';
 
 export interface DiffResult {
@@ -116,4 +117,17 @@ export async function diffSigned(prevRaw: unknown | undefined, nextRaw: unknown,
   }
   const changed = !prev || canonicalize(prevRaw) !== canonicalize(nextRaw);
   return { lines: out, changed };
+}
+
+/** The `signed` part of a metadata file's bytes: a whole envelope, or a bare signed object. */
+export function signedOfFile(bytes: Uint8Array, source: string): unknown {
+  const v = parseStrictJsonBytes(bytes, { source }) as Record<string, unknown>;
+  if (typeof v === 'object' && v !== null && 'signed' in v) return readEnvelope(v).signedRaw;
+  signedFromJSON(v);
+  return v;
+}
+
+/** `tuf diff --old FILE --new FILE`: two metadata files compared (no old file: all of it is new). */
+export async function diffFiles(oldFile: { bytes: Uint8Array; source: string } | undefined, newFile: { bytes: Uint8Array; source: string }): Promise<DiffResult> {
+  return diffSigned(oldFile ? signedOfFile(oldFile.bytes, oldFile.source) : undefined, signedOfFile(newFile.bytes, newFile.source));
 }

@@ -8,9 +8,9 @@ import { makeStatement, readPredicate, type Subject } from '../../../shared/cosi
 import { cosignAlgorithmFor, cosignPkcs11Uri } from '../../../shared/cosign/keys';
 import { serializeRequest } from '../../../shared/cosign/request';
 import type { cosignChannels } from '../../../shared/ipc/channels/cosign';
-import { attest, signImages, type BatchOptions } from '../../core/cosign/sign';
+import { attest, signBlob, signImages, type BatchOptions } from '../../core/cosign/sign';
 import { checkRequest, createRequest, signRequest } from '../../core/cosign/request';
-import { imageSignatureFiles, requestExportFiles } from '../../core/cosign/outputs';
+import { blobSignatureFiles, imageSignatureFiles, requestExportFiles } from '../../core/cosign/outputs';
 import { writeTree } from '../../adapters/fs/tree';
 import { freeName, readOpenedFile } from '../../adapters/fs/files';
 import { imageList, imagesFromText, parseCosignRequest, requestAcceptedKeys, requestView } from '../cosign';
@@ -70,6 +70,19 @@ export function cosignHandlers(kit: HostKit): AreaHandlers<typeof cosignChannels
         const out = join(folder, freeName(folder, `cosign-signatures-${key.fingerprint.slice(0, 8)}`));
         await writeTree(out, files, { chooseAnother: 'choose another folder' });
         return { folder: out, count: sigs.length, fingerprint: key.fingerprint, files: files.length };
+      });
+    },
+
+    'kc:cosign.signBlob': async (req) => {
+      const path = kit.files.pickedFile(req.fileId);
+      const blob = readOpenedFile(path, MAX_ARTIFACT_BYTES);
+      const folder = kit.files.folder(req.folderId);
+      return kit.withToken(req.token, req.pin, false, async (s) => {
+        const key = await findKey(s, req.key);
+        const { signature, bundle } = await signBlob(signerOf(s, key), blob);
+        const out = join(folder, freeName(folder, `${basename(path)}.cosign`));
+        await writeTree(out, blobSignatureFiles(signature, bundle, { spki: key.publicKeySpki, uri: cosignPkcs11Uri(key.uri, s.modulePath) }), { chooseAnother: 'choose another folder' });
+        return { folder: out, name: basename(path), fingerprint: key.fingerprint };
       });
     },
 

@@ -1,6 +1,8 @@
 /** Handlers of IPC area "tuf" (shared/ipc/channels/tuf.ts): requests, the release manager's updates, snapshot. */
 import { basename } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
+import { utf8 } from '../../../shared/encoding/bytes';
+import { diffFiles } from '../../core/tuf/diff';
 import type { tufChannels } from '../../../shared/ipc/channels/tuf';
 import { snapshotFiles, planSnapshot } from '../../core/tuf/updates';
 import { verifyRepository } from '../../core/tuf/verify';
@@ -71,6 +73,8 @@ export function tufHandlers(kit: HostKit): AreaHandlers<typeof tufChannels> {
         ...(req.names ? { names: req.names } : {}),
         readTarget: (id) => readOpenedFile(kit.files.pickedFile(id), MAX_TARGET_BYTES),
       }),
+
+    'kc:tuf.diff': async (req) => diffFiles(req.old ? { bytes: utf8(req.old.text), source: req.old.name } : undefined, { bytes: utf8(req.new.text), source: req.new.name }),
 
     'kc:tuf.snapshot.candidates': async (req) => {
       const accepted = onlineKeys(folderOf(req.folderId));

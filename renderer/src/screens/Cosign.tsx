@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { ChosenFolder, CosignRequestView, PickedFile } from '../../../shared/ipc/contract';
-import { call, newJobId, onEvent, toUiError, type UiError } from '../api';
+import { call, newJobId, onEvent, toUiError, UiError } from '../api';
 import { ErrorBox, Field, Notice, Progress, ScreenTitle } from '../components/common';
 import { FolderButton, KeyInputs, OpenTextButton, PickButton, type KeyText } from '../components/files';
 import { KeyPicker, StatusLine, WhoSigns } from '../components/signing';
 
-type Part = 'sign' | 'attest' | 'request' | 'export';
+type Part = 'sign' | 'blob' | 'attest' | 'request' | 'export';
 
 /**
  * cosign in the app, over the same core as `keyceremony cosign`: sign images by digest, attest,
@@ -22,6 +22,7 @@ export function Cosign() {
         {(
           [
             ['sign', 'Sign images by digest with my token'],
+            ['blob', 'Sign a file (blob) with my token'],
             ['attest', 'Attest: sign a predicate (SLSA provenance, SPDX, CycloneDX, custom) about images or files'],
             ['request', 'Make an m-of-n signing request'],
             ['export', 'Follow a request and export its bundles and policies'],
@@ -33,6 +34,7 @@ export function Cosign() {
         ))}
       </fieldset>
       {part === 'sign' && <SignImages />}
+      {part === 'blob' && <SignBlob />}
       {part === 'attest' && <Attest />}
       {part === 'request' && <MakeRequest />}
       {part === 'export' && <FollowRequest />}
@@ -58,6 +60,7 @@ async function checkImages(text: string): Promise<string[]> {
 
 function SignImages() {
   const [text, setText] = useState('');
+  const [annotations, setAnnotations] = useState('');
   const [images, setImages] = useState<string[] | null>(null);
   const [folder, setFolder] = useState<ChosenFolder | null>(null);
   const [error, setError] = useState<UiError | null>(null);
@@ -69,6 +72,9 @@ function SignImages() {
       <h2>Sign images by digest</h2>
       <p className="hint">A tag is refused: a signature covers one exact image, named by its digest.</p>
       <ImagesInput text={text} setText={(t) => (setText(t), setImages(null))} />
+      <Field label="Annotations (optional, key=value per line)" hint="Signed into every payload, as cosign sign -a">
+        <textarea value={annotations} onChange={(e) => setAnnotations(e.target.value)} rows={2} spellCheck={false} />
+      </Field>
       <div className="actions">
         <button
           type="button"
@@ -104,7 +110,18 @@ function SignImages() {
                 const jobId = newJobId('cosign');
                 setProgress({ jobId, done: 0, total: images.length });
                 try {
-                  const r = await call('kc:cosign.sign', { jobId, images, token, key: { idHex: key.idHex }, pin, folderId: folder.folderId });
+                  const ann = Object.fromEntries(
+                    annotations
+                      .split('\n')
+                      .map((l) => l.trim())
+                      .filter(Boolean)
+                      .map((l) => {
+                        const i = l.indexOf('=');
+                        if (i <= 0) throw new UiError({ code: 'INVALID_INPUT', message: `An annotation is key=value, got "${l}".`, where: 'annotations' });
+                        return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
+                      }),
+                  );
+                  const r = await call('kc:cosign.sign', { jobId, images, token, key: { idHex: key.idHex }, pin, folderId: folder.folderId, ...(Object.keys(ann).length ? { annotations: ann } : {}) });
                   setDone(r);
                 } finally {
                   setProgress(null);
@@ -118,6 +135,35 @@ function SignImages() {
       {done && (
         <Notice testId="signed-images">
           Signed and verified {done.count} image{done.count === 1 ? '' : 's'}: {done.folder}
+        </Notice>
+      )}
+    </section>
+  );
+}
+
+function SignBlob() {
+  const [file, setFile] = useState<PickedFile | null>(null);
+  const [folder, setFolder] = useState<ChosenFolder | null>(null);
+  const [done, setDone] = useState<{ folder: string; name: string } | null>(null);
+  return (
+    <section className="card" aria-label="Sign a file">
+      <h2>Sign a file (blob)</h2>
+      <p>{file ? `File: ${file.name} (${file.size} bytes)` : 'No file chosen.'}</p>
+      <PickButton purpose="target" label="Choose the file…" onPick={setFile} />
+      <p>{folder ? `Output folder: ${folder.display}` : 'The signature, bundle and public key go into a new folder in the folder you choose.'}</p>
+      <FolderButton purpose="export" label="Choose the output folder…" onOpen={setFolder} />
+      {file && folder && (
+        <KeyPicker
+          reloadKey={file.fileId}
+          who="key holder"
+          action={`Sign ${file.name}`}
+          load={(token) => call('kc:cosign.candidates', { token })}
+          sign={async (token, key, pin) => setDone(await call('kc:cosign.signBlob', { fileId: file.fileId, token, key: { idHex: key.idHex }, pin, folderId: folder.folderId }))}
+        />
+      )}
+      {done && (
+        <Notice testId="signed-blob">
+          Signed and verified {done.name}: {done.folder} (blob.sig, blob.sigstore.json, cosign.pub)
         </Notice>
       )}
     </section>

@@ -41,6 +41,8 @@ export const cosignChannels = {
     pin: PinSchema,
     folderId: handleId,
   }),
+  /** A file (blob) signed as `cosign sign-blob` would: signature, bundle, key, into a chosen folder. */
+  'kc:cosign.signBlob': obj({ fileId: handleId, token: TokenRefSchema, key: KeyRefSchema, pin: PinSchema, folderId: handleId }),
   /** An attestation (DSSE bundle over an in-toto statement) over images and/or picked artifact files. */
   'kc:cosign.attest': obj({
     images: arr(imageRef, { max: 1000 }),
@@ -67,6 +69,7 @@ export interface CosignResponses {
   'kc:cosign.images': { images: string[] };
   'kc:cosign.candidates': CandidateList;
   'kc:cosign.sign': { folder: string; count: number; fingerprint: string; files: number };
+  'kc:cosign.signBlob': { folder: string; name: string; fingerprint: string };
   'kc:cosign.attest': { suggestedName: string; text: string; kind: string; predicateType: string; subjects: number };
   'kc:cosign.request.create': { text: string; view: CosignRequestView };
   'kc:cosign.request.open': CosignRequestView;

@@ -151,6 +151,8 @@ export const tufChannels = {
     /** Who holds which key (key id -> name), shown to custodians next to the fingerprint. */
     names: opt(record(label(64), 256)),
   }),
+  /** Two metadata files compared, as `tuf diff --old FILE --new FILE`. */
+  'kc:tuf.diff': obj({ old: opt(obj({ name: label(255), text: fileText })), new: obj({ name: label(255), text: fileText }) }),
   /** The online keys on the inserted token that may sign snapshot and timestamp. */
   'kc:tuf.snapshot.candidates': obj({ folderId: handleId, token: TokenRefSchema }),
   /** New snapshot + timestamp over the folder, signed on the online token, written into the folder. */
@@ -174,6 +176,7 @@ export interface TufResponses {
   'kc:tuf.repo.open': TufRepoView;
   'kc:tuf.request.create': { requests: CreatedRequest[]; warnings: string[] };
   'kc:tuf.snapshot.candidates': CandidateList;
+  'kc:tuf.diff': { lines: string[]; changed: boolean };
   /** `verified`: the folder, read as a client would from its first root, after writing. */
   'kc:tuf.snapshot': { summary: string; written: string[]; verified: boolean; verification: string[] };
 }
