@@ -10,6 +10,7 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from './adapters/fs/atomic';
 import { ensureNoCoreDumps } from './adapters/process-hardening';
+import { FsTokenJournal, defaultTokenJournalDir } from './adapters/fs/token-journal';
 import { Pkcs11Module, resolveModulePath } from './adapters/pkcs11';
 import { appFile } from './app-files';
 import { createIpcHost } from './ipc/handlers';
@@ -95,6 +96,7 @@ if (!app.requestSingleInstanceLock()) {
         version: app.getVersion(),
         moduleName: modulePath ? basename(modulePath) : null,
         openTokens: openModule,
+        tokenJournal: new FsTokenJournal(defaultTokenJournalDir()),
         ceremony: { workDir: join(app.getPath('documents'), 'keyceremony'), rehearsal: mode === 'rehearsal', module: openModule },
         saveFile: async (req) => {
           const parent = win ?? BrowserWindow.getFocusedWindow();

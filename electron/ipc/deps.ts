@@ -5,6 +5,7 @@
  * the handlers use, so the real Pkcs11Module satisfies them structurally.
  */
 import type { Pkcs11Module } from '../adapters/pkcs11';
+import type { TokenJournal } from '../adapters/pkcs11/types';
 import type { FilePurpose, FolderPurpose, Mode } from '../../shared/ipc/contract';
 import type { CeremonyDeps } from './ceremony-session';
 
@@ -42,4 +43,10 @@ export interface HandlerDeps {
    * holds C_Sign until it is touched; a test stand-in waits here for the test's touch instead.
    */
   afterTouchPrompt?: () => Promise<void>;
+  /**
+   * Where key generations are journaled before the token is asked (issue 12 item 1): the per-user
+   * token journal (electron/adapters/fs/token-journal.ts). Absent: orphan halves are still found by
+   * label/id, but torn objects without label cannot be attributed.
+   */
+  tokenJournal?: TokenJournal;
 }

@@ -29,6 +29,7 @@ import { filesHandlers } from './handlers/files';
 import { cosignHandlers } from './handlers/cosign';
 import { notaryHandlers } from './handlers/notary';
 import { custodyHandlers } from './handlers/custody';
+import { incompleteHandlers } from './handlers/incomplete';
 
 export type { Handler, HandlerContext } from './host-kit';
 export { keyInfo, requireToken, summarizeToken } from './host-kit';
@@ -56,6 +57,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     ...cosignHandlers(kit),
     ...notaryHandlers(kit),
     ...custodyHandlers(kit),
+    ...incompleteHandlers(kit),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

@@ -10,8 +10,9 @@ import { backupToJson, checkMembership, expectationOf, parseBackup, parseShareTe
 import type { BackupService, ShareReceipt } from '../../core/ceremony/types';
 import { createBackup, reconstructKek, recoverOntoToken } from '../pkcs11/backup';
 import type { Pkcs11Module } from '../pkcs11';
+import type { TokenJournal } from '../pkcs11/types';
 
-export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => new Date()): BackupService {
+export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => new Date(), journal?: TokenJournal): BackupService {
   return {
     async backupKey(i) {
       const sel = i.token.serial ? { serial: i.token.serial, label: i.token.label } : { label: i.token.label };
@@ -103,7 +104,7 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
         const sel = i.token.serial ? { serial: i.token.serial, label: i.token.label } : { label: i.token.label };
         let r: Awaited<ReturnType<typeof recoverOntoToken>>;
         try {
-          r = await mod.withSession(sel, { pin: i.pin, rw: true }, (s) => recoverOntoToken(s, backup, kek));
+          r = await mod.withSession(sel, { pin: i.pin, rw: true }, (s) => recoverOntoToken(s, backup, kek, journal ? { journal, now } : { now }));
         } finally {
           zeroize(kek); // also when the token is missing or the PIN is wrong
         }

@@ -15,6 +15,8 @@ import { BUILTIN_KINDS } from '../../core/ceremony/steps';
 import { writeTar } from '../../core/ceremony/tar';
 import type { CeremonyScript, PreflightProbe, Prompter, Services } from '../../core/ceremony/types';
 import { writeFileAtomic } from '../fs/atomic';
+import { FsTokenJournal } from '../fs/token-journal';
+import { reportLines, type InterruptedReport } from '../pkcs11/interrupted';
 import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleReader } from '../fs/ceremony-store';
 import type { Pkcs11Module } from '../pkcs11';
 import { ceremonyPrintables, ceremonyServices } from './services';
@@ -53,11 +55,40 @@ export interface ComposedRun {
   finish(): Promise<{ verdict: BundleVerdict; archiveVerdict: BundleVerdict }>;
 }
 
+/**
+ * Production: the custodian of the token (else the administrator) confirms the removal of objects an
+ * interrupted key generation left, after seeing the list (issue 12 item 1).
+ */
+async function confirmRemoval(script: CeremonyScript, prompter: Prompter, r: InterruptedReport): Promise<boolean> {
+  const spec = script.tokens.find((t) => (t.serial && t.serial === r.token.serial) || t.label === r.token.label);
+  const by =
+    script.participants.find((p) => p.id === spec?.custodian) ??
+    script.participants.find((p) => p.role === 'administrator') ??
+    script.participants[0];
+  if (!by) return false;
+  const answer = await prompter.acknowledge({
+    step: 'keygen',
+    ack: {
+      id: 'remove-incomplete-objects',
+      by: by.id,
+      statement: `Remove the ${r.objects.length} incomplete object(s) an interrupted key generation left on token "${r.token.label}" (serial ${r.token.serial}); they are not usable keys, and the key is then generated once.`,
+    },
+    by,
+    shown: reportLines(r),
+  });
+  return typeof answer === 'boolean' ? answer : answer.confirmed;
+}
+
 export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
   const { bundleDir, archivePath } = bundlePaths(o.outDir, o.script.name, o.rehearsal);
+  const tokenJournal = new FsTokenJournal(join(o.outDir, 'token-journal'));
   // A YubiKey with touch policy always/cached holds each signature until it is touched: say so first.
   const tokens = new Pkcs11TokenService(o.mod, {
     onUserPresence: ({ token, key }) => o.prompter.say(`touch the YubiKey now: token "${token}", key "${key}" (it blinks until touched)`),
+    // key generations are journaled in the run folder first; what a crash left is removed
+    // automatically in rehearsal, with the token custodian's acknowledgement in production
+    journal: tokenJournal,
+    incomplete: o.rehearsal ? 'auto' : (r) => confirmRemoval(o.script, o.prompter, r),
   });
   const journal = new FsJournal(o.outDir, bundleDir);
   const outputs = new FsOutputStore(bundleDir);
@@ -67,7 +98,7 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     scriptText: o.scriptText,
     rehearsal: o.rehearsal,
     kinds: BUILTIN_KINDS,
-    services: ceremonyServices(o.mod, tokens, { inputs: o.inputs, ...(o.preflight ? { preflight: o.preflight } : {}) }),
+    services: ceremonyServices(o.mod, tokens, { inputs: o.inputs, journal: tokenJournal, ...(o.preflight ? { preflight: o.preflight } : {}) }),
     prompter: o.prompter,
     journal,
     outputs,

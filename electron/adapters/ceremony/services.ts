@@ -6,6 +6,7 @@ import { tufService } from '../../core/ceremony/services/tuf';
 import type { EngineOptions } from '../../core/ceremony/engine';
 import type { PreflightProbe, Services } from '../../core/ceremony/types';
 import type { Pkcs11Module } from '../pkcs11';
+import type { TokenJournal } from '../pkcs11/types';
 import { linuxPreflight } from '../preflight';
 import { pkcs11BackupService } from './backup-service';
 import { notaryService } from './notary-service';
@@ -15,12 +16,12 @@ import { transcriptPdf } from './transcript-pdf';
 export function ceremonyServices(
   mod: Pkcs11Module,
   tokens: Pkcs11TokenService,
-  opts: { inputs: NonNullable<Services['inputs']>; preflight?: PreflightProbe },
+  opts: { inputs: NonNullable<Services['inputs']>; preflight?: PreflightProbe; journal?: TokenJournal },
 ): Services {
   return {
     tokens,
     tuf: tufService(),
-    backup: pkcs11BackupService(mod),
+    backup: pkcs11BackupService(mod, undefined, opts.journal),
     notary: notaryService(),
     preflight: opts.preflight ?? linuxPreflight({ present: () => tokens.present() }),
     inputs: opts.inputs,

@@ -8,6 +8,8 @@ import type { Signer } from '../../core/signer';
 import type { GeneratedKey, PinSource, PresentToken, TokenRef, TokenService } from '../../core/ceremony/types';
 import type { KeyType, SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { Pkcs11Module, type TokenSession } from '../pkcs11';
+import { generateKeyOnce, type IncompletePolicy } from '../pkcs11/interrupted';
+import type { TokenJournal } from '../pkcs11/types';
 
 const sel = (t: TokenRef) => (t.serial ? { serial: t.serial, label: t.label } : { label: t.label });
 
@@ -20,6 +22,13 @@ function mechanismFor(t: KeyType): string {
 export interface TokenServiceOptions {
   /** Said to the room before a signature the device holds until it is touched (YubiKey touch policy). */
   onUserPresence?: (req: { token: string; key: string; touchPolicy: 'always' | 'cached' }) => void | Promise<void>;
+  /** Where key generations are journaled before the token is asked (the run folder's token-journal/). */
+  journal?: TokenJournal;
+  /**
+   * What to do with objects an interrupted earlier attempt left on a token (issue 12 item 1):
+   * 'auto' in rehearsal; in production a function asking the token's custodian. Default: refuse.
+   */
+  incomplete?: IncompletePolicy;
 }
 
 export class Pkcs11TokenService implements TokenService {
@@ -39,15 +48,32 @@ export class Pkcs11TokenService implements TokenService {
     soPin?: PinSource,
   ): Promise<GeneratedKey> {
     return this.mod.withSession(sel(token), { pin, rw: true }, async (s) => {
-      const { key, created } = await s.generateKeyPair({
-        keyType: spec.keyType,
-        label: spec.label,
-        id: fromHex(spec.idHex),
-        profile: spec.profile,
-        ...(spec.slot ? { slot: spec.slot } : {}),
-        ...(soPin ? { soPin } : {}),
-      });
-      return { label: key.label, idHex: key.idHex, keyType: key.keyType, publicKeySpki: key.publicKeySpki, fingerprint: key.fingerprint, created, mechanism: mechanismFor(spec.keyType) };
+      const { key, created, removed } = await generateKeyOnce(
+        s,
+        {
+          keyType: spec.keyType,
+          label: spec.label,
+          id: fromHex(spec.idHex),
+          profile: spec.profile,
+          ...(spec.slot ? { slot: spec.slot } : {}),
+          ...(soPin ? { soPin } : {}),
+        },
+        {
+          ...(this.opts.journal ? { journal: this.opts.journal } : {}),
+          policy: this.opts.incomplete ?? 'refuse',
+          how: 'Run the ceremony again on a terminal (or in the app) to confirm their removal, or remove them with `keyceremony keygen … --remove-incomplete`.',
+        },
+      );
+      return {
+        label: key.label,
+        idHex: key.idHex,
+        keyType: key.keyType,
+        publicKeySpki: key.publicKeySpki,
+        fingerprint: key.fingerprint,
+        created,
+        mechanism: mechanismFor(spec.keyType),
+        ...(removed.length ? { removedIncomplete: removed } : {}),
+      };
     });
   }
 

@@ -43,7 +43,9 @@ import { backupUnsupportedError } from './profiles';
 import { CKR } from './errors';
 import type { TokenSession } from './session';
 import { kekTemplate, privateKeyTemplate, publicKeyFromSpkiTemplate } from './templates';
-import type { Handle, PinSource, TokenKey } from './types';
+import type { Handle, PinSource, TokenIntent, TokenJournal, TokenKey, TokenObject } from './types';
+import { describe, findInterrupted, incompleteSignatures, removeInterrupted } from './interrupted';
+import { crashPoint } from '../test-hooks';
 
 export interface WrapMechanism {
   name: string;
@@ -209,6 +211,20 @@ export interface RecoverResult {
   fingerprintMatches: boolean;
   challenge: Uint8Array;
   signature: Uint8Array;
+  /**
+   * What this run found from an interrupted earlier one (issue 12 item 2): 'completed' = the private
+   * key it had unwrapped was proven by a signature under the backup's public key and its public half
+   * created; 'already' = the key was already recovered whole (proven again). Undefined: a fresh recovery.
+   */
+  resumed?: 'completed' | 'already';
+  /** Objects an interrupted recovery left that were removed first (descriptions). */
+  removed: string[];
+}
+
+export interface RecoverOptions {
+  /** The token journal: the intent is written before the unwrap and closed when the key is whole. */
+  journal?: TokenJournal;
+  now?: () => Date;
 }
 
 /**
@@ -230,8 +246,69 @@ export async function reconstructKek(backup: BackupFile, shares: readonly Labele
   }
 }
 
-/** Recover the key onto token `s` (a fresh token). The KEK is zeroed here in every case. */
-export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek: Uint8Array): Promise<RecoverResult> {
+/** The backup's key as a TokenKey around a private key handle (to sign with it before it has a public half). */
+function backupKeyAt(s: TokenSession, backup: BackupFile, priv: Handle): TokenKey {
+  const id = keyIdBytes(backup);
+  const none = { sensitive: true, extractable: false, alwaysSensitive: false, neverExtractable: false, local: false, alwaysAuthenticate: false, wrapWithTrusted: false, private: true, sign: true, decrypt: false, unwrap: false, derive: false };
+  return {
+    label: backup.key.label,
+    id,
+    idHex: backup.key.id,
+    keyType: backup.key.type,
+    publicKeySpki: spkiBytes(backup),
+    fingerprint: backup.key.fingerprint,
+    privateHandle: priv,
+    attrs: none,
+    uri: '',
+    token: { label: s.token.label, serial: s.token.serial },
+  };
+}
+
+/**
+ * A recovery interrupted after the unwrap left the key on the token without its public half (or torn
+ * objects). Before unwrapping again: remove what an interrupted recovery of THIS key left (torn
+ * objects, an orphan public half), and find a whole private key with the backup's id; if a fresh
+ * signature by it verifies under the backup's public key it IS the key: its public half is created
+ * and the recovery completes. Returns how it resumed, or undefined when there was nothing to resume.
+ */
+async function resumeRecovery(s: TokenSession, backup: BackupFile, opts: RecoverOptions, removed: string[]): Promise<'completed' | 'already' | undefined> {
+  const id = keyIdBytes(backup);
+  const label = backup.key.label;
+  const r = findInterrupted(s, opts.journal, { label, id });
+  const ours = r.objects.filter((o) => o.forKey === label && o.op !== 'keygen');
+  if (ours.length) {
+    removeInterrupted(s, undefined, { ...r, objects: ours, finished: [], interrupted: [] });
+    removed.push(...ours.map((o) => `${describe(o)} — ${o.reason}`));
+  }
+  const privs = s.objects({ id, kind: 'private' }).filter((o) => o.complete);
+  const pubs = s.objects({ id, kind: 'public' }).filter((o) => o.complete);
+  if (privs.length === 1 && pubs.length === 1) {
+    const k = s.findKeys({ id });
+    if (k.length === 1 && k[0]?.fingerprint === backup.key.fingerprint) return 'already';
+    return undefined; // another key under this id: the clash check refuses
+  }
+  if (privs.length !== 1 || pubs.length !== 0) return undefined;
+  const candidate = privs[0] as TokenObject;
+  try {
+    await proveKey(s, backupKeyAt(s, backup, candidate.handle), spkiBytes(backup), 'resumed recovery');
+  } catch (e) {
+    throw new KeyceremonyError(
+      'KEY_EXISTS',
+      `Token "${s.token.label}" holds a private key with id ${backup.key.id} and no public half, but it is not the key of this backup (a fresh signature by it does not verify under the backup's public key). Nothing was changed: recover onto a fresh token, or remove that key with the token vendor's tool.`,
+      { where: s.token.label, cause: e },
+    );
+  }
+  s.createObject('import-public', publicKeyFromSpkiTemplate(backup.key.type, spkiBytes(backup), { label, id, onToken: true }), 'the public key object');
+  crashPoint('recover:public-created');
+  return 'completed';
+}
+
+/**
+ * Recover the key onto token `s` (a fresh token). Resumable (issue 12 item 2): a key an interrupted
+ * run already unwrapped is found, proven and completed instead of unwrapped twice. The KEK is zeroed
+ * here in every case.
+ */
+export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek: Uint8Array, opts: RecoverOptions = {}): Promise<RecoverResult> {
   const unsupported = backupUnsupportedError(s.profile, s.token, 'Restoring a backup');
   if (unsupported) throw unsupported;
   const id = keyIdBytes(backup);
@@ -240,7 +317,29 @@ export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek:
   let priv: Handle | undefined;
   let pub: Handle | undefined;
   let done = false;
+  const removed: string[] = [];
+  const intent: TokenIntent = {
+    v: 1,
+    op: 'recover',
+    token: { serial: s.token.serial, label: s.token.label },
+    key: { label, idHex: backup.key.id, keyType: backup.key.type },
+    tornBefore: [],
+    startedAt: (opts.now ?? (() => new Date()))().toISOString(),
+  };
   try {
+    const resumed = await resumeRecovery(s, backup, opts, removed);
+    if (resumed) {
+      const key = s.findKey({ label, id });
+      const fingerprintMatches = key.fingerprint === backup.key.fingerprint && bytesEqual(key.publicKeySpki, spkiBytes(backup));
+      if (!fingerprintMatches) throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered key pair does not have the recorded fingerprint', { where: s.token.label });
+      if (!key.attrs.sensitive || key.attrs.extractable) {
+        throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered private key is not sensitive / non-extractable as requested', { where: s.token.label });
+      }
+      const proof = await proveKey(s, key, spkiBytes(backup), 'recovery');
+      for (const i of opts.journal?.pending(intent.token) ?? []) if (i.op === 'recover' && i.key.idHex === backup.key.id) opts.journal?.end(i);
+      done = true;
+      return { key, fingerprintMatches, ...proof, resumed, removed };
+    }
     const clash = [...s.findKeys({ label }), ...s.findKeys({ id })];
     if (clash.length > 0) {
       throw new KeyceremonyError(
@@ -257,8 +356,12 @@ export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek:
     }
     kekHandle = await importKek(s, kek, { trusted: false, wrap: false, unwrap: true });
     const names = { label, id, onToken: true };
+    intent.tornBefore = incompleteSignatures(s);
+    opts.journal?.begin(intent);
     priv = s.unwrapKey(backup.wrap.mechanismId, kekHandle, wrappedKeyBytes(backup), privateKeyTemplate(backup.key.type, names), 'unwrapping the backup');
+    crashPoint('recover:unwrapped');
     pub = s.createObject('import-public', publicKeyFromSpkiTemplate(backup.key.type, spkiBytes(backup), names), 'the public key object');
+    crashPoint('recover:public-created');
     const key = s.findKey({ label, id });
     const fingerprintMatches = key.fingerprint === backup.key.fingerprint && bytesEqual(key.publicKeySpki, spkiBytes(backup));
     if (!fingerprintMatches) throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered key pair does not have the recorded fingerprint', { where: s.token.label });
@@ -266,14 +369,21 @@ export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek:
       throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered private key is not sensitive / non-extractable as requested', { where: s.token.label });
     }
     const proof = await proveKey(s, key, spkiBytes(backup), 'recovery');
+    opts.journal?.end(intent);
     done = true;
-    return { key, fingerprintMatches, ...proof };
+    return { key, fingerprintMatches, ...proof, removed };
   } finally {
     if (kekHandle) s.destroyObject(kekHandle, { quiet: true });
     zeroize(kek);
-    if (!done) {
+    if (!done && (pub || priv)) {
+      // a refusal after the first object was made: the token is left as it was, the intent closed
       if (pub) s.destroyObject(pub, { quiet: true });
       if (priv) s.destroyObject(priv, { quiet: true });
+      try {
+        opts.journal?.end(intent);
+      } catch {
+        /* the refusal is what the person needs to see */
+      }
     }
   }
 }

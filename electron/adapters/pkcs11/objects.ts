@@ -181,11 +181,13 @@ const KIND: Record<number, TokenObject['kind']> = { [A.CKO_PRIVATE_KEY]: 'privat
 export function inspectObject(r: ObjectReader, h: Handle): TokenObject {
   const m = readAttributes(r, h, [A.CKA_CLASS, A.CKA_KEY_TYPE, A.CKA_LABEL, A.CKA_ID, A.CKA_SENSITIVE, A.CKA_EC_POINT, A.CKA_MODULUS]);
   const cls = ulong(m.get(A.CKA_CLASS));
-  const kind = cls === undefined ? 'other' : (KIND[cls] ?? 'other');
+  // no readable class: an object file the module created and a crash left empty
+  const kind = cls === undefined ? 'unknown' : (KIND[cls] ?? 'other');
   const label = (m.get(A.CKA_LABEL) ?? Buffer.alloc(0)).toString('utf8');
   const idHex = (m.get(A.CKA_ID) ?? Buffer.alloc(0)).toString('hex');
   const keyTypeRaw = ulong(m.get(A.CKA_KEY_TYPE));
   const missing: string[] = [];
+  if (kind === 'unknown') missing.push('class');
   if (!label) missing.push('label');
   if (!idHex) missing.push('id');
   if (keyTypeRaw === undefined) missing.push('key type');

@@ -150,6 +150,16 @@ export class TokenSession {
   }
 
   /**
+   * The CKA_ID and label a new key gets on this token: the profile's rules applied (fixed slots and
+   * module-assigned labels), a random 16-byte id when none is asked for. Known before the key is
+   * made, so they can be journaled first (interrupted.ts).
+   */
+  keyNames(spec: Pick<GenerateSpec, 'id' | 'label' | 'keyType' | 'slot'>): { id: Uint8Array; label: string } {
+    const id = this.profile.keyId ? this.profile.keyId(spec.id, spec.keyType, spec.slot !== undefined ? { slot: spec.slot } : {}) : (spec.id ?? randomBytes(16));
+    return { id: new Uint8Array(id), label: this.profile.fixedLabel?.(id) ?? spec.label };
+  }
+
+  /**
    * Generate a key pair on the token. Idempotent: a key with the same label, id and type is returned
    * with `created: false`. A different key under the same label or id is refused (KEY_EXISTS).
    */

@@ -138,7 +138,8 @@ export type LoginRole = 'user' | 'so' | 'context';
  */
 export interface TokenObject {
   handle: Handle;
-  kind: 'private' | 'public' | 'secret' | 'other';
+  /** 'unknown': the class cannot be read (an object a crash left empty); 'other': data, certificates. */
+  kind: 'private' | 'public' | 'secret' | 'unknown' | 'other';
   label: string;
   idHex: string;
   /** The CKK_ value, when readable. */
@@ -147,4 +148,29 @@ export interface TokenObject {
   complete: boolean;
   /** Why it is not complete (for the report). */
   missing: string[];
+}
+
+/**
+ * What a token operation that creates objects is about to do, written to a journal BEFORE the module
+ * is asked (issue 12 items 1, 2): the run-specific label and CKA_ID mark the objects as ours, and
+ * `tornBefore` lists the incomplete objects already on the token, which are not ours. After a crash,
+ * the objects the intent explains are found, reported and removed (or, for a recovery, completed).
+ */
+export interface TokenIntent {
+  v: 1;
+  op: 'keygen' | 'recover';
+  token: { serial: string; label: string };
+  key: { label: string; idHex: string; keyType: KeyType };
+  /** Signatures (objectSignature) of the incomplete objects on the token when the intent began. */
+  tornBefore: string[];
+  startedAt: string;
+}
+
+/** Where intents are kept (electron/adapters/fs/token-journal.ts): crash-safe, one file per intent. */
+export interface TokenJournal {
+  begin(intent: TokenIntent): void;
+  end(intent: TokenIntent): void;
+  pending(token: { serial: string; label: string }): TokenIntent[];
+  /** Where it is (for messages: "the journal in …"). */
+  readonly location: string;
 }

@@ -31,6 +31,7 @@ import { resplitBackup, rotateBackup } from '../../adapters/backup/refresh';
 import { shareSheetPdf } from '../../adapters/backup/share-sheet';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { StagedFolder, removeStaleStaging } from '../../adapters/fs/staged-folder';
+import { FsTokenJournal, defaultTokenJournalDir } from '../../adapters/fs/token-journal';
 import { crashPoint } from '../../adapters/test-hooks';
 import { parse, UsageError } from '../args';
 import { group } from '../dispatch';
@@ -436,8 +437,15 @@ const recover: Command = {
     ctx.out(`shares ${shares.map((s) => s.share.index).join(', ')} of set ${backup.shareSet.id} reconstruct the KEK (check value ${backup.wrap.kekCheckValue}); backup file authenticated`);
     const mod = ctx.openModule({ module: ref.module });
     try {
-      const res = await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, (s) => recoverOntoToken(s, backup, kek));
+      const res = await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, (s) =>
+        recoverOntoToken(s, backup, kek, { journal: new FsTokenJournal(defaultTokenJournalDir(ctx.env)) }),
+      );
       zeroize(kek);
+      for (const r of res.removed) ctx.out(`removed (left by an interrupted recovery): ${r}`);
+      if (res.resumed === 'completed') {
+        ctx.out(`resumed: the private key an interrupted recovery had unwrapped onto token "${res.key.token.label}" made a signature that verifies under the backup's public key; its public half was created`);
+      }
+      if (res.resumed === 'already') ctx.out(`already recovered: token "${res.key.token.label}" holds this key whole; proven again`);
       ctx.out(`recovered key "${res.key.label}" id ${res.key.idHex} onto token "${res.key.token.label}" (serial ${res.key.token.serial}): sensitive, non-extractable`);
       ctx.out(`public key fingerprint ${res.key.fingerprint} matches the backup; a fresh signature verifies under the original public key`);
       if (values.out) {

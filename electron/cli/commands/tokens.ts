@@ -5,6 +5,8 @@ import { isKeyType, KeyTypes, SignatureAlgorithms, type SignatureAlgorithm } fro
 import { pemEncode, toBase64, toHex } from '../../../shared/encoding/bytes';
 import { createSelfSignedCert, findModules, type TokenKey } from '../../adapters/pkcs11';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { FsTokenJournal, defaultTokenJournalDir } from '../../adapters/fs/token-journal';
+import { generateKeyOnce } from '../../adapters/pkcs11/interrupted';
 import { parse, UsageError } from '../args';
 import { readSecretFile, type CliContext } from '../context';
 import { group } from '../dispatch';
@@ -77,8 +79,9 @@ const keygen: Command = {
   name: 'keygen',
   summary: 'generate a key pair on a token (idempotent: re-running finds the same key)',
   usage: [
-    `(--token LABEL | --serial S) --type {${KeyTypes.join('|')}} --label L [--id HEX] [--backupable] [--pin-file F] [--json]`,
+    `(--token LABEL | --serial S) --type {${KeyTypes.join('|')}} --label L [--id HEX] [--backupable] [--pin-file F] [--json] [--remove-incomplete]`,
     `(--token LABEL | --serial S) --type {ecdsa-p256|ecdsa-p384} --slot 9c [--so-pin-file F] [--pin-file F] [--json]   (YubiKey PIV: the slot decides; the management key is the SO PIN)`,
+    '  --remove-incomplete: first remove the objects an interrupted keygen of this key left (listed when refused)',
   ],
   async run(args, ctx) {
     const { values } = parse(args, {
@@ -90,6 +93,7 @@ const keygen: Command = {
       slot: { type: 'string' },
       'so-pin-file': { type: 'string' },
       json: { type: 'boolean' },
+      'remove-incomplete': { type: 'boolean' },
     });
     const ref = tokenRef(values);
     if (!values.type) throw new UsageError('--type is required');
@@ -103,23 +107,32 @@ const keygen: Command = {
     const mod = ctx.openModule(ref);
     try {
       return await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, async (s) => {
-        const { key, created } = await s.generateKeyPair({
-          keyType,
-          label,
-          ...(values.id ? { id: hexId(values.id) } : {}),
-          ...(values.slot ? { slot: values.slot } : {}),
-          profile: values.backupable ? 'backupable' : 'non-extractable',
-          // asked only by tokens that generate keys as security officer (YubiKey PIV: the management key)
-          soPin: ctx.pinSource({
-            pinFile: values['so-pin-file'],
-            prompt: `Security officer credential (YubiKey: PIV management key) for token "${ref.token.label ?? ref.token.serial}": `,
-            envVar: 'KEYCEREMONY_SO_PIN',
-            flag: '--so-pin-file',
-            what: 'security officer credential',
-          }),
-        });
-        if (values.json) ctx.out(JSON.stringify({ created, key: keyJson(key) }, null, 2));
+        const { key, created, removed } = await generateKeyOnce(
+          s,
+          {
+            keyType,
+            label,
+            ...(values.id ? { id: hexId(values.id) } : {}),
+            ...(values.slot ? { slot: values.slot } : {}),
+            profile: values.backupable ? 'backupable' : 'non-extractable',
+            // asked only by tokens that generate keys as security officer (YubiKey PIV: the management key)
+            soPin: ctx.pinSource({
+              pinFile: values['so-pin-file'],
+              prompt: `Security officer credential (YubiKey: PIV management key) for token "${ref.token.label ?? ref.token.serial}": `,
+              envVar: 'KEYCEREMONY_SO_PIN',
+              flag: '--so-pin-file',
+              what: 'security officer credential',
+            }),
+          },
+          {
+            journal: new FsTokenJournal(defaultTokenJournalDir(ctx.env)),
+            policy: values['remove-incomplete'] ? 'auto' : 'refuse',
+            how: 'Run the same command again with --remove-incomplete to remove them; then the key is generated once.',
+          },
+        );
+        if (values.json) ctx.out(JSON.stringify({ created, removedIncomplete: removed, key: keyJson(key) }, null, 2));
         else {
+          for (const r of removed) ctx.out(`removed incomplete object: ${r}`);
           ctx.out(`${created ? 'created' : 'already present'}: ${key.keyType} key "${key.label}" id ${key.idHex} on token "${key.token.label}" (serial ${key.token.serial})`);
           ctx.out(`fingerprint (sha256 of SPKI): ${key.fingerprint}`);
           ctx.out(`uri: ${key.uri}`);

@@ -112,6 +112,8 @@ export interface GeneratedKey {
   created: boolean;
   /** PKCS#11 mechanism used (for the transcript), e.g. "CKM_EC_KEY_PAIR_GEN". */
   mechanism: string;
+  /** Objects an interrupted earlier attempt left on the token and that were removed first (descriptions). */
+  removedIncomplete?: string[];
 }
 
 /** The token layer as the engine needs it (adapter: electron/adapters/ceremony/token-service.ts). */

@@ -6,6 +6,7 @@ import type { tokenChannels } from '../../../shared/ipc/channels/tokens';
 import type { TokenSession } from '../deps';
 import { findKey, keyInfo, summarizeToken, touchPromptFor, type AreaHandlers, type HandlerContext, type HostKit } from '../host-kit';
 import { publicKeysOn } from '../candidates';
+import { generateKeyOnce } from '../../adapters/pkcs11/interrupted';
 import { fingerprintWords } from '../../../shared/pgp-words';
 
 export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> {
@@ -35,7 +36,11 @@ export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> 
         const spec: Parameters<TokenSession['generateKeyPair']>[0] = { keyType: req.keyType, label: req.label };
         if (req.idHex !== undefined) spec.id = fromHex(req.idHex);
         if (req.profile !== undefined) spec.profile = req.profile;
-        const { key, created } = await s.generateKeyPair(spec);
+        const { key, created } = await generateKeyOnce(s, spec, {
+          ...(kit.deps.tokenJournal ? { journal: kit.deps.tokenJournal } : {}),
+          policy: 'refuse',
+          how: 'Open "Incomplete objects" on the Tokens screen to see them and remove them, then generate the key again.',
+        });
         return { ...keyInfo(key), created };
       }),
 

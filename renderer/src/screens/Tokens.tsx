@@ -4,6 +4,7 @@ import { KeyTypes, type KeyType } from '../../../shared/crypto/algorithms';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Fingerprint, Notice, ScreenTitle } from '../components/common';
 import { PinInput, PinStatus, usePin } from '../components/tokens';
+import { IncompleteObjects } from '../components/incomplete';
 
 /** The CK_SLOT_ID as pkcs11-tool shows it (0x…), from the little-endian handle in slotId. */
 function slotNumber(slotIdHex: string): string {
@@ -148,6 +149,7 @@ export function Tokens() {
       )}
       {busy && <Notice>Working with the token…</Notice>}
       <ErrorBox error={error} />
+      {token && <IncompleteObjects key={token.serial} token={token} />}
       {made && (
         <section className="card" aria-label="New key" data-testid="new-key" data-label={made.label} data-fingerprint={made.fingerprint}>
           <h2>{made.created ? 'Key generated on the token' : 'This key was already on the token'}</h2>

@@ -68,6 +68,7 @@ export const keygenKind: StepKind<Infer<typeof keygenParams>> = {
       const pemPath = publicKeyPath(keyName(keyId, ctx.rehearsal));
       const pemSha = await ctx.writeOutput(pemPath, new TextEncoder().encode(pemEncode('PUBLIC KEY', g.publicKeySpki)), 'public-key');
       shown.push(`  ${keyId} on ${ref.label} (serial ${ref.serial ?? '?'}): ${spec.keyType}${g.created ? '' : ' (found: made by the interrupted attempt)'}`);
+      for (const r of g.removedIncomplete ?? []) shown.push(`    removed first (left by the interrupted attempt): ${r}`);
       shown.push(`    fingerprint ${g.fingerprint}`);
       shown.push(`    words       ${fingerprintWords(g.fingerprint)}`);
       entries.push({
@@ -76,7 +77,11 @@ export const keygenKind: StepKind<Infer<typeof keygenParams>> = {
         mechanism: `${g.mechanism}; signs with ${defaultSignatureAlgorithm(spec.keyType)}`,
         keys: [transcriptKey(rec)],
         outputs: [{ path: pemPath, sha256: pemSha }],
-        facts: { created: g.created, profile: spec.profile ?? 'non-extractable' },
+        facts: {
+          created: g.created,
+          profile: spec.profile ?? 'non-extractable',
+          ...(g.removedIncomplete?.length ? { removedIncompleteObjects: g.removedIncomplete.length, removedIncomplete: g.removedIncomplete.join('; ') } : {}),
+        },
       });
       if (attestation && toAttest.includes(keyId)) {
         const a = await attestGeneratedKey(ctx, { keyId, token: ref, generated: g, transcriptKey: transcriptKey(rec), param: attestation });
