@@ -64,53 +64,7 @@ export function Tokens() {
         Look for tokens
       </button>
       {tokens && tokens.length === 0 && <Notice>No token found. Insert a token and press “Look for tokens”.</Notice>}
-      {tokens && tokens.length > 0 && (
-        <table className="tokens" aria-label="Tokens present">
-          <thead>
-            <tr>
-              <th scope="col">Use</th>
-              <th scope="col">Label</th>
-              <th scope="col">Serial</th>
-              <th scope="col">Maker / model</th>
-              <th scope="col">PIN</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.map((t) =>
-              t.initialized ? (
-                <tr key={t.slotId} data-testid="token-row" data-serial={t.serial}>
-                  <td>
-                    <input
-                      type="radio"
-                      name="token"
-                      aria-label={`Use token ${t.label} serial ${t.serial}`}
-                      checked={selected === t.serial}
-                      onChange={() => setSelected(t.serial)}
-                    />
-                  </td>
-                  <td>{t.label}</td>
-                  <td>
-                    <code>{t.serial}</code>
-                  </td>
-                  <td>
-                    {t.manufacturer} / {t.model}
-                  </td>
-                  <td>{t.pinPad ? 'PIN pad' : t.pin.locked ? 'locked' : t.pin.finalTry ? 'last try' : t.pin.countLow ? 'few tries left' : 'ok'}</td>
-                </tr>
-              ) : (
-                <tr key={t.slotId} data-testid="token-uninitialised" data-slot={t.slotId}>
-                  <td />
-                  <td colSpan={2}>uninitialised token in slot {slotNumber(t.slotId)}</td>
-                  <td>
-                    {t.manufacturer} / {t.model}
-                  </td>
-                  <td>initialise it with the vendor tool first</td>
-                </tr>
-              ),
-            )}
-          </tbody>
-        </table>
-      )}
+      {tokens && tokens.length > 0 && <TokenTable tokens={tokens} selected={selected} onSelect={setSelected} />}
       {token && (
         <form
           className="card"
@@ -172,5 +126,56 @@ export function Tokens() {
         </section>
       )}
     </main>
+  );
+}
+
+/** The tokens present: an initialised one can be chosen; an empty slot is said as such. */
+function TokenTable({ tokens, selected, onSelect }: { tokens: TokenSummary[]; selected: string; onSelect: (serial: string) => void }) {
+  return (
+    <table className="tokens" aria-label="Tokens present">
+      <thead>
+        <tr>
+          <th scope="col">Use</th>
+          <th scope="col">Label</th>
+          <th scope="col">Serial</th>
+          <th scope="col">Maker / model</th>
+          <th scope="col">PIN</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tokens.map((t) =>
+          t.initialized ? (
+            <tr key={t.slotId} data-testid="token-row" data-serial={t.serial}>
+              <td>
+                <input
+                  type="radio"
+                  name="token"
+                  aria-label={`Use token ${t.label} serial ${t.serial}`}
+                  checked={selected === t.serial}
+                  onChange={() => onSelect(t.serial)}
+                />
+              </td>
+              <td>{t.label}</td>
+              <td>
+                <code>{t.serial}</code>
+              </td>
+              <td>
+                {t.manufacturer} / {t.model}
+              </td>
+              <td>{t.pinPad ? 'PIN pad' : t.pin.locked ? 'locked' : t.pin.finalTry ? 'last try' : t.pin.countLow ? 'few tries left' : 'ok'}</td>
+            </tr>
+          ) : (
+            <tr key={t.slotId} data-testid="token-uninitialised" data-slot={t.slotId}>
+              <td />
+              <td colSpan={2}>uninitialised token in slot {slotNumber(t.slotId)}</td>
+              <td>
+                {t.manufacturer} / {t.model}
+              </td>
+              <td>initialise it with the vendor tool first</td>
+            </tr>
+          ),
+        )}
+      </tbody>
+    </table>
   );
 }
