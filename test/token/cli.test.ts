@@ -95,7 +95,9 @@ test('usage errors exit 2; unknown token and unknown key type exit 1 with clear 
 });
 
 test('cert writes a PEM openssl accepts', () => {
-  const r = kc(['cert', '--token', 'cli-a', '--label', 'rel', '--cn', 'example.com/app', '--out', 'c.pem', '--pin-file', 'pin']);
+  // its own key: this test does not lean on the keygen test having run
+  assert.equal(kc(['keygen', '--token', 'cli-a', '--type', 'ecdsa-p256', '--label', 'cert-key', '--pin-file', 'pin']).code, 0);
+  const r = kc(['cert', '--token', 'cli-a', '--label', 'cert-key', '--cn', 'example.com/app', '--out', 'c.pem', '--pin-file', 'pin']);
   assert.equal(r.code, 0, r.err);
   const v = spawnSync('openssl', ['verify', '-CAfile', 'c.pem', 'c.pem'], { cwd: dir, encoding: 'utf8' });
   assert.equal(v.status, 0, v.stderr);

@@ -13,7 +13,7 @@ import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { CKR, Pkcs11Module, createSelfSignedCert, mapPkcs11Error, profileFor, rvName, type TokenSession } from '../../electron/adapters/pkcs11';
 import { KeyceremonyError } from '../../shared/errors';
 import { pemEncode } from '../../shared/encoding/bytes';
-import { KeyTypes } from '../../shared/crypto/algorithms';
+import { KeyTypes, type KeyType } from '../../shared/crypto/algorithms';
 import { keyTypesFromMechanisms } from '../../electron/adapters/pkcs11';
 
 let hsm: TestHsm;
@@ -45,6 +45,8 @@ function rawSession<T>(s: TokenSession, fn: (lib: pkcs11js.PKCS11, session: Buff
     lib.C_CloseSession(session);
   }
 }
+/** The test key of a type, made by the key generation tests or, when a test runs alone, here (keygen is idempotent). */
+const keyOf = async (s: TokenSession, keyType: KeyType) => (await s.generateKeyPair({ keyType, label: `key-${keyType}` })).key;
 const isErr = (code: string) => (e: unknown) => e instanceof KeyceremonyError && e.code === code;
 
 before(async () => {
@@ -120,7 +122,7 @@ describe('key generation', () => {
 
   test('RSA keys also sign PKCS#1 v1.5 (cosign RSA) and openssl verifies it', async () => {
     const { sig, pem } = await withA(async (s) => {
-      const key = s.findKey({ label: 'key-rsa-3072' });
+      const key = await keyOf(s, 'rsa-3072');
       return { sig: await s.signer(key, { algorithm: 'rsa-pkcs1-sha256' }).sign(Buffer.from('m')), pem: pemEncode('PUBLIC KEY', key.publicKeySpki) };
     });
     const dir = mkdtempSync(join(work, 'p1-'));
@@ -132,6 +134,7 @@ describe('key generation', () => {
   });
 
   test('re-running keygen finds the same key (idempotent); a clashing label or id is refused and nothing is created', async () => {
+    await withA((s) => keyOf(s, 'ecdsa-p256'));
     const before = countPrivateKeys();
     await withA(async (s) => {
       const first = s.findKey({ label: 'key-ecdsa-p256' });
@@ -175,8 +178,8 @@ describe('errors: each clear, and nothing created', () => {
   });
 
   test('unsupported mechanism (SoftHSM 2.6 has no CKM_ECDSA_SHA256) -> MECHANISM_UNSUPPORTED', async () => {
-    await withA((s) => {
-      const key = s.findKey({ label: 'key-ecdsa-p256' });
+    await withA(async (s) => {
+      const key = await keyOf(s, 'ecdsa-p256');
       try {
         rawSession(s, (lib, session) => lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA_SHA256 }, key.privateHandle));
         assert.fail('SoftHSM accepted CKM_ECDSA_SHA256');
@@ -189,8 +192,8 @@ describe('errors: each clear, and nothing created', () => {
   });
 
   test('a key type asked with an algorithm it cannot use is refused before the token is touched', async () => {
-    await withA((s) => {
-      const key = s.findKey({ label: 'key-ed25519' });
+    await withA(async (s) => {
+      const key = await keyOf(s, 'ed25519');
       assert.throws(() => s.signer(key, { algorithm: 'ecdsa-p256-sha256' }), isErr('ALGORITHM_UNSUPPORTED'));
     });
   });
@@ -279,7 +282,7 @@ describe('batch signing', () => {
   test('signMany returns verified signatures in order, reports progress, and can be cancelled', async () => {
     const { createPublicKey, verify } = await import('node:crypto');
     await withA(async (s) => {
-      const key = s.findKey({ label: 'key-ecdsa-p256' });
+      const key = await keyOf(s, 'ecdsa-p256');
       const signer = s.signer(key);
       const msgs = Array.from({ length: 300 }, (_, i) => Buffer.from(`digest ${i}`));
       let last = 0;
@@ -297,7 +300,7 @@ describe('batch signing', () => {
 
 describe('X.509', () => {
   test('a self-signed cert signed on the token: openssl x509 -text shows CN, EKU codeSigning; openssl verify accepts it', async () => {
-    const pem = await withA(async (s) => (await createSelfSignedCert(s.signer(s.findKey({ label: 'key-ecdsa-p256' })), { cn: 'docker.io/acme/app', days: 3650 })).pem);
+    const pem = await withA(async (s) => (await createSelfSignedCert(s.signer(await keyOf(s, 'ecdsa-p256')), { cn: 'docker.io/acme/app', days: 3650 })).pem);
     const f = join(work, 'cert.pem');
     writeFileSync(f, pem);
     const text = execFileSync('openssl', ['x509', '-in', f, '-noout', '-text'], { encoding: 'utf8' });
@@ -307,7 +310,7 @@ describe('X.509', () => {
     assert.match(text, /ecdsa-with-SHA256/);
     assert.match(execFileSync('openssl', ['verify', '-CAfile', f, f], { encoding: 'utf8' }), /OK/);
     const pub = execFileSync('openssl', ['x509', '-in', f, '-noout', '-pubkey'], { encoding: 'utf8' });
-    const tokPub = await withA((s) => pemEncode('PUBLIC KEY', s.findKey({ label: 'key-ecdsa-p256' }).publicKeySpki));
+    const tokPub = await withA(async (s) => pemEncode('PUBLIC KEY', (await keyOf(s, 'ecdsa-p256')).publicKeySpki));
     assert.equal(pub, tokPub, 'the certificate carries the token key');
     assert.ok(readFileSync(f).length > 0);
   });
