@@ -7,7 +7,7 @@
  * Its default verifier for an RSA PEM key is PKCS#1 v1.5, so we refuse to sign with RSA-PSS.
  */
 import { KeyceremonyError } from '../errors';
-import type { KeyType, SignatureAlgorithm } from '../crypto/algorithms';
+import type { KeyType, SignatureAlgorithm, VerifyAlgorithm } from '../crypto/algorithms';
 import { parseSpki, type KeyAlgorithm } from '../crypto/spki';
 import { pemDecode, pemEncode } from '../encoding/bytes';
 import type { HashAlgorithmName } from './bundle';
@@ -57,8 +57,12 @@ export function digestAlgorithmFor(alg: SignatureAlgorithm): HashAlgorithmName {
   return alg === 'ecdsa-p384-sha384' ? 'SHA2_384' : 'SHA2_256';
 }
 
-/** Candidate algorithms to verify a signature with a given key (hash is not implied by the curve). */
-export function verifyAlgorithmsFor(spki: Uint8Array, digest?: HashAlgorithmName): SignatureAlgorithm[] {
+/**
+ * Candidate algorithms to verify a signature with a given key (hash is not implied by the curve).
+ * Throws ALGORITHM_UNSUPPORTED for a key type we do not implement (a signature we cannot check is
+ * not a bad signature), INVALID_KEY for a damaged key.
+ */
+export function verifyAlgorithmsFor(spki: Uint8Array, digest?: HashAlgorithmName): VerifyAlgorithm[] {
   const a = parseSpki(spki).algorithm;
   switch (a) {
     case 'ecdsa-p256':
@@ -72,7 +76,11 @@ export function verifyAlgorithmsFor(spki: Uint8Array, digest?: HashAlgorithmName
     case 'rsa':
       return ['rsa-pkcs1-sha256', 'rsa-pss-sha256'];
     case 'ecdsa-p521':
-      return [];
+      // Sigstore's PKIX_ECDSA_P521_SHA_512; cosign hashes with SHA-256 unless told otherwise
+      if (digest === 'SHA2_512') return ['ecdsa-p521-sha512'];
+      if (digest === 'SHA2_256') return ['ecdsa-p521-sha256'];
+      if (digest === 'SHA2_384') throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', 'a P-521 key with a SHA-384 digest is not a Sigstore or cosign signing algorithm', { where: 'public key' });
+      return ['ecdsa-p521-sha512', 'ecdsa-p521-sha256'];
   }
 }
 

@@ -17,10 +17,11 @@ export const SignatureAlgorithms = [
 export type SignatureAlgorithm = (typeof SignatureAlgorithms)[number];
 
 /**
- * What we verify but never sign with: ECDSA P-521 with SHA-512 (TUF `ecdsa-sha2-nistp521`, cosign and
- * Sigstore P-521 keys). No token key type we generate is P-521.
+ * What we verify but never sign with: ECDSA P-521 with SHA-512 (TUF `ecdsa-sha2-nistp521`, Sigstore's
+ * PKIX_ECDSA_P521_SHA_512) or SHA-256 (cosign's default hash for any EC key). No token key type we
+ * generate is P-521.
  */
-export const VerifyOnlyAlgorithms = ['ecdsa-p521-sha512'] as const;
+export const VerifyOnlyAlgorithms = ['ecdsa-p521-sha512', 'ecdsa-p521-sha256'] as const;
 export type VerifyAlgorithm = SignatureAlgorithm | (typeof VerifyOnlyAlgorithms)[number];
 
 /** Key types a token can generate. */

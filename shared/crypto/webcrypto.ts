@@ -54,6 +54,7 @@ const EC_ALGS: Record<string, { curve: 'P-256' | 'P-384' | 'P-521'; hash: string
   'ecdsa-p384-sha384': { curve: 'P-384', hash: 'SHA-384' },
   'ecdsa-p384-sha256': { curve: 'P-384', hash: 'SHA-256' },
   'ecdsa-p521-sha512': { curve: 'P-521', hash: 'SHA-512' },
+  'ecdsa-p521-sha256': { curve: 'P-521', hash: 'SHA-256' },
 };
 
 /**
@@ -74,7 +75,8 @@ export async function verifySignature(
       case 'ecdsa-p256-sha256':
       case 'ecdsa-p384-sha384':
       case 'ecdsa-p384-sha256':
-      case 'ecdsa-p521-sha512': {
+      case 'ecdsa-p521-sha512':
+      case 'ecdsa-p521-sha256': {
         const want = EC_ALGS[alg]!;
         const curve = info.algorithm in EC_CURVES ? EC_CURVES[info.algorithm as keyof typeof EC_CURVES] : null;
         if (curve !== want.curve) return false;

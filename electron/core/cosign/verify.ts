@@ -43,7 +43,11 @@ async function sigValid(spki: Uint8Array, data: Uint8Array, sig: Uint8Array, dig
   let algs;
   try {
     algs = verifyAlgorithmsFor(spki, digest);
-  } catch {
+  } catch (e) {
+    // a key type we do not implement: say so (the signature was not checked), never "does not verify"
+    if (isKeyceremonyError(e) && e.code === 'ALGORITHM_UNSUPPORTED') {
+      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `unsupported key type: ${e.message}; the signature was not checked.`, { where: 'public key', cause: e });
+    }
     return false;
   }
   for (const a of algs) {
