@@ -15,9 +15,9 @@ function subtle(): SubtleCrypto {
   return c.subtle;
 }
 
-// Copy into a fresh ArrayBuffer: a Node Buffer's .slice() is a VIEW into a shared pool, so .slice().buffer
-// would hash or verify the whole pool instead of the bytes given.
-const buf = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer as ArrayBuffer;
+// The view itself: WebCrypto reads exactly its bytes (byteOffset..byteLength), so a Node Buffer that
+// is a view into a shared pool is hashed or verified as given, and a 12 MB targets file is not copied.
+const buf = (b: Uint8Array): Uint8Array<ArrayBuffer> => b as Uint8Array<ArrayBuffer>;
 
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().digest('SHA-256', buf(data)));
