@@ -227,3 +227,51 @@ export function canonicalize(value: unknown, rootPath = '$', opts: CanonicalOpti
 export function canonicalBytes(value: unknown, rootPath = '$', opts: CanonicalOptions = {}): Uint8Array {
   return new TextEncoder().encode(canonicalize(value, rootPath, opts));
 }
+
+/**
+ * `bytes[start, end)` as the canonical encoding of `value`, when that text already is canonical, so
+ * nothing needs re-serialising (a large targets file we wrote compactly is canonical JSON): `value` was
+ * just parsed by parseStrictJson(…, {integersOnly}) from exactly those bytes and marked as holding its
+ * keys in canonical order (PARSED_IN_CANONICAL_ORDER: sorted, unique, safe integers, no surrogates),
+ * and the text has no whitespace outside strings, no escape but \" and \\, and no "-0". Undefined
+ * otherwise: the caller canonicalises. Linear, one pass over the bytes.
+ */
+export function canonicalSpan(bytes: Uint8Array, start: number, end: number, value: unknown): Uint8Array | undefined {
+  if (typeof value !== 'object' || value === null || !PARSED_IN_CANONICAL_ORDER.has(value)) return undefined;
+  if (start < 0 || end > bytes.length || start >= end) return undefined;
+  const span = bytes.subarray(start, end);
+  // the common case, with native searches: no whitespace or backslash at all, no "-0" number
+  if (span.indexOf(0x20) === -1 && span.indexOf(0x0a) === -1 && span.indexOf(0x0d) === -1 && span.indexOf(0x09) === -1 && span.indexOf(0x5c) === -1) {
+    return hasMinusZero(span) ? undefined : span;
+  }
+  return canonicalBytesScan(span) ? span : undefined;
+}
+
+/** A number written "-0…" (after ":", "," or "["): canonical JSON writes 0. Dates ("2026-01-01") are not numbers. */
+function hasMinusZero(b: Uint8Array): boolean {
+  for (let i = b.indexOf(0x2d); i !== -1; i = b.indexOf(0x2d, i + 1)) {
+    if (b[i + 1] !== 0x30) continue;
+    const p = b[i - 1];
+    if (p === 0x3a || p === 0x2c || p === 0x5b) return true;
+  }
+  return false;
+}
+
+/** Whitespace only inside strings, escapes only \" and \\, no "-0" number: the text is canonical. */
+function canonicalBytesScan(b: Uint8Array): boolean {
+  let inString = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (inString) {
+      if (c === 0x22) inString = false;
+      else if (c === 0x5c) {
+        const d = b[i + 1];
+        if (d !== 0x22 && d !== 0x5c) return false;
+        i++;
+      }
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return false;
+    else if (c === 0x2d && b[i + 1] === 0x30) return false;
+  }
+  return !inString;
+}

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseStrictJson, parseStrictJsonBytes } from '../../shared/json/strict';
-import { canonicalize, canonicalBytes } from '../../shared/json/canonical';
+import { canonicalize, canonicalBytes, canonicalSpan } from '../../shared/json/canonical';
 import { KeyceremonyError } from '../../shared/errors';
 
 function err(fn: () => unknown): KeyceremonyError {
@@ -92,6 +92,25 @@ describe('integersOnly (canonical JSON numbers, TUF and Notary metadata)', () =>
     const ok = '{"spec_version": "1.0.31", "name": "a,1.0", "weird": "x: 2e5", "v": [1, -2, 0], "e": "1e0"}';
     assert.deepEqual(parseStrictJson(ok, { integersOnly: true }), JSON.parse(ok));
     assert.deepEqual(parseStrictJson('{"v": 1.0}'), { v: 1 }, 'without the option, numbers are JSON numbers');
+  });
+});
+
+describe('canonicalSpan: JSON text that already is the canonical encoding is used as is', () => {
+  const span = (t: string) => {
+    const b = new TextEncoder().encode(t);
+    return canonicalSpan(b, 0, b.length, parseStrictJson(t, { integersOnly: true }));
+  };
+  test('compact, sorted, integers, only \\" and \\\\ escapes: the bytes themselves, equal to canonicalBytes', () => {
+    for (const t of ['{"a":1,"b":[1,-2,{"c":"x y, z"}],"d":"q\\"\\\\","e":"2026-01-01","é":true}', '{"signed":{"_type":"targets","targets":{}}}']) {
+      const got = span(t);
+      assert.ok(got, t);
+      assert.deepEqual(got, canonicalBytes(parseStrictJson(t)), t);
+    }
+  });
+  test('whitespace outside strings, other escapes, -0, unsorted keys: undefined (the caller canonicalises)', () => {
+    for (const t of ['{"a": 1}', '{\n"a":1}', '{"a":"\\u0041"}', '{"a":"\\n"}', '{"a":-0}', '{"b":1,"a":2}', '{"a":[1, 2]}']) {
+      assert.equal(span(t), undefined, t);
+    }
   });
 });
 
