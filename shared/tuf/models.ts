@@ -8,7 +8,7 @@
  * kept as the parsed objects (validated, not copied) so a 100,000-target file stays cheap.
  */
 import { KeyceremonyError } from '../errors';
-import { childPath } from '../json/strict';
+import { childPath, PARSED_IN_CANONICAL_ORDER } from '../json/strict';
 import { checkKeyJSON, invalid, type TufKeyJSON } from './keys';
 
 export type TopLevelRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
@@ -399,8 +399,11 @@ function delegationsJSON(d: Delegations): Obj {
 
 const HEX = /^[0-9a-fA-F]+$/;
 
-/** Allocation-free check of one target entry (the common case); false sends it to the slow path. */
-function targetLooksValid(v: unknown): boolean {
+/**
+ * Allocation-free check of one target entry (the common case); false sends it to the slow path.
+ * `numbersKnownSafe`: the parser already proved every number in the document a safe integer.
+ */
+function targetLooksValid(v: unknown, numbersKnownSafe: boolean): boolean {
   if (!isObj(v)) return false;
   const len = v.length;
   if (typeof len !== 'number' || !Number.isSafeInteger(len) || len < 0) return false;
@@ -413,6 +416,7 @@ function targetLooksValid(v: unknown): boolean {
     n++;
   }
   if (n === 0) return false;
+  if (numbersKnownSafe) return true;
   for (const k in v) {
     if (k !== 'length' && k !== 'hashes' && hasNonInteger(v[k])) return false;
   }
@@ -438,6 +442,8 @@ export function checkTargetFile(v: unknown, where: string): TargetFile {
 export class Targets extends SignedBase {
   readonly type = 'targets';
   targets: Record<string, TargetFile> = {};
+  /** How many targets fromJSON read (the verifier's count, without listing 100,000 keys again). */
+  parsedTargetCount: number | undefined;
   delegations: Delegations | undefined;
 
   static fromJSON(v: unknown, where = '$.signed'): Targets {
@@ -446,14 +452,19 @@ export class Targets extends SignedBase {
     t.readBase(o, where, 'targets');
     const tw = childPath(where, 'targets');
     const targets = obj(o.targets, tw);
-    // fast path: validate without building JSON paths; on a fault, redo the entry with paths
-    for (const k in targets) {
-      if (!targetLooksValid(targets[k])) {
+    // fast path: validate without building JSON paths; on a fault, redo the entry with paths. A value
+    // straight from the strict parser in canonical order holds safe integers only (no float search).
+    const safe = PARSED_IN_CANONICAL_ORDER.has(o);
+    const names = Object.keys(targets);
+    for (let i = 0; i < names.length; i++) {
+      const k = names[i]!;
+      if (!targetLooksValid(targets[k], safe)) {
         const p = childPath(tw, k);
         noFloats(checkTargetFile(targets[k], p), p);
       }
     }
     t.targets = targets as Record<string, TargetFile>;
+    t.parsedTargetCount = names.length;
     if (o.delegations !== undefined) {
       noFloats(o.delegations, childPath(where, 'delegations'));
       t.delegations = readDelegations(o.delegations, childPath(where, 'delegations'));

@@ -252,3 +252,27 @@ describe('tuf verify on a rehearsal bundle\'s metadata/ (issue 14 item 10, CLI)'
     assert.doesNotMatch(r.out, /root chain only/);
   });
 });
+
+describe('a large targets file written compactly (canonical JSON)', () => {
+  test('verifies over its own bytes; the same file re-indented still verifies; one changed target does not', async () => {
+    const root = SoftwareSigner.generate('ed25519');
+    const on = SoftwareSigner.generate('ecdsa-p256');
+    const spec = { keys: [await k(on)], threshold: 1 };
+    const r = await newRoot({ roles: { root: { keys: [await k(root)], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec }, expires: expiresIn(NOW, 365) });
+    const t = newTargets(expiresIn(NOW, 90));
+    const info = await targetFileInfo(utf8('x'));
+    for (let i = 0; i < 3000; i++) t.targets[`pkg/${i}/file.tgz`] = info;
+    const files = await createRepository({ root: r, rootSigners: [root], targets: t, signers: { targets: [on], snapshot: [on], timestamp: [on] }, now: NOW });
+    const tf = files.find((f) => f.name === '1.targets.json')!;
+    const compact = Buffer.from(tf.bytes).toString();
+    assert.match(compact, /^\{"signatures":\[.*\],"signed":\{"_type":"targets",/, 'written compactly');
+    const run = async (bytes: Uint8Array) => (await verifyRepository(files[0]!.bytes, mem(files.map((f) => (f === tf ? { name: f.name, bytes } : f))), { now: NOW })).report;
+    assert.equal((await run(tf.bytes)).verdict, 'verified');
+    const pretty = utf8(JSON.stringify(JSON.parse(compact), null, 2));
+    assert.equal((await run(pretty)).verdict, 'verified', 'whitespace does not change what is signed');
+    const changed = utf8(compact.replace('"pkg/2999/file.tgz":{"hashes":{"sha256":"', '"pkg/2999/file.tgz":{"hashes":{"sha256":"0').replace(/("pkg\/2999\/file\.tgz":\{"hashes":\{"sha256":"0[0-9a-f]{63})[0-9a-f]/, '$1'));
+    assert.notEqual(Buffer.from(changed).toString(), compact);
+    const bad = await run(changed);
+    assert.deepEqual([bad.verdict, failures(bad)[0]?.check, failures(bad)[0]?.code], ['failed', 'role.signatures', 'THRESHOLD_NOT_MET']);
+  });
+});
