@@ -19,6 +19,10 @@ export const ErrorCodes = [
   'TOKEN_NOT_RECOGNIZED',
   'TOKEN_WRITE_PROTECTED',
   'TOKEN_FULL',
+  /** Another process is writing to the token right now; retried, then this. */
+  'TOKEN_BUSY',
+  /** Another ceremony holds this token for its run. */
+  'TOKEN_IN_USE',
   'SESSION_CLOSED',
   'SESSION_FAILED',
   'MECHANISM_UNSUPPORTED',

@@ -71,14 +71,14 @@ export const CKR = {
 
 /** [rv, domain code, what happened and what to do]. */
 const MAPPINGS: [number, ErrorCode, string][] = [
-  [CKR.GENERAL_ERROR, 'DEVICE_ERROR', 'The token reported a general error. Remove and re-insert it, then try again.'],
+  [CKR.GENERAL_ERROR, 'DEVICE_ERROR', 'The token reported a general error. If another program is using it at the same moment, let it finish and try again; if it repeats, remove and re-insert it.'],
   [CKR.FUNCTION_FAILED, 'DEVICE_ERROR', 'The token could not complete the operation. Try again; if it repeats, use another token.'],
   [CKR.ARGUMENTS_BAD, 'INVALID_INPUT', 'The token rejected the request as malformed. This is a bug in keyceremony or an unsupported token; please report it.'],
   [CKR.ATTRIBUTE_TYPE_INVALID, 'MECHANISM_UNSUPPORTED', 'The token does not support a key attribute keyceremony needs for this key type.'],
   [CKR.ATTRIBUTE_VALUE_INVALID, 'ALGORITHM_UNSUPPORTED', 'The token does not accept the key parameters requested (curve or size). Choose another key type.'],
   [CKR.ATTRIBUTE_SENSITIVE, 'KEY_NOT_EXTRACTABLE', 'The key material is sensitive and cannot be read from the token, as intended.'],
   [CKR.ATTRIBUTE_READ_ONLY, 'PRECONDITION_FAILED', 'The token does not allow this key attribute to be set by this user.'],
-  [CKR.DEVICE_ERROR, 'DEVICE_ERROR', 'The token reported a hardware error. Remove and re-insert it; if it repeats, the token may be faulty.'],
+  [CKR.DEVICE_ERROR, 'DEVICE_ERROR', 'The token reported a device error. If another program is using it at the same moment, let it finish and try again; if it repeats, remove and re-insert it (the token may be faulty).'],
   [CKR.DEVICE_MEMORY, 'TOKEN_FULL', 'The token has no room for another object. Delete unused keys or use another token.'],
   [CKR.DEVICE_REMOVED, 'TOKEN_NOT_PRESENT', 'The token was removed. Insert it again and repeat the step.'],
   [CKR.ENCRYPTED_DATA_INVALID, 'INVALID_INPUT', 'The token could not decrypt the data given.'],

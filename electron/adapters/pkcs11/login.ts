@@ -12,6 +12,7 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { CKU_CONTEXT_SPECIFIC } from './constants';
 import { CKR, mapPkcs11Error, rvOf } from './errors';
 import { profileById } from './profiles';
+import { retryWhileBusy } from './busy';
 import type { Handle, LoginRole, TokenInfo } from './types';
 
 export interface LoginTarget {
@@ -61,8 +62,10 @@ export function login(t: LoginTarget, role: LoginRole, pin: Uint8Array | undefin
     }
     const ctx = `logging in to token "${token.label}" (serial ${token.serial})${role === 'so' ? ' as security officer' : ''}`;
     try {
-      if (pin) t.lib.C_Login(t.session, USER_TYPE[role], new TextDecoder().decode(pin));
-      else t.lib.C_Login(t.session, USER_TYPE[role]); // PIN pad: the token asks for the PIN itself
+      // a token another process is writing to answers GENERAL_ERROR for a moment: asked again (./busy.ts)
+      const busy = { who: `Token "${token.label}" (serial ${token.serial})`, context: ctx, details };
+      if (pin) retryWhileBusy(busy, () => t.lib.C_Login(t.session, USER_TYPE[role], new TextDecoder().decode(pin)));
+      else retryWhileBusy(busy, () => t.lib.C_Login(t.session, USER_TYPE[role])); // PIN pad: the token asks for the PIN itself
     } catch (e) {
       const rv = rvOf(e);
       if (rv === CKR.USER_ALREADY_LOGGED_IN) return;

@@ -9,6 +9,7 @@ import type { KeyType } from '../../../shared/crypto/algorithms';
 import { CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA, TokenFlags, mechanismName } from './constants';
 import { CKR, mapPkcs11Error, rvOf } from './errors';
 import { login, logout } from './login';
+import { retryWhileBusy } from './busy';
 import { resolveModulePath } from './modules';
 import { crashPoint } from '../test-hooks';
 import { profileById, profileFor } from './profiles';
@@ -152,9 +153,11 @@ export class Pkcs11Module {
   }
 
   private tokenInfo(slot: Handle, module: ModuleInfo): TokenInfo {
-    const si = this.lib.C_GetSlotInfo(slot);
-    const ti = this.lib.C_GetTokenInfo(slot);
-    const mechs = new Set(this.lib.C_GetMechanismList(slot));
+    // another process writing to the token makes these answer GENERAL_ERROR for a moment (./busy.ts)
+    const busy = { who: `The token in slot 0x${slot.toString('hex')}`, context: 'reading token information' };
+    const si = retryWhileBusy(busy, () => this.lib.C_GetSlotInfo(slot));
+    const ti = retryWhileBusy(busy, () => this.lib.C_GetTokenInfo(slot));
+    const mechs = new Set(retryWhileBusy(busy, () => this.lib.C_GetMechanismList(slot)));
     let rsaMaxBits: number | undefined;
     if (mechs.has(pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN)) {
       try {
@@ -245,7 +248,8 @@ export class Pkcs11Module {
     let session: Handle;
     try {
       const rw = opts.rw || profileById(token.profile).readWriteSessions;
-      session = this.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | (rw ? pkcs11js.CKF_RW_SESSION : 0));
+      const busy = { who: `Token "${token.label}" (serial ${token.serial})`, context: 'opening a session', details: { token: token.label, serial: token.serial } };
+      session = retryWhileBusy(busy, () => this.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | (rw ? pkcs11js.CKF_RW_SESSION : 0)));
     } catch (e) {
       throw mapPkcs11Error(e, `opening a session with token "${token.label}"`, { token: token.label, serial: token.serial });
     }
