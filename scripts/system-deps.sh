@@ -25,6 +25,8 @@ declare -A need=(
   [dbus-daemon]=dbus-daemon
   [pkcsslotd]=opencryptoki
   [unshare]=util-linux
+  # tuf-on-ci-shaped test repositories are written by Python's own json.dumps (test/helpers/tuf-on-ci.ts)
+  [python3]=python3
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -2,7 +2,7 @@
 import { KeyceremonyError } from '../../shared/errors';
 import { parsePkcs11Uri } from '../../shared/pkcs11-uri';
 import { fromHex } from '../../shared/encoding/bytes';
-import type { TokenSelector } from '../adapters/pkcs11';
+import type { TokenKey, TokenSelector, TokenSession } from '../adapters/pkcs11';
 import { UsageError } from './args';
 import type { CliContext } from './context';
 
@@ -85,3 +85,16 @@ export function pinFor(ctx: CliContext, ref: { pinFile?: string; token: TokenSel
 }
 
 export { hexId };
+
+/**
+ * Open the module, log in to the token `ref` names, find its key and run `fn`; the session is closed
+ * and the module released whatever happens. Every command that signs with a token key goes through it.
+ */
+export async function withTokenKey<T>(ctx: CliContext, ref: KeyRef, fn: (s: TokenSession, key: TokenKey) => Promise<T>): Promise<T> {
+  const mod = ctx.openModule(ref);
+  try {
+    return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, (s) => fn(s, s.findKey(ref.key)));
+  } finally {
+    mod.close();
+  }
+}

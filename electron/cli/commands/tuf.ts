@@ -65,6 +65,7 @@ import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor } from '../keyref';
 import { parseTufKeyFile } from '../keyfile';
 import type { Command } from './types';
+import { eventSignCmd, eventStatusCmd } from './tuf-event';
 import type { Signer } from '../../core/signer';
 
 const KEY = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]';
@@ -273,7 +274,11 @@ const rotate: Sub = async (args, ctx) => {
   return 0;
 };
 
+/** `--metadata DIR` given: the signing-event form (a repository folder, signed in place). */
+const eventForm = (args: readonly string[]) => args.some((a) => a === '--metadata' || a.startsWith('--metadata='));
+
 const sign: Sub = async (args, ctx) => {
+  if (eventForm(args)) return eventSignCmd(args, ctx);
   const { values, positionals } = parse(args, { ...keyOptions, write: { type: 'string' } }, { positionals: true });
   const file = positionals[0];
   if (!file || positionals.length !== 1) throw new UsageError('give exactly one REQUEST file');
@@ -291,6 +296,7 @@ const sign: Sub = async (args, ctx) => {
 };
 
 const status: Sub = async (args, ctx) => {
+  if (eventForm(args)) return eventStatusCmd(args, ctx);
   const { values, positionals } = parse(args, { write: { type: 'string' } }, { positionals: true });
   if (positionals.length !== 1) throw new UsageError('give exactly one REQUEST file');
   const req = readRequestFile(positionals[0]!);
@@ -667,8 +673,14 @@ export const tufCommand: Command = group({
       ],
     ),
     leaf('renew', 'an expiry bump of any role, as a signing request', ['--metadata DIR --role R (--expires-in DAYS | --expires TIME) --out REQUEST'], renew),
-    leaf('sign', 'add a token signature to a signing request', [`REQUEST ${KEY} [--write DIR]`], sign),
-    leaf('status', 'who signed a request and what is missing; --write puts the finished metadata into DIR when complete', ['REQUEST [--write DIR]'], status),
+    leaf('sign', 'add a token signature to a signing request, or sign a role of a repository folder (a tuf-on-ci signing event) in place', [
+      `REQUEST ${KEY} [--write DIR]`,
+      `--metadata DIR --role ROLE ${KEY}   (in place: only our signature's bytes change)`,
+    ], sign),
+    leaf('status', 'who signed and who is still needed: of a request (--write puts the finished metadata into DIR), or of every role in a repository folder by keyholder', [
+      'REQUEST [--write DIR]',
+      '--metadata DIR [--role ROLE] [--json] [--at RFC3339]   (exit 0 when every role verifies)',
+    ], status),
     leaf('snapshot', 'new snapshot + timestamp over the latest N.<role>.json files in DIR (also: expiry bump)', [
       `--metadata DIR ${KEY} [--snapshot-days 7] [--timestamp-days 1]`,
     ], snapshot),

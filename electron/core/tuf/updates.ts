@@ -91,16 +91,22 @@ export function loadLatest<T>(folder: MetadataFolder, role: string, from: (v: un
   }
 }
 
-/** The latest root in the folder. */
+/** The latest root in the folder: N.root.json, tuf-on-ci's root_history/N.root.json, else root.json. */
 export function loadRoot(folder: MetadataFolder): Root {
   let best = 0;
-  for (const f of folder.names()) {
-    const m = /^(\d+)\.root\.json$/.exec(f);
-    if (m && Number(m[1]) > best) best = Number(m[1]);
+  let name: string | undefined;
+  const names = folder.names();
+  for (const f of names) {
+    const m = /^(?:root_history\/)?(\d+)\.root\.json$/.exec(f);
+    if (m && Number(m[1]) > best) {
+      best = Number(m[1]);
+      name = f;
+    }
   }
-  if (best === 0) throw new KeyceremonyError('NOT_FOUND', `no N.root.json in ${folder.label}`, { where: folder.label });
-  const p = at(folder, `${best}.root.json`);
-  return Root.fromJSON(readEnvelope(parseStrictJsonBytes(readOrFail(folder, `${best}.root.json`, 'root'), { source: p })).signedRaw);
+  if (!name && names.includes('root.json')) name = 'root.json';
+  if (!name) throw new KeyceremonyError('NOT_FOUND', `no N.root.json in ${folder.label}`, { where: folder.label });
+  const p = at(folder, name);
+  return Root.fromJSON(readEnvelope(parseStrictJsonBytes(readOrFail(folder, name, 'root'), { source: p })).signedRaw);
 }
 
 export function loadTopTargets(folder: MetadataFolder): Targets {
