@@ -76,6 +76,20 @@ function derInt(n: number): Uint8Array<ArrayBuffer> {
   return Uint8Array.from([0x02, bytes.length, ...bytes]);
 }
 
+/**
+ * The extensions a YubiKey PIV key attestation certificate carries (docs.yubico.com oid-piv-arc):
+ * firmware 41482.3.3 (3 bytes), serial 41482.3.7 (DER INTEGER), PIN/touch policy 41482.3.8 (2 bytes),
+ * form factor 41482.3.9 (1 byte).
+ */
+export function pivKeyExtensions(o: { firmware: readonly number[]; serial: number; policy: readonly [number, number]; formFactor?: number }): x509.Extension[] {
+  return [
+    new x509.Extension('1.3.6.1.4.1.41482.3.3', false, Uint8Array.from(o.firmware)),
+    new x509.Extension('1.3.6.1.4.1.41482.3.7', false, derInt(o.serial)),
+    new x509.Extension('1.3.6.1.4.1.41482.3.8', false, Uint8Array.from(o.policy)),
+    new x509.Extension('1.3.6.1.4.1.41482.3.9', false, Uint8Array.of(o.formFactor ?? 0x03)),
+  ];
+}
+
 export async function makeFakePivChain(o: FakeChainOptions = {}): Promise<FakeChain> {
   const subtle = webcrypto.subtle as unknown as SubtleCrypto;
   const notBefore = o.notBefore ?? new Date('2020-01-01T00:00:00Z');
@@ -106,12 +120,7 @@ export async function makeFakePivChain(o: FakeChainOptions = {}): Promise<FakeCh
     keyPair = (await subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
     keySpki = new Uint8Array(await subtle.exportKey('spki', keyPair.publicKey));
   }
-  const exts = [
-    new x509.Extension('1.3.6.1.4.1.41482.3.3', false, Uint8Array.from(fw)),
-    new x509.Extension('1.3.6.1.4.1.41482.3.7', false, derInt(o.serial ?? 12345678)),
-    new x509.Extension('1.3.6.1.4.1.41482.3.8', false, Uint8Array.from(o.policy ?? [3, 2])),
-    new x509.Extension('1.3.6.1.4.1.41482.3.9', false, Uint8Array.of(o.formFactor ?? 0x03)),
-  ];
+  const exts = pivKeyExtensions({ firmware: fw, serial: o.serial ?? 12345678, policy: o.policy ?? [3, 2], formFactor: o.formFactor ?? 0x03 });
   const keyCert = await x509.X509CertificateGenerator.create({
     serialNumber: '03',
     subject: `CN=YubiKey PIV Attestation ${o.slot ?? '9c'}`,

@@ -25,7 +25,7 @@ import 'reflect-metadata';
 import { createECDH, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import pkcs11js from 'pkcs11js';
-import { makeFakeRoot, type FakeRoot } from './attestation-fakes';
+import { makeFakeRoot, pivKeyExtensions, type FakeRoot } from './attestation-fakes';
 
 const A = pkcs11js;
 const CKA_ALWAYS_AUTHENTICATE = 0x202;
@@ -108,17 +108,6 @@ function ecdsaSignDigest(curve: Curve, d: bigint, digest: Buffer): Buffer {
     if (s === 0n) continue;
     return Buffer.from(r.toString(16).padStart(c.size * 2, '0') + s.toString(16).padStart(c.size * 2, '0'), 'hex');
   }
-}
-
-function derInt(n: number): Uint8Array<ArrayBuffer> {
-  const bytes: number[] = [];
-  let v = n;
-  do {
-    bytes.unshift(v & 0xff);
-    v = Math.floor(v / 256);
-  } while (v > 0);
-  if ((bytes[0] as number) & 0x80) bytes.unshift(0);
-  return Uint8Array.from([0x02, bytes.length, ...bytes]);
 }
 
 type Login = 'public' | 'user' | 'so';
@@ -207,12 +196,7 @@ export class Ykcs11Double {
       publicKey: new Uint8Array(spki),
       signingKey: this.deviceKey.privateKey,
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [
-        new x509.Extension('1.3.6.1.4.1.41482.3.3', false, Uint8Array.from(this.firmware)),
-        new x509.Extension('1.3.6.1.4.1.41482.3.7', false, derInt(this.serial)),
-        new x509.Extension('1.3.6.1.4.1.41482.3.8', false, Uint8Array.of(policy.pin, policy.touch)),
-        new x509.Extension('1.3.6.1.4.1.41482.3.9', false, Uint8Array.of(0x03)),
-      ],
+      extensions: pivKeyExtensions({ firmware: this.firmware, serial: this.serial, policy: [policy.pin, policy.touch] }),
     });
     this.keys.set(id, { id, curve, key: privateKey, d, point, policy, attestation: Buffer.from(cert.rawData) });
   }
