@@ -3,79 +3,93 @@
  * a path. Key files are read as text for the request that lists them.
  */
 import { useState } from 'react';
-import type { ChosenFolder, FilePurpose, FolderPurpose, KeyInfo, PickedFile } from '../../../shared/ipc/contract';
+import type { ChosenFolder, FilePurpose, FolderPurpose, KeyInfo, PickedFile, Request } from '../../../shared/ipc/contract';
 import { fromBase64, pemEncode } from '../../../shared/encoding/bytes';
 import { call, toUiError, type UiError } from '../api';
-import { ErrorBox } from './common';
+import { ErrorBox, Notice } from './common';
 import { useTokensPresent } from './signing';
 
-export function FolderButton({ purpose, label, onOpen }: { purpose: FolderPurpose; label: string; onOpen: (f: ChosenFolder) => void | Promise<void> }) {
+/** A button whose async action may fail: the failure is shown under it, nothing else changes. */
+export function ActionButton({ label, run, disabled, errorTitle }: { label: string; run: () => Promise<void>; disabled?: boolean; errorTitle?: string }) {
   const [error, setError] = useState<UiError | null>(null);
+  const [busy, setBusy] = useState(false);
   return (
     <>
       <button
         type="button"
+        disabled={disabled || busy}
         onClick={async () => {
           setError(null);
+          setBusy(true);
           try {
-            const r = await call('kc:files.chooseFolder', { purpose });
-            if (r) await onOpen(r);
+            await run();
           } catch (e) {
             setError(toUiError(e));
+          } finally {
+            setBusy(false);
           }
         }}
       >
         {label}
       </button>
-      <ErrorBox error={error} />
+      <ErrorBox error={error} {...(errorTitle ? { title: errorTitle } : {})} />
     </>
+  );
+}
+
+export function FolderButton({ purpose, label, onOpen }: { purpose: FolderPurpose; label: string; onOpen: (f: ChosenFolder) => void | Promise<void> }) {
+  return (
+    <ActionButton
+      label={label}
+      run={async () => {
+        const r = await call('kc:files.chooseFolder', { purpose });
+        if (r) await onOpen(r);
+      }}
+    />
   );
 }
 
 /** Choose a file for main to read (a release file): the screen gets an id, a name and a size. */
 export function PickButton({ purpose, label, onPick }: { purpose: FilePurpose; label: string; onPick: (f: PickedFile) => void | Promise<void> }) {
-  const [error, setError] = useState<UiError | null>(null);
   return (
-    <>
-      <button
-        type="button"
-        onClick={async () => {
-          setError(null);
-          try {
-            const r = await call('kc:files.pick', { purpose });
-            if (r) await onPick(r);
-          } catch (e) {
-            setError(toUiError(e));
-          }
-        }}
-      >
-        {label}
-      </button>
-      <ErrorBox error={error} />
-    </>
+    <ActionButton
+      label={label}
+      run={async () => {
+        const r = await call('kc:files.pick', { purpose });
+        if (r) await onPick(r);
+      }}
+    />
   );
 }
 
 /** Open a text file (a key, a list, a predicate) in main's dialog and hand over its text. */
 export function OpenTextButton({ purpose, label, onText }: { purpose: FilePurpose; label: string; onText: (name: string, text: string) => void | Promise<void> }) {
-  const [error, setError] = useState<UiError | null>(null);
+  return (
+    <ActionButton
+      label={label}
+      run={async () => {
+        const r = await call('kc:files.open', { purpose, encoding: 'text' });
+        if (r) await onText(r.name, r.text);
+      }}
+    />
+  );
+}
+
+type SaveKind = Request<'kc:files.save'>['kind'];
+
+/** Save a text main writes where the person says (save dialog), then say where it went. */
+export function SaveButton({ label, suggestedName, text, kind, done, testId = 'saved' }: { label: string; suggestedName: string; text: string; kind: SaveKind; done?: (name: string) => string; testId?: string }) {
+  const [saved, setSaved] = useState<string | null>(null);
   return (
     <>
-      <button
-        type="button"
-        onClick={async () => {
-          setError(null);
-          try {
-            const r = await call('kc:files.open', { purpose, encoding: 'text' });
-            if (r) await onText(r.name, r.text);
-          } catch (e) {
-            setError(toUiError(e));
-          }
+      <ActionButton
+        label={label}
+        run={async () => {
+          const r = await call('kc:files.save', { suggestedName, text, kind });
+          if (r.saved) setSaved(r.name);
         }}
-      >
-        {label}
-      </button>
-      <ErrorBox error={error} />
+      />
+      {saved && <Notice testId={testId}>{done ? done(saved) : `Saved ${saved}.`}</Notice>}
     </>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ChosenFolder, CosignRequestView, PickedFile } from '../../../shared/ipc/contract';
 import { call, newJobId, onEvent, toUiError, UiError } from '../api';
 import { ErrorBox, Field, Notice, Progress, ScreenTitle } from '../components/common';
-import { FolderButton, KeyInputs, OpenTextButton, PickButton, type KeyText } from '../components/files';
+import { FolderButton, KeyInputs, OpenTextButton, PickButton, SaveButton, type KeyText } from '../components/files';
 import { KeyPicker, StatusLine, WhoSigns } from '../components/signing';
 
 type Part = 'sign' | 'blob' | 'attest' | 'request' | 'export';
@@ -186,7 +186,6 @@ function Attest() {
   const [uri, setUri] = useState('');
   const [error, setError] = useState<UiError | null>(null);
   const [made, setMade] = useState<{ suggestedName: string; text: string; kind: string; predicateType: string; subjects: number } | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
   return (
     <section className="card" aria-label="Attest">
       <h2>Attest</h2>
@@ -225,7 +224,6 @@ function Attest() {
           load={(token) => call('kc:cosign.candidates', { token })}
           sign={async (token, key, pin) => {
             setError(null);
-            setSaved(null);
             const images = text.trim() ? await checkImages(text) : [];
             const t = type === 'custom' ? uri.trim() : type;
             setMade(
@@ -247,20 +245,7 @@ function Attest() {
           <Notice>
             {made.kind} attestation ({made.predicateType}) over {made.subjects} subject{made.subjects === 1 ? '' : 's'}, signed and verified.
           </Notice>
-          <button
-            type="button"
-            onClick={async () => {
-              try {
-                const r = await call('kc:files.save', { suggestedName: made.suggestedName, text: made.text, kind: 'signature' });
-                if (r.saved) setSaved(r.name);
-              } catch (e) {
-                setError(toUiError(e));
-              }
-            }}
-          >
-            Save {made.suggestedName}
-          </button>
-          {saved && <Notice testId="saved">Saved {saved}.</Notice>}
+          <SaveButton label={`Save ${made.suggestedName}`} suggestedName={made.suggestedName} text={made.text} kind="signature" />
         </div>
       )}
     </section>
@@ -273,7 +258,6 @@ function MakeRequest() {
   const [m, setM] = useState('2');
   const [error, setError] = useState<UiError | null>(null);
   const [made, setMade] = useState<{ text: string; view: CosignRequestView } | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
   return (
     <section className="card" aria-label="Make an m-of-n request">
       <h2>Make an m-of-n signing request</h2>
@@ -316,20 +300,13 @@ function MakeRequest() {
       {made && (
         <div data-testid="cosign-request-made">
           <RequestStatus view={made.view} />
-          <button
-            type="button"
-            onClick={async () => {
-              try {
-                const r = await call('kc:files.save', { suggestedName: 'cosign-request.json', text: made.text, kind: 'request' });
-                if (r.saved) setSaved(r.name);
-              } catch (e) {
-                setError(toUiError(e));
-              }
-            }}
-          >
-            Save the request for the signers
-          </button>
-          {saved && <Notice testId="saved">Saved {saved}. Each signer opens it on the Sign screen, signs with their token and passes it on.</Notice>}
+          <SaveButton
+            label="Save the request for the signers"
+            suggestedName="cosign-request.json"
+            text={made.text}
+            kind="request"
+            done={(n) => `Saved ${n}. Each signer opens it on the Sign screen, signs with their token and passes it on.`}
+          />
         </div>
       )}
     </section>
@@ -426,7 +403,6 @@ export function CosignRequestSign({ text: initial, fileName, onBack }: { text: s
   const [view, setView] = useState<CosignRequestView | null>(null);
   const [error, setError] = useState<UiError | null>(null);
   const [signedNow, setSignedNow] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
   useEffect(() => {
     call('kc:cosign.request.open', { text: initial }).then(setView, (e: unknown) => setError(toUiError(e)));
   }, [initial]);
@@ -455,20 +431,7 @@ export function CosignRequestSign({ text: initial, fileName, onBack }: { text: s
               }}
             />
           )}
-          <button
-            type="button"
-            onClick={async () => {
-              try {
-                const r = await call('kc:files.save', { suggestedName: fileName, text, kind: 'request' });
-                if (r.saved) setSaved(r.name);
-              } catch (e) {
-                setError(toUiError(e));
-              }
-            }}
-          >
-            Save the updated request
-          </button>
-          {saved && <Notice testId="saved">Saved {saved}.</Notice>}
+          <SaveButton label="Save the updated request" suggestedName={fileName} text={text} kind="request" />
         </section>
       )}
     </main>

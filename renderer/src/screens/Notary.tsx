@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { CandidateList, ChosenFolder, NotaryRepoView, PickedFile } from '../../../shared/ipc/contract';
 import { call, toUiError, UiError } from '../api';
 import { ErrorBox, Field, Notice, ScreenTitle } from '../components/common';
-import { FolderButton, KeyInputs, OpenTextButton, PickButton, type KeyText } from '../components/files';
+import { FolderButton, KeyInputs, OpenTextButton, PickButton, SaveButton, type KeyText } from '../components/files';
 import { DiffView, KeyPicker, StatusLine, WhoSigns } from '../components/signing';
 
 type Part = 'sign' | 'targets' | 'signer' | 'rotate' | 'merge' | 'names';
@@ -409,8 +409,6 @@ function Names({ folder, view, onDone }: { folder: ChosenFolder; view: NotaryRep
 function MakeCert() {
   const [gun, setGun] = useState('');
   const [made, setMade] = useState<{ pem: string; suggestedName: string; keyId: string; canonicalKeyId: string } | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
-  const { error, run } = useRun();
   return (
     <section className="card" aria-label="Make a root certificate">
       <h2>Make a root certificate (custodian)</h2>
@@ -432,7 +430,6 @@ function MakeCert() {
             };
           }}
           sign={async (token, key, pin) => {
-            setSaved(null);
             setMade(await call('kc:notary.cert', { gun: gun.trim(), token, key: { idHex: key.idHex }, pin }));
           }}
         />
@@ -442,21 +439,9 @@ function MakeCert() {
           <p>
             Key id in root.json <code>{made.keyId}</code>; canonical root key id (notary key list) <code>{made.canonicalKeyId}</code>.
           </p>
-          <button
-            type="button"
-            onClick={() =>
-              run(async () => {
-                const r = await call('kc:files.save', { suggestedName: made.suggestedName, text: made.pem, kind: 'other' });
-                if (r.saved) setSaved(r.name);
-              })
-            }
-          >
-            Save {made.suggestedName}
-          </button>
-          {saved && <Notice testId="saved">Saved {saved}.</Notice>}
+          <SaveButton label={`Save ${made.suggestedName}`} suggestedName={made.suggestedName} text={made.pem} kind="other" />
         </div>
       )}
-      <ErrorBox error={error} />
     </section>
   );
 }

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { pemDecode, toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { call, toUiError, type UiError } from '../api';
-import { ErrorBox, Field, Notice, ScreenTitle } from '../components/common';
-import { FolderButton, OpenTextButton, PickButton } from '../components/files';
+import { ErrorBox, Field, ScreenTitle } from '../components/common';
+import { FolderButton, OpenTextButton, PickButton, SaveButton } from '../components/files';
 import type { AppInfo, ChosenFolder, PickedFile, Request, Verdict } from '../../../shared/ipc/contract';
 import type { ItemStatus, VerificationReport } from '../../../shared/verification/report';
 
@@ -97,8 +97,6 @@ const HEAD = { verified: '✔ Verified', partial: '◐ Partly verified', failed:
 
 /** A VerificationReport: the verdict first, then every item (failures first). Decides on codes, never on text. */
 function ReportView({ report, heading, save, run }: { report: VerificationReport; heading?: string; save?: { name: string; text: string }; run?: number }) {
-  const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<UiError | null>(null);
   const failed = report.items.filter((i) => i.status === 'fail');
   const out = save ?? { name: `verification-report-${report.kind}.json`, text: JSON.stringify(report, null, 2) + '\n' };
   return (
@@ -132,22 +130,7 @@ function ReportView({ report, heading, save, run }: { report: VerificationReport
           </li>
         ))}
       </ul>
-      <button
-        type="button"
-        onClick={async () => {
-          setError(null);
-          try {
-            const r = await call('kc:files.save', { suggestedName: out.name, text: out.text, kind: 'other' });
-            if (r.saved) setSaved(r.name);
-          } catch (e) {
-            setError(toUiError(e));
-          }
-        }}
-      >
-        Save the report (as the CLI’s --json)
-      </button>
-      {saved && <Notice testId="report-saved">Saved {saved}.</Notice>}
-      <ErrorBox error={error} />
+      <SaveButton label="Save the report (as the CLI’s --json)" suggestedName={out.name} text={out.text} kind="other" testId="report-saved" />
     </section>
   );
 }

@@ -4,12 +4,11 @@ import type { ChosenFolder, CreatedRequest, SigningRequestView, TufRepoView } fr
 import { call, toUiError, type UiError } from '../../api';
 import { ErrorBox, Field, Notice } from '../../components/common';
 import { DiffView, KeyPicker, StatusLine, WhoSigns } from '../../components/signing';
+import { SaveButton } from '../../components/files';
 
 const baseName = (p: string) => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 
 export function MadeRequest({ r }: { r: CreatedRequest }) {
-  const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<UiError | null>(null);
   return (
     <article className="card" aria-label={`Request ${r.suggestedName}`} data-testid="made-request" data-name={r.suggestedName}>
       <h3>
@@ -19,22 +18,13 @@ export function MadeRequest({ r }: { r: CreatedRequest }) {
       <StatusLine complete={r.view.complete}>{r.view.summary}</StatusLine>
       <WhoSigns rules={r.view.rules} />
       <DiffView lines={r.view.diff} />
-      <button
-        type="button"
-        onClick={async () => {
-          setError(null);
-          try {
-            const s = await call('kc:files.save', { suggestedName: r.suggestedName, text: r.text, kind: 'request' });
-            if (s.saved) setSaved(s.name);
-          } catch (e) {
-            setError(toUiError(e));
-          }
-        }}
-      >
-        Save {r.suggestedName} for the custodians
-      </button>
-      {saved && <Notice testId="saved">Saved {saved}. Give a copy to each custodian; bring back the copies they sign.</Notice>}
-      <ErrorBox error={error} />
+      <SaveButton
+        label={`Save ${r.suggestedName} for the custodians`}
+        suggestedName={r.suggestedName}
+        text={r.text}
+        kind="request"
+        done={(n) => `Saved ${n}. Give a copy to each custodian; bring back the copies they sign.`}
+      />
     </article>
   );
 }
@@ -81,20 +71,7 @@ export function Collect({ folder, onWritten }: { folder: ChosenFolder; onWritten
           </StatusLine>
           <WhoSigns rules={merged.view.rules} />
           <div className="actions">
-            <button
-              type="button"
-              onClick={async () => {
-                setError(null);
-                try {
-                  const s = await call('kc:files.save', { suggestedName: `${merged.view.version}.${merged.view.role}.request.json`, text: merged.text, kind: 'request' });
-                  if (s.saved) setWritten(`saved the merged request as ${s.name}`);
-                } catch (e) {
-                  setError(toUiError(e));
-                }
-              }}
-            >
-              Save the merged request
-            </button>
+            <SaveButton label="Save the merged request" suggestedName={`${merged.view.version}.${merged.view.role}.request.json`} text={merged.text} kind="request" />
             {merged.view.complete && (
               <button
                 type="button"
