@@ -301,3 +301,62 @@ describe('signing period (renewal window)', () => {
     assert.deepEqual(renewalDue(Date.parse('2026-11-20T13:58:18Z'), { 'x-tuf-on-ci-signing-period': 46 }), { at: '2026-10-05T13:58:18Z', days: 46 });
   });
 });
+
+describe('tuf rotate --add-key FILE --owner @handle (a tuf-on-ci root keeps its keyholders)', () => {
+  test('the owner is set (or kept from a key file), the key id covers it, the diff names both owners; bad owners refused', async () => {
+    const [a, b, c, erin, frank] = ['alice', 'bob', 'carol', 'erin', 'frank'].map((n) => SoftwareSigner.generate('ecdsa-p256', undefined, n)) as SoftwareSigner[];
+    const own = async (s: SoftwareSigner, h: string) => ownedKey((await signerKey(s)).key, h);
+    const [ka, kb, kc] = [await own(a!, '@alice'), await own(b!, '@bob'), await own(c!, '@carol')];
+    const ko = (await signerKey(SoftwareSigner.generate('ecdsa-p256', undefined, 'online'))).key;
+    const v1 = await newRoot({
+      roles: { root: { keys: [ka.key, kb.key, kc.key], threshold: 2 }, targets: { keys: [ka.key], threshold: 1 }, snapshot: { keys: [ko], threshold: 1 }, timestamp: { keys: [ko], threshold: 1 } },
+      expires: expiresIn(AT, 365),
+    });
+    const dir = tmp('rotate-owner');
+    mkdirSync(path.join(dir, 'metadata', 'root_history'), { recursive: true });
+    const md = path.join(dir, 'metadata');
+    const text = pythonJsonDumps({ signatures: placeholders(v1.roles.root.keyids), signed: v1.toJSON() });
+    writeFileSync(path.join(md, 'root.json'), text);
+    writeFileSync(path.join(md, 'root_history', '1.root.json'), text);
+    // erin's key as a PEM file (no owner in it); frank's as TUF key JSON that names him already
+    const erinPem = path.join(dir, 'erin.pem');
+    writeFileSync(erinPem, `-----BEGIN PUBLIC KEY-----\n${Buffer.from(erin!.publicKeySpki).toString('base64')}\n-----END PUBLIC KEY-----\n`);
+    const frankKey = await own(frank!, '@frank');
+    const frankJson = path.join(dir, 'frank.json');
+    writeFileSync(frankJson, JSON.stringify(frankKey.key));
+    const out = path.join(dir, 'rotate.request.json');
+    const env = { KEYCEREMONY_NOW: '2026-08-22T00:00:00Z' };
+    const r = await kcInProcess(
+      ['tuf', 'rotate', '--metadata', md, '--add-key', erinPem, '--owner', '@erin', '--add-key', frankJson, '--owner', '@frank', '--remove-key', kc.keyid.slice(0, 12), '--out', out],
+      env,
+    );
+    assert.equal(r.code, 0, r.out + r.err);
+    const erinKey = await own(erin!, '@erin');
+    assert.match(r.out, new RegExp(`^\\+ root: key added ${erinKey.keyid.slice(0, 16)} of @erin ecdsa`, 'm'));
+    assert.match(r.out, new RegExp(`^\\+ root: key added ${frankKey.keyid.slice(0, 16)} of @frank ecdsa`, 'm'));
+    assert.match(r.out, new RegExp(`^- root: key removed ${kc.keyid.slice(0, 16)} of @carol ecdsa`, 'm'));
+    const req = JSON.parse(readFileSync(out, 'utf8')) as { signed: { keys: Record<string, Record<string, unknown>>; roles: { root: { keyids: string[] } } } };
+    assert.equal(req.signed.keys[erinKey.keyid]?.['x-tuf-on-ci-keyowner'], '@erin', 'the key id is over the key with its owner, as tuf-on-ci computes it');
+    assert.equal(req.signed.keys[frankKey.keyid]?.['x-tuf-on-ci-keyowner'], '@frank');
+    assert.deepEqual(new Set(req.signed.roles.root.keyids), new Set([ka.keyid, kb.keyid, erinKey.keyid, frankKey.keyid]));
+    // the key file's own owner is kept without --owner
+    const keep = await kcInProcess(['tuf', 'rotate', '--metadata', md, '--add-key', frankJson, '--out', path.join(dir, 'keep.json')], env);
+    assert.equal(keep.code, 0, keep.err);
+    assert.match(keep.out, /\+ root: key added [0-9a-f]{16} of @frank ecdsa/);
+    // refused, nothing written
+    const refusedCases: [string[], number, RegExp][] = [
+      [['--add-key', erinPem, '--owner', 'erin'], 1, /error\[INVALID_INPUT\]: .*erin\.pem: a keyholder is "@" and a GitHub user name, such as @alice; got "erin"/],
+      [['--add-key', erinPem, '--owner', '@-erin'], 1, /a keyholder is "@" and a GitHub user name/],
+      [['--add-key', frankJson, '--owner', '@erin'], 1, /frank\.json: the key file names its keyholder @frank, not @erin/],
+      [['--add-key', erinPem, '--add-key', frankJson, '--owner', '@erin'], 2, /give one --owner @handle per --add-key FILE, in the same order \(2 key file\(s\), 1 --owner\)/],
+    ];
+    for (const [args, code, msg] of refusedCases) {
+      const bad = path.join(dir, 'bad.json');
+      const x = await kcInProcess(['tuf', 'rotate', '--metadata', md, ...args, '--out', bad], env);
+      assert.equal(x.code, code, `${args.join(' ')}: ${x.out}${x.err}`);
+      assert.match(x.err, msg);
+      assert.equal(readdirSync(dir).includes('bad.json'), false);
+    }
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -14,6 +14,7 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
 import { parseStrictJson } from '../../../shared/json/strict';
 import { computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
+import { withKeyOwner } from '../../../shared/tuf/tuf-on-ci';
 import { parseTufTime } from '../../../shared/tuf/models';
 import { verifyRepository, lookupTargets } from '../../core/tuf/verify';
 import { addFailure, formatVerificationReport } from '../../../shared/verification/report';
@@ -239,6 +240,7 @@ const rotate: Sub = async (args, ctx) => {
     out: { type: 'string' },
     role: { type: 'string' },
     'add-key': { type: 'string', multiple: true },
+    owner: { type: 'string', multiple: true },
     'remove-key': { type: 'string', multiple: true },
     threshold: { type: 'string' },
     'root-days': { type: 'string' },
@@ -252,7 +254,12 @@ const rotate: Sub = async (args, ctx) => {
   if (values['root-days'] !== undefined && (values.expires !== undefined || values['expires-in'] !== undefined)) {
     throw new UsageError('give --root-days or --expires/--expires-in, not both');
   }
-  const add = (values['add-key'] ?? []).map(readKeyFile);
+  const owners = values.owner ?? [];
+  const keyFiles = values['add-key'] ?? [];
+  if (owners.length && owners.length !== keyFiles.length) {
+    throw new UsageError(`give one --owner @handle per --add-key FILE, in the same order (${keyFiles.length} key file(s), ${owners.length} --owner)`);
+  }
+  const add = keyFiles.map((f, i) => withKeyOwner(readKeyFile(f), owners[i], f));
   const threshold = int(values.threshold, '--threshold');
   if (!add.length && !(values['remove-key'] ?? []).length && threshold === undefined) {
     throw new UsageError('nothing to change: give --add-key FILE, --remove-key KEYID or --threshold T (an expiry alone: tuf renew --role root)');
@@ -641,7 +648,7 @@ export const tufCommand: Command = group({
       [--root-days 365] [--targets-days 90] [${KEY}]   (the online token signs targets/snapshot/timestamp now)`,
     ], init),
     leaf('rotate', 'a root v+1 request: add or remove keys, change a threshold or the expiry', [
-      `--metadata DIR --out REQUEST [--role root|targets|snapshot|timestamp] [--add-key FILE…] [--remove-key KEYID…]
+      `--metadata DIR --out REQUEST [--role root|targets|snapshot|timestamp] [--add-key FILE [--owner @handle]…] [--remove-key KEYID…]
       [--threshold T] [--root-days N | --expires TIME | --expires-in DAYS]`,
     ], rotate),
     group({

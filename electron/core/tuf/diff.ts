@@ -7,6 +7,7 @@ import { keyFingerprint, type TufKeyJSON } from '../../../shared/tuf/keys';
 import { signedFromJSON, readEnvelope, Root, Targets, Snapshot, Timestamp, type Delegations, type AnySigned } from '../../../shared/tuf/models';
 import { parseStrictJsonBytes } from '../../../shared/json/strict';
 import { canonicalize } from '../../../shared/json/canonical';
+import { keyOwner } from '../../../shared/tuf/tuf-on-ci';
 
 export interface DiffResult {
   lines: string[];
@@ -15,7 +16,8 @@ export interface DiffResult {
 
 async function keyLabel(id: string, k: TufKeyJSON | undefined): Promise<string> {
   if (!k) return `${id.slice(0, 16)} (no key object)`;
-  return `${id.slice(0, 16)} ${k.keytype}/${k.scheme} fingerprint ${(await keyFingerprint(k)).slice(0, 32)}`;
+  const owner = keyOwner(k);
+  return `${id.slice(0, 16)} ${owner ? `of ${owner} ` : ''}${k.keytype}/${k.scheme} fingerprint ${(await keyFingerprint(k)).slice(0, 32)}`;
 }
 
 async function diffRoleKeys(

@@ -32,19 +32,11 @@ import { signerKey } from './sign';
 import { diffSigned } from './diff';
 import { pick } from './request';
 import { delegatorOf, loadTopTargets, type MetadataFolder } from './updates';
+import { EXPIRY_PERIOD, KEYOWNER, SIGNING_PERIOD, keyOwner } from '../../../shared/tuf/tuf-on-ci';
 
-/** tuf-on-ci's fields (tuf_on_ci_sign/_signer_repository.py). */
-export const KEYOWNER = 'x-tuf-on-ci-keyowner';
-export const EXPIRY_PERIOD = 'x-tuf-on-ci-expiry-period';
-export const SIGNING_PERIOD = 'x-tuf-on-ci-signing-period';
+export { EXPIRY_PERIOD, KEYOWNER, SIGNING_PERIOD, keyOwner };
 
 const DAY = 86_400_000;
-
-/** The keyholder a key names (`x-tuf-on-ci-keyowner`), if any. */
-export function keyOwner(key: TufKeyJSON | undefined): string | undefined {
-  const o = key?.[KEYOWNER];
-  return typeof o === 'string' && o.length > 0 ? o : undefined;
-}
 
 /**
  * tuf-on-ci's signing period of a role, in days: how long before `expires` a new version should be
