@@ -18,6 +18,8 @@ let real: pkcs11js.PKCS11;
 let mod: Pkcs11Module;
 /** Calls still to be answered with CKR_GENERAL_ERROR, by method; and every call made, by method. */
 const failNext = new Map<string, number>();
+/** The CK_RV of those answers, by method (default CKR_GENERAL_ERROR). */
+const answer = new Map<string, [string, number]>();
 const calls = new Map<string, number>();
 
 before(async () => {
@@ -33,7 +35,8 @@ before(async () => {
         const n = failNext.get(prop) ?? 0;
         if (n > 0) {
           failNext.set(prop, n - 1);
-          throw new pkcs11js.Pkcs11Error('CKR_GENERAL_ERROR:5', 5, prop);
+          const [name, rv] = answer.get(prop) ?? ['CKR_GENERAL_ERROR', 5];
+          throw new pkcs11js.Pkcs11Error(`${name}:${rv}`, rv, prop);
         }
         return (v as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -59,6 +62,16 @@ test('GENERAL_ERROR from token information and login while another process write
   assert.ok(sig.length >= 64, 'a signature came back');
   assert.equal(failNext.get('C_GetTokenInfo'), 0);
   assert.equal((calls.get('C_Login') ?? 0) - before, 3, 'two busy answers, then the login');
+});
+
+test('USER_PIN_NOT_INITIALIZED from a login while the flags say the PIN is set (SoftHSM mid-rewrite): asked again', async () => {
+  answer.set('C_Login', ['CKR_USER_PIN_NOT_INITIALIZED', pkcs11js.CKR_USER_PIN_NOT_INITIALIZED]);
+  failNext.set('C_Login', 1);
+  try {
+    assert.equal(await mod.withSession({ label: 'busy' }, { pin: hsm.pinOf('busy') }, (s) => s.findKeys({ label: 'k' }).length), 1);
+  } finally {
+    answer.delete('C_Login');
+  }
 });
 
 test('a token that stays busy: TOKEN_BUSY after a bounded number of attempts, naming the other program before the hardware', async () => {
