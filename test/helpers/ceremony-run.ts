@@ -68,6 +68,53 @@ export function kcAsync(args: string[], env: Record<string, string> = {}): Promi
   });
 }
 
+/** A CLI process left running: what it printed so far, a wait for a line, its end, and a kill. */
+export interface Started {
+  pid: number;
+  err(): string;
+  /** Resolves when stderr shows `marker` (true) or the process ended first (false). */
+  printed(marker: string | RegExp): Promise<boolean>;
+  done: Promise<CliResult>;
+  kill(): void;
+}
+
+export function kcStart(args: string[], env: Record<string, string> = {}): Started {
+  const p = spawn(process.execPath, [...cli(), ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let ended = false;
+  const waiters: (() => void)[] = [];
+  const poke = () => waiters.splice(0).forEach((w) => w());
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => {
+    err += d;
+    poke();
+  });
+  const done = new Promise<CliResult>((res) =>
+    p.on('exit', (code) => {
+      ended = true;
+      poke();
+      res({ code, out, err });
+    }),
+  );
+  const seen = (m: string | RegExp) => (typeof m === 'string' ? err.includes(m) : m.test(err));
+  return {
+    pid: p.pid ?? 0,
+    err: () => err,
+    printed: (marker) =>
+      new Promise((res) => {
+        const check = () => {
+          if (seen(marker)) res(true);
+          else if (ended) res(false);
+          else waiters.push(check);
+        };
+        check();
+      }),
+    done,
+    kill: () => void p.kill('SIGKILL'),
+  };
+}
+
 /** Start the CLI, wait until stderr shows `marker`, then kill -9 it. Resolves with what it printed. */
 export function kcKillAt(args: string[], env: Record<string, string>, marker: string, timeoutMs = 60_000): Promise<CliResult & { killed: boolean }> {
   return new Promise((res, rej) => {

@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync, fsyncSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fsWriteError } from './atomic';
@@ -22,6 +23,8 @@ export interface LockHolder {
   what: string;
   /** Tells two holders in one process apart. */
   nonce: string;
+  /** A ceremony's run id, when a ceremony holds the lock. */
+  run?: string;
 }
 
 /** Whether a process with this id runs on this machine (EPERM: it runs, as another user). */
@@ -38,7 +41,14 @@ function readHolder(lockPath: string): LockHolder | undefined {
   try {
     const v = JSON.parse(readFileSync(lockPath, 'utf8')) as Partial<LockHolder>;
     if (typeof v.pid === 'number' && typeof v.host === 'string')
-      return { pid: v.pid, host: v.host, since: String(v.since ?? ''), what: String(v.what ?? ''), nonce: String(v.nonce ?? '') };
+      return {
+        pid: v.pid,
+        host: v.host,
+        since: String(v.since ?? ''),
+        what: String(v.what ?? ''),
+        nonce: String(v.nonce ?? ''),
+        ...(typeof v.run === 'string' ? { run: v.run } : {}),
+      };
   } catch {
     /* unreadable or gone */
   }
@@ -74,13 +84,30 @@ function tryCreate(lockPath: string, me: LockHolder): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Run `fn` holding the lock file `lockPath`. `what` says what is locked ("the signing event in DIR").
- * Waits up to `waitMs` (default 30 s) for a live holder.
- */
-export async function withFileLock<T>(lockPath: string, what: string, fn: () => Promise<T> | T, opts: { waitMs?: number; pollMs?: number } = {}): Promise<T> {
-  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), what, nonce: randomBytes(6).toString('hex') };
+export interface LockOptions {
+  /** How long to wait for a live holder (default 30 s; 0: refuse at once). */
+  waitMs?: number;
+  pollMs?: number;
+  /** Said once, when a live holder is found and the wait begins ("another signer is writing …; retrying"). */
+  onWait?: (holder: LockHolder | undefined) => void;
+  /** The error when the wait ends; default CONFLICT naming the holder and the lock file. */
+  busyError?: (holder: LockHolder | undefined) => KeyceremonyError;
+  /** Stored in the lock for whoever finds it (a ceremony's run id). */
+  run?: string;
+}
+
+export interface HeldLock {
+  path: string;
+  holder: LockHolder;
+  /** Remove the lock file if it is still ours (idempotent). */
+  release(): void;
+}
+
+/** Take the lock file `lockPath` and keep it until `release()`; see withFileLock. */
+export async function acquireFileLock(lockPath: string, what: string, opts: LockOptions = {}): Promise<HeldLock> {
+  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), what, nonce: randomBytes(6).toString('hex'), ...(opts.run ? { run: opts.run } : {}) };
   const deadline = Date.now() + (opts.waitMs ?? 30_000);
+  let told = false;
   for (;;) {
     if (tryCreate(lockPath, me)) break;
     const holder = readHolder(lockPath);
@@ -91,6 +118,7 @@ export async function withFileLock<T>(lockPath: string, what: string, fn: () => 
       continue;
     }
     if (Date.now() >= deadline) {
+      if (opts.busyError) throw opts.busyError(holder);
       const who = holder ? `keyceremony process ${holder.pid} on ${holder.host} since ${holder.since}` : 'another process';
       throw new KeyceremonyError(
         'CONFLICT',
@@ -98,12 +126,45 @@ export async function withFileLock<T>(lockPath: string, what: string, fn: () => 
         { where: lockPath, ...(holder ? { details: { pid: holder.pid, host: holder.host } } : {}) },
       );
     }
+    if (!told) {
+      told = true;
+      opts.onWait?.(holder);
+    }
     await sleep(opts.pollMs ?? 50);
   }
+  let held = true;
+  return {
+    path: lockPath,
+    holder: me,
+    release() {
+      if (!held) return;
+      held = false;
+      const h = readHolder(lockPath);
+      if (h && h.nonce === me.nonce && h.pid === me.pid && h.host === me.host) rmSync(lockPath, { force: true });
+    },
+  };
+}
+
+/**
+ * Run `fn` holding the lock file `lockPath`. `what` says what is locked ("the signing event in DIR").
+ * Waits up to `waitMs` (default 30 s) for a live holder.
+ */
+export async function withFileLock<T>(lockPath: string, what: string, fn: () => Promise<T> | T, opts: LockOptions = {}): Promise<T> {
+  const lock = await acquireFileLock(lockPath, what, opts);
   try {
     return await fn();
   } finally {
-    const h = readHolder(lockPath);
-    if (h && h.nonce === me.nonce && h.pid === me.pid && h.host === me.host) rmSync(lockPath, { force: true });
+    lock.release();
   }
+}
+
+/** The lock file of one file: a dot file beside it (`.NAME.lock`), which folder readers skip. */
+export function lockFileOf(file: string): string {
+  return join(dirname(file), `.${basename(file)}.lock`);
+}
+
+/** What a signer who waits is told: "another signer is writing …; retrying". */
+export function waitingLine(what: string, holder: LockHolder | undefined): string {
+  const who = holder ? ` (keyceremony process ${holder.pid} on ${holder.host}, since ${holder.since})` : '';
+  return `another signer is writing ${what}${who}; retrying until it is done`;
 }

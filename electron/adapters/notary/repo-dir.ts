@@ -8,6 +8,10 @@ import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { writeFileAtomic } from '../fs/atomic';
+import { waitingLine, withFileLock } from '../fs/lock';
+import { bytesEqual } from '../../../shared/encoding/bytes';
+import { signRole, type RepoFiles } from '../../core/notary/repo';
+import type { Signer } from '../../core/signer';
 
 const MAX_FILES = 10_000;
 
@@ -57,4 +61,57 @@ export function writeRepoFiles(dir: string, files: ReadonlyMap<string, Uint8Arra
     onWrite?.(name);
   }
   return names;
+}
+
+/** The folder's lock file (a dot file: readRepoDir and notary's own client skip it). */
+export const REPO_LOCK = '.keyceremony-notary.lock';
+
+function sameFiles(a: RepoFiles, b: RepoFiles): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (!w || !bytesEqual(v, w)) return false;
+  }
+  return true;
+}
+
+/**
+ * Sign `role` in the folder and write it, safe against other signers of the same folder (issue 12
+ * item 3): the signature is made over `files` (what the signer was shown; read now if not given), then,
+ * under the folder's lock, the folder is read again; if another signer changed it meanwhile, the role is
+ * signed again over what is there now (the token session is still open), so their signature is kept.
+ * The files are written atomically and read back: this returns only with our signature on disk.
+ */
+export async function signRoleInDir(
+  dir: string,
+  role: string,
+  signer: Signer,
+  opts: { now: Date; snapshotDays?: number; rebuild?: boolean },
+  hooks: { files?: RepoFiles; onWait?: (line: string) => void; onChanged?: () => void; onWrite?: (name: string) => void } = {},
+): Promise<Awaited<ReturnType<typeof signRole>>> {
+  const files = hooks.files ?? readRepoDir(dir);
+  let res = await signRole(files, role, signer, opts);
+  if (res.signedAs.length === 0) return res; // already signed by this key: nothing to write
+  const what = `the Notary repository ${dir}`;
+  return withFileLock(
+    join(dir, REPO_LOCK),
+    what,
+    async () => {
+      const now = readRepoDir(dir);
+      if (!sameFiles(files, now)) {
+        hooks.onChanged?.();
+        res = await signRole(now, role, signer, opts);
+      }
+      writeRepoFiles(dir, res.files, hooks.onWrite);
+      const back = readRepoDir(dir);
+      for (const [name, bytes] of res.files) {
+        const got = back.get(name);
+        if (!got || !bytesEqual(got, bytes)) {
+          throw new KeyceremonyError('IO_ERROR', `${join(dir, name)} was written but does not hold your signature when read back; sign again.`, { where: name });
+        }
+      }
+      return res;
+    },
+    { onWait: (h) => hooks.onWait?.(waitingLine(what, h)) },
+  );
 }

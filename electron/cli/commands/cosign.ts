@@ -17,15 +17,16 @@ import { formatReference, parseImageReference, parseReferenceList, type ImageRef
 import { serializeBundle } from '../../../shared/cosign/bundle';
 import { makeStatement, readPredicate, type Subject } from '../../../shared/cosign/intoto';
 import { cosignAlgorithmFor, cosignPkcs11Uri, parsePublicKeyPem } from '../../../shared/cosign/keys';
-import { parseRequest, serializeRequest } from '../../../shared/cosign/request';
+import { parseRequest, serializeRequest, type CosignRequest } from '../../../shared/cosign/request';
 import { attest, signBlob, signImages, signPayloads, type ImageSignature } from '../../core/cosign/sign';
 import { checkCosign } from '../../core/cosign/check';
 import { parseTrustedRoot } from '../../../shared/cosign/trusted-root';
-import { checkRequest, createRequest, signRequest } from '../../core/cosign/request';
+import { checkRequest, createRequest, mergeSignerEntry, signRequest } from '../../core/cosign/request';
 import { blobSignatureFiles, imageSignatureFiles, requestExportFiles } from '../../core/cosign/outputs';
 import { writeTree } from '../../adapters/fs/tree';
 import type { Signer } from '../../core/signer';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { lockFileOf, waitingLine, withFileLock } from '../../adapters/fs/lock';
 import { resolveModulePath } from '../../adapters/pkcs11';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
@@ -224,11 +225,35 @@ async function cmdRequestSign(args: string[], ctx: CliContext): Promise<number> 
   return withSigner(ctx, ref, values.algorithm, async (signer) => {
     const onProgress = before.images.length > 1 ? progress(ctx, 'signed') : undefined;
     const after = await withCancel((signal) => signRequest(before, signer, new Date(), { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}) }));
-    const st = await checkRequest(after, path);
-    writeFileAtomic(path, serializeRequest(after));
+    const st = await writeSignedRequest(ctx, path, before, after, await sha256Hex(signer.publicKeySpki));
     ctx.out(`signed by ${signer.description}: ${st.line}`);
     return 0;
   });
+}
+
+/**
+ * Other signers may sign the same request file at this moment (issue 12 item 3): under the file's lock,
+ * re-read it, add our entry to what is there now, write it atomically and read it back — the command
+ * ends well only with our signature on disk.
+ */
+async function writeSignedRequest(ctx: CliContext, path: string, before: CosignRequest, after: CosignRequest, fingerprint: string) {
+  const what = `the signing request ${path}`;
+  return withFileLock(
+    lockFileOf(path),
+    what,
+    async () => {
+      const now = parseRequest(readFile(path, 'request'), path);
+      const merged = await mergeSignerEntry(now, after, fingerprint, path);
+      if (now.signatures.length > before.signatures.length) ctx.err(`kept ${now.signatures.length - before.signatures.length} signature(s) another signer wrote meanwhile`);
+      writeFileAtomic(path, serializeRequest(merged));
+      const back = parseRequest(readFile(path, 'request'), path);
+      if (!back.signatures.some((s) => s.fingerprint === fingerprint)) {
+        throw new KeyceremonyError('IO_ERROR', `${path} was written but does not hold your signature when read back; sign again.`, { where: path });
+      }
+      return checkRequest(back, path);
+    },
+    { onWait: (h) => ctx.err(waitingLine(what, h)) },
+  );
 }
 
 async function cmdStatus(args: string[], ctx: CliContext): Promise<number> {

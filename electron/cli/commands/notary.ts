@@ -27,7 +27,6 @@ import {
   gunOf,
   initRepo,
   repoStatus,
-  signRole,
   stageRootRotation,
   stageSigner,
   stageTargets,
@@ -35,7 +34,7 @@ import {
 } from '../../core/notary';
 import { createSelfSignedCert } from '../../adapters/pkcs11';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
-import { readRepoDir, writeRepoFiles as writeRepoFilesIn } from '../../adapters/notary/repo-dir';
+import { readRepoDir, signRoleInDir, writeRepoFiles as writeRepoFilesIn } from '../../adapters/notary/repo-dir';
 import { checkServerUrl, fetchServerKey, fetchServerVersion, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
@@ -272,8 +271,13 @@ const sign: Sub = async (args, ctx) => {
       const key = s.findKey(ref.key);
       // Notary ECDSA is always SHA-256, also on P-384 keys
       const signer = s.signer(key, key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha256' } : {});
-      const res = await signRole(files, role, signer, { now, ...snapOpts });
-      writeRepoFiles(dir, res.files, ctx);
+      // under the folder's lock, over what is there now (another custodian may be signing too)
+      const res = await signRoleInDir(dir, role, signer, { now, ...snapOpts }, {
+        files,
+        onWait: (l) => ctx.err(l),
+        onChanged: () => ctx.err(`${dir} changed while you signed (another signer wrote it): signing ${role} again over the files as they are now`),
+        onWrite: (name) => ctx.err(`wrote ${join(dir, name)}`),
+      });
       if (res.signedAs.length) ctx.out(`signed ${role} with ${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…) as key ${res.signedAs.map((x) => x.slice(0, 12) + '…').join(', ')}`);
       if (res.already.length) ctx.out(`already signed by this key (${res.already.map((x) => x.slice(0, 12) + '…').join(', ')})`);
       ctx.out(res.status);

@@ -60,6 +60,7 @@ import { isNotaryMetadata, verifyNotaryRepository, formatNotaryReport } from '..
 import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { lockFileOf, waitingLine, withFileLock } from '../../adapters/fs/lock';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
@@ -296,11 +297,45 @@ const sign: Sub = async (args, ctx) => {
     ctx.out(`signed ${req.role} v${req.version} (sha256 ${req.signedSha256.slice(0, 16)}…) with ${label}`);
     return r;
   });
-  writeOut(ctx, file, serializeRequest(signed));
-  await printStatus(ctx, signed);
-  await writeIfComplete(ctx, signed, values.write);
+  const merged = await writeSignedRequest(ctx, file, req, signed);
+  await printStatus(ctx, merged);
+  await writeIfComplete(ctx, merged, values.write);
   return 0;
 };
+
+/**
+ * Other custodians may sign the same request file at this moment (issue 12 item 3): under the file's
+ * lock, re-read it, add our signatures to what is there now, write it atomically, and read it back —
+ * the command ends well only with our signature on disk.
+ */
+async function writeSignedRequest(ctx: CliContext, file: string, before: SigningRequest, signed: SigningRequest): Promise<SigningRequest> {
+  const ours = signed.signatures.filter((s) => !before.signatures.some((b) => b.keyid === s.keyid)).map((s) => s.keyid);
+  const what = `the signing request ${file}`;
+  return withFileLock(
+    lockFileOf(file),
+    what,
+    async () => {
+      const now = readRequestFile(file);
+      if (now.signedSha256 !== signed.signedSha256) {
+        throw new KeyceremonyError(
+          'CONFLICT',
+          `${file} was replaced while you signed: it now asks for ${now.role} v${now.version} (sha256 ${now.signedSha256.slice(0, 16)}…), you signed sha256 ${signed.signedSha256.slice(0, 16)}…. Nothing was written; sign the new request.`,
+          { where: file },
+        );
+      }
+      const merged = await mergeRequests(now, signed);
+      if (now.signatures.length > before.signatures.length) ctx.err(`kept ${now.signatures.length - before.signatures.length} signature(s) another signer wrote meanwhile`);
+      writeOut(ctx, file, serializeRequest(merged));
+      const back = readRequestFile(file);
+      const lost = ours.filter((k) => !back.signatures.some((s) => s.keyid === k));
+      if (lost.length) {
+        throw new KeyceremonyError('IO_ERROR', `${file} was written but does not hold your signature (key ${lost[0]!.slice(0, 16)}…) when read back; sign again.`, { where: file });
+      }
+      return merged;
+    },
+    { onWait: (h) => ctx.err(waitingLine(what, h)) },
+  );
+}
 
 const status: Sub = async (args, ctx) => {
   if (eventForm(args)) return eventStatusCmd(args, ctx);

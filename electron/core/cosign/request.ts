@@ -138,6 +138,23 @@ export async function signRequest(r: CosignRequest, signer: Signer, now: Date, o
   return { ...r, signatures: [...r.signatures, entry] };
 }
 
+/**
+ * Put this signer's entry (from `signed`, made over an earlier read of the request) into `current`,
+ * the request as it is now — another signer may have added theirs meanwhile (issue 12 item 3). The
+ * request itself must be the same (body digest); an entry by the same key already there is kept.
+ * The result is checked in full.
+ */
+export async function mergeSignerEntry(current: CosignRequest, signed: CosignRequest, fingerprint: string, where = 'request'): Promise<CosignRequest> {
+  if (current.bodyDigest !== signed.bodyDigest) {
+    throw new KeyceremonyError('CONFLICT', `${where} was replaced by another request while you signed (its body digest changed); nothing was written. Sign the new request.`, { where });
+  }
+  const entry = signed.signatures.find((s) => s.fingerprint === fingerprint);
+  if (!entry) throw new KeyceremonyError('PRECONDITION_FAILED', `No signature by key ${fingerprint.slice(0, 16)}… to add.`, { where });
+  const out = current.signatures.some((s) => s.fingerprint === fingerprint) ? current : { ...current, signatures: [...current.signatures, entry] };
+  await checkRequest(out, where);
+  return out;
+}
+
 /** Files to write for export: per image, per signer: payload, signature, bundle. Paths are relative. */
 export function exportFiles(r: CosignRequest): { path: string; data: string }[] {
   const out: { path: string; data: string }[] = [];

@@ -4,9 +4,9 @@ import { basename, join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { canonicalKeyId, certPemFromText, notaryKeyFromCertPem, notaryKeyFromText, notaryKeyId } from '../../../shared/notary';
 import type { notaryChannels } from '../../../shared/ipc/channels/notary';
-import { checkGun, initRepo, mergeRepos, signRole, stageRootRotation, stageSigner, stageTargets } from '../../core/notary';
+import { checkGun, initRepo, mergeRepos, stageRootRotation, stageSigner, stageTargets } from '../../core/notary';
 import { createSelfSignedCert } from '../../adapters/pkcs11';
-import { readRepoDir, writeRepoFiles } from '../../adapters/notary/repo-dir';
+import { readRepoDir, signRoleInDir, writeRepoFiles } from '../../adapters/notary/repo-dir';
 import { readOpenedFile } from '../../adapters/fs/files';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { NAMES_FILE, parseNames, repoView, roleAcceptedKeys } from '../notary';
@@ -116,11 +116,11 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
       const opts = { now, ...(req.snapshotDays !== undefined ? { snapshotDays: req.snapshotDays, rebuild: true } : {}) };
       const res = await kit.withToken(req.token, req.pin, false, async (s) => {
         const key = await findKey(s, req.key);
-        // Notary ECDSA is always SHA-256, also on P-384 keys
-        return signRole(files, req.role, s.signer(key, key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha256' } : {}), opts);
+        // Notary ECDSA is always SHA-256, also on P-384 keys; written under the folder's lock over
+        // what is there then (another custodian may sign the same folder from another machine's mount)
+        return signRoleInDir(dir, req.role, s.signer(key, key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha256' } : {}), opts, { files });
       });
       if (res.signedAs.length === 0) throw new KeyceremonyError('CONFLICT', `This key had already signed ${req.role}; nothing changed.`, { where: 'role' });
-      writeRepoFiles(dir, res.files);
       return { view: await view(req.folderId), signedAs: res.signedAs, already: res.already, status: res.status };
     },
 
