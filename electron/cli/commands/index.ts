@@ -8,6 +8,7 @@ import { notaryCommand } from './notary';
 import { ceremonyCommand } from './ceremony';
 import { bundleCommand } from './bundle';
 import { attestCommand } from './attest';
+import { expiryCommand } from './expiry';
 
 export const commands: Command[] = [
   ...tokenCommands,
@@ -18,4 +19,5 @@ export const commands: Command[] = [
   ceremonyCommand,
   bundleCommand,
   attestCommand,
+  expiryCommand,
 ];

@@ -84,7 +84,8 @@ function readFile(p: string, what: string): Uint8Array {
   }
 }
 
-function nowFrom(ctx: CliContext, at?: string): number {
+/** `--at` (or KEYCEREMONY_NOW) as ms since the epoch; now when neither is given. */
+export function nowFrom(ctx: CliContext, at?: string): number {
   const v = at ?? ctx.env.KEYCEREMONY_NOW;
   if (!v) return Date.now();
   const ms = Date.parse(v);
