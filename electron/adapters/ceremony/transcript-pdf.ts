@@ -6,6 +6,7 @@
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { TranscriptEntry } from '../../core/ceremony/transcript';
 import type { CeremonyScript } from '../../core/ceremony/types';
+import { renewalDeadlineLines } from '../../core/ceremony/transcript-html';
 
 const winAnsi = (s: string) => s.replace(/[\u2014\u2013]/g, '-').replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
 
@@ -80,6 +81,15 @@ export async function transcriptPdf(script: CeremonyScript, entries: TranscriptE
   for (const p of script.participants) {
     line(`${p.role.padEnd(14)} ${p.name} (${p.id})`);
     line(`               signature: ______________________________   date: ____________`);
+    line('');
+  }
+  const due = renewalDeadlineLines(entries);
+  if (due.length) {
+    line('Next renewal deadlines', bold, 9);
+    for (const d of due) {
+      line(`${d.what}: ${d.text}`);
+      if (d.command) line(`    ${d.command}`);
+    }
     line('');
   }
   line('Transcript', bold, 9);

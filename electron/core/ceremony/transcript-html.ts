@@ -9,6 +9,24 @@ import type { CeremonyScript } from './types';
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
+/**
+ * The renewal deadlines the ceremony recorded (`renewal-deadlines` entries): "root v1 expires …; renew
+ * by …" and the command under it, for the top of the printable transcript (HTML and PDF).
+ */
+export function renewalDeadlineLines(entries: readonly TranscriptEntry[]): { what: string; text: string; command?: string }[] {
+  const out: { what: string; text: string; command?: string }[] = [];
+  for (const e of entries) {
+    if (e.event !== 'renewal-deadlines') continue;
+    const f = e.facts ?? {};
+    for (const [k, v] of Object.entries(f)) {
+      if (!k.startsWith('renew.') || k.endsWith('.command')) continue;
+      const cmd = f[`${k}.command`];
+      out.push({ what: k.slice('renew.'.length), text: String(v), ...(cmd !== undefined ? { command: String(cmd) } : {}) });
+    }
+  }
+  return out;
+}
+
 export function renderTranscriptHtml(script: CeremonyScript, entries: TranscriptEntry[], rehearsal: boolean): string {
   const banner = rehearsal ? '<div class="banner">REHEARSAL — NOT FOR PRODUCTION</div>' : '';
   const rows = entries
@@ -33,6 +51,12 @@ export function renderTranscriptHtml(script: CeremonyScript, entries: Transcript
     .map((p) => `<tr><td>${esc(p.role)}</td><td>${esc(p.name)} (${esc(p.id)})</td><td class="sig"></td></tr>`)
     .join('\n');
   const head = entries[entries.length - 1]?.hash ?? '';
+  const due = renewalDeadlineLines(entries);
+  const deadlines = due.length
+    ? `<h2>Next renewal deadlines</h2>\n<table><tr><th>What</th><th>Expiry and renewal</th></tr>\n${due
+        .map((d) => `<tr><td><b>${esc(d.what)}</b></td><td>${esc(d.text)}${d.command ? `<br><code>${esc(d.command)}</code>` : ''}</td></tr>`)
+        .join('\n')}\n</table>\n`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -51,7 +75,7 @@ ${banner}
 <table><tr><th>Role</th><th>Name</th><th>Signature</th></tr>
 ${people}
 </table>
-<h2>Transcript</h2>
+${deadlines}<h2>Transcript</h2>
 <table><tr><th>#</th><th>Time (UTC)</th><th>Event</th><th>Details</th></tr>
 ${rows}
 </table>

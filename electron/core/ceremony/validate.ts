@@ -71,6 +71,14 @@ export const expiresInDays = (roles?: readonly string[]): Schema<Record<string, 
   annotate(record(int({ min: 1, max: 36500 }), roles ? { key: oneOf(roles), max: roles.length } : {}), {
     description: roles ? `Days until expiry per role (${roles.join(', ')}).` : 'Days until expiry per role.',
   });
+/**
+ * Days before expiry each role is due for renewal (`{"root": 60, "timestamp": 1}`): the repository's
+ * ceremony settings that `keyceremony expiry` and the transcript's renewal deadlines use.
+ */
+export const renewalWindowDays = (roles: readonly string[] = ['root', 'targets', 'snapshot', 'timestamp', 'delegations']): Schema<Record<string, number>> =>
+  annotate(record(int({ min: 0, max: 36500 }), { key: oneOf(roles), max: roles.length }), {
+    description: `Renewal window in days before expiry, per role (${roles.join(', ')}); defaults timestamp 1, snapshot 3, targets and delegations 14, root 60.`,
+  });
 /** An m of n threshold. */
 export const threshold = (max = 64): Schema<number> => int({ min: 1, max });
 

@@ -7,7 +7,8 @@
  */
 import type { StepKind } from '../engine';
 import { int, obj, opt, str, type Infer } from '../../../../shared/schema';
-import { idList, keyRefs, threshold, thresholdAtMost, type ValidationIssue } from '../validate';
+import { idList, keyRefs, renewalWindowDays, threshold, thresholdAtMost, type ValidationIssue } from '../validate';
+import { certificateDeadlines } from '../../lifecycle/deadlines';
 
 const notaryParams = obj({
   gun: str({ min: 1, max: 255 }),
@@ -15,6 +16,7 @@ const notaryParams = obj({
   rootThreshold: threshold(),
   targetsKeys: idList(),
   certDays: opt(int({ min: 1, max: 36500 })),
+  renewalWindowDays: opt(renewalWindowDays(['root'])),
 });
 import { keyName, publicKeyPath } from '../bundle';
 
@@ -45,6 +47,11 @@ export const notaryRepositoryKind: StepKind<Infer<typeof notaryParams>> = {
       outputs.push({ path: name, sha256: await ctx.writeOutput(name, f.bytes, f.kind) });
     }
     const pem = (id: string) => publicKeyPath(keyName(id, ctx.rehearsal));
+    // a root key is trusted while its certificate is valid: its renewal deadline goes in the transcript (issue 15)
+    const due = certificateDeadlines(
+      r.files.filter((f) => f.kind === 'certificate').map((f) => ({ name: f.path.replace(/^.*\//, '').replace(/\.root\.crt$/, ' root certificate'), pem: f.bytes })),
+      p.renewalWindowDays ? { settings: p.renewalWindowDays } : {},
+    );
     const next = `keyceremony notary init --gun ${p.gun} ${outputs.map((o) => `--root-cert ${o.path}`).join(' ')} --root-threshold ${p.rootThreshold} --targets-key ${pem(p.targetsKeys[0] as string)} --server-snapshot-key SERVER/snapshot.key --timestamp-key SERVER/timestamp.key --dir REPO`;
     return {
       summary: r.summary,
@@ -55,8 +62,9 @@ export const notaryRepositoryKind: StepKind<Infer<typeof notaryParams>> = {
           outputs,
           facts: { gun: p.gun, rootThreshold: p.rootThreshold, next, ...Object.fromEntries(Object.entries(r.keyIds).map(([k, v]) => [`notaryKeyId.${k}`, v])) },
         },
+        ...(due.lines.length ? [{ event: 'renewal-deadlines', facts: due.facts }] : []),
       ],
-      shown: [`  ${r.summary}`, ...outputs.map((o) => `    ${o.path} sha256 ${o.sha256}`), ...Object.entries(r.keyIds).map(([k, v]) => `    Notary key id of ${k}: ${v}`), `  next (with the server's keys): ${next}`],
+      shown: [`  ${r.summary}`, ...outputs.map((o) => `    ${o.path} sha256 ${o.sha256}`), ...Object.entries(r.keyIds).map(([k, v]) => `    Notary key id of ${k}: ${v}`), `  next (with the server's keys): ${next}`, ...(due.lines.length ? ['  next renewal deadlines:', ...due.lines.map((l) => `    ${l}`)] : [])],
     };
   },
 };

@@ -11,7 +11,9 @@ import { fromBase64 } from '../../../../shared/encoding/bytes';
 import type { StepContext, StepKind, StepOutcome } from '../engine';
 import type { CeremonyScript, OutputFile, PublicKeyRef } from '../types';
 import { arr, bool, obj, oneOf, opt, str, type Infer } from '../../../../shared/schema';
-import { expiresInDays, fileBeside, idList, keyRefs, threshold, thresholdAtMost, type ValidationIssue } from '../validate';
+import { expiresInDays, fileBeside, idList, keyRefs, renewalWindowDays, threshold, thresholdAtMost, type ValidationIssue } from '../validate';
+import { metadataDeadlines } from '../../lifecycle/deadlines';
+import type { RenewalSettings } from '../../lifecycle/expiry';
 
 const DAY = 86400_000;
 const ROLES = ['targets', 'snapshot', 'timestamp'] as const;
@@ -35,9 +37,17 @@ async function writeFiles(ctx: StepContext, files: OutputFile[]) {
   return outputs;
 }
 
-async function outcome(ctx: StepContext, event: string, r: { files: OutputFile[]; keyIds: Record<string, string>; summary: string }, signedWith: string[]): Promise<StepOutcome> {
+async function outcome(
+  ctx: StepContext,
+  event: string,
+  r: { files: OutputFile[]; keyIds: Record<string, string>; summary: string },
+  signedWith: string[],
+  settings?: RenewalSettings,
+): Promise<StepOutcome> {
   const outputs = await writeFiles(ctx, r.files);
   const payload = r.files[0] ? await sha256Hex(r.files[0].bytes) : undefined;
+  // the next renewal deadlines of what was just signed, as `keyceremony expiry` shows them (issue 15)
+  const due = metadataDeadlines(r.files, { now: ctx.clock.now().getTime(), ...(settings ? { settings } : {}) });
   return {
     summary: r.summary,
     entries: [
@@ -48,8 +58,14 @@ async function outcome(ctx: StepContext, event: string, r: { files: OutputFile[]
         outputs,
         facts: { signedWith: signedWith.join(', '), ...Object.fromEntries(Object.entries(r.keyIds).map(([k, v]) => [`tufKeyId.${k}`, v])) },
       },
+      ...(due.lines.length ? [{ event: 'renewal-deadlines', facts: due.facts }] : []),
     ],
-    shown: [`  ${r.summary}`, ...outputs.map((o) => `    ${o.path} sha256 ${o.sha256}`), ...Object.entries(r.keyIds).map(([k, v]) => `    TUF keyid of ${k}: ${v}`)],
+    shown: [
+      `  ${r.summary}`,
+      ...outputs.map((o) => `    ${o.path} sha256 ${o.sha256}`),
+      ...Object.entries(r.keyIds).map(([k, v]) => `    TUF keyid of ${k}: ${v}`),
+      ...(due.lines.length ? ['  next renewal deadlines:', ...due.lines.map((l) => `    ${l}`)] : []),
+    ],
   };
 }
 
@@ -58,6 +74,7 @@ const repositoryParams = obj({
   rootThreshold: threshold(),
   online: obj({ targets: idList(), snapshot: idList(), timestamp: idList() }),
   expiresInDays: opt(expiresInDays(['root', ...ROLES])),
+  renewalWindowDays: opt(renewalWindowDays()),
   consistentSnapshot: opt(bool),
   flavor: opt(oneOf(['tuf', 'notary'] as const)),
   gun: opt(str({ min: 1, max: 255 })),
@@ -93,7 +110,7 @@ export const tufRepositoryKind: StepKind<Infer<typeof repositoryParams>> = {
         signers,
       }),
     );
-    return outcome(ctx, p.flavor === 'notary' ? 'notary-repository-created' : 'tuf-repository-created', r, all);
+    return outcome(ctx, p.flavor === 'notary' ? 'notary-repository-created' : 'tuf-repository-created', r, all, p.renewalWindowDays);
   },
 };
 
@@ -103,6 +120,7 @@ const rotationParams = obj({
   newRootKeys: idList(),
   rootThreshold: threshold(),
   expiresInDays: opt(expiresInDays(['root'])),
+  renewalWindowDays: opt(renewalWindowDays(['root'])),
 });
 
 export const tufRootRotationKind: StepKind<Infer<typeof rotationParams>> = {
@@ -133,7 +151,7 @@ export const tufRootRotationKind: StepKind<Infer<typeof rotationParams>> = {
         signers,
       }),
     );
-    return outcome(ctx, 'tuf-root-rotated', r, all);
+    return outcome(ctx, 'tuf-root-rotated', r, all, p.renewalWindowDays);
   },
 };
 
