@@ -264,7 +264,7 @@ describe('a repository with hash bins, made here', () => {
     const due = metadataDeadlines(files, { now: NOW, settings: { root: 30 } });
     assert.match(due.facts['renew.root']!, /^v1 expires 2027-01-01T00:00:00Z; renew by 2026-12-02T00:00:00Z \(30 days before, ceremony settings\)$/);
     assert.match(due.facts['renew.root.command']!, /--role root/);
-    assert.match(due.facts['renew.timestamp']!, /1 days before, default/);
+    assert.match(due.facts['renew.timestamp']!, /\(1 day before, default\)/);
     const entries = [{ seq: 1, at: '2026-01-01T00:00:00Z', event: 'renewal-deadlines', facts: due.facts, hash: 'h', prev: '' }];
     assert.deepEqual(
       renewalDeadlineLines(entries as never).map((l) => l.what),

@@ -120,6 +120,28 @@ describe('templates in rehearsal mode', () => {
     assert.deepEqual(scan.hits, []);
   });
 
+  test('the rehearsal records its next renewal deadlines, and `keyceremony expiry` reads its repository (names the custodians)', () => {
+    const bundleDir = join(run('root'), 'out', 'REHEARSAL-tuf-root-bundle');
+    const transcript = readFileSync(join(bundleDir, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const due = transcript.find((e) => e.event === 'renewal-deadlines');
+    assert.ok(due, 'a renewal-deadlines entry');
+    assert.match(due.facts['renew.root'], /^v1 expires \S+; renew by \S+ \(60 days before, default\)$/);
+    assert.match(due.facts['renew.root.command'], /^keyceremony tuf renew --metadata metadata --role root --expires-in 365 --out 2\.root\.request\.json$/);
+    assert.match(readFileSync(join(bundleDir, 'REHEARSAL-transcript.html'), 'utf8'), /<h2>Next renewal deadlines<\/h2>/);
+    const rootExpires = JSON.parse(readFileSync(join(bundleDir, 'metadata', 'REHEARSAL-1.root.json'), 'utf8')).signed.expires as string;
+    const e = kcSync(['expiry', '--metadata', join(bundleDir, 'metadata'), '--json']);
+    assert.equal(e.code, 0, e.err);
+    const rep = JSON.parse(e.out) as { layout: string; rows: { role: string; expires: string; signers: { name?: string }[] }[] };
+    assert.match(rep.layout, /rehearsal/);
+    assert.deepEqual(rep.rows.map((r) => r.role).sort(), ['root', 'snapshot', 'targets', 'timestamp']);
+    const root = rep.rows.find((r) => r.role === 'root')!;
+    assert.equal(root.expires, rootExpires);
+    assert.deepEqual(root.signers.map((s) => s.name), ['Custodian 1 (token root-1)', 'Custodian 2 (token root-2)', 'Custodian 3 (token root-3)']);
+    const late = kcSync(['expiry', '--metadata', join(bundleDir, 'metadata'), '--at', rootExpires]);
+    assert.equal(late.code, 1);
+    assert.match(late.out, /^EXPIRED\s+root\s+v1/m);
+  });
+
   test('a second run on a sealed run folder changes nothing', () => {
     const dir = run('root');
     const before = readFileSync(join(dir, 'out', 'REHEARSAL-tuf-root-bundle', 'manifest.json'));
@@ -167,6 +189,8 @@ describe('templates in rehearsal mode', () => {
     const dir = run('notary');
     const r = rehearse('notary-repository', dir);
     assert.match(r.out, /2 Notary root certificate\(s\) for registry\.example\/org\/app/);
+    // a root key is trusted while its certificate is valid: the renewal deadline is on screen and in the transcript
+    assert.match(r.out, /next renewal deadlines:\n\s+root-1 root certificate valid until \S+; renew by \S+ \(60 days before, default\)/);
     assert.match(r.out, /next \(with the server's keys\): keyceremony notary init --gun registry\.example\/org\/app --root-cert notary\/REHEARSAL-root-1\.root\.crt/);
     const b = join(dir, 'out', 'REHEARSAL-notary-repository-bundle');
     for (const id of ['root-1', 'root-2']) {

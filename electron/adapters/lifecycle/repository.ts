@@ -90,7 +90,7 @@ async function bundleKeyNames(dir: string, script: Record<string, unknown> | und
 export async function openRepository(dir: string, opts: { ceremony?: string } = {}): Promise<OpenedRepository> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new KeyceremonyError('NOT_FOUND', `no such metadata folder ${dir}`, { where: dir });
   const { settings, file, script } = ceremonySettings(dir, opts.ceremony);
-  const settingsPart = file ? { settingsFile: file } : {};
+  const settingsPart = file && Object.keys(settings).length ? { settingsFile: file } : {};
   const folder = dirFolder(dir);
   const rootFile = rootFileOf(folder);
   if (!rootFile) {

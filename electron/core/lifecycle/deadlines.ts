@@ -10,6 +10,8 @@ import type { MetadataFolder } from '../tuf/updates';
 import { expiryReport, isoSeconds, renewalWindow, type RenewalSettings } from './expiry';
 import { tufRenewCommand, tufRoles } from './tuf';
 
+const daysText = (n: number): string => `${n} day${n === 1 ? '' : 's'}`;
+
 export interface Deadlines {
   /** `renew.<role>` -> "v1 expires …; renew by … (60 days before, default)", and `renew.<role>.command`. */
   facts: Record<string, string>;
@@ -26,7 +28,7 @@ export function metadataDeadlines(files: readonly { path: string; bytes: Uint8Ar
   const facts: Record<string, string> = {};
   const lines: string[] = [];
   for (const r of report.rows) {
-    const text = `v${r.version} expires ${r.expires}; renew by ${r.renewBy} (${r.windowDays} days before, ${r.windowSource})`;
+    const text = `v${r.version} expires ${r.expires}; renew by ${r.renewBy} (${daysText(r.windowDays)} before, ${r.windowSource})`;
     facts[`renew.${r.role}`] = text;
     if (r.command) facts[`renew.${r.role}.command`] = r.command;
     lines.push(`${r.role} ${text}`);
@@ -41,7 +43,7 @@ export function certificateDeadlines(certs: readonly { name: string; pem: Uint8A
   const w = renewalWindow({ kind: 'root-certificate' }, opts);
   for (const c of certs) {
     const until = certOfKey(notaryKeyFromCertPem(fromUtf8(c.pem))).notAfter.getTime();
-    const text = `certificate valid until ${isoSeconds(until)}; renew by ${isoSeconds(until - w.days * 86_400_000)} (${w.days} days before, ${w.source})`;
+    const text = `valid until ${isoSeconds(until)}; renew by ${isoSeconds(until - w.days * 86_400_000)} (${daysText(w.days)} before, ${w.source})`;
     facts[`renew.${c.name}`] = text;
     lines.push(`${c.name} ${text}`);
   }
