@@ -317,6 +317,10 @@ describe('pure pieces', () => {
     assert.deepEqual(renewalWindow({ kind: 'hash-bins' }, { settings: { delegations: 7 } }), { days: 7, source: 'ceremony settings' });
     assert.deepEqual(renewalWindow({ kind: 'root', signingPeriodDays: 46 }, { settings: { root: 10 } }), { days: 46, source: 'x-tuf-on-ci-signing-period' });
     assert.deepEqual(renewalWindow({ kind: 'root', signingPeriodDays: 46 }, { warnDays: 3 }), { days: 3, source: '--warn-days' });
+    assert.deepEqual(renewalWindow({ kind: 'timestamp', signingPeriodDays: 3, signingPeriodSource: 'half-expiry-period' }), {
+      days: 3,
+      source: 'half x-tuf-on-ci-expiry-period',
+    });
     assert.equal(stateAt(10 * DAY_MS, 2, 7 * DAY_MS), 'ok');
     assert.equal(stateAt(10 * DAY_MS, 2, 8 * DAY_MS), 'renew-soon');
     assert.equal(stateAt(10 * DAY_MS, 2, 10 * DAY_MS), 'expired');

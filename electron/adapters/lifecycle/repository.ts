@@ -19,6 +19,7 @@ import { checkRenewalSettings, type RenewalSettings, type RepositoryRoles, type 
 import { tufRenewCommand, tufRoles, type KeyNames } from '../../core/lifecycle/tuf';
 import { notaryRenewCommand, notaryRoles } from '../../core/lifecycle/notary';
 import { dirFolder, ROOT_HISTORY } from '../tuf/fs-folder';
+import { rehearsalView } from '../../core/tuf/folder-views';
 import { readRepoDir } from '../notary/repo-dir';
 import { NAMES_FILE, parseNames } from '../../ipc/notary';
 
@@ -91,7 +92,8 @@ export async function openRepository(dir: string, opts: { ceremony?: string } = 
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new KeyceremonyError('NOT_FOUND', `no such metadata folder ${dir}`, { where: dir });
   const { settings, file, script } = ceremonySettings(dir, opts.ceremony);
   const settingsPart = file && Object.keys(settings).length ? { settingsFile: file } : {};
-  const folder = dirFolder(dir);
+  // a rehearsal bundle's REHEARSAL-* files, under the names a client fetches
+  const folder = rehearsalView(dirFolder(dir));
   const rootFile = rootFileOf(folder);
   if (!rootFile) {
     throw new KeyceremonyError('NOT_FOUND', `${dir} holds no root.json, N.root.json or ${ROOT_HISTORY}/N.root.json: not a TUF repository or Notary GUN`, {

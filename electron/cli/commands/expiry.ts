@@ -92,7 +92,8 @@ export const expiryCommand: Command = {
   ),
   notes: `DIR: a TUF metadata folder (published N.root.json layout, tuf-on-ci root.json + root_history/, a ceremony
 bundle's metadata/, rehearsal REHEARSAL-* files included) or a Notary GUN folder (detected from its root).
-Renewal window per role: --warn-days N for all; else the role's x-tuf-on-ci-signing-period; else renewalWindowDays
-of the ceremony script that made it (--ceremony, or ceremony.json beside a bundle's metadata/); else timestamp 1,
-snapshot 3, targets and delegations 14, root 60 days. --ics writes an RFC 5545 calendar of the renewal deadlines.`,
+Renewal window per role: --warn-days N for all; else the role's x-tuf-on-ci-signing-period (tuf-on-ci's default:
+half its x-tuf-on-ci-expiry-period); else renewalWindowDays of the ceremony script that made it (--ceremony, or
+ceremony.json beside a bundle's metadata/); else timestamp 1, snapshot 3, targets and delegations 14, root 60 days.
+--ics writes an RFC 5545 calendar of the renewal deadlines.`,
 };

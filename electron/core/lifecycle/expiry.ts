@@ -21,7 +21,7 @@ export type WindowKey = 'root' | 'targets' | 'snapshot' | 'timestamp' | 'delegat
 /** Days before expiry a role is due for renewal, unless its repository says otherwise. */
 export const DEFAULT_RENEWAL_WINDOW_DAYS: Readonly<Record<WindowKey, number>> = { timestamp: 1, snapshot: 3, targets: 14, delegations: 14, root: 60 };
 
-export type WindowSource = 'default' | 'ceremony settings' | 'x-tuf-on-ci-signing-period' | '--warn-days';
+export type WindowSource = 'default' | 'ceremony settings' | 'x-tuf-on-ci-signing-period' | 'half x-tuf-on-ci-expiry-period' | '--warn-days';
 
 /** One role (or a group of hash bins, or a Notary root certificate) as read from the folder. */
 export interface RoleExpiry {
@@ -37,8 +37,10 @@ export interface RoleExpiry {
   threshold: number;
   /** Who may sign: the key id, and the holder's name where the metadata or settings name one. */
   signers: { keyid: string; name?: string }[];
-  /** `x-tuf-on-ci-signing-period` of the role, in days. */
+  /** tuf-on-ci's signing period of the role, in days (core/tuf/event.ts signingPeriod). */
   signingPeriodDays?: number;
+  /** Where it comes from: the role's `x-tuf-on-ci-signing-period`, or tuf-on-ci's default, half its expiry period. */
+  signingPeriodSource?: 'signing-period' | 'half-expiry-period';
   /** `x-tuf-on-ci-expiry-period` of the role, in days: how long its next version is valid. */
   expiryPeriodDays?: number;
   /** Hash bins: every bin, the row shows the one expiring first. */
@@ -89,28 +91,6 @@ export interface ExpiryReport {
 /** Renewal windows from the repository's ceremony settings (`renewalWindowDays`), any subset. */
 export type RenewalSettings = Partial<Record<WindowKey, number>>;
 
-/**
- * tuf-on-ci's signing period of a role, in days (issue 18 item 3): `x-tuf-on-ci-signing-period` on the
- * role's signed metadata (root, targets, delegated roles) or on its entry in root's `roles` (online
- * snapshot/timestamp). Undefined when absent or not a positive whole number.
- */
-export function tufOnCiSigningPeriod(...holders: (Record<string, unknown> | undefined)[]): number | undefined {
-  return tufOnCiDays('x-tuf-on-ci-signing-period', holders);
-}
-
-/** tuf-on-ci's expiry period of a role, in days (how long a new version is valid). */
-export function tufOnCiExpiryPeriod(...holders: (Record<string, unknown> | undefined)[]): number | undefined {
-  return tufOnCiDays('x-tuf-on-ci-expiry-period', holders);
-}
-
-function tufOnCiDays(field: string, holders: (Record<string, unknown> | undefined)[]): number | undefined {
-  for (const h of holders) {
-    const v = h?.[field];
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v;
-  }
-  return undefined;
-}
-
 export function windowKey(kind: ExpiryKind): WindowKey {
   switch (kind) {
     case 'root':
@@ -128,11 +108,16 @@ export function windowKey(kind: ExpiryKind): WindowKey {
 
 /** The renewal window of one role and where it comes from (see the module comment for the order). */
 export function renewalWindow(
-  role: Pick<RoleExpiry, 'kind' | 'signingPeriodDays'>,
+  role: Pick<RoleExpiry, 'kind' | 'signingPeriodDays' | 'signingPeriodSource'>,
   opts: { warnDays?: number; settings?: RenewalSettings } = {},
 ): { days: number; source: WindowSource } {
   if (opts.warnDays !== undefined) return { days: opts.warnDays, source: '--warn-days' };
-  if (role.signingPeriodDays !== undefined) return { days: role.signingPeriodDays, source: 'x-tuf-on-ci-signing-period' };
+  if (role.signingPeriodDays !== undefined) {
+    return {
+      days: role.signingPeriodDays,
+      source: role.signingPeriodSource === 'half-expiry-period' ? 'half x-tuf-on-ci-expiry-period' : 'x-tuf-on-ci-signing-period',
+    };
+  }
   const key = windowKey(role.kind);
   const set = opts.settings?.[key];
   if (set !== undefined) return { days: set, source: 'ceremony settings' };

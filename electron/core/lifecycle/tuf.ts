@@ -10,7 +10,8 @@ import { Root, Snapshot, Targets, Timestamp, parseTufTime } from '../../../share
 import type { TufKeyJSON } from '../../../shared/tuf/keys';
 import { DEFAULT_EXPIRY_DAYS } from '../tuf/repo';
 import { latestRoleFiles, loadLatest, type MetadataFolder } from '../tuf/updates';
-import { shellWord, tufOnCiExpiryPeriod, tufOnCiSigningPeriod, type RepositoryRoles, type RoleExpiry } from './expiry';
+import { EXPIRY_PERIOD, signingPeriod } from '../tuf/event';
+import { shellWord, type RepositoryRoles, type RoleExpiry } from './expiry';
 
 /** Key holders' names by key id, where the repository's settings name them. */
 export type KeyNames = Record<string, string>;
@@ -31,10 +32,15 @@ function signersOf(keyids: readonly string[], keys: Record<string, TufKeyJSON>, 
   });
 }
 
-function periods(...holders: (Record<string, unknown> | undefined)[]): Pick<RoleExpiry, 'signingPeriodDays' | 'expiryPeriodDays'> {
-  const s = tufOnCiSigningPeriod(...holders);
-  const e = tufOnCiExpiryPeriod(...holders);
-  return { ...(s !== undefined ? { signingPeriodDays: s } : {}), ...(e !== undefined ? { expiryPeriodDays: e } : {}) };
+/**
+ * tuf-on-ci's periods of a role, from the first holder that has them (the role's signed part, then its
+ * entry in root): the signing period (renewal window, tuf-on-ci's reading: core/tuf/event.ts) and the
+ * expiry period (how long its next version is valid).
+ */
+function periods(...holders: (Record<string, unknown> | undefined)[]): Pick<RoleExpiry, 'signingPeriodDays' | 'signingPeriodSource' | 'expiryPeriodDays'> {
+  const sp = holders.map((h) => signingPeriod(h)).find((x) => x !== undefined);
+  const ep = holders.map((h) => h?.[EXPIRY_PERIOD]).find((v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0);
+  return { ...(sp ? { signingPeriodDays: sp.days, signingPeriodSource: sp.source } : {}), ...(ep !== undefined ? { expiryPeriodDays: ep } : {}) };
 }
 
 function has(folder: MetadataFolder, role: string): boolean {
