@@ -43,11 +43,13 @@ export type Infer<S> = S extends Schema<infer T> ? T : never;
 /**
  * How a document's faults are reported: `source` names it in `where` ("request" gives
  * "request: images[0]"), `lead` opens the sentence ("The signing request is malformed"), `code`
- * defaults to INVALID_INPUT.
+ * defaults to INVALID_INPUT. Without a `lead` (format models: TUF, Notary) the sentence is the fault
+ * itself with its full JSON path, "<source>: <message> (at $.signed.version)", where
+ * "<source> $.signed.version".
  */
 export interface Reporting {
-  source: string;
-  lead: string;
+  source?: string;
+  lead?: string;
   code?: ErrorCode;
 }
 
@@ -55,17 +57,25 @@ const relative = (path: string): string => path.replace(/^\$\.?/, '');
 
 /**
  * The error for a list of faults: the first named, all of them in `details`. With a plain `source`
- * string: "<source> is not valid: $.x: ...", where "<source> $.x"; with a Reporting: "<lead>: x: ...",
+ * string: "<source> is not valid: $.x: ...", where "<source> $.x"; with a Reporting that has a lead: "<lead>: x: ...",
  * where "<source>: x".
  */
 export function faultsError(faults: readonly Fault[], report?: string | Reporting): KeyceremonyError {
   const first = faults[0] ?? { path: '$', message: 'invalid' };
   const more = faults.length > 1 ? ` (and ${faults.length - 1} more problem${faults.length > 2 ? 's' : ''})` : '';
   const details = faults.length > 1 ? { details: Object.fromEntries(faults.slice(0, 20).map((f, i) => [`fault${i + 1}`, `${f.path}: ${f.message}`])) } : {};
+  if (report !== undefined && typeof report !== 'string' && report.lead === undefined) {
+    const src = report.source ? `${report.source}: ` : '';
+    return new KeyceremonyError(report.code ?? 'INVALID_INPUT', `${src}${first.message} (at ${first.path})${more}`, {
+      where: report.source ? `${report.source} ${first.path}` : first.path,
+      ...details,
+    });
+  }
   if (report !== undefined && typeof report !== 'string') {
     const rel = relative(first.path);
+    const source = report.source ?? 'input';
     return new KeyceremonyError(report.code ?? 'INVALID_INPUT', `${report.lead}: ${rel ? `${rel}: ` : ''}${first.message}${more}.`, {
-      where: rel ? `${report.source}: ${rel}` : report.source,
+      where: rel ? `${source}: ${rel}` : source,
       ...details,
     });
   }
@@ -134,7 +144,10 @@ export function int(opts: { min?: number; max?: number } = {}): Schema<number> {
     `an integer in [${min}, ${max}]`,
     (x, where, faults) => {
       if (typeof x !== 'number' || !Number.isSafeInteger(x)) return fault(faults, where, 'expected an integer', x);
-      if (x < min || x > max) return fault(faults, where, `expected an integer between ${min} and ${max}`, x);
+      if (x < min || x > max) {
+        const bounds = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : min === Number.MIN_SAFE_INTEGER ? `at most ${max}` : `between ${min} and ${max}`;
+        return fault(faults, where, `must be ${bounds} (got ${x})`, x);
+      }
       return x;
     },
     () => ({
@@ -327,6 +340,21 @@ export const unknownValue: Schema<unknown> = make(
   (x) => x,
   () => ({}),
 );
+
+/**
+ * Check with `s` but keep the value exactly as given (the same object: member order, unknown members
+ * and identity kept): format models that write back what they read, and large maps not worth copying.
+ */
+export function asGiven<T>(s: Schema<T>): Schema<T> {
+  return make(
+    s.describe,
+    (x, where, faults) => {
+      s.check(x, where, faults);
+      return x as T;
+    },
+    (ctx) => s.jsonSchema(ctx),
+  );
+}
 
 /** Extra rules a JSON Schema cannot say (cross-member checks), run only when the shape is right. */
 export function refine<T>(s: Schema<T>, rule: (v: T, where: string, faults: Fault[]) => void): Schema<T> {

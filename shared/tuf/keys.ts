@@ -20,7 +20,8 @@
  */
 import { KeyceremonyError } from '../errors';
 import { canonicalBytes } from '../json/canonical';
-import { childPath, parseStrictJson } from '../json/strict';
+import { parseStrictJson } from '../json/strict';
+import { assertValid, obj, str } from '../schema';
 import { fromHex, pemDecode, pemEncode, toHex, bytesEqual } from '../encoding/bytes';
 import { ecPointToSpki, ed25519ToSpki, parseSpki, type SpkiInfo } from '../crypto/spki';
 import { readChildren, readDerAll, tlv } from '../encoding/der';
@@ -38,17 +39,13 @@ export function invalid(where: string, msg: string): never {
   throw new KeyceremonyError('INVALID_METADATA', `${msg} (at ${where})`, { where });
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const keyText = str({ max: 1 << 20 });
+/** A key object's shape (spec #file-formats-keys); members we do not know are kept, not refused. */
+export const tufKeySchema = obj({ keytype: keyText, scheme: keyText, keyval: obj({ public: keyText }, { unknown: 'keep' }) }, { unknown: 'keep' });
 
-/** Validate the shape of a key object; returns it as is (unknown fields kept). */
+/** Validate the shape of a key object; returns it as is (unknown fields kept, every fault named). */
 export function checkKeyJSON(v: unknown, where: string): TufKeyJSON {
-  if (!isObj(v)) invalid(where, 'key must be an object');
-  if (typeof v.keytype !== 'string') invalid(childPath(where, 'keytype'), 'keytype must be a string');
-  if (typeof v.scheme !== 'string') invalid(childPath(where, 'scheme'), 'scheme must be a string');
-  if (!isObj(v.keyval)) invalid(childPath(where, 'keyval'), 'keyval must be an object');
-  if (typeof v.keyval.public !== 'string') invalid(childPath(childPath(where, 'keyval'), 'public'), 'keyval.public must be a string');
+  assertValid(tufKeySchema, v, { code: 'INVALID_METADATA' }, where);
   return v as TufKeyJSON;
 }
 

@@ -9,7 +9,26 @@
  */
 import { KeyceremonyError } from '../errors';
 import { childPath, PARSED_IN_CANONICAL_ORDER } from '../json/strict';
-import { checkKeyJSON, invalid, type TufKeyJSON } from './keys';
+import {
+  arr,
+  asGiven,
+  assertValid,
+  bool,
+  custom,
+  fault,
+  int,
+  isPlainObject,
+  literal,
+  obj,
+  opt,
+  record,
+  refine,
+  str,
+  type Fault,
+  type Infer,
+  type Schema,
+} from '../schema';
+import { invalid, tufKeySchema, type TufKeyJSON } from './keys';
 
 export type TopLevelRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
 export const TOP_LEVEL_ROLES: readonly TopLevelRole[] = ['root', 'timestamp', 'snapshot', 'targets'];
@@ -18,69 +37,149 @@ export const SPEC_VERSION = '1.0.31';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function obj(v: unknown, where: string): Obj {
-  if (!isObj(v)) invalid(where, 'expected an object');
-  return v;
-}
-function str(o: Obj, k: string, where: string): string {
-  const v = o[k];
-  if (typeof v !== 'string') invalid(childPath(where, k), v === undefined ? `missing "${k}"` : `"${k}" must be a string`);
-  return v;
-}
-function int(o: Obj, k: string, where: string, min = 0): number {
-  const v = o[k];
-  const p = childPath(where, k);
-  if (v === undefined) invalid(p, `missing "${k}"`);
-  if (typeof v !== 'number' || !Number.isInteger(v)) invalid(p, `"${k}" must be an integer`);
-  if (!Number.isSafeInteger(v)) invalid(p, `"${k}" is too large`);
-  if (v < min) invalid(p, `"${k}" must be at least ${min}`);
-  return v;
-}
-function strArray(o: Obj, k: string, where: string, unique = false): string[] {
-  const v = o[k];
-  const p = childPath(where, k);
-  if (!Array.isArray(v)) invalid(p, `"${k}" must be an array`);
-  const seen = new Set<string>();
-  v.forEach((x, i) => {
-    if (typeof x !== 'string') invalid(childPath(p, i), 'must be a string');
-    if (unique && seen.has(x)) invalid(childPath(p, i), `duplicate entry "${x}"`);
-    seen.add(x);
-  });
-  return v as string[];
-}
+// ---------------------------------------------------------------------------------------------
+// The shapes, in the one vocabulary (shared/schema.ts): every fault is collected with its JSON path
+// and reported as one INVALID_METADATA naming the first. The schemas only check: each model is then
+// built from the checked input as before, so members we do not know go to `unrecognized` and target
+// entries and key objects stay the parsed objects.
+
+const keep = { unknown: 'keep' } as const;
+const MANY = Number.POSITIVE_INFINITY;
+const text = str({ max: MANY });
+const NAME = str({ max: MANY, what: 'a name' });
+
+const METADATA = { code: 'INVALID_METADATA' } as const;
+
 function rest(o: Obj, known: readonly string[]): Obj {
   const out: Obj = {};
   for (const k of Object.keys(o)) if (!known.includes(k)) out[k] = o[k];
   return out;
 }
+
 /** Non-integer numbers anywhere in a signed part are refused (canonical JSON has no floats). */
-function noFloats(v: unknown, where: string): void {
+function floats(v: unknown, where: string, faults: Fault[]): void {
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) invalid(where, 'numbers in signed metadata must be integers');
-  } else if (Array.isArray(v)) v.forEach((x, i) => noFloats(x, childPath(where, i)));
-  else if (isObj(v)) for (const k of Object.keys(v)) noFloats(v[k], childPath(where, k));
+    if (!Number.isSafeInteger(v)) faults.push({ path: where, message: 'numbers in signed metadata must be integers' });
+  } else if (Array.isArray(v)) v.forEach((x, i) => floats(x, childPath(where, i), faults));
+  else if (isObj(v)) for (const k of Object.keys(v)) floats(v[k], childPath(where, k), faults);
+}
+/** `s`, and no float anywhere in the value. */
+function integral<T>(s: Schema<T>): Schema<T> {
+  return custom(
+    s.describe,
+    (x, where, faults) => {
+      floats(x, where, faults);
+      return s.check(x, where, faults);
+    },
+    (ctx) => s.jsonSchema(ctx),
+  );
 }
 
 const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A TUF date-time as milliseconds, or what is wrong with it. */
+function readTufTime(s: string): { ms: number } | { fault: string } {
+  const m = TIME.exec(s);
+  if (!m) return { fault: `"${s}" is not a date-time like 2030-01-01T00:00:00Z` };
+  const [, y, mo, d, h, mi, se, frac, tz] = m as unknown as string[];
+  let ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +se!);
+  const dt = new Date(ms);
+  if (dt.getUTCDate() !== +d! || dt.getUTCMonth() !== +mo! - 1) return { fault: `"${s}" is not a valid date` };
+  if (frac) ms += Math.floor(Number('0' + frac) * 1000);
+  if (tz && tz !== 'Z') {
+    const sign = tz[0] === '-' ? -1 : 1;
+    ms -= sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60000;
+  }
+  return { ms };
+}
 
 /**
  * Parse a TUF date-time (spec #file-formats-date-time: "YYYY-MM-DDTHH:MM:SSZ"). Real roots also carry
  * fractional seconds and offsets (Sigstore v1-v3): read leniently, emit strictly.
  */
 export function parseTufTime(s: string, where: string): number {
-  const m = TIME.exec(s);
-  if (!m) invalid(where, `"${s}" is not a date-time like 2030-01-01T00:00:00Z`);
-  const [, y, mo, d, h, mi, se, frac, tz] = m as unknown as string[];
-  let ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +se!);
-  const dt = new Date(ms);
-  if (dt.getUTCDate() !== +d! || dt.getUTCMonth() !== +mo! - 1) invalid(where, `"${s}" is not a valid date`);
-  if (frac) ms += Math.floor(Number('0' + frac) * 1000);
-  if (tz && tz !== 'Z') {
-    const sign = tz[0] === '-' ? -1 : 1;
-    ms -= sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60000;
-  }
-  return ms;
+  const r = readTufTime(s);
+  if ('fault' in r) invalid(where, r.fault);
+  return r.ms;
 }
+
+const tufTime = custom<string>(
+  'a date-time like 2030-01-01T00:00:00Z',
+  (x, where, faults) => {
+    if (typeof x !== 'string') return fault(faults, where, 'expected a date-time string', x);
+    const r = readTufTime(x);
+    if ('fault' in r) fault(faults, where, r.fault, x);
+    return x;
+  },
+  () => ({ type: 'string', format: 'date-time' }),
+);
+
+/** A list of strings where each appears once (key ids). */
+const uniqueStrings = refine(arr(text, { max: MANY }), (v, where, faults) => {
+  const seen = new Set<string>();
+  v.forEach((x, i) => {
+    if (seen.has(x)) faults.push({ path: childPath(where, i), message: `duplicate entry "${x}"` });
+    seen.add(x);
+  });
+});
+
+/** A map with any member names (key ids, file names): `value` checks each member. */
+const byName = <T>(value: Schema<T>): Schema<Record<string, T>> => record(value, { max: MANY, key: NAME });
+
+const roleKeysShape = { keyids: uniqueStrings, threshold: int({ min: 1 }) };
+const roleKeysSchema = obj(roleKeysShape, keep);
+const keysSchema = byName(asGiven(tufKeySchema));
+const hashesSchema = asGiven(
+  refine(byName(str({ max: MANY, pattern: /^[0-9a-fA-F]+$/, what: 'a hex string' })), (h, where, faults) => {
+    if (Object.keys(h).length === 0) faults.push({ path: where, message: 'hashes must not be empty' });
+  }),
+);
+const metaFileSchema = obj({ version: int({ min: 1 }), length: opt(int({ min: 0 })), hashes: opt(hashesSchema) }, keep);
+
+const baseShape = (type: string) => ({
+  _type: literal(type),
+  spec_version: str({ max: 64, pattern: /^1\.\d+(\.\d+)?$/, what: 'a TUF 1.x spec_version such as "1.0.31"' }),
+  version: int({ min: 1 }),
+  expires: tufTime,
+});
+
+type RoleKeysJSON = Infer<typeof roleKeysSchema>;
+const rootRoles = custom<Record<TopLevelRole, RoleKeysJSON>>(
+  'the four top-level roles',
+  (x, where, faults) => {
+    if (!isPlainObject(x)) return fault(faults, where, 'expected an object', x);
+    const out: Partial<Record<TopLevelRole, RoleKeysJSON>> = {};
+    for (const name of Object.keys(x)) {
+      if (!(TOP_LEVEL_ROLES as readonly string[]).includes(name)) fault(faults, childPath(where, name), `unknown role "${name}" in root`, x);
+    }
+    for (const name of TOP_LEVEL_ROLES) {
+      if (x[name] === undefined) fault(faults, childPath(where, name), `root does not define the ${name} role`, x);
+      else out[name] = roleKeysSchema.check(x[name], childPath(where, name), faults);
+    }
+    return out as Record<TopLevelRole, RoleKeysJSON>;
+  },
+  (ctx) => ({
+    type: 'object',
+    additionalProperties: false,
+    required: [...TOP_LEVEL_ROLES],
+    properties: Object.fromEntries(TOP_LEVEL_ROLES.map((r) => [r, roleKeysSchema.jsonSchema(ctx)])),
+  }),
+);
+
+const rootSchema = integral(obj({ ...baseShape('root'), consistent_snapshot: opt(bool), keys: keysSchema, roles: rootRoles }, keep));
+const snapshotSchema = integral(obj({ ...baseShape('snapshot'), meta: byName(metaFileSchema) }, keep));
+const timestampSchema = integral(
+  obj(
+    {
+      ...baseShape('timestamp'),
+      meta: refine(byName(metaFileSchema), (m, where, faults) => {
+        const names = Object.keys(m);
+        if (names.length !== 1 || names[0] !== 'snapshot.json') faults.push({ path: where, message: 'timestamp meta must list exactly "snapshot.json"' });
+      }),
+    },
+    keep,
+  ),
+);
 
 /** Format an instant as TUF date-time (whole seconds, UTC). */
 export function formatTufTime(ms: number): string {
@@ -90,6 +189,8 @@ export function formatTufTime(ms: number): string {
 // ---------------------------------------------------------------------------------------------
 // Common signed part
 
+const BASE_MEMBERS = ['_type', 'spec_version', 'version', 'expires'] as const;
+
 abstract class SignedBase {
   abstract readonly type: string;
   specVersion = SPEC_VERSION;
@@ -97,16 +198,10 @@ abstract class SignedBase {
   expires = '';
   unrecognized: Obj = {};
 
-  protected readBase(o: Obj, where: string, type: string): void {
-    const t = str(o, '_type', where);
-    if (t !== type) invalid(childPath(where, '_type'), `expected _type "${type}", got "${t}"`);
-    this.specVersion = str(o, 'spec_version', where);
-    if (!/^1\.\d+(\.\d+)?$/.test(this.specVersion)) {
-      invalid(childPath(where, 'spec_version'), `unsupported spec_version "${this.specVersion}"`);
-    }
-    this.version = int(o, 'version', where, 1);
-    this.expires = str(o, 'expires', where);
-    parseTufTime(this.expires, childPath(where, 'expires'));
+  protected readBase(o: { spec_version: string; version: number; expires: string }): void {
+    this.specVersion = o.spec_version;
+    this.version = o.version;
+    this.expires = o.expires;
   }
   protected baseJSON(): Obj {
     return { _type: this.type, spec_version: this.specVersion, version: this.version, expires: this.expires };
@@ -126,19 +221,8 @@ export interface RoleKeys {
   unrecognized: Obj;
 }
 
-function readRoleKeys(o: Obj, where: string): RoleKeys {
-  return {
-    keyids: strArray(o, 'keyids', where, true),
-    threshold: int(o, 'threshold', where, 1),
-    unrecognized: rest(o, ['keyids', 'threshold']),
-  };
-}
-
-function readKeys(v: unknown, where: string): Record<string, TufKeyJSON> {
-  const o = obj(v, where);
-  const out: Record<string, TufKeyJSON> = {};
-  for (const id of Object.keys(o)) out[id] = checkKeyJSON(o[id], childPath(where, id));
-  return out;
+function roleKeys(o: RoleKeysJSON): RoleKeys {
+  return { keyids: o.keyids, threshold: o.threshold, unrecognized: rest(o, ['keyids', 'threshold']) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,24 +240,13 @@ export class Root extends SignedBase {
   };
 
   static fromJSON(v: unknown, where = '$.signed'): Root {
-    const o = obj(v, where);
-    noFloats(o, where);
+    const o = assertValid(rootSchema, v, METADATA, where);
     const r = new Root();
-    r.readBase(o, where, 'root');
-    const cs = o.consistent_snapshot;
-    if (cs !== undefined && typeof cs !== 'boolean') invalid(childPath(where, 'consistent_snapshot'), 'must be a boolean');
-    r.consistentSnapshot = cs;
-    r.keys = readKeys(o.keys, childPath(where, 'keys'));
-    const rw = childPath(where, 'roles');
-    const roles = obj(o.roles, rw);
-    for (const name of Object.keys(roles)) {
-      if (!(TOP_LEVEL_ROLES as readonly string[]).includes(name)) invalid(childPath(rw, name), `unknown role "${name}" in root`);
-    }
-    for (const name of TOP_LEVEL_ROLES) {
-      if (roles[name] === undefined) invalid(childPath(rw, name), `root does not define the ${name} role`);
-      r.roles[name] = readRoleKeys(obj(roles[name], childPath(rw, name)), childPath(rw, name));
-    }
-    r.unrecognized = rest(o, ['_type', 'spec_version', 'version', 'expires', 'consistent_snapshot', 'keys', 'roles']);
+    r.readBase(o);
+    r.consistentSnapshot = o.consistent_snapshot;
+    r.keys = { ...o.keys };
+    for (const name of TOP_LEVEL_ROLES) r.roles[name] = roleKeys(o.roles[name]);
+    r.unrecognized = rest(o, [...BASE_MEMBERS, 'consistent_snapshot', 'keys', 'roles']);
     return r;
   }
 
@@ -203,22 +276,10 @@ export interface MetaFile {
   unrecognized: Obj;
 }
 
-function readHashes(v: unknown, where: string): Record<string, string> {
-  const o = obj(v, where);
-  const keys = Object.keys(o);
-  if (keys.length === 0) invalid(where, 'hashes must not be empty');
-  for (const k of keys) {
-    const h = o[k];
-    if (typeof h !== 'string' || !/^[0-9a-fA-F]+$/.test(h)) invalid(childPath(where, k), 'hash must be a hex string');
-  }
-  return o as Record<string, string>;
-}
-
-function readMetaFile(v: unknown, where: string): MetaFile {
-  const o = obj(v, where);
-  const m: MetaFile = { version: int(o, 'version', where, 1), unrecognized: rest(o, ['version', 'length', 'hashes']) };
-  if (o.length !== undefined) m.length = int(o, 'length', where, 0);
-  if (o.hashes !== undefined) m.hashes = readHashes(o.hashes, childPath(where, 'hashes'));
+function metaFile(o: Infer<typeof metaFileSchema>): MetaFile {
+  const m: MetaFile = { version: o.version, unrecognized: rest(o, ['version', 'length', 'hashes']) };
+  if (o.length !== undefined) m.length = o.length;
+  if (o.hashes !== undefined) m.hashes = o.hashes;
   return m;
 }
 function metaFileJSON(m: MetaFile): Obj {
@@ -235,14 +296,11 @@ export class Snapshot extends SignedBase {
   meta: Record<string, MetaFile> = {};
 
   static fromJSON(v: unknown, where = '$.signed'): Snapshot {
-    const o = obj(v, where);
-    noFloats(o, where);
+    const o = assertValid(snapshotSchema, v, METADATA, where);
     const s = new Snapshot();
-    s.readBase(o, where, 'snapshot');
-    const mw = childPath(where, 'meta');
-    const meta = obj(o.meta, mw);
-    for (const k of Object.keys(meta)) s.meta[k] = readMetaFile(meta[k], childPath(mw, k));
-    s.unrecognized = rest(o, ['_type', 'spec_version', 'version', 'expires', 'meta']);
+    s.readBase(o);
+    for (const k of Object.keys(o.meta)) s.meta[k] = metaFile(o.meta[k]!);
+    s.unrecognized = rest(o, [...BASE_MEMBERS, 'meta']);
     return s;
   }
   toJSON(): Obj {
@@ -257,16 +315,11 @@ export class Timestamp extends SignedBase {
   snapshotMeta: MetaFile = { version: 1, unrecognized: {} };
 
   static fromJSON(v: unknown, where = '$.signed'): Timestamp {
-    const o = obj(v, where);
-    noFloats(o, where);
+    const o = assertValid(timestampSchema, v, METADATA, where);
     const t = new Timestamp();
-    t.readBase(o, where, 'timestamp');
-    const mw = childPath(where, 'meta');
-    const meta = obj(o.meta, mw);
-    const keys = Object.keys(meta);
-    if (keys.length !== 1 || keys[0] !== 'snapshot.json') invalid(mw, 'timestamp meta must list exactly "snapshot.json"');
-    t.snapshotMeta = readMetaFile(meta['snapshot.json'], childPath(mw, 'snapshot.json'));
-    t.unrecognized = rest(o, ['_type', 'spec_version', 'version', 'expires', 'meta']);
+    t.readBase(o);
+    t.snapshotMeta = metaFile(o.meta['snapshot.json']!);
+    t.unrecognized = rest(o, [...BASE_MEMBERS, 'meta']);
     return t;
   }
   toJSON(): Obj {
@@ -309,64 +362,67 @@ export interface Delegations {
   unrecognized: Obj;
 }
 
-function readDelegatedRole(v: unknown, where: string): DelegatedRole {
-  const o = obj(v, where);
-  const name = str(o, 'name', where);
-  if (name.length === 0) invalid(childPath(where, 'name'), 'role name must not be empty');
-  const terminating = o.terminating;
-  if (typeof terminating !== 'boolean') invalid(childPath(where, 'terminating'), '"terminating" must be a boolean');
-  const r: DelegatedRole = {
-    name,
-    ...readRoleKeys({ keyids: o.keyids, threshold: o.threshold }, where),
-    terminating,
-    unrecognized: rest(o, ['name', 'keyids', 'threshold', 'terminating', 'paths', 'path_hash_prefixes']),
-  };
-  if (o.paths !== undefined && o.path_hash_prefixes !== undefined) {
-    invalid(where, 'a delegated role has "paths" or "path_hash_prefixes", not both');
-  }
-  if (o.paths !== undefined) r.paths = strArray(o, 'paths', where);
-  if (o.path_hash_prefixes !== undefined) {
-    r.pathHashPrefixes = strArray(o, 'path_hash_prefixes', where);
-    r.pathHashPrefixes.forEach((p, i) => {
-      if (!/^[0-9a-fA-F]*$/.test(p)) invalid(childPath(childPath(where, 'path_hash_prefixes'), i), 'must be hex');
-    });
-  }
-  return r;
-}
+const delegatedRoleSchema = refine(
+  obj(
+    {
+      name: str({ min: 1, max: MANY }),
+      ...roleKeysShape,
+      terminating: bool,
+      paths: opt(arr(text, { max: MANY })),
+      path_hash_prefixes: opt(arr(str({ max: MANY, pattern: /^[0-9a-fA-F]*$/, what: 'hex' }), { max: MANY })),
+    },
+    keep,
+  ),
+  (r, where, faults) => {
+    if (r.paths !== undefined && r.path_hash_prefixes !== undefined)
+      faults.push({ path: where, message: 'a delegated role has "paths" or "path_hash_prefixes", not both' });
+  },
+);
 
-function readDelegations(v: unknown, where: string): Delegations {
-  const o = obj(v, where);
-  const d: Delegations = {
-    keys: readKeys(o.keys, childPath(where, 'keys')),
-    unrecognized: rest(o, ['keys', 'roles', 'succinct_roles']),
-  };
-  if (o.roles !== undefined && o.succinct_roles !== undefined) invalid(where, 'delegations have "roles" or "succinct_roles", not both');
-  if (o.roles !== undefined) {
-    const rw = childPath(where, 'roles');
-    if (!Array.isArray(o.roles)) invalid(rw, '"roles" must be an array');
-    const seen = new Set<string>();
-    d.roles = o.roles.map((x, i) => {
-      const r = readDelegatedRole(x, childPath(rw, i));
-      if (seen.has(r.name)) invalid(childPath(childPath(rw, i), 'name'), `role "${r.name}" delegated twice`);
-      if ((TOP_LEVEL_ROLES as readonly string[]).includes(r.name)) {
-        invalid(childPath(childPath(rw, i), 'name'), `a delegated role may not be called "${r.name}"`);
-      }
-      seen.add(r.name);
-      return r;
+const delegatedRolesSchema = refine(arr(delegatedRoleSchema, { max: MANY }), (roles, where, faults) => {
+  const seen = new Set<string>();
+  roles.forEach((r, i) => {
+    const p = childPath(childPath(where, i), 'name');
+    if (seen.has(r.name)) faults.push({ path: p, message: `role "${r.name}" delegated twice` });
+    if ((TOP_LEVEL_ROLES as readonly string[]).includes(r.name)) faults.push({ path: p, message: `a delegated role may not be called "${r.name}"` });
+    seen.add(r.name);
+  });
+});
+
+const succinctRolesSchema = obj({ ...roleKeysShape, bit_length: int({ min: 1, max: 32 }), name_prefix: text }, keep);
+
+const delegationsSchema = integral(
+  refine(obj({ keys: keysSchema, roles: opt(delegatedRolesSchema), succinct_roles: opt(succinctRolesSchema) }, keep), (d, where, faults) => {
+    if (d.roles !== undefined && d.succinct_roles !== undefined)
+      faults.push({ path: where, message: 'delegations have "roles" or "succinct_roles", not both' });
+    if (d.roles === undefined && d.succinct_roles === undefined) faults.push({ path: where, message: 'delegations need "roles" or "succinct_roles"' });
+  }),
+);
+
+function delegations(o: Infer<typeof delegationsSchema>): Delegations {
+  const d: Delegations = { keys: { ...o.keys }, unrecognized: rest(o, ['keys', 'roles', 'succinct_roles']) };
+  if (o.roles) {
+    d.roles = o.roles.map((r) => {
+      const role: DelegatedRole = {
+        name: r.name,
+        keyids: r.keyids,
+        threshold: r.threshold,
+        terminating: r.terminating,
+        unrecognized: rest(r, ['name', 'keyids', 'threshold', 'terminating', 'paths', 'path_hash_prefixes']),
+      };
+      if (r.paths !== undefined) role.paths = r.paths;
+      if (r.path_hash_prefixes !== undefined) role.pathHashPrefixes = r.path_hash_prefixes;
+      return role;
     });
-  } else if (o.succinct_roles !== undefined) {
-    const sw = childPath(where, 'succinct_roles');
-    const s = obj(o.succinct_roles, sw);
-    const bitLength = int(s, 'bit_length', sw, 1);
-    if (bitLength > 32) invalid(childPath(sw, 'bit_length'), 'bit_length must be 1..32');
+  } else if (o.succinct_roles) {
+    const s = o.succinct_roles;
     d.succinctRoles = {
-      ...readRoleKeys({ keyids: s.keyids, threshold: s.threshold }, sw),
-      bitLength,
-      namePrefix: str(s, 'name_prefix', sw),
+      keyids: s.keyids,
+      threshold: s.threshold,
+      bitLength: s.bit_length,
+      namePrefix: s.name_prefix,
       unrecognized: rest(s, ['keyids', 'threshold', 'bit_length', 'name_prefix']),
     };
-  } else {
-    invalid(where, 'delegations need "roles" or "succinct_roles"');
   }
   return d;
 }
@@ -400,8 +456,8 @@ function delegationsJSON(d: Delegations): Obj {
 const HEX = /^[0-9a-fA-F]+$/;
 
 /**
- * Allocation-free check of one target entry (the common case); false sends it to the slow path.
- * `numbersKnownSafe`: the parser already proved every number in the document a safe integer.
+ * Allocation-free check of one target entry (the common case); false sends it to the schema, which
+ * names the fault. `numbersKnownSafe`: the parser already proved every number in the map a safe integer.
  */
 function targetLooksValid(v: unknown, numbersKnownSafe: boolean): boolean {
   if (!isObj(v)) return false;
@@ -431,12 +487,38 @@ function hasNonInteger(v: unknown): boolean {
   return false;
 }
 
-export function checkTargetFile(v: unknown, where: string): TargetFile {
-  if (!isObj(v)) invalid(where, 'target must be an object');
-  const len = v.length;
-  if (typeof len !== 'number' || !Number.isSafeInteger(len) || len < 0) invalid(childPath(where, 'length'), '"length" must be a non-negative integer');
-  readHashes(v.hashes, childPath(where, 'hashes'));
-  return v as TargetFile;
+const targetFileSchema = integral(obj({ length: int({ min: 0 }), hashes: hashesSchema }, keep));
+
+/**
+ * The `targets` map, kept as parsed (not copied: 100,000 entries stay cheap). Entries are checked by
+ * an allocation-free fast path; only one that fails it goes through the schema (which names the fault).
+ * `seen.count` receives the number of targets.
+ */
+function targetsMap(seen: { count: number }): Schema<Record<string, TargetFile>> {
+  return custom(
+    'a map of target files',
+    (x, where, faults) => {
+      if (!isPlainObject(x)) return fault(faults, where, 'expected an object', x);
+      // a map straight from the strict parser in canonical order holds safe integers only (no float search)
+      const safe = PARSED_IN_CANONICAL_ORDER.has(x);
+      const names = Object.keys(x);
+      for (let i = 0; i < names.length; i++) {
+        const k = names[i]!;
+        if (!targetLooksValid(x[k], safe)) targetFileSchema.check(x[k], childPath(where, k), faults);
+      }
+      seen.count = names.length;
+      return x as Record<string, TargetFile>;
+    },
+    (ctx) => ({ type: 'object', additionalProperties: targetFileSchema.jsonSchema(ctx) }),
+  );
+}
+
+const TARGETS_MEMBERS = [...BASE_MEMBERS, 'targets', 'delegations'];
+
+function targetsSchema(seen: { count: number }) {
+  return refine(obj({ ...baseShape('targets'), targets: targetsMap(seen), delegations: opt(delegationsSchema) }, keep), (t, where, faults) =>
+    floats(rest(t, TARGETS_MEMBERS), where, faults),
+  );
 }
 
 export class Targets extends SignedBase {
@@ -447,30 +529,14 @@ export class Targets extends SignedBase {
   delegations: Delegations | undefined;
 
   static fromJSON(v: unknown, where = '$.signed'): Targets {
-    const o = obj(v, where);
+    const seen = { count: 0 };
+    const o = assertValid(targetsSchema(seen), v, METADATA, where);
     const t = new Targets();
-    t.readBase(o, where, 'targets');
-    const tw = childPath(where, 'targets');
-    const targets = obj(o.targets, tw);
-    // fast path: validate without building JSON paths; on a fault, redo the entry with paths. A value
-    // straight from the strict parser in canonical order holds safe integers only (no float search).
-    const safe = PARSED_IN_CANONICAL_ORDER.has(o);
-    const names = Object.keys(targets);
-    for (let i = 0; i < names.length; i++) {
-      const k = names[i]!;
-      if (!targetLooksValid(targets[k], safe)) {
-        const p = childPath(tw, k);
-        noFloats(checkTargetFile(targets[k], p), p);
-      }
-    }
-    t.targets = targets as Record<string, TargetFile>;
-    t.parsedTargetCount = names.length;
-    if (o.delegations !== undefined) {
-      noFloats(o.delegations, childPath(where, 'delegations'));
-      t.delegations = readDelegations(o.delegations, childPath(where, 'delegations'));
-    }
-    t.unrecognized = rest(o, ['_type', 'spec_version', 'version', 'expires', 'targets', 'delegations']);
-    noFloats(t.unrecognized, where);
+    t.readBase(o);
+    t.targets = o.targets;
+    t.parsedTargetCount = seen.count;
+    if (o.delegations !== undefined) t.delegations = delegations(o.delegations);
+    t.unrecognized = rest(o, TARGETS_MEMBERS);
     return t;
   }
 
@@ -486,8 +552,15 @@ export class Targets extends SignedBase {
 
 export type AnySigned = Root | Targets | Snapshot | Timestamp;
 
+/** Any JSON object, kept as given. */
+const anObject = custom<Obj>(
+  'an object',
+  (x, where, faults) => (isPlainObject(x) ? x : fault(faults, where, 'expected an object', x)),
+  () => ({ type: 'object' }),
+);
+
 export function signedFromJSON(v: unknown, where = '$.signed'): AnySigned {
-  const o = obj(v, where);
+  const o = assertValid(anObject, v, METADATA, where);
   switch (o._type) {
     case 'root':
       return Root.fromJSON(o, where);
@@ -523,19 +596,11 @@ export interface Envelope {
   unrecognized: Obj;
 }
 
+const envelopeSchema = obj({ signed: anObject, signatures: arr(asGiven(obj({ keyid: text, sig: text }, keep)), { max: MANY }) }, keep);
+
 export function readEnvelope(v: unknown, where = '$'): Envelope {
-  const o = obj(v, where);
-  const signedRaw = obj(o.signed, childPath(where, 'signed'));
-  const sw = childPath(where, 'signatures');
-  if (!Array.isArray(o.signatures)) invalid(sw, '"signatures" must be an array');
-  const signatures = o.signatures.map((s, i) => {
-    const p = childPath(sw, i);
-    const so = obj(s, p);
-    str(so, 'keyid', p);
-    str(so, 'sig', p);
-    return so as TufSignature;
-  });
-  return { signedRaw, signatures, unrecognized: rest(o, ['signed', 'signatures']) };
+  const o = assertValid(envelopeSchema, v, METADATA, where);
+  return { signedRaw: o.signed, signatures: o.signatures, unrecognized: rest(o, ['signed', 'signatures']) };
 }
 
 export function envelopeJSON(signed: Obj, signatures: readonly TufSignature[], unrecognized: Obj = {}): Obj {
