@@ -30,6 +30,7 @@ import { cosignHandlers } from './handlers/cosign';
 import { notaryHandlers } from './handlers/notary';
 import { custodyHandlers } from './handlers/custody';
 import { incompleteHandlers } from './handlers/incomplete';
+import { tufEventHandlers } from './handlers/tuf-event';
 
 export type { Handler, HandlerContext } from './host-kit';
 export { keyInfo, requireToken, summarizeToken } from './host-kit';
@@ -58,6 +59,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     ...notaryHandlers(kit),
     ...custodyHandlers(kit),
     ...incompleteHandlers(kit),
+    ...tufEventHandlers(kit),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

@@ -584,3 +584,30 @@ export async function prepareEventSignature(folder: MetadataFolder, role: string
   }
   return { role, version: c.version, files: c.files, signedSha256, signatures, owners: [...owners], already: false };
 }
+
+/** One key that may sign a role now: the rule that lists it, its keyholder, whether it has signed. */
+export interface EventSigningKey {
+  rule: string;
+  keyid: string;
+  key: TufKeyJSON;
+  owner?: string;
+  signed: boolean;
+}
+
+/**
+ * Every key that may sign `role` in the folder, per rule (a root: the previous root's keys and its
+ * own): what a signing screen offers a custodian to choose from on their token.
+ */
+export async function eventSigningKeys(folder: MetadataFolder, role: string): Promise<EventSigningKey[]> {
+  const ctx = await roleContext(folder, role, roleFileNames(folder), {});
+  const c = ctx.current;
+  const out: EventSigningKey[] = [];
+  for (const r of ctx.rules) {
+    const st = await ruleStatus(r, role, c.version, c.canonical, c.signatures, ctx.rules.length > 1);
+    for (const s of st.signers) {
+      const key = r.keys[s.keyid];
+      if (key) out.push({ rule: ctx.rules.length > 1 ? `keys of ${r.by}` : r.by, keyid: s.keyid, key, ...(s.owner ? { owner: s.owner } : {}), signed: s.state === 'signed' });
+    }
+  }
+  return out;
+}

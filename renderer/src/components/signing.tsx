@@ -16,6 +16,16 @@ export interface SignerRow {
   fingerprint: string;
   name?: string;
   signed: boolean;
+  /** A signing event's finer state: invited = a placeholder signature waits for this key. */
+  state?: 'signed' | 'invited' | 'unsigned' | 'bad';
+}
+
+/** The "Signed?" cell. */
+function signedCell(s: SignerRow): string {
+  if (s.signed) return '✔ signed';
+  if (s.state === 'invited') return 'invited, not yet';
+  if (s.state === 'bad') return '✘ signature does not verify';
+  return 'not yet';
 }
 
 export interface RuleRow {
@@ -50,7 +60,7 @@ export function WhoSigns({ rules, label = 'Who signs' }: { rules: readonly RuleR
             </thead>
             <tbody>
               {r.signers.map((s) => (
-                <tr key={s.keyid} data-testid="signer" data-signed={String(s.signed)} data-name={s.name ?? ''} data-fingerprint={s.fingerprint}>
+                <tr key={s.keyid} data-testid="signer" data-signed={String(s.signed)} data-name={s.name ?? ''} data-fingerprint={s.fingerprint} data-state={s.state}>
                   <td>{s.name ?? <span className="hint">(no name given)</span>}</td>
                   <td>
                     <code>{s.keyid.slice(0, 16)}</code>
@@ -58,7 +68,7 @@ export function WhoSigns({ rules, label = 'Who signs' }: { rules: readonly RuleR
                   <td>
                     <code className="fp-hex">{(s.fingerprint.match(/.{1,4}/g) ?? []).join(' ')}</code>
                   </td>
-                  <td className={s.signed ? 'ok' : ''}>{s.signed ? '✔ signed' : 'not yet'}</td>
+                  <td className={s.signed ? 'ok' : ''}>{signedCell(s)}</td>
                 </tr>
               ))}
             </tbody>

@@ -11,6 +11,7 @@ import { Ceremony } from './Ceremony';
 import { Recover } from './Recover';
 import { Custody } from './Custody';
 import { TufRelease } from './TufRelease';
+import { SigningEvent } from './SigningEvent';
 import { Cosign } from './Cosign';
 import { Notary } from './Notary';
 
@@ -37,6 +38,13 @@ export const SCREENS: readonly ScreenDef[] = [
     nav: true,
     start: { title: 'TUF release', who: 'Release manager: make a TUF signing request, merge the signed copies, publish snapshot and timestamp', feature: 'tuf' },
     render: () => <TufRelease />,
+  },
+  {
+    name: 'signing-event',
+    title: 'Signing event',
+    nav: true,
+    start: { title: 'Signing event', who: 'Custodian: sign a tuf-on-ci / Sigstore root-signing event in place, see who signed by keyholder', feature: 'tuf' },
+    render: () => <SigningEvent />,
   },
   {
     name: 'cosign',
