@@ -5,7 +5,9 @@
  *    rotated root v2;
  *  - a Notary ceremony for a GUN typed in setup: openssl shows that CN in each root certificate;
  *  - a custom script opened from a file: a broken one is refused with its JSON path before anything
- *    runs, the corrected one runs with the names it carries.
+ *    runs, the corrected one runs with the names it carries;
+ *  - who is who: roles and token holders set in setup, a witness given a share or left out refused
+ *    before the run, the run made with the roles as set (transcript, script in the bundle, token).
  * Tokens checked with pkcs11-tool; bundles with verifyBundle and `keyceremony bundle verify`; axe-core
  * on every screen met.
  */
@@ -40,7 +42,7 @@ const probe = (): PreflightProbe => ({ run: async () => [{ id: 'clock', status: 
 
 before(async () => {
   if (skip) return;
-  hsm = await makeSoftHsm(['root-1', 'root-2', 'online', 'new-1', 'new-2', 'new-3', 'notary-1', 'notary-2', 'notary-online', 'cosign']);
+  hsm = await makeSoftHsm(['root-1', 'root-2', 'online', 'new-1', 'new-2', 'new-3', 'notary-1', 'notary-2', 'notary-online', 'cosign', 'cosign-roles']);
   mod = Pkcs11Module.open(hsm.module);
   ui = await startUi({ tokens: () => mod });
   work = mkdtempSync(join(tmpdir(), 'kc-setup-'));
@@ -179,4 +181,69 @@ test('a custom script opened from a file: refused with its JSON path when broken
   const v = kcSync(['bundle', 'verify', archive]);
   assert.equal(v.code, 0, v.out + v.err);
   assert.deepEqual(privateKeys(hsm, 'cosign').map((k) => k.label), ['cosign-signing']);
+});
+
+test('who is who: roles and token holders set in setup, validated before the run, recorded as set', { skip, timeout: 180_000 }, async () => {
+  const p = m.page;
+  await p.getByLabel('Ceremony', { exact: true }).selectOption('cosign-key');
+  await fillSetup(m, { names: { admin: 'Grace Hopper', 'custodian-1': 'Alice Archer', 'custodian-2': 'Bob Baker', 'custodian-3': 'Carol Cole', witness: 'Wendy Ward' }, tokens: {} });
+  const problems = p.getByTestId('setup-problems');
+  const start = p.getByRole('button', { name: 'Start the ceremony' });
+  const role = (id: string) => p.getByLabel(`Role of ${id}`, { exact: true });
+
+  // Carol as a witness would still be handed share 3: refused with its JSON path, nothing can start.
+  await role('custodian-3').selectOption('witness');
+  await problems.waitFor();
+  assert.match(await problems.innerText(), /\$\.steps\[3\]\.params\.custodians\[2\]: Carol Cole \(custodian-3\) is a witness and would hold a share/);
+  assert.equal(await start.isDisabled(), true);
+  await axe(p, 'setup with a role problem');
+  await role('custodian-3').selectOption('custodian');
+  await problems.waitFor({ state: 'detached' });
+
+  // The only witness made a custodian: no one would confirm what the script asks of a witness.
+  await role('witness').selectOption('custodian');
+  await problems.waitFor();
+  assert.match(await problems.innerText(), /roles\.witness: Wendy Ward is no longer a witness, and step "preflight" asks a witness to confirm/);
+  assert.equal(await start.isDisabled(), true);
+  await role('witness').selectOption('witness');
+  await problems.waitFor({ state: 'detached' });
+
+  // Two administrators: refused at $.participants.
+  await role('custodian-2').selectOption('administrator');
+  await problems.waitFor();
+  assert.match(await problems.innerText(), /\$\.participants: exactly one participant must have the role "administrator"/);
+  await role('custodian-2').selectOption('custodian');
+  await problems.waitFor({ state: 'detached' });
+
+  // Alice, not the administrator, holds the signing token; witnesses are not offered as holders.
+  const holder = p.getByLabel('Holder of signing-token', { exact: true });
+  assert.deepEqual(await holder.locator('option').allInnerTexts(), [
+    'no one in particular (the administrator keeps it)',
+    'Grace Hopper (administrator)',
+    'Alice Archer (custodian)',
+    'Bob Baker (custodian)',
+    'Carol Cole (custodian)',
+  ]);
+  await holder.selectOption('custodian-1');
+  await p.locator('[data-testid="token-role"][data-token="signing-token"][data-holder="custodian-1"]').waitFor();
+  await fillSetup(m, { tokens: { 'signing-token': tok('cosign-roles').serial } });
+  await axe(p, 'setup with roles set');
+  await screenshot(p, 'ceremony-setup-roles', p.getByTestId('setup'));
+  await startCeremony(p);
+  const bundle = await finish('roles');
+
+  const script = JSON.parse(readFileSync(join(bundle, 'ceremony.json'), 'utf8')) as { participants: { id: string; name: string; role: string }[]; tokens: { id: string; custodian?: string }[] };
+  assert.equal(script.tokens.find((t) => t.id === 'signing-token')!.custodian, 'custodian-1');
+  assert.deepEqual(
+    script.participants.map((x) => `${x.name}/${x.role}`),
+    ['Grace Hopper/administrator', 'Alice Archer/custodian', 'Bob Baker/custodian', 'Carol Cole/custodian', 'Wendy Ward/witness'],
+  );
+  const transcript = readFileSync(join(bundle, 'transcript.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; actor?: string; token?: { serial: string } });
+  const checkedIn = transcript.find((e) => e.event === 'token-checked-in');
+  assert.equal(checkedIn?.actor, 'custodian-1', 'check-in records Alice as the holder');
+  assert.equal(checkedIn?.token?.serial, tok('cosign-roles').serial);
+  assert.deepEqual(privateKeys(hsm, 'cosign-roles').map((k) => k.label), ['cosign-signing']);
 });

@@ -3,11 +3,12 @@
  * the tokens they picked from those present (label and serial), the number of custodians (templates
  * whose custodians follow the `custodian-<i>` pattern grow or shrink with their tokens, keys, and
  * every list that names them), and step parameters (thresholds, expiries, GUN, delegation role and
- * paths...). The result is validated like any script, so every mistake comes back with its JSON path
+ * paths...), and who is who: each participant's role (administrator, custodian, witness) and who
+ * holds each token. The result is validated like any script, so every mistake comes back with its JSON path
  * BEFORE the first step runs. Pure: no I/O.
  */
 import { KeyceremonyError } from '../../../shared/errors';
-import type { CeremonyScript } from './types';
+import { ROLES, type CeremonyScript, type Role } from './types';
 
 export type ParamValue = number | string | boolean | string[] | Record<string, number>;
 
@@ -16,6 +17,10 @@ export interface ScriptSetup {
   names?: Record<string, string>;
   /** token id -> the token picked from those present. */
   tokens?: Record<string, { label: string; serial: string }>;
+  /** participant id -> role. A witness made something else hands the confirmations addressed to them to every witness. */
+  roles?: Record<string, Role>;
+  /** token id -> the participant who holds it ('' = no one in particular: the administrator keeps it). */
+  holders?: Record<string, string>;
   /** How many custodians (templates whose custodians are custodian-1..custodian-n). */
   custodians?: number;
   /** step id -> param -> new value (only params the step already has). */
@@ -119,17 +124,41 @@ export function setCustodianCount(s: CeremonyScript, n: number): void {
 export function customizeScript(base: CeremonyScript, setup: ScriptSetup): CeremonyScript {
   const s = structuredClone(base);
   if (setup.custodians !== undefined && setup.custodians !== custodianNumbers(s)?.length) setCustodianCount(s, setup.custodians);
+  // Custodians removed by a lower count take what was typed for them along (their name, role, tokens).
+  const removed = (id: string) => CUSTODIAN.test(id) && base.participants.some((p) => p.id === id) && !s.participants.some((p) => p.id === id);
   for (const [id, name] of Object.entries(setup.names ?? {})) {
+    if (removed(id)) continue;
     const p = s.participants.find((x) => x.id === id);
     if (!p) throw new KeyceremonyError('INVALID_INPUT', `The script has no participant "${id}".`, { where: `names.${id}` });
     const n = name.trim();
     if (!n) throw new KeyceremonyError('INVALID_INPUT', `Type the name of ${p.role} ${id}.`, { where: `names.${id}` });
     p.name = n;
   }
+  applyRoles(s, setup.roles ?? {}, removed);
+  for (const [id, holder] of Object.entries(setup.holders ?? {})) {
+    const spec = s.tokens.find((x) => x.id === id);
+    if (!spec) {
+      if (!setup.custodians) throw new KeyceremonyError('INVALID_INPUT', `The script has no token "${id}".`, { where: `holders.${id}` });
+      continue; // the token of a custodian the count removed
+    }
+    if (holder === '') delete spec.custodian;
+    else {
+      const p = s.participants.find((x) => x.id === holder);
+      if (!p) throw new KeyceremonyError('INVALID_INPUT', `Token "${id}" is given to "${holder}", who is not a participant.`, { where: `holders.${id}` });
+      if (p.role === 'witness')
+        throw new KeyceremonyError('INVALID_INPUT', `${p.name} is a witness: a witness watches the ceremony and holds no token. Give token "${id}" to a custodian or the administrator.`, {
+          where: `holders.${id}`,
+        });
+      spec.custodian = holder;
+    }
+  }
   const picked = new Map<string, string>();
   for (const [id, t] of Object.entries(setup.tokens ?? {})) {
     const spec = s.tokens.find((x) => x.id === id);
-    if (!spec) throw new KeyceremonyError('INVALID_INPUT', `The script has no token "${id}".`, { where: `tokens.${id}` });
+    if (!spec) {
+      if (!setup.custodians) throw new KeyceremonyError('INVALID_INPUT', `The script has no token "${id}".`, { where: `tokens.${id}` });
+      continue; // the token of a custodian the count removed
+    }
     const other = picked.get(t.serial);
     if (other) throw new KeyceremonyError('INVALID_INPUT', `The token with serial ${t.serial} is picked for both "${other}" and "${id}"; each role needs its own token.`, { where: `tokens.${id}` });
     picked.set(t.serial, id);
@@ -146,4 +175,32 @@ export function customizeScript(base: CeremonyScript, setup: ScriptSetup): Cerem
     }
   }
   return s;
+}
+
+/**
+ * Each participant's role as the administrator set it. Exactly one administrator stays (validateScript
+ * says so otherwise); a witness made something else no longer confirms as the witness: what the
+ * script asked of them is asked of every witness left, and when none is left the change is refused.
+ */
+function applyRoles(s: CeremonyScript, roles: Record<string, Role>, removed: (id: string) => boolean): void {
+  const wasWitness = new Set(s.participants.filter((p) => p.role === 'witness').map((p) => p.id));
+  for (const [id, role] of Object.entries(roles)) {
+    if (removed(id)) continue;
+    const p = s.participants.find((x) => x.id === id);
+    if (!p) throw new KeyceremonyError('INVALID_INPUT', `The script has no participant "${id}".`, { where: `roles.${id}` });
+    if (!(ROLES as readonly string[]).includes(role)) throw new KeyceremonyError('INVALID_INPUT', `"${String(role)}" is not a role: choose ${ROLES.join(', ')}.`, { where: `roles.${id}` });
+    p.role = role;
+  }
+  const witnesses = s.participants.filter((p) => p.role === 'witness');
+  for (const st of s.steps) {
+    for (const a of st.acknowledgements ?? []) {
+      const p = s.participants.find((x) => x.id === a.by);
+      if (!p || !wasWitness.has(p.id) || p.role === 'witness') continue;
+      if (!witnesses.length)
+        throw new KeyceremonyError('INVALID_INPUT', `${p.name} is no longer a witness, and step "${st.id}" asks a witness to confirm: “${a.statement}” Make another person the witness first.`, {
+          where: `roles.${p.id}`,
+        });
+      a.by = 'role:witness';
+    }
+  }
 }

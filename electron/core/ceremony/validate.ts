@@ -106,6 +106,16 @@ export function participantRefs(ids: readonly string[], script: CeremonyScript, 
   });
 }
 
+/** Each id must name a participant who may hold a share: not a witness (a witness watches and holds nothing). */
+export function shareHolderRefs(ids: readonly string[], script: CeremonyScript, path: string, out: ValidationIssue[]): void {
+  participantRefs(ids, script, path, out);
+  const people = Array.isArray(script.participants) ? script.participants : [];
+  ids.forEach((id, i) => {
+    const p = people.find((x) => x?.id === id);
+    if (p?.role === 'witness') out.push({ path: `${path}[${i}]`, message: `${p.name} (${id}) is a witness and would hold a share; a witness watches the ceremony and holds no share or token` });
+  });
+}
+
 /** A threshold no larger than the number of keys (or shares) it counts. */
 export function thresholdAtMost(t: number, n: number, what: string, path: string, out: ValidationIssue[]): void {
   if (t > n) out.push({ path, message: `threshold ${t} is more than the ${n} ${what}` });
@@ -252,11 +262,13 @@ export function validateScript(x: unknown, kinds: Record<string, KindInfo>): Val
   };
 
   const participants = new Map<string, string>();
+  const names = new Map<string, string>();
   list(s.participants).forEach((p, i) => {
     const o = obj_(p);
     if (!o) return;
     uniq(o.id, `$.participants[${i}].id`);
     if (typeof o.id === 'string' && typeof o.role === 'string') participants.set(o.id, o.role);
+    if (typeof o.id === 'string' && typeof o.name === 'string') names.set(o.id, o.name);
   });
   const roles = [...participants.values()];
   if (participants.size && roles.filter((r) => r === 'administrator').length !== 1) issue('$.participants', 'exactly one participant must have the role "administrator"');
@@ -272,6 +284,8 @@ export function validateScript(x: unknown, kinds: Record<string, KindInfo>): Val
       labels.add(o.label);
     }
     if (typeof o.custodian === 'string' && !participants.has(o.custodian)) issue(`$.tokens[${i}].custodian`, 'must name a participant');
+    if (typeof o.custodian === 'string' && participants.get(o.custodian) === 'witness')
+      issue(`$.tokens[${i}].custodian`, `${names.get(o.custodian) ?? ''} (${o.custodian}) is a witness and would hold token "${String(o.id)}"; a witness watches the ceremony and holds no token or share`);
     if (typeof o.id === 'string') tokens.add(o.id);
   });
 

@@ -141,6 +141,10 @@ export const setupSchema = obj({
   names: opt(record(label(64), 64)),
   tokens: opt(record(obj({ label: label(32), serial }), 32)),
   custodians: opt(int({ min: 1, max: 16 })),
+  /** participant id -> role (who is the administrator, a custodian, a witness). */
+  roles: opt(record(oneOf(['administrator', 'custodian', 'witness'] as const), 64)),
+  /** token id -> the participant id who holds it ('' = no one in particular). */
+  holders: opt(record(str({ max: 64, pattern: /^[A-Za-z0-9._-]*$/, what: 'a participant id, or empty for no one' }), 32)),
   params: opt(record(record(paramValue, 16), 32)),
 });
 

@@ -6,7 +6,7 @@
 import { KeyceremonyError } from '../../../../shared/errors';
 import type { StepKind } from '../engine';
 import { int, obj, type Infer } from '../../../../shared/schema';
-import { idList, idSchema, keyRef, participantRefs, thresholdAtMost, type ValidationIssue } from '../validate';
+import { idList, idSchema, keyRef, shareHolderRefs, thresholdAtMost, type ValidationIssue } from '../validate';
 
 const backupParams = obj({
   key: idSchema,
@@ -25,7 +25,7 @@ export const backupKind: StepKind<Infer<typeof backupParams>> = {
     const out: ValidationIssue[] = [];
     const { key, shares: n, threshold: t, custodians: c } = params;
     keyRef(key, script, `${path}.key`, out);
-    participantRefs(c, script, `${path}.custodians`, out);
+    shareHolderRefs(c, script, `${path}.custodians`, out);
     thresholdAtMost(t, n, 'shares', `${path}.threshold`, out);
     if (c.length !== n) out.push({ path: `${path}.custodians`, message: `lists ${c.length} custodians for ${n} shares` });
     const spec = Array.isArray(script.keys) ? script.keys.find((k) => k?.id === key) : undefined;

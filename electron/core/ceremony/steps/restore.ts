@@ -11,7 +11,7 @@ import { fingerprintWords } from '../../../../shared/pgp-words';
 import type { StepKind } from '../engine';
 import { transcriptKey } from '../engine';
 import { obj, opt, str, type Infer } from '../../../../shared/schema';
-import { fileBeside, idList, idSchema, keyRef, participantRefs, type ValidationIssue } from '../validate';
+import { fileBeside, idList, idSchema, keyRef, shareHolderRefs, type ValidationIssue } from '../validate';
 
 const restoreParams = obj({
   backupFile: fileBeside('The backup file (backup.json) beside the script.'),
@@ -30,7 +30,7 @@ export const restoreKind: StepKind<Infer<typeof restoreParams>> = {
   validate(params, script, path) {
     const out: ValidationIssue[] = [];
     keyRef(params.key, script, `${path}.key`, out);
-    participantRefs(params.custodians, script, `${path}.custodians`, out);
+    shareHolderRefs(params.custodians, script, `${path}.custodians`, out);
     return out;
   },
   async run(ctx) {

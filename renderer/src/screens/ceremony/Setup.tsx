@@ -1,6 +1,6 @@
 /**
- * Ceremony setup: a built-in template or a script file, the people's real names, how many
- * custodians, the tokens picked from those present (label, serial, maker), the input files the
+ * Ceremony setup: a built-in template or a script file, the people's real names and roles (who is
+ * the witness, who holds which token), how many custodians, the tokens picked from those present (label, serial, maker), the input files the
  * script reads (current root.json, targets.json, a backup file), and the step parameters (thresholds,
  * expiries, GUN, delegation role and paths). Main validates the result on every change
  * (kc:ceremony.prepare, JSON-path problems) and again at start; nothing runs before it is valid.
@@ -10,9 +10,9 @@ import type { CeremonyTemplate, CeremonyView, EditableParam, FilePurpose, Script
 import { call, toUiError, type UiError } from '../../api';
 import { ErrorBox, Field, WhyDisabled } from '../../components/common';
 import { TokenSelect } from '../../components/tokens';
+import { HolderSelect, PeopleFields, type PeopleSetup } from './People';
 
-type Setup = {
-  names: Record<string, string>;
+type Setup = PeopleSetup & {
   tokens: Record<string, { label: string; serial: string }>;
   custodians?: number;
   params: Record<string, Record<string, EditableParam['value']>>;
@@ -28,6 +28,8 @@ const PARAM_LABEL: Record<EditableParam['name'], string> = {
   certDays: 'Root certificate validity (days)',
 };
 
+const fresh = (): Setup => ({ names: {}, roles: {}, holders: {}, tokens: {}, params: {} });
+
 function purposeOf(file: string): FilePurpose {
   if (/backup/.test(file)) return 'backup';
   if (/root/.test(file)) return 'tuf-root';
@@ -39,7 +41,7 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
   const [templates, setTemplates] = useState<CeremonyTemplate[]>([]);
   const [template, setTemplate] = useState(preset ?? 'tuf-root');
   const [script, setScript] = useState<{ name: string; text: string } | null>(null);
-  const [setup, setSetup] = useState<Setup>({ names: {}, tokens: {}, params: {} });
+  const [setup, setSetup] = useState<Setup>(fresh());
   const [inputs, setInputs] = useState<Record<string, { name: string; text: string }>>({});
   const [preview, setPreview] = useState<ScriptPreview | null>(null);
   const [present, setPresent] = useState<TokenSummary[]>([]);
@@ -60,7 +62,7 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
   };
 
   const request = () => {
-    const s: Parameters<typeof call<'kc:ceremony.prepare'>>[1]['setup'] = { names: setup.names, tokens: setup.tokens, params: setup.params };
+    const s: Parameters<typeof call<'kc:ceremony.prepare'>>[1]['setup'] = { names: setup.names, roles: setup.roles, holders: setup.holders, tokens: setup.tokens, params: setup.params };
     if (setup.custodians !== undefined) s.custodians = setup.custodians;
     return script ? { scriptText: script.text, setup: s } : { template, setup: s };
   };
@@ -83,7 +85,7 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
       const f = await call('kc:files.open', { purpose: 'ceremony-script' });
       if (f) {
         setScript({ name: f.name, text: f.text });
-        setSetup({ names: {}, tokens: {}, params: {} });
+        setSetup(fresh());
         setInputs({});
       }
     } catch (e) {
@@ -149,7 +151,7 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
             onChange={(e) => {
               setScript(null);
               setTemplate(e.target.value);
-              setSetup({ names: {}, tokens: {}, params: {} });
+              setSetup(fresh());
               setInputs({});
             }}
           >
@@ -205,11 +207,7 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
               />
             </Field>
           )}
-          {p.participants.map((x) => (
-            <Field key={x.id} label={`Name of ${x.id} (${x.role})`}>
-              <input aria-label={`Name of ${x.id}`} value={setup.names[x.id] ?? x.name} onChange={(e) => setSetup({ ...setup, names: { ...setup.names, [x.id]: e.target.value } })} />
-            </Field>
-          ))}
+          <PeopleFields preview={p} setup={setup} onChange={(c) => setSetup({ ...setup, ...c })} />
           <h2>3. Tokens</h2>
           <p className="hint">
             Pick each token from those in the readers: its label and serial go into the script, and check-in refuses any other token.{' '}
@@ -220,7 +218,14 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
           {p.tokens.map((t) => {
             const cur = setup.tokens[t.id];
             return (
-              <Field key={t.id} label={`Token for ${t.id} (held by ${nameOf(t.custodian)})`}>
+              <fieldset key={t.id} className="field" data-testid="token-role" data-token={t.id} data-holder={t.custodian ?? ''}>
+                <legend>
+                  {t.id} (held by {nameOf(t.custodian)})
+                </legend>
+                <Field label="Held by">
+                  <HolderSelect preview={p} tokenId={t.id} value={setup.holders[t.id] ?? t.custodian ?? ''} onChange={(h) => setSetup({ ...setup, holders: { ...setup.holders, [t.id]: h } })} />
+                </Field>
+                <Field label="Token">
                 <TokenSelect
                   label={`Token for ${t.id}`}
                   tokens={present}
@@ -233,7 +238,8 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
                     setSetup({ ...setup, tokens });
                   }}
                 />
-              </Field>
+                </Field>
+              </fieldset>
             );
           })}
           {p.inputs.length > 0 && <h2>4. Files the ceremony reads</h2>}
