@@ -31,6 +31,7 @@ import { notaryHandlers } from './handlers/notary';
 import { custodyHandlers } from './handlers/custody';
 import { incompleteHandlers } from './handlers/incomplete';
 import { tufEventHandlers } from './handlers/tuf-event';
+import { lifecycleHandlers } from './handlers/lifecycle';
 
 export type { Handler, HandlerContext } from './host-kit';
 export { keyInfo, requireToken, summarizeToken } from './host-kit';
@@ -60,6 +61,7 @@ export function createIpcHost(deps: HandlerDeps, opts: { isTrustedSender: (url: 
     ...custodyHandlers(kit),
     ...incompleteHandlers(kit),
     ...tufEventHandlers(kit),
+    ...lifecycleHandlers(kit),
   };
 
   const dispatch: IpcHost['dispatch'] = async (channel, payload, ctx) => {

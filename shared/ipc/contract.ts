@@ -32,6 +32,7 @@ import { notaryChannels, type NotaryResponses } from './channels/notary';
 import { custodyChannels, type CustodyResponses } from './channels/custody';
 import { incompleteChannels, type IncompleteResponses } from './channels/incomplete';
 import { tufEventChannels, type TufEventResponses } from './channels/tuf-event';
+import { lifecycleChannels, type LifecycleResponses } from './channels/lifecycle';
 
 export * from './common';
 export type * from './channels/app';
@@ -46,6 +47,7 @@ export type * from './channels/notary';
 export type * from './channels/custody';
 export type * from './channels/incomplete';
 export type * from './channels/tuf-event';
+export type * from './channels/lifecycle';
 
 /** Main → renderer events on EVENT_CHANNEL: batch progress, the ceremony view whenever it changes, touch prompts. */
 export type MainEvent = ProgressEvent | CeremonyEvent | UserPresenceEvent;
@@ -65,9 +67,9 @@ function combine<T extends Record<string, Schema<unknown>>[]>(...tables: T): Uni
 }
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels, filesChannels, cosignChannels, notaryChannels, custodyChannels, incompleteChannels, tufEventChannels);
+export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels, filesChannels, cosignChannels, notaryChannels, custodyChannels, incompleteChannels, tufEventChannels, lifecycleChannels);
 
-export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses, FilesResponses, CosignResponses, NotaryResponses, CustodyResponses, IncompleteResponses, TufEventResponses {}
+export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses, FilesResponses, CosignResponses, NotaryResponses, CustodyResponses, IncompleteResponses, TufEventResponses, LifecycleResponses {}
 
 /** Compile-time check: every channel has a request schema AND a response type (names the odd one out). */
 type Unpaired = Exclude<keyof typeof requestSchemas, keyof ResponseTypes> | Exclude<keyof ResponseTypes, keyof typeof requestSchemas>;

@@ -15,7 +15,14 @@ import { computeKeyId, keyFromSpki } from '../../../shared/tuf/keys';
 import { isKeyType } from '../../../shared/crypto/algorithms';
 import { isNotaryMetadata } from '../../core/notary';
 import { latestRoleFiles, type MetadataFolder } from '../../core/tuf/updates';
-import { checkRenewalSettings, type RenewalSettings, type RepositoryRoles, type RoleExpiry } from '../../core/lifecycle/expiry';
+import {
+  checkRenewalSettings,
+  expiryReport,
+  type ExpiryReport,
+  type RenewalSettings,
+  type RepositoryRoles,
+  type RoleExpiry,
+} from '../../core/lifecycle/expiry';
 import { tufRenewCommand, tufRoles, type KeyNames } from '../../core/lifecycle/tuf';
 import { notaryRenewCommand, notaryRoles } from '../../core/lifecycle/notary';
 import { dirFolder, ROOT_HISTORY } from '../tuf/fs-folder';
@@ -120,4 +127,22 @@ export async function openRepository(dir: string, opts: { ceremony?: string } = 
       : 'published (N.root.json)';
   const roles = tufRoles(folder, { dir, layout, names: await bundleKeyNames(dir, script) });
   return { roles, settings, ...settingsPart, folder, command: (row) => tufRenewCommand(dir, row) };
+}
+
+/** The expiry report of the repository in `dir` (what `keyceremony expiry` prints and the app's dashboard shows). */
+export async function expiryOf(
+  dir: string,
+  opts: { now: number; warnDays?: number; ceremony?: string },
+): Promise<{ repo: OpenedRepository; report: ExpiryReport }> {
+  const repo = await openRepository(dir, opts.ceremony ? { ceremony: opts.ceremony } : {});
+  if (repo.roles.roles.length === 0) {
+    throw new KeyceremonyError('NOT_FOUND', `no role could be read in ${dir}: ${repo.roles.notes.join('; ')}`, { where: dir });
+  }
+  const report = expiryReport(repo.roles, {
+    now: opts.now,
+    settings: repo.settings,
+    ...(opts.warnDays !== undefined ? { warnDays: opts.warnDays } : {}),
+    command: repo.command,
+  });
+  return { repo, report };
 }

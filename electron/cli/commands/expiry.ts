@@ -4,10 +4,9 @@
  * the renewal request), optionally as an iCalendar file of the renewal deadlines. Exit 0 when nothing
  * has expired at `--at`, 1 otherwise (the expired roles listed), 2 on a usage error.
  */
-import { KeyceremonyError } from '../../../shared/errors';
-import { expiryReport, signerList, type ExpiryReport, type ExpiryRow } from '../../core/lifecycle/expiry';
+import { signerList, type ExpiryReport, type ExpiryRow } from '../../core/lifecycle/expiry';
 import { renewalCalendar } from '../../core/lifecycle/ics';
-import { openRepository } from '../../adapters/lifecycle/repository';
+import { expiryOf } from '../../adapters/lifecycle/repository';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
 import { leaf } from '../dispatch';
@@ -66,11 +65,11 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   const warn = values['warn-days'];
   if (warn !== undefined && !/^\d{1,5}$/.test(warn)) throw new UsageError(`--warn-days takes a whole number of days, got ${JSON.stringify(warn)}`);
   const now = nowFrom(ctx, values.at);
-  const repo = await openRepository(values.metadata, values.ceremony ? { ceremony: values.ceremony } : {});
-  if (repo.roles.roles.length === 0) {
-    throw new KeyceremonyError('NOT_FOUND', `no role could be read in ${values.metadata}: ${repo.roles.notes.join('; ')}`, { where: values.metadata });
-  }
-  const report = expiryReport(repo.roles, { now, settings: repo.settings, ...(warn !== undefined ? { warnDays: Number(warn) } : {}), command: repo.command });
+  const { repo, report } = await expiryOf(values.metadata, {
+    now,
+    ...(warn !== undefined ? { warnDays: Number(warn) } : {}),
+    ...(values.ceremony ? { ceremony: values.ceremony } : {}),
+  });
   if (values.json) ctx.out(JSON.stringify({ ...report, ...(repo.settingsFile ? { settingsFile: repo.settingsFile } : {}) }, null, 2));
   else {
     for (const l of formatExpiryReport(report)) ctx.out(l);

@@ -14,6 +14,7 @@ import { TufRelease } from './TufRelease';
 import { SigningEvent } from './SigningEvent';
 import { Cosign } from './Cosign';
 import { Notary } from './Notary';
+import { Expiry } from './Expiry';
 
 export const SCREENS: readonly ScreenDef[] = [
   { name: 'start', title: 'Start', nav: true, render: (p) => <Start {...p} /> },
@@ -59,6 +60,13 @@ export const SCREENS: readonly ScreenDef[] = [
     nav: true,
     start: { title: 'Notary', who: 'Release manager or custodian: Docker Content Trust repositories — init, targets, signers, rotation, sign, merge', feature: 'tokens' },
     render: () => <Notary />,
+  },
+  {
+    name: 'expiry',
+    title: 'Expiry',
+    nav: true,
+    start: { title: 'Expiry dashboard', who: 'Administrator or release manager: when each role expires, who renews it, the renewal request and a calendar', feature: 'tuf' },
+    render: () => <Expiry />,
   },
   {
     name: 'recover',

@@ -1,0 +1,62 @@
+/**
+ * IPC area "lifecycle" (issue 15): the expiry dashboard and the trust anchors, as `keyceremony expiry`
+ * and `keyceremony export trust` make them, over a folder the person chose (kc:files.chooseFolder).
+ *
+ * - kc:lifecycle.expiry: every role of the TUF repository or Notary GUN in the folder, its expiry,
+ *   state, signers and the renewal command; for TUF roles also what the renew flow
+ *   (kc:tuf.request.create with `renew`) needs.
+ * - kc:lifecycle.saveIcs: the renewal deadlines as an RFC 5545 calendar; main builds it and writes it
+ *   where the person says (the save dialog).
+ */
+import { handleId } from './files';
+import { int, obj, opt, str, type Schema } from '../schema';
+
+const time = str({ min: 20, max: 25, pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, what: 'a UTC time such as 2027-01-31T00:00:00Z' });
+const expiryQuery = obj({ folderId: handleId, at: opt(time), warnDays: opt(int({ min: 0, max: 36500 })) });
+
+export type ExpiryStateName = 'ok' | 'renew-soon' | 'expired';
+
+export interface ExpiryRowInfo {
+  role: string;
+  kind: 'root' | 'targets' | 'snapshot' | 'timestamp' | 'delegated' | 'hash-bins' | 'root-certificate';
+  version: number;
+  expires: string;
+  daysLeft: number;
+  state: ExpiryStateName;
+  renewBy: string;
+  windowDays: number;
+  windowSource: string;
+  threshold: number;
+  signers: { keyid: string; name?: string }[];
+  /** Hash bins: how many, and how many are due. */
+  bins?: { count: number; due: number };
+  command?: string;
+  commandNote?: string;
+  /** TUF: the renew request the app can make (the role to renew and its new validity). */
+  renew?: { role: string; expiresInDays: number };
+}
+
+export interface ExpiryReportInfo {
+  kind: 'tuf' | 'notary';
+  /** The folder's name (not its path). */
+  folder: string;
+  layout: string;
+  gun?: string;
+  evaluatedAt: string;
+  rows: ExpiryRowInfo[];
+  notes: string[];
+  ok: boolean;
+  counts: Record<ExpiryStateName, number>;
+  /** The ceremony script whose renewalWindowDays set the windows, if any (file name). */
+  settingsFile?: string;
+}
+
+export const lifecycleChannels = {
+  'kc:lifecycle.expiry': expiryQuery,
+  'kc:lifecycle.saveIcs': expiryQuery,
+} as const satisfies Record<string, Schema<unknown>>;
+
+export interface LifecycleResponses {
+  'kc:lifecycle.expiry': ExpiryReportInfo;
+  'kc:lifecycle.saveIcs': { saved: boolean; name: string; events: number };
+}
