@@ -36,6 +36,7 @@ import { pinPlan } from '../core/ceremony/pin-plan';
 import { writeFileAtomic } from '../adapters/fs/atomic';
 import { safeFileName } from '../adapters/fs/files';
 import { bundlePaths, composeCeremonyRun } from '../adapters/ceremony/compose';
+import { CeremonyLocks } from '../adapters/ceremony/locks';
 import type { Pkcs11Module } from '../adapters/pkcs11';
 import { shareSheetPdf } from '../adapters/backup/share-sheet';
 import { parseShareText } from '../core/backup';
@@ -335,8 +336,12 @@ export class CeremonySession {
     delete this.view.error;
     this.changed();
     void (async () => {
-      const run = this.compose();
+      let locks: CeremonyLocks | undefined;
+      let run: ReturnType<CeremonySession['compose']> | undefined;
       try {
+        // removing the run's keys touches its journal and tokens: held like a run (issue 12 item 8)
+        locks = await CeremonyLocks.take(this.runDir, this.script.name);
+        run = this.compose(locks);
         const r = await run.engine.abandon(o);
         this.view.status = 'abandoned';
         this.view.abandoned = { by: o.by, reason: o.reason, ...r };
@@ -346,6 +351,8 @@ export class CeremonySession {
         this.view.error = toErrorInfo(e);
         this.pending = null;
       } finally {
+        run?.close();
+        locks?.release();
         this.clearPins();
         this.changed();
       }
@@ -575,8 +582,9 @@ export class CeremonySession {
     };
   }
 
-  private compose() {
+  private compose(locks: CeremonyLocks) {
     const run = composeCeremonyRun({
+      locks,
       script: this.script,
       scriptText: this.scriptText,
       rehearsal: this.deps.rehearsal,
@@ -620,8 +628,14 @@ export class CeremonySession {
     this.view.status = 'running';
     delete this.view.error;
     this.changed();
+    let locks: CeremonyLocks | undefined;
+    let run: ReturnType<CeremonySession['compose']> | undefined;
     try {
-      const run = this.compose();
+      // the run folder and the run's tokens are held until the run ends (issue 12 item 8): another
+      // ceremony on one of these tokens is refused with TOKEN_IN_USE naming this one
+      locks = await CeremonyLocks.take(this.runDir, this.script.name);
+      run = this.compose(locks);
+      await run.claimTokens();
       await run.engine.run();
       this.refreshKeys();
       const { verdict, archiveVerdict } = await run.finish();
@@ -643,6 +657,8 @@ export class CeremonySession {
       this.pending = null;
       for (const s of this.view.steps) if (s.status === 'running') s.status = 'stopped';
     } finally {
+      run?.close();
+      locks?.release();
       this.clearPins();
       this.countPinsAhead();
       this.changed();

@@ -21,6 +21,7 @@ import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleR
 import type { Pkcs11Module } from '../pkcs11';
 import { ceremonyPrintables, ceremonyServices } from './services';
 import { Pkcs11TokenService } from './token-service';
+import type { CeremonyLocks } from './locks';
 import { nodeSha256Hex } from '../node-hash';
 
 /** Where a run's bundle folder and archive go: `[REHEARSAL-]<name>-bundle/` and `[REHEARSAL-]<name>.kcbundle.tar`. */
@@ -43,6 +44,8 @@ export interface ComposeOptions {
   onEvent?: EngineOptions['onEvent'];
   onStepStarted?: EngineOptions['onStepStarted'];
   onBeforeCommit?: EngineOptions['onBeforeCommit'];
+  /** The run's locks (run folder, tokens): every token session of the run first claims its token. */
+  locks?: CeremonyLocks;
 }
 
 export interface ComposedRun {
@@ -53,6 +56,10 @@ export interface ComposedRun {
   journal: FsJournal;
   /** After the engine sealed the bundle: write the archive, verify the folder and the archive. */
   finish(): Promise<{ verdict: BundleVerdict; archiveVerdict: BundleVerdict }>;
+  /** Before the engine runs: hold every token of the script that is present (refused at once if another ceremony does). */
+  claimTokens(): Promise<void>;
+  /** The end of the run, however it ended: the run's module handle is closed (the caller releases the locks). */
+  close(): void;
 }
 
 /**
@@ -81,9 +88,12 @@ async function confirmRemoval(script: CeremonyScript, prompter: Prompter, r: Int
 
 export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
   const { bundleDir, archivePath } = bundlePaths(o.outDir, o.script.name, o.rehearsal);
+  // issue 12 item 8: every session of this run on a token first claims the token for the run
+  const locks = o.locks;
+  const mod = locks ? o.mod.guarded((t) => locks.claim(t)) : o.mod;
   const tokenJournal = new FsTokenJournal(join(o.outDir, 'token-journal'));
   // A YubiKey with touch policy always/cached holds each signature until it is touched: say so first.
-  const tokens = new Pkcs11TokenService(o.mod, {
+  const tokens = new Pkcs11TokenService(mod, {
     onUserPresence: ({ token, key }) => o.prompter.say(`touch the YubiKey now: token "${token}", key "${key}" (it blinks until touched)`),
     // key generations are journaled in the run folder first; what a crash left is removed
     // automatically in rehearsal, with the token custodian's acknowledgement in production
@@ -98,7 +108,7 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     scriptText: o.scriptText,
     rehearsal: o.rehearsal,
     kinds: BUILTIN_KINDS,
-    services: ceremonyServices(o.mod, tokens, { inputs: o.inputs, journal: tokenJournal, ...(o.preflight ? { preflight: o.preflight } : {}) }),
+    services: ceremonyServices(mod, tokens, { inputs: o.inputs, journal: tokenJournal, ...(o.preflight ? { preflight: o.preflight } : {}) }),
     prompter: o.prompter,
     journal,
     outputs,
@@ -106,7 +116,11 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     randomHex: (n) => randomBytes(n).toString('hex'),
     printables: ceremonyPrintables,
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-    ...(o.onStepStarted ? { onStepStarted: o.onStepStarted } : {}),
+    onStepStarted: async (step: string) => {
+      const id = engine.current?.runId;
+      if (id) locks?.setRun(id);
+      await o.onStepStarted?.(step);
+    },
     ...(o.onBeforeCommit ? { onBeforeCommit: o.onBeforeCommit } : {}),
   });
   return {
@@ -115,6 +129,10 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     bundleDir,
     archivePath,
     journal,
+    claimTokens: async () => locks?.claimPresent(o.mod, o.script),
+    close: () => {
+      if (mod !== o.mod) mod.close();
+    },
     async finish() {
       const files = listRegularFiles(bundleDir);
       writeFileAtomic(archivePath, writeTar(files.map((p) => ({ path: p, bytes: new Uint8Array(readFileSync(join(bundleDir, p))) }))));

@@ -23,6 +23,7 @@ import { ensureDir } from '../fs/atomic';
 import { Pkcs11Module } from '../pkcs11';
 import { provisionRehearsalTokens } from '../softhsm';
 import { bundlePaths, composeCeremonyRun } from './compose';
+import { CeremonyLocks } from './locks';
 
 /** The unattended answers file (docs/ceremony.md). */
 export interface Answers {
@@ -89,9 +90,12 @@ export function readScript(path: string): { script: CeremonyScript; text: string
 
 function readAnswers(path: string): Answers {
   const x = parseStrictJson(readFileSync(path, 'utf8'), { source: path }) as Answers;
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new KeyceremonyError('INVALID_INPUT', 'The answers file must be a JSON object.', { where: path });
+  if (typeof x !== 'object' || x === null || Array.isArray(x))
+    throw new KeyceremonyError('INVALID_INPUT', 'The answers file must be a JSON object.', { where: path });
   const allowed = ['pins', 'soPins', 'acknowledge', 'deviations', 'shares', 'shareFiles'];
-  for (const k of Object.keys(x)) if (!allowed.includes(k)) throw new KeyceremonyError('INVALID_INPUT', `Unknown member "${k}" in the answers file (allowed: ${allowed.join(', ')}).`, { where: `${path} $.${k}` });
+  for (const k of Object.keys(x))
+    if (!allowed.includes(k))
+      throw new KeyceremonyError('INVALID_INPUT', `Unknown member "${k}" in the answers file (allowed: ${allowed.join(', ')}).`, { where: `${path} $.${k}` });
   const bad = (where: string, what: string): never => {
     throw new KeyceremonyError('INVALID_INPUT', `In the answers file, ${where} must be ${what}.`, { where: `${path} ${where}` });
   };
@@ -100,7 +104,8 @@ function readAnswers(path: string): Answers {
     const v = x[m];
     if (v === undefined) continue;
     if (!isObj(v)) bad(`$.${m}`, 'an object of strings');
-    for (const [k, s] of Object.entries(v as Record<string, unknown>)) if (typeof s !== 'string' || !s) bad(`$.${m}[${JSON.stringify(k)}]`, 'a non-empty string');
+    for (const [k, s] of Object.entries(v as Record<string, unknown>))
+      if (typeof s !== 'string' || !s) bad(`$.${m}[${JSON.stringify(k)}]`, 'a non-empty string');
   }
   if (x.acknowledge !== undefined && x.acknowledge !== 'all') {
     if (!isObj(x.acknowledge)) bad('$.acknowledge', '"all" or an object of "<step>/<ack>": [participant ids]');
@@ -134,19 +139,48 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
   const answersDir = o.answersPath ? dirname(resolve(o.answersPath)) : process.cwd();
   const rel = (p: string) => (isAbsolute(p) ? p : join(answersDir, p));
   if (!answers && !o.io.isTTY) {
-    throw new KeyceremonyError('USER_ACTION_REQUIRED', 'No terminal to ask on: run on a TTY, or give --answers FILE for an unattended run.', { where: 'ceremony run' });
+    throw new KeyceremonyError('USER_ACTION_REQUIRED', 'No terminal to ask on: run on a TTY, or give --answers FILE for an unattended run.', {
+      where: 'ceremony run',
+    });
   }
   const outDir = resolve(o.outDir);
   ensureDir(outDir);
   const { bundleDir, archivePath } = bundlePaths(outDir, script.name, o.rehearsal);
+  // the run folder and, as the run uses them, its tokens are held until it ends (issue 12 item 8)
+  const locks = await CeremonyLocks.take(outDir, script.name, o.env);
+  try {
+    return await runLocked(o, { script, text, answers, rel, outDir, bundleDir, archivePath, t0 }, locks);
+  } finally {
+    locks.release();
+  }
+}
 
+async function runLocked(
+  o: RunOptions,
+  r: {
+    script: CeremonyScript;
+    text: string;
+    answers: Answers | undefined;
+    rel: (p: string) => string;
+    outDir: string;
+    bundleDir: string;
+    archivePath: string;
+    t0: number;
+  },
+  locks: CeremonyLocks,
+): Promise<RunOutcome> {
+  const { script, text, answers, rel, outDir, bundleDir, archivePath, t0 } = r;
   // tokens
   let modulePath = o.modulePath;
   let rehearsalDir: string | undefined;
   let rehearsalPins: Record<string, { pin: string; soPin: string }> = {};
   if (o.rehearsal) {
     rehearsalDir = join(outDir, 'rehearsal-tokens');
-    const r = provisionRehearsalTokens(rehearsalDir, script.tokens.map((t) => t.label), o.rehearsalTokensFrom ? { from: o.rehearsalTokensFrom } : {});
+    const r = provisionRehearsalTokens(
+      rehearsalDir,
+      script.tokens.map((t) => t.label),
+      o.rehearsalTokensFrom ? { from: o.rehearsalTokensFrom } : {},
+    );
     process.env.SOFTHSM2_CONF = r.conf;
     modulePath = r.module;
     rehearsalPins = r.pins;
@@ -155,21 +189,31 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
   const mod = Pkcs11Module.open(modulePath);
   try {
     const memShares = new Map<string, Uint8Array>();
-    const pinFor = (t: TokenSpec, so: boolean): PinSource => async () => {
-      const rp = rehearsalPins[t.label];
-      if (rp) return new TextEncoder().encode(so ? rp.soPin : rp.pin);
-      const file = (so ? answers?.soPins : answers?.pins)?.[t.id] ?? (so ? answers?.soPins : answers?.pins)?.[t.label];
-      if (file) return fileSecret(rel(file), `${so ? 'SO PIN' : 'PIN'} of token ${t.label}`);
-      if (!o.io.isTTY) throw new KeyceremonyError('PIN_REQUIRED', `No ${so ? 'SO PIN' : 'PIN'} for token "${t.label}": add it to the answers file (${so ? 'soPins' : 'pins'}).`, { where: `token ${t.id}` });
-      return o.io.askSecret(`${so ? 'SO PIN' : 'PIN'} for token "${t.label}"${t.custodian ? ` (custodian ${t.custodian})` : ''}: `);
-    };
+    const pinFor =
+      (t: TokenSpec, so: boolean): PinSource =>
+      async () => {
+        const rp = rehearsalPins[t.label];
+        if (rp) return new TextEncoder().encode(so ? rp.soPin : rp.pin);
+        const file = (so ? answers?.soPins : answers?.pins)?.[t.id] ?? (so ? answers?.soPins : answers?.pins)?.[t.label];
+        if (file) return fileSecret(rel(file), `${so ? 'SO PIN' : 'PIN'} of token ${t.label}`);
+        if (!o.io.isTTY)
+          throw new KeyceremonyError(
+            'PIN_REQUIRED',
+            `No ${so ? 'SO PIN' : 'PIN'} for token "${t.label}": add it to the answers file (${so ? 'soPins' : 'pins'}).`,
+            { where: `token ${t.id}` },
+          );
+        return o.io.askSecret(`${so ? 'SO PIN' : 'PIN'} for token "${t.label}"${t.custodian ? ` (custodian ${t.custodian})` : ''}: `);
+      };
     const sink: ShareSink = {
       async deliver(custodian, index, total, share) {
         if (o.rehearsal && (answers?.shares === 'rehearsal-memory' || !o.io.isTTY)) {
           memShares.set(`${custodian}#${index}`, share.slice());
           return;
         }
-        if (!o.io.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', 'Shares are handed to custodians on the terminal; a production backup cannot run unattended.', { where: 'backup' });
+        if (!o.io.isTTY)
+          throw new KeyceremonyError('USER_ACTION_REQUIRED', 'Shares are handed to custodians on the terminal; a production backup cannot run unattended.', {
+            where: 'backup',
+          });
         await o.io.ask(`\nShare ${index} of ${total} is for ${custodian}. Only ${custodian} should look at the screen now. Press Enter to show it.`);
         o.io.showSecret(new TextDecoder().decode(share));
         await o.io.ask(`${custodian}: write the share down, then press Enter to clear the screen.`);
@@ -183,7 +227,8 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
           memShares.delete(`${custodian}#${index}`);
           return m;
         }
-        if (!o.io.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', `Share ${index} of ${custodian} must be typed back on the terminal.`, { where: 'backup' });
+        if (!o.io.isTTY)
+          throw new KeyceremonyError('USER_ACTION_REQUIRED', `Share ${index} of ${custodian} must be typed back on the terminal.`, { where: 'backup' });
         return o.io.askSecret(`${custodian}: type share ${index} back (all words, one line): `);
       },
       async gather(req) {
@@ -207,9 +252,17 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
         }
         while (out.length < req.needed) {
           if (!o.io.isTTY) {
-            throw new KeyceremonyError('SHARES_INSUFFICIENT', `${out.length} of ${req.needed} shares given; add share files to the answers file (shareFiles) or run on a terminal.`, { where: 'restore' });
+            throw new KeyceremonyError(
+              'SHARES_INSUFFICIENT',
+              `${out.length} of ${req.needed} shares given; add share files to the answers file (shareFiles) or run on a terminal.`,
+              { where: 'restore' },
+            );
           }
-          const who = (await o.io.ask(`${out.length} of ${req.needed} shares entered — ${req.needed - out.length} more needed. Who gives the next share (${req.custodians.join(', ')})? `)).trim();
+          const who = (
+            await o.io.ask(
+              `${out.length} of ${req.needed} shares entered — ${req.needed - out.length} more needed. Who gives the next share (${req.custodians.join(', ')})? `,
+            )
+          ).trim();
           if (!req.custodians.includes(who)) {
             o.io.say(`  "${who}" is not one of ${req.custodians.join(', ')}.`);
             continue;
@@ -252,7 +305,9 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
         const j = answers?.deviations?.[check.id];
         if (j) return { check: check.id, justification: j, by: administrator.id };
         if (!o.io.isTTY) return null;
-        const r = await o.io.ask(`  Preflight check "${check.id}" FAILED: ${check.summary}\n  ${administrator.name}: justification to proceed anyway (empty to stop): `);
+        const r = await o.io.ask(
+          `  Preflight check "${check.id}" FAILED: ${check.summary}\n  ${administrator.name}: justification to proceed anyway (empty to stop): `,
+        );
         return r.trim() ? { check: check.id, justification: r.trim(), by: administrator.id } : null;
       },
       pin: (t) => pinFor(t, false),
@@ -269,7 +324,8 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
       outDir,
       inputs: {
         read: async (p) => {
-          if (isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw new KeyceremonyError('PATH_TRAVERSAL', `Input "${p}" must be a file beside the script.`, { where: p });
+          if (isAbsolute(p) || p.split(/[\\/]/).includes('..'))
+            throw new KeyceremonyError('PATH_TRAVERSAL', `Input "${p}" must be a file beside the script.`, { where: p });
           try {
             return new Uint8Array(readFileSync(join(scriptDir, p)));
           } catch (e) {
@@ -284,21 +340,27 @@ export async function runCeremony(o: RunOptions): Promise<RunOutcome> {
             onBeforeCommit: async (step: string) => pauseIf(o, step),
           }
         : {}),
+      locks,
     });
-    const r = await run.engine.run();
-    const { verdict, archiveVerdict } = await run.finish();
-    return {
-      state: r.state,
-      bundleDir,
-      archivePath,
-      transcriptPath: run.journal.transcriptPath,
-      verdict,
-      archiveVerdict,
-      resumed: r.resumed,
-      alreadyComplete: r.alreadyComplete,
-      ...(rehearsalDir ? { rehearsalTokens: rehearsalDir } : {}),
-      seconds: (Date.now() - t0) / 1000,
-    };
+    try {
+      await run.claimTokens();
+      const r = await run.engine.run();
+      const { verdict, archiveVerdict } = await run.finish();
+      return {
+        state: r.state,
+        bundleDir,
+        archivePath,
+        transcriptPath: run.journal.transcriptPath,
+        verdict,
+        archiveVerdict,
+        resumed: r.resumed,
+        alreadyComplete: r.alreadyComplete,
+        ...(rehearsalDir ? { rehearsalTokens: rehearsalDir } : {}),
+        seconds: (Date.now() - t0) / 1000,
+      };
+    } finally {
+      run.close();
+    }
   } finally {
     mod.close();
   }

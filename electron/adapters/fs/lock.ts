@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KeyceremonyError } from '../../../shared/errors';
-import { fsWriteError } from './atomic';
+import { fsWriteError, writeFileAtomic } from './atomic';
 
 export interface LockHolder {
   pid: number;
@@ -101,6 +101,8 @@ export interface HeldLock {
   holder: LockHolder;
   /** Remove the lock file if it is still ours (idempotent). */
   release(): void;
+  /** Record a run id in the lock (atomically replaced; still ours, still held). */
+  setRun(run: string): void;
 }
 
 /** Take the lock file `lockPath` and keep it until `release()`; see withFileLock. */
@@ -136,6 +138,11 @@ export async function acquireFileLock(lockPath: string, what: string, opts: Lock
   return {
     path: lockPath,
     holder: me,
+    setRun(run: string) {
+      if (!held || me.run === run) return;
+      me.run = run;
+      writeFileAtomic(lockPath, JSON.stringify(me) + '\n', { mode: 0o644 });
+    },
     release() {
       if (!held) return;
       held = false;

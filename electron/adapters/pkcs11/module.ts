@@ -49,6 +49,8 @@ export class Pkcs11Module {
   readonly path: string;
   private readonly lib: pkcs11js.PKCS11;
   private closed = false;
+  /** Called with the token before every session this handle opens (see guarded()). */
+  private guard?: (token: TokenInfo) => Promise<void> | void;
 
   private constructor(path: string, lib: pkcs11js.PKCS11) {
     this.path = path;
@@ -111,6 +113,19 @@ export class Pkcs11Module {
         /* ignore */
       }
     }
+  }
+
+  /**
+   * Another handle on this module whose every session first calls `guard(token)`, which may refuse
+   * (throw) before the session opens: a ceremony's token locks. Close it like any handle.
+   */
+  guarded(guard: (token: TokenInfo) => Promise<void> | void): Pkcs11Module {
+    this.check();
+    const entry = loaded.get(this.path);
+    if (entry) entry.refs++;
+    const m = new Pkcs11Module(this.path, this.lib);
+    m.guard = guard;
+    return m;
   }
 
   private check(): void {
@@ -244,6 +259,7 @@ export class Pkcs11Module {
   ): Promise<T> {
     this.check();
     const token = this.findToken(sel);
+    if (this.guard) await this.guard(token);
     const slot = Buffer.from(token.slotId, 'hex');
     let session: Handle;
     try {

@@ -1,0 +1,143 @@
+/**
+ * A ceremony holds what it works on for the whole run (issue 12 item 8): its run folder, and every token
+ * it opens a session with, by serial. A second ceremony on the same tokens could otherwise look for a
+ * key, find none, and generate it at the same moment as the first — one of three probe runs left a second
+ * `tuf-root-1` on a root token. The second ceremony is refused at once (TOKEN_IN_USE naming the token and
+ * the holder: its ceremony, run folder, run id, process), not made to wait: a ceremony takes hours, and
+ * the room must know. A lock left by a process that is gone is taken over (electron/adapters/fs/lock.ts).
+ *
+ * Token locks live in one folder per user on this machine ($KEYCEREMONY_LOCK_DIR, else
+ * $XDG_RUNTIME_DIR/keyceremony, else <tmp>/keyceremony-<uid>), made 0700 and refused if it is a link or
+ * someone else's: a ceremony of another user account on the same machine is not seen (say so in docs).
+ */
+import { lstatSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyceremonyError } from '../../../shared/errors';
+import type { CeremonyScript } from '../../core/ceremony/types';
+import { ensureDir } from '../fs/atomic';
+import { acquireFileLock, type HeldLock, type LockHolder } from '../fs/lock';
+import type { Pkcs11Module, TokenInfo } from '../pkcs11';
+
+/** The run folder's lock file. */
+export const RUN_LOCK = '.keyceremony-run.lock';
+
+/** Where token locks are kept (one folder per user account on this machine). */
+export function tokenLockDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir =
+    env.KEYCEREMONY_LOCK_DIR ||
+    (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'keyceremony') : join(tmpdir(), `keyceremony-${process.getuid?.() ?? 'user'}`));
+  ensureDir(dir, 0o700);
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) {
+    throw new KeyceremonyError(
+      'PRECONDITION_FAILED',
+      `The lock folder ${dir} is not a private folder of this user (a link, another owner, or writable by others); remove it or set KEYCEREMONY_LOCK_DIR.`,
+      { where: dir },
+    );
+  }
+  return dir;
+}
+
+/** The lock file of one token: by serial (and label, where the module gives every token one serial). */
+export function tokenLockFile(dir: string, t: Pick<TokenInfo, 'serial' | 'label' | 'serialIsUnique'>): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return join(dir, `token-${safe(t.serial)}${t.serialIsUnique ? '' : `-${safe(t.label)}`}.lock`);
+}
+
+function holderLine(h: LockHolder | undefined): string {
+  if (!h) return 'a keyceremony process that is starting';
+  return `${h.what}${h.run ? `, run ${h.run}` : ''} (keyceremony process ${h.pid} on ${h.host}, since ${h.since})`;
+}
+
+function runIdIn(outDir: string): string | undefined {
+  try {
+    const v = JSON.parse(readFileSync(join(outDir, 'state.json'), 'utf8')) as { runId?: unknown };
+    return typeof v.runId === 'string' ? v.runId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class CeremonyLocks {
+  private readonly tokens = new Map<string, HeldLock>();
+  private runId: string | undefined;
+
+  private constructor(
+    private readonly what: string,
+    private readonly runLock: HeldLock,
+    private readonly lockDir: string,
+  ) {}
+
+  /**
+   * Take the run folder (refused at once with CONFLICT if another run holds it): before anything in it
+   * is read or written — two runs in one folder would write one journal and one set of rehearsal tokens.
+   */
+  static async take(outDir: string, name: string, env: NodeJS.ProcessEnv = process.env): Promise<CeremonyLocks> {
+    const what = `ceremony "${name}" in ${outDir}`;
+    const lockPath = join(outDir, RUN_LOCK);
+    const lockDir = tokenLockDir(env);
+    ensureDir(outDir);
+    const run = await acquireFileLock(lockPath, what, {
+      waitMs: 0,
+      busyError: (h) =>
+        new KeyceremonyError(
+          'CONFLICT',
+          `The run folder ${outDir} is in use by ${holderLine(h)}. Two runs in one folder would write the same journal: let that run finish or stop it, then start again. If no keyceremony is running there, remove ${lockPath}.`,
+          { where: outDir, ...(h ? { details: { pid: h.pid, host: h.host } } : {}) },
+        ),
+    });
+    const locks = new CeremonyLocks(what, run, lockDir);
+    const id = runIdIn(outDir);
+    if (id) locks.setRun(id);
+    return locks;
+  }
+
+  /** The run id, once the engine has one (shown to whoever finds the token locks taken after this). */
+  setRun(runId: string): void {
+    this.runId = runId;
+    this.runLock.setRun(runId);
+    for (const l of this.tokens.values()) l.setRun(runId);
+  }
+
+  /** Hold this token for the run (again: nothing to do); refused at once if another ceremony holds it. */
+  async claim(t: Pick<TokenInfo, 'serial' | 'label' | 'serialIsUnique'>): Promise<void> {
+    const lockPath = tokenLockFile(this.lockDir, t);
+    if (this.tokens.has(lockPath)) return;
+    const held = await acquireFileLock(lockPath, this.what, {
+      waitMs: 0,
+      ...(this.runId ? { run: this.runId } : {}),
+      busyError: (h) =>
+        new KeyceremonyError(
+          'TOKEN_IN_USE',
+          `Token "${t.label}" (serial ${t.serial}) is in use by another ceremony: ${holderLine(h)}. A token takes part in one ceremony at a time: let that ceremony finish, or stop it, then run this one again. If no keyceremony is running there, remove ${lockPath}.`,
+          {
+            where: `token ${t.label}`,
+            details: { token: t.label, serial: t.serial, ...(h ? { pid: h.pid, host: h.host, ...(h.run ? { run: h.run } : {}) } : {}) },
+          },
+        ),
+    });
+    this.tokens.set(lockPath, held);
+  }
+
+  /** Claim every token of the script that is present now (so a second ceremony is refused before it starts). */
+  async claimPresent(mod: Pkcs11Module, script: CeremonyScript): Promise<void> {
+    const present = mod.tokens();
+    for (const spec of script.tokens) {
+      const hits = present.filter((t) => (spec.serial ? t.serial === spec.serial : t.label === spec.label));
+      if (hits.length === 1) await this.claim(hits[0]!);
+    }
+  }
+
+  /** Labels and serials held now (for tests and the transcript of the app's session). */
+  held(): string[] {
+    return [...this.tokens.keys()];
+  }
+
+  /** Release every token and the run folder (idempotent). */
+  release(): void {
+    for (const l of this.tokens.values()) l.release();
+    this.tokens.clear();
+    this.runLock.release();
+  }
+}
