@@ -119,6 +119,36 @@ export function touchPromptFor(kit: HostKit, ctx: HandlerContext) {
   };
 }
 
+/** What a cancellable batch gets: the job's abort signal and a throttled progress callback. */
+export interface JobOptions {
+  signal: AbortSignal;
+  onProgress: (done: number, total: number) => void;
+}
+
+/**
+ * Run a cancellable job (kc:jobs.cancel aborts it): its progress reaches the renderer at most every
+ * 50 ms, and always the last step, so a fast batch does not flood the window.
+ */
+export async function runJob<T>(kit: HostKit, id: string, ctx: HandlerContext, fn: (o: JobOptions) => Promise<T>): Promise<T> {
+  if (kit.jobs.has(id)) throw new KeyceremonyError('CONFLICT', `Job ${id} is already running.`, { where: 'jobId' });
+  const ac = new AbortController();
+  kit.jobs.set(id, ac);
+  let last = 0;
+  try {
+    return await fn({
+      signal: ac.signal,
+      onProgress: (done, total) => {
+        if (done === total || Date.now() - last >= 50) {
+          last = Date.now();
+          ctx.emit({ kind: 'progress', jobId: id, done, total });
+        }
+      },
+    });
+  } finally {
+    kit.jobs.delete(id);
+  }
+}
+
 export interface HostKit {
   deps: HandlerDeps;
   /** The PKCS#11 module, opened on first use and reused. */

@@ -294,6 +294,28 @@ describe('batch signing', () => {
       const ac = new AbortController();
       ac.abort();
       await assert.rejects(signer.signMany(msgs, { signal: ac.signal }), isErr('CANCELLED'));
+      // A cancel that arrives while the token is signing (at the batch's first turn of the event loop)
+      // stops it between two signatures: at most one chunk (32) was made, nothing is returned.
+      const mid = new AbortController();
+      setImmediate(() => mid.abort());
+      await assert.rejects(signer.signMany(msgs, { signal: mid.signal }), (e: unknown) => {
+        const d = (e as KeyceremonyError).details as { done: number; total: number };
+        return isErr('CANCELLED')(e) && d.total === 300 && d.done <= 32;
+      });
+    });
+  });
+
+  test('signMany verifies every signature: a token whose signatures do not verify fails the batch, nothing returned', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    await withA(async (s) => {
+      const key = await keyOf(s, 'ecdsa-p256');
+      // The token signs with its key; the signer checks against another public key, as a faulty token would look.
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+      const faulty = s.signer({ ...key, publicKeySpki: new Uint8Array(other) });
+      const msgs = Array.from({ length: 100 }, (_, i) => Buffer.from(`m ${i}`));
+      let progress = 0;
+      await assert.rejects(faulty.signMany(msgs, { onProgress: (d) => (progress = d) }), isErr('SIGNATURE_SELF_CHECK_FAILED'));
+      assert.equal(progress, 0, 'no signature counted as verified');
     });
   });
 });

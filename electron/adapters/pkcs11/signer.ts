@@ -11,6 +11,7 @@ import { rawToDer } from '../../../shared/crypto/ecdsa';
 import { KeyceremonyError } from '../../../shared/errors';
 import { CKM_EDDSA } from './constants';
 import { mapPkcs11Error, rvOf } from './errors';
+import { BatchVerifier } from './verify-worker';
 import type { Handle, TokenInfo, TokenKey } from './types';
 
 // DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1), for CKM_RSA_PKCS over a host-side hash.
@@ -137,49 +138,61 @@ export class TokenSigner implements Signer {
   }
 
   /**
-   * Batch signing. Signatures are made one by one on the token while the previous ones are verified
-   * on the thread pool (crypto.verify with a callback), so the self-check costs little throughput on
-   * a multi-core machine. Nothing is returned until every signature has verified.
+   * Batch signing. The token makes the signatures one by one on this thread while a worker thread
+   * verifies them in chunks on the other core (verify-worker.ts); when the token is done, this thread
+   * verifies the chunks the worker has not reached. Between two signatures a cancel (`signal`) stops
+   * the batch; the event loop gets a turn at every chunk (at least every 2 ms), so a cancel and the
+   * progress reach the person at once. Nothing is returned until every signature has verified.
    */
   async signMany(
     items: readonly Uint8Array[],
     opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
   ): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = new Array(items.length);
-    const [hash, vopts] = this.verifyParams();
-    const key = { key: this.pub, ...vopts } as never;
+    const total = items.length;
+    const out: Uint8Array[] = new Array(total);
     let done = 0;
-    let failure: unknown;
-    // Sliding window of verifications in flight on the thread pool: the token keeps signing while
-    // up to WINDOW earlier signatures are being checked.
-    const WINDOW = 64;
-    const inflight: Promise<void>[] = [];
-    const verifyAsync = (data: Uint8Array, sig: Uint8Array) =>
-      new Promise<void>((resolve) =>
-        nodeVerify(hash, data, key, sig, (err, ok) => {
-          if (err || !ok) failure ??= err ?? this.selfCheckFailed();
-          else {
-            done++;
-            opts.onProgress?.(done, items.length);
-          }
-          resolve();
-        }),
-      );
-    for (let i = 0; i < items.length && failure === undefined; i++) {
-      if (opts.signal?.aborted) {
-        await Promise.all(inflight);
-        throw new KeyceremonyError('CANCELLED', `Batch signing cancelled after ${done} of ${items.length} signatures; nothing was returned.`);
+    const [hash, options] = this.verifyParams();
+    // Progress is reported signature by signature (callers count deciles or throttle themselves).
+    const onProgress = opts.onProgress;
+    const batch = new BatchVerifier(this.publicKeySpki, { hash, options }, total, (n) => {
+      for (let k = 0; k < n; k++) {
+        done++;
+        onProgress?.(done, total);
       }
-      const data = items[i] as Uint8Array;
-      const pin = this.auth.needed ? await this.auth.pin() : undefined;
-      await this.auth.presence?.();
-      const sig = this.signOnToken(data, pin);
-      out[i] = sig;
-      inflight.push(verifyAsync(data, sig));
-      if (inflight.length >= WINDOW) await inflight.shift();
+    });
+    try {
+      let chunkStart = performance.now();
+      for (let i = 0; i < total; i++) {
+        if (opts.signal?.aborted || batch.anyFailed) break;
+        const data = items[i] as Uint8Array;
+        const pin = this.auth.needed ? await this.auth.pin() : undefined;
+        await this.auth.presence?.();
+        const sig = this.signOnToken(data, pin);
+        out[i] = sig;
+        batch.add(data, sig);
+        if (batch.buffered >= CHUNK || performance.now() - chunkStart >= CHUNK_MS) {
+          batch.flush();
+          await turn();
+          chunkStart = performance.now();
+        }
+      }
+      if (opts.signal?.aborted) {
+        if (opts.signal.reason instanceof KeyceremonyError) throw opts.signal.reason;
+        throw new KeyceremonyError('CANCELLED', `Batch signing cancelled after ${done} of ${total} signatures; nothing was returned.`, {
+          details: { done, total },
+        });
+      }
+      if (!(await batch.finish())) throw this.selfCheckFailed();
+      return out;
+    } finally {
+      batch.close();
     }
-    await Promise.all(inflight);
-    if (failure !== undefined) throw failure instanceof KeyceremonyError ? failure : this.selfCheckFailed();
-    return out;
   }
 }
+
+/** Signatures per chunk handed to the verifying worker, and the longest wait before a partial chunk goes. */
+const CHUNK = 32;
+const CHUNK_MS = 2;
+
+/** One turn of the event loop (IPC, a cancel, progress events, the worker's replies). */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -15,7 +15,7 @@ import { writeTree } from '../../adapters/fs/tree';
 import { freeName, readOpenedFile } from '../../adapters/fs/files';
 import { imageList, imagesFromText, parseCosignRequest, requestAcceptedKeys, requestView } from '../cosign';
 import { matchCandidates, publicKeysOn, type AcceptedKey } from '../candidates';
-import { findKey, type AreaHandlers, type HandlerContext, type HostKit } from '../host-kit';
+import { findKey, runJob, type AreaHandlers, type HandlerContext, type HostKit } from '../host-kit';
 import type { TokenKey, TokenSession } from '../deps';
 
 const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
@@ -27,26 +27,8 @@ export function cosignHandlers(kit: HostKit): AreaHandlers<typeof cosignChannels
   };
 
   /** Progress events and cancel (kc:jobs.cancel) for long batches, like kc:sign.batch. */
-  async function asJob<T>(id: string | undefined, ctx: HandlerContext, fn: (o: BatchOptions) => Promise<T>): Promise<T> {
-    if (id === undefined) return fn({});
-    if (kit.jobs.has(id)) throw new KeyceremonyError('CONFLICT', `Job ${id} is already running.`, { where: 'jobId' });
-    const ac = new AbortController();
-    kit.jobs.set(id, ac);
-    let last = 0;
-    try {
-      return await fn({
-        signal: ac.signal,
-        onProgress: (done, total) => {
-          if (done === total || Date.now() - last >= 50) {
-            last = Date.now();
-            ctx.emit({ kind: 'progress', jobId: id, done, total });
-          }
-        },
-      });
-    } finally {
-      kit.jobs.delete(id);
-    }
-  }
+  const asJob = <T>(id: string | undefined, ctx: HandlerContext, fn: (o: BatchOptions) => Promise<T>): Promise<T> =>
+    id === undefined ? fn({}) : runJob(kit, id, ctx, fn);
 
   return {
     'kc:cosign.images': async (req) => ({ images: imagesFromText(req.text) }),

@@ -4,13 +4,14 @@ import { fromBase64, fromHex, toBase64 } from '../../../shared/encoding/bytes';
 import { verifySignature } from '../../../shared/crypto/webcrypto';
 import type { tokenChannels } from '../../../shared/ipc/channels/tokens';
 import type { TokenSession } from '../deps';
-import { findKey, keyInfo, summarizeToken, touchPromptFor, type AreaHandlers, type HandlerContext, type HostKit } from '../host-kit';
+import { findKey, keyInfo, runJob, summarizeToken, touchPromptFor, type AreaHandlers, type HandlerContext, type HostKit } from '../host-kit';
 import { publicKeysOn } from '../candidates';
+import { signAll } from '../../core/signer';
 import { generateKeyOnce } from '../../adapters/pkcs11/interrupted';
 import { fingerprintWords } from '../../../shared/pgp-words';
 
 export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> {
-  const { withToken, jobs } = kit;
+  const { withToken } = kit;
   const touchPrompt = (ctx: HandlerContext) => touchPromptFor(kit, ctx);
   return {
     'kc:tokens.list': async () => kit.tokens().tokens().map(summarizeToken),
@@ -71,41 +72,36 @@ export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> 
         return { signatureB64: toBase64(sig), algorithm: signer.algorithm, fingerprint: key.fingerprint, verified: true as const };
       }),
 
-    'kc:sign.batch': async (req, ctx) => {
-      if (jobs.has(req.jobId)) throw new KeyceremonyError('CONFLICT', `Job ${req.jobId} is already running.`, { where: 'jobId' });
-      const ac = new AbortController();
-      jobs.set(req.jobId, ac);
-      try {
-        return await withToken(req.token, req.pin, false, async (s) => {
+    // The batch goes through signAll -> TokenSigner.signMany: the token signs while another core
+    // verifies; a cancel stops it between two signatures and nothing half-done is returned.
+    'kc:sign.batch': async (req, ctx) =>
+      runJob(kit, req.jobId, ctx, ({ signal, onProgress }) =>
+        withToken(req.token, req.pin, false, async (s) => {
           const key = await findKey(s, req.key);
           const signer = s.signer(key, { onUserPresence: touchPrompt(ctx) });
           const items = req.itemsB64.map((b) => fromBase64(b));
           const total = items.length;
-          ctx.emit({ kind: 'progress', jobId: req.jobId, done: 0, total });
-          const sigs: Uint8Array[] = [];
-          let lastEmit = 0;
-          // One at a time so that a cancel stops between two signatures and nothing half-done is returned.
-          for (const it of items) {
-            if (ac.signal.aborted) {
-              throw new KeyceremonyError('CANCELLED', `Cancelled after ${sigs.length} of ${total} signatures. Nothing was saved; run it again to sign everything.`, {
-                where: 'sign.batch',
-                details: { done: sigs.length, total },
-              });
-            }
-            sigs.push(await signer.sign(it));
-            // Progress at most every 50 ms (and at the end), so the renderer is not flooded.
-            if (sigs.length === total || Date.now() - lastEmit >= 50) {
-              lastEmit = Date.now();
-              ctx.emit({ kind: 'progress', jobId: req.jobId, done: sigs.length, total });
-            }
-            await new Promise((r) => setImmediate(r));
+          let done = 0;
+          onProgress(0, total);
+          try {
+            const sigs = await signAll(signer, items, {
+              signal,
+              onProgress: (d, t) => {
+                done = d;
+                onProgress(d, t);
+              },
+            });
+            return { signaturesB64: sigs.map(toBase64), fingerprint: key.fingerprint };
+          } catch (e) {
+            if (!(e instanceof KeyceremonyError) || e.code !== 'CANCELLED') throw e;
+            throw new KeyceremonyError('CANCELLED', `Cancelled after ${done} of ${total} signatures. Nothing was saved; run it again to sign everything.`, {
+              where: 'sign.batch',
+              details: { done, total },
+              cause: e,
+            });
           }
-          return { signaturesB64: sigs.map(toBase64), fingerprint: key.fingerprint };
-        });
-      } finally {
-        jobs.delete(req.jobId);
-      }
-    },
+        }),
+      ),
 
     'kc:verify.signature': async (req) => ({
       valid: await verifySignature(fromBase64(req.spkiB64), req.algorithm, fromBase64(req.dataB64), fromBase64(req.signatureB64)),

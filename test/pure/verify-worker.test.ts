@@ -1,0 +1,123 @@
+/**
+ * The batch verifier behind TokenSigner.signMany (electron/adapters/pkcs11/verify-worker.ts): every
+ * signature is verified, by the worker thread or by the caller, whichever claims its chunk; one bad
+ * signature anywhere (a chunk the worker checks, or the last one the caller checks) fails the batch;
+ * a worker that dies mid-batch leaves its chunks to the caller. Signatures are made by node:crypto
+ * keys (no token needed); the token path is in test/token/pkcs11.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { BatchVerifier, stopVerifyWorker, type VerifyParams } from '../../electron/adapters/pkcs11/verify-worker';
+
+const N = 200;
+const CHUNK = 32;
+const msgs = Array.from({ length: N }, (_, i) => Buffer.from(`message ${i}`));
+
+function keyAndSigs(type: 'ec' | 'ed25519' | 'rsa-pss') {
+  if (type === 'ec') {
+    const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const params: VerifyParams = { hash: 'sha256', options: { dsaEncoding: 'der' } };
+    return {
+      spki: k.publicKey.export({ type: 'spki', format: 'der' }),
+      params,
+      sigs: msgs.map((m) => sign('sha256', m, { key: k.privateKey, dsaEncoding: 'der' })),
+    };
+  }
+  if (type === 'ed25519') {
+    const k = generateKeyPairSync('ed25519');
+    return {
+      spki: k.publicKey.export({ type: 'spki', format: 'der' }),
+      params: { hash: null, options: {} },
+      sigs: msgs.map((m) => sign(null, m, k.privateKey)),
+    };
+  }
+  const k = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const options = { padding: 6, saltLength: 32 };
+  return {
+    spki: k.publicKey.export({ type: 'spki', format: 'der' }),
+    params: { hash: 'sha256', options },
+    sigs: msgs.map((m) => sign('sha256', m, { key: k.privateKey, ...options })),
+  };
+}
+
+const ec = keyAndSigs('ec');
+
+/** Add every signature in chunks as signMany does; optionally wait until the worker reported a chunk. */
+async function run(
+  sigs: readonly Uint8Array[],
+  opts: { waitForWorker?: boolean; params?: VerifyParams; spki?: Buffer; beforeFinish?: () => Promise<void> } = {},
+) {
+  let verified = 0;
+  let firstReport: () => void = () => {};
+  const reported = new Promise<void>((r) => (firstReport = r));
+  const b = new BatchVerifier(opts.spki ?? ec.spki, opts.params ?? ec.params, N, (n) => {
+    verified += n;
+    firstReport();
+  });
+  sigs.forEach((s, i) => {
+    b.add(msgs[i] as Buffer, s);
+    if (b.buffered >= CHUNK) b.flush();
+  });
+  b.flush();
+  if (opts.waitForWorker) await reported;
+  await opts.beforeFinish?.();
+  const ok = await b.finish();
+  return { ok, verified, b };
+}
+
+test('every signature of a batch verifies; the worker and the caller share the chunks', async () => {
+  const r = await run(ec.sigs, { waitForWorker: true });
+  assert.equal(r.ok, true);
+  assert.equal(r.verified, N, 'progress counts every signature once');
+  assert.ok(r.b.chunksByWorker > 0, 'the worker verified at least one chunk');
+  assert.equal(r.b.chunksByWorker + r.b.chunksHere, Math.ceil(N / CHUNK), 'each chunk verified exactly once');
+});
+
+for (const [where, index] of [
+  ['the first chunk (the worker)', 3],
+  ['the last chunk (the caller)', N - 1],
+] as const) {
+  test(`one bad signature in ${where} fails the batch`, async () => {
+    const sigs: Buffer[] = ec.sigs.slice();
+    const bad = Buffer.from(sigs[index] as Buffer);
+    bad[bad.length - 3] = (bad[bad.length - 3] as number) ^ 1;
+    sigs[index] = bad;
+    assert.equal((await run(sigs, { waitForWorker: index < CHUNK })).ok, false);
+    // a signature of another message in the right place is refused too
+    const swapped: Buffer[] = ec.sigs.slice();
+    swapped[index] = ec.sigs[0] as Buffer;
+    assert.equal((await run(swapped)).ok, false);
+  });
+}
+
+test('garbage instead of a DER signature fails the batch, it does not throw', async () => {
+  const sigs: Buffer[] = ec.sigs.slice();
+  sigs[40] = Buffer.from('not a signature');
+  assert.equal((await run(sigs, { waitForWorker: true })).ok, false);
+});
+
+test('Ed25519 and RSA-PSS parameters reach the worker', async () => {
+  for (const t of ['ed25519', 'rsa-pss'] as const) {
+    const k = keyAndSigs(t);
+    const r = await run(k.sigs, { spki: k.spki, params: k.params, waitForWorker: true });
+    assert.equal(r.ok, true, t);
+    assert.ok(r.b.chunksByWorker > 0, `${t}: worker used`);
+    const wrong = await run(ec.sigs, { spki: k.spki, params: k.params });
+    assert.equal(wrong.ok, false, `${t}: P-256 signatures do not verify under this key`);
+  }
+});
+
+test('a worker that dies mid-batch leaves every unreported chunk to the caller', async () => {
+  const sigs: Buffer[] = ec.sigs.slice();
+  sigs[N - 40] = ec.sigs[0] as Buffer; // a bad one the worker may have claimed when it died
+  const bad = await run(sigs, { beforeFinish: () => stopVerifyWorker() });
+  assert.equal(bad.ok, false);
+  const good = await run(ec.sigs, { beforeFinish: () => stopVerifyWorker() });
+  assert.equal(good.ok, true);
+  assert.equal(good.verified, N);
+  // the next batch starts a new worker
+  const next = await run(ec.sigs, { waitForWorker: true });
+  assert.equal(next.ok, true);
+  assert.ok(next.b.chunksByWorker > 0);
+});
