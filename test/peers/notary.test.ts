@@ -222,6 +222,31 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   assert.equal(dl.code, 0, dl.err);
   assert.match(dl.out, /targets\/alice\s+"" <all paths>/);
   assert.match(dl.out, /targets\/releases\s+"" <all paths>/);
+  // 7. `notary delegation add|remove --paths` as the notary client has them: a role limited to qa/ (beta/ added, then removed)
+  r = await kc(['delegation', 'add', '--dir', repo, '--role', 'targets/qa', '--key-file', join(dir, 'online-alice.pub.pem'), '--paths', 'qa/,beta/']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^new delegation targets\/qa with keys [0-9a-f]{12} and paths \["qa\/", "beta\/"\] staged in targets v\d+$/m);
+  r = await kc(['delegation', 'remove', '--dir', repo, '--role', 'targets/qa', '--paths', 'beta/']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^from targets\/qa: removed paths \["beta\/"\] in targets v\d+$/m);
+  r = await kc(['delegation', 'remove', '--dir', repo, '--role', 'targets/qa']);
+  assert.notEqual(r.code, 0, 'removing a whole delegation asks for --yes');
+  assert.match(r.err, /add --yes to confirm/);
+  r = await kc(['sign', '--dir', repo, '--role', 'targets', '--token', 'online', '--label', 'notary-targets', ...pin()]);
+  assert.match(r.out, /\+ delegation targets\/qa: threshold 1, paths \["qa\/"\]/);
+  r = await kc(['targets', '--dir', repo, '--role', 'targets/qa', '--add', `qa/tool=${join(dir, 'payload-v1.txt')}`]);
+  assert.equal(r.code, 0, r.err);
+  r = await kc(['sign', '--dir', repo, '--role', 'targets/qa', '--token', 'online', '--label', 'alice', ...pin()]);
+  assert.match(r.out, /targets\/qa v1: signed by 1 of 1/);
+  r = await kc(['sign', '--dir', repo, '--role', 'snapshot', '--token', 'online', '--label', 'notary-snapshot', ...pin()]);
+  r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
+  assert.equal(r.code, 0, r.err + server.log().slice(-2000));
+  const dq = notaryClient(client, 'delegation', 'list', GUN);
+  assert.equal(dq.code, 0, dq.err);
+  assert.match(dq.out, /targets\/qa\s+qa\/\s/);
+  assert.doesNotMatch(dq.out, /beta\//);
+  l = notaryClient(client, 'list', GUN);
+  assert.match(l.out, /^qa\/tool\s+[0-9a-f]{64}\s+12\s+targets\/qa/m);
 
   // a fresh client too (TOFU on root v2)
   l = notaryClient(join(dir, 'client2'), 'list', GUN);

@@ -38,6 +38,8 @@ import {
   diffNotary,
   mergeRepos,
   pendingFor,
+  addDelegation,
+  removeDelegation,
 } from '../../electron/core/notary';
 import { KeyceremonyError } from '../../shared/errors';
 
@@ -499,5 +501,52 @@ describe('CLI: keyceremony notary verify / tuf verify (registered commands)', ()
     r = await run(['notary', 'publish', '--server', 'http://127.0.0.1:1', '--dir', N01]);
     assert.equal(r.code, 1);
     assert.match(r.err, /error\[INVALID_INPUT\]: the Notary server must be https:\/\//);
+  });
+});
+
+describe('notary delegation add|remove --paths (as the notary client)', () => {
+  const key = (n: number) => notaryKeyFromSpki(SoftwareSigner.generate('ecdsa-p256', undefined, `k${n}`).publicKeySpki);
+  test('paths added and removed, "" = every path, keys by id prefix; bad edits refused with what and where', async () => {
+    const t = emptyTargets(1, '2030-01-01T00:00:00Z');
+    const [k1, k2] = [key(1), key(2)];
+    const refused = async (p: Promise<unknown> | (() => unknown), code: string, msg: RegExp) => {
+      const run = typeof p === 'function' ? Promise.resolve().then(p) : p;
+      await assert.rejects(run, (e: unknown) => e instanceof KeyceremonyError && e.code === code && msg.test(e.message));
+    };
+    await refused(addDelegation(t, 'targets/qa', { keys: [], paths: ['qa/'], allPaths: false }), 'INVALID_INPUT', /targets\/qa does not exist yet: give at least one key/);
+    await refused(addDelegation(t, 'releases', { keys: [k1], paths: [], allPaths: false }), 'INVALID_INPUT', /invalid delegation name "releases"/);
+    await refused(addDelegation(t, 'targets/../x', { keys: [k1], paths: [], allPaths: false }), 'INVALID_INPUT', /invalid delegation name/);
+    const a = await addDelegation(t, 'targets/qa', { keys: [k1], paths: ['qa/', 'beta/'], allPaths: false });
+    assert.equal(a.created, true);
+    await addDelegation(t, 'targets/qa', { keys: [k2], paths: ['qa/', 'rc/'], allPaths: false });
+    const qa = () => t.delegations.roles.find((r) => r.name === 'targets/qa')!;
+    assert.deepEqual(qa().paths, ['qa/', 'beta/', 'rc/']);
+    assert.equal(qa().keyids.length, 2);
+    assert.equal(qa().threshold, 1);
+    // a nested role's paths must lie within its parent's
+    await refused(addDelegation(emptyTargets(1, '2030-01-01T00:00:00Z'), 'targets/qa/team', { keys: [k1], paths: ['prod/x'], allPaths: false, within: ['qa/'] }), 'INVALID_INPUT', /path "prod\/x" is outside the paths of targets\/qa \("qa\/"\)/);
+    // remove: paths, a key by prefix; not the last key
+    const id1 = await notaryKeyId(k1);
+    let r = removeDelegation(t, 'targets/qa', { keyIds: [], paths: ['beta/'], allPaths: false });
+    assert.deepEqual(r.paths, ['beta/']);
+    assert.deepEqual(qa().paths, ['qa/', 'rc/']);
+    r = removeDelegation(t, 'targets/qa', { keyIds: [id1.slice(0, 10)], paths: [], allPaths: false });
+    assert.deepEqual(r.keyIds, [id1]);
+    assert.equal(t.delegations.keys[id1], undefined, 'a key nothing uses any more leaves the key list');
+    await refused(() => removeDelegation(t, 'targets/qa', { keyIds: ['ffff'], paths: [], allPaths: false }), 'KEY_NOT_FOUND', /key id ffff matches 0 keys of targets\/qa/);
+    await refused(() => removeDelegation(t, 'targets/qa', { keyIds: [qa().keyids[0]!], paths: [], allPaths: false }), 'INVALID_INPUT', /would leave targets\/qa without keys/);
+    assert.equal(qa().keyids.length, 1, 'a refused removal changes nothing');
+    // every path: --all-paths (or the "" path) makes the list [""]; remove --all-paths clears it
+    await addDelegation(t, 'targets/qa', { keys: [], paths: [], allPaths: true });
+    assert.deepEqual(qa().paths, ['']);
+    removeDelegation(t, 'targets/qa', { keyIds: [], paths: [], allPaths: true });
+    assert.deepEqual(qa().paths, []);
+    await addDelegation(t, 'targets/qa', { keys: [], paths: ['a', ''], allPaths: false });
+    assert.deepEqual(qa().paths, ['']);
+    // the whole role
+    r = removeDelegation(t, 'targets/qa', { keyIds: [], paths: [], allPaths: false });
+    assert.equal(r.removedRole, true);
+    assert.deepEqual(t.delegations, { keys: {}, roles: [] });
+    await refused(() => removeDelegation(t, 'targets/qa', { keyIds: [], paths: [], allPaths: false }), 'NOT_FOUND', /no delegation targets\/qa/);
   });
 });

@@ -28,6 +28,7 @@ import {
   initRepo,
   repoStatus,
   stageRootRotation,
+  stageDelegation,
   stageSigner,
   stageTargets,
   verifyNotaryRepository,
@@ -252,6 +253,52 @@ const signer: Sub = async (args, ctx) => {
   return 0;
 };
 
+/** `--paths a,b --paths c` as the notary client reads them (a comma-separated list, repeatable). */
+function pathList(v: string[] | undefined): string[] {
+  return (v ?? []).flatMap((x) => x.split(','));
+}
+
+/**
+ * `notary delegation add|remove` as the notary client has them (cmd/notary/delegations.go): the
+ * delegating role's next version is staged, to be signed like any other change.
+ */
+const delegation =
+  (op: 'add' | 'remove'): Sub =>
+  async (args, ctx) => {
+    const { values } = parse(args, {
+      dir: { type: 'string' },
+      role: { type: 'string' },
+      'key-file': { type: 'string', multiple: true },
+      key: { type: 'string', multiple: true },
+      paths: { type: 'string', multiple: true },
+      'all-paths': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+      days: { type: 'string' },
+    });
+    const dir = requireDir(values.dir);
+    if (!values.role) throw new UsageError('--role targets/NAME is required');
+    const paths = pathList(values.paths);
+    const allPaths = !!values['all-paths'];
+    const common = { role: values.role, paths, allPaths, now: nowFrom(ctx), days: int(values.days, '--days') };
+    const files = readRepoDir(dir);
+    let staged: Awaited<ReturnType<typeof stageDelegation>>;
+    if (op === 'add') {
+      if (values.key?.length) throw new UsageError('delegation add takes --key-file FILE (a certificate or public key), not --key');
+      if (!values['key-file']?.length && !paths.length && !allPaths) throw new UsageError('give --key-file FILE…, --paths P… or --all-paths (or several)');
+      staged = await stageDelegation(files, { op, ...common, keys: (values['key-file'] ?? []).map(readKeyFile) });
+    } else {
+      if (values['key-file']?.length) throw new UsageError('delegation remove takes key ids (--key KEYID), not --key-file');
+      const whole = !values.key?.length && !paths.length && !allPaths;
+      if (whole && !values.yes) throw new UsageError(`this removes the whole delegation ${values.role} (its keys and paths); add --yes to confirm, as notary asks`);
+      staged = await stageDelegation(files, { op, ...common, keyIds: values.key ?? [] });
+    }
+    writeRepoFiles(dir, staged.files, ctx);
+    ctx.out(staged.summary);
+    for (const [k, v] of staged.files) files.set(k, v);
+    for (const s of await repoStatus(files)) ctx.out(s.line);
+    return 0;
+  };
+
 const sign: Sub = async (args, ctx) => {
   const { values } = parse(args, { ...keyOptions, dir: { type: 'string' }, role: { type: 'string' }, days: { type: 'string' }, rebuild: { type: 'boolean' } });
   const dir = requireDir(values.dir);
@@ -406,6 +453,19 @@ export const notaryCommand: Command = group({
     ], rotate),
     leaf('targets', 'add or remove targets in targets or a delegated role', ['--dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]'], targets),
     leaf('signer', 'add a delegation signer (as `docker trust signer add`)', ['--dir DIR --name NAME --key-file FILE…'], signer),
+    group({
+      name: 'delegation',
+      summary: 'add or remove a delegation\'s keys and paths (as `notary delegation add|remove`)',
+      subcommands: [
+        leaf('add', 'add keys and/or paths to targets/NAME (created with threshold 1 when new)', [
+          '--dir DIR --role targets/NAME [--key-file FILE…] [--paths P[,P…]…] [--all-paths] [--days N]',
+        ], delegation('add')),
+        leaf('remove', 'remove keys and/or paths from a delegation, or the whole delegation', [
+          '--dir DIR --role targets/NAME [--key KEYID…] [--paths P[,P…]…] [--all-paths]',
+          '--dir DIR --role targets/NAME --yes   (the whole delegation)',
+        ], delegation('remove')),
+      ],
+    }),
     leaf('sign', 'sign a role with a token key (snapshot: new version with a new expiry)', [`--dir DIR --role ROLE ${KEY} [--days N | --rebuild]`], sign),
     leaf('diff', 'what sign would sign, against the previous version', ['--dir DIR [--role ROLE]'], diff),
     leaf('merge', 'signatures made in parallel on another copy', ['--dir DIR --from OTHER_DIR…'], merge),

@@ -214,6 +214,96 @@ export async function addSigner(t: NotaryTargets, signerName: string, keys: read
   }
 }
 
+/** A delegation role name as notary accepts it: `targets/` and one or more path segments (data.IsDelegation). */
+const DELEGATION = /^targets(\/[A-Za-z0-9_.-]+)+$/;
+
+export function checkDelegationName(role: string): void {
+  if (!DELEGATION.test(role) || role.split('/').some((p) => p === '.' || p === '..')) {
+    throw new KeyceremonyError('INVALID_INPUT', `invalid delegation name ${JSON.stringify(role)}: give targets/NAME (letters, digits, _ . -)`, { where: 'role' });
+  }
+}
+
+/**
+ * `notary delegation add GUN ROLE [CERT…] [--paths P,…] [--all-paths]` (notary cmd/notary/delegations.go,
+ * client AddDelegation): keys are added to the role (created with threshold 1 when new: a new role
+ * needs at least one key), paths are added to its list; the "" path (or --all-paths) means every
+ * path and replaces the list with [""]. `within`: the delegating role's own paths when it is itself a
+ * delegation (notary refuses a child path outside them). Returns what changed, for the message.
+ */
+export async function addDelegation(
+  t: NotaryTargets,
+  role: string,
+  edit: { keys: readonly NotaryKey[]; paths: readonly string[]; allPaths: boolean; within?: readonly string[] },
+): Promise<{ created: boolean; keyIds: string[]; paths: string[] }> {
+  checkDelegationName(role);
+  let r = t.delegations.roles.find((x) => x.name === role);
+  const created = !r;
+  if (!r) {
+    if (edit.keys.length === 0) {
+      throw new KeyceremonyError('INVALID_INPUT', `${role} does not exist yet: give at least one key (a certificate or public key file) to create it`, { where: 'keys' });
+    }
+    r = { keyids: [], name: role, paths: [], threshold: 1 };
+    t.delegations.roles.push(r);
+  }
+  const keyIds: string[] = [];
+  for (const k of edit.keys) {
+    const id = await notaryKeyId(k);
+    t.delegations.keys[id] = { keytype: k.keytype, keyval: { private: null, public: k.keyval.public } };
+    if (!r.keyids.includes(id)) r.keyids.push(id);
+    keyIds.push(id);
+  }
+  const all = edit.allPaths || edit.paths.includes('');
+  const paths = all ? [''] : [...edit.paths];
+  for (const p of paths) {
+    if (/[\u0000-\u001f]/.test(p) || p.length > 1024) throw new KeyceremonyError('INVALID_INPUT', `not a usable path: ${JSON.stringify(p)}`, { where: '--paths' });
+    if (edit.within && !edit.within.some((w) => p.startsWith(w))) {
+      throw new KeyceremonyError('INVALID_INPUT', `path ${JSON.stringify(p)} is outside the paths of ${role.slice(0, role.lastIndexOf('/'))} (${edit.within.map((w) => JSON.stringify(w)).join(', ') || 'none'})`, {
+        where: '--paths',
+      });
+    }
+  }
+  if (all) r.paths = [''];
+  else for (const p of paths) if (!(r.paths ??= []).includes(p)) r.paths.push(p);
+  return { created, keyIds, paths };
+}
+
+/**
+ * `notary delegation remove GUN ROLE [KEYID…] [--paths P,…] [--all-paths]`: without keys or paths the
+ * whole role goes (its keys too when nothing else uses them); else the key ids (a unique prefix is
+ * enough) and paths given are removed, `allPaths` clears the path list. A role left without keys is
+ * refused: remove the role instead.
+ */
+export function removeDelegation(t: NotaryTargets, role: string, edit: { keyIds: readonly string[]; paths: readonly string[]; allPaths: boolean }): { removedRole: boolean; keyIds: string[]; paths: string[] } {
+  checkDelegationName(role);
+  const r = t.delegations.roles.find((x) => x.name === role);
+  if (!r) throw new KeyceremonyError('NOT_FOUND', `no delegation ${role} in this targets file`, { where: 'role' });
+  const dropUnusedKeys = () => {
+    const used = new Set(t.delegations.roles.flatMap((x) => x.keyids));
+    for (const id of Object.keys(t.delegations.keys)) if (!used.has(id)) delete t.delegations.keys[id];
+  };
+  if (edit.keyIds.length === 0 && edit.paths.length === 0 && !edit.allPaths) {
+    t.delegations.roles = t.delegations.roles.filter((x) => x !== r);
+    dropUnusedKeys();
+    return { removedRole: true, keyIds: [...r.keyids], paths: [...(r.paths ?? [])] };
+  }
+  const ids: string[] = [];
+  for (const want of edit.keyIds) {
+    const hits = r.keyids.filter((id) => id.startsWith(want.toLowerCase()));
+    if (hits.length !== 1) {
+      throw new KeyceremonyError(hits.length ? 'KEY_AMBIGUOUS' : 'KEY_NOT_FOUND', `key id ${want} matches ${hits.length} keys of ${role} (${r.keyids.map((i) => i.slice(0, 12)).join(', ')})`, { where: want });
+    }
+    ids.push(hits[0]!);
+  }
+  const left = r.keyids.filter((id) => !ids.includes(id));
+  if (left.length === 0) throw new KeyceremonyError('INVALID_INPUT', `that would leave ${role} without keys; remove the whole delegation instead (give no key ids or paths)`, { where: 'keys' });
+  if (r.threshold > left.length) throw new KeyceremonyError('INVALID_INPUT', `${role} needs ${r.threshold} signatures; only ${left.length} keys would be left`, { where: 'keys' });
+  r.keyids = left;
+  const removedPaths = edit.allPaths ? [...(r.paths ?? [])] : edit.paths.filter((p) => (r.paths ?? []).includes(p));
+  r.paths = edit.allPaths ? [] : (r.paths ?? []).filter((p) => !edit.paths.includes(p));
+  dropUnusedKeys();
+  return { removedRole: false, keyIds: ids, paths: removedPaths };
+}
+
 /** `docker trust signer remove NAME`: drop targets/NAME and its keys from targets/releases. */
 export function removeSigner(t: NotaryTargets, signerName: string): void {
   const name = `targets/${signerName}`;

@@ -23,7 +23,9 @@ import {
 } from '../../../shared/notary';
 import type { Signer } from '../signer';
 import {
+  addDelegation,
   addSigner,
+  removeDelegation,
   buildRoot,
   buildSnapshot,
   DEFAULT_EXPIRY_DAYS,
@@ -217,6 +219,45 @@ export async function stageSigner(files: RepoFiles, s: { name: string; keys: rea
   const out = new Map([['targets.json', serializeSignedFile(t, [])]]);
   if (complete) out.set(previousFile('targets'), cur.bytes);
   return out;
+}
+
+/**
+ * `notary delegation add|remove`: the next version of the delegating role (targets, or targets/A for
+ * targets/A/B) with the delegation changed; the new version waits for signatures like any other.
+ */
+export async function stageDelegation(
+  files: RepoFiles,
+  edit:
+    | { op: 'add'; role: string; keys: readonly NotaryKey[]; paths: readonly string[]; allPaths: boolean; now: Date; days?: number }
+    | { op: 'remove'; role: string; keyIds: readonly string[]; paths: readonly string[]; allPaths: boolean; now: Date; days?: number },
+): Promise<{ files: Map<string, Uint8Array>; summary: string }> {
+  const parent = parentOf(edit.role);
+  const cur = need<NotaryTargets>(files, parent, 'Targets');
+  const expires = expiresIn(edit.now, edit.days ?? DEFAULT_EXPIRY_DAYS.targets);
+  const complete = cur.signatures.length > 0 && (await isComplete(files, parent, cur));
+  const t = complete ? nextTargets(cur.signed, expires) : (JSON.parse(JSON.stringify(cur.signed)) as NotaryTargets);
+  t.expires = expires;
+  if (!t.delegations) t.delegations = { keys: {}, roles: [] };
+  let summary: string;
+  const paths = (ps: readonly string[]) => `[${ps.map((p) => (p === '' ? '"" (every path)' : JSON.stringify(p))).join(', ')}]`;
+  if (edit.op === 'add') {
+    let within: string[] | undefined;
+    if (parent !== 'targets') {
+      const grand = need<NotaryTargets>(files, parentOf(parent), 'Targets').signed;
+      within = grand.delegations?.roles.find((x) => x.name === parent)?.paths ?? [];
+    }
+    const r = await addDelegation(t, edit.role, { keys: edit.keys, paths: edit.paths, allPaths: edit.allPaths, ...(within ? { within } : {}) });
+    const parts = [r.keyIds.length ? `keys ${r.keyIds.map((i) => i.slice(0, 12)).join(', ')}` : '', r.paths.length ? `paths ${paths(r.paths)}` : ''].filter(Boolean);
+    summary = `${r.created ? 'new delegation' : 'delegation'} ${edit.role}${parts.length ? ` with ${parts.join(' and ')}` : ''} staged in ${parent} v${t.version}`;
+  } else {
+    const r = removeDelegation(t, edit.role, { keyIds: edit.keyIds, paths: edit.paths, allPaths: edit.allPaths });
+    summary = r.removedRole
+      ? `delegation ${edit.role} removed (with its keys and paths) in ${parent} v${t.version}`
+      : `from ${edit.role}: removed ${[r.keyIds.length ? `keys ${r.keyIds.map((i) => i.slice(0, 12)).join(', ')}` : '', edit.allPaths ? 'every path' : r.paths.length ? `paths ${paths(r.paths)}` : ''].filter(Boolean).join(' and ') || 'nothing'} in ${parent} v${t.version}`;
+  }
+  const out = new Map([[roleFile(parent), serializeSignedFile(t, [])]]);
+  if (complete) out.set(previousFile(parent), cur.bytes);
+  return { files: out, summary };
 }
 
 /** Files that the snapshot covers: root, targets and delegated role files present. */
