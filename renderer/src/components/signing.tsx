@@ -116,6 +116,20 @@ export function useTokensPresent(pollMs = 1000): { tokens: TokenSummary[] | null
   return { tokens, error };
 }
 
+/** Several tokens in the readers: the person says which is theirs. */
+function TokenChoice({ tokens, chosen, onChoose }: { tokens: TokenSummary[]; chosen: string | undefined; onChoose: (serial: string) => void }) {
+  return (
+    <fieldset>
+      <legend>Which token is yours?</legend>
+      {tokens.map((t) => (
+        <label key={t.serial} className="check">
+          <input type="radio" name="picker-token" checked={chosen === t.serial} onChange={() => onChoose(t.serial)} /> “{t.label}” (serial {t.serial}, {t.manufacturer} {t.model})
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 /**
  * Insert the token, pick one of its keys that this request accepts, enter the PIN, sign.
  * `load` lists the acceptable keys on a token (no PIN); `sign` signs with the chosen key.
@@ -194,17 +208,7 @@ export function KeyPicker({
           Insert your token.
         </p>
       )}
-      {tokens && tokens.length > 1 && (
-        <fieldset>
-          <legend>Which token is yours?</legend>
-          {tokens.map((t) => (
-            <label key={t.serial} className="check">
-              <input type="radio" name="picker-token" checked={token?.serial === t.serial} onChange={() => setSerial(t.serial)} /> “{t.label}” (serial {t.serial}, {t.manufacturer}{' '}
-              {t.model})
-            </label>
-          ))}
-        </fieldset>
-      )}
+      {tokens && tokens.length > 1 && <TokenChoice tokens={tokens} chosen={token?.serial} onChoose={setSerial} />}
       {token && (
         <p role="status" data-testid="picker-token" data-serial={token.serial}>
           Token “{token.label}” (serial {token.serial}) is in the reader.
