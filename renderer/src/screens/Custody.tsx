@@ -102,6 +102,8 @@ function ChangePin({ tokens }: { tokens: TokenSummary[] }) {
 function Shares({ tokens }: { tokens: TokenSummary[] }) {
   const [file, setFile] = useState<string | null>(null);
   const [rep, setRep] = useState<SharesReport | null>(null);
+  // Each opened file gets a fresh refresh form (a finished refresh does not stay on screen over the next file).
+  const [opened, setOpened] = useState(0);
   const [by, setBy] = useState('');
   const [error, setError] = useState<UiError | null>(null);
   const open = async () => {
@@ -111,6 +113,7 @@ function Shares({ tokens }: { tokens: TokenSummary[] }) {
       if (!f) return;
       setRep(await call('kc:custody.sharesOpen', { backupText: f.text }));
       setFile(f.name);
+      setOpened((n) => n + 1);
     } catch (e) {
       setError(toUiError(e));
     }
@@ -162,7 +165,7 @@ function Shares({ tokens }: { tokens: TokenSummary[] }) {
               }}
             />
           )}
-          <Refresh rep={rep} tokens={tokens} />
+          <Refresh key={opened} rep={rep} tokens={tokens} />
         </>
       )}
     </section>
