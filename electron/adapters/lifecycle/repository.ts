@@ -28,6 +28,9 @@ import { notaryRenewCommand, notaryRoles } from '../../core/lifecycle/notary';
 import { dirFolder, ROOT_HISTORY } from '../tuf/fs-folder';
 import { rehearsalView } from '../../core/tuf/folder-views';
 import { readRepoDir } from '../notary/repo-dir';
+import { ensureDir } from '../fs/atomic';
+import { writeExactInto } from '../fs/files';
+import { notaryTrustAnchor, tufTrustAnchor, type TrustExport } from '../../core/lifecycle/trust';
 import { NAMES_FILE, parseNames } from '../../ipc/notary';
 
 export interface OpenedRepository {
@@ -145,4 +148,19 @@ export async function expiryOf(
     command: repo.command,
   });
   return { repo, report };
+}
+
+/** The trust anchors of the repository in `dir` (TUF: its latest root; Notary: the GUN's pinning), for `export trust` and the app. */
+export async function trustOf(dir: string): Promise<TrustExport> {
+  const repo = await openRepository(dir);
+  if (repo.files) return notaryTrustAnchor(repo.files);
+  const folder = repo.folder!;
+  const name = rootFileOf(folder)!;
+  return tufTrustAnchor(folder.read(name)!, name);
+}
+
+/** Write the trust anchors into `out` (made if missing): exact names, a re-run changes nothing, other contents are refused. */
+export function writeTrust(out: string, t: TrustExport): { written: string[]; unchanged: string[] } {
+  ensureDir(out);
+  return writeExactInto(out, t.files);
 }

@@ -9,6 +9,7 @@ import { ceremonyCommand } from './ceremony';
 import { bundleCommand } from './bundle';
 import { attestCommand } from './attest';
 import { expiryCommand } from './expiry';
+import { exportCommand } from './export';
 
 export const commands: Command[] = [
   ...tokenCommands,
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   bundleCommand,
   attestCommand,
   expiryCommand,
+  exportCommand,
 ];
