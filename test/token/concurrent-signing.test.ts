@@ -178,3 +178,15 @@ test(`notary sign: two root custodians on one folder at once, ${RUNS} runs, both
     assert.match(r.a.err + r.b.err, /changed while you signed \(another signer wrote it\): signing root again over the files as they are now/);
   }
 });
+
+test('notary sign killed between root.json and 1.root.json: the re-run completes the write and says so', async () => {
+  const repo = join(dir, 'notary-torn');
+  cpSync(join(dir, 'notary-template'), repo, { recursive: true });
+  const before = readFileSync(join(repo, '1.root.json'));
+  await kc(['notary', 'sign', '--dir', repo, '--role', 'root', ...key('a')]);
+  writeFileSync(join(repo, '1.root.json'), before); // as if the process died after its first rename
+  const out = await kc(['notary', 'sign', '--dir', repo, '--role', 'root', ...key('a')]);
+  assert.match(out, /already signed by this key/);
+  assert.match(out, /completed an interrupted write: 1\.root\.json now holds this signature too/);
+  assert.deepEqual(readFileSync(join(repo, '1.root.json')), readFileSync(join(repo, 'root.json')));
+});

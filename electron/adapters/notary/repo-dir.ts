@@ -88,10 +88,13 @@ export async function signRoleInDir(
   signer: Signer,
   opts: { now: Date; snapshotDays?: number; rebuild?: boolean },
   hooks: { files?: RepoFiles; onWait?: (line: string) => void; onChanged?: () => void; onWrite?: (name: string) => void } = {},
-): Promise<Awaited<ReturnType<typeof signRole>>> {
+): Promise<Awaited<ReturnType<typeof signRole>> & { completed: string[] }> {
   const files = hooks.files ?? readRepoDir(dir);
   let res = await signRole(files, role, signer, opts);
-  if (res.signedAs.length === 0) return res; // already signed by this key: nothing to write
+  // Already signed by this key: nothing to write — unless a crash stopped the write between two files
+  // (root.json written, N.root.json not yet): then the rest is written now and named.
+  const unwritten = (r: typeof res, on: RepoFiles) => [...r.files].filter(([n, b]) => !on.get(n) || !bytesEqual(on.get(n)!, b)).map(([n]) => n);
+  if (res.signedAs.length === 0 && unwritten(res, files).length === 0) return { ...res, completed: [] };
   const what = `the Notary repository ${dir}`;
   return withFileLock(
     join(dir, REPO_LOCK),
@@ -102,6 +105,7 @@ export async function signRoleInDir(
         hooks.onChanged?.();
         res = await signRole(now, role, signer, opts);
       }
+      const completed = res.signedAs.length === 0 ? unwritten(res, now) : [];
       writeRepoFiles(dir, res.files, hooks.onWrite);
       const back = readRepoDir(dir);
       for (const [name, bytes] of res.files) {
@@ -110,7 +114,7 @@ export async function signRoleInDir(
           throw new KeyceremonyError('IO_ERROR', `${join(dir, name)} was written but does not hold your signature when read back; sign again.`, { where: name });
         }
       }
-      return res;
+      return { ...res, completed };
     },
     { onWait: (h) => hooks.onWait?.(waitingLine(what, h)) },
   );

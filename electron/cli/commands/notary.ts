@@ -327,6 +327,7 @@ const sign: Sub = async (args, ctx) => {
       });
       if (res.signedAs.length) ctx.out(`signed ${role} with ${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…) as key ${res.signedAs.map((x) => x.slice(0, 12) + '…').join(', ')}`);
       if (res.already.length) ctx.out(`already signed by this key (${res.already.map((x) => x.slice(0, 12) + '…').join(', ')})`);
+      if (res.completed.length) ctx.out(`completed an interrupted write: ${res.completed.join(', ')} now holds this signature too`);
       ctx.out(res.status);
       return 0;
     });

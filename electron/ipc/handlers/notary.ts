@@ -120,7 +120,7 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
         // what is there then (another custodian may sign the same folder from another machine's mount)
         return signRoleInDir(dir, req.role, s.signer(key, key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha256' } : {}), opts, { files });
       });
-      if (res.signedAs.length === 0) throw new KeyceremonyError('CONFLICT', `This key had already signed ${req.role}; nothing changed.`, { where: 'role' });
+      if (res.signedAs.length === 0 && res.completed.length === 0) throw new KeyceremonyError('CONFLICT', `This key had already signed ${req.role}; nothing changed.`, { where: 'role' });
       return { view: await view(req.folderId), signedAs: res.signedAs, already: res.already, status: res.status };
     },
 
