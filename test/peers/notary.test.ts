@@ -19,6 +19,7 @@ import { Pkcs11Module } from '../../electron/adapters/pkcs11';
 import { pemEncode } from '../../shared/encoding/bytes';
 import { fetchServerFile, uploadRoles } from '../../electron/adapters/notary/publish';
 import { verifyNotaryRepository } from '../../electron/core/notary';
+import { kcInProcess as kcCli } from '../helpers/kc-inprocess';
 
 const missing = ['notary', 'notary-server', 'openssl', 'softhsm2-util'].filter((c) => !hasCommand(c));
 const skip = missing.length ? `notary interop needs ${missing.join(', ')} (scripts/system-deps.sh installs the notary, softhsm2 and openssl packages)` : false;
@@ -366,5 +367,52 @@ test('with notary-signer (ECDSA server keys): server-held ECDSA timestamp + snap
     assert.equal(r.code, 0, r.out);
   } finally {
     await ecdsaServer.stop();
+  }
+});
+
+test('export trust (issue 15): the exported config.json pins the GUN — a fresh notary client lists it; the same GUN re-created with another root on another server is refused', { skip, timeout: 90_000 }, async () => {
+  const repo = join(dir, 'repo');
+  const anchors = join(dir, 'anchors');
+  let r = await kcCli(['export', 'trust', '--metadata', repo, '--out', anchors]);
+  assert.equal(r.code, 0, r.err);
+  const config = JSON.parse(readFileSync(join(anchors, 'config.json'), 'utf8')) as { trust_pinning: { certs: Record<string, string[]>; disable_tofu: boolean } };
+  assert.equal(config.trust_pinning.disable_tofu, true);
+  assert.deepEqual(Object.keys(config.trust_pinning.certs), [GUN]);
+  const list = (srv: RunningNotary, name: string) =>
+    spawnSync('notary', ['-c', join(anchors, 'config.json'), '-s', srv.url, '-d', join(dir, name), '--tlscacert', srv.ca, 'list', GUN], { encoding: 'utf8', timeout: 20_000 });
+  const ok = list(server, 'client-pinned-by-export');
+  assert.equal(ok.status, 0, ok.stderr + ok.stdout);
+  assert.match(ok.stdout, /^v2\s/m);
+
+  // the same GUN re-created with another root (custodian-b's certificate alone) on another server
+  mkdirSync(join(dir, 'server-recreated'));
+  const other = await startNotaryServer(join(dir, 'server-recreated'));
+  try {
+    const keys = join(dir, 'server-keys-recreated');
+    const re = join(dir, 'repo-recreated');
+    const srvArgs = ['--server', other.url, '--tls-ca', other.ca];
+    r = await kc(['publish', ...srvArgs, '--gun', GUN, '--fetch-keys', keys, '--server-snapshot']);
+    assert.equal(r.code, 0, r.err);
+    r = await kc([
+      'init', '--gun', GUN, '--dir', re, '--root-cert', join(dir, 'custodian-b.crt'),
+      '--targets-key', join(dir, 'online-notary-targets.pub.pem'),
+      '--server-snapshot-key', join(keys, 'snapshot.key'), '--timestamp-key', join(keys, 'timestamp.key'),
+      '--target', `v1=${join(dir, 'payload-v2.txt')}`,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    for (const [role, tok, label] of [['root', 'custodian-b', 'notary-root'], ['targets', 'online', 'notary-targets']] as const) {
+      r = await kc(['sign', '--dir', re, '--role', role, '--token', tok, '--label', label, ...pin()]);
+      assert.equal(r.code, 0, r.err);
+    }
+    r = await kc(['publish', ...srvArgs, '--dir', re]);
+    assert.equal(r.code, 0, r.err + other.log().slice(-2000));
+    // a client without pinning takes it (TOFU); the exported pinning refuses it
+    const tofu = spawnSync('notary', ['-s', other.url, '-d', join(dir, 'client-tofu-recreated'), '--tlscacert', other.ca, 'list', GUN], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(tofu.status, 0, tofu.stderr);
+    const refused = list(other, 'client-pinned-recreated');
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr + refused.stdout, /unable to match any certificates to trust_pinning config/);
+  } finally {
+    await other.stop();
   }
 });
