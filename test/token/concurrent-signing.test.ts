@@ -14,6 +14,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { kcStart, type Started } from '../helpers/ceremony-run';
@@ -189,4 +190,20 @@ test('notary sign killed between root.json and 1.root.json: the re-run completes
   assert.match(out, /already signed by this key/);
   assert.match(out, /completed an interrupted write: 1\.root\.json now holds this signature too/);
   assert.deepEqual(readFileSync(join(repo, '1.root.json')), readFileSync(join(repo, 'root.json')));
+});
+
+test('a lock left by a signer that died is taken over: the next tuf sign writes its signature and removes the lock', async () => {
+  const file = join(dir, 'tuf-stale.request.json');
+  copyFileSync(join(dir, 'tuf', 'requests', '1.root.request.json'), file);
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  writeFileSync(
+    lockFileOf(file),
+    JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: '2026-11-30T08:00:00.000Z', what: 'the test', nonce: 'dead' }) + '\n',
+  );
+  const p = kcStart(['tuf', 'sign', file, ...key('a')], env);
+  const r = await p.done;
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.err, /another signer is writing/);
+  assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { signatures: unknown[] }).signatures.length, 1);
+  assert.ok(!existsSync(lockFileOf(file)));
 });
