@@ -63,9 +63,10 @@ export function login(t: LoginTarget, role: LoginRole, pin: Uint8Array | undefin
     const ctx = `logging in to token "${token.label}" (serial ${token.serial})${role === 'so' ? ' as security officer' : ''}`;
     try {
       // a token another process is writing to answers GENERAL_ERROR for a moment: asked again (./busy.ts)
-      // (SoftHSM also answers USER_PIN_NOT_INITIALIZED then, although the token's flags say it is set)
+      // (and what the token's profile knows to be transient: SoftHSM's USER_PIN_NOT_INITIALIZED then,
+      // although the flags say the PIN is set)
       const busy = { who: `Token "${token.label}" (serial ${token.serial})`, context: ctx, details };
-      const alsoBusy = (rv: number) => rv === CKR.USER_PIN_NOT_INITIALIZED && role !== 'so' && token.flags.userPinInitialized;
+      const alsoBusy = (rv: number) => token.flags.userPinInitialized && profileById(token.profile).transient?.(rv, 'login') === true;
       if (pin) retryWhileBusy(busy, () => t.lib.C_Login(t.session, USER_TYPE[role], new TextDecoder().decode(pin)), { alsoBusy });
       else retryWhileBusy(busy, () => t.lib.C_Login(t.session, USER_TYPE[role]), { alsoBusy }); // PIN pad: the token asks for the PIN itself
     } catch (e) {

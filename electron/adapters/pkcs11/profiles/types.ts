@@ -77,7 +77,7 @@ export interface TokenProfile {
   };
   /**
    * Is this CK_RV, during this operation, a transient answer (another process is using the token)
-   * that a retry after a short wait clears? Default: no.
+   * that a retry after a short wait clears (login: asked again by ../busy.ts, like GENERAL_ERROR)? Default: no.
    */
   transient?(rv: number, op: Operation): boolean;
   /** The whole sentence for a locked user PIN, where this module's lock is not the standard one. */
