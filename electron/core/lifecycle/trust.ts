@@ -80,7 +80,8 @@ const info = await updater.getTargetInfo('PATH');
 
 \`\`\`python
 from tuf.ngclient import Updater
-# either put root.json into metadata_dir, or pass its bytes (python-tuf >= 3.0):
+# pass its bytes as bootstrap (what python-tuf's docs ask for); versions without
+# that argument read root.json from metadata_dir instead
 updater = Updater(metadata_dir="tuf-metadata", metadata_base_url="https://REPOSITORY/metadata/",
                   target_base_url="https://REPOSITORY/targets/", target_dir="tuf-targets",
                   bootstrap=open("root.json", "rb").read())

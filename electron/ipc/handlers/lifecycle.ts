@@ -8,7 +8,8 @@ import type { ExpiryReportInfo, ExpiryRowInfo, lifecycleChannels } from '../../.
 import type { ExpiryReport, ExpiryRow } from '../../core/lifecycle/expiry';
 import { renewalDays } from '../../core/lifecycle/tuf';
 import { renewalCalendar } from '../../core/lifecycle/ics';
-import { expiryOf } from '../../adapters/lifecycle/repository';
+import { expiryOf, trustOf, writeTrust } from '../../adapters/lifecycle/repository';
+import { fromUtf8 } from '../../../shared/encoding/bytes';
 import type { AreaHandlers, HostKit } from '../host-kit';
 
 /** What the app's renew flow (kc:tuf.request.create, `renew`) needs for a TUF row: for hash bins, the bin expiring first. */
@@ -70,6 +71,20 @@ export function lifecycleHandlers(kit: HostKit): AreaHandlers<typeof lifecycleCh
       const name = `${(report.gun ?? basename(kit.files.folder(req.folderId))).replace(/[^A-Za-z0-9._-]+/g, '-')}-renewals.ics`;
       const r = await kit.deps.saveFile({ suggestedName: name, text, kind: 'other' });
       return { saved: r.saved, name: r.name, events: report.rows.filter((x) => x.command).length };
+    },
+
+    'kc:lifecycle.trust': async (req) => {
+      const t = await trustOf(kit.files.folder(req.folderId));
+      const clients = t.files.find((f) => f.name === 'CLIENTS.md');
+      const out = req.outFolderId ? kit.files.folder(req.outFolderId) : undefined;
+      const w = out ? writeTrust(out, t) : undefined;
+      return {
+        kind: t.kind,
+        summary: t.summary,
+        files: t.files.map((f) => ({ name: f.name, size: f.bytes.length })),
+        clients: clients ? fromUtf8(clients.bytes) : '',
+        ...(w && out ? { written: { folder: basename(out), ...w } } : {}),
+      };
     },
   };
 }

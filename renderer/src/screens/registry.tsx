@@ -15,6 +15,7 @@ import { SigningEvent } from './SigningEvent';
 import { Cosign } from './Cosign';
 import { Notary } from './Notary';
 import { Expiry } from './Expiry';
+import { ExportTrust } from './ExportTrust';
 
 export const SCREENS: readonly ScreenDef[] = [
   { name: 'start', title: 'Start', nav: true, render: (p) => <Start {...p} /> },
@@ -67,6 +68,13 @@ export const SCREENS: readonly ScreenDef[] = [
     nav: true,
     start: { title: 'Expiry dashboard', who: 'Administrator or release manager: when each role expires, who renews it, the renewal request and a calendar', feature: 'tuf' },
     render: () => <Expiry />,
+  },
+  {
+    name: 'export-trust',
+    title: 'Trust anchors',
+    nav: true,
+    start: { title: 'Export trust anchors', who: 'Release manager: the TUF root clients start from, the Notary client pinning, for consumers', feature: 'tuf' },
+    render: () => <ExportTrust />,
   },
   {
     name: 'recover',

@@ -7,6 +7,9 @@
  *   (kc:tuf.request.create with `renew`) needs.
  * - kc:lifecycle.saveIcs: the renewal deadlines as an RFC 5545 calendar; main builds it and writes it
  *   where the person says (the save dialog).
+ * - kc:lifecycle.trust: the trust anchors of the repository in a folder (as `keyceremony export
+ *   trust`); shown first, then, with `outFolderId`, written into that folder (exact names, a re-run
+ *   changes nothing, other contents refused).
  */
 import { handleId } from './files';
 import { int, obj, opt, str, type Schema } from '../schema';
@@ -51,12 +54,25 @@ export interface ExpiryReportInfo {
   settingsFile?: string;
 }
 
+export interface TrustAnchorsInfo {
+  kind: 'tuf' | 'notary';
+  /** What a consumer compares out of band (version, SHA-256, pinned certificates). */
+  summary: string[];
+  files: { name: string; size: number }[];
+  /** CLIENTS.md: how each client bootstraps from or pins these anchors. */
+  clients: string;
+  /** Set when written: the folder and what was written or already there. */
+  written?: { folder: string; written: string[]; unchanged: string[] };
+}
+
 export const lifecycleChannels = {
   'kc:lifecycle.expiry': expiryQuery,
   'kc:lifecycle.saveIcs': expiryQuery,
+  'kc:lifecycle.trust': obj({ folderId: handleId, outFolderId: opt(handleId) }),
 } as const satisfies Record<string, Schema<unknown>>;
 
 export interface LifecycleResponses {
   'kc:lifecycle.expiry': ExpiryReportInfo;
   'kc:lifecycle.saveIcs': { saved: boolean; name: string; events: number };
+  'kc:lifecycle.trust': TrustAnchorsInfo;
 }
