@@ -6,6 +6,7 @@ import { KeyceremonyError } from '../../shared/errors';
 import {
   annotate,
   arr,
+  asGiven,
   assertValid,
   bool,
   byType,
@@ -79,6 +80,19 @@ test('unknown members are refused by default and kept with { unknown: "keep" } (
   const loose = obj({ version: int({ min: 1 }) }, { unknown: 'keep' });
   assert.deepEqual(loose.parse({ version: 2, x_custom: { a: 1 } }), { version: 2, x_custom: { a: 1 } });
   assert.throws(() => obj({ version: int() }).parse({ version: 2, x_custom: 1 }), (e: KeyceremonyError) => e.where === '$.x_custom');
+});
+
+test('asGiven checks but returns the very value given; a report without a lead keeps the JSON path (format models)', () => {
+  const given = { version: 2, x: { a: 1 } };
+  const copy = obj({ version: int({ min: 1 }) }, { unknown: 'keep' });
+  assert.notEqual(copy.parse(given), given);
+  assert.equal(asGiven(copy).parse(given), given);
+  assert.throws(() => asGiven(copy).parse({ version: 0 }), (e: KeyceremonyError) => e.where === '$.version');
+  assert.throws(
+    () => assertValid(copy, { version: 0, y: 1.5 }, { source: 'root.json', code: 'INVALID_METADATA' }, '$.signed'),
+    (e: KeyceremonyError) => e.code === 'INVALID_METADATA' && e.message === 'root.json: must be at least 1 (got 0) (at $.signed.version)' && e.where === 'root.json $.signed.version',
+  );
+  assert.throws(() => assertValid(int({ max: 9 }), 10, { code: 'INVALID_METADATA' }), (e: KeyceremonyError) => e.message === 'must be at most 9 (got 10) (at $)' && e.where === '$');
 });
 
 test('refine adds cross-member rules, run only when the shape is right; byType picks by JSON type; union by tag', () => {
