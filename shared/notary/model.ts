@@ -13,6 +13,7 @@
  * `serializeSignedFile`.
  */
 import { childPath, parseStrictJsonBytes } from '../json/strict';
+import { formatRfc3339Seconds, readRfc3339 } from '../encoding/rfc3339';
 import { canonicalBytes } from '../json/canonical';
 import {
   arr,
@@ -151,16 +152,8 @@ function bad(where: string, msg: string, source?: string): never {
 }
 
 function readNotaryTime(s: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(s);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, se, frac, zone] = m;
-  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se));
-  if (frac) t += Math.floor(Number(`0${frac}`) * 1000);
-  if (zone && zone !== 'Z') {
-    const sign = zone[0] === '-' ? -1 : 1;
-    t -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
-  }
-  return t;
+  const t = readRfc3339(s);
+  return typeof t === 'number' ? t : undefined;
 }
 
 /** RFC 3339 date-time as Notary writes it (fractions and offsets allowed). Returns ms since epoch. */
@@ -171,9 +164,7 @@ export function parseNotaryTime(s: string, p = '$', source?: string): number {
 }
 
 /** Whole-second UTC time, as Go re-marshals it unchanged (`2036-11-22T02:06:41Z`). */
-export function formatNotaryTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export const formatNotaryTime = formatRfc3339Seconds;
 
 const notaryTime = custom<string>(
   'an RFC 3339 time',

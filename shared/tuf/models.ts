@@ -8,6 +8,7 @@
  * kept as the parsed objects (validated, not copied) so a 100,000-target file stays cheap.
  */
 import { KeyceremonyError } from '../errors';
+import { formatRfc3339Seconds, readRfc3339 } from '../encoding/rfc3339';
 import { childPath, PARSED_IN_CANONICAL_ORDER } from '../json/strict';
 import {
   arr,
@@ -75,22 +76,12 @@ function integral<T>(s: Schema<T>): Schema<T> {
   );
 }
 
-const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
 /** A TUF date-time as milliseconds, or what is wrong with it. */
 function readTufTime(s: string): { ms: number } | { fault: string } {
-  const m = TIME.exec(s);
-  if (!m) return { fault: `"${s}" is not a date-time like 2030-01-01T00:00:00Z` };
-  const [, y, mo, d, h, mi, se, frac, tz] = m as unknown as string[];
-  let ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +se!);
-  const dt = new Date(ms);
-  if (dt.getUTCDate() !== +d! || dt.getUTCMonth() !== +mo! - 1) return { fault: `"${s}" is not a valid date` };
-  if (frac) ms += Math.floor(Number('0' + frac) * 1000);
-  if (tz && tz !== 'Z') {
-    const sign = tz[0] === '-' ? -1 : 1;
-    ms -= sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60000;
-  }
-  return { ms };
+  const r = readRfc3339(s);
+  if (r === 'syntax') return { fault: `"${s}" is not a date-time like 2030-01-01T00:00:00Z` };
+  if (r === 'date') return { fault: `"${s}" is not a valid date` };
+  return { ms: r };
 }
 
 /**
@@ -182,9 +173,7 @@ const timestampSchema = integral(
 );
 
 /** Format an instant as TUF date-time (whole seconds, UTC). */
-export function formatTufTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+export const formatTufTime = formatRfc3339Seconds;
 
 // ---------------------------------------------------------------------------------------------
 // Common signed part

@@ -66,6 +66,10 @@ describe('Notary models: faults named with the file and their JSON path', () => 
     ts.signed.meta = { root: meta.snapshot };
     assert.match(refusal(() => parseNotaryFile(enc(ts))).message, /timestamp must describe the snapshot \(at \$\.signed\.meta\.snapshot\)/);
 
+    const feb30 = read('timestamp.json');
+    feb30.signed.expires = '2030-02-30T00:00:00Z';
+    assert.match(refusal(() => parseNotaryFile(enc(feb30))).message, /not an RFC 3339 time: "2030-02-30T00:00:00Z" \(at \$\.signed\.expires\)/);
+
     const t = read('targets.json');
     const d = t.signed.delegations as { roles: { name: string }[]; keys: Record<string, unknown> };
     d.roles[0]!.name = 'releases';
