@@ -42,6 +42,7 @@ import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor } from '../keyref';
 import type { Command } from './types';
+import { notaryMigrateCommand } from './notary-migrate';
 
 const MAX_TARGET_BYTES = 4 * 1024 * 1024 * 1024;
 
@@ -443,6 +444,7 @@ export const notaryCommand: Command = group({
   name: 'notary',
   summary: 'Notary v1 / Docker Content Trust: build, sign, rotate and verify offline; publish to a notary-server',
   subcommands: [
+    notaryMigrateCommand,
     leaf('cert', 'a self-signed root certificate for a GUN from a token key', [`--gun GUN ${KEY} --out FILE [--days 3650]`], cert),
     leaf('init', 'a new repository folder for a GUN', [
       `--gun GUN --dir DIR --root-cert FILE… [--root-threshold N] --targets-key FILE --timestamp-key FILE

@@ -1,0 +1,120 @@
+/**
+ * `keyceremony notary migrate` (issue 15 item 3): a Docker Content Trust repository, verified offline,
+ * carried over to cosign (an m-of-n request for every tag's manifest digest, by digest) or to TUF (a
+ * targets request with each tag's length and hashes, no image needed). The plan and what is skipped:
+ * electron/core/lifecycle/migrate.ts; the requests: core/cosign/request.ts and core/tuf/updates.ts, as
+ * `cosign request create` and `tuf targets add --length --sha256` make them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { KeyceremonyError } from '../../../shared/errors';
+import { parseImageReference } from '../../../shared/cosign/reference';
+import { serializeRequest as serializeCosignRequest } from '../../../shared/cosign/request';
+import { createRequest as createCosignRequest } from '../../core/cosign/request';
+import { targetsRequest } from '../../core/tuf/updates';
+import { serializeRequest as serializeTufRequest } from '../../core/tuf/request';
+import { cosignImages, migrationReport, planMigration } from '../../core/lifecycle/migrate';
+import { readRepoDir } from '../../adapters/notary/repo-dir';
+import { dirFolder } from '../../adapters/tuf/fs-folder';
+import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { parse, UsageError } from '../args';
+import { leaf } from '../dispatch';
+import type { CliContext } from '../context';
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new KeyceremonyError('NOT_FOUND', `cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      where: path,
+      cause: e,
+    });
+  }
+}
+
+function atOf(ctx: CliContext, at?: string): Date {
+  const v = at ?? ctx.env.KEYCEREMONY_NOW;
+  if (!v) return new Date();
+  const ms = Date.parse(v);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(ms))
+    throw new UsageError(`--at takes an RFC 3339 time such as 2027-01-31T00:00:00Z, got ${JSON.stringify(v)}`);
+  return new Date(ms);
+}
+
+async function migrate(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parse(args, {
+    metadata: { type: 'string' },
+    gun: { type: 'string' },
+    at: { type: 'string' },
+    'trusted-root': { type: 'string' },
+    to: { type: 'string' },
+    signer: { type: 'string', multiple: true },
+    m: { type: 'string' },
+    'tuf-metadata': { type: 'string' },
+    'expires-in': { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (!values.metadata) throw new UsageError('--metadata DIR is required (the Notary repository folder)');
+  if (values.to !== 'cosign' && values.to !== 'tuf') throw new UsageError('--to cosign or --to tuf is required');
+  if (!values.out) throw new UsageError('--out REQUEST is required (the signing request file to write)');
+  if (existsSync(values.out)) throw new KeyceremonyError('CONFLICT', `${values.out} already exists; nothing was written`, { where: '--out' });
+  const signers = (values.signer ?? []).map((s) => {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--signer must be NAME=PUBKEY.pem, got "${s}"`);
+    return { name: s.slice(0, eq), publicKeyPem: readText(s.slice(eq + 1), 'public key') };
+  });
+  if (values.to === 'cosign') {
+    if (!signers.length) throw new UsageError('--to cosign needs the signers: --signer NAME=PUB.pem … --m M');
+    if (!values.m || !/^\d+$/.test(values.m)) throw new UsageError('--m M (a whole number) is required with --to cosign');
+  } else if (!values['tuf-metadata']) throw new UsageError('--to tuf needs --tuf-metadata DIR (the TUF repository the targets go into)');
+  const expiresIn = values['expires-in'];
+  if (expiresIn !== undefined && !/^\d{1,5}$/.test(expiresIn)) throw new UsageError('--expires-in takes a whole number of days');
+
+  const at = atOf(ctx, values.at);
+  // the request's own clock (createdAt, the TUF expiry): now (KEYCEREMONY_NOW), not the evaluation time
+  const now = atOf(ctx);
+  const plan = await planMigration(readRepoDir(values.metadata), {
+    at,
+    ...(values.gun ? { gun: values.gun } : {}),
+    ...(values['trusted-root'] ? { trustedRoot: new Uint8Array(readFileSync(values['trusted-root'])) } : {}),
+  });
+  for (const l of migrationReport(plan, values.to)) ctx.out(l);
+  if (plan.migrated.length === 0)
+    throw new KeyceremonyError('NOT_FOUND', `no tag of ${plan.gun} can be migrated (see the skipped list); nothing was written`, { where: values.metadata });
+
+  if (values.to === 'cosign') {
+    const images = cosignImages(plan).map((r) => parseImageReference(r));
+    const req = await createCosignRequest({ images, signers, m: Number(values.m), now });
+    writeFileAtomic(values.out, serializeCosignRequest(req));
+    ctx.out(`cosign request for ${req.images.length} image(s) by digest, ${req.m} of ${req.signers.length} signers: ${values.out}`);
+    ctx.out(`next: each signer runs keyceremony cosign request sign --request ${values.out} …`);
+    return 0;
+  }
+  const folder = dirFolder(values['tuf-metadata']!);
+  const { request, advice } = await targetsRequest(folder, {
+    action: 'add',
+    add: plan.migrated.map((m) => ({
+      path: m.tag,
+      length: m.length,
+      hashes: { sha256: m.digest.slice('sha256:'.length), ...(m.sha512 ? { sha512: m.sha512 } : {}) },
+    })),
+    expiry: expiresIn !== undefined ? { expiresInDays: Number(expiresIn) } : {},
+    now: now.getTime(),
+  });
+  if (advice) ctx.err(`warning: ${advice}`);
+  writeFileAtomic(values.out, serializeTufRequest(request));
+  ctx.out(
+    `TUF targets request (${request.role} v${(request.signed as { version: number }).version}, ${plan.migrated.length} target(s) by length and hashes): ${values.out}`,
+  );
+  ctx.out(`next: sign it (tuf sign ${values.out} …), write it (tuf status ${values.out} --write ${values['tuf-metadata']}), then tuf snapshot`);
+  return 0;
+}
+
+export const notaryMigrateCommand = leaf(
+  'migrate',
+  'Docker Content Trust to cosign or TUF: every verified tag as a signing request by digest',
+  [
+    '--metadata DIR [--gun GUN] [--at RFC3339] [--trusted-root FILE] --to cosign --signer NAME=PUB.pem… --m M --out REQUEST',
+    '--metadata DIR [--gun GUN] [--at RFC3339] [--trusted-root FILE] --to tuf --tuf-metadata DIR [--expires-in DAYS] --out REQUEST',
+  ],
+  migrate,
+);
