@@ -1,7 +1,7 @@
 /**
  * Setups that used to dead-end, run start to finish in the app (issue 10 items 5, 6):
  *  - a TUF root ceremony with 2 custodians (the count changed in setup), then a root rotation from the
- *    root.json opened in setup: tuf-js (over a loopback server) trusts root v1 and then accepts the
+ *    root.json opened in setup (a targets.json opened by mistake is refused when opened, with its code): tuf-js (over a loopback server) trusts root v1 and then accepts the
  *    rotated root v2;
  *  - a Notary ceremony for a GUN typed in setup: openssl shows that CN in each root certificate;
  *  - a custom script opened from a file: a broken one is refused with its JSON path before anything
@@ -102,6 +102,16 @@ test('root rotation from the root.json opened in setup: tuf-js trusts v1, then a
   // Rotation: the current root.json is opened in the setup (the old dead end).
   await p.getByLabel('Ceremony', { exact: true }).selectOption('tuf-root-rotation');
   assert.equal(await p.getByRole('button', { name: 'Start the ceremony' }).isDisabled(), true);
+  // The wrong file is refused when it is opened, not at the signing step after everyone checked in.
+  const targetsFile = readdirSync(repo).find((f) => /targets\.json$/.test(f))!;
+  m.dialogs.open.push(join(repo, targetsFile));
+  await p.getByRole('button', { name: 'Open root.json…' }).click();
+  const wrong = p.locator('[data-testid="input-file"][data-file="root.json"] [data-testid="error"]');
+  await wrong.waitFor();
+  assert.equal(await wrong.getAttribute('data-code'), 'INVALID_METADATA');
+  assert.match(await wrong.innerText(), new RegExp(`${targetsFile.replace('.', '\\.')} is targets metadata; this ceremony needs the current root\\.json`));
+  assert.equal(await p.locator('[data-testid="input-file"][data-file="root.json"]').getAttribute('data-open'), 'false');
+  await axe(p, 'rotation setup with the wrong file opened');
   await fillSetup(m, {
     tokens: {
       'old-token-1': tok('root-1').serial,
@@ -112,6 +122,8 @@ test('root rotation from the root.json opened in setup: tuf-js trusts v1, then a
     },
     files: { 'root.json': join(repo, '1.root.json') },
   });
+  assert.match(await p.getByTestId('input-summary').innerText(), /1\.root\.json: root version 1: 2 root key\(s\), threshold 2, expires /);
+  assert.equal(await wrong.count(), 0, 'the refusal is gone once the right file is open');
   await axe(p, 'rotation setup with root.json opened');
   await screenshot(p, 'ceremony-setup-rotation', p.getByTestId('setup'));
   await startCeremony(p);

@@ -3,6 +3,7 @@
  * view is pushed to the renderer that started, reopened or looked at it (EVENT_CHANNEL, kind
  * "ceremony") whenever it changes.
  */
+import { checkCeremonyInput } from '../ceremony-inputs';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { ceremonyChannels } from '../../../shared/ipc/channels/ceremony';
 import { CeremonySession, listTemplates, listUnfinished, prepareScript } from '../ceremony-session';
@@ -45,6 +46,8 @@ export function ceremonyHandlers(kit: HostKit): AreaHandlers<typeof ceremonyChan
     'kc:ceremony.templates': async () => listTemplates(),
 
     'kc:ceremony.prepare': async (req) => prepareScript(req).preview,
+
+    'kc:ceremony.checkInput': async (req) => checkCeremonyInput(req.purpose, req.name, req.text),
 
     'kc:ceremony.start': async (req, ctx) => {
       busy();

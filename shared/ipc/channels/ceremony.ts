@@ -158,6 +158,8 @@ export const ceremonyChannels = {
   'kc:ceremony.templates': empty,
   /** Validate a template or opened script with the setup applied; nothing starts. */
   'kc:ceremony.prepare': obj(scriptSource),
+  /** Read an input file opened in the setup (a backup file, root.json, targets.json) as the step will: a summary, or why it is the wrong file. */
+  'kc:ceremony.checkInput': obj({ purpose: oneOf(['backup', 'tuf-root', 'tuf-targets', 'other'] as const), name: str({ min: 1, max: 255 }), text: fileText }),
   /** Start a run from a built-in template or an opened script, with the setup applied; input files opened in the setup. */
   'kc:ceremony.start': obj({ ...scriptSource, inputs: opt(record(fileText, 32)) }),
   'kc:ceremony.state': empty,
@@ -195,6 +197,7 @@ export const ceremonyChannels = {
 export interface CeremonyResponses {
   'kc:ceremony.templates': CeremonyTemplate[];
   'kc:ceremony.prepare': ScriptPreview;
+  'kc:ceremony.checkInput': { summary: string };
   'kc:ceremony.start': CeremonyView;
   'kc:ceremony.state': CeremonyView | null;
   'kc:ceremony.answer': CeremonyView;

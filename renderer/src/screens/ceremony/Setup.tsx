@@ -30,7 +30,7 @@ const PARAM_LABEL: Record<EditableParam['name'], string> = {
 
 const fresh = (): Setup => ({ names: {}, roles: {}, holders: {}, tokens: {}, params: {} });
 
-function purposeOf(file: string): FilePurpose {
+function purposeOf(file: string): FilePurpose & ('backup' | 'tuf-root' | 'tuf-targets' | 'other') {
   if (/backup/.test(file)) return 'backup';
   if (/root/.test(file)) return 'tuf-root';
   if (/targets/.test(file)) return 'tuf-targets';
@@ -42,7 +42,8 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
   const [template, setTemplate] = useState(preset ?? 'tuf-root');
   const [script, setScript] = useState<{ name: string; text: string } | null>(null);
   const [setup, setSetup] = useState<Setup>(fresh());
-  const [inputs, setInputs] = useState<Record<string, { name: string; text: string }>>({});
+  const [inputs, setInputs] = useState<Record<string, { name: string; text: string; summary: string }>>({});
+  const [inputErrors, setInputErrors] = useState<Record<string, UiError>>({});
   const [preview, setPreview] = useState<ScriptPreview | null>(null);
   const [present, setPresent] = useState<TokenSummary[]>([]);
   const [error, setError] = useState<UiError | null>(null);
@@ -87,17 +88,30 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
         setScript({ name: f.name, text: f.text });
         setSetup(fresh());
         setInputs({});
+        setInputErrors({});
       }
     } catch (e) {
       setError(toUiError(e));
     }
   };
 
+  // An input file is read by main when it is opened (not at its step, after everyone checked in).
   const openInput = async (file: string) => {
     setError(null);
+    const purpose = purposeOf(file);
     try {
-      const f = await call('kc:files.open', { purpose: purposeOf(file) });
-      if (f) setInputs({ ...inputs, [file]: { name: f.name, text: f.text } });
+      const f = await call('kc:files.open', { purpose });
+      if (!f) return;
+      const { [file]: _old, ...rest } = inputs;
+      const { [file]: _err, ...errs } = inputErrors;
+      try {
+        const { summary } = await call('kc:ceremony.checkInput', { purpose, name: f.name, text: f.text });
+        setInputs({ ...rest, [file]: { name: f.name, text: f.text, summary } });
+        setInputErrors(errs);
+      } catch (e) {
+        setInputs(rest);
+        setInputErrors({ ...errs, [file]: toUiError(e) });
+      }
     } catch (e) {
       setError(toUiError(e));
     }
@@ -153,6 +167,7 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
               setTemplate(e.target.value);
               setSetup(fresh());
               setInputs({});
+              setInputErrors({});
             }}
           >
             {script && <option value="">Script file {script.name}</option>}
@@ -244,18 +259,19 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
           })}
           {p.inputs.length > 0 && <h2>4. Files the ceremony reads</h2>}
           {p.inputs.map((f) => (
-            <p key={f} data-testid="input-file" data-file={f} data-open={String(!!inputs[f])}>
+            <div key={f} className="input-file" data-testid="input-file" data-file={f} data-open={String(!!inputs[f])}>
               <button type="button" onClick={() => void openInput(f)}>
                 Open {f}…
               </button>{' '}
               {inputs[f] ? (
-                <span>
-                  ✔ {inputs[f].name} ({inputs[f].text.length} bytes)
+                <span data-testid="input-summary">
+                  ✔ {inputs[f].name}: {inputs[f].summary}
                 </span>
               ) : (
-                <span className="hint">not opened yet</span>
+                !inputErrors[f] && <span className="hint">not opened yet</span>
               )}
-            </p>
+              <ErrorBox error={inputErrors[f] ?? null} title={`Not used: this is not the ${f} this ceremony needs.`} />
+            </div>
           ))}
           {p.params.length > 0 && <h2>{p.inputs.length ? 5 : 4}. Settings</h2>}
           {p.params.map((x) => (
