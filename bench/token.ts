@@ -3,6 +3,7 @@
  * signing bench compares against — a raw pkcs11js C_SignInit/C_Sign loop over pre-computed SHA-256
  * digests on the same key and session.
  */
+import { createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import pkcs11js from 'pkcs11js';
 import { provisionSoftHsm, removeSoftHsm } from '../electron/adapters/softhsm';
 import { Pkcs11Module, type TokenKey, type TokenSession } from '../electron/adapters/pkcs11';
 
-export async function withBenchKey<T>(label: string, fn: (s: TokenSession, key: TokenKey) => Promise<T>): Promise<T> {
+export async function withBenchKey<T>(label: string, fn: (s: TokenSession, key: TokenKey, mod: Pkcs11Module) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), `kc-bench-${label}-`));
   const env = provisionSoftHsm(dir, [label], { pin: '1234' });
   process.env.SOFTHSM2_CONF = env.conf;
@@ -18,7 +19,7 @@ export async function withBenchKey<T>(label: string, fn: (s: TokenSession, key: 
   try {
     return await mod.withSession({ label }, { pin: () => new TextEncoder().encode('1234'), rw: true }, async (s) => {
       const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label });
-      return fn(s, key);
+      return fn(s, key, mod);
     });
   } finally {
     mod.close();
@@ -29,6 +30,20 @@ export async function withBenchKey<T>(label: string, fn: (s: TokenSession, key: 
 /** Signatures per second of the raw loop over `digests` (32-byte SHA-256 values). */
 export function rawSignRate(s: TokenSession, key: TokenKey, digests: readonly Buffer[]): number {
   // a plain pkcs11js session beside ours (same process, same login, same key handle)
+  const { lib, session, close } = plainSession(s);
+  const out = Buffer.alloc(64);
+  const t0 = process.hrtime.bigint();
+  for (const d of digests) {
+    lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key.privateHandle);
+    lib.C_Sign(session, d, out);
+  }
+  const rate = digests.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+  close();
+  return rate;
+}
+
+/** A plain pkcs11js session on the bench token (same process, same login), for baselines and wrappers. */
+export function plainSession(s: TokenSession): { lib: pkcs11js.PKCS11; session: Buffer; close: () => void } {
   const lib = new pkcs11js.PKCS11();
   lib.load(s.modulePath);
   try {
@@ -37,13 +52,51 @@ export function rawSignRate(s: TokenSession, key: TokenKey, digests: readonly Bu
     if ((e as { code?: number }).code !== pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw e;
   }
   const session = lib.C_OpenSession(Buffer.from(s.token.slotId, 'hex'), pkcs11js.CKF_SERIAL_SESSION);
-  const out = Buffer.alloc(64);
+  return { lib, session, close: () => lib.C_CloseSession(session) };
+}
+
+/**
+ * Signatures per second of node:crypto verifying `sigs` (DER ECDSA over `msgs`) one after the other
+ * on this thread: 1/v, the verification half of the physical limit.
+ */
+export function verifyRate(spki: Uint8Array, msgs: readonly Uint8Array[], sigs: readonly Uint8Array[]): number {
+  const pub = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  const key = { key: pub, dsaEncoding: 'der' } as const;
   const t0 = process.hrtime.bigint();
-  for (const d of digests) {
-    lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key.privateHandle);
-    lib.C_Sign(session, d, out);
+  for (let i = 0; i < msgs.length; i++) {
+    if (!verify('sha256', msgs[i] as Uint8Array, key, sigs[i] as Uint8Array)) throw new Error('bench: a signature did not verify');
   }
-  const rate = digests.length / (Number(process.hrtime.bigint() - t0) / 1e9);
-  lib.C_CloseSession(session);
-  return rate;
+  return msgs.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+/**
+ * The most a process can do when it signs every item on the token and verifies every signature, on
+ * two cores: signing is serial on one core (rate 1/s at best) and the two together cost s + v of CPU
+ * per signature over two cores, so min(1/s, 2/(s+v)) signatures per second.
+ */
+export function physicalLimit(rawSignPerSec: number, verifyPerSec: number): number {
+  const s = 1 / rawSignPerSec;
+  const v = 1 / verifyPerSec;
+  return Math.min(1 / s, 2 / (s + v));
+}
+
+/** Runs each measurement `rounds` times, interleaved, and returns every value (for best and spread). */
+export async function interleave<K extends string>(rounds: number, fns: Record<K, () => number | Promise<number>>): Promise<Record<K, number[]>> {
+  const out = Object.fromEntries(Object.keys(fns).map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r < rounds; r++) for (const k of Object.keys(fns) as K[]) out[k].push(await fns[k]());
+  return out;
+}
+
+/** "min–max" of a list of ratios, for the spread column. */
+export const spread = (xs: readonly number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+
+/** Log the bench token in again (another session's C_Logout/C_CloseAllSessions logged the whole application out). */
+export function relogin(s: TokenSession): void {
+  const { lib, session, close } = plainSession(s);
+  try {
+    lib.C_Login(session, pkcs11js.CKU_USER, '1234');
+  } catch (e) {
+    if ((e as { code?: number }).code !== pkcs11js.CKR_USER_ALREADY_LOGGED_IN) throw e;
+  }
+  close();
 }
