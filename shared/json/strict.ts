@@ -360,9 +360,10 @@ export function parseStrictJson(text: string, opts: StrictJsonOptions = {}): unk
     new Scanner(text, opts).run();
     throw new KeyceremonyError('INVALID_JSON', `${opts.source ? opts.source + ': ' : ''}invalid JSON.`, { where: opts.source ?? '$' });
   }
-  if (!SURROGATE_HINT.test(text) && !(opts.integersOnly && mayHoldNonInteger(text))) {
+  if (!maySurrogate(text) && !(opts.integersOnly && mayHoldNonInteger(text))) {
     const counted = countKeyColons(text);
-    const held = countHeldKeys(value, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+    const depth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+    const held = opts.integersOnly ? countHeldKeys(value, depth) : countKeys(value, depth);
     if (counted === held) return value;
   }
   new Scanner(text, opts).run();
@@ -381,8 +382,15 @@ function mayHoldNonInteger(t: string): boolean {
   return MAY_HOLD_NON_INTEGER.test(t);
 }
 
-/** A raw surrogate or a \uD800-\uDFFF escape (or a literal "\\ud8.." — a false hit, harmless). */
-const SURROGATE_HINT = /[\uD800-\uDFFF]|\\u[dD][89a-fA-F]/;
+/**
+ * A raw surrogate or a \uD800-\uDFFF escape (or a literal "\\ud8.." — a false hit, harmless). The
+ * character class alone is one fast scan; the escape pattern only runs when the text has a `\u`.
+ */
+const RAW_SURROGATE = /[\uD800-\uDFFF]/;
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+function maySurrogate(t: string): boolean {
+  return RAW_SURROGATE.test(t) || (t.includes('\\u') && ESCAPED_SURROGATE.test(t));
+}
 const COLON_AFTER_SPACE = /"[ \t\n\r]+:/g;
 
 function unescapedQuote(t: string, q: number): boolean {
@@ -401,8 +409,44 @@ function countKeyColons(t: string): number {
   return n;
 }
 
+/** Keys held by all objects of a parsed value; -1 when nesting exceeds maxDepth (no order check). */
+function countKeys(v: unknown, maxDepth: number): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  const walk = (x: object, depth: number): number => {
+    if (depth >= maxDepth) return -1;
+    let n = 0;
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const y: unknown = x[i];
+        if (typeof y === 'object' && y !== null) {
+          const r = walk(y, depth + 1);
+          if (r < 0) return -1;
+          n += r;
+        }
+      }
+    } else {
+      const o = x as Record<string, unknown>;
+      for (const k in o) {
+        n++;
+        const y = o[k];
+        if (typeof y === 'object' && y !== null) {
+          const r = walk(y, depth + 1);
+          if (r < 0) return -1;
+          n += r;
+        }
+      }
+    }
+    return n;
+  };
+  try {
+    return walk(v, 0);
+  } catch {
+    return -1;
+  }
+}
+
 /**
- * Objects (the top two levels) of values returned by parseStrictJson whose whole subtree is already in
+ * Objects (the top two levels) of values returned by parseStrictJson(…, {integersOnly}) whose whole subtree is already in
  * canonical order: keys sorted, integers only. canonicalize() may then skip its own ordering pass when
  * asked to (`assumeParsedOrder`), which only callers that never mutate parsed values do (the verifier).
  */
