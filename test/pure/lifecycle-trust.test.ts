@@ -68,3 +68,42 @@ test('an out folder with other contents is refused (CONFLICT), nothing written; 
   assert.equal(h.code, 0);
   assert.match(h.out, /trust_pinning/);
 });
+
+test('cosign (--cosign-request): one key per signer, all keys in one file, the policies for m of them', async () => {
+  const { generateKeyPairSync, createHash } = await import('node:crypto');
+  const keys = ['alice', 'bob'].map((n) => {
+    const p = path.join(tmp, `${n}.pub`);
+    writeFileSync(p, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    return p;
+  });
+  const req = path.join(tmp, 'cosign.request.json');
+  const digest = createHash('sha256').update('image').digest('hex');
+  let r = await kcInProcess([
+    'cosign',
+    'request',
+    'create',
+    '--image',
+    `registry.example/org/app@sha256:${digest}`,
+    '--signer',
+    `alice=${keys[0]}`,
+    '--signer',
+    `bob=${keys[1]}`,
+    '--m',
+    '2',
+    '--out',
+    req,
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const out = path.join(tmp, 'cosign-anchors');
+  r = await kcInProcess(['export', 'trust', '--cosign-request', req, '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(readFileSync(path.join(out, 'keys', 'alice.pub'), 'utf8'), readFileSync(keys[0]!, 'utf8'));
+  assert.equal(readFileSync(path.join(out, 'keys', 'bob.pub'), 'utf8'), readFileSync(keys[1]!, 'utf8'));
+  const all = readFileSync(path.join(out, 'keys', 'signers.pem'), 'utf8');
+  assert.equal(all, readFileSync(keys[0]!, 'utf8') + readFileSync(keys[1]!, 'utf8'));
+  assert.match(readFileSync(path.join(out, 'kyverno-clusterpolicy.yaml'), 'utf8'), /count: 2/);
+  assert.match(readFileSync(path.join(out, 'policy-controller-clusterimagepolicy.yaml'), 'utf8'), /registry\.example\/org\/app@\*/);
+  assert.ok(readdirSync(out).includes('kyverno-imagevalidatingpolicy.yaml'));
+  const both = await kcInProcess(['export', 'trust', '--cosign-request', req, '--metadata', SIGSTORE, '--out', out]);
+  assert.equal(both.code, 2);
+});

@@ -30,7 +30,8 @@ import { rehearsalView } from '../../core/tuf/folder-views';
 import { readRepoDir } from '../notary/repo-dir';
 import { ensureDir } from '../fs/atomic';
 import { writeExactInto } from '../fs/files';
-import { notaryTrustAnchor, tufTrustAnchor, type TrustExport } from '../../core/lifecycle/trust';
+import { cosignTrustAnchor, notaryTrustAnchor, tufTrustAnchor, type TrustExport } from '../../core/lifecycle/trust';
+import { parseRequest as parseCosignRequest } from '../../../shared/cosign/request';
 import { NAMES_FILE, parseNames } from '../../ipc/notary';
 
 export interface OpenedRepository {
@@ -150,6 +151,20 @@ export async function expiryOf(
   return { repo, report };
 }
 
+/** The cosign trust anchors of the signing request in `file` (keys, the combined key file, the policies). */
+export function cosignTrustOf(file: string): TrustExport {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new KeyceremonyError('NOT_FOUND', `cannot read the cosign request ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      where: file,
+      cause: e,
+    });
+  }
+  return cosignTrustAnchor(parseCosignRequest(bytes, file));
+}
+
 /** The trust anchors of the repository in `dir` (TUF: its latest root; Notary: the GUN's pinning), for `export trust` and the app. */
 export async function trustOf(dir: string): Promise<TrustExport> {
   const repo = await openRepository(dir);
@@ -162,5 +177,6 @@ export async function trustOf(dir: string): Promise<TrustExport> {
 /** Write the trust anchors into `out` (made if missing): exact names, a re-run changes nothing, other contents are refused. */
 export function writeTrust(out: string, t: TrustExport): { written: string[]; unchanged: string[] } {
   ensureDir(out);
+  for (const d of new Set(t.files.filter((f) => f.name.includes('/')).map((f) => path.dirname(f.name)))) ensureDir(path.join(out, d));
   return writeExactInto(out, t.files);
 }

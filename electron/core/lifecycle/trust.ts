@@ -9,6 +9,8 @@
  *   its root certificates as root.json lists them (the `ecdsa-x509`/`rsa-x509` ids: the client
  *   matches those, not the "canonical" ids of the bare keys), with TOFU disabled; each root certificate
  *   as PEM; and CLIENTS.md.
+ * - cosign: from a signing request, each signer's public key, all of them in one file, and the
+ *   Kyverno / policy-controller policies for m of them.
  */
 import { KeyceremonyError } from '../../../shared/errors';
 import { sha256Hex } from '../../../shared/crypto/webcrypto';
@@ -19,9 +21,12 @@ import { checkThreshold } from '../../../shared/tuf/threshold';
 import { certOfKey, certPemOfKey, isX509KeyType, parseNotaryFile, type NotaryRoot } from '../../../shared/notary';
 import { gunOf, roleStatus, type RepoFiles } from '../notary';
 import { DEFAULT_LIMITS, loadMetadata } from '../tuf/verify';
+import { parseImageReference } from '../../../shared/cosign/reference';
+import type { CosignRequest } from '../../../shared/cosign/request';
+import { policyFiles } from '../cosign/outputs';
 
 export interface TrustExport {
-  kind: 'tuf' | 'notary';
+  kind: 'tuf' | 'notary' | 'cosign';
   files: { name: string; bytes: Uint8Array }[];
   /** One line per fact a consumer compares out of band. */
   summary: string[];
@@ -159,5 +164,42 @@ ${certs.map((c) => `- \`${c.id}\` — ${c.name}, CN=${c.cn}, valid until ${c.unt
       { name: 'CLIENTS.md', bytes: utf8(md) },
     ],
     summary: [`GUN ${gun}, root v${root.version}`, ...certs.map((c) => `pinned certificate ${c.id} (CN=${c.cn}, until ${c.until})`)],
+  };
+}
+
+/**
+ * The cosign trust anchors of a signing request (the keys consumers verify with and the admission
+ * policies for m of them): keys/<signer>.pub one per signer, keys/signers.pem all of them in one file,
+ * the Kyverno and policy-controller policies `cosign export-policy` writes, and CLIENTS.md.
+ */
+export function cosignTrustAnchor(r: CosignRequest): TrustExport {
+  const safe = (n: string) => n.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const repositories = [...new Set(r.images.map((i) => parseImageReference(i).name))];
+  const policies = policyFiles({ name: 'keyceremony-release', repositories, keys: r.signers.map((s) => ({ name: s.name, pem: s.publicKey })), m: r.m });
+  const keyLines = r.signers.map((s) => `- keys/${safe(s.name)}.pub — ${s.name}, SPKI SHA-256 \`${s.fingerprint}\``);
+  const md = `# Trust anchors: cosign, ${r.m} of ${r.signers.length} signers
+
+Compare each key's SPKI SHA-256 out of band before trusting it:
+
+${keyLines.join('\n')}
+
+\`keys/signers.pem\` holds all ${r.signers.length} keys in one file.
+
+Verify an image with one key (cosign 2.x): \`cosign verify --key keys/${safe(r.signers[0]?.name ?? 'signer')}.pub IMAGE@sha256:DIGEST\` — a
+single \`cosign verify\` checks one key; ${r.m} of ${r.signers.length} is enforced by the admission policies below
+(or \`keyceremony cosign verify --key … --threshold ${r.m}\`).
+
+Admission policies for ${repositories.join(', ')} (validated against the engines' CRDs):
+${policies.map((p) => `- ${p.path}`).join('\n')}
+`;
+  return {
+    kind: 'cosign',
+    files: [
+      ...r.signers.map((s) => ({ name: `keys/${safe(s.name)}.pub`, bytes: utf8(s.publicKey) })),
+      { name: 'keys/signers.pem', bytes: utf8(r.signers.map((s) => s.publicKey.trimEnd() + '\n').join('')) },
+      ...policies.map((p) => ({ name: p.path, bytes: typeof p.data === 'string' ? utf8(p.data) : p.data })),
+      { name: 'CLIENTS.md', bytes: utf8(md) },
+    ],
+    summary: [`${r.m} of ${r.signers.length} signers over ${repositories.join(', ')}`, ...r.signers.map((s) => `${s.name}: SPKI SHA-256 ${s.fingerprint}`)],
   };
 }

@@ -55,7 +55,7 @@ export interface ExpiryReportInfo {
 }
 
 export interface TrustAnchorsInfo {
-  kind: 'tuf' | 'notary';
+  kind: 'tuf' | 'notary' | 'cosign';
   /** What a consumer compares out of band (version, SHA-256, pinned certificates). */
   summary: string[];
   files: { name: string; size: number }[];
