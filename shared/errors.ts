@@ -67,6 +67,8 @@ export const ErrorCodes = [
   'SHARE_DUPLICATE',
   'SHARES_INSUFFICIENT',
   'KEK_MISMATCH',
+  // a server the user named (notary publish)
+  'AUTH_FAILED',
   // files and process
   'IO_ERROR',
   'DISK_READ_ONLY',

@@ -79,8 +79,19 @@ function stopper(proc: ChildProcess): () => Promise<void> {
     });
 }
 
-export async function startNotaryServer(dir: string, opts: { remoteSigner?: boolean } = {}): Promise<RunningNotary> {
-  const tls = makeTestTls(dir);
+/** notary-server's token authentication (docker distribution's token access controller). */
+export interface NotaryTokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  rootCertBundle: string;
+}
+
+export async function startNotaryServer(
+  dir: string,
+  opts: { remoteSigner?: boolean; tls?: { ca: string; cert: string; key: string }; auth?: NotaryTokenAuth } = {},
+): Promise<RunningNotary> {
+  const tls = opts.tls ?? makeTestTls(dir);
   const port = await freePort();
   let log = '';
   const capture = (p: ChildProcess, tag: string) => {
@@ -116,6 +127,9 @@ export async function startNotaryServer(dir: string, opts: { remoteSigner?: bool
     trust_service: trust,
     storage: { backend: 'memory' },
     logging: { level: 'info' },
+    ...(opts.auth
+      ? { auth: { type: 'token', options: { realm: opts.auth.realm, service: opts.auth.service, issuer: opts.auth.issuer, rootcertbundle: opts.auth.rootCertBundle } } }
+      : {}),
   };
   writeFileSync(join(dir, 'server.json'), JSON.stringify(config));
   const proc = spawn('notary-server', ['-config', join(dir, 'server.json'), '-logf', 'logfmt'], { stdio: ['ignore', 'pipe', 'pipe'] });

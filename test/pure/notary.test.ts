@@ -550,3 +550,21 @@ describe('notary delegation add|remove --paths (as the notary client)', () => {
     await refused(() => removeDelegation(t, 'targets/qa', { keyIds: [], paths: [], allPaths: false }), 'NOT_FOUND', /no delegation targets\/qa/);
   });
 });
+
+describe('notary publish: token authentication parsing (electron/adapters/notary/publish.ts)', () => {
+  test('Bearer challenges (quoted, escaped, unquoted, other schemes) and credentials (user:password or base64)', async () => {
+    const { parseBearerChallenge, parseCredentials } = await import('../../electron/adapters/notary/publish');
+    assert.deepEqual(parseBearerChallenge('Bearer realm="https://auth.docker.io/token",service="notary.docker.io",scope="repository:docker.io/library/alpine:pull,push"'), {
+      realm: 'https://auth.docker.io/token',
+      service: 'notary.docker.io',
+      scope: 'repository:docker.io/library/alpine:pull,push',
+    });
+    assert.deepEqual(parseBearerChallenge('bearer realm=https://a/t, service="s\\"x"'), { realm: 'https://a/t', service: 's"x' });
+    assert.equal(parseBearerChallenge('Basic realm="registry"'), null);
+    assert.deepEqual(parseCredentials('alice:pa:ss\n', 'f'), { username: 'alice', password: 'pa:ss' });
+    assert.deepEqual(parseCredentials(Buffer.from('alice:secret').toString('base64'), 'NOTARY_AUTH'), { username: 'alice', password: 'secret' });
+    for (const bad of ['alice', ':x', 'alice:', 'a:b\u0001c']) {
+      assert.throws(() => parseCredentials(bad, 'creds'), (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_INPUT' && /creds must hold user:password/.test(e.message));
+    }
+  });
+});

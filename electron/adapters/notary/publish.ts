@@ -7,6 +7,15 @@
  *   filename = role name without ".json". Accepted or rejected whole.
  * HTTPS only, with an optional CA file (a private notary-server); the server certificate is always
  * verified. Responses are size-capped and requests time out.
+ *
+ * Token authentication (Docker Hub's notary, a notary-server with `"auth": {"type": "token"}`): the
+ * Docker Registry token flow (distribution docs/spec/auth/token.md). A 401 answer carrying
+ * `WWW-Authenticate: Bearer realm="https://…",service="…",scope="repository:GUN:pull,push"` sends us to
+ * the realm — `GET realm?service=…&scope=…`, with HTTP Basic credentials when the user gave some — for a
+ * JSON `{"token": …}` (or `access_token`), and the request is sent again once with
+ * `Authorization: Bearer <token>`. The token is kept in memory for that realm, service and scope only.
+ * The realm must be https; credentials go only to the realm, the token only to the Notary server.
+ * Credentials come from a file or the environment (the CLI), never from argv, and are never printed.
  */
 import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
@@ -17,9 +26,39 @@ import { checkKey, parseNotaryFile, type NotaryKey } from '../../../shared/notar
 export interface NotaryServer {
   /** https://host[:port] (no path). */
   url: string;
-  /** PEM CA bundle to trust for this server (else the system CAs). */
+  /** PEM CA bundle to trust for this server and its token realm (else the system CAs). */
   ca?: string | Uint8Array;
   timeoutMs?: number;
+  /** For a server that uses token authentication: the user name and password (or token) the realm takes. */
+  credentials?: { username: string; password: string };
+  /** Tokens got from the realm, by "realm service scope" (filled as the calls go). */
+  tokens?: Map<string, string>;
+}
+
+/**
+ * The user name and password for token authentication, from the text of a credentials file or of
+ * NOTARY_AUTH (the notary client's variable): "user:password", or the same in base64 as NOTARY_AUTH
+ * holds it. Whitespace around it is ignored; the password may contain ':'.
+ */
+export function parseCredentials(text: string, where: string): { username: string; password: string } {
+  let t = text.trim();
+  if (!t.includes(':') && /^[A-Za-z0-9+/=]+$/.test(t)) t = Buffer.from(t, 'base64').toString('utf8').trim();
+  const i = t.indexOf(':');
+  if (i <= 0 || i === t.length - 1 || /[\u0000-\u001f]/.test(t)) {
+    throw new KeyceremonyError('INVALID_INPUT', `${where} must hold user:password (or its base64, as NOTARY_AUTH does)`, { where });
+  }
+  return { username: t.slice(0, i), password: t.slice(i + 1) };
+}
+
+/** `Bearer realm="…",service="…",scope="…"` -> its parameters (RFC 7235 auth-params), or null for another scheme. */
+export function parseBearerChallenge(header: string): Record<string, string> | null {
+  const m = /^\s*Bearer\s+(.*)$/i.exec(header);
+  if (!m) return null;
+  const out: Record<string, string> = {};
+  const re = /\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*(?:,|$)/gy;
+  let p: RegExpExecArray | null;
+  while ((p = re.exec(m[1]!)) !== null && p[0] !== '') out[p[1]!.toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : (p[3] ?? '');
+  return out;
 }
 
 const MAX_RESPONSE = 16 * 1024 * 1024;
@@ -46,8 +85,14 @@ interface HttpResult {
   body: Uint8Array;
 }
 
-function call(server: NotaryServer, method: 'GET' | 'POST', path: string, body?: { data: Uint8Array; contentType: string }): Promise<HttpResult> {
-  const base = checkServerUrl(server.url);
+function send(
+  server: NotaryServer,
+  base: URL,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: { data: Uint8Array; contentType: string },
+  authorization?: string,
+): Promise<HttpResult & { challenge?: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       {
@@ -58,7 +103,10 @@ function call(server: NotaryServer, method: 'GET' | 'POST', path: string, body?:
         ca: server.ca ? (typeof server.ca === 'string' ? server.ca : Buffer.from(server.ca)) : undefined,
         rejectUnauthorized: true,
         servername: /^[\d.]+$|:/.test(base.hostname) ? undefined : base.hostname,
-        headers: body ? { 'content-type': body.contentType, 'content-length': String(body.data.length) } : {},
+        headers: {
+          ...(body ? { 'content-type': body.contentType, 'content-length': String(body.data.length) } : {}),
+          ...(authorization ? { authorization } : {}),
+        },
         timeout: server.timeoutMs ?? 30_000,
       },
       (res) => {
@@ -72,18 +120,88 @@ function call(server: NotaryServer, method: 'GET' | 'POST', path: string, body?:
           }
           parts.push(c);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(parts)) }));
+        const www = res.headers['www-authenticate'];
+        const challenge = Array.isArray(www) ? www.find((h) => /^\s*bearer\s/i.test(h)) ?? www[0] : www;
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(parts)), ...(challenge ? { challenge } : {}) }));
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new KeyceremonyError('IO_ERROR', `no answer from ${server.url} within ${(server.timeoutMs ?? 30_000) / 1000}s`, { where: server.url })));
+    req.on('timeout', () => req.destroy(new KeyceremonyError('IO_ERROR', `no answer from ${base.origin} within ${(server.timeoutMs ?? 30_000) / 1000}s`, { where: base.origin })));
     req.on('error', (e) => {
       if (e instanceof KeyceremonyError) reject(e);
-      else reject(new KeyceremonyError('IO_ERROR', `cannot reach the Notary server ${server.url}: ${(e as Error).message}`, { where: server.url, cause: e }));
+      else reject(new KeyceremonyError('IO_ERROR', `cannot reach ${base.origin}: ${(e as Error).message}`, { where: base.origin, cause: e }));
     });
     if (body) req.write(body.data);
     req.end();
   });
+}
+
+/** A token from the realm a Bearer challenge names (kept for the same realm, service and scope). */
+async function bearerToken(server: NotaryServer, challenge: Record<string, string>, path: string): Promise<string> {
+  const realm = challenge.realm;
+  if (!realm) throw new KeyceremonyError('AUTH_FAILED', `the Notary server asked for a token for ${path} but named no realm to get it from`, { where: server.url });
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch {
+    throw new KeyceremonyError('AUTH_FAILED', `the Notary server's token realm is not a URL: ${JSON.stringify(realm).slice(0, 200)}`, { where: server.url });
+  }
+  if (url.protocol !== 'https:' || url.username || url.password) {
+    throw new KeyceremonyError('AUTH_FAILED', `the Notary server sends us to a token realm that is not plain https (${url.protocol}//${url.host}); credentials are sent over https only`, {
+      where: server.url,
+    });
+  }
+  if (challenge.service) url.searchParams.set('service', challenge.service);
+  for (const sc of (challenge.scope ?? '').split(' ').filter(Boolean)) url.searchParams.append('scope', sc);
+  const key = `${realm} ${challenge.service ?? ''} ${challenge.scope ?? ''}`;
+  const known = server.tokens?.get(key);
+  if (known) return known;
+  const c = server.credentials;
+  const basic = c ? `Basic ${Buffer.from(`${c.username}:${c.password}`, 'utf8').toString('base64')}` : undefined;
+  const r = await send(server, url, 'GET', url.pathname + url.search, undefined, basic);
+  if (r.status === 401 || r.status === 403) {
+    throw new KeyceremonyError(
+      'AUTH_FAILED',
+      c
+        ? `the token service ${url.origin} refused the credentials for ${challenge.scope ?? 'this repository'} (HTTP ${r.status}): ${describeServerError(r.body)}`
+        : `the Notary server needs a login (token service ${url.origin}, ${challenge.scope ?? 'this repository'}): give --auth-file FILE (user:password) or set NOTARY_AUTH`,
+      { where: url.origin },
+    );
+  }
+  if (r.status !== 200) throw new KeyceremonyError('AUTH_FAILED', `the token service ${url.origin} answered HTTP ${r.status}: ${describeServerError(r.body)}`, { where: url.origin });
+  const j = parseStrictJsonBytes(r.body, { source: `token from ${url.origin}`, maxBytes: 256 * 1024 }) as { token?: unknown; access_token?: unknown };
+  const token = typeof j?.token === 'string' && j.token ? j.token : typeof j?.access_token === 'string' && j.access_token ? j.access_token : undefined;
+  if (!token || !/^[\x21-\x7e]+$/.test(token)) throw new KeyceremonyError('AUTH_FAILED', `the token service ${url.origin} answered without a usable token`, { where: url.origin });
+  (server.tokens ??= new Map()).set(key, token);
+  return token;
+}
+
+/** One request to the Notary server; a 401 with a Bearer challenge is answered once with a token. */
+async function call(server: NotaryServer, method: 'GET' | 'POST', path: string, body?: { data: Uint8Array; contentType: string }): Promise<HttpResult> {
+  const base = checkServerUrl(server.url);
+  const first = await send(server, base, method, path, body);
+  if (first.status !== 401) return first;
+  const challenge = first.challenge ? parseBearerChallenge(first.challenge) : null;
+  if (!challenge) {
+    throw new KeyceremonyError('AUTH_FAILED', `${method} ${path} needs authentication the Notary server did not offer as a Bearer token (${first.challenge ? first.challenge.split(/\s/)[0] : 'no WWW-Authenticate'}): ${describeServerError(first.body)}`, {
+      where: server.url,
+    });
+  }
+  const token = await bearerToken(server, challenge, path);
+  const again = await send(server, base, method, path, body, `Bearer ${token}`);
+  if ((again.status === 401 || again.status === 403) && !server.credentials) {
+    throw new KeyceremonyError(
+      'AUTH_FAILED',
+      `the Notary server needs a login for ${method} ${path} (token service ${new URL(challenge.realm ?? server.url).origin}, ${challenge.scope ?? 'this repository'}): give --auth-file FILE (user:password) or set NOTARY_AUTH`,
+      { where: server.url },
+    );
+  }
+  if (again.status === 401 || again.status === 403) {
+    throw new KeyceremonyError('AUTH_FAILED', `the Notary server refused the token for ${method} ${path} (HTTP ${again.status}; scope ${challenge.scope ?? 'none'}): ${describeServerError(again.body)}`, {
+      where: server.url,
+    });
+  }
+  return again;
 }
 
 /** notary-server error bodies: {"errors":[{"code","message","detail":{...}}]} -> one line. */

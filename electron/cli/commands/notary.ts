@@ -36,7 +36,7 @@ import {
 import { createSelfSignedCert } from '../../adapters/pkcs11';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { readRepoDir, signRoleInDir, writeRepoFiles as writeRepoFilesIn } from '../../adapters/notary/repo-dir';
-import { checkServerUrl, fetchServerKey, fetchServerVersion, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
+import { checkServerUrl, fetchServerKey, fetchServerVersion, parseCredentials, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
@@ -395,10 +395,18 @@ const publish: Sub = async (args, ctx) => {
     dir: { type: 'string' },
     'fetch-keys': { type: 'string' },
     'server-snapshot': { type: 'boolean' },
+    'auth-file': { type: 'string' },
   });
   if (!values.server) throw new UsageError('--server https://HOST:PORT is required');
   checkServerUrl(values.server);
-  const server: NotaryServer = { url: values.server, ...(values['tls-ca'] ? { ca: readFile(values['tls-ca'], 'CA file') } : {}) };
+  // token authentication: user:password from a file or NOTARY_AUTH (as the notary client), never argv
+  const authText = values['auth-file'] !== undefined ? fromUtf8(readFile(values['auth-file'], 'credentials file')) : ctx.env.NOTARY_AUTH || undefined;
+  const credentials = authText !== undefined ? parseCredentials(authText, values['auth-file'] ?? 'NOTARY_AUTH') : undefined;
+  const server: NotaryServer = {
+    url: values.server,
+    ...(values['tls-ca'] ? { ca: readFile(values['tls-ca'], 'CA file') } : {}),
+    ...(credentials ? { credentials } : {}),
+  };
   if (values['fetch-keys']) {
     if (!values.gun) throw new UsageError('--gun is required with --fetch-keys');
     const gun = checkGun(values.gun);
@@ -476,6 +484,11 @@ export const notaryCommand: Command = group({
     leaf('verify', 'verify a repository as the notary client does (exit 0 verified, 1 not)', [
       '--dir DIR [--trusted-root FILE] [--gun GUN] [--at RFC3339] [--require-all] [--json]',
     ], verify),
-    leaf('publish', 'upload to a notary-server (or fetch its keys)', ['--server https://HOST:PORT [--tls-ca FILE] --gun GUN (--dir DIR | --fetch-keys OUTDIR [--server-snapshot])'], publish),
+    leaf(
+      'publish',
+      'upload to a notary-server (or fetch its keys); servers with token authentication: --auth-file FILE (user:password) or NOTARY_AUTH (base64 user:password)',
+      ['--server https://HOST:PORT [--tls-ca FILE] [--auth-file FILE] --gun GUN (--dir DIR | --fetch-keys OUTDIR [--server-snapshot])'],
+      publish,
+    ),
   ],
 });
