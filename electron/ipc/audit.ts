@@ -29,21 +29,23 @@ export type PinsInput = NonNullable<Request<'kc:verify.bundle'>['pins']>;
 export async function resolvePins(p: PinsInput | undefined): Promise<Pins | undefined> {
   if (!p) return undefined;
   const signers = p.fingerprints.map((f, i) => checkFingerprint(f, `pinned fingerprint ${i + 1}`));
-  for (const [i, text] of p.keys.entries()) {
-    const where = `pinned key ${i + 1}`;
-    let spki: Uint8Array;
-    try {
-      spki = spkiOfKey(notaryKeyFromText(text, where));
-    } catch {
-      try {
-        spki = keyToSpki(parseTufKeyText(text, where)).spki;
-      } catch (e) {
-        throw new KeyceremonyError('INVALID_KEY', `${where}: not a PEM public key, certificate, or key JSON (${(e as Error).message})`, { where });
-      }
-    }
-    signers.push(await sha256Hex(spki));
-  }
+  for (const [i, text] of p.keys.entries()) signers.push(await pinnedKeyFingerprint(text, `pinned key ${i + 1}`));
   return { signers: [...new Set(signers)], mode: p.mode };
+}
+
+/** The SHA-256 fingerprint (of the SPKI) of a pinned key: PEM public key, certificate, Notary or TUF key JSON. */
+export async function pinnedKeyFingerprint(text: string, where: string): Promise<string> {
+  let spki: Uint8Array;
+  try {
+    spki = spkiOfKey(notaryKeyFromText(text, where));
+  } catch {
+    try {
+      spki = keyToSpki(parseTufKeyText(text, where)).spki;
+    } catch (e) {
+      throw new KeyceremonyError('INVALID_KEY', `${where}: not a PEM public key, certificate, or key JSON (${(e as Error).message})`, { where });
+    }
+  }
+  return sha256Hex(spki);
 }
 
 const pinned = (r: VerificationReport, pins: Pins | undefined, signers?: readonly string[]) => (pins ? applyPins(r, pins, signers) : r);

@@ -110,9 +110,20 @@ test('pinned expectations: the right production bundle is green; tampered, rehea
   await p.getByRole('navigation').getByRole('button', { name: 'Verify' }).click();
   // production app: production is pinned by default
   assert.equal(await p.getByLabel('Production: anything made in a rehearsal is refused').isChecked(), true);
+  // A file that is not a key is refused when it is pinned, naming the file; nothing is pinned.
+  m.dialogs.open.push(join(work, 'root-2.fingerprint'));
+  await p.getByRole('button', { name: 'Pin a key file…' }).click();
+  const refused = p.getByTestId('pins').getByTestId('error');
+  await refused.waitFor();
+  assert.equal(await refused.getAttribute('data-code'), 'INVALID_KEY');
+  assert.match(await refused.innerText(), /root-2\.fingerprint: not a PEM public key, certificate, or key JSON/);
+  assert.equal(await p.getByTestId('pinned-key').count(), 0);
   m.dialogs.open.push(join(work, 'root-1.pub.pem'));
   await p.getByRole('button', { name: 'Pin a key file…' }).click();
   await p.getByRole('list', { name: 'Pinned keys' }).getByText('root-1.pub.pem').waitFor();
+  await refused.waitFor({ state: 'detached' });
+  // the pinned key's fingerprint is shown to compare with the ceremony record
+  assert.equal(await p.getByTestId('pinned-key').getByTestId('fingerprint').getAttribute('data-hex'), manifestSigners(prod)[0]!.fingerprint);
   await p.getByLabel('Pinned key fingerprints (SHA-256 of the public key, one per line)').fill(readFileSync(join(work, 'root-2.fingerprint'), 'utf8'));
   await expectNoSeriousA11y(p, 'Verify: pins');
 

@@ -9,10 +9,11 @@ import { bundleReaderFor } from '../../adapters/fs/ceremony-store';
 import { readOpenedFile } from '../../adapters/fs/files';
 import { readRepoDir } from '../../adapters/notary/repo-dir';
 import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
-import { auditBundle, auditCosign, auditNotary, auditTuf, resolvePins } from '../audit';
+import { auditBundle, auditCosign, auditNotary, auditTuf, pinnedKeyFingerprint, resolvePins } from '../audit';
 
 export function verifyHandlers(kit: HostKit): AreaHandlers<typeof verifyChannels> {
   return {
+    'kc:verify.pinKey': async (req) => ({ fingerprint: await pinnedKeyFingerprint(req.text, req.name) }),
     'kc:verify.bundle': async (req) => {
       const pins = await resolvePins(req.pins);
       return pins ? auditBundle(archiveReader(fromBase64(req.archiveB64)), pins) : verifyBundleBytes(fromBase64(req.archiveB64));

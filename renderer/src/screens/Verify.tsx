@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { pemDecode, toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { call, toUiError, type UiError } from '../api';
-import { ErrorBox, Field, ScreenTitle } from '../components/common';
+import { ErrorBox, Field, Fingerprint, ScreenTitle } from '../components/common';
 import { FolderButton, OpenTextButton, PickButton, SaveButton } from '../components/files';
 import type { AppInfo, ChosenFolder, PickedFile, Request, Verdict } from '../../../shared/ipc/contract';
 import type { ItemStatus, VerificationReport } from '../../../shared/verification/report';
@@ -22,7 +22,7 @@ type Pins = NonNullable<Request<'kc:verify.bundle'>['pins']>;
 export function Verify({ info }: { info?: AppInfo }) {
   const [kind, setKind] = useState<Kind>('bundle');
   const [mode, setMode] = useState<Pins['mode']>(info?.mode === 'production' ? 'production' : 'any');
-  const [keys, setKeys] = useState<{ name: string; text: string }[]>([]);
+  const [keys, setKeys] = useState<{ name: string; text: string; fingerprint: string }[]>([]);
   const [fps, setFps] = useState('');
   const pins: Pins = {
     mode,
@@ -54,15 +54,24 @@ export function Verify({ info }: { info?: AppInfo }) {
         <p>Keys that must have signed (from the ceremony record, a key file, or a fingerprint read out loud):</p>
         <ul aria-label="Pinned keys">
           {keys.map((k, i) => (
-            <li key={`${k.name}-${i}`}>
+            <li key={`${k.name}-${i}`} data-testid="pinned-key">
               {k.name}{' '}
               <button type="button" onClick={() => setKeys(keys.filter((_, j) => j !== i))} aria-label={`Unpin ${k.name}`}>
                 Unpin
               </button>
+              <Fingerprint hex={k.fingerprint} label={`Pinned ${k.name}: compare with the ceremony record`} />
             </li>
           ))}
         </ul>
-        <OpenTextButton purpose="public-key" label="Pin a key file…" onText={(name, text) => setKeys([...keys, { name, text }])} />
+        <OpenTextButton
+          purpose="public-key"
+          label="Pin a key file…"
+          onText={async (name, text) => {
+            // read when pinned: a file that is not a key is refused here (the error shows under the button), with its name
+            const { fingerprint } = await call('kc:verify.pinKey', { name, text });
+            setKeys([...keys, { name, text, fingerprint }]);
+          }}
+        />
         <Field label="Pinned key fingerprints (SHA-256 of the public key, one per line)">
           <textarea value={fps} onChange={(e) => setFps(e.target.value)} rows={2} spellCheck={false} />
         </Field>

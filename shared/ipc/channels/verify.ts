@@ -26,6 +26,8 @@ const lookups = arr(str({ min: 1, max: 1024, what: 'a target path' }), { max: 10
 
 export const verifyChannels = {
   /** A ceremony bundle archive (.kcbundle.tar) as base64. */
+  /** A key file the auditor pins, read when it is pinned: its fingerprint, or why it is not a key. */
+  'kc:verify.pinKey': obj({ name: str({ min: 1, max: 255 }), text: fileText }),
   'kc:verify.bundle': obj({ archiveB64: b64Str(48 * 1024 * 1024), pins: opt(PinsSchema) }),
   /** A ceremony bundle from a picked archive (fileId) or a chosen folder (folderId), read by main. */
   'kc:verify.bundleAt': obj({ fileId: opt(handleId), folderId: opt(handleId), pins: opt(PinsSchema) }),
@@ -60,6 +62,7 @@ export const verifyChannels = {
 
 export interface VerifyResponses {
   /** shared/verification/report.ts: decide on items[].check / status / code, never on messages. */
+  'kc:verify.pinKey': { fingerprint: string };
   'kc:verify.bundle': VerificationReport;
   'kc:verify.tuf': VerificationReport;
   'kc:verify.bundleAt': VerificationReport;
