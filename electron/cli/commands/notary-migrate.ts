@@ -7,12 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { KeyceremonyError } from '../../../shared/errors';
-import { parseImageReference } from '../../../shared/cosign/reference';
-import { serializeRequest as serializeCosignRequest } from '../../../shared/cosign/request';
-import { createRequest as createCosignRequest } from '../../core/cosign/request';
-import { targetsRequest } from '../../core/tuf/updates';
-import { serializeRequest as serializeTufRequest } from '../../core/tuf/request';
-import { cosignImages, migrationReport, planMigration } from '../../core/lifecycle/migrate';
+import { migrationReport, migrationRequest, planMigration, type MigrationTarget } from '../../core/lifecycle/migrate';
 import { readRepoDir } from '../../adapters/notary/repo-dir';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
@@ -78,34 +73,19 @@ async function migrate(args: string[], ctx: CliContext): Promise<number> {
     ...(values['trusted-root'] ? { trustedRoot: new Uint8Array(readFileSync(values['trusted-root'])) } : {}),
   });
   for (const l of migrationReport(plan, values.to)) ctx.out(l);
-  if (plan.migrated.length === 0)
-    throw new KeyceremonyError('NOT_FOUND', `no tag of ${plan.gun} can be migrated (see the skipped list); nothing was written`, { where: values.metadata });
-
-  if (values.to === 'cosign') {
-    const images = cosignImages(plan).map((r) => parseImageReference(r));
-    const req = await createCosignRequest({ images, signers, m: Number(values.m), now });
-    writeFileAtomic(values.out, serializeCosignRequest(req));
-    ctx.out(`cosign request for ${req.images.length} image(s) by digest, ${req.m} of ${req.signers.length} signers: ${values.out}`);
-    ctx.out(`next: each signer runs keyceremony cosign request sign --request ${values.out} …`);
-    return 0;
-  }
-  const folder = dirFolder(values['tuf-metadata']!);
-  const { request, advice } = await targetsRequest(folder, {
-    action: 'add',
-    add: plan.migrated.map((m) => ({
-      path: m.tag,
-      length: m.length,
-      hashes: { sha256: m.digest.slice('sha256:'.length), ...(m.sha512 ? { sha512: m.sha512 } : {}) },
-    })),
-    expiry: expiresIn !== undefined ? { expiresInDays: Number(expiresIn) } : {},
-    now: now.getTime(),
-  });
-  if (advice) ctx.err(`warning: ${advice}`);
-  writeFileAtomic(values.out, serializeTufRequest(request));
+  const target: MigrationTarget =
+    values.to === 'cosign'
+      ? { to: 'cosign', signers, m: Number(values.m) }
+      : { to: 'tuf', folder: dirFolder(values['tuf-metadata']!), ...(expiresIn !== undefined ? { expiresInDays: Number(expiresIn) } : {}) };
+  const made = await migrationRequest(plan, target, now);
+  for (const w of made.warnings) ctx.err(`warning: ${w}`);
+  writeFileAtomic(values.out, made.text);
+  ctx.out(`${made.line}: ${values.out}`);
   ctx.out(
-    `TUF targets request (${request.role} v${(request.signed as { version: number }).version}, ${plan.migrated.length} target(s) by length and hashes): ${values.out}`,
+    values.to === 'cosign'
+      ? `next: each signer runs keyceremony cosign request sign --request ${values.out} …`
+      : `next: sign it (tuf sign ${values.out} …), write it (tuf status ${values.out} --write ${values['tuf-metadata']}), then tuf snapshot`,
   );
-  ctx.out(`next: sign it (tuf sign ${values.out} …), write it (tuf status ${values.out} --write ${values['tuf-metadata']}), then tuf snapshot`);
   return 0;
 }
 

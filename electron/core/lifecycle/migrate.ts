@@ -11,6 +11,12 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { fromBase64, toHex } from '../../../shared/encoding/bytes';
 import { parseNotaryFile, type NotaryTargets } from '../../../shared/notary';
 import { verifyNotaryRepository, type RepoFiles } from '../notary';
+import { fromUtf8 } from '../../../shared/encoding/bytes';
+import { parseImageReference } from '../../../shared/cosign/reference';
+import { serializeRequest as serializeCosignRequest } from '../../../shared/cosign/request';
+import { createRequest as createCosignRequest } from '../cosign/request';
+import { targetsRequest, type MetadataFolder } from '../tuf/updates';
+import { serializeRequest as serializeTufRequest } from '../tuf/request';
 
 export interface MigratedTag {
   tag: string;
@@ -111,4 +117,44 @@ export function migrationReport(p: MigrationPlan, to: 'cosign' | 'tuf'): string[
 /** The distinct image digests to sign (tags sharing a manifest are one image), as `GUN@sha256:…`. */
 export function cosignImages(p: MigrationPlan): string[] {
   return [...new Set(p.migrated.map((m) => `${p.gun}@${m.digest}`))];
+}
+
+export type MigrationTarget =
+  { to: 'cosign'; signers: readonly { name: string; publicKeyPem: string }[]; m: number } | { to: 'tuf'; folder: MetadataFolder; expiresInDays?: number };
+
+/** The signing request a plan becomes: the file text, the name to save it under, one line saying what it is, and warnings. */
+export async function migrationRequest(
+  plan: MigrationPlan,
+  target: MigrationTarget,
+  now: Date,
+): Promise<{ text: string; suggestedName: string; line: string; warnings: string[] }> {
+  if (plan.migrated.length === 0)
+    throw new KeyceremonyError('NOT_FOUND', `no tag of ${plan.gun} can be migrated (see the skipped list); nothing was written`, { where: plan.gun });
+  if (target.to === 'cosign') {
+    const images = cosignImages(plan).map((r) => parseImageReference(r));
+    const req = await createCosignRequest({ images, signers: target.signers, m: target.m, now });
+    return {
+      text: fromUtf8(serializeCosignRequest(req)),
+      suggestedName: `${plan.gun.replace(/[^A-Za-z0-9._-]+/g, '_')}.cosign-request.json`,
+      line: `cosign request for ${req.images.length} image(s) by digest, ${req.m} of ${req.signers.length} signers`,
+      warnings: [],
+    };
+  }
+  const { request, advice } = await targetsRequest(target.folder, {
+    action: 'add',
+    add: plan.migrated.map((m) => ({
+      path: m.tag,
+      length: m.length,
+      hashes: { sha256: m.digest.slice('sha256:'.length), ...(m.sha512 ? { sha512: m.sha512 } : {}) },
+    })),
+    expiry: target.expiresInDays !== undefined ? { expiresInDays: target.expiresInDays } : {},
+    now: now.getTime(),
+  });
+  const version = (request.signed as { version: number }).version;
+  return {
+    text: serializeTufRequest(request),
+    suggestedName: `${version}.${encodeURIComponent(request.role)}.request.json`,
+    line: `TUF targets request (${request.role} v${version}, ${plan.migrated.length} target(s) by length and hashes)`,
+    warnings: advice ? [advice] : [],
+  };
 }

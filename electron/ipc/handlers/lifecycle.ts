@@ -10,6 +10,9 @@ import { renewalDays } from '../../core/lifecycle/tuf';
 import { renewalCalendar } from '../../core/lifecycle/ics';
 import { expiryOf, trustOf, writeTrust } from '../../adapters/lifecycle/repository';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
+import { migrationRequest, planMigration } from '../../core/lifecycle/migrate';
+import { readRepoDir } from '../../adapters/notary/repo-dir';
+import { dirFolder } from '../../adapters/tuf/fs-folder';
 import type { AreaHandlers, HostKit } from '../host-kit';
 
 /** What the app's renew flow (kc:tuf.request.create, `renew`) needs for a TUF row: for hash bins, the bin expiring first. */
@@ -84,6 +87,25 @@ export function lifecycleHandlers(kit: HostKit): AreaHandlers<typeof lifecycleCh
         files: t.files.map((f) => ({ name: f.name, size: f.bytes.length })),
         clients: clients ? fromUtf8(clients.bytes) : '',
         ...(w && out ? { written: { folder: basename(out), ...w } } : {}),
+      };
+    },
+
+    'kc:lifecycle.migrate': async (req) => {
+      const plan = await planMigration(readRepoDir(kit.files.folder(req.folderId)), { at: req.at ? new Date(req.at) : new Date() });
+      const t = req.target;
+      const request = await migrationRequest(
+        plan,
+        t.to === 'cosign'
+          ? { to: 'cosign', signers: t.signers, m: t.m }
+          : { to: 'tuf', folder: dirFolder(kit.files.folder(t.tufFolderId)), ...(t.expiresInDays !== undefined ? { expiresInDays: t.expiresInDays } : {}) },
+        new Date(),
+      );
+      return {
+        gun: plan.gun,
+        verification: plan.verification,
+        migrated: plan.migrated.map(({ tag, role, digest, length }) => ({ tag, role, digest, length })),
+        skipped: plan.skipped,
+        request,
       };
     },
   };

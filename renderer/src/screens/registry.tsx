@@ -16,6 +16,7 @@ import { Cosign } from './Cosign';
 import { Notary } from './Notary';
 import { Expiry } from './Expiry';
 import { ExportTrust } from './ExportTrust';
+import { DctMigration } from './DctMigration';
 
 export const SCREENS: readonly ScreenDef[] = [
   { name: 'start', title: 'Start', nav: true, render: (p) => <Start {...p} /> },
@@ -75,6 +76,13 @@ export const SCREENS: readonly ScreenDef[] = [
     nav: true,
     start: { title: 'Export trust anchors', who: 'Release manager: the TUF root clients start from, the Notary client pinning, for consumers', feature: 'tuf' },
     render: () => <ExportTrust />,
+  },
+  {
+    name: 'dct-migration',
+    title: 'Leave DCT',
+    nav: true,
+    start: { title: 'Leave Docker Content Trust', who: 'Release manager: every Notary tag carried over by digest to a cosign or TUF signing request', feature: 'tokens' },
+    render: () => <DctMigration />,
   },
   {
     name: 'recover',

@@ -10,9 +10,12 @@
  * - kc:lifecycle.trust: the trust anchors of the repository in a folder (as `keyceremony export
  *   trust`); shown first, then, with `outFolderId`, written into that folder (exact names, a re-run
  *   changes nothing, other contents refused).
+ * - kc:lifecycle.migrate: a Docker Content Trust repository (a chosen Notary folder) verified and its
+ *   tags made into a cosign m-of-n request or a TUF targets request, as `keyceremony notary migrate`;
+ *   the request text comes back to be saved (kc:files.save) and signed like any other.
  */
 import { handleId } from './files';
-import { int, obj, opt, str, type Schema } from '../schema';
+import { arr, int, literal, obj, opt, str, union, type Schema } from '../schema';
 
 const time = str({ min: 20, max: 25, pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, what: 'a UTC time such as 2027-01-31T00:00:00Z' });
 const expiryQuery = obj({ folderId: handleId, at: opt(time), warnDays: opt(int({ min: 0, max: 36500 })) });
@@ -65,14 +68,37 @@ export interface TrustAnchorsInfo {
   written?: { folder: string; written: string[]; unchanged: string[] };
 }
 
+export interface MigrationInfo {
+  gun: string;
+  verification: string;
+  migrated: { tag: string; role: string; digest: string; length: number }[];
+  skipped: { tag: string; role: string; reason: string }[];
+  request: { text: string; suggestedName: string; line: string; warnings: string[] };
+}
+
+const signerName = str({ min: 1, max: 63, pattern: /^[A-Za-z0-9][A-Za-z0-9._ -]{0,62}$/, what: 'a signer name (letters, digits, . _ - or spaces)' });
+
 export const lifecycleChannels = {
   'kc:lifecycle.expiry': expiryQuery,
   'kc:lifecycle.saveIcs': expiryQuery,
   'kc:lifecycle.trust': obj({ folderId: handleId, outFolderId: opt(handleId) }),
+  'kc:lifecycle.migrate': obj({
+    folderId: handleId,
+    at: opt(time),
+    target: union('to', {
+      cosign: obj({
+        to: literal('cosign'),
+        signers: arr(obj({ name: signerName, publicKeyPem: str({ min: 1, max: 16384, what: 'a PEM public key' }) }), { min: 1, max: 32 }),
+        m: int({ min: 1, max: 32 }),
+      }),
+      tuf: obj({ to: literal('tuf'), tufFolderId: handleId, expiresInDays: opt(int({ min: 1, max: 36500 })) }),
+    }),
+  }),
 } as const satisfies Record<string, Schema<unknown>>;
 
 export interface LifecycleResponses {
   'kc:lifecycle.expiry': ExpiryReportInfo;
   'kc:lifecycle.saveIcs': { saved: boolean; name: string; events: number };
   'kc:lifecycle.trust': TrustAnchorsInfo;
+  'kc:lifecycle.migrate': MigrationInfo;
 }
