@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { parse, UsageError } from '../args';
 import { leaf } from '../dispatch';
 import type { CliContext } from '../context';
-import { nowFrom } from './tuf';
+import { clockNow } from '../common';
 import type { Command } from './types';
 
 const STATE_TEXT: Record<ExpiryRow['state'], string> = { ok: 'ok', 'renew-soon': 'RENEW SOON', expired: 'EXPIRED' };
@@ -64,7 +64,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   if (!values.metadata) throw new UsageError('--metadata DIR is required (a TUF metadata folder or a Notary GUN folder)');
   const warn = values['warn-days'];
   if (warn !== undefined && !/^\d{1,5}$/.test(warn)) throw new UsageError(`--warn-days takes a whole number of days, got ${JSON.stringify(warn)}`);
-  const now = nowFrom(ctx, values.at);
+  const now = clockNow(ctx, values.at);
   const { repo, report } = await expiryOf(values.metadata, {
     now,
     ...(warn !== undefined ? { warnDays: Number(warn) } : {}),

@@ -8,7 +8,7 @@
  *   exit 0 = verified, 1 = not verified (reasons printed), 2 = usage. With only N.root.json files in DIR
  *   the root chain is verified. A Notary v1 trusted root is detected and verified as Notary.
  */
-import { readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
@@ -59,12 +59,13 @@ import { signerKey } from '../../core/tuf/sign';
 import { isNotaryMetadata, verifyNotaryRepository, formatNotaryReport } from '../../core/notary';
 import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
-import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { readRepoDir } from '../../adapters/notary/repo-dir';
 import { lockFileOf, waitingLine, withFileLock } from '../../adapters/fs/lock';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
-import { keyOptions, keyRef, pinFor } from '../keyref';
+import { keyOptions, keyRef, withTokenKey } from '../keyref';
+import { clockNow, intFlag, writeOut } from '../common';
 import { parseTufKeyFile } from '../keyfile';
 import type { Command } from './types';
 import { eventSignCmd, eventStatusCmd } from './tuf-event';
@@ -84,23 +85,6 @@ function readFile(p: string, what: string): Uint8Array {
   }
 }
 
-/** `--at` (or KEYCEREMONY_NOW) as ms since the epoch; now when neither is given. */
-export function nowFrom(ctx: CliContext, at?: string): number {
-  const v = at ?? ctx.env.KEYCEREMONY_NOW;
-  if (!v) return Date.now();
-  const ms = Date.parse(v);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(ms)) {
-    throw new UsageError(`${at ? '--at' : 'KEYCEREMONY_NOW'} must be an RFC 3339 time such as 2026-08-22T00:00:00Z, got ${JSON.stringify(v)}`);
-  }
-  return ms;
-}
-
-function int(v: string | undefined, flag: string, dflt?: number): number | undefined {
-  if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v)) throw new UsageError(`${flag} takes a whole number, got ${JSON.stringify(v)}`);
-  return Number(v);
-}
-
 /** A public key file: PEM SPKI (any supported type) or a TUF key object in JSON. */
 export function readKeyFile(p: string): TufKeyJSON {
   return parseTufKeyFile(readFile(p, 'key file'), p);
@@ -110,28 +94,16 @@ function readRequestFile(p: string): SigningRequest {
   return parseRequest(fromUtf8(readFile(p, 'signing request')), p);
 }
 
-async function withTokenSigner<T>(ctx: CliContext, values: Record<string, unknown>, fn: (s: Signer, label: string) => Promise<T>): Promise<T> {
-  const ref = keyRef(values as Parameters<typeof keyRef>[0]);
-  const mod = ctx.openModule(ref);
-  try {
-    return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, async (s) => {
-      const key = s.findKey(ref.key);
-      const alg = key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha384' as const } : {};
-      return fn(s.signer(key, alg), `${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…)`);
-    });
-  } finally {
-    mod.close();
-  }
+/** Sign with the token key the flags name; `label` says which key, for the transcript. */
+function withTokenSigner<T>(ctx: CliContext, values: Record<string, unknown>, fn: (s: Signer, label: string) => Promise<T>): Promise<T> {
+  return withTokenKey(ctx, keyRef(values as Parameters<typeof keyRef>[0]), async (s, key) => {
+    const alg = key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha384' as const } : {};
+    return fn(s.signer(key, alg), `${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…)`);
+  });
 }
 
 function hasTokenFlags(v: Record<string, unknown>): boolean {
   return Boolean(v.key || v.token || v.serial);
-}
-
-function writeOut(ctx: CliContext, file: string, data: string | Uint8Array): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileAtomic(file, data);
-  ctx.err(`wrote ${file}`);
 }
 
 async function printStatus(ctx: CliContext, req: SigningRequest): Promise<boolean> {
@@ -170,11 +142,11 @@ const init: Sub = async (args, ctx) => {
   if (!values.out) throw new UsageError('--out DIR is required');
   const rootKeys = (values['root-key'] ?? []).map(readKeyFile);
   if (rootKeys.length === 0) throw new UsageError('at least one --root-key FILE is required');
-  const threshold = int(values.threshold, '--threshold');
+  const threshold = intFlag(values.threshold, '--threshold');
   if (threshold === undefined) throw new UsageError('--threshold T is required');
   if (!values['online-key']) throw new UsageError('--online-key FILE is required (the key of targets, snapshot and timestamp)');
   const online = readKeyFile(values['online-key']);
-  const now = nowFrom(ctx);
+  const now = clockNow(ctx);
   const root = await newRoot({
     roles: {
       root: { keys: rootKeys, threshold },
@@ -182,9 +154,9 @@ const init: Sub = async (args, ctx) => {
       snapshot: { keys: [online], threshold: 1 },
       timestamp: { keys: [online], threshold: 1 },
     },
-    expires: expiresIn(now, int(values['root-days'], '--root-days', DEFAULT_EXPIRY_DAYS.root)!),
+    expires: expiresIn(now, intFlag(values['root-days'], '--root-days', DEFAULT_EXPIRY_DAYS.root)!),
   });
-  const targets = newTargets(expiresIn(now, int(values['targets-days'], '--targets-days', DEFAULT_EXPIRY_DAYS.targets)!));
+  const targets = newTargets(expiresIn(now, intFlag(values['targets-days'], '--targets-days', DEFAULT_EXPIRY_DAYS.targets)!));
   for (const spec of values.target ?? []) {
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new UsageError(`--target takes NAME=FILE, got ${JSON.stringify(spec)}`);
@@ -192,7 +164,7 @@ const init: Sub = async (args, ctx) => {
   }
   const nTargets = Object.keys(targets.targets).length;
   const binsArg = values['hash-bins'];
-  const bits = binsArg === undefined ? undefined : binsArg === 'auto' ? recommendedBitLength(nTargets) : int(binsArg, '--hash-bins');
+  const bits = binsArg === undefined ? undefined : binsArg === 'auto' ? recommendedBitLength(nTargets) : intFlag(binsArg, '--hash-bins');
   if (bits !== undefined && (bits < 1 || bits > 16)) throw new UsageError('--hash-bins takes 1..16 (bits) or auto');
   if (bits !== undefined && !hasTokenFlags(values)) throw new UsageError('--hash-bins needs the online token (--token/--label) to sign the bins');
   const advice = bits === undefined ? flatTargetsAdvice(nTargets) : undefined;
@@ -262,11 +234,11 @@ const rotate: Sub = async (args, ctx) => {
     throw new UsageError(`give one --owner @handle per --add-key FILE, in the same order (${keyFiles.length} key file(s), ${owners.length} --owner)`);
   }
   const add = keyFiles.map((f, i) => withKeyOwner(readKeyFile(f), owners[i], f));
-  const threshold = int(values.threshold, '--threshold');
+  const threshold = intFlag(values.threshold, '--threshold');
   if (!add.length && !(values['remove-key'] ?? []).length && threshold === undefined) {
     throw new UsageError('nothing to change: give --add-key FILE, --remove-key KEYID or --threshold T (an expiry alone: tuf renew --role root)');
   }
-  const rootDays = int(values['root-days'], '--root-days');
+  const rootDays = intFlag(values['root-days'], '--root-days');
   const req = await rotateRequest(dirFolder(values.metadata), {
     role,
     add,
@@ -274,7 +246,7 @@ const rotate: Sub = async (args, ctx) => {
     ...(threshold !== undefined ? { threshold } : {}),
     expiry: expirySpec(values),
     ...(rootDays !== undefined ? { rootDays } : {}),
-    now: nowFrom(ctx),
+    now: clockNow(ctx),
   });
   await emitRequest(ctx, values.out, req);
   if (role !== 'root') {
@@ -391,7 +363,7 @@ const verify: Sub = async (args, ctx) => {
   let state: TrustedState | undefined;
   if (stateFile && existsSync(stateFile)) state = parseTrustedState(fromUtf8(readFile(stateFile, 'trusted state')), stateFile);
   if (!existsSync(values.metadata)) throw new KeyceremonyError('NOT_FOUND', `no such folder ${values.metadata}`, { where: values.metadata });
-  const now = nowFrom(ctx, values.at);
+  const now = clockNow(ctx, values.at);
   const trusted = readFile(values['trusted-root'], 'trusted root');
   let parsed: unknown;
   try {
@@ -402,7 +374,6 @@ const verify: Sub = async (args, ctx) => {
   if (isNotaryMetadata(parsed)) {
     if (stateFile) throw new UsageError('--trusted-state is for TUF repositories, not the Notary dialect');
     // Notary v1 dialect, detected by itself (electron/core/notary)
-    const { readRepoDir } = await import('../../adapters/notary/repo-dir');
     const report = await verifyNotaryRepository({ files: readRepoDir(values.metadata), at: new Date(now), trustedRoot: trusted });
     if (values.json) ctx.out(JSON.stringify(report, null, 2));
     else for (const l of formatNotaryReport(report)) ctx.out(l);
@@ -447,9 +418,9 @@ const snapshot: Sub = async (args, ctx) => {
   if (!values.metadata) throw new UsageError('--metadata DIR is required');
   const dir = values.metadata;
   const folder = dirFolder(dir);
-  const now = nowFrom(ctx);
-  const snapshotDays = int(values['snapshot-days'], '--snapshot-days', DEFAULT_EXPIRY_DAYS.snapshot)!;
-  const timestampDays = int(values['timestamp-days'], '--timestamp-days', DEFAULT_EXPIRY_DAYS.timestamp)!;
+  const now = clockNow(ctx);
+  const snapshotDays = intFlag(values['snapshot-days'], '--snapshot-days', DEFAULT_EXPIRY_DAYS.snapshot)!;
+  const timestampDays = intFlag(values['timestamp-days'], '--timestamp-days', DEFAULT_EXPIRY_DAYS.timestamp)!;
   // refuse a folder that is not ready before the token is asked for
   planSnapshot(folder, `tuf status REQUEST --write ${dir}`);
   await withTokenSigner(ctx, values, async (signer, label) => {
@@ -468,7 +439,7 @@ const snapshot: Sub = async (args, ctx) => {
 const expiryOptions = { expires: { type: 'string' }, 'expires-in': { type: 'string' } } as const;
 
 function expirySpec(values: { expires?: string; 'expires-in'?: string }): ExpirySpec {
-  const days = int(values['expires-in'], '--expires-in');
+  const days = intFlag(values['expires-in'], '--expires-in');
   return { ...(values.expires !== undefined ? { expires: values.expires } : {}), ...(days !== undefined ? { expiresInDays: days } : {}) };
 }
 
@@ -507,7 +478,7 @@ function knownHashArgs(values: { length?: string[]; sha256?: string[]; sha512?: 
     throw new UsageError(`give --length N and --sha256 HEX (and --sha512 HEX, if any, for each) once per --path P, paired in order: ${n} --path, ${len.length} --length, ${s256.length} --sha256${s512.length ? `, ${s512.length} --sha512` : ''}`);
   }
   return len.map((l, i) => ({
-    length: int(l, '--length')!,
+    length: intFlag(l, '--length')!,
     hashes: { sha256: s256[i]!.toLowerCase(), ...(s512.length ? { sha512: s512[i]!.toLowerCase() } : {}) },
   }));
 }
@@ -563,7 +534,7 @@ const targetsCmd: Sub = async (args, ctx) => {
     add,
     remove: action === 'remove' ? paths : [],
     expiry: expirySpec(values),
-    now: nowFrom(ctx),
+    now: clockNow(ctx),
   });
   if (advice) ctx.err(`warning: ${advice}`);
   await emitRequest(ctx, out, req);
@@ -577,17 +548,7 @@ async function delegationKeys(ctx: CliContext, values: { key?: string[]; 'key-ur
   for (const uri of values['key-uri'] ?? []) {
     if (!uri.startsWith('pkcs11:')) throw new UsageError(`--key-uri takes a pkcs11: URI, got ${JSON.stringify(uri)} (use --key FILE for a key file)`);
     const ref = keyRef({ key: uri, ...(values.module ? { module: values.module } : {}), ...(values['pin-file'] ? { 'pin-file': values['pin-file'] } : {}) });
-    const mod = ctx.openModule(ref);
-    try {
-      keys.push(
-        await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, (s) => {
-          const k = s.findKey(ref.key);
-          return keyFromSpki(k.keyType, k.publicKeySpki);
-        }),
-      );
-    } finally {
-      mod.close();
-    }
+    keys.push(await withTokenKey(ctx, ref, async (_s, k) => keyFromSpki(k.keyType, k.publicKeySpki)));
   }
   return keys;
 }
@@ -621,7 +582,7 @@ const delegateCmd: Sub = async (args, ctx) => {
   const out = outFlag(values);
   const folder = dirFolder(values.metadata);
   const name = values.role;
-  const now = nowFrom(ctx);
+  const now = clockNow(ctx);
   if (removing) {
     for (const f of ['key', 'key-uri', 'paths', 'path-hash-prefix', 'threshold', 'terminating', 'role-out'] as const) {
       if (values[f] !== undefined) throw new UsageError(`tuf delegate remove takes --metadata, --role, --from, --out and an expiry only (not --${f})`);
@@ -629,12 +590,12 @@ const delegateCmd: Sub = async (args, ctx) => {
     await emitRequest(ctx, out, await removeDelegationRequest(folder, { name, ...(values.from ? { from: values.from } : {}), expiry: expirySpec(values), now }));
     return 0;
   }
-  const threshold = int(values.threshold, '--threshold');
+  const threshold = intFlag(values.threshold, '--threshold');
   if (threshold === undefined) throw new UsageError('--threshold N is required');
   if (!values.paths === !values['path-hash-prefix']) throw new UsageError("give --paths 'GLOB'… or --path-hash-prefix HEX…, one of them");
   if (!values.key && !values['key-uri']) throw new UsageError('give the delegated keys: --key FILE… and/or --key-uri pkcs11:…');
   const keys = await delegationKeys(ctx, values);
-  const roleDays = int(values['role-expires-in'], '--role-expires-in');
+  const roleDays = intFlag(values['role-expires-in'], '--role-expires-in');
   const r = await delegateRequests(folder, {
     name,
     ...(values.from ? { from: values.from } : {}),
@@ -670,7 +631,7 @@ const renew: Sub = async (args, ctx) => {
   if (!values.role) throw new UsageError('--role R is required (root, targets, snapshot, timestamp or a delegated role)');
   if (values.expires === undefined && values['expires-in'] === undefined) throw new UsageError('give --expires-in DAYS or --expires TIME');
   const out = outFlag(values);
-  await emitRequest(ctx, out, await renewRequest(dirFolder(values.metadata), { role: values.role, expiry: expirySpec(values), now: nowFrom(ctx) }));
+  await emitRequest(ctx, out, await renewRequest(dirFolder(values.metadata), { role: values.role, expiry: expirySpec(values), now: clockNow(ctx) }));
   return 0;
 };
 
