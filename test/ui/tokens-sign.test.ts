@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { startUi, screenshot, type UiHarness, type Machine } from '../helpers/ui-harness';
 import { Pkcs11Module } from '../../electron/adapters/pkcs11';
+import { expectNoSeriousA11y } from '../helpers/axe';
 
 let hsm: TestHsm;
 let mod: Pkcs11Module;
@@ -205,4 +206,31 @@ test('batch signing shows progress and can be cancelled; nothing half-done is re
   assert.equal(await err.getAttribute('data-code'), 'CANCELLED');
   assert.match(await err.innerText(), /Cancelled after \d+ of 1500/);
   assert.equal(await p.getByTestId('batch-result').count(), 0);
+});
+
+test('the token and the key picked from those present, none typed: the signature verifies with the key picked', { skip: chromiumMissing && 'no /usr/bin/chromium' }, async () => {
+  const p = m.page;
+  m.reader.insert(alice().serial);
+  await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
+  await p.getByRole('button', { name: 'Sign a text' }).click();
+  await p.getByLabel('Custodian').fill('Alice');
+  const present = p.getByLabel('Token present', { exact: true });
+  await present.locator(`option[value="${alice().serial}"]`).waitFor({ state: 'attached' });
+  await present.selectOption(alice().serial);
+  const key = p.getByLabel('Key on that token', { exact: true });
+  await key.locator('option[value="root-alice"]').waitFor({ state: 'attached' });
+  assert.match(await key.locator('option[value="root-alice"]').innerText(), /^root-alice — ecdsa-p256 — [0-9a-f]{16}…$/);
+  await key.selectOption('root-alice');
+  assert.equal(await p.getByLabel('Token serial').inputValue(), alice().serial);
+  assert.equal(await p.getByLabel('Key label').inputValue(), 'root-alice');
+  await expectNoSeriousA11y(p, 'sign a text: token and key picked');
+  await p.getByLabel('Text to sign').fill('release 2.0');
+  await p.getByRole('button', { name: 'Continue' }).click();
+  await p.getByLabel("PIN of Alice's token").fill(alice().pin);
+  await p.getByRole('button', { name: 'Sign with this token' }).click();
+  const sig = p.getByTestId('signature');
+  await sig.waitFor();
+  const spki = (await keysOn(alice().serial, alice().pin)).find((k) => k.label === 'root-alice')!.publicKeySpki;
+  const pub = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  assert.equal(nodeVerify('sha256', Buffer.from('release 2.0'), pub, Buffer.from((await sig.getAttribute('data-signature'))!, 'base64')), true);
 });

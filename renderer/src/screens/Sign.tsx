@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import { RequestSign } from './RequestSign';
-import type { SignOutput, TokenCheck } from '../../../shared/ipc/contract';
+import type { KeyInfo, SignOutput, TokenCheck, TokenSummary } from '../../../shared/ipc/contract';
 import { toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { call, newJobId, onEvent, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Notice, Progress, ScreenTitle } from '../components/common';
-import { PinInput, TokenGate, TouchPrompt, usePin } from '../components/tokens';
+import { PinInput, TokenGate, TokenSelect, TouchPrompt, usePin } from '../components/tokens';
 
 
 /** Sign: a threshold signing request (TUF metadata), or a text with a key on my token. */
@@ -120,7 +120,8 @@ function TextSign() {
           <Field label="Custodian">
             <input value={custodian} onChange={(e) => setCustodian(e.target.value)} aria-label="Custodian" required />
           </Field>
-          <Field label="Token serial" hint="From the ceremony script or the token sticker">
+          <KeyChoice serial={serial} keyLabel={keyLabel} onSerial={setSerial} onKey={setKeyLabel} />
+          <Field label="Token serial" hint="Picked above, or typed from the ceremony script or the token sticker">
             <input value={serial} onChange={(e) => setSerial(e.target.value.trim())} aria-label="Token serial" required />
           </Field>
           <Field label="Key label">
@@ -187,5 +188,57 @@ function TextSign() {
       )}
       {saved && <Notice testId="saved">Saved as {saved}.</Notice>}
     </main>
+  );
+}
+
+/**
+ * The token and key picked from those present (label, serial, maker; the keys on that token with
+ * their type and fingerprint), so nobody has to type a serial or a key label; typing stays possible
+ * for a token that is not inserted yet (the gate then waits for exactly that one).
+ */
+function KeyChoice({ serial, keyLabel, onSerial, onKey }: { serial: string; keyLabel: string; onSerial: (s: string) => void; onKey: (l: string) => void }) {
+  const [tokens, setTokens] = useState<TokenSummary[]>([]);
+  const [keys, setKeys] = useState<KeyInfo[]>([]);
+  const [error, setError] = useState<UiError | null>(null);
+  const look = async () => {
+    setError(null);
+    try {
+      setTokens(await call('kc:tokens.list', {}));
+    } catch (e) {
+      setError(toUiError(e));
+    }
+  };
+  useEffect(() => {
+    void look();
+  }, []);
+  const here = tokens.find((t) => t.serial === serial);
+  useEffect(() => {
+    setKeys([]);
+    if (!here) return;
+    call('kc:keys.listPublic', { token: { serial: here.serial } }).then(setKeys, (e: unknown) => setError(toUiError(e)));
+  }, [here?.serial]);
+  return (
+    <fieldset className="field" data-testid="key-choice">
+      <legend>Pick the token and key</legend>
+      <Field label="Token (from those in the readers)">
+        <TokenSelect label="Token present" tokens={tokens} value={here ? serial : ''} onChange={onSerial} />
+      </Field>
+      <button type="button" onClick={() => void look()}>
+        Look for tokens again
+      </button>
+      {here && (
+        <Field label="Key on that token">
+          <select aria-label="Key on that token" value={keys.some((k) => k.label === keyLabel) ? keyLabel : ''} onChange={(e) => onKey(e.target.value)}>
+            <option value="">{keys.length ? '— pick a key —' : 'no key with a public object on this token'}</option>
+            {keys.map((k) => (
+              <option key={k.idHex} value={k.label}>
+                {k.label} — {k.keyType} — {k.fingerprint.slice(0, 16)}…
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
+      <ErrorBox error={error} />
+    </fieldset>
   );
 }
