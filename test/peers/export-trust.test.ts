@@ -15,11 +15,11 @@ import { Updater } from 'tuf-js';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { startStaticServer, type StaticServer } from '../helpers/static-server';
 import { kcInProcess } from '../helpers/kc-inprocess';
-import { Pkcs11Module, type TokenSession } from '../../electron/adapters/pkcs11';
+import { Pkcs11Module } from '../../electron/adapters/pkcs11';
+import { putFiles, signedRoot, tokenKeys } from '../helpers/tuf-token';
 import type { Signer } from '../../electron/core/signer';
-import { signerKey, envelopeBytes } from '../../electron/core/tuf/sign';
-import { newRoot, nextRoot, replaceRootKey, newTargets, targetFileInfo, publishTargets, expiresIn, type OutFile } from '../../electron/core/tuf/repo';
-import { createRequest, rootRules, signRequest, finalizeRequest, requestStatus } from '../../electron/core/tuf/request';
+import { signerKey } from '../../electron/core/tuf/sign';
+import { newRoot, nextRoot, replaceRootKey, newTargets, targetFileInfo, publishTargets, expiresIn } from '../../electron/core/tuf/repo';
 import type { Root } from '../../shared/tuf/models';
 import { utf8 } from '../../shared/encoding/bytes';
 
@@ -42,26 +42,9 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function keys(s: TokenSession, labels: string[]): Promise<Signer[]> {
-  const out: Signer[] = [];
-  for (const label of labels) {
-    const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label, profile: 'non-extractable' });
-    out.push(s.signer(key));
-  }
-  return out;
-}
-
-function put(dir: string, files: OutFile[]): void {
-  mkdirSync(dir, { recursive: true });
-  for (const f of files) writeFileSync(path.join(dir, f.name), f.bytes);
-}
-
-/** Root `next` signed by `signers` (those the rules accept); finalized only when complete. */
-async function rootFile(next: Root, prev: Root | undefined, signers: Signer[]): Promise<Uint8Array> {
-  let req = await createRequest({ signed: next.toJSON(), role: 'root', rules: rootRules(next, prev) });
-  for (const s of signers) req = await signRequest(req, s);
-  return (await requestStatus(req)).complete ? finalizeRequest(req) : envelopeBytes(req.signed, req.signatures);
-}
+const keys = tokenKeys;
+const put = putFiles;
+const rootFile = async (next: Root, prev: Root | undefined, signers: Signer[]) => (await signedRoot(next, prev, signers)).bytes;
 
 /** A repository at `base`: the given roots, one target, snapshot and timestamp by `online`. */
 async function repository(base: string, roots: Uint8Array[], online: Signer, content: Uint8Array): Promise<void> {

@@ -12,12 +12,11 @@ import { tmpdir } from 'node:os';
 import { Updater } from 'tuf-js';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { startStaticServer, type StaticServer } from '../helpers/static-server';
-import { Pkcs11Module, type TokenSession } from '../../electron/adapters/pkcs11';
+import { Pkcs11Module } from '../../electron/adapters/pkcs11';
+import { putFiles, signedRoot, tokenKeys } from '../helpers/tuf-token';
 import type { Signer } from '../../electron/core/signer';
-import { signerKey, envelopeBytes } from '../../electron/core/tuf/sign';
-import { newRoot, nextRoot, replaceRootKey, newTargets, targetFileInfo, delegate, publishTargets, expiresIn, type OutFile } from '../../electron/core/tuf/repo';
-import { createRequest, rootRules, signRequest, finalizeRequest, requestStatus } from '../../electron/core/tuf/request';
-import type { Root } from '../../shared/tuf/models';
+import { signerKey } from '../../electron/core/tuf/sign';
+import { newRoot, nextRoot, replaceRootKey, newTargets, targetFileInfo, delegate, publishTargets, expiresIn } from '../../electron/core/tuf/repo';
 import { utf8, pemEncode } from '../../shared/encoding/bytes';
 import { main } from '../../electron/cli/main';
 import { makeContext } from '../../electron/cli/context';
@@ -40,32 +39,9 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function keys(s: TokenSession, labels: string[]): Promise<Signer[]> {
-  const out: Signer[] = [];
-  for (const label of labels) {
-    const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label, profile: 'non-extractable' });
-    out.push(s.signer(key));
-  }
-  return out;
-}
-
-function put(dir: string, files: OutFile[]): void {
-  mkdirSync(dir, { recursive: true });
-  for (const f of files) writeFileSync(path.join(dir, f.name), f.bytes);
-}
-
-async function rootFile(next: Root, prev: Root | undefined, signers: Signer[]): Promise<{ bytes: Uint8Array; summary: string }> {
-  let req = await createRequest({ signed: next.toJSON(), role: 'root', rules: rootRules(next, prev) });
-  for (const s of signers) {
-    try {
-      req = await signRequest(req, s);
-    } catch {
-      /* a key not allowed for this request */
-    }
-  }
-  const summary = (await requestStatus(req)).summary;
-  return { bytes: (await requestStatus(req)).complete ? await finalizeRequest(req) : envelopeBytes(req.signed, req.signatures), summary };
-}
+const keys = tokenKeys;
+const put = putFiles;
+const rootFile = signedRoot;
 
 function client(name: string, trustedRoot: Uint8Array, base: string) {
   const dir = path.join(work, 'clients', name);

@@ -16,7 +16,8 @@ import { kcInProcess } from '../helpers/kc-inprocess';
 import { FIXTURES } from '../helpers/tuf-fs';
 import { SoftwareSigner } from '../helpers/software-signer';
 import { signerKey } from '../../electron/core/tuf/sign';
-import { createRepository, newRoot, expiresIn, hashBinTargets, targetFileInfo } from '../../electron/core/tuf/repo';
+import { expiresIn, hashBinTargets, targetFileInfo } from '../../electron/core/tuf/repo';
+import { writeSoftwareRepository } from '../helpers/tuf-software-repo';
 import { foldLine, icsText } from '../../electron/core/lifecycle/ics';
 import { renewalWindow, stateAt, DAY_MS } from '../../electron/core/lifecycle/expiry';
 import { metadataDeadlines } from '../../electron/core/lifecycle/deadlines';
@@ -161,16 +162,9 @@ const online = SoftwareSigner.generate('ecdsa-p256', undefined, 'online');
 
 async function makeRepo(dir: string, opts: { binDays?: number[] } = {}): Promise<string> {
   const md = path.join(dir, 'metadata');
-  mkdirSync(md, { recursive: true });
-  const k = async (s: SoftwareSigner) => (await signerKey(s)).key;
-  const spec = { keys: [await k(online)], threshold: 1 };
-  const root = await newRoot({
-    roles: { root: { keys: await Promise.all(roots.map(k)), threshold: 2 }, targets: spec, snapshot: spec, timestamp: spec },
-    expires: expiresIn(NOW, 365),
-  });
   const binned = await hashBinTargets({
     targets: { 'a.txt': await targetFileInfo(new Uint8Array([1])) },
-    binKeys: [await k(online)],
+    binKeys: [(await signerKey(online)).key],
     threshold: 1,
     bitLength: 2,
     expires: expiresIn(NOW, 90),
@@ -180,15 +174,7 @@ async function makeRepo(dir: string, opts: { binDays?: number[] } = {}): Promise
     const d = opts.binDays?.[i];
     if (d !== undefined) b.expires = expiresIn(NOW, d);
   });
-  const files = await createRepository({
-    root,
-    rootSigners: roots.slice(0, 2),
-    targets: binned.top,
-    delegated: binned.bins,
-    signers: { targets: [online], snapshot: [online], timestamp: [online], delegated: { '*': [online] } },
-    now: NOW,
-  });
-  for (const f of files) writeFileSync(path.join(md, f.name), f.bytes);
+  await writeSoftwareRepository(md, { now: NOW, roots, threshold: 2, online, targets: binned.top, delegated: binned.bins });
   return md;
 }
 

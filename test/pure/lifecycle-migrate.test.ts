@@ -10,14 +10,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { generateKeyPairSync } from 'node:crypto';
 import { kcInProcess } from '../helpers/kc-inprocess';
 import { FIXTURES } from '../helpers/tuf-fs';
 import { SoftwareSigner } from '../helpers/software-signer';
-import { signerKey } from '../../electron/core/tuf/sign';
-import { createRepository, expiresIn, newRoot, newTargets } from '../../electron/core/tuf/repo';
+import { writeSoftwareRepository } from '../helpers/tuf-software-repo';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'kc-migrate-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -79,22 +78,8 @@ test('a delegation that does not verify is skipped with its reason; the rest is 
 
 test('to TUF: a targets request with each tag by length, sha256 and sha512 as Notary states them (no image needed)', async () => {
   const md = path.join(tmp, 'tuf', 'metadata');
-  mkdirSync(md, { recursive: true });
   const root = SoftwareSigner.generate('ecdsa-p256', undefined, 'root');
-  const online = SoftwareSigner.generate('ecdsa-p256', undefined, 'online');
-  const now = Date.now();
-  const spec = { keys: [(await signerKey(online)).key], threshold: 1 };
-  const files = await createRepository({
-    root: await newRoot({
-      roles: { root: { keys: [(await signerKey(root)).key], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec },
-      expires: expiresIn(now, 365),
-    }),
-    rootSigners: [root],
-    targets: newTargets(expiresIn(now, 90)),
-    signers: { targets: [online], snapshot: [online], timestamp: [online] },
-    now,
-  });
-  for (const x of files) writeFileSync(path.join(md, x.name), x.bytes);
+  await writeSoftwareRepository(md, { now: Date.now(), roots: [root], threshold: 1, online: SoftwareSigner.generate('ecdsa-p256', undefined, 'online') });
   const out = path.join(tmp, '2.targets.request.json');
   const r = await kcInProcess(['notary', 'migrate', '--metadata', NOTARY03, '--at', AT, '--to', 'tuf', '--tuf-metadata', md, '--out', out]);
   assert.equal(r.code, 0, r.err);

@@ -8,24 +8,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startUi, screenshot, type UiHarness, type Machine } from '../helpers/ui-harness';
+import { screenshot, type Machine } from '../helpers/ui-harness';
+import { soloMachine } from '../helpers/ui-solo';
 import { expectNoSeriousA11y } from '../helpers/axe';
 import { FIXTURES } from '../helpers/tuf-fs';
 import { SoftwareSigner } from '../helpers/software-signer';
-import { signerKey } from '../../electron/core/tuf/sign';
-import { createRepository, expiresIn, newRoot, newTargets } from '../../electron/core/tuf/repo';
-import { Pkcs11Module } from '../../electron/adapters/pkcs11';
-import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
+import { writeSoftwareRepository } from '../helpers/tuf-software-repo';
 
 const skip = !existsSync('/usr/bin/chromium') && 'no /usr/bin/chromium';
 const NOTARY03 = join(FIXTURES, 'notary', 'notary', 'fixtures', 'compatibility', 'notary0.3', 'tuf', 'docker.com', 'notary0.3', 'tst', 'metadata');
-let hsm: TestHsm;
-let mod: Pkcs11Module;
-let ui: UiHarness;
 let m: Machine;
+let close: (() => Promise<void>) | undefined;
 let work: string;
 let tufMd: string;
 
@@ -35,32 +31,13 @@ before(async () => {
   for (const n of ['alice', 'bob'])
     writeFileSync(join(work, `${n}.pub`), generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
   tufMd = join(work, 'tuf', 'metadata');
-  mkdirSync(tufMd, { recursive: true });
   const root = SoftwareSigner.generate('ecdsa-p256', undefined, 'root');
-  const online = SoftwareSigner.generate('ecdsa-p256', undefined, 'online');
-  const now = Date.now();
-  const spec = { keys: [(await signerKey(online)).key], threshold: 1 };
-  const files = await createRepository({
-    root: await newRoot({
-      roles: { root: { keys: [(await signerKey(root)).key], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec },
-      expires: expiresIn(now, 365),
-    }),
-    rootSigners: [root],
-    targets: newTargets(expiresIn(now, 90)),
-    signers: { targets: [online], snapshot: [online], timestamp: [online] },
-    now,
-  });
-  for (const f of files) writeFileSync(join(tufMd, f.name), f.bytes);
-  hsm = await makeSoftHsm(['unused']);
-  mod = Pkcs11Module.open(hsm.module);
-  ui = await startUi({ tokens: () => mod });
-  m = await ui.machine({ name: 'release-manager', mode: 'production' });
+  await writeSoftwareRepository(tufMd, { now: Date.now(), roots: [root], threshold: 1, online: SoftwareSigner.generate('ecdsa-p256', undefined, 'online') });
+  ({ m, close } = await soloMachine('release-manager'));
 });
 
 after(async () => {
-  await ui?.close();
-  mod?.close();
-  hsm?.cleanup();
+  await close?.();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -8,28 +8,26 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
-import { startUi, screenshot, type UiHarness, type Machine } from '../helpers/ui-harness';
+import { screenshot, type Machine } from '../helpers/ui-harness';
+import { soloMachine } from '../helpers/ui-solo';
 import { expectNoSeriousA11y } from '../helpers/axe';
 import { SoftwareSigner } from '../helpers/software-signer';
 import { FIXTURES } from '../helpers/tuf-fs';
-import { Pkcs11Module } from '../../electron/adapters/pkcs11';
-import { createRepository, expiresIn, hashBinTargets, newRoot, targetFileInfo } from '../../electron/core/tuf/repo';
+import { expiresIn, hashBinTargets, targetFileInfo } from '../../electron/core/tuf/repo';
+import { writeSoftwareRepository } from '../helpers/tuf-software-repo';
 import { signerKey } from '../../electron/core/tuf/sign';
-import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 
 const skip = !existsSync('/usr/bin/chromium') && 'no /usr/bin/chromium';
 const NOTARY03 = join(FIXTURES, 'notary', 'notary', 'fixtures', 'compatibility', 'notary0.3', 'tuf', 'docker.com', 'notary0.3', 'tst', 'metadata');
 const MADE = Date.parse('2026-01-01T00:00:00Z');
 /** Evaluated 4 days later: timestamp (1 day) expired, snapshot (7 days, window 3) due, the rest ok. */
 const AT = '2026-01-05T00:00:00Z';
-let hsm: TestHsm;
-let mod: Pkcs11Module;
-let ui: UiHarness;
 let m: Machine;
+let close: (() => Promise<void>) | undefined;
 let work: string;
 let md: string;
 
@@ -37,41 +35,21 @@ before(async () => {
   if (skip) return;
   work = mkdtempSync(join(tmpdir(), 'kc-ui-expiry-'));
   md = join(work, 'metadata');
-  mkdirSync(md);
   const roots = [0, 1, 2].map((i) => SoftwareSigner.generate('ecdsa-p256', undefined, `root-${i}`));
   const online = SoftwareSigner.generate('ecdsa-p256', undefined, 'online');
-  const k = async (s: SoftwareSigner) => (await signerKey(s)).key;
-  const spec = { keys: [await k(online)], threshold: 1 };
-  const root = await newRoot({
-    roles: { root: { keys: await Promise.all(roots.map(k)), threshold: 2 }, targets: spec, snapshot: spec, timestamp: spec },
-    expires: expiresIn(MADE, 365),
-  });
   const binned = await hashBinTargets({
     targets: { 'a.txt': await targetFileInfo(new Uint8Array([1])) },
-    binKeys: [await k(online)],
+    binKeys: [(await signerKey(online)).key],
     threshold: 1,
     bitLength: 1,
     expires: expiresIn(MADE, 90),
   });
-  const files = await createRepository({
-    root,
-    rootSigners: roots.slice(0, 2),
-    targets: binned.top,
-    delegated: binned.bins,
-    signers: { targets: [online], snapshot: [online], timestamp: [online], delegated: { '*': [online] } },
-    now: MADE,
-  });
-  for (const f of files) writeFileSync(join(md, f.name), f.bytes);
-  hsm = await makeSoftHsm(['unused']);
-  mod = Pkcs11Module.open(hsm.module);
-  ui = await startUi({ tokens: () => mod });
-  m = await ui.machine({ name: 'administrator', mode: 'production' });
+  await writeSoftwareRepository(md, { now: MADE, roots, threshold: 2, online, targets: binned.top, delegated: binned.bins });
+  ({ m, close } = await soloMachine('administrator'));
 });
 
 after(async () => {
-  await ui?.close();
-  mod?.close();
-  hsm?.cleanup();
+  await close?.();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -12,34 +12,26 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startUi, screenshot, type UiHarness, type Machine } from '../helpers/ui-harness';
+import { screenshot, type Machine } from '../helpers/ui-harness';
+import { soloMachine } from '../helpers/ui-solo';
 import { expectNoSeriousA11y } from '../helpers/axe';
 import { FIXTURES } from '../helpers/tuf-fs';
-import { Pkcs11Module } from '../../electron/adapters/pkcs11';
-import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 
 const skip = !existsSync('/usr/bin/chromium') && 'no /usr/bin/chromium';
 const SIGSTORE = join(FIXTURES, 'tuf', 'sigstore-root-signing', 'metadata');
 const NOTARY03 = join(FIXTURES, 'notary', 'notary', 'fixtures', 'compatibility', 'notary0.3', 'tuf', 'docker.com', 'notary0.3', 'tst', 'metadata');
-let hsm: TestHsm;
-let mod: Pkcs11Module;
-let ui: UiHarness;
 let m: Machine;
+let close: (() => Promise<void>) | undefined;
 let work: string;
 
 before(async () => {
   if (skip) return;
   work = mkdtempSync(join(tmpdir(), 'kc-ui-trust-'));
-  hsm = await makeSoftHsm(['unused']);
-  mod = Pkcs11Module.open(hsm.module);
-  ui = await startUi({ tokens: () => mod });
-  m = await ui.machine({ name: 'release-manager', mode: 'production' });
+  ({ m, close } = await soloMachine('release-manager'));
 });
 
 after(async () => {
-  await ui?.close();
-  mod?.close();
-  hsm?.cleanup();
+  await close?.();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -70,7 +62,10 @@ test(
     assert.match(readFileSync(join(out, 'CLIENTS.md'), 'utf8'), /## tuf-js/);
     await screenshot(p, 'export-trust', p.getByTestId('trust-summary'));
     await p.getByText('How clients use them (CLIENTS.md)').click();
-    await p.getByTestId('trust-clients').getByText(/## python-tuf/).waitFor();
+    await p
+      .getByTestId('trust-clients')
+      .getByText(/## python-tuf/)
+      .waitFor();
     await p.getByRole('button', { name: 'Write the trust anchors into a folder…' }).click();
     await p
       .getByTestId('trust-written')
