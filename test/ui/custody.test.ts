@@ -215,6 +215,13 @@ test('KEK rotation: a wrong SO PIN changes nothing; a new KEK on the token, new 
   m.dialogs.folder = out;
   await r.getByRole('button', { name: 'Save the new backup file to a folder…' }).click();
   await r.getByTestId('refresh-saved').waitFor();
+  // a second copy for the other removable medium: the same bytes
+  const out2 = join(work, 'usb-rotated-2');
+  mkdirSync(out2);
+  m.dialogs.folder = out2;
+  await r.getByRole('button', { name: 'Save another copy to a folder…' }).click();
+  await r.getByText(`New backup file saved in ${out2}`).waitFor();
+  assert.deepEqual(readFileSync(join(out2, 'release-key.backup.json')), readFileSync(join(out, 'release-key.backup.json')));
   await axe(p, 'backup rotated');
   await screenshot(p, 'backup-rotate-saved', r);
 

@@ -37,6 +37,8 @@ function triesWords(f: TokenInfo['flags'], so: boolean): string {
 export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChannels> {
   let opened: { backup: BackupFile; shares: LabeledShare[] } | null = null;
   let refresh: { view: RefreshView; backup: BackupFile; shares: Share[]; revealed: Set<number> } | null = null;
+  // The new backup file once saved (no share in it): more copies can be saved (two removable media).
+  let savedBackup: BackupFile | null = null;
 
   const forgetShares = () => {
     const n = opened?.shares.length ?? 0;
@@ -95,6 +97,7 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
 
     'kc:custody.sharesOpen': async (req) => {
       forgetShares();
+      savedBackup = null;
       opened = { backup: await parseBackup(req.backupText, 'backup file'), shares: [] };
       return report();
     },
@@ -119,6 +122,7 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
       if (req.custodians.length !== req.n) throw new KeyceremonyError('INVALID_INPUT', `Name ${req.n} custodians, one per new share.`, { where: 'custodians' });
       if (req.m > req.n) throw new KeyceremonyError('INVALID_INPUT', `The threshold ${req.m} is more than the ${req.n} shares.`, { where: 'm' });
       forgetRefresh();
+      savedBackup = null;
       const previous = opened.backup;
       const set = { m: req.m, n: req.n, custodians: req.custodians };
       let made: { backup: BackupFile; shares: Share[] };
@@ -179,7 +183,12 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
     },
 
     'kc:custody.refreshSave': async (req) => {
-      if (!refresh) throw new KeyceremonyError('PRECONDITION_FAILED', 'No backup refresh is open.', { where: 'refresh' });
+      if (!refresh && savedBackup) {
+        // another copy of the file already saved (its shares were checked and are gone from memory)
+        const folder = kit.files.folder(req.folderId);
+        return { folder, written: writeFilesInto(folder, [{ name: `${savedBackup.key.label}.backup.json`, bytes: backupToJson(savedBackup) }]) };
+      }
+      if (!refresh) throw new KeyceremonyError('PRECONDITION_FAILED', 'No backup refresh is open: open a backup file and make the new shares first.', { where: 'refresh' });
       const missing = refresh.shares.filter((s) => !refresh!.view.verified.includes(s.index)).map((s) => s.index);
       if (missing.length) throw new KeyceremonyError('PRECONDITION_FAILED', `Share(s) ${missing.join(', ')} have not been typed back yet; every new share is checked before the new backup file is saved.`, { where: 'refresh' });
       // The proof that the new set opens the new file, with every new share (as `backup verify-shares` does).
@@ -189,6 +198,7 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
       );
       const folder = kit.files.folder(req.folderId);
       const written = writeFilesInto(folder, [{ name: `${refresh.backup.key.label}.backup.json`, bytes: backupToJson(refresh.backup) }]);
+      savedBackup = refresh.backup;
       forgetRefresh();
       return { folder, written };
     },

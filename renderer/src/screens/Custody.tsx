@@ -271,7 +271,7 @@ function Refresh({ rep, tokens }: { rep: SharesReport; tokens: TokenSummary[] })
                 }
               }}
             >
-              Save the new backup file to a folder…
+              {saved ? 'Save another copy to a folder…' : 'Save the new backup file to a folder…'}
             </button>
           </>
         )}
