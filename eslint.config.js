@@ -51,6 +51,19 @@ const codedErrors = {
   ],
 };
 
+// Every file the CLI or the main process reads goes through electron/adapters/fs/read.ts (bounded:
+// `/dev/zero` or a 4 GB file as an input is refused with TOO_LARGE, never read to exhaustion).
+const READ_MESSAGE = 'read input files with readInputFile / readInput from electron/adapters/fs/read.ts (bounded, named errors).';
+const boundedReads = {
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: ['node:fs', 'fs'].map((name) => ({ name, importNames: ['readFileSync', 'readFile', 'createReadStream'], message: READ_MESSAGE }))
+        .concat(['node:fs/promises', 'fs/promises'].map((name) => ({ name, importNames: ['readFile'], message: READ_MESSAGE }))),
+    },
+  ],
+};
+
 const TS = ['**/*.ts', '**/*.tsx'];
 
 export default tseslint.config(
@@ -95,6 +108,11 @@ export default tseslint.config(
     // errors.ts defines the one error class; the CLI's UsageError is its exit-2 usage signal.
     ignores: ['shared/errors.ts', 'electron/cli/args.ts'],
     rules: codedErrors,
+  },
+  {
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/core/**', 'electron/adapters/fs/read.ts'],
+    rules: boundedReads,
   },
   {
     files: ['shared/**/*.ts', 'shared/**/*.tsx'],

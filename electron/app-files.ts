@@ -2,7 +2,8 @@
  * Serves the renderer's built files for the app:// scheme: only files inside the renderer folder,
  * only known types, with the app CSP on every answer. No directory listing, no traversal.
  */
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import { readInputFile } from './adapters/fs/read';
 import { extname, join, normalize, sep } from 'node:path';
 import { APP_HOST, APP_SCHEME, CSP } from './security';
 
@@ -59,6 +60,6 @@ export async function appFile(rendererDir: string, url: string): Promise<AppFile
     return deny(404);
   }
   if (!real.startsWith(root + sep)) return deny(403);
-  const body = new Uint8Array(await readFile(real));
+  const body = readInputFile(real, { what: 'app file', kind: 'journal' });
   return { status: 200, headers: { ...SECURITY_HEADERS, 'Content-Type': type }, body };
 }

@@ -10,6 +10,10 @@ export const ErrorCodes = [
   'PIN_INVALID',
   'PIN_EXPIRED',
   'PIN_REQUIRED',
+  /** A share passphrase is needed and there is no terminal to ask on (give --passphrase-file). */
+  'PASSPHRASE_REQUIRED',
+  /** A share must be typed and there is no terminal (give --share-file). */
+  'SHARE_REQUIRED',
   'NOT_LOGGED_IN',
   'ALREADY_LOGGED_IN',
   'TOKEN_NOT_PRESENT',

@@ -9,7 +9,8 @@
  * - tokens: every token the script expects is present (label, and serial when given)
  * Each check only reads; the engine decides what a failure means (production blocks, rehearsal warns).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { readInputText } from './fs/read';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { PreflightCheck, PreflightProbe, PresentToken, TokenSpec } from '../core/ceremony/types';
@@ -23,7 +24,7 @@ export interface PreflightOptions {
 
 const read = (p: string): string | null => {
   try {
-    return readFileSync(p, 'utf8');
+    return readInputText(p, { what: 'system file', limit: 1024 * 1024 });
   } catch {
     return null;
   }

@@ -16,7 +16,8 @@
  *   shell); coreDumpLimit() answers undefined.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInputText } from './fs/read';
 import { KeyceremonyError } from '../../shared/errors';
 
 export interface CoreLimit {
@@ -31,7 +32,7 @@ export function coreDumpLimit(limitsText?: string): CoreLimit | undefined {
   let text = limitsText;
   if (text === undefined) {
     try {
-      text = readFileSync('/proc/self/limits', 'utf8');
+      text = readInputText('/proc/self/limits', { what: 'process limits', limit: 64 * 1024 });
     } catch {
       return undefined;
     }

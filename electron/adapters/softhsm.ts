@@ -7,9 +7,10 @@
  * it never sees KEYCEREMONY_PIN, KEYCEREMONY_SO_PIN or anything else of ours.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fsyncDir, writeFileAtomic } from './fs/atomic';
+import { readInputText } from './fs/read';
 import { randomBytes } from 'node:crypto';
 import { KeyceremonyError } from '../../shared/errors';
 import { WELL_KNOWN_MODULES } from './pkcs11/modules';
@@ -135,7 +136,7 @@ export function provisionRehearsalTokens(dir: string, labels: string[], opts: { 
     if (opts.from) {
       if (!existsSync(join(opts.from, 'pins.json'))) throw new KeyceremonyError('NOT_FOUND', `${opts.from} is not a rehearsal token folder (no pins.json).`, { where: opts.from });
       cpSync(join(opts.from, 'tokens'), join(staging, 'tokens'), { recursive: true });
-      pins = parsePins(readFileSync(join(opts.from, 'pins.json'), 'utf8'), opts.from);
+      pins = parsePins(readInputText(join(opts.from, 'pins.json'), { what: 'rehearsal PIN list', kind: 'document' }), opts.from);
     }
     const { conf } = createSoftHsmConfig(staging);
     for (const label of labels) {
@@ -151,7 +152,7 @@ export function provisionRehearsalTokens(dir: string, labels: string[], opts: { 
     fsyncDir(dirname(final));
   }
   const { conf } = createSoftHsmConfig(final);
-  return { conf, module: softHsmModulePath(), pins: parsePins(readFileSync(pinsPath, 'utf8'), pinsPath) };
+  return { conf, module: softHsmModulePath(), pins: parsePins(readInputText(pinsPath, { what: 'rehearsal PIN list', kind: 'document' }), pinsPath) };
 }
 
 function parsePins(text: string, where: string): RehearsalPins {

@@ -2,9 +2,9 @@
  * What every CLI command gets: output, environment, PIN sources and the PKCS#11 module.
  * PINs come from a prompt on a TTY, --pin-file, or KEYCEREMONY_PIN — never from argv.
  */
-import { readFileSync } from 'node:fs';
 import { KeyceremonyError } from '../../shared/errors';
 import { Pkcs11Module, type PinSource } from '../adapters/pkcs11';
+import { limitFor, readInputFile, readStreamBounded } from '../adapters/fs/read';
 
 export interface CliContext {
   out(line: string): void;
@@ -21,9 +21,17 @@ export interface CliContext {
    */
   pinSource(opts: { pinFile?: string | undefined; prompt?: string; envVar?: string; flag?: string; what?: string }): PinSource;
   openModule(opts: { module?: string | undefined }): Pkcs11Module;
-  /** Read a secret line from the terminal without echo. */
-  promptSecret(prompt: string): Promise<Uint8Array>;
+  /** Read a secret line from the terminal without echo; `need` is the error when there is no terminal. */
+  promptSecret(prompt: string, need?: SecretNeed): Promise<Uint8Array>;
 }
+
+/** What is missing when a secret cannot be asked for, and where it can come from instead. */
+export interface SecretNeed {
+  code: 'PIN_REQUIRED' | 'PASSPHRASE_REQUIRED' | 'SHARE_REQUIRED';
+  sentence: string;
+}
+
+const DEFAULT_NEED: SecretNeed = { code: 'PIN_REQUIRED', sentence: 'A PIN is needed but there is no terminal to ask on. Use --pin-file FILE or set KEYCEREMONY_PIN.' };
 
 /** Remove one trailing newline (files written by `echo`), keep everything else byte-exact. */
 export function stripNewline(b: Uint8Array): Uint8Array {
@@ -34,14 +42,7 @@ export function stripNewline(b: Uint8Array): Uint8Array {
 }
 
 export function readSecretFile(path: string, what: string): Uint8Array {
-  let raw: Buffer;
-  try {
-    raw = readFileSync(path);
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `Cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, {
-      where: path,
-    });
-  }
+  const raw = readInputFile(path, { what: `${what} file`, kind: 'secret' });
   const trimmed = stripNewline(raw);
   const copy = new Uint8Array(trimmed); // copy, then wipe the file buffer
   raw.fill(0);
@@ -50,12 +51,13 @@ export function readSecretFile(path: string, what: string): Uint8Array {
 }
 
 /** Hidden-input prompt on the controlling terminal. */
-export function promptSecretTTY(prompt: string, stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<Uint8Array> {
-  if (!stdin.isTTY) {
-    return Promise.reject(
-      new KeyceremonyError('PIN_REQUIRED', 'A PIN is needed but there is no terminal to ask on. Use --pin-file FILE or set KEYCEREMONY_PIN.'),
-    );
-  }
+export function promptSecretTTY(
+  prompt: string,
+  stdin: NodeJS.ReadStream = process.stdin,
+  stderr: NodeJS.WriteStream = process.stderr,
+  need: SecretNeed = DEFAULT_NEED,
+): Promise<Uint8Array> {
+  if (!stdin.isTTY) return Promise.reject(new KeyceremonyError(need.code, need.sentence));
   return new Promise((resolve, reject) => {
     stderr.write(prompt);
     const chars: number[] = [];
@@ -98,12 +100,10 @@ export function makeContext(io: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.W
     outBytes: (b) => void stdout.write(b),
     env,
     stdinIsTTY: !!process.stdin.isTTY,
-    async readStdin() {
-      const parts: Buffer[] = [];
-      for await (const c of process.stdin) parts.push(c as Buffer);
-      return new Uint8Array(Buffer.concat(parts));
+    readStdin() {
+      return readStreamBounded(process.stdin, { what: 'data on stdin', limit: limitFor('artifact', env) });
     },
-    promptSecret: (p) => promptSecretTTY(p, process.stdin, stderr),
+    promptSecret: (p, need) => promptSecretTTY(p, process.stdin, stderr, need),
     pinSource({ pinFile, prompt, envVar, flag, what }) {
       const secret = what ?? 'PIN';
       return async () => {

@@ -18,7 +18,9 @@
  *   finishes, is abandoned or closed, when they fail to open the backup, and when the app quits.
  */
 import { attestationInputs } from '../core/ceremony/attestation';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { readInputFile, readInputText } from '../adapters/fs/read';
+import { TAR_LIMITS } from '../core/ceremony/tar';
 import { basename, join } from 'node:path';
 import { KeyceremonyError, toErrorInfo } from '../../shared/errors';
 import { utf8 } from '../../shared/encoding/bytes';
@@ -139,7 +141,7 @@ function readState(dir: string): CeremonyState | null {
   const p = join(dir, 'state.json');
   if (!existsSync(p)) return null;
   try {
-    return JSON.parse(readFileSync(p, 'utf8')) as CeremonyState;
+    return JSON.parse(readInputText(p, { what: 'ceremony state', kind: 'journal' })) as CeremonyState;
   } catch {
     return null; // not ours; the engine names the problem if someone reopens it
   }
@@ -174,7 +176,7 @@ function readRunScript(workDir: string, run: string, st: CeremonyState): { scrip
   const { bundleDir } = bundlePaths(join(workDir, run), st.name, st.rehearsal);
   const p = join(bundleDir, scriptFile(st.rehearsal));
   if (!existsSync(p)) return null;
-  const text = readFileSync(p, 'utf8');
+  const text = readInputText(p, { what: 'ceremony script', limit: 1024 * 1024 });
   try {
     return { script: assertScript(parseStrictJson(text, { source: p, maxBytes: 1024 * 1024 }), BUILTIN_KINDS, 'ceremony script'), text };
   } catch {
@@ -364,10 +366,10 @@ export class CeremonySession {
     const r = this.view.result;
     if (this.view.status !== 'done' || !r) throw new KeyceremonyError('CONFLICT', 'The ceremony is not finished; there is no bundle to save yet.', { where: 'ceremony' });
     const prefix = this.deps.rehearsal ? 'REHEARSAL-' : '';
-    const out = [{ name: basename(r.archivePath), bytes: new Uint8Array(readFileSync(r.archivePath)) }];
+    const out = [{ name: basename(r.archivePath), bytes: readInputFile(r.archivePath, { what: 'bundle archive', limit: TAR_LIMITS.maxTotal }) }];
     for (const f of [`${prefix}transcript.pdf`, scriptFile(this.deps.rehearsal)]) {
       const p = join(r.bundleDir, f);
-      if (existsSync(p)) out.push({ name: f, bytes: new Uint8Array(readFileSync(p)) });
+      if (existsSync(p)) out.push({ name: f, bytes: readInputFile(p, { what: 'bundle file', limit: TAR_LIMITS.maxEntry }) });
     }
     return out;
   }
@@ -379,14 +381,14 @@ export class CeremonySession {
     const p = join(bundleDir, 'transcript.jsonl');
     const lines: string[] = [`${this.deps.rehearsal ? 'REHEARSAL — NOT FOR PRODUCTION. ' : ''}Transcript of ${this.script.title} (run ${this.run})`, ''];
     if (existsSync(p)) {
-      for (const l of readFileSync(p, 'utf8').split('\n').filter(Boolean)) {
-        const e = JSON.parse(l) as { seq: number; time: string; event: string; step?: string; actor?: string; note?: string; keys?: { id: string; fingerprint: string; words: string }[]; acknowledgements?: { by: string; statement: string }[] };
+      for (const l of readInputText(p, { what: 'transcript', kind: 'journal' }).split('\n').filter(Boolean)) {
+        const e = JSON.parse(l) as { seq: number; time: string; event: string; step?: string; actor?: string; note?: string; keys?: { id: string; fingerprint: string; words: string }[]; acknowledgements?: { by: string; statement: string; source?: string }[] };
         const hash = nodeSha256Hex(utf8(`${l}\n`)); // transcript v2: a line's hash is over its bytes and LF
         const who = (id?: string) => (id ? (this.script.participants.find((x) => x.id === id)?.name ?? id) : '');
         lines.push(`#${e.seq} ${e.time} ${e.event}${e.step ? ` [${e.step}]` : ''}${e.actor ? ` — ${who(e.actor)}` : ''}`);
         if (e.note) lines.push(`    ${e.note}`);
         for (const k of e.keys ?? []) lines.push(`    key ${k.id}: ${k.fingerprint}`, `      ${k.words}`);
-        for (const a of e.acknowledgements ?? []) lines.push(`    ✔ ${who(a.by)}: ${a.statement}`);
+        for (const a of e.acknowledgements ?? []) lines.push(`    ✔ ${who(a.by)}${a.source === 'answers-file' ? ' (from the answers file)' : a.source === 'screen' ? ' (at the screen)' : ''}: ${a.statement}`);
         lines.push(`    hash ${hash}`);
       }
     }
@@ -597,7 +599,7 @@ export class CeremonySession {
         read: async (p) => {
           const file = join(this.runDir, INPUTS, safeFileName(p, p));
           if (!existsSync(file)) throw new KeyceremonyError('NOT_FOUND', `The ceremony needs the file "${p}": open it in the setup before starting.`, { where: p });
-          return new Uint8Array(readFileSync(file));
+          return readInputFile(file, { what: `ceremony input ${p}`, kind: 'artifact' });
         },
       },
       onEvent: (e) => {

@@ -113,6 +113,13 @@ export async function verifySignature(
     }
   } catch (e) {
     if (e instanceof DOMException && e.name === 'OperationError') return false;
+    if (e instanceof DOMException && e.name === 'DataError') {
+      // the SPKI parsed but the platform refuses the key material: an EC point off its curve, a bad point marker, a broken modulus
+      throw new KeyceremonyError('INVALID_KEY', `The public key is damaged and cannot verify anything (${e.message}): an EC point off its curve, a bad point encoding or a broken RSA modulus.`, {
+        where: 'public key',
+        cause: e,
+      });
+    }
     throw e;
   }
 }

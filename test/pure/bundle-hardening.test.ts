@@ -155,7 +155,7 @@ describe('archive faults get their own code and sentence (issue 12 item 12)', ()
     closeSync(fd);
     const x = await kc(['bundle', 'extract', big, join(tmp, 'big-out')]);
     assert.equal(x.code, 1);
-    assert.match(x.err, /^error\[TOO_LARGE\]: .*big\.tar is \d+ bytes/m);
+    assert.match(x.err, /^error\[TOO_LARGE\]: .*big\.tar is too large: \d+ bytes \(limit \d+ bytes\)/m);
     assert.equal(existsSync(join(tmp, 'big-out')), false);
     const v = await kc(['bundle', 'verify', big]);
     assert.equal(v.code, 1);

@@ -78,3 +78,34 @@ test('dispatch refuses untrusted senders, sub-frames, unknown channels and bad p
   assert.equal(!t.ok && t.error.code, 'INTERNAL');
   assert.equal(opened, 1);
 });
+
+test('kc:verify.signature with a malformed key: INVALID_KEY with a sentence, never INTERNAL (issue 12 item 12)', async () => {
+  const { SoftwareSigner } = await import('../helpers/software-signer');
+  const { toBase64 } = await import('../../shared/encoding/bytes');
+  const host = createIpcHost(
+    { mode: 'production', version: 't', moduleName: null, openTokens: () => ({}) as never, saveFile: async () => ({ saved: false, name: '' }) },
+    { isTrustedSender: () => true },
+  );
+  const ctx = { senderUrl: 'app://keyceremony/index.html', isMainFrame: true, emit: () => {} };
+  const s = SoftwareSigner.generate('ecdsa-p256');
+  const sig = await s.sign(new Uint8Array([1, 2, 3]));
+  const offCurve = s.publicKeySpki.slice();
+  offCurve[offCurve.length - 1] = (offCurve[offCurve.length - 1] as number) ^ 1;
+  const badMarker = s.publicKeySpki.slice();
+  badMarker[badMarker.length - 65] = 0x44;
+  for (const [name, spki] of [
+    ['point off the curve', offCurve],
+    ['bad point marker', badMarker],
+    ['truncated DER', s.publicKeySpki.subarray(0, 30)],
+    ['not DER', new TextEncoder().encode('hello')],
+  ] as const) {
+    const r = await host.dispatch('kc:verify.signature', { spkiB64: toBase64(spki), algorithm: 'ecdsa-p256-sha256', dataB64: toBase64(new Uint8Array([1, 2, 3])), signatureB64: toBase64(sig) }, ctx);
+    assert.equal(r.ok, false, name);
+    if (!r.ok) {
+      assert.equal(r.error.code, 'INVALID_KEY', `${name}: ${JSON.stringify(r.error)}`);
+      assert.doesNotMatch(r.error.message, /Unexpected error/, name);
+    }
+  }
+  const good = await host.dispatch('kc:verify.signature', { spkiB64: toBase64(s.publicKeySpki), algorithm: 'ecdsa-p256-sha256', dataB64: toBase64(new Uint8Array([1, 2, 3])), signatureB64: toBase64(sig) }, ctx);
+  assert.deepEqual(good, { ok: true, value: { valid: true } });
+});

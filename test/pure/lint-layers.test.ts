@@ -30,7 +30,20 @@ test('electron/core/ may not import node built-ins, pkcs11js, electron or adapte
 });
 
 test('adapters may use node built-ins and pkcs11js', async () => {
-  assert.deepEqual(await errorsFor('electron/adapters/x.ts', "import { readFileSync } from 'node:fs';\nimport p from 'pkcs11js';\nexport { readFileSync, p };"), []);
+  assert.deepEqual(await errorsFor('electron/adapters/x.ts', "import { writeFileSync } from 'node:fs';\nimport p from 'pkcs11js';\nexport { writeFileSync, p };"), []);
+});
+
+test('the CLI and the main process read files only through the bounded reader (electron/adapters/fs/read.ts)', async () => {
+  for (const [path, imp] of [
+    ['electron/cli/commands/x.ts', "import { readFileSync } from 'node:fs';"],
+    ['electron/adapters/x.ts', "import { readFile } from 'node:fs/promises';"],
+    ['electron/ipc/x.ts', "import { createReadStream } from 'fs';"],
+    ['electron/main.ts', "import { readFileSync, writeFileSync } from 'node:fs';"],
+  ]) {
+    const errs = await errorsFor(path as string, `${imp}\nexport {};`);
+    assert.ok(errs.some((m) => /readInputFile/.test(m)), `${path}: ${imp} -> ${JSON.stringify(errs)}`);
+  }
+  assert.deepEqual(await errorsFor('electron/adapters/fs/read.ts', "import { readSync } from 'node:fs';\nexport { readSync };"), []);
 });
 
 test('shared/ and electron/ may not throw uncoded errors (new Error, TypeError, RangeError, Error subclasses)', async () => {

@@ -186,7 +186,7 @@ describe('tuf targets add | remove', () => {
     writeFileSync(file, 'x');
     const out = path.join(base, 'out.json');
     const add = (...a: string[]) => ['tuf', 'targets', 'add', '--metadata', md, '--out', out, ...a];
-    await refused(base, add('--path', 'a.bin', '--file', path.join(base, 'missing.bin')), 1, /error\[NOT_FOUND\]: cannot read the target file .*missing\.bin: ENOENT/);
+    await refused(base, add('--path', 'a.bin', '--file', path.join(base, 'missing.bin')), 1, /error\[NOT_FOUND\]: Cannot read the target file .*missing\.bin: there is no such file \(ENOENT\)/);
     await refused(base, add('--path', '../etc/passwd', '--file', file), 1, /error\[INVALID_INPUT\]: target path "\.\.\/etc\/passwd" has an empty, "\." or "\.\." segment \(--path \.\.\/etc\/passwd\)/);
     await refused(base, add('--path', '/abs', '--file', file), 1, /error\[INVALID_INPUT\]: target path "\/abs" must be relative/);
     await refused(base, add('--path', 'a', '--path', 'b', '--file', file), 2, /one --file F per --path P \(2 --path, 1 --file\)/);

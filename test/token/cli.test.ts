@@ -81,6 +81,10 @@ test('a PIN on the command line, in a URI, or a missing PIN with no terminal are
   const c = kc(['sign', '--token', 'cli-a', '--label', 'rel', '--in', 'msg']);
   assert.equal(c.code, 1);
   assert.match(c.err, /PIN_REQUIRED/);
+  // a PIN file that never ends (/dev/zero) is refused by its limit, not read forever
+  const z = kc(['sign', '--token', 'cli-a', '--label', 'rel', '--in', 'msg', '--pin-file', '/dev/zero']);
+  assert.equal(z.code, 1);
+  assert.match(z.err, /error\[TOO_LARGE\]: The PIN file \/dev\/zero is too large: more than 4096 bytes \(limit 4096 bytes\)/);
 });
 
 test('usage errors exit 2; unknown token and unknown key type exit 1 with clear errors', () => {

@@ -7,16 +7,16 @@
  * input files come from.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
 import { CeremonyEngine, type EngineOptions } from '../../core/ceremony/engine';
 import { BUILTIN_KINDS } from '../../core/ceremony/steps';
-import { writeTar } from '../../core/ceremony/tar';
+import { TAR_LIMITS, writeTar } from '../../core/ceremony/tar';
 import type { CeremonyScript, PreflightProbe, Prompter, Services } from '../../core/ceremony/types';
 import { writeFileAtomic } from '../fs/atomic';
 import { FsTokenJournal } from '../fs/token-journal';
 import { reportLines, type InterruptedReport } from '../pkcs11/interrupted';
+import { readInputFile } from '../fs/read';
 import { FsJournal, FsOutputStore, dirBundleReader, listRegularFiles, tarBundleReader } from '../fs/ceremony-store';
 import type { Pkcs11Module } from '../pkcs11';
 import { ceremonyPrintables, ceremonyServices } from './services';
@@ -135,7 +135,7 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     },
     async finish() {
       const files = listRegularFiles(bundleDir);
-      writeFileAtomic(archivePath, writeTar(files.map((p) => ({ path: p, bytes: new Uint8Array(readFileSync(join(bundleDir, p))) }))));
+      writeFileAtomic(archivePath, writeTar(files.map((p) => ({ path: p, bytes: readInputFile(join(bundleDir, p), { what: 'bundle file', limit: TAR_LIMITS.maxEntry }) }))));
       const verdict = await verifyBundle(dirBundleReader(bundleDir), { sha256Hex: nodeSha256Hex });
       const archiveVerdict = await verifyBundle(tarBundleReader(archivePath), { sha256Hex: nodeSha256Hex });
       return { verdict, archiveVerdict };

@@ -10,7 +10,6 @@
  *   [REHEARSAL-]<name>-bundle/          the bundle folder (manifest, DSSE, transcript, outputs)
  *   [REHEARSAL-]<name>.kcbundle.tar     the archive (tar written by core/ceremony/tar.ts)
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJson } from '../../../shared/json';
@@ -20,6 +19,7 @@ import { BUILTIN_KINDS } from '../../core/ceremony/steps';
 import type { CeremonyScript, CeremonyState, Deviation, GatheredShare, PinSource, Prompter, ShareSink, TokenSpec } from '../../core/ceremony/types';
 import { assertScript } from '../../core/ceremony/validate';
 import { ensureDir } from '../fs/atomic';
+import { readInputFile, readInputText } from '../fs/read';
 import { Pkcs11Module } from '../pkcs11';
 import { provisionRehearsalTokens } from '../softhsm';
 import { bundlePaths, composeCeremonyRun } from './compose';
@@ -78,18 +78,13 @@ export interface RunOutcome {
 }
 
 export function readScript(path: string): { script: CeremonyScript; text: string } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `Cannot read the ceremony script ${path}.`, { where: path, cause: e });
-  }
+  const text = readInputText(path, { what: 'ceremony script', limit: 1024 * 1024 });
   const parsed = parseStrictJson(text, { source: path, maxBytes: 1024 * 1024 });
   return { script: assertScript(parsed, BUILTIN_KINDS, path), text };
 }
 
 function readAnswers(path: string): Answers {
-  const x = parseStrictJson(readFileSync(path, 'utf8'), { source: path }) as Answers;
+  const x = parseStrictJson(readInputText(path, { what: 'answers file', kind: 'document' }), { source: path }) as Answers;
   if (typeof x !== 'object' || x === null || Array.isArray(x))
     throw new KeyceremonyError('INVALID_INPUT', 'The answers file must be a JSON object.', { where: path });
   const allowed = ['pins', 'soPins', 'acknowledge', 'deviations', 'shares', 'shareFiles'];
@@ -118,12 +113,7 @@ function readAnswers(path: string): Answers {
 }
 
 function fileSecret(path: string, what: string): Uint8Array {
-  let raw: Buffer;
-  try {
-    raw = readFileSync(path);
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `Cannot read the ${what} file ${path}.`, { where: path, cause: e });
-  }
+  const raw = readInputFile(path, { what: `${what} file`, kind: what.startsWith('share') ? 'share' : 'secret' });
   let end = raw.length;
   while (end > 0 && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d)) end--;
   const out = new Uint8Array(raw.subarray(0, end));
@@ -326,11 +316,7 @@ async function runLocked(
         read: async (p) => {
           if (isAbsolute(p) || p.split(/[\\/]/).includes('..'))
             throw new KeyceremonyError('PATH_TRAVERSAL', `Input "${p}" must be a file beside the script.`, { where: p });
-          try {
-            return new Uint8Array(readFileSync(join(scriptDir, p)));
-          } catch (e) {
-            throw new KeyceremonyError('NOT_FOUND', `Cannot read input ${p} (beside the script).`, { where: p, cause: e });
-          }
+          return readInputFile(join(scriptDir, p), { what: 'ceremony input (beside the script)', kind: 'artifact' });
         },
       },
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),

@@ -10,13 +10,14 @@
  *   oversized entries are refused; every other file is listed (hidden ones too) so that anything
  *   the manifest does not list is reported.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, lstatSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { Journal, OutputStore } from '../../core/ceremony/types';
 import { TRANSCRIPT, type BundleReader } from '../../core/ceremony/bundle';
 import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
 import { ATOMIC_TEMP, ensureDir, fsWriteError, writeFileAtomic } from './atomic';
+import { readInputFile, readInputText } from './read';
 
 export class FsJournal implements Journal {
   readonly statePath: string;
@@ -30,7 +31,7 @@ export class FsJournal implements Journal {
 
   async loadState(): Promise<string | null> {
     if (!existsSync(this.statePath)) return null;
-    return readFileSync(this.statePath, 'utf8');
+    return readInputText(this.statePath, { what: 'ceremony state', kind: 'journal' });
   }
 
   async saveState(text: string): Promise<void> {
@@ -39,7 +40,7 @@ export class FsJournal implements Journal {
 
   async readTranscript(): Promise<string[]> {
     if (!existsSync(this.transcriptPath)) return [];
-    const text = readFileSync(this.transcriptPath, 'utf8');
+    const text = readInputText(this.transcriptPath, { what: 'transcript', kind: 'journal' });
     const lines = text.split('\n');
     lines.pop(); // '' after the final '\n', or a torn line without one
     return lines;
@@ -56,7 +57,7 @@ export class FsJournal implements Journal {
     try {
       const size = fstatSync(fd).size;
       if (size > 0) {
-        const all = readFileSync(this.transcriptPath);
+        const all = readInputFile(this.transcriptPath, { what: 'transcript', kind: 'journal' });
         if (all[all.length - 1] !== 0x0a) ftruncateSync(fd, all.lastIndexOf(0x0a) + 1); // torn tail
       }
       const buf = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
@@ -82,11 +83,7 @@ export class FsOutputStore implements OutputStore {
     writeFileAtomic(join(this.dir, path), bytes);
   }
   async read(path: string): Promise<Uint8Array> {
-    try {
-      return new Uint8Array(readFileSync(join(this.dir, path)));
-    } catch (e) {
-      throw new KeyceremonyError('NOT_FOUND', `Cannot read ${path} in the bundle folder.`, { where: path, cause: e });
-    }
+    return readInputFile(join(this.dir, path), { what: 'bundle file', limit: TAR_LIMITS.maxEntry });
   }
   async exists(path: string): Promise<boolean> {
     return existsSync(join(this.dir, path));
@@ -140,15 +137,13 @@ export function dirBundleReader(dir: string): BundleReader {
     list: async () => listRegularFiles(dir),
     read: async (p) => {
       if (p.startsWith('/') || p.split('/').some((x) => x === '..' || x === '')) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing to read "${p}" outside the bundle.`, { where: p });
-      return new Uint8Array(readFileSync(join(dir, p)));
+      return readInputFile(join(dir, p), { what: 'bundle file', limit: TAR_LIMITS.maxEntry });
     },
   };
 }
 
 export function tarBundleReader(file: string): BundleReader {
-  const size = statSync(file).size;
-  if (size > TAR_LIMITS.maxTotal) throw new KeyceremonyError('TOO_LARGE', `Archive ${file} is ${size} bytes; a ceremony bundle archive is at most ${TAR_LIMITS.maxTotal} bytes.`, { where: file });
-  const entries = readTar(new Uint8Array(readFileSync(file)));
+  const entries = readTar(readInputFile(file, { what: 'bundle archive', limit: TAR_LIMITS.maxTotal }));
   const m = new Map(entries.map((e) => [e.path, e.bytes]));
   return {
     list: async () => [...m.keys()].sort(),

@@ -6,11 +6,12 @@
  * Every write is atomic (electron/adapters/fs/atomic.ts). Names are plain file names: a name with a
  * folder part, "..", or a control character is refused before anything is written.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomFillSync } from 'node:crypto';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fsyncDir, writeFileAtomic } from './atomic';
+import { readInputFile } from './read';
 
 /** A plain file name (no folder, no "..", printable). */
 export function safeFileName(name: string, where = 'file name'): string {
@@ -74,8 +75,7 @@ export function readOpenedFile(path: string, maxBytes: number): Uint8Array {
     throw new KeyceremonyError('NOT_FOUND', `Cannot open ${basename(path)}.`, { where: basename(path), cause: e });
   }
   if (!st.isFile()) throw new KeyceremonyError('INVALID_INPUT', `${basename(path)} is not a regular file.`, { where: basename(path) });
-  if (st.size > maxBytes) throw new KeyceremonyError('TOO_LARGE', `${basename(path)} is ${st.size} bytes; at most ${maxBytes} are accepted here.`, { where: basename(path) });
-  return new Uint8Array(readFileSync(path));
+  return readInputFile(path, { what: 'file', limit: maxBytes });
 }
 
 /**
@@ -123,8 +123,8 @@ export function shredFile(path: string): number {
  */
 export function writeExactInto(dir: string, files: readonly { name: string; bytes: Uint8Array }[], opts: { replace?: (name: string) => boolean } = {}): { written: string[]; unchanged: string[] } {
   const same = (p: string, b: Uint8Array) => {
-    const cur = readFileSync(p);
-    return cur.length === b.length && cur.equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    if (statSync(p).size !== b.length) return false;
+    return Buffer.from(readInputFile(p, { what: 'existing file', limit: b.length })).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   };
   for (const f of files) {
     for (const part of f.name.split('/')) safeFileName(part, f.name);

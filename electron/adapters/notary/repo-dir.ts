@@ -4,7 +4,7 @@
  * (root.json, 2.root.json, targets/releases.json, .previous/targets.json), and writing staged files
  * back, each atomically. Symbolic links and paths leaving the folder are refused.
  */
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { writeFileAtomic } from '../fs/atomic';
@@ -12,16 +12,10 @@ import { waitingLine, withFileLock } from '../fs/lock';
 import { bytesEqual } from '../../../shared/encoding/bytes';
 import { signRole, type RepoFiles } from '../../core/notary/repo';
 import type { Signer } from '../../core/signer';
+import { readInput } from '../fs/read';
 
 const MAX_FILES = 10_000;
 
-function readFile(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: path });
-  }
-}
 
 export function readRepoDir(dir: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
@@ -40,7 +34,7 @@ export function readRepoDir(dir: string): Map<string, Uint8Array> {
       if (st.isDirectory()) walk(p);
       else if (e.endsWith('.json')) {
         if (out.size >= MAX_FILES) throw new KeyceremonyError('TOO_LARGE', `more than ${MAX_FILES} metadata files in ${dir}`, { where: dir });
-        out.set(relative(dir, p).split(sep).join('/'), readFile(p, 'metadata file'));
+        out.set(relative(dir, p).split(sep).join('/'), readInput(p, 'metadata file', 'metadata'));
       }
     }
   };

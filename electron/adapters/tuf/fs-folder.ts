@@ -4,10 +4,11 @@
  * (`root_history/N.root.json`, names given with that prefix). Any other name with a path separator is
  * refused, so metadata cannot make us read outside the folder.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { MetadataFolder } from '../../core/tuf/updates';
+import { readInputFile } from '../fs/read';
 
 /** tuf-on-ci keeps every root version in this subfolder of its metadata folder. */
 export const ROOT_HISTORY = 'root_history';
@@ -35,8 +36,9 @@ export function dirFolder(dir: string): MetadataFolder {
       const p = sub !== undefined ? path.join(history, sub) : path.join(dir, name);
       try {
         if (!statSync(p).isFile()) return undefined;
-        return new Uint8Array(readFileSync(p));
+        return readInputFile(p, { what: 'metadata file', kind: 'metadata' });
       } catch (e) {
+        if (e instanceof KeyceremonyError) throw e;
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw new KeyceremonyError('IO_ERROR', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: p, cause: e });
       }

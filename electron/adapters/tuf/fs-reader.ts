@@ -2,19 +2,19 @@
  * fs edge for TUF verification: a MetadataReader over a directory. Names come from metadata (role
  * names), so anything that would leave the directory is refused (python-tuf "fishy role names").
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { MetadataReader } from '../../core/tuf/verify';
+import { readInputFile } from '../fs/read';
 
 export function dirMetadataReader(dir: string, opts: { maxBytes?: number } = {}): MetadataReader {
   const root = path.resolve(dir);
   const max = opts.maxBytes ?? 256 << 20;
-  const readPath = (p: string, name: string): Uint8Array | undefined => {
+  const readPath = (p: string): Uint8Array | undefined => {
     const st = statSync(p);
     if (!st.isFile()) return undefined;
-    if (st.size > max) throw new KeyceremonyError('TOO_LARGE', `${name} is ${st.size} bytes, over ${max}`, { where: p });
-    return new Uint8Array(readFileSync(p));
+    return readInputFile(p, { what: 'metadata file', limit: max });
   };
   return {
     async read(name: string) {
@@ -27,9 +27,9 @@ export function dirMetadataReader(dir: string, opts: { maxBytes?: number } = {})
         // tuf-on-ci keeps root versions in root_history/ (a signing event's folder): N.root.json is read there
         const hist = /^\d+\.root\.json$/.test(name) ? path.join(root, 'root_history', name) : undefined;
         if (!hist || !existsSync(hist)) return undefined;
-        return readPath(hist, name);
+        return readPath(hist);
       }
-      return readPath(p, name);
+      return readPath(p);
     },
     async list() {
       return readdirSync(root, { withFileTypes: true })

@@ -2,24 +2,18 @@
  * keyceremony attest verify: check a hardware key attestation (YubiKey PIV, YubiHSM 2) offline
  * against the bundled Yubico roots. Exit 0 valid, 1 not valid (with the reason), 2 usage.
  */
-import { readFileSync } from 'node:fs';
 import { assertAttestation, type AttestationReport } from '../../../shared/attestation';
 import { pemDecode, pemEncode } from '../../../shared/encoding/bytes';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parse, required, UsageError } from '../args';
 import { group } from '../dispatch';
+import { readInput } from '../../adapters/fs/read';
 import type { Command } from './types';
 
-function readInput(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `Cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { where: path });
-  }
-}
+const readCert = (path: string, what: string): Uint8Array => readInput(path, what, what === 'expected public key' ? 'key' : 'certificate');
 
 function expectedKey(path: string): Uint8Array {
-  const text = new TextDecoder().decode(readInput(path, 'expected public key'));
+  const text = new TextDecoder().decode(readCert(path, 'expected public key'));
   let block;
   try {
     block = pemDecode(text);
@@ -74,9 +68,9 @@ const verifyAttestation: Command = {
       if (Number.isNaN(now.getTime())) throw new UsageError(`--at: "${values.at}" is not a date`);
     }
     const input = {
-      keyCert: readInput(certPath, 'key certificate'),
-      deviceCert: readInput(devPath, 'device certificate'),
-      ...(values.root?.length ? { roots: values.root.map((p) => readInput(p, 'root file')) } : {}),
+      keyCert: readCert(certPath, 'key certificate'),
+      deviceCert: readCert(devPath, 'device certificate'),
+      ...(values.root?.length ? { roots: values.root.map((p) => readCert(p, 'root file')) } : {}),
       ...(values['expect-pubkey'] ? { expectPublicKeySpki: expectedKey(values['expect-pubkey']) } : {}),
       ...(now ? { now } : {}),
     };

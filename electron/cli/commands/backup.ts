@@ -3,7 +3,7 @@
  * Shares come from files (--share-file, repeatable) or a hidden TTY prompt; never from argv.
  * Passphrases: --passphrase-file INDEX=PATH (repeatable) or the prompt. PINs: --pin-file / prompt.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { pemEncode, toBase64, zeroize } from '../../../shared/encoding/bytes';
@@ -33,6 +33,7 @@ import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { StagedFolder, removeStaleStaging } from '../../adapters/fs/staged-folder';
 import { FsTokenJournal, defaultTokenJournalDir } from '../../adapters/fs/token-journal';
 import { crashPoint } from '../../adapters/test-hooks';
+import { readInputFile, readInputText } from '../../adapters/fs/read';
 import { parse, UsageError } from '../args';
 import { group } from '../dispatch';
 import type { CliContext } from '../context';
@@ -86,7 +87,12 @@ function passphraseFiles(list: string[] | undefined): Map<number, string> {
 
 async function passphraseFor(ctx: CliContext, files: Map<number, string>, index: number, purpose: string): Promise<Uint8Array> {
   const f = files.get(index);
-  const raw = f ? readSecretFile(f, `passphrase for share ${index}`) : await ctx.promptSecret(`${purpose} passphrase for share ${index}: `);
+  const raw = f
+    ? readSecretFile(f, `passphrase for share ${index}`)
+    : await ctx.promptSecret(`${purpose} passphrase for share ${index}: `, {
+        code: 'PASSPHRASE_REQUIRED',
+        sentence: `The ${purpose} passphrase of share ${index} is needed but there is no terminal to ask on. Give --passphrase-file ${index}=FILE.`,
+      });
   const s = passphraseBytes(new TextDecoder().decode(raw));
   zeroize(raw);
   return s;
@@ -109,19 +115,17 @@ async function readShares(ctx: CliContext, v: { 'share-file'?: string[]; 'passph
     out.push({ share, label });
   };
   for (const f of v['share-file'] ?? []) {
-    let raw: Buffer;
-    try {
-      raw = readFileSync(f);
-    } catch (e) {
-      throw new KeyceremonyError('NOT_FOUND', `cannot read share file ${f}: ${(e as NodeJS.ErrnoException).code ?? ''}`, { where: f });
-    }
-    const text = raw.toString('utf8');
+    const raw = readInputFile(f, { what: 'share file', kind: 'share' });
+    const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
     raw.fill(0);
     await add(text, `share file ${basename(f)}`);
   }
   const count = v.prompt ? int(v.prompt, '--prompt') : 0;
   for (let i = 0; i < count; i++) {
-    const words = await ctx.promptSecret(`Share ${out.length + 1}: type its words (hidden), then Enter: `);
+    const words = await ctx.promptSecret(`Share ${out.length + 1}: type its words (hidden), then Enter: `, {
+      code: 'SHARE_REQUIRED',
+      sentence: 'Shares typed with --prompt need a terminal, and there is none. Give each share in a file with --share-file FILE.',
+    });
     const text = new TextDecoder().decode(words);
     zeroize(words);
     await add(text, `share typed #${i + 1}`);
@@ -145,7 +149,7 @@ function prepareOut(ctx: CliContext, outDir: string): void {
   if (existsSync(existing)) {
     let what = '';
     try {
-      const b = JSON.parse(readFileSync(existing, 'utf8')) as { shareSet?: { id?: string }; key?: { label?: string } };
+      const b = JSON.parse(readInputText(existing, { what: 'backup file', kind: 'document' })) as { shareSet?: { id?: string }; key?: { label?: string } };
       what = ` (share set ${b.shareSet?.id ?? '?'} of key "${b.key?.label ?? '?'}")`;
     } catch {
       /* named without details */
@@ -201,12 +205,7 @@ async function writeOutputs(ctx: CliContext, outDir: string, backup: BackupFile,
 
 function appendLog(outDir: string, entry: Record<string, unknown>): void {
   const path = join(outDir, 'backup-log.jsonl');
-  let prev = '';
-  try {
-    prev = readFileSync(path, 'utf8');
-  } catch {
-    /* first entry */
-  }
+  const prev = existsSync(path) ? readInputText(path, { what: 'backup log', kind: 'journal' }) : '';
   writeFileAtomic(path, prev + JSON.stringify({ at: new Date().toISOString(), ...entry }) + '\n');
 }
 
@@ -240,13 +239,7 @@ async function protectSome(ctx: CliContext, shares: Share[], which: number[], fi
 
 async function loadBackup(path: string | undefined): Promise<BackupFile> {
   if (!path) throw new UsageError('--backup FILE is required');
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `cannot read backup file ${path}: ${(e as NodeJS.ErrnoException).code ?? ''}`, { where: path });
-  }
-  return parseBackup(text, `backup file ${basename(path)}`);
+  return parseBackup(readInputText(path, { what: 'backup file', kind: 'document' }), `backup file ${basename(path)}`);
 }
 
 function soPinSource(ctx: CliContext, file: string | undefined, label: string) {

@@ -4,7 +4,7 @@
  * signatures, and that VERIFY.sh is the script written for the bundle (docs/bundle-format.md).
  * Exit 0 when it verifies, 1 naming every mismatch.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { bundleReport, verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
@@ -12,6 +12,7 @@ import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
 import { bundleReaderFor } from '../../adapters/fs/ceremony-store';
 import { nodeSha256Hex } from '../../adapters/node-hash';
 import { ensureDir, writeFileAtomic } from '../../adapters/fs/atomic';
+import { readInputFile } from '../../adapters/fs/read';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
@@ -76,10 +77,8 @@ async function extractCmd(rest: string[], ctx: CliContext): Promise<number> {
   const [archive, dir] = positionals;
   if (!archive || !dir) throw new UsageError('give ARCHIVE and DIR');
   if (existsSync(dir)) throw new KeyceremonyError('CONFLICT', `${dir} exists; extract into a new folder.`, { where: dir });
-  if (!existsSync(archive)) throw new KeyceremonyError('NOT_FOUND', `No archive at ${archive}.`, { where: archive });
-  const size = statSync(archive).size; // before reading: a file over 2 GiB cannot even be read whole
-  if (size > TAR_LIMITS.maxTotal) throw new KeyceremonyError('TOO_LARGE', `Archive ${archive} is ${size} bytes; a ceremony bundle archive is at most ${TAR_LIMITS.maxTotal} bytes.`, { where: archive });
-  const entries = readTar(new Uint8Array(readFileSync(archive))); // refuses traversal, links, oversized entries
+  // bounded before reading (a 4 GB file, /dev/zero): a bundle archive is at most TAR_LIMITS.maxTotal bytes
+  const entries = readTar(readInputFile(archive, { what: 'bundle archive', limit: TAR_LIMITS.maxTotal })); // refuses traversal, links, oversized entries
   ensureDir(dir);
   for (const e of entries) writeFileAtomic(join(dir, ...e.path.split('/')), e.bytes);
   ctx.out(`${entries.length} file(s) extracted to ${dir}; now run: keyceremony bundle verify ${dir}  (without keyceremony: cd ${dir} && sh VERIFY.sh)`);

@@ -2,10 +2,10 @@
  * keyceremony ceremony run|template|validate: declarative key ceremonies (docs/ceremony.md).
  */
 import { createInterface } from 'node:readline/promises';
-import { readFileSync } from 'node:fs';
 import { parseStrictJson } from '../../../shared/json';
 import { KeyceremonyError } from '../../../shared/errors';
 import { runCeremony } from '../../adapters/ceremony/runner';
+import { readInputText } from '../../adapters/fs/read';
 import { BUILTIN_KINDS } from '../../core/ceremony/steps';
 import { TEMPLATES, templateText } from '../../core/ceremony/templates';
 import { validateScript } from '../../core/ceremony/validate';
@@ -86,12 +86,7 @@ function validate(args: string[], ctx: CliContext): number {
   const { positionals } = parse(args, {}, { positionals: true });
   const path = positionals[0];
   if (!path) throw new UsageError('give a ceremony script');
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `Cannot read ${path}.`, { where: path, cause: e });
-  }
+  const text = readInputText(path, { what: 'ceremony script', kind: 'document' });
   const issues = validateScript(parseStrictJson(text, { source: path }), BUILTIN_KINDS);
   if (issues.length === 0) {
     ctx.out(`${path}: valid`);

@@ -6,7 +6,7 @@
  *   keyceremony cosign verify --key PEM (--payload FILE --signature FILE [--image REF@DIGEST] | --bundle FILE [--artifact FILE])
  *   exit 0 when valid; 1 with the reason otherwise; 2 on usage errors.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
@@ -28,6 +28,7 @@ import type { Signer } from '../../core/signer';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { lockFileOf, waitingLine, withFileLock } from '../../adapters/fs/lock';
 import { resolveModulePath } from '../../adapters/pkcs11';
+import { readInput } from '../../adapters/fs/read';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
@@ -36,13 +37,6 @@ import type { Command } from './types';
 
 const KEY = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--module PATH] [--pin-file F]';
 
-function readFile(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `Cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { where: path });
-  }
-}
 
 function refuseExisting(paths: string[]): void {
   const clash = paths.find((p) => existsSync(p));
@@ -101,7 +95,7 @@ async function withSigner<T>(ctx: CliContext, ref: KeyRef, algorithm: string | u
 function imagesFrom(values: { image?: string[]; images?: string }): ImageReference[] {
   const out: ImageReference[] = [];
   for (const i of values.image ?? []) out.push(parseImageReference(i, '--image'));
-  if (values.images) out.push(...parseReferenceList(fromUtf8(readFile(values.images, 'digest list')), values.images));
+  if (values.images) out.push(...parseReferenceList(fromUtf8(readInput(values.images, 'digest list', 'document')), values.images));
   return out;
 }
 
@@ -120,8 +114,8 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
   const out = values.out;
   const ref = keyRef(values);
   const refs = imagesFrom(values);
-  const payloads = (values.payload ?? []).map((p) => readFile(p, 'payload'));
-  const blob = values.blob ? readFile(values.blob, 'blob') : undefined;
+  const payloads = (values.payload ?? []).map((p) => readInput(p, 'payload', 'artifact'));
+  const blob = values.blob ? readInput(values.blob, 'blob', 'artifact') : undefined;
   const kinds = [refs.length > 0, payloads.length > 0, blob !== undefined].filter(Boolean).length;
   if (kinds !== 1) throw new UsageError('give images (--image/--images), --payload files, or one --blob');
   const annotations: Record<string, string> = {};
@@ -176,10 +170,10 @@ async function cmdAttest(args: string[], ctx: CliContext): Promise<number> {
   const ref = keyRef(values);
   const subjects: Subject[] = imagesFrom(values).map((r) => ({ name: r.name, digest: { sha256: r.digest.slice(7) } }));
   for (const a of values.artifact ?? []) {
-    subjects.push({ name: a.split('/').pop() as string, digest: { sha256: await sha256Hex(readFile(a, 'artifact')) } });
+    subjects.push({ name: a.split('/').pop() as string, digest: { sha256: await sha256Hex(readInput(a, 'artifact', 'artifact')) } });
   }
   if (subjects.length === 0) throw new UsageError('give the subject: --image REF@sha256:D or --artifact FILE');
-  const pred = readPredicate(readFile(values.predicate, 'predicate file'), values.type, values.predicate);
+  const pred = readPredicate(readInput(values.predicate, 'predicate file', 'metadata'), values.type, values.predicate);
   const statement = makeStatement(subjects, pred.predicateType, pred.predicate);
   refuseExisting([values.out]);
   const out = values.out;
@@ -204,7 +198,7 @@ async function cmdRequestCreate(args: string[], ctx: CliContext): Promise<number
   const signers = (values.signer ?? []).map((s) => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--signer must be NAME=PUBKEY.pem, got "${s}"`);
-    return { name: s.slice(0, eq), publicKeyPem: fromUtf8(readFile(s.slice(eq + 1), 'public key')) };
+    return { name: s.slice(0, eq), publicKeyPem: fromUtf8(readInput(s.slice(eq + 1), 'public key', 'key')) };
   });
   const images = imagesFrom(values);
   if (images.length === 0) throw new UsageError('give the images: --image REF@sha256:D or --images FILE');
@@ -219,7 +213,7 @@ async function cmdRequestSign(args: string[], ctx: CliContext): Promise<number> 
   const { values } = parse(args, { ...keyOptions, request: { type: 'string' }, algorithm: { type: 'string' } });
   if (!values.request) throw new UsageError('--request FILE is required');
   const path = values.request;
-  const before = parseRequest(readFile(path, 'request'), path);
+  const before = parseRequest(readInput(path, 'request', 'metadata'), path);
   await checkRequest(before, path);
   const ref = keyRef(values);
   return withSigner(ctx, ref, values.algorithm, async (signer) => {
@@ -259,7 +253,7 @@ async function writeSignedRequest(ctx: CliContext, path: string, before: CosignR
 async function cmdStatus(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parse(args, { request: { type: 'string' }, json: { type: 'boolean' } });
   if (!values.request) throw new UsageError('--request FILE is required');
-  const r = parseRequest(readFile(values.request, 'request'), values.request);
+  const r = parseRequest(readInput(values.request, 'request', 'metadata'), values.request);
   const st = await checkRequest(r, values.request);
   if (values.json) ctx.out(JSON.stringify(st, null, 2));
   else {
@@ -274,7 +268,7 @@ async function cmdExportPolicy(args: string[], ctx: CliContext): Promise<number>
   const { values } = parse(args, { request: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' } });
   if (!values.request) throw new UsageError('--request FILE is required');
   if (!values.out) throw new UsageError('--out DIR is required');
-  const r = parseRequest(readFile(values.request, 'request'), values.request);
+  const r = parseRequest(readInput(values.request, 'request', 'metadata'), values.request);
   const { files, line } = await requestExportFiles(r, { where: values.request, ...(values.name ? { name: values.name } : {}) });
   await writeTree(values.out, files);
   ctx.out(`${line}; wrote ${files.length} files to ${values.out} (bundles, signatures, payloads, keys, Kyverno and policy-controller policies)`);
@@ -282,7 +276,7 @@ async function cmdExportPolicy(args: string[], ctx: CliContext): Promise<number>
 }
 
 function readSignature(path: string): Uint8Array | string {
-  const b = readFile(path, 'signature');
+  const b = readInput(path, 'signature', 'signature');
   const t = Buffer.from(b).toString('latin1').trim();
   if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(t)) return t;
   return b; // raw DER
@@ -303,11 +297,11 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
   });
   const keys = values.key ?? [];
   if (keys.length === 0) throw new UsageError('--key PEM is required');
-  const spkis = keys.map((k) => parsePublicKeyPem(fromUtf8(readFile(k, 'public key')), k).spki);
+  const spkis = keys.map((k) => parsePublicKeyPem(fromUtf8(readInput(k, 'public key', 'key')), k).spki);
   const bundles = values.bundle ?? [];
   const image = values.image !== undefined ? parseImageReference(values.image, '--image') : undefined;
-  const artifact = values.artifact ? readFile(values.artifact, 'artifact') : undefined;
-  const trustedRoot = values['trusted-root'] ? parseTrustedRoot(readFile(values['trusted-root'], 'trusted root'), values['trusted-root']) : undefined;
+  const artifact = values.artifact ? readInput(values.artifact, 'artifact', 'artifact') : undefined;
+  const trustedRoot = values['trusted-root'] ? parseTrustedRoot(readInput(values['trusted-root'], 'trusted root', 'sigstoreTrustedRoot'), values['trusted-root']) : undefined;
   const now = ctx.env.KEYCEREMONY_NOW ? new Date(ctx.env.KEYCEREMONY_NOW) : new Date();
   if (Number.isNaN(now.getTime())) throw new UsageError('KEYCEREMONY_NOW must be an RFC 3339 time');
   if (values.threshold !== undefined) {
@@ -325,10 +319,10 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
   }
   const r = await checkCosign({
     keys: spkis,
-    bundles: bundles.map((b) => ({ name: b, bytes: readFile(b, 'bundle') })),
-    ...(values.payload ? { payload: readFile(values.payload, 'payload') } : {}),
+    bundles: bundles.map((b) => ({ name: b, bytes: readInput(b, 'bundle', 'metadata') })),
+    ...(values.payload ? { payload: readInput(values.payload, 'payload', 'artifact') } : {}),
     ...(values.signature ? { signature: readSignature(values.signature) } : {}),
-    ...(values.manifest ? { manifest: readFile(values.manifest, 'manifest') } : {}),
+    ...(values.manifest ? { manifest: readInput(values.manifest, 'manifest', 'document') } : {}),
     ...(image ? { image } : {}),
     ...(artifact ? { artifact } : {}),
     ...(values.threshold !== undefined ? { threshold: Number(values.threshold) } : {}),

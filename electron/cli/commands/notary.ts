@@ -3,7 +3,6 @@
  * offline with token keys, verified offline, and published (the only networked command) to a
  * notary-server. See docs/notary.md for the whole flow.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
@@ -35,6 +34,7 @@ import {
 } from '../../core/notary';
 import { createSelfSignedCert } from '../../adapters/pkcs11';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { readInput } from '../../adapters/fs/read';
 import { readRepoDir, signRoleInDir, writeRepoFiles as writeRepoFilesIn } from '../../adapters/notary/repo-dir';
 import { checkServerUrl, fetchServerKey, fetchServerVersion, parseCredentials, uploadRoles, type NotaryServer } from '../../adapters/notary/publish';
 import { parse, UsageError } from '../args';
@@ -44,15 +44,6 @@ import { keyOptions, keyRef, pinFor } from '../keyref';
 import type { Command } from './types';
 import { notaryMigrateCommand } from './notary-migrate';
 
-const MAX_TARGET_BYTES = 4 * 1024 * 1024 * 1024;
-
-function readFile(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: path });
-  }
-}
 
 export { readRepoDir };
 
@@ -65,7 +56,7 @@ function writeRepoFiles(dir: string, files: Map<string, Uint8Array>, ctx: CliCon
  * notary-server's timestamp.key returns).
  */
 export function readKeyFile(path: string): NotaryKey {
-  const bytes = readFile(path, 'key file');
+  const bytes = readInput(path, 'key file', 'key');
   let text: string;
   try {
     text = fromUtf8(bytes);
@@ -76,7 +67,7 @@ export function readKeyFile(path: string): NotaryKey {
 }
 
 function readCertPem(path: string): string {
-  return certPemFromText(fromUtf8(readFile(path, 'certificate')), path);
+  return certPemFromText(fromUtf8(readInput(path, 'certificate', 'certificate')), path);
 }
 
 function targetArg(spec: string): { name: string; path: string } {
@@ -86,15 +77,7 @@ function targetArg(spec: string): { name: string; path: string } {
 }
 
 function readTarget(path: string): Uint8Array {
-  const st = (() => {
-    try {
-      return statSync(path);
-    } catch {
-      throw new KeyceremonyError('NOT_FOUND', `cannot read the target file ${path}`, { where: path });
-    }
-  })();
-  if (st.size > MAX_TARGET_BYTES) throw new KeyceremonyError('TOO_LARGE', `${path} is larger than 4 GiB`, { where: path });
-  return readFile(path, 'target file');
+  return readInput(path, 'target file', 'artifact');
 }
 
 function int(v: string | undefined, flag: string, dflt?: number): number | undefined {
@@ -378,7 +361,7 @@ const verify: Sub = async (args, ctx) => {
   const report = await verifyNotaryRepository({
     files,
     at,
-    trustedRoot: values['trusted-root'] ? readFile(values['trusted-root'], 'trusted root') : undefined,
+    trustedRoot: values['trusted-root'] ? readInput(values['trusted-root'], 'trusted root', 'tufRoot') : undefined,
     gun: values.gun,
     requireAll: values['require-all'],
   });
@@ -400,11 +383,11 @@ const publish: Sub = async (args, ctx) => {
   if (!values.server) throw new UsageError('--server https://HOST:PORT is required');
   checkServerUrl(values.server);
   // token authentication: user:password from a file or NOTARY_AUTH (as the notary client), never argv
-  const authText = values['auth-file'] !== undefined ? fromUtf8(readFile(values['auth-file'], 'credentials file')) : ctx.env.NOTARY_AUTH || undefined;
+  const authText = values['auth-file'] !== undefined ? fromUtf8(readInput(values['auth-file'], 'credentials file', 'secret')) : ctx.env.NOTARY_AUTH || undefined;
   const credentials = authText !== undefined ? parseCredentials(authText, values['auth-file'] ?? 'NOTARY_AUTH') : undefined;
   const server: NotaryServer = {
     url: values.server,
-    ...(values['tls-ca'] ? { ca: readFile(values['tls-ca'], 'CA file') } : {}),
+    ...(values['tls-ca'] ? { ca: readInput(values['tls-ca'], 'CA file', 'certificate') } : {}),
     ...(credentials ? { credentials } : {}),
   };
   if (values['fetch-keys']) {

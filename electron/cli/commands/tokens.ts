@@ -1,5 +1,4 @@
 /** Token commands: tokens, keygen, pubkey, sign, cert. */
-import { readFileSync } from 'node:fs';
 import { KeyceremonyError } from '../../../shared/errors';
 import { isKeyType, KeyTypes, SignatureAlgorithms, type SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { pemEncode, toBase64, toHex } from '../../../shared/encoding/bytes';
@@ -7,6 +6,7 @@ import { createSelfSignedCert, findModules, type TokenKey } from '../../adapters
 import { writeFileAtomic } from '../../adapters/fs/atomic';
 import { FsTokenJournal, defaultTokenJournalDir } from '../../adapters/fs/token-journal';
 import { generateKeyOnce } from '../../adapters/pkcs11/interrupted';
+import { readInputFile } from '../../adapters/fs/read';
 import { parse, UsageError } from '../args';
 import { readSecretFile, type CliContext } from '../context';
 import { group } from '../dispatch';
@@ -194,11 +194,7 @@ const sign: Command = {
       if (ctx.stdinIsTTY && !values.in) throw new UsageError('give --in FILE, or pipe the data to sign on stdin');
       data = await ctx.readStdin();
     } else {
-      try {
-        data = new Uint8Array(readFileSync(values.in));
-      } catch (e) {
-        throw new KeyceremonyError('NOT_FOUND', `Cannot read ${values.in}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { where: values.in });
-      }
+      data = readInputFile(values.in, { what: 'data to sign', kind: 'artifact', env: ctx.env });
     }
     const mod = ctx.openModule(ref);
     try {

@@ -8,7 +8,7 @@
  *   exit 0 = verified, 1 = not verified (reasons printed), 2 = usage. With only N.root.json files in DIR
  *   the root chain is verified. A Notary v1 trusted root is detected and verified as Notary.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fromUtf8 } from '../../../shared/encoding/bytes';
@@ -61,6 +61,7 @@ import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
 import { readRepoDir } from '../../adapters/notary/repo-dir';
 import { lockFileOf, waitingLine, withFileLock } from '../../adapters/fs/lock';
+import { readInput } from '../../adapters/fs/read';
 import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
@@ -77,21 +78,14 @@ Set KEYCEREMONY_NOW (RFC 3339) to pin the clock.`;
 
 type Sub = (args: string[], ctx: CliContext) => Promise<number>;
 
-function readFile(p: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(p));
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `cannot read the ${what} ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: p });
-  }
-}
 
 /** A public key file: PEM SPKI (any supported type) or a TUF key object in JSON. */
 export function readKeyFile(p: string): TufKeyJSON {
-  return parseTufKeyFile(readFile(p, 'key file'), p);
+  return parseTufKeyFile(readInput(p, 'key file', 'key'), p);
 }
 
 function readRequestFile(p: string): SigningRequest {
-  return parseRequest(fromUtf8(readFile(p, 'signing request')), p);
+  return parseRequest(fromUtf8(readInput(p, 'signing request', 'metadata')), p);
 }
 
 /** Sign with the token key the flags name; `label` says which key, for the transcript. */
@@ -160,7 +154,7 @@ const init: Sub = async (args, ctx) => {
   for (const spec of values.target ?? []) {
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new UsageError(`--target takes NAME=FILE, got ${JSON.stringify(spec)}`);
-    targets.targets[spec.slice(0, eq)] = await targetFileInfo(readFile(spec.slice(eq + 1), 'target file'));
+    targets.targets[spec.slice(0, eq)] = await targetFileInfo(readInput(spec.slice(eq + 1), 'target file', 'artifact'));
   }
   const nTargets = Object.keys(targets.targets).length;
   const binsArg = values['hash-bins'];
@@ -341,8 +335,8 @@ const diff: Sub = async (args, ctx) => {
     next = req.signed;
     role = req.role;
   } else if (values.new && positionals.length === 0) {
-    prev = values.old ? signedOfFile(readFile(values.old, 'metadata'), values.old) : undefined;
-    next = signedOfFile(readFile(values.new, 'metadata'), values.new);
+    prev = values.old ? signedOfFile(readInput(values.old, 'metadata', 'metadata'), values.old) : undefined;
+    next = signedOfFile(readInput(values.new, 'metadata', 'metadata'), values.new);
   } else throw new UsageError('give a REQUEST file, or --old FILE --new FILE');
   for (const l of (await diffSigned(prev, next, role)).lines) ctx.out(l);
   return 0;
@@ -361,10 +355,10 @@ const verify: Sub = async (args, ctx) => {
   if (!values['trusted-root'] || !values.metadata) throw new UsageError('--trusted-root FILE and --metadata DIR are required');
   const stateFile = values['trusted-state'];
   let state: TrustedState | undefined;
-  if (stateFile && existsSync(stateFile)) state = parseTrustedState(fromUtf8(readFile(stateFile, 'trusted state')), stateFile);
+  if (stateFile && existsSync(stateFile)) state = parseTrustedState(fromUtf8(readInput(stateFile, 'trusted state', 'document')), stateFile);
   if (!existsSync(values.metadata)) throw new KeyceremonyError('NOT_FOUND', `no such folder ${values.metadata}`, { where: values.metadata });
   const now = clockNow(ctx, values.at);
-  const trusted = readFile(values['trusted-root'], 'trusted root');
+  const trusted = readInput(values['trusted-root'], 'trusted root', 'tufRoot');
   let parsed: unknown;
   try {
     parsed = JSON.parse(fromUtf8(trusted));
@@ -449,7 +443,7 @@ function expirySpec(values: { expires?: string; 'expires-in'?: string }): Expiry
  */
 function guardOut(out: string, req: SigningRequest): void {
   if (!existsSync(out)) return;
-  checkOverwrite(fromUtf8(readFile(out, 'signing request')), req, out);
+  checkOverwrite(fromUtf8(readInput(out, 'signing request', 'metadata')), req, out);
 }
 
 /** The diff, the request file and its status: the same output for every request-producing command. */
@@ -525,7 +519,7 @@ const targetsCmd: Sub = async (args, ctx) => {
             }
           }
           const c2 = custom !== undefined ? { custom } : {};
-          return known ? { path: p, length: known[i]!.length, hashes: known[i]!.hashes, ...c2 } : { path: p, bytes: readFile(files[i]!, 'target file'), ...c2 };
+          return known ? { path: p, length: known[i]!.length, hashes: known[i]!.hashes, ...c2 } : { path: p, bytes: readInput(files[i]!, 'target file', 'artifact'), ...c2 };
         })
       : [];
   const { request: req, advice } = await targetsRequest(folder, {

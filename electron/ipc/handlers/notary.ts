@@ -1,5 +1,6 @@
 /** Handlers of IPC area "notary" (shared/ipc/channels/notary.ts): `keyceremony notary`'s offline operations. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInputText } from '../../adapters/fs/read';
 import { basename, join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { canonicalKeyId, certPemFromText, notaryKeyFromCertPem, notaryKeyFromText, notaryKeyId } from '../../../shared/notary';
@@ -20,7 +21,7 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
   const dirOf = (id: string) => kit.files.folder(id);
   const namesOf = (dir: string) => {
     const p = join(dir, NAMES_FILE);
-    return parseNames(existsSync(p) ? readFileSync(p, 'utf8') : undefined);
+    return parseNames(existsSync(p) ? readInputText(p, { what: 'key holder names', kind: 'document' }) : undefined);
   };
   const view = (id: string) => {
     const dir = dirOf(id);
