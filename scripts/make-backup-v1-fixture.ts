@@ -28,11 +28,43 @@ try {
     const code = await main(args, makeContext({ env }));
     if (code !== 0) throw new Error(`${args.join(' ')} exited ${code}`);
   };
-  await run(['keygen', '--token', 'v1-fixture', '--type', 'ecdsa-p256', '--label', 'v1-signing-key', '--id', '0a0b0c', '--backupable', '--pin-file', join(dir, 'pin')]);
   await run([
-    'backup', 'create', '--token', 'v1-fixture', '--label', 'v1-signing-key', '--m', '2', '--n', '3', '--custodians', 'Ada,Bo,Cy',
-    '--protect', '3', '--passphrase-file', `3=${join(dir, 'pp')}`,
-    '--out', join(dir, 'backup'), '--pin-file', join(dir, 'pin'), '--so-pin-file', join(dir, 'so-pin'),
+    'keygen',
+    '--token',
+    'v1-fixture',
+    '--type',
+    'ecdsa-p256',
+    '--label',
+    'v1-signing-key',
+    '--id',
+    '0a0b0c',
+    '--backupable',
+    '--pin-file',
+    join(dir, 'pin'),
+  ]);
+  await run([
+    'backup',
+    'create',
+    '--token',
+    'v1-fixture',
+    '--label',
+    'v1-signing-key',
+    '--m',
+    '2',
+    '--n',
+    '3',
+    '--custodians',
+    'Ada,Bo,Cy',
+    '--protect',
+    '3',
+    '--passphrase-file',
+    `3=${join(dir, 'pp')}`,
+    '--out',
+    join(dir, 'backup'),
+    '--pin-file',
+    join(dir, 'pin'),
+    '--so-pin-file',
+    join(dir, 'so-pin'),
   ]);
   mkdirSync(out, { recursive: true });
   for (const f of ['backup.json', 'public-key.pem']) cpSync(join(dir, 'backup', f), join(out, f));

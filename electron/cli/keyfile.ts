@@ -26,10 +26,14 @@ export function parseTufKeyFile(bytes: Uint8Array, file: string): TufKeyJSON {
     try {
       text = fromUtf8(bytes);
     } catch (e) {
-      throw new KeyceremonyError('INVALID_KEY', `${file}: not a text key file (not UTF-8): give a PEM public key, a TUF key JSON object or a DER SubjectPublicKeyInfo`, {
-        where: file,
-        cause: e,
-      });
+      throw new KeyceremonyError(
+        'INVALID_KEY',
+        `${file}: not a text key file (not UTF-8): give a PEM public key, a TUF key JSON object or a DER SubjectPublicKeyInfo`,
+        {
+          where: file,
+          cause: e,
+        },
+      );
     }
     key = parseTufKeyText(text, file);
   }

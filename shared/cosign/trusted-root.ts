@@ -49,7 +49,9 @@ export function parseTrustedRoot(bytes: Uint8Array, source = 'trusted_root.json'
   if (!isObj(doc)) throw new KeyceremonyError('UNSUPPORTED_FORMAT', `${source} is not a Sigstore trusted root (not a JSON object).`, { where: source });
   const mt = doc['mediaType'];
   if (typeof mt !== 'string' || !TRUSTED_ROOT_MEDIA_TYPES.includes(mt)) {
-    throw new KeyceremonyError('UNSUPPORTED_FORMAT', `${source} is not a Sigstore trusted root: mediaType ${JSON.stringify(mt)}.`, { where: at('$.mediaType') });
+    throw new KeyceremonyError('UNSUPPORTED_FORMAT', `${source} is not a Sigstore trusted root: mediaType ${JSON.stringify(mt)}.`, {
+      where: at('$.mediaType'),
+    });
   }
   const list = doc['tlogs'];
   if (!Array.isArray(list)) throw new KeyceremonyError('INVALID_INPUT', `${source} has no "tlogs" list.`, { where: at('$.tlogs') });
@@ -63,7 +65,9 @@ export function parseTrustedRoot(bytes: Uint8Array, source = 'trusted_root.json'
     const vf = pk['validFor'];
     if (!isObj(vf) || vf['start'] === undefined || vf['start'] === null) {
       // a log without a start of validity would be trusted for any time: refuse the root (sigstore-conformance trust-root-tlog-missing-validity-start_fail)
-      throw new KeyceremonyError('INVALID_INPUT', `${p}.publicKey.validFor.start is missing: a log must say since when it is trusted.`, { where: at(`${p}.publicKey.validFor.start`) });
+      throw new KeyceremonyError('INVALID_INPUT', `${p}.publicKey.validFor.start is missing: a log must say since when it is trusted.`, {
+        where: at(`${p}.publicKey.validFor.start`),
+      });
     }
     const out: TransparencyLog = {
       baseUrl: typeof t['baseUrl'] === 'string' ? t['baseUrl'] : '',

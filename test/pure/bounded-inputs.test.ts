@@ -60,16 +60,49 @@ const CASES: [string, string[], string, number, Record<string, string>?][] = [
   ['tuf verify --trusted-root', ['tuf', 'verify', '--trusted-root', ZERO, '--metadata', 'metadata'], 'trusted root', INPUT_LIMITS.tufRoot],
   ['tuf init --root-key', ['tuf', 'init', '--out', 'repo', '--root-key', ZERO, '--threshold', '1', '--online-key', 'key.pem'], 'key file', INPUT_LIMITS.key],
   ['tuf sign REQUEST', ['tuf', 'sign', ZERO, '--token', 't', '--label', 'k'], 'signing request', INPUT_LIMITS.metadata],
-  ['cosign verify --payload', ['cosign', 'verify', '--key', 'key.pem', '--payload', ZERO, '--signature', 'sig'], 'payload', 1 << 20, { KEYCEREMONY_MAX_ARTIFACT_BYTES: String(1 << 20) }],
+  [
+    'cosign verify --payload',
+    ['cosign', 'verify', '--key', 'key.pem', '--payload', ZERO, '--signature', 'sig'],
+    'payload',
+    1 << 20,
+    { KEYCEREMONY_MAX_ARTIFACT_BYTES: String(1 << 20) },
+  ],
   ['cosign verify --bundle', ['cosign', 'verify', '--key', 'key.pem', '--bundle', ZERO, '--artifact', 'blob'], 'bundle', INPUT_LIMITS.metadata],
   ['cosign verify --key', ['cosign', 'verify', '--key', ZERO, '--bundle', 'blob.sigstore.json', '--artifact', 'blob'], 'public key', INPUT_LIMITS.key],
-  ['cosign verify --artifact', ['cosign', 'verify', '--key', 'key.pem', '--bundle', 'blob.sigstore.json', '--artifact', ZERO], 'artifact', 1 << 20, { KEYCEREMONY_MAX_ARTIFACT_BYTES: String(1 << 20) }],
-  ['cosign verify --trusted-root', ['cosign', 'verify', '--key', 'key.pem', '--bundle', 'blob.sigstore.json', '--artifact', 'blob', '--trusted-root', ZERO], 'trusted root', INPUT_LIMITS.sigstoreTrustedRoot],
-  ['cosign sign --blob', ['cosign', 'sign', '--token', 't', '--label', 'k', '--blob', ZERO, '--out', 'sigs'], 'blob', 1 << 20, { KEYCEREMONY_MAX_ARTIFACT_BYTES: String(1 << 20) }],
+  [
+    'cosign verify --artifact',
+    ['cosign', 'verify', '--key', 'key.pem', '--bundle', 'blob.sigstore.json', '--artifact', ZERO],
+    'artifact',
+    1 << 20,
+    { KEYCEREMONY_MAX_ARTIFACT_BYTES: String(1 << 20) },
+  ],
+  [
+    'cosign verify --trusted-root',
+    ['cosign', 'verify', '--key', 'key.pem', '--bundle', 'blob.sigstore.json', '--artifact', 'blob', '--trusted-root', ZERO],
+    'trusted root',
+    INPUT_LIMITS.sigstoreTrustedRoot,
+  ],
+  [
+    'cosign sign --blob',
+    ['cosign', 'sign', '--token', 't', '--label', 'k', '--blob', ZERO, '--out', 'sigs'],
+    'blob',
+    1 << 20,
+    { KEYCEREMONY_MAX_ARTIFACT_BYTES: String(1 << 20) },
+  ],
   ['cosign status --request', ['cosign', 'status', '--request', ZERO], 'request', INPUT_LIMITS.metadata],
-  ['backup verify-shares --backup', ['backup', 'verify-shares', '--backup', ZERO, '--share-file', 'share-1-of-3-ada.txt'], 'backup file', INPUT_LIMITS.document],
+  [
+    'backup verify-shares --backup',
+    ['backup', 'verify-shares', '--backup', ZERO, '--share-file', 'share-1-of-3-ada.txt'],
+    'backup file',
+    INPUT_LIMITS.document,
+  ],
   ['backup verify-shares --share-file', ['backup', 'verify-shares', '--backup', 'backup.json', '--share-file', ZERO], 'share file', INPUT_LIMITS.share],
-  ['backup --passphrase-file', ['backup', 'verify-shares', '--backup', 'backup.json', '--share-file', 'share-3-of-3-cy.txt', '--passphrase-file', `3=${ZERO}`], 'passphrase for share 3 file', INPUT_LIMITS.secret],
+  [
+    'backup --passphrase-file',
+    ['backup', 'verify-shares', '--backup', 'backup.json', '--share-file', 'share-3-of-3-cy.txt', '--passphrase-file', `3=${ZERO}`],
+    'passphrase for share 3 file',
+    INPUT_LIMITS.secret,
+  ],
   ['bundle verify (archive)', ['bundle', 'verify', ZERO], 'bundle archive', 1024 ** 3],
   ['ceremony validate', ['ceremony', 'validate', ZERO], 'ceremony script', INPUT_LIMITS.document],
   ['ceremony run SCRIPT', ['ceremony', 'run', ZERO, '--rehearsal'], 'ceremony script', 1024 * 1024],
@@ -82,15 +115,22 @@ describe('/dev/zero as an input: TOO_LARGE naming the file and the limit, no han
   let results: { code: number; err: string }[] = [];
   before(() => {
     writeFileSync(at('cases.json'), JSON.stringify(CASES.map(([, args, , , env]) => ({ args, env: env ?? {} }))));
-    const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), resolve(import.meta.dirname, '..', 'helpers', 'kc-many.ts'), at('cases.json')], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, KEYCEREMONY_PIN: '', KEYCEREMONY_MAX_ARTIFACT_BYTES: '' },
-      timeout: 120_000,
-      maxBuffer: 16 << 20,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), resolve(import.meta.dirname, '..', 'helpers', 'kc-many.ts'), at('cases.json')],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, KEYCEREMONY_PIN: '', KEYCEREMONY_MAX_ARTIFACT_BYTES: '' },
+        timeout: 120_000,
+        maxBuffer: 16 << 20,
+      },
+    );
     assert.equal(r.signal, null, `the CLI was killed by ${r.signal}: a case hung or read without end\n${r.stdout}\n${r.stderr.slice(0, 2000)}`);
-    results = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { code: number; err: string });
+    results = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { code: number; err: string });
   });
   CASES.forEach(([name, , what, limit], i) => {
     test(name, () => {
@@ -145,7 +185,10 @@ describe('readInputFile', () => {
   test('regular files: at the limit read whole, one byte over refused; a folder and a missing file are named', () => {
     writeFileSync(at('exact'), Buffer.alloc(100, 1));
     assert.equal(readInputFile(at('exact'), { what: 'x', limit: 100 }).length, 100);
-    assert.throws(() => readInputFile(at('exact'), { what: 'x', limit: 99 }), { code: 'TOO_LARGE', message: /The x .*exact is too large: 100 bytes \(limit 99 bytes\)/ });
+    assert.throws(() => readInputFile(at('exact'), { what: 'x', limit: 99 }), {
+      code: 'TOO_LARGE',
+      message: /The x .*exact is too large: 100 bytes \(limit 99 bytes\)/,
+    });
     assert.throws(() => readInputFile(dir, { what: 'key file', kind: 'key' }), { code: 'INVALID_INPUT', message: /is a folder/ });
     assert.throws(() => readInputFile(at('missing'), { what: 'key file', kind: 'key' }), { code: 'NOT_FOUND', message: /there is no such file \(ENOENT\)/ });
     // /proc files say size 0 but have content: read to the end
@@ -153,7 +196,10 @@ describe('readInputFile', () => {
   });
 
   test('a PIN file of /dev/zero is TOO_LARGE (limit 4096), not read forever', () => {
-    assert.throws(() => readSecretFile(ZERO, 'PIN'), { code: 'TOO_LARGE', message: 'The PIN file /dev/zero is too large: more than 4096 bytes (limit 4096 bytes); nothing was done.' });
+    assert.throws(() => readSecretFile(ZERO, 'PIN'), {
+      code: 'TOO_LARGE',
+      message: 'The PIN file /dev/zero is too large: more than 4096 bytes (limit 4096 bytes); nothing was done.',
+    });
     assert.deepEqual([...readSecretFile(at('pin'), 'PIN')], [...new TextEncoder().encode('1234')]);
   });
 

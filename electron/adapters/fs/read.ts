@@ -55,9 +55,13 @@ export function limitFor(kind: InputKind, env: NodeJS.ProcessEnv = process.env):
     const v = env.KEYCEREMONY_MAX_ARTIFACT_BYTES;
     if (v !== undefined && v !== '') {
       if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_READ_BYTES) {
-        throw new KeyceremonyError('INVALID_INPUT', `KEYCEREMONY_MAX_ARTIFACT_BYTES must be a whole number of bytes from 1 to ${MAX_READ_BYTES}, got ${JSON.stringify(v)}.`, {
-          where: 'KEYCEREMONY_MAX_ARTIFACT_BYTES',
-        });
+        throw new KeyceremonyError(
+          'INVALID_INPUT',
+          `KEYCEREMONY_MAX_ARTIFACT_BYTES must be a whole number of bytes from 1 to ${MAX_READ_BYTES}, got ${JSON.stringify(v)}.`,
+          {
+            where: 'KEYCEREMONY_MAX_ARTIFACT_BYTES',
+          },
+        );
       }
       return Number(v);
     }

@@ -95,7 +95,8 @@ function parseEntry(x: unknown, i: number): Entry {
   if (present('inclusionPromise')) out.set = b64(obj(e['inclusionPromise'], `${w} inclusionPromise`)['signedEntryTimestamp'], `${w} signedEntryTimestamp`);
   if (present('inclusionProof')) {
     const p = obj(e['inclusionProof'], `${w} inclusionProof`);
-    const hashes = p['hashes'] === undefined || p['hashes'] === null ? [] : Array.isArray(p['hashes']) ? p['hashes'] : mismatch(`${w} inclusionProof.hashes is not a list`);
+    const hashes =
+      p['hashes'] === undefined || p['hashes'] === null ? [] : Array.isArray(p['hashes']) ? p['hashes'] : mismatch(`${w} inclusionProof.hashes is not a list`);
     out.proof = {
       logIndex: uint(p['logIndex'], `${w} inclusionProof.logIndex`),
       rootHash: b64(p['rootHash'], `${w} inclusionProof.rootHash`),
@@ -173,7 +174,8 @@ async function checkBody(f: BundleFacts, e: Entry): Promise<void> {
         if (err instanceof Mismatch) throw err;
         return mismatch(`${w}: spec.data.hash.value is not hex`);
       }
-      if (alg !== c.digestAlgorithm || !bytesEqual(value, c.digest)) mismatch(`${w} records the digest of another artifact (${toHex(value).slice(0, 16)}…), not this one (${toHex(c.digest).slice(0, 16)}…)`);
+      if (alg !== c.digestAlgorithm || !bytesEqual(value, c.digest))
+        mismatch(`${w} records the digest of another artifact (${toHex(value).slice(0, 16)}…), not this one (${toHex(c.digest).slice(0, 16)}…)`);
       return;
     }
     if (kv === 'hashedrekord/0.0.2') {
@@ -182,7 +184,8 @@ async function checkBody(f: BundleFacts, e: Entry): Promise<void> {
       sigIs(b64(sig['content'], `${w} signature.content`));
       sameKey(f, v2Verifier(obj(sig['verifier'], `${w} signature.verifier`), w), w);
       const d = obj(hr['data'], `${w} data`);
-      if (d['algorithm'] !== c.digestAlgorithm || !bytesEqual(b64(d['digest'], `${w} data.digest`), c.digest)) mismatch(`${w} records the digest of another artifact, not this one`);
+      if (d['algorithm'] !== c.digestAlgorithm || !bytesEqual(b64(d['digest'], `${w} data.digest`), c.digest))
+        mismatch(`${w} records the digest of another artifact, not this one`);
       return;
     }
     return mismatch(`${w}: a ${kv} entry cannot record a message signature`);
@@ -214,7 +217,8 @@ async function checkBody(f: BundleFacts, e: Entry): Promise<void> {
     }
     sigIs(sig);
     sameKey(f, verifierSpki('pem', b64(s0['publicKey'], `${w} envelope.signatures[0].publicKey`), w), w);
-    if (env['payloadType'] !== undefined && env['payloadType'] !== c.payloadType) mismatch(`${w} records payloadType ${String(env['payloadType'])}, the bundle ${c.payloadType}`);
+    if (env['payloadType'] !== undefined && env['payloadType'] !== c.payloadType)
+      mismatch(`${w} records payloadType ${String(env['payloadType'])}, the bundle ${c.payloadType}`);
     hexHashIs(obj(content['payloadHash'], `${w} spec.content.payloadHash`), payloadHash, w);
     return;
   }
@@ -226,7 +230,8 @@ async function checkBody(f: BundleFacts, e: Entry): Promise<void> {
     sameKey(f, v2Verifier(obj(sig['verifier'], `${w} signature.verifier`), w), w);
     const d = obj(hr['data'], `${w} data`);
     const digest = b64(d['digest'], `${w} data.digest`);
-    if (d['algorithm'] !== 'SHA2_256' || !bytesEqual(digest, await sha256(pae(c.payloadType, c.payload)))) mismatch(`${w} records the digest of another envelope, not this one`);
+    if (d['algorithm'] !== 'SHA2_256' || !bytesEqual(digest, await sha256(pae(c.payloadType, c.payload))))
+      mismatch(`${w} records the digest of another envelope, not this one`);
     return;
   }
   if (kv === 'dsse/0.0.2') {
@@ -237,7 +242,8 @@ async function checkBody(f: BundleFacts, e: Entry): Promise<void> {
     sigIs(b64(s0['content'], `${w} signatures[0].content`));
     sameKey(f, v2Verifier(obj(s0['verifier'], `${w} signatures[0].verifier`), w), w);
     const ph = obj(ds['payloadHash'], `${w} payloadHash`);
-    if (ph['algorithm'] !== 'SHA2_256' || !bytesEqual(b64(ph['digest'], `${w} payloadHash.digest`), payloadHash)) mismatch(`${w} records the hash of another payload, not this one`);
+    if (ph['algorithm'] !== 'SHA2_256' || !bytesEqual(b64(ph['digest'], `${w} payloadHash.digest`), payloadHash))
+      mismatch(`${w} records the hash of another payload, not this one`);
     return;
   }
   return mismatch(`${w}: a ${kv} entry cannot record a DSSE envelope`);
@@ -251,7 +257,8 @@ function hexHashIs(h: Record<string, unknown>, want: Uint8Array, w: string): voi
     if (err instanceof Mismatch) throw err;
     return mismatch(`${w}: payloadHash.value is not hex`);
   }
-  if (h['algorithm'] !== 'sha256' || !bytesEqual(v, want)) mismatch(`${w} records the hash of another payload (${toHex(v).slice(0, 16)}…), not this envelope's (${toHex(want).slice(0, 16)}…)`);
+  if (h['algorithm'] !== 'sha256' || !bytesEqual(v, want))
+    mismatch(`${w} records the hash of another payload (${toHex(v).slice(0, 16)}…), not this envelope's (${toHex(want).slice(0, 16)}…)`);
 }
 
 function v2Verifier(v: Record<string, unknown>, w: string): { spki: Uint8Array; cert?: Uint8Array } {
@@ -340,7 +347,9 @@ async function checkCheckpoint(envelope: string, t: TransparencyLog, proof: NonN
   }
   if (!signedByLog) mismatch(`${w}: the checkpoint carries no signature by the log ${t.baseUrl}`);
   if (BigInt(lines[1] as string) !== proof.treeSize || !bytesEqual(root, proof.rootHash)) {
-    mismatch(`${w}: the checkpoint is for another tree (size ${lines[1]}, root ${toBase64(root).slice(0, 12)}…) than the inclusion proof (size ${proof.treeSize})`);
+    mismatch(
+      `${w}: the checkpoint is for another tree (size ${lines[1]}, root ${toBase64(root).slice(0, 12)}…) than the inclusion proof (size ${proof.treeSize})`,
+    );
   }
 }
 
@@ -355,13 +364,17 @@ async function checkWithRoot(f: BundleFacts, e: Entry, root: TrustedRoot, now: D
   if (at && at.getTime() > now.getTime() + 60_000) mismatch(`${w}: its integrated time ${at.toISOString()} is in the future`);
   if (at && f.leafCert) {
     const c = parseCertificate(f.leafCert);
-    if (at < c.notBefore || at > c.notAfter) mismatch(`${w}: its integrated time ${at.toISOString()} is outside the signing certificate's validity (${c.notBefore.toISOString()} – ${c.notAfter.toISOString()})`);
+    if (at < c.notBefore || at > c.notAfter)
+      mismatch(
+        `${w}: its integrated time ${at.toISOString()} is outside the signing certificate's validity (${c.notBefore.toISOString()} – ${c.notAfter.toISOString()})`,
+      );
   }
   const checked: string[] = [];
   if (e.set) {
     if (e.integratedTime === undefined) mismatch(`${w} has a SET but no integrated time`);
     const payload = canonicalBytes({ body: e.bodyB64, integratedTime: Number(e.integratedTime), logID: toHex(e.logId), logIndex: Number(e.logIndex) });
-    if (!(await logSigValid(t, payload, e.set))) mismatch(`${w}: the SET (signed entry timestamp) does not verify with the key of ${t.baseUrl}: it was made for another entry`);
+    if (!(await logSigValid(t, payload, e.set)))
+      mismatch(`${w}: the SET (signed entry timestamp) does not verify with the key of ${t.baseUrl}: it was made for another entry`);
     checked.push('SET');
   } else if (f.bundle.json.mediaType === BUNDLE_V01_MEDIA_TYPE) {
     mismatch(`${w}: a v0.1 bundle must carry the SET (inclusion promise)`);
@@ -406,7 +419,10 @@ export async function checkTlogEntries(
     const n = entries.length === 1 ? 'the transparency-log entry matches' : `all ${entries.length} transparency-log entries match`;
     return opts.trustedRoot
       ? { ok: true, check: { summary: `${n} the bundle; ${[...new Set(verified)].join('; ')} verified`, logVerified: true } }
-      : { ok: true, check: { summary: `${n} the bundle (signature, key, digest); the log's signatures were NOT checked (no trusted root given)`, logVerified: false } };
+      : {
+          ok: true,
+          check: { summary: `${n} the bundle (signature, key, digest); the log's signatures were NOT checked (no trusted root given)`, logVerified: false },
+        };
   } catch (e) {
     if (e instanceof Mismatch) return { ok: false, reason: e.reason };
     if (e instanceof KeyceremonyError) return { ok: false, reason: e.message };

@@ -31,7 +31,23 @@ describe('cosign status', () => {
     for (const s of [a!, b!, c!]) writeFileSync(at(`${s.description}.pem`), publicKeyPem(s.publicKeySpki));
     const req = at('req.json');
     const img = `ghcr.io/org/app@sha256:${'1'.repeat(64)}`;
-    const made = await kc(['cosign', 'request', 'create', '--image', img, '--signer', `alice=${at('alice.pem')}`, '--signer', `bob=${at('bob.pem')}`, '--signer', `carol=${at('carol.pem')}`, '--m', '2', '--out', req]);
+    const made = await kc([
+      'cosign',
+      'request',
+      'create',
+      '--image',
+      img,
+      '--signer',
+      `alice=${at('alice.pem')}`,
+      '--signer',
+      `bob=${at('bob.pem')}`,
+      '--signer',
+      `carol=${at('carol.pem')}`,
+      '--m',
+      '2',
+      '--out',
+      req,
+    ]);
     assert.equal(made.code, 0, made.err);
     let st = await kc(['cosign', 'status', '--request', req]);
     assert.equal(st.code, 1, st.out);
@@ -78,10 +94,16 @@ describe('cosign verify: transparency-log entries (issue 14 item 4)', () => {
     const a = path.join(CONF, 'a.txt');
     let r = await kc(['cosign', 'verify', '--key', key, '--bundle', good, '--artifact', a]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /the transparency-log entry matches the bundle \(signature, key, digest\); the log's signatures were NOT checked \(no trusted root given\)/);
+    assert.match(
+      r.out,
+      /the transparency-log entry matches the bundle \(signature, key, digest\); the log's signatures were NOT checked \(no trusted root given\)/,
+    );
     r = await kc(['cosign', 'verify', '--key', key, '--bundle', good, '--artifact', a, '--trusted-root', PROD]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^Verified OK: .*SET and inclusion proof under https:\/\/rekor\.sigstore\.dev verified \(key-based: no certificate chain, identity or timestamp checked\)$/);
+    assert.match(
+      r.out,
+      /^Verified OK: .*SET and inclusion proof under https:\/\/rekor\.sigstore\.dev verified \(key-based: no certificate chain, identity or timestamp checked\)$/,
+    );
     const set = path.join(CONF, 'set-invalid-signature_fail', 'bundle.sigstore.json');
     r = await kc(['cosign', 'verify', '--key', keyFile(set, 'set.pem'), '--bundle', set, '--artifact', a, '--trusted-root', PROD]);
     assert.equal(r.code, 1);

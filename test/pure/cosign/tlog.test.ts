@@ -24,13 +24,19 @@ const CONF = join(SIGSTORE, 'sigstore-conformance', 'test', 'assets', 'bundle-ve
 const PY = join(SIGSTORE, 'sigstore-python', 'test', 'assets');
 const JAVA = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'sigstore-java');
 const PROD_ROOT = parseTrustedRoot(readFileSync(join(INTEROP, 'tuf', 'sigstore-root-signing', 'targets', 'trusted_root.json')));
-const STAGING_ROOT = parseTrustedRoot(readFileSync(join(PY, 'staging-tuf', 'targets', 'ed6a9cf4e7c2e3297a4b5974fce0d17132f03c63512029d7aa3a402b43acab49.trusted_root.json')));
+const STAGING_ROOT = parseTrustedRoot(
+  readFileSync(join(PY, 'staging-tuf', 'targets', 'ed6a9cf4e7c2e3297a4b5974fce0d17132f03c63512029d7aa3a402b43acab49.trusted_root.json')),
+);
 const A_TXT = new Uint8Array(readFileSync(join(CONF, 'a.txt')));
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 /** The key a user would pass with --key for a certificate bundle: the leaf certificate's. */
 function leafKey(bundle: Buffer | string): Uint8Array {
-  const vm = (JSON.parse(bundle.toString()) as { verificationMaterial: { certificate?: { rawBytes: string }; x509CertificateChain?: { certificates: { rawBytes: string }[] } } }).verificationMaterial;
+  const vm = (
+    JSON.parse(bundle.toString()) as {
+      verificationMaterial: { certificate?: { rawBytes: string }; x509CertificateChain?: { certificates: { rawBytes: string }[] } };
+    }
+  ).verificationMaterial;
   const raw = vm.certificate?.rawBytes ?? vm.x509CertificateChain?.certificates[0]?.rawBytes;
   return new Uint8Array(new X509Certificate(Buffer.from(raw as string, 'base64')).publicKey.export({ type: 'spki', format: 'der' }));
 }
@@ -81,11 +87,15 @@ describe('real bundles whose log entry belongs to another artifact are refused (
 });
 
 describe('with a trusted root: SET, inclusion proof, checkpoint, log identity', () => {
-  const rootOf = (d: string) => (existsSync(join(CONF, d, 'trusted_root.json')) ? parseTrustedRoot(readFileSync(join(CONF, d, 'trusted_root.json'))) : PROD_ROOT);
-  const keyOf = (d: string, bundle: Buffer) => (existsSync(join(CONF, d, 'key.pub')) ? pemToSpki(readFileSync(join(CONF, d, 'key.pub'), 'utf8')) : leafKey(bundle));
+  const rootOf = (d: string) =>
+    existsSync(join(CONF, d, 'trusted_root.json')) ? parseTrustedRoot(readFileSync(join(CONF, d, 'trusted_root.json'))) : PROD_ROOT;
+  const keyOf = (d: string, bundle: Buffer) =>
+    existsSync(join(CONF, d, 'key.pub')) ? pemToSpki(readFileSync(join(CONF, d, 'key.pub'), 'utf8')) : leafKey(bundle);
 
   test('every conformance success case with a log entry verifies (Rekor v1 SET + proof, Rekor v2 proof + checkpoint)', async () => {
-    const ok = readdirSync(CONF, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.endsWith('_fail')).map((d) => d.name);
+    const ok = readdirSync(CONF, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.endsWith('_fail'))
+      .map((d) => d.name);
     assert.ok(ok.length >= 20, `${ok.length} cases`);
     for (const d of ok) {
       const bundle = readFileSync(join(CONF, d, 'bundle.sigstore.json'));
@@ -146,7 +156,7 @@ describe('with a trusted root: SET, inclusion proof, checkpoint, log identity', 
     });
   });
 
-  test('sigstore-java bundle-with-mismatched-set: the body matches, the SET is another entry\'s', async () => {
+  test("sigstore-java bundle-with-mismatched-set: the body matches, the SET is another entry's", async () => {
     const bundle = readFileSync(join(JAVA, 'bundle-with-mismatched-set.sigstore'));
     const spki = leafKey(bundle);
     const offline = await verifyBundle({ spki, bundle: new Uint8Array(bundle), artifact: A_TXT });
@@ -166,11 +176,21 @@ describe('with a trusted root: SET, inclusion proof, checkpoint, log identity', 
     for (const f of ['bundle.txt', 'bundle_v3.txt', 'bundle_v3_alt.txt', 'staging-rekor-v2.txt']) {
       const name = existsSync(join(PY, `${f}.sigstore`)) ? `${f}.sigstore` : `${f}.sigstore.json`;
       const bundle = readFileSync(join(PY, name));
-      const r = await verifyBundle({ spki: leafKey(bundle), bundle: new Uint8Array(bundle), artifact: new Uint8Array(readFileSync(join(PY, f))), trustedRoot: STAGING_ROOT });
+      const r = await verifyBundle({
+        spki: leafKey(bundle),
+        bundle: new Uint8Array(bundle),
+        artifact: new Uint8Array(readFileSync(join(PY, f))),
+        trustedRoot: STAGING_ROOT,
+      });
       assert.equal(r.valid, true, `${f}: ${r.reason}`);
     }
     const none = readFileSync(join(PY, 'bundle_no_log_entry.txt.sigstore'));
-    const r = await verifyBundle({ spki: leafKey(none), bundle: new Uint8Array(none), artifact: new Uint8Array(readFileSync(join(PY, 'bundle_no_log_entry.txt'))), trustedRoot: STAGING_ROOT });
+    const r = await verifyBundle({
+      spki: leafKey(none),
+      bundle: new Uint8Array(none),
+      artifact: new Uint8Array(readFileSync(join(PY, 'bundle_no_log_entry.txt'))),
+      trustedRoot: STAGING_ROOT,
+    });
     assert.match(r.reason, /no transparency-log entry, but a trusted root was given/);
   });
 });
@@ -220,7 +240,13 @@ async function ourLog(opts: { size: number; index: number }) {
       kindVersion: { kind: 'hashedrekord', version: '0.0.1' },
       integratedTime: String(integratedTime),
       inclusionPromise: { signedEntryTimestamp: toBase64(set) },
-      inclusionProof: { logIndex: String(opts.index), rootHash: toBase64(root), treeSize: String(opts.size), hashes: auditPath(opts.index, leaves).map(toBase64), checkpoint: { envelope: checkpoint } },
+      inclusionProof: {
+        logIndex: String(opts.index),
+        rootHash: toBase64(root),
+        treeSize: String(opts.size),
+        hashes: auditPath(opts.index, leaves).map(toBase64),
+        checkpoint: { envelope: checkpoint },
+      },
       canonicalizedBody: toBase64(body),
     },
   ];
@@ -228,14 +254,27 @@ async function ourLog(opts: { size: number; index: number }) {
     utf8(
       JSON.stringify({
         mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-        tlogs: [{ baseUrl: 'https://log.example', hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: toBase64(log.publicKeySpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: '2025-01-01T00:00:00Z' } }, logId: { keyId: toBase64(logId) } }],
+        tlogs: [
+          {
+            baseUrl: 'https://log.example',
+            hashAlgorithm: 'SHA2_256',
+            publicKey: { rawBytes: toBase64(log.publicKeySpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start: '2025-01-01T00:00:00Z' } },
+            logId: { keyId: toBase64(logId) },
+          },
+        ],
       }),
     ),
   );
   return { bundle, blob, signer, log, trustedRoot, now: new Date('2026-02-01T00:00:00Z') };
 }
 
-type Entry = { inclusionProof: { hashes: string[]; logIndex: string; rootHash: string; checkpoint: { envelope: string } }; inclusionPromise?: unknown; canonicalizedBody: string; logId: { keyId: string }; integratedTime: string };
+type Entry = {
+  inclusionProof: { hashes: string[]; logIndex: string; rootHash: string; checkpoint: { envelope: string } };
+  inclusionPromise?: unknown;
+  canonicalizedBody: string;
+  logId: { keyId: string };
+  integratedTime: string;
+};
 const entryOf = (b: { verificationMaterial: { tlogEntries?: unknown[] } }) => b.verificationMaterial.tlogEntries?.[0] as Entry;
 
 describe('a log we run: every path shape verifies, every forged part is named', () => {
@@ -263,24 +302,52 @@ describe('a log we run: every path shape verifies, every forged part is named', 
       e.canonicalizedBody = toBase64(canonicalBytes(j));
     };
     // body about another artifact: refused even offline
-    assert.match((await run((e) => rebody(e, (j) => void (j.spec.data.hash.value = 'ab'.repeat(32))), { root: false })).reason, /records the digest of another artifact/);
+    assert.match(
+      (await run((e) => rebody(e, (j) => void (j.spec.data.hash.value = 'ab'.repeat(32))), { root: false })).reason,
+      /records the digest of another artifact/,
+    );
     const other = SoftwareSigner.generate('ecdsa-p256');
     assert.match(
-      (await run((e) => rebody(e, (j) => void (j.spec.signature.publicKey.content = toBase64(utf8(pemEncode('PUBLIC KEY', other.publicKeySpki))))), { root: false })).reason,
+      (
+        await run((e) => rebody(e, (j) => void (j.spec.signature.publicKey.content = toBase64(utf8(pemEncode('PUBLIC KEY', other.publicKeySpki))))), {
+          root: false,
+        })
+      ).reason,
       /names another public key than the one verified/,
     );
     // kind/version mismatch between the entry and its body
-    assert.match((await run((e) => void ((e as unknown as { kindVersion: { version: string } }).kindVersion.version = '0.0.2'), { root: false })).reason, /the body is hashedrekord\/0\.0\.1, not what the entry says/);
+    assert.match(
+      (await run((e) => void ((e as unknown as { kindVersion: { version: string } }).kindVersion.version = '0.0.2'), { root: false })).reason,
+      /the body is hashedrekord\/0\.0\.1, not what the entry says/,
+    );
     // log proofs
     assert.match((await run((e) => void (e.inclusionProof.hashes[0] = toBase64(new Uint8Array(32))))).reason, /inclusion proof does not lead to its root hash/);
     assert.match((await run((e) => void (e.inclusionProof.logIndex = '3'))).reason, /inclusion proof does not lead to its root hash/);
-    assert.match((await run((e) => void (e.inclusionProof.hashes = e.inclusionProof.hashes.slice(1)))).reason, /inclusion proof does not lead to its root hash/);
     assert.match(
-      (await run((e) => void (e.inclusionProof.checkpoint.envelope = e.inclusionProof.checkpoint.envelope.replace(/\n[A-Za-z0-9+/=]{44}\n/, `\n${toBase64(new Uint8Array(32))}\n`)))).reason,
+      (await run((e) => void (e.inclusionProof.hashes = e.inclusionProof.hashes.slice(1)))).reason,
+      /inclusion proof does not lead to its root hash/,
+    );
+    assert.match(
+      (
+        await run(
+          (e) =>
+            void (e.inclusionProof.checkpoint.envelope = e.inclusionProof.checkpoint.envelope.replace(
+              /\n[A-Za-z0-9+/=]{44}\n/,
+              `\n${toBase64(new Uint8Array(32))}\n`,
+            )),
+        )
+      ).reason,
       /checkpoint's signature by log\.example does not verify/,
     );
     assert.match(
-      (await run(async (e) => void ((e as unknown as { inclusionPromise: { signedEntryTimestamp: string } }).inclusionPromise.signedEntryTimestamp = toBase64(await other.sign(utf8('x')))))).reason,
+      (
+        await run(
+          async (e) =>
+            void ((e as unknown as { inclusionPromise: { signedEntryTimestamp: string } }).inclusionPromise.signedEntryTimestamp = toBase64(
+              await other.sign(utf8('x')),
+            )),
+        )
+      ).reason,
       /the SET \(signed entry timestamp\) does not verify/,
     );
     assert.match((await run((e) => void (e.logId.keyId = toBase64(new Uint8Array(32))))).reason, /not in the trusted root/);
