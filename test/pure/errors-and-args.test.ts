@@ -54,9 +54,9 @@ test('secrets on the command line are refused pointing to the right source for e
   const cases: [string, RegExp][] = [
     ['--pin', /Use --pin-file FILE, the KEYCEREMONY_PIN environment variable, or the prompt/],
     ['--so-pin', /Use --so-pin-file FILE, the KEYCEREMONY_SO_PIN environment variable, or the prompt/],
-    ['--share', /Give each share in a file with --share-file FILE, or type its words at the terminal with --prompt N/],
-    ['--passphrase', /Use --passphrase-file INDEX=FILE, or type it at the prompt/],
-    ['--kek', /The KEK is never typed or passed: it is rebuilt from m shares/],
+    ['--share', /Use --share-file FILE \(repeat it\) or --prompt COUNT to type the shares/],
+    ['--passphrase', /Use --passphrase-file INDEX=FILE or the prompt/],
+    ['--kek', /The KEK is never given: it is rebuilt from the shares/],
   ];
   for (const [flag, advice] of cases) {
     assert.throws(
