@@ -6,7 +6,7 @@
  */
 import { KeyceremonyError, toErrorInfo } from '../../shared/errors';
 import type { ShareCheck } from '../../shared/ipc/contract';
-import { wordIndex, wordsFor, wordsToShare } from '../core/backup';
+import { SHARE_WORD_COUNTS, wordIndex, wordsFor, wordsFromFirstWord, wordsToShare } from '../core/backup';
 
 export function checkShareText(text: string, expect?: { index?: number; custodian?: string; setId?: string; entered?: number[] }): ShareCheck {
   const words = text
@@ -14,14 +14,15 @@ export function checkShareText(text: string, expect?: { index?: number; custodia
     .map((w) => w.replace(/^\d+[.)]?$/, ''))
     .filter((w) => w.length > 0);
   const checked = words.map((w) => ({ word: w, ok: wordIndex(w) >= 0 }));
-  const expectedWords = wordsFor(false);
+  // the first word says the share's format and whether it is passphrase-protected, hence its length
+  const expectedWords = (words[0] !== undefined ? wordsFromFirstWord(words[0]) : undefined) ?? wordsFor(false);
   const out: ShareCheck = { words: checked, expectedWords, complete: false };
   if (checked.some((w) => !w.ok)) {
     const i = checked.findIndex((w) => !w.ok);
     out.problem = { code: 'SHARE_CHECKSUM', message: `Word ${i + 1} (“${checked[i]!.word}”) is not in the word list. Check it on the share sheet.` };
     return out;
   }
-  if (words.length !== expectedWords && words.length !== wordsFor(true)) {
+  if (words.length !== expectedWords || !SHARE_WORD_COUNTS.includes(words.length)) {
     if (words.length > 0) out.problem = { code: 'SHARE_INVALID', message: `${words.length} of ${expectedWords} words so far.` };
     return out;
   }

@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes as nodeRandom } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   addChecksum,
   BODY_PLAIN,
@@ -19,7 +21,11 @@ import {
   verifyChecksum,
   verifyEveryShare,
   wordsFor,
+  wordsFromFirstWord,
   wordsToShare,
+  parseBackup,
+  expectationOf,
+  verifyBackupMac,
   WORDLIST,
   type LabeledShare,
   type Share,
@@ -74,16 +80,16 @@ describe('Shamir envelope: properties', () => {
       const kek = new Uint8Array(nodeRandom(32));
       if (m === 3 && n === 5) kek.fill(0, 0, 6); // leading zero bytes
       const { shares } = await splitKek(kek, { m, n });
-      const pts = shares.map((s) => ({ x: s.index, body: s.body }));
+      const pts = shares.map((s) => ({ x: s.x, body: s.body }));
       const good = binom(n, m) <= 300 ? [...combos(n, m)] : Array.from({ length: 60 }, () => sample(n, m));
       for (const c of good) {
         const order = c.slice().sort(() => Math.random() - 0.5); // any order
-        assert.ok(eq(combineUnchecked(order.map((i) => pts[i]!)), kek), `${m}-of-${n}: subset ${c} must reconstruct`);
+        assert.ok(eq(await combineUnchecked(order.map((i) => pts[i]!)), kek), `${m}-of-${n}: subset ${c} must reconstruct`);
       }
       if (m > 1) {
         const bad = binom(n, m - 1) <= 300 ? [...combos(n, m - 1)] : Array.from({ length: 60 }, () => sample(n, m - 1));
         for (const c of bad) {
-          assert.ok(!eq(combineUnchecked(c.map((i) => pts[i]!)), kek), `${m}-of-${n}: ${m - 1} shares ${c} must not reconstruct`);
+          assert.ok(!eq(await combineUnchecked(c.map((i) => pts[i]!)), kek), `${m}-of-${n}: ${m - 1} shares ${c} must not reconstruct`);
         }
       }
     }
@@ -95,14 +101,16 @@ describe('Shamir envelope: properties', () => {
 });
 
 describe('Share words and checksum', () => {
-  test('a share is 33 words (45 passphrase-protected) and round-trips through words and text', async () => {
+  test('a (format 2) share is 34 words (45 passphrase-protected) and round-trips through words and text', async () => {
     const kek = new Uint8Array(nodeRandom(32));
     const { shares, setId, kcv } = await splitKek(kek, { m: 2, n: 3, custodians: ['Alice', 'Bob', 'Carol Ünïcode'] });
-    assert.equal(wordsFor(false), 33);
+    assert.equal(wordsFor(false), 34);
     assert.equal(wordsFor(true), 45);
+    assert.equal(wordsFor(false, 1), 33);
     for (const s of shares) {
+      assert.equal(s.version, 2);
       const w = shareToWords(s);
-      assert.equal(w.length, 33);
+      assert.equal(w.length, 34);
       const back = wordsToShare(w, 'x');
       const { custodian: _c, ...plain } = s;
       assert.deepEqual({ ...back, body: [...back.body] }, { ...plain, body: [...s.body] });
@@ -234,3 +242,91 @@ describe('verify-every-share and passphrases', () => {
     assert.ok(eq(await combineShares([{ share: open, label: 'alice' }, { share: a.shares[2]!, label: 'carol' }]), kek));
   });
 });
+
+describe('format 1 share sets made before format 2 still recover (test/fixtures/backup-v1)', () => {
+  const V1 = resolve(import.meta.dirname, '..', 'fixtures', 'backup-v1');
+  const read = (f: string) => readFileSync(join(V1, f), 'utf8');
+  const files = ['share-1-of-3-ada.txt', 'share-2-of-3-bo.txt', 'share-3-of-3-cy.txt'];
+
+  async function v1Shares(): Promise<LabeledShare[]> {
+    const out: LabeledShare[] = [];
+    for (const f of files) {
+      let s = parseShareText(read(f), f);
+      if (s.protected) s = await unprotectShare(s, passphraseBytes('correct horse battery staple'), f);
+      out.push({ share: s, label: f });
+    }
+    return out;
+  }
+
+  test('the fixture is format 1 (33 words, x = index) and any 2 of its 3 shares rebuild the KEK that opens its backup file', async () => {
+    const backup = await parseBackup(read('backup.json'), 'backup.json');
+    const shares = await v1Shares();
+    for (const f of files) assert.match(read(f), /^keyceremony share v1\n/);
+    for (const { share } of shares) {
+      assert.equal(share.version, 1);
+      assert.equal(share.x, share.index);
+      assert.equal(shareToWords(share).length, 33);
+    }
+    for (const pair of [[0, 1], [0, 2], [1, 2], [2, 0]]) {
+      const kek = await combineShares(pair.map((i) => shares[i]!), expectationOf(backup));
+      assert.equal(await kekCheckValue(kek), backup.wrap.kekCheckValue);
+      await verifyBackupMac(backup, kek); // the backup file's MAC: the KEK is the one it was sealed with
+    }
+    const rep = await verifyEveryShare(shares, expectationOf(backup));
+    assert.deepEqual([rep.verified, rep.missing, rep.subsetsCombined], [[1, 2, 3], [], 3]);
+    // one share alone is not enough, and is not the KEK
+    await expectCode(combineShares([shares[0]!], expectationOf(backup)), 'SHARES_INSUFFICIENT');
+    const kek = await combineShares(shares.slice(0, 2), expectationOf(backup));
+    assert.ok(!eq(await combineUnchecked([{ x: shares[0]!.share.x, body: shares[0]!.share.body }], 1), kek));
+  });
+
+  test('a format 2 share cannot be mixed into a format 1 set, even one claiming the same set id and check value', async () => {
+    const backup = await parseBackup(read('backup.json'), 'backup.json');
+    const [ada] = await v1Shares();
+    const forged = await splitKek(new Uint8Array(nodeRandom(32)), { m: 2, n: 3, setId: backup.shareSet.id });
+    const mixed = { ...forged.shares[1]!, kcv: backup.wrap.kekCheckValue };
+    await expectCode(combineShares([ada!, { share: mixed, label: 'share 2 (format 2)' }], expectationOf(backup)), 'SHARE_FOREIGN', /format 2, the others of format 1/);
+  });
+});
+
+describe('format 2 (shamir-secret-sharing)', () => {
+  test('new sets are format 2: x drawn by the library (1..255, distinct), carried in the words and bound to a protected share', async () => {
+    const kek = new Uint8Array(nodeRandom(32));
+    const xs = new Set<number>();
+    for (let t = 0; t < 10; t++) {
+      const { shares } = await splitKek(kek, { m: 3, n: 5 });
+      for (const s of shares) {
+        assert.equal(s.version, 2);
+        assert.ok(s.x >= 1 && s.x <= 255);
+        xs.add(s.x);
+        const back = wordsToShare(shareToWords(s), 'w');
+        assert.equal(back.x, s.x);
+      }
+      assert.equal(new Set(shares.map((s) => s.x)).size, 5);
+    }
+    assert.ok(xs.size > 5, 'x coordinates are not simply 1..n');
+    // the x coordinate is part of the authenticated header of a protected share: changing it breaks the unlock
+    const { shares } = await splitKek(kek, { m: 2, n: 2 });
+    const p = await protectShare(shares[0]!, passphraseBytes('pw'));
+    const moved = wordsToShare(shareToWords({ ...p, x: p.x === 255 ? 254 : p.x + 1 }), 'moved');
+    await expectCode(unprotectShare(moved, passphraseBytes('pw'), 'moved'), 'SHARE_INVALID', /wrong passphrase \(or the share was altered\)/);
+  });
+
+  test('1-of-n and 1-of-1 (which the library refuses) are the degree-0 polynomial; the first word announces the word count', async () => {
+    const kek = new Uint8Array(nodeRandom(32));
+    for (const n of [1, 3]) {
+      const { shares } = await splitKek(kek, { m: 1, n });
+      for (const s of shares) assert.ok(eq(await combineShares([{ share: s, label: 'one' }]), kek));
+    }
+    const { shares } = await splitKek(kek, { m: 2, n: 3 });
+    const w = shareToWords(shares[0]!);
+    assert.equal(wordsFromFirstWord(w[0]!), 34);
+    assert.equal(wordsFromFirstWord(shareToWords(await protectShare(shares[0]!, passphraseBytes('pw')))[0]!), 45);
+    assert.equal(wordsFromFirstWord(parseShareWordsOfFixture()[0]!), 33);
+  });
+});
+
+function parseShareWordsOfFixture(): string[] {
+  const text = readFileSync(join(resolve(import.meta.dirname, '..', 'fixtures', 'backup-v1'), 'share-1-of-3-ada.txt'), 'utf8');
+  return text.split('words:\n')[1]!.split(/\s+/).filter(Boolean);
+}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { main } from '../../electron/cli/main';
 import { makeContext, type CliContext } from '../../electron/cli/context';
@@ -234,6 +234,24 @@ describe('backup on SoftHSM2', () => {
     assert.equal(again.code, 0, again.err);
     assert.match(again.out, /already recovered/);
     assert.equal(listObjects('bk-b'), list);
+  });
+
+  test('a format 1 share set made before format 2 (test/fixtures/backup-v1) recovers onto a fresh token; openssl verifies under its public key', async () => {
+    const V1 = resolve(import.meta.dirname, '..', 'fixtures', 'backup-v1');
+    hsm.addToken('bk-v1', PIN);
+    writeFileSync(join(dir, 'pp-cy'), 'correct horse battery staple\n');
+    const out = join(dir, 'recovered-v1');
+    const r = await kc([
+      'backup', 'recover', '--backup', join(V1, 'backup.json'), '--token', 'bk-v1', ...pinArgs,
+      '--share-file', join(V1, 'share-3-of-3-cy.txt'), '--passphrase-file', `3=${join(dir, 'pp-cy')}`, '--share-file', join(V1, 'share-1-of-3-ada.txt'), '--out', out,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /a fresh signature verifies under the original public key/);
+    const v = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(V1, 'public-key.pem'), '-signature', join(out, 'recovery-signature.bin'), join(out, 'recovery-challenge.bin')]).toString();
+    assert.match(v, /Verified OK/);
+    const list = listObjects('bk-v1');
+    assert.match(list, /label:\s+v1-signing-key/);
+    assert.match(list, /ID:\s+0a0b0c/);
   });
 
   test('rotate: new KEK and set; old shares do not open the new backup file', async () => {

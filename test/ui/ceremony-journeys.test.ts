@@ -134,7 +134,7 @@ test('journey 1: TUF root ceremony with real names, picked tokens, word-by-word 
     onShareEnter: async (who, q) => {
       if (who !== 'custodian-1') return false;
       const w = shares.get('custodian-1')!.split(' ');
-      const box = (i: number) => q.getByLabel(`Word ${i} of 33 (${NAMES['custodian-1']})`, { exact: true });
+      const box = (i: number) => q.getByLabel(`Word ${i} of 34 (${NAMES['custodian-1']})`, { exact: true });
       // four letters resolve to the full word; a typo gets suggestions
       const long = w.map((x, i) => (x.length > 4 ? i : -1)).filter((i) => i >= 0);
       const [a, b] = [long[0]!, long[1]!];

@@ -19,6 +19,7 @@
  */
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { KeyceremonyError } from '../../../shared/errors';
+import { CHECK_WORDS } from '../../../shared/share-format';
 
 export const WORDLIST: readonly string[] = wordlist;
 const INDEX = new Map<string, number>(WORDLIST.map((w, i) => [w, i]));
@@ -48,7 +49,7 @@ const div = (a: number, b: number): number => {
   return a === 0 ? 0 : (EXP[((LOG[a] as number) - (LOG[b] as number) + (FIELD - 1)) % (FIELD - 1)] as number);
 };
 
-export const CHECK_WORDS = 3;
+export { CHECK_WORDS };
 // g(x) = (x - a)(x - a^2)(x - a^3), highest degree first.
 const GEN: number[] = (() => {
   let g = [1];

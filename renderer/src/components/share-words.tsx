@@ -9,6 +9,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import type { ShareCheck } from '../../../shared/ipc/contract';
+import { wordsFor, wordsFromFirstIndex } from '../../../shared/share-format';
 import { call } from '../api';
 
 const WORDS: readonly string[] = wordlist;
@@ -104,7 +105,7 @@ export function ShareSheetView({ text, custodian }: { text: string; custodian: s
  * checksum holds; the inputs are cleared at that moment.
  */
 export function ShareWordsEntry({
-  count = 33,
+  count: initialCount = wordsFor(false),
   owner,
   expect,
   submitLabel,
@@ -119,17 +120,19 @@ export function ShareWordsEntry({
   disabledReason?: string;
 }) {
   const refs = useRef<(HTMLInputElement | null)[]>([]);
-  const [typed, setTyped] = useState<string[]>(() => new Array<string>(count).fill(''));
+  // the first word announces the share's length: 34 words (format 2), 33 (format 1), 45 (passphrase)
+  const [count, setCount] = useState(initialCount);
+  const [typed, setTyped] = useState<string[]>(() => new Array<string>(Math.max(initialCount, 45)).fill(''));
   const [check, setCheck] = useState<ShareCheck | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const resolved = useMemo(() => typed.map(resolveWord), [typed]);
-  const filled = resolved.filter(Boolean).length;
+  const filled = resolved.slice(0, count).filter(Boolean).length;
 
   const values = () => refs.current.map((r) => r?.value ?? '');
-  const validate = (vals: string[]) => {
+  const validate = (vals: string[], n = count) => {
     if (timer.current) clearTimeout(timer.current);
     const words = vals.map((v) => resolveWord(v) ?? v.trim()).filter(Boolean);
-    if (words.length < count) {
+    if (words.length < n) {
       setCheck(null);
       return;
     }
@@ -144,6 +147,18 @@ export function ShareWordsEntry({
     [],
   );
   // Only the verdict per word is state: the letters stay in the inputs.
+  // words pasted beyond the boxes shown (a 45-word share pasted while 34 boxes show): filled once they exist
+  const pending = useRef<Map<number, string>>(new Map());
+  useEffect(() => {
+    for (const [k, w] of pending.current) {
+      const el = refs.current[k];
+      if (el) {
+        el.value = w;
+        pending.current.delete(k);
+      }
+    }
+    if (pending.current.size === 0 && refs.current[0]?.value) validate(values().slice(0, count));
+  }, [count]); // runs when the number of boxes changes
   const update = (i: number, v: string) => {
     const parts = v.trim().split(/\s+/).filter((w) => w && !/^\d+[.):]?$/.test(w));
     if (parts.length > 1) {
@@ -151,16 +166,22 @@ export function ShareWordsEntry({
       parts.forEach((p, k) => {
         const el = refs.current[i + k];
         if (el) el.value = p;
+        else pending.current.set(i + k, p);
       });
       refs.current[Math.min(i + parts.length, count - 1)]?.focus();
     }
     const vals = values();
+    const first = resolveWord(vals[0] ?? '');
+    const announced = first ? wordsFromFirstIndex(WORDS.indexOf(first)) : undefined;
+    const n = announced ?? initialCount;
+    if (n !== count) setCount(n);
     setTyped(vals.map((x) => (resolveWord(x) ? x : x.trim() ? '?' + x : '')));
-    validate(vals);
+    validate(vals.slice(0, n), n);
   };
   const clear = () => {
     refs.current.forEach((r) => r && (r.value = ''));
-    setTyped(new Array<string>(count).fill(''));
+    setTyped(new Array<string>(Math.max(initialCount, 45)).fill(''));
+    setCount(initialCount);
     setCheck(null);
   };
   const reason = disabledReason ?? (!check?.complete ? (filled < count ? `${count - filled} of ${count} words still to type` : (check?.problem?.message ?? 'checking the share…')) : undefined);
@@ -172,6 +193,7 @@ export function ShareWordsEntry({
         e.preventDefault();
         if (reason) return;
         const text = values()
+          .slice(0, count)
           .map((v) => resolveWord(v) ?? v.trim())
           .join(' ');
         clear();
