@@ -7,12 +7,13 @@
  * per-user one: $KEYCEREMONY_STATE_DIR, else $XDG_STATE_HOME/keyceremony, else
  * ~/.local/state/keyceremony, in `token-journal/`. It holds labels, ids and serials, no secrets.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import type { TokenIntent, TokenJournal } from '../pkcs11/types';
 import { fsyncDir, writeFileAtomic } from './atomic';
+import { readInputText } from './read';
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || '_';
 /** Serial AND label: some modules give every token the same serial (tpm2-pkcs11, openCryptoki). */
@@ -51,7 +52,7 @@ export class FsTokenJournal implements TokenJournal {
     for (const n of readdirSync(this.location).sort()) {
       if (!n.startsWith(prefix) || !n.endsWith('.json')) continue;
       try {
-        const x = JSON.parse(readFileSync(join(this.location, n), 'utf8')) as TokenIntent;
+        const x = JSON.parse(readInputText(join(this.location, n), { what: 'token journal entry', kind: 'document' })) as TokenIntent;
         if (x && x.v === 1 && x.token?.serial === token.serial && x.token.label === token.label && typeof x.key?.idHex === 'string' && Array.isArray(x.tornBefore)) out.push(x);
       } catch {
         /* a file that is not an intent (atomic writes leave no torn ones) */
