@@ -173,10 +173,13 @@ describe('other unbounded inputs', () => {
 });
 
 describe('readInputFile', () => {
-  test('a FIFO with more than the limit written into it is refused; a small one is read whole', () => {
+  test('a FIFO with more than the limit written into it is refused; a small one is read whole', async () => {
     const big = spawn('sh', ['-c', `head -c 5000 /dev/zero > "${at('fifo')}"`]);
+    const bigGone = new Promise((r) => big.once('exit', r));
     assert.throws(() => readInputFile(at('fifo'), { what: 'share file', limit: 4096 }), { code: 'TOO_LARGE', message: /more than 4096 bytes/ });
     big.kill();
+    // The first writer must be gone: while it holds the FIFO open, its unread bytes stay in the pipe.
+    await bigGone;
     const small = spawn('sh', ['-c', `printf abc > "${at('fifo')}"`]);
     assert.deepEqual([...readInputFile(at('fifo'), { what: 'x', limit: 4096 })], [97, 98, 99]);
     small.kill();
