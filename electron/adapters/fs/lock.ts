@@ -9,12 +9,13 @@
  * The lock orders writers; it does not replace re-reading: code under the lock re-reads what it is
  * about to replace (the other writer may have changed it meanwhile).
  */
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeSync, fsyncSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fsWriteError, writeFileAtomic } from './atomic';
+import { readInputText } from './read';
 
 export interface LockHolder {
   pid: number;
@@ -39,7 +40,7 @@ function alive(pid: number): boolean {
 
 function readHolder(lockPath: string): LockHolder | undefined {
   try {
-    const v = JSON.parse(readFileSync(lockPath, 'utf8')) as Partial<LockHolder>;
+    const v = JSON.parse(readInputText(lockPath, { what: 'lock file', limit: 64 * 1024 })) as Partial<LockHolder>;
     if (typeof v.pid === 'number' && typeof v.host === 'string')
       return {
         pid: v.pid,

@@ -50,8 +50,9 @@ export function dirFolder(dir: string): MetadataFolder {
 export function signingEventState(dir: string): Uint8Array | undefined {
   const p = path.join(dir, '.signing-event-state');
   try {
-    return statSync(p).isFile() ? new Uint8Array(readFileSync(p)) : undefined;
+    return statSync(p).isFile() ? readInputFile(p, { what: 'signing event state', kind: 'document' }) : undefined;
   } catch (e) {
+    if (e instanceof KeyceremonyError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new KeyceremonyError('IO_ERROR', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: p, cause: e });
   }
