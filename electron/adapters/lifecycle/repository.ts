@@ -6,9 +6,10 @@
  * `metadata/` folder it also finds the ceremony script (its `renewalWindowDays`: the repository's
  * ceremony settings) and `keys.json` (who holds each key), so the dashboard names custodians.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { KeyceremonyError, isKeyceremonyError } from '../../../shared/errors';
+import { readInput, readInputText } from '../fs/read';
 import { fromBase64, fromUtf8 } from '../../../shared/encoding/bytes';
 import { parseStrictJsonBytes } from '../../../shared/json/strict';
 import { computeKeyId, keyFromSpki } from '../../../shared/tuf/keys';
@@ -55,7 +56,7 @@ function rootFileOf(folder: MetadataFolder): string | undefined {
 }
 
 function readJson(file: string): unknown {
-  return parseStrictJsonBytes(new Uint8Array(readFileSync(file)), { source: file });
+  return parseStrictJsonBytes(readInput(file, 'JSON file', 'document'), { source: file });
 }
 
 /** A ceremony script (given, or beside the folder in a bundle): `renewalWindowDays` of its repository step. */
@@ -120,7 +121,7 @@ export async function openRepository(dir: string, opts: { ceremony?: string } = 
   if (isNotaryMetadata(rootJson)) {
     const files = readRepoDir(dir);
     const namesPath = path.join(dir, NAMES_FILE);
-    const names = existsSync(namesPath) ? parseNames(readFileSync(namesPath, 'utf8')) : {};
+    const names = existsSync(namesPath) ? parseNames(readInputText(namesPath, { what: 'key names file', kind: 'document' })) : {};
     const roles = notaryRoles(files, { dir, names });
     return { roles, settings, ...settingsPart, files, command: (row) => notaryRenewCommand(dir, row, roles.gun) };
   }

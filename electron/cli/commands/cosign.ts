@@ -236,11 +236,11 @@ async function writeSignedRequest(ctx: CliContext, path: string, before: CosignR
     lockFileOf(path),
     what,
     async () => {
-      const now = parseRequest(readFile(path, 'request'), path);
+      const now = parseRequest(readInput(path, 'signing request', 'metadata'), path);
       const merged = await mergeSignerEntry(now, after, fingerprint, path);
       if (now.signatures.length > before.signatures.length) ctx.err(`kept ${now.signatures.length - before.signatures.length} signature(s) another signer wrote meanwhile`);
       writeFileAtomic(path, serializeRequest(merged));
-      const back = parseRequest(readFile(path, 'request'), path);
+      const back = parseRequest(readInput(path, 'signing request', 'metadata'), path);
       if (!back.signatures.some((s) => s.fingerprint === fingerprint)) {
         throw new KeyceremonyError('IO_ERROR', `${path} was written but does not hold your signature when read back; sign again.`, { where: path });
       }
