@@ -10,7 +10,7 @@
  * $XDG_RUNTIME_DIR/keyceremony, else <tmp>/keyceremony-<uid>), made 0700 and refused if it is a link or
  * someone else's: a ceremony of another user account on the same machine is not seen (say so in docs).
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
@@ -18,6 +18,7 @@ import type { CeremonyScript } from '../../core/ceremony/types';
 import { ensureDir } from '../fs/atomic';
 import { acquireFileLock, type HeldLock, type LockHolder } from '../fs/lock';
 import type { Pkcs11Module, TokenInfo } from '../pkcs11';
+import { readInputText } from '../fs/read';
 
 /** The run folder's lock file. */
 export const RUN_LOCK = '.keyceremony-run.lock';
@@ -52,7 +53,7 @@ function holderLine(h: LockHolder | undefined): string {
 
 function runIdIn(outDir: string): string | undefined {
   try {
-    const v = JSON.parse(readFileSync(join(outDir, 'state.json'), 'utf8')) as { runId?: unknown };
+    const v = JSON.parse(readInputText(join(outDir, 'state.json'), { what: 'ceremony state', kind: 'journal' })) as { runId?: unknown };
     return typeof v.runId === 'string' ? v.runId : undefined;
   } catch {
     return undefined;
