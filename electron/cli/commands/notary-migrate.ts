@@ -5,26 +5,16 @@
  * electron/core/lifecycle/migrate.ts; the requests: core/cosign/request.ts and core/tuf/updates.ts, as
  * `cosign request create` and `tuf targets add --length --sha256` make them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { KeyceremonyError } from '../../../shared/errors';
 import { migrationReport, migrationRequest, planMigration, type MigrationTarget } from '../../core/lifecycle/migrate';
 import { readRepoDir } from '../../adapters/notary/repo-dir';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
 import { writeFileAtomic } from '../../adapters/fs/atomic';
+import { readInput, readInputText } from '../../adapters/fs/read';
 import { parse, UsageError } from '../args';
 import { leaf } from '../dispatch';
 import type { CliContext } from '../context';
-
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `cannot read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      where: path,
-      cause: e,
-    });
-  }
-}
 
 function atOf(ctx: CliContext, at?: string): Date {
   const v = at ?? ctx.env.KEYCEREMONY_NOW;
@@ -55,7 +45,7 @@ async function migrate(args: string[], ctx: CliContext): Promise<number> {
   const signers = (values.signer ?? []).map((s) => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--signer must be NAME=PUBKEY.pem, got "${s}"`);
-    return { name: s.slice(0, eq), publicKeyPem: readText(s.slice(eq + 1), 'public key') };
+    return { name: s.slice(0, eq), publicKeyPem: readInputText(s.slice(eq + 1), { what: 'public key', kind: 'key' }) };
   });
   if (values.to === 'cosign') {
     if (!signers.length) throw new UsageError('--to cosign needs the signers: --signer NAME=PUB.pem … --m M');
@@ -70,7 +60,7 @@ async function migrate(args: string[], ctx: CliContext): Promise<number> {
   const plan = await planMigration(readRepoDir(values.metadata), {
     at,
     ...(values.gun ? { gun: values.gun } : {}),
-    ...(values['trusted-root'] ? { trustedRoot: new Uint8Array(readFileSync(values['trusted-root'])) } : {}),
+    ...(values['trusted-root'] ? { trustedRoot: readInput(values['trusted-root'], 'trusted root', 'tufRoot') } : {}),
   });
   for (const l of migrationReport(plan, values.to)) ctx.out(l);
   const target: MigrationTarget =
