@@ -154,15 +154,7 @@ export async function expiryOf(
 
 /** The cosign trust anchors of the signing request in `file` (keys, the combined key file, the policies). */
 export function cosignTrustOf(file: string): TrustExport {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new KeyceremonyError('NOT_FOUND', `cannot read the cosign request ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      where: file,
-      cause: e,
-    });
-  }
+  const bytes = readInput(file, 'cosign request', 'metadata');
   return cosignTrustAnchor(parseCosignRequest(bytes, file));
 }
 
