@@ -103,28 +103,7 @@ export function DctMigration() {
         <section className="card" aria-label="Migration" data-testid="migration" data-migrated={result.migrated.length} data-skipped={result.skipped.length}>
           <h2>3. {result.gun}</h2>
           <p className="ok">{result.verification}</p>
-          <table className="signers" aria-label="Migrated tags">
-            <thead>
-              <tr>
-                <th scope="col">Tag</th>
-                <th scope="col">Notary role</th>
-                <th scope="col">Digest</th>
-                <th scope="col">Bytes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.migrated.map((t) => (
-                <tr key={`${t.role}/${t.tag}`} data-testid="migrated-tag">
-                  <td>{t.tag}</td>
-                  <td>{t.role}</td>
-                  <td>
-                    <code className="wrap">{t.digest}</code>
-                  </td>
-                  <td>{t.length}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <MigratedTable tags={result.migrated} />
           {result.skipped.length > 0 && (
             <ul aria-label="Skipped tags">
               {result.skipped.map((s) => (
@@ -150,5 +129,32 @@ export function DctMigration() {
         </section>
       )}
     </main>
+  );
+}
+
+function MigratedTable({ tags }: { tags: MigrationInfo['migrated'] }) {
+  return (
+    <table className="signers" aria-label="Migrated tags">
+      <thead>
+        <tr>
+          <th scope="col">Tag</th>
+          <th scope="col">Notary role</th>
+          <th scope="col">Digest</th>
+          <th scope="col">Bytes</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tags.map((t) => (
+          <tr key={`${t.role}/${t.tag}`} data-testid="migrated-tag">
+            <td>{t.tag}</td>
+            <td>{t.role}</td>
+            <td>
+              <code className="wrap">{t.digest}</code>
+            </td>
+            <td>{t.length}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

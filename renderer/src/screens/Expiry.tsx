@@ -82,58 +82,7 @@ export function Expiry() {
             {report.counts.expired} expired, {report.counts['renew-soon']} to renew soon, {report.counts.ok} ok. Layout: {report.layout}.
             {report.settingsFile ? ` Renewal windows from ${report.settingsFile}.` : ''}
           </p>
-          <table className="signers" aria-label="Roles and their expiry">
-            <thead>
-              <tr>
-                <th scope="col">State</th>
-                <th scope="col">Role</th>
-                <th scope="col">Version</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Days left</th>
-                <th scope="col">Renew by (window)</th>
-                <th scope="col">Signed by</th>
-                <th scope="col">Renewal</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.rows.map((r) => (
-                <tr key={r.role} data-testid="expiry-row" data-role={r.role} data-state={r.state}>
-                  <td className={STATE_CLASS[r.state]}>{STATE_TEXT[r.state]}</td>
-                  <td>{what(r)}</td>
-                  <td>v{r.version}</td>
-                  <td>
-                    <code className="wrap">{r.expires}</code>
-                  </td>
-                  <td>{r.daysLeft}</td>
-                  <td>
-                    <code className="wrap">{r.renewBy}</code> ({r.windowDays === 1 ? '1 day' : `${r.windowDays} days`} before, {r.windowSource})
-                  </td>
-                  <td>{signedBy(r)}</td>
-                  <td>
-                    {r.renew && (
-                      <ActionButton
-                        label={`Make the renewal request for ${r.renew.role}`}
-                        errorTitle="No request was made."
-                        run={async () => {
-                          const out = await call('kc:tuf.request.create', {
-                            folderId: folder.folderId,
-                            change: { kind: 'renew', role: r.renew!.role, expiry: { expiresInDays: r.renew!.expiresInDays } },
-                          });
-                          setMade(out.requests);
-                        }}
-                      />
-                    )}
-                    {r.command && (
-                      <div className="hint">
-                        <code className="wrap">{r.command}</code>
-                      </div>
-                    )}
-                    {r.commandNote && <div className="hint">{r.commandNote}</div>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ExpiryTable report={report} folder={folder} onMade={setMade} />
           {report.notes.map((n) => (
             <p key={n} className="warn">
               {n}
@@ -159,5 +108,63 @@ export function Expiry() {
         </section>
       )}
     </main>
+  );
+}
+
+/** The roles, soonest renewal first: state in colour and words, who signs, and the renewal request or command. */
+function ExpiryTable({ report, folder, onMade }: { report: ExpiryReportInfo; folder: ChosenFolder; onMade: (r: CreatedRequest[]) => void }) {
+  return (
+    <table className="signers" aria-label="Roles and their expiry">
+      <thead>
+        <tr>
+          <th scope="col">State</th>
+          <th scope="col">Role</th>
+          <th scope="col">Version</th>
+          <th scope="col">Expires</th>
+          <th scope="col">Days left</th>
+          <th scope="col">Renew by (window)</th>
+          <th scope="col">Signed by</th>
+          <th scope="col">Renewal</th>
+        </tr>
+      </thead>
+      <tbody>
+        {report.rows.map((r) => (
+          <tr key={r.role} data-testid="expiry-row" data-role={r.role} data-state={r.state}>
+            <td className={STATE_CLASS[r.state]}>{STATE_TEXT[r.state]}</td>
+            <td>{what(r)}</td>
+            <td>v{r.version}</td>
+            <td>
+              <code className="wrap">{r.expires}</code>
+            </td>
+            <td>{r.daysLeft}</td>
+            <td>
+              <code className="wrap">{r.renewBy}</code> ({r.windowDays === 1 ? '1 day' : `${r.windowDays} days`} before, {r.windowSource})
+            </td>
+            <td>{signedBy(r)}</td>
+            <td>
+              {r.renew && (
+                <ActionButton
+                  label={`Make the renewal request for ${r.renew.role}`}
+                  errorTitle="No request was made."
+                  run={async () => {
+                    const out = await call('kc:tuf.request.create', {
+                      folderId: folder.folderId,
+                      change: { kind: 'renew', role: r.renew!.role, expiry: { expiresInDays: r.renew!.expiresInDays } },
+                    });
+                    onMade(out.requests);
+                  }}
+                />
+              )}
+              {r.command && (
+                <div className="hint">
+                  <code className="wrap">{r.command}</code>
+                </div>
+              )}
+              {r.commandNote && <div className="hint">{r.commandNote}</div>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
