@@ -297,6 +297,8 @@ test('journey 3: recovery by custodians 2 and 3 (share 3 first), a foreign share
   await screenshot(p, 'recover-setup', p.getByTestId('setup'));
   await startCeremony(p);
 
+  // The shares typed below are format 2 (34 words each): the recovery screens take them end to end.
+  for (const w of ['custodian-2', 'custodian-3']) assert.equal(shares.get(w)!.split(' ').length, 34, `${w}: a format 2 share`);
   // A share of ANOTHER set (same words, but from a different backup) is refused at once.
   const foreign = makeForeignShare(shares.get('custodian-1')!);
   let wrongPinGiven = false;
