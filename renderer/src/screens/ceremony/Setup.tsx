@@ -31,6 +31,8 @@ const PARAM_LABEL: Record<EditableParam['name'], string> = {
 const fresh = (): Setup => ({ names: {}, roles: {}, holders: {}, tokens: {}, params: {} });
 
 function purposeOf(file: string): FilePurpose & ('backup' | 'tuf-root' | 'tuf-targets' | 'other') {
+  // JSON inputs only: an attestation certificate named root-9c.attest.pem is not a root.json
+  if (!/\.json$/i.test(file)) return 'other';
   if (/backup/.test(file)) return 'backup';
   if (/root/.test(file)) return 'tuf-root';
   if (/targets/.test(file)) return 'tuf-targets';
