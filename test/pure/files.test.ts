@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { freeName, shredFile, writeFilesInto } from '../../electron/adapters/fs/files';
 import { createIpcHost } from '../../electron/ipc/handlers';
 
@@ -98,6 +99,20 @@ test('files channels: folders and written files are named by handle; cancelled d
     answers.open = join(d, 'root.json');
     assert.deepEqual(await call('kc:files.open', { purpose: 'tuf-root' }), { name: 'root.json', text: '{"signed":{}}', size: 13 });
     await assert.rejects(call('kc:files.open', { purpose: 'tuf-root', maxBytes: 4 }), { code: 'TOO_LARGE' });
+    // a device, a FIFO or a folder chosen in the dialog is refused before it is read (no hang on /dev/zero or a FIFO with no writer)
+    execFileSync('mkfifo', [join(d, 'fifo')]);
+    for (const [path, name] of [
+      ['/dev/zero', 'zero'],
+      [join(d, 'fifo'), 'fifo'],
+      [d, basename(d)],
+    ] as const) {
+      answers.open = path;
+      await assert.rejects(call('kc:files.open', { purpose: 'other' }), (e: { code?: string; message: string }) => {
+        assert.equal(e.code, 'INVALID_INPUT', path);
+        assert.match(e.message, new RegExp(`${name} is not a regular file`));
+        return true;
+      });
+    }
     writeFileSync(join(d, 'bin'), Buffer.from([0xff, 0xfe, 0x00]));
     answers.open = join(d, 'bin');
     await assert.rejects(call('kc:files.open', { purpose: 'other' }), { code: 'INVALID_INPUT' });
