@@ -91,7 +91,7 @@ class VerifyWorker {
     const id = this.nextBatch++;
     const worker = this.ensure();
     if (worker) {
-      if (this.listeners.size === 0) worker.ref(); // a batch is waiting on it: keep the process alive
+      worker.ref(); // a batch is waiting on it: keep the process alive (unref again when none is open)
       this.listeners.set(id, listener);
       this.deathListeners.add(onDeath);
     }
