@@ -38,3 +38,9 @@ export function dirMetadataReader(dir: string, opts: { maxBytes?: number } = {})
     },
   };
 }
+
+/** The metadata folder a command names, refused (NOT_FOUND, naming it) when it is not a folder. */
+export function metadataDirReader(dir: string): MetadataReader {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new KeyceremonyError('NOT_FOUND', `no such folder ${dir}`, { where: dir });
+  return dirMetadataReader(dir);
+}

@@ -16,8 +16,8 @@ import { parseStrictJson } from '../../../shared/json/strict';
 import { computeKeyId, keyFromSpki, type TufKeyJSON } from '../../../shared/tuf/keys';
 import { withKeyOwner } from '../../../shared/tuf/tuf-on-ci';
 import { parseTufTime } from '../../../shared/tuf/models';
-import { verifyRepository, lookupTargets } from '../../core/tuf/verify';
-import { addFailure, formatVerificationReport } from '../../../shared/verification/report';
+import { lookupTargets } from '../../core/tuf/verify';
+import { formatVerificationReport } from '../../../shared/verification/report';
 import {
   createRequest,
   finalizeRequest,
@@ -41,7 +41,8 @@ import {
   hashBinTargets,
   recommendedBitLength,
 } from '../../core/tuf/repo';
-import { parseTrustedState, previousFromState, rootRollback, nextTrustedState, type TrustedState } from '../../core/tuf/update';
+import { verifyWithTrustedState } from '../../core/tuf/update';
+import { readTrustedStateFile, writeTrustedStateFile } from '../../adapters/tuf/trusted-state';
 import {
   checkOverwrite,
   delegateRequests,
@@ -57,7 +58,7 @@ import {
 } from '../../core/tuf/updates';
 import { signerKey } from '../../core/tuf/sign';
 import { isNotaryMetadata, verifyNotaryRepository, formatNotaryReport } from '../../core/notary';
-import { dirMetadataReader } from '../../adapters/tuf/fs-reader';
+import { dirMetadataReader, metadataDirReader } from '../../adapters/tuf/fs-reader';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
 import { readRepoDir } from '../../adapters/notary/repo-dir';
 import { lockFileOf, waitingLine, withFileLock } from '../../adapters/fs/lock';
@@ -354,9 +355,8 @@ const verify: Sub = async (args, ctx) => {
   });
   if (!values['trusted-root'] || !values.metadata) throw new UsageError('--trusted-root FILE and --metadata DIR are required');
   const stateFile = values['trusted-state'];
-  let state: TrustedState | undefined;
-  if (stateFile && existsSync(stateFile)) state = parseTrustedState(fromUtf8(readInput(stateFile, 'trusted state', 'document')), stateFile);
-  if (!existsSync(values.metadata)) throw new KeyceremonyError('NOT_FOUND', `no such folder ${values.metadata}`, { where: values.metadata });
+  const state = stateFile ? readTrustedStateFile(stateFile) : undefined;
+  const metadata = metadataDirReader(values.metadata);
   const now = clockNow(ctx, values.at);
   const trusted = readInput(values['trusted-root'], 'trusted root', 'tufRoot');
   let parsed: unknown;
@@ -373,14 +373,12 @@ const verify: Sub = async (args, ctx) => {
     else for (const l of formatNotaryReport(report)) ctx.out(l);
     return report.ok ? 0 : 1;
   }
-  const v = await verifyRepository(trusted, dirMetadataReader(values.metadata), {
+  const { verification: v, nextState } = await verifyWithTrustedState(trusted, metadata, {
     now,
     ...(values.targets ? { targetFiles: dirMetadataReader(values.targets) } : {}),
-    ...(state ? { previous: previousFromState(state) } : {}),
+    ...(state ? { state } : {}),
   });
   const report = v.report;
-  const rolledBack = rootRollback(state, report);
-  if (rolledBack) addFailure(report, { check: 'root.rollback', subject: 'root', code: 'ROLLBACK', message: rolledBack, spec: '5.3.5' });
   // --target PATH: which role vouches for it, found the way a client searches (spec 5.6.7)
   const lookups = await lookupTargets(v, values.target ?? []);
   if (values.json) ctx.out(JSON.stringify(report, null, 2));
@@ -395,8 +393,9 @@ const verify: Sub = async (args, ctx) => {
     }
   }
   if (stateFile) {
-    if (report.ok) {
-      writeOut(ctx, stateFile, JSON.stringify(nextTrustedState(state, report, report.evaluatedAt), null, 2) + '\n');
+    if (nextState) {
+      writeTrustedStateFile(stateFile, nextState);
+      ctx.err(`wrote ${stateFile}`);
     } else ctx.err(`trusted state ${stateFile} left unchanged: not verified`);
   }
   return report.ok ? 0 : 1;

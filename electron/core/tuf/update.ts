@@ -8,8 +8,8 @@ import { parseStrictJson } from '../../../shared/json/strict';
 import { isBinName, isDelegatedPath, binForTarget } from '../../../shared/tuf/delegation';
 import { formatTufTime, parseTufTime, type Root, type Targets } from '../../../shared/tuf/models';
 import { pick, type SigningRule } from './request';
-import type { TrustedVersions } from './verify';
-import type { TufFacts, VerificationReport } from '../../../shared/verification/report';
+import { verifyRepository, type MetadataReader, type TrustedVersions, type TufVerification } from './verify';
+import { addFailure, type TufFacts, type VerificationReport } from '../../../shared/verification/report';
 
 type VerifyReport = VerificationReport & { tuf: TufFacts };
 
@@ -171,4 +171,26 @@ export function nextTrustedState(prev: TrustedState | undefined, report: VerifyR
     meta,
     verifiedAt: at,
   };
+}
+
+/**
+ * `tuf verify --trusted-state` (and any verifier that remembers what it trusted, the desktop's too):
+ * verify with the state's versions as the previous ones (timestamp, snapshot and role rollbacks,
+ * 5.4.3 / 5.4.4 / 5.5.5), refuse a final root older than the trusted root (5.3.5), and give the state
+ * to keep — only when the repository verified; a failed run leaves the state as it was.
+ */
+export async function verifyWithTrustedState(
+  trustedRoot: Uint8Array,
+  reader: MetadataReader,
+  opts: { now: number; targetFiles?: MetadataReader; state?: TrustedState },
+): Promise<{ verification: TufVerification; nextState?: TrustedState }> {
+  const verification = await verifyRepository(trustedRoot, reader, {
+    now: opts.now,
+    ...(opts.targetFiles ? { targetFiles: opts.targetFiles } : {}),
+    ...(opts.state ? { previous: previousFromState(opts.state) } : {}),
+  });
+  const report = verification.report;
+  const rolledBack = rootRollback(opts.state, report);
+  if (rolledBack) addFailure(report, { check: 'root.rollback', subject: 'root', code: 'ROLLBACK', message: rolledBack, spec: '5.3.5' });
+  return report.ok ? { verification, nextState: nextTrustedState(opts.state, report, report.evaluatedAt) } : { verification };
 }
