@@ -355,7 +355,8 @@ function binom(n: number, k: number): number {
   return Math.round(r);
 }
 
-function* combinations(n: number, k: number): Generator<number[]> {
+/** Every k-subset of 0..n-1 (indices in increasing order), in lexicographic order. */
+export function* combinations(n: number, k: number): Generator<number[]> {
   const c = Array.from({ length: k }, (_, i) => i);
   for (;;) {
     yield c.slice();
