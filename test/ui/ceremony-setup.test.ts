@@ -42,7 +42,7 @@ const probe = (): PreflightProbe => ({ run: async () => [{ id: 'clock', status: 
 
 before(async () => {
   if (skip) return;
-  hsm = await makeSoftHsm(['root-1', 'root-2', 'online', 'new-1', 'new-2', 'new-3', 'notary-1', 'notary-2', 'notary-online', 'cosign', 'cosign-roles']);
+  hsm = await makeSoftHsm(['root-1', 'root-2', 'online', 'new-1', 'new-2', 'new-3', 'notary-1', 'notary-2', 'notary-online', 'cosign', 'roles-cosign']);
   mod = Pkcs11Module.open(hsm.module);
   ui = await startUi({ tokens: () => mod });
   work = mkdtempSync(join(tmpdir(), 'kc-setup-'));
@@ -238,7 +238,7 @@ test('who is who: roles and token holders set in setup, validated before the run
   ]);
   await holder.selectOption('custodian-1');
   await p.locator('[data-testid="token-role"][data-token="signing-token"][data-holder="custodian-1"]').waitFor();
-  await fillSetup(m, { tokens: { 'signing-token': tok('cosign-roles').serial } });
+  await fillSetup(m, { tokens: { 'signing-token': tok('roles-cosign').serial } });
   await axe(p, 'setup with roles set');
   await screenshot(p, 'ceremony-setup-roles', p.getByTestId('setup'));
   await startCeremony(p);
@@ -256,6 +256,6 @@ test('who is who: roles and token holders set in setup, validated before the run
     .map((l) => JSON.parse(l) as { event: string; actor?: string; token?: { serial: string } });
   const checkedIn = transcript.find((e) => e.event === 'token-checked-in');
   assert.equal(checkedIn?.actor, 'custodian-1', 'check-in records Alice as the holder');
-  assert.equal(checkedIn?.token?.serial, tok('cosign-roles').serial);
-  assert.deepEqual(privateKeys(hsm, 'cosign-roles').map((k) => k.label), ['cosign-signing']);
+  assert.equal(checkedIn?.token?.serial, tok('roles-cosign').serial);
+  assert.deepEqual(privateKeys(hsm, 'roles-cosign').map((k) => k.label), ['cosign-signing']);
 });
