@@ -5,7 +5,8 @@
  * signature ("sig": "") for every key of the role, old root keys first, as tuf-on-ci's `close()` does.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Updater } from 'tuf-js';
 import path from 'node:path';
 import { computeKeyId, type TufKeyJSON } from '../../shared/tuf/keys';
 import type { TufSignature } from '../../shared/tuf/models';
@@ -76,4 +77,34 @@ export function outsideSignatures(text: string): string {
     at = sig.value.end;
   }
   return out + text.slice(at);
+}
+
+/**
+ * Publish the signing event's folder `md` into `pub` as tuf-on-ci's build step names the files
+ * (consistent snapshot: N.root.json for root versions 1..`rootVersions`, 1.snapshot.json, 1.targets.json).
+ */
+export function publishLikeTufOnCi(md: string, pub: string, rootVersions: number): void {
+  mkdirSync(path.join(pub, 'metadata'), { recursive: true });
+  mkdirSync(path.join(pub, 'targets'), { recursive: true });
+  for (let v = 1; v <= rootVersions; v++) cpSync(path.join(md, 'root_history', `${v}.root.json`), path.join(pub, 'metadata', `${v}.root.json`));
+  cpSync(path.join(md, 'timestamp.json'), path.join(pub, 'metadata', 'timestamp.json'));
+  cpSync(path.join(md, 'snapshot.json'), path.join(pub, 'metadata', '1.snapshot.json'));
+  cpSync(path.join(md, 'targets.json'), path.join(pub, 'metadata', '1.targets.json'));
+}
+
+/** A tuf-js client in `dir` that trusts root v1 of the folder `md` and refreshes from `baseUrl`. */
+export function tufJsClient(dir: string, md: string, baseUrl: string): { refresh: () => Promise<void>; rootVersion: () => number } {
+  mkdirSync(path.join(dir, 'metadata'), { recursive: true });
+  mkdirSync(path.join(dir, 'targets'), { recursive: true });
+  cpSync(path.join(md, 'root_history', '1.root.json'), path.join(dir, 'metadata', 'root.json'));
+  return {
+    refresh: () =>
+      new Updater({
+        metadataDir: path.join(dir, 'metadata'),
+        targetDir: path.join(dir, 'targets'),
+        metadataBaseUrl: `${baseUrl}/metadata`,
+        targetBaseUrl: `${baseUrl}/targets`,
+      }).refresh(),
+    rootVersion: () => (JSON.parse(readFileSync(path.join(dir, 'metadata', 'root.json'), 'utf8')) as { signed: { version: number } }).signed.version,
+  };
 }

@@ -12,13 +12,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Updater } from 'tuf-js';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { startStaticServer, type StaticServer } from '../helpers/static-server';
 import { kcInProcess } from '../helpers/kc-inprocess';
-import { ownedKey, outsideSignatures, placeholders, pythonDumps, withSignatures, writeTufOnCi } from '../helpers/tuf-on-ci';
+import { ownedKey, outsideSignatures, placeholders, publishLikeTufOnCi, pythonDumps, tufJsClient, withSignatures, writeTufOnCi } from '../helpers/tuf-on-ci';
 import { Pkcs11Module } from '../../electron/adapters/pkcs11';
 import type { Signer } from '../../electron/core/signer';
 import { signerKey } from '../../electron/core/tuf/sign';
@@ -124,31 +123,9 @@ test('two custodians sign a tuf-on-ci root rotation in place on their tokens; tu
 
   // ----- publish as tuf-on-ci's build step would (consistent snapshot names) and ask tuf-js
   const pub = path.join(work, 'published');
-  const publish = () => {
-    mkdirSync(path.join(pub, 'metadata'), { recursive: true });
-    mkdirSync(path.join(pub, 'targets'), { recursive: true });
-    for (const v of [1, 2]) cpSync(path.join(md, 'root_history', `${v}.root.json`), path.join(pub, 'metadata', `${v}.root.json`));
-    cpSync(path.join(md, 'timestamp.json'), path.join(pub, 'metadata', 'timestamp.json'));
-    cpSync(path.join(md, 'snapshot.json'), path.join(pub, 'metadata', '1.snapshot.json'));
-    cpSync(path.join(md, 'targets.json'), path.join(pub, 'metadata', '1.targets.json'));
-  };
+  const publish = () => publishLikeTufOnCi(md, pub, 2);
   server = await startStaticServer(pub);
-  const client = (name: string) => {
-    const dir = path.join(work, 'clients', name);
-    mkdirSync(path.join(dir, 'metadata'), { recursive: true });
-    mkdirSync(path.join(dir, 'targets'), { recursive: true });
-    cpSync(path.join(md, 'root_history', '1.root.json'), path.join(dir, 'metadata', 'root.json'));
-    return {
-      refresh: () =>
-        new Updater({
-          metadataDir: path.join(dir, 'metadata'),
-          targetDir: path.join(dir, 'targets'),
-          metadataBaseUrl: `${server.url}/metadata`,
-          targetBaseUrl: `${server.url}/targets`,
-        }).refresh(),
-      rootVersion: () => (JSON.parse(readFileSync(path.join(dir, 'metadata', 'root.json'), 'utf8')) as { signed: { version: number } }).signed.version,
-    };
-  };
+  const client = (name: string) => tufJsClient(path.join(work, 'clients', name), md, server.url);
 
   // ----- custodian 1: @alice signs in place
   const a = await signAs('alice');

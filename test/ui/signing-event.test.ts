@@ -11,15 +11,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Updater } from 'tuf-js';
 import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { startUi, screenshot, type UiHarness, type Machine } from '../helpers/ui-harness';
 import { expectNoSeriousA11y } from '../helpers/axe';
 import { startStaticServer, type StaticServer } from '../helpers/static-server';
-import { ownedKey, outsideSignatures, placeholders, pythonDumps, withSignatures, writeTufOnCi } from '../helpers/tuf-on-ci';
+import { ownedKey, outsideSignatures, placeholders, publishLikeTufOnCi, pythonDumps, tufJsClient, withSignatures, writeTufOnCi } from '../helpers/tuf-on-ci';
 import { Pkcs11Module } from '../../electron/adapters/pkcs11';
 import type { Signer } from '../../electron/core/signer';
 import { signerKey } from '../../electron/core/tuf/sign';
@@ -196,24 +195,11 @@ test(
 
     // ----- tuf-js accepts root v2 from root v1 (published as tuf-on-ci's build step names the files)
     const pub = path.join(work, 'published');
-    mkdirSync(path.join(pub, 'metadata'), { recursive: true });
-    mkdirSync(path.join(pub, 'targets'), { recursive: true });
-    for (const v of [1, 2]) cpSync(path.join(md, 'root_history', `${v}.root.json`), path.join(pub, 'metadata', `${v}.root.json`));
-    cpSync(path.join(md, 'timestamp.json'), path.join(pub, 'metadata', 'timestamp.json'));
-    cpSync(path.join(md, 'snapshot.json'), path.join(pub, 'metadata', '1.snapshot.json'));
-    cpSync(path.join(md, 'targets.json'), path.join(pub, 'metadata', '1.targets.json'));
+    publishLikeTufOnCi(md, pub, 2);
     server = await startStaticServer(pub);
-    const client = path.join(work, 'client');
-    mkdirSync(path.join(client, 'metadata'), { recursive: true });
-    mkdirSync(path.join(client, 'targets'), { recursive: true });
-    cpSync(path.join(md, 'root_history', '1.root.json'), path.join(client, 'metadata', 'root.json'));
-    await new Updater({
-      metadataDir: path.join(client, 'metadata'),
-      targetDir: path.join(client, 'targets'),
-      metadataBaseUrl: `${server.url}/metadata`,
-      targetBaseUrl: `${server.url}/targets`,
-    }).refresh();
-    assert.equal((JSON.parse(readFileSync(path.join(client, 'metadata', 'root.json'), 'utf8')) as { signed: { version: number } }).signed.version, 2);
+    const client = tufJsClient(path.join(work, 'client'), md, server.url);
+    await client.refresh();
+    assert.equal(client.rootVersion(), 2);
     assert.ok(server.requests.includes('GET /metadata/2.root.json 200'), server.requests.join('\n'));
   },
 );
