@@ -10,9 +10,33 @@
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [
-  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
-  'http', 'http2', 'https', 'net', 'os', 'path', 'process', 'readline', 'stream', 'tls', 'tty', 'url',
-  'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'process',
+  'readline',
+  'stream',
+  'tls',
+  'tty',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
 
 const NODE_GLOBALS = ['Buffer', 'process', 'require', 'module', '__dirname', '__filename', 'global', 'setImmediate', 'clearImmediate'];
@@ -26,10 +50,7 @@ const pure = (extra) => ({
         { name: 'pkcs11js', message: 'pure layer: PKCS#11 lives in electron/adapters/pkcs11.' },
         ...NODE_BUILTINS.map((name) => ({ name, message: 'pure layer: no Node built-ins here.' })),
       ],
-      patterns: [
-        { group: ['node:*'], message: 'pure layer: no Node built-ins here (ARCHITECTURE.md).' },
-        ...extra,
-      ],
+      patterns: [{ group: ['node:*'], message: 'pure layer: no Node built-ins here (ARCHITECTURE.md).' }, ...extra],
     },
   ],
   'no-restricted-globals': [
@@ -40,8 +61,7 @@ const pure = (extra) => ({
 
 // Every failure a person can meet carries a code (shared/errors.ts): no bare Error classes in the app.
 const UNCODED = '^(Error|TypeError|RangeError|SyntaxError|ReferenceError|EvalError|URIError|AggregateError)$';
-const UNCODED_MESSAGE =
-  'a failure carries a code: throw new KeyceremonyError(code, message, { where }) from shared/errors.ts (ARCHITECTURE.md).';
+const UNCODED_MESSAGE = 'a failure carries a code: throw new KeyceremonyError(code, message, { where }) from shared/errors.ts (ARCHITECTURE.md).';
 const codedErrors = {
   'no-restricted-syntax': [
     'error',
@@ -58,7 +78,8 @@ const boundedReads = {
   'no-restricted-imports': [
     'error',
     {
-      paths: ['node:fs', 'fs'].map((name) => ({ name, importNames: ['readFileSync', 'readFile', 'createReadStream'], message: READ_MESSAGE }))
+      paths: ['node:fs', 'fs']
+        .map((name) => ({ name, importNames: ['readFileSync', 'readFile', 'createReadStream'], message: READ_MESSAGE }))
         .concat(['node:fs/promises', 'fs/promises'].map((name) => ({ name, importNames: ['readFile'], message: READ_MESSAGE }))),
     },
   ],
@@ -84,7 +105,11 @@ export default tseslint.config(
       // node:test's test()/describe() return promises the runner awaits itself.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+          ],
+        },
       ],
       // A `default:` counts: switches over open sets (typeof, wire strings) keep their default.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
@@ -116,20 +141,14 @@ export default tseslint.config(
   },
   {
     files: ['shared/**/*.ts', 'shared/**/*.tsx'],
-    rules: pure([
-      { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ depends on nothing but itself.' },
-    ]),
+    rules: pure([{ group: ['**/electron/**', '**/renderer/**'], message: 'shared/ depends on nothing but itself.' }]),
   },
   {
     files: ['electron/core/**/*.ts'],
-    rules: pure([
-      { group: ['**/adapters/**', '**/ipc/**', '**/cli/**', '**/renderer/**'], message: 'core does no I/O: adapters are injected.' },
-    ]),
+    rules: pure([{ group: ['**/adapters/**', '**/ipc/**', '**/cli/**', '**/renderer/**'], message: 'core does no I/O: adapters are injected.' }]),
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
-    rules: pure([
-      { group: ['**/electron/**'], message: 'renderer talks to main only through the preload bridge (shared/ipc).' },
-    ]),
+    rules: pure([{ group: ['**/electron/**'], message: 'renderer talks to main only through the preload bridge (shared/ipc).' }]),
   },
 );

@@ -39,7 +39,14 @@ export async function run(report: Report): Promise<void> {
     });
     const s = (performance.now() - t0) / 1000;
     if (!r.verdict.ok || !r.archiveVerdict.ok) throw new Error(`bundle does not verify: ${r.verdict.problems.join('; ')}`);
-    report({ name: 'ceremony: rehearsal TUF root ceremony end to end', ours: s, baseline: 10, unit: 's', ratio: 10 / s, note: 'baseline = 10 s target; 4 tokens, 6 keys, 2-of-3 backup, bundle sealed+verified' });
+    report({
+      name: 'ceremony: rehearsal TUF root ceremony end to end',
+      ours: s,
+      baseline: 10,
+      unit: 's',
+      ratio: 10 / s,
+      note: 'baseline = 10 s target; 4 tokens, 6 keys, 2-of-3 backup, bundle sealed+verified',
+    });
 
     await transcriptChain(report);
   } finally {
@@ -79,9 +86,30 @@ export async function transcriptChain(report: Report): Promise<void> {
   }
   const mb = (v2Bytes.length / 1e6).toFixed(1);
   const base = best.base;
-  report({ name: 'ceremony: transcript chain verify, 10,000 entries', ours: best.chain, baseline: base, unit: 'ms', ratio: base / best.chain, note: `baseline = previous algorithm (v1: parse, re-serialise, awaited WebCrypto digest per line); ${mb} MB; node:crypto hash; target >= 5` });
-  report({ name: 'ceremony: transcript chain + strict JSON of every entry', ours: best.read, baseline: base, unit: 'ms', ratio: base / best.read, note: 'what bundle verify does: the chain, then every entry parsed strictly (duplicate members refused)' });
-  report({ name: 'ceremony: transcript chain verify, WebCrypto only', ours: best.web, baseline: base, unit: 'ms', ratio: base / best.web, note: 'the chain check without a synchronous hash (the renderer-safe default)' });
+  report({
+    name: 'ceremony: transcript chain verify, 10,000 entries',
+    ours: best.chain,
+    baseline: base,
+    unit: 'ms',
+    ratio: base / best.chain,
+    note: `baseline = previous algorithm (v1: parse, re-serialise, awaited WebCrypto digest per line); ${mb} MB; node:crypto hash; target >= 5`,
+  });
+  report({
+    name: 'ceremony: transcript chain + strict JSON of every entry',
+    ours: best.read,
+    baseline: base,
+    unit: 'ms',
+    ratio: base / best.read,
+    note: 'what bundle verify does: the chain, then every entry parsed strictly (duplicate members refused)',
+  });
+  report({
+    name: 'ceremony: transcript chain verify, WebCrypto only',
+    ours: best.web,
+    baseline: base,
+    unit: 'ms',
+    ratio: base / best.web,
+    note: 'the chain check without a synchronous hash (the renderer-safe default)',
+  });
 }
 
 // ---- the previous algorithm (transcript format v1), verbatim from electron/core/ceremony/transcript.ts before issue 17 ----
@@ -100,7 +128,13 @@ interface PreviousVerdict {
   entries: PreviousEntry[];
 }
 
-async function previousMakeEntry(header: { ceremony: string; runId: string; rehearsal: boolean }, seq: number, prev: string, time: string, body: object): Promise<{ line: string; hash: string }> {
+async function previousMakeEntry(
+  header: { ceremony: string; runId: string; rehearsal: boolean },
+  seq: number,
+  prev: string,
+  time: string,
+  body: object,
+): Promise<{ line: string; hash: string }> {
   const unsigned = { seq, time, ceremony: header.ceremony, runId: header.runId, rehearsal: header.rehearsal, prev, ...body };
   const text = JSON.stringify(unsigned);
   const hash = await sha256Hex(utf8(text));
@@ -133,10 +167,7 @@ async function previousVerifyTranscript(lines: readonly string[]): Promise<Previ
     const recomputed = await sha256Hex(utf8(JSON.stringify(rest)));
     if (recomputed !== hash) return fail(`entry ${e.seq} was altered (its hash does not match its content)`, e.seq);
     if (e.seq !== i) {
-      return fail(
-        e.seq > i ? `entry ${i} is missing (found entry ${e.seq} in its place)` : `entry ${e.seq} is out of order (expected entry ${i})`,
-        e.seq,
-      );
+      return fail(e.seq > i ? `entry ${i} is missing (found entry ${e.seq} in its place)` : `entry ${e.seq} is out of order (expected entry ${i})`, e.seq);
     }
     if (e.prev !== prev) return fail(`entry ${e.seq} does not follow entry ${i - 1} (previous-hash mismatch)`, e.seq);
     if (runId === undefined) runId = e.runId;

@@ -65,7 +65,10 @@ async function oursOnce(n: number) {
   const spec = { keys: [await k(online)], threshold: 1 };
   const data = targetsOf(n);
   const t0 = process.hrtime.bigint();
-  const root = await newRoot({ roles: { root: { keys: [await k(rootKey)], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec }, expires: expiresIn(NOW, 365) });
+  const root = await newRoot({
+    roles: { root: { keys: [await k(rootKey)], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec },
+    expires: expiresIn(NOW, 365),
+  });
   const rootBytes = await signEnvelope(root.toJSON(), [rootKey]);
   const t = newTargets(expiresIn(NOW, 90));
   t.targets = data;
@@ -207,20 +210,53 @@ export async function run(report: Report): Promise<void> {
   const more = await ours(N, Math.max(1, REPS - 1));
   const o = { ...first, build: Math.min(first.build, more.build), verify: Math.min(first.verify, more.verify) };
   report({ name: `tuf: ours build+sign ${N} targets (${(o.size / 1e6).toFixed(1)} MB)`, ours: o.build, baseline: null, unit: 'ms', ratio: null });
-  report({ name: `tuf: ours peak RSS (${N} targets build+sign+verify)`, ours: rssOurs, baseline: 500, unit: 'MB', ratio: 500 / rssOurs, note: 'baseline = 500 MB budget' });
+  report({
+    name: `tuf: ours peak RSS (${N} targets build+sign+verify)`,
+    ours: rssOurs,
+    baseline: 500,
+    unit: 'MB',
+    ratio: 500 / rssOurs,
+    note: 'baseline = 500 MB budget',
+  });
   const rssVerify = verifyPeakRss(first.files);
-  report({ name: `tuf: peak RSS of a process verifying ${N} targets (${(first.size / 1e6).toFixed(1)} MB)`, ours: rssVerify, baseline: 300, unit: 'MB', ratio: 300 / rssVerify, note: 'baseline = 300 MB budget' });
+  report({
+    name: `tuf: peak RSS of a process verifying ${N} targets (${(first.size / 1e6).toFixed(1)} MB)`,
+    ours: rssVerify,
+    baseline: 300,
+    unit: 'MB',
+    ratio: 300 / rssVerify,
+    note: 'baseline = 300 MB budget',
+  });
 
   const stock = tufjs(STOCK, o.rootBytes);
   const oStock = await ours(STOCK, 1);
-  report({ name: `tuf: verify ${STOCK} targets, ours vs tuf-js stock`, ours: oStock.verify, baseline: stock.verify, unit: 'ms', ratio: stock.verify / oStock.verify });
-  report({ name: `tuf: build+sign ${STOCK} targets, ours vs tuf-js stock`, ours: oStock.build, baseline: stock.build, unit: 'ms', ratio: stock.build / oStock.build });
+  report({
+    name: `tuf: verify ${STOCK} targets, ours vs tuf-js stock`,
+    ours: oStock.verify,
+    baseline: stock.verify,
+    unit: 'ms',
+    ratio: stock.verify / oStock.verify,
+  });
+  report({
+    name: `tuf: build+sign ${STOCK} targets, ours vs tuf-js stock`,
+    ours: oStock.build,
+    baseline: stock.build,
+    unit: 'ms',
+    ratio: stock.build / oStock.build,
+  });
 
   const unpatch = patchLinear();
   try {
     tufjs(2000, o.rootBytes); // warm-up
     const lin = tufjs(N, o.rootBytes, REPS);
-    report({ name: `tuf: verify ${N} targets, ours vs tuf-js linear-patched`, ours: o.verify, baseline: lin.verify, unit: 'ms', ratio: lin.verify / o.verify, note: 'target ratio >= 2.5' });
+    report({
+      name: `tuf: verify ${N} targets, ours vs tuf-js linear-patched`,
+      ours: o.verify,
+      baseline: lin.verify,
+      unit: 'ms',
+      ratio: lin.verify / o.verify,
+      note: 'target ratio >= 2.5',
+    });
     report({
       name: `tuf: verify ${N} targets, CPU time, ours vs tuf-js linear-patched`,
       ours: o.verifyCpu,
@@ -244,11 +280,20 @@ export async function run(report: Report): Promise<void> {
       const { top, bins } = await hashBinTargets({ targets: data, binKeys: [k], threshold: 1, bitLength: bits, expires: expiresIn(NOW, 90) });
       const sig = { targets: [online], snapshot: [online], timestamp: [online], delegated: { '*': [online] } };
       const exp = { snapshot: expiresIn(NOW, 7), timestamp: expiresIn(NOW, 1) };
-      const binned: OutFile[] = await publishTargets({ roles: new Map([['targets', top], ...bins]), snapshotVersion: 1, timestampVersion: 1, expires: exp, signers: sig });
+      const binned: OutFile[] = await publishTargets({
+        roles: new Map([['targets', top], ...bins]),
+        snapshotVersion: 1,
+        timestampVersion: 1,
+        expires: exp,
+        signers: sig,
+      });
       const flatT = newTargets(expiresIn(NOW, 90));
       flatT.targets = data;
       const flat = await publishTargets({ roles: new Map([['targets', flatT]]), snapshotVersion: 1, timestampVersion: 1, expires: exp, signers: sig });
-      for (const [sub, files] of [['binned', binned], ['flat', flat]] as const) {
+      for (const [sub, files] of [
+        ['binned', binned],
+        ['flat', flat],
+      ] as const) {
         mkdirSync(path.join(dir, sub));
         writeFileSync(path.join(dir, sub, '1.root.json'), rootBytes);
         for (const f of files) writeFileSync(path.join(dir, sub, f.name), f.bytes);

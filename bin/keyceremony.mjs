@@ -8,6 +8,9 @@ if (!existsSync(bundle)) {
   process.exit(2);
 }
 // A closed pipe (`keyceremony tokens | head`) is not an error.
-process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  else throw e;
+});
 const { main } = await import(bundle);
 process.exitCode = await main(process.argv.slice(2));

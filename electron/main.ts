@@ -100,7 +100,10 @@ if (!app.requestSingleInstanceLock()) {
         ceremony: { workDir: join(app.getPath('documents'), 'keyceremony'), rehearsal: mode === 'rehearsal', module: openModule },
         saveFile: async (req) => {
           const parent = win ?? BrowserWindow.getFocusedWindow();
-          const opts = { defaultPath: req.suggestedName, properties: ['createDirectory', 'showOverwriteConfirmation'] as ('createDirectory' | 'showOverwriteConfirmation')[] };
+          const opts = {
+            defaultPath: req.suggestedName,
+            properties: ['createDirectory', 'showOverwriteConfirmation'] as ('createDirectory' | 'showOverwriteConfirmation')[],
+          };
           const r = parent ? await dialog.showSaveDialog(parent, opts) : await dialog.showSaveDialog(opts);
           if (r.canceled || !r.filePath) return { saved: false, name: req.suggestedName };
           writeFileAtomic(r.filePath, req.text, { mode: 0o600 });

@@ -23,7 +23,14 @@ if (existsSync('electron/main.ts')) {
   await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', external: ['electron'] });
 }
 if (existsSync('electron/preload.ts')) {
-  await build({ ...common, packages: undefined, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'] });
+  await build({
+    ...common,
+    packages: undefined,
+    entryPoints: ['electron/preload.ts'],
+    outfile: 'dist/electron/preload.cjs',
+    format: 'cjs',
+    external: ['electron'],
+  });
 }
 
 // Renderer: esbuild, not vite. (vite's rollup pulls platform packages that the npm registry mirror

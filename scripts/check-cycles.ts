@@ -80,7 +80,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const cycles = findCycles(graph).filter((c) => !known.has(c.join(' <-> ')));
   for (const c of cycles) {
     console.error(`import cycle: ${c.join(' <-> ')}`);
-    for (const f of c) console.error(`  ${f} imports ${graph.get(f)!.filter((d) => c.includes(d)).join(', ')}`);
+    for (const f of c)
+      console.error(
+        `  ${f} imports ${graph
+          .get(f)!
+          .filter((d) => c.includes(d))
+          .join(', ')}`,
+      );
   }
   if (cycles.length) process.exit(1);
   console.log(`no import cycles in ${graph.size} files (${ROOTS.join(', ')})`);

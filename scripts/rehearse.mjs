@@ -16,13 +16,19 @@ const { main } = await import(bundlePath.href);
 
 const args = process.argv.slice(2);
 const outIdx = args.indexOf('--out');
-const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = new Date()
+  .toISOString()
+  .replace(/[-:]/g, '')
+  .replace(/\.\d+Z$/, 'Z');
 const runDir = resolve(outIdx >= 0 ? args[outIdx + 1] : join('.tmp', `rehearsal-${stamp}`));
 mkdirSync(runDir, { recursive: true });
 
 // 1. the built-in template, as a user would copy it (`keyceremony ceremony template tuf-root > file`)
 const chunks = [];
-let code = await main(['ceremony', 'template', 'tuf-root'], makeCtx((b) => chunks.push(Buffer.from(b))));
+let code = await main(
+  ['ceremony', 'template', 'tuf-root'],
+  makeCtx((b) => chunks.push(Buffer.from(b))),
+);
 if (code !== 0) process.exit(code);
 const scriptPath = join(runDir, 'tuf-root.ceremony.json');
 writeFileSync(scriptPath, Buffer.concat(chunks));

@@ -9,12 +9,20 @@ import { join } from 'node:path';
 const TIERS = ['pure', 'token', 'peers', 'ui'];
 const asked = process.argv.slice(2);
 const tiers = asked.length ? asked : TIERS;
-for (const t of tiers) if (!TIERS.includes(t)) { console.error(`unknown tier ${t}`); process.exit(2); }
+for (const t of tiers)
+  if (!TIERS.includes(t)) {
+    console.error(`unknown tier ${t}`);
+    process.exit(2);
+  }
 
 function find(dir) {
   let out = [];
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const e of entries.sort()) {
     const p = join(dir, e);
     if (statSync(p).isDirectory()) out = out.concat(find(p));
@@ -34,7 +42,10 @@ const env = { ...process.env, KEYCEREMONY_TEST: '1', ...(markers ? { KEYCEREMONY
 const runs = [];
 const pure = tiers.includes('pure') ? find(join('test', 'pure')) : [];
 const rest = tiers.filter((t) => t !== 'pure').flatMap((t) => find(join('test', t)));
-if (pure.length + rest.length === 0) { console.error('no test files found'); process.exit(1); }
+if (pure.length + rest.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
 if (pure.length) {
   const c8 = join('node_modules', 'c8', 'bin', 'c8.js');
   runs.push(process.env.KEYCEREMONY_COVERAGE === '0' ? nodeTest(pure) : [c8, process.execPath, ...nodeTest(pure)]);

@@ -106,11 +106,7 @@ export class KeyceremonyError extends Error {
   readonly where?: string;
   readonly details?: Record<string, string | number | boolean>;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    opts: { where?: string; details?: Record<string, string | number | boolean>; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, opts: { where?: string; details?: Record<string, string | number | boolean>; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'KeyceremonyError';
     this.code = code;

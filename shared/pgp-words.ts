@@ -109,7 +109,9 @@ export function wordsToBytes(words: string): Uint8Array {
     const table = i % 2 === 0 ? PGP_EVEN_WORDS : PGP_ODD_WORDS;
     const idx = table.findIndex((x) => x.toLowerCase() === w.toLowerCase());
     if (idx < 0) {
-      throw new KeyceremonyError('INVALID_INPUT', `word ${i + 1} "${w}" is not an ${i % 2 === 0 ? 'even' : 'odd'}-position PGP word`, { where: `word ${i + 1}` });
+      throw new KeyceremonyError('INVALID_INPUT', `word ${i + 1} "${w}" is not an ${i % 2 === 0 ? 'even' : 'odd'}-position PGP word`, {
+        where: `word ${i + 1}`,
+      });
     }
     out[i] = idx;
   });

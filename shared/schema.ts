@@ -99,7 +99,11 @@ function make<T>(describe: string, check: (x: unknown, where: string, faults: Fa
 }
 
 /** A schema of one's own: a check that adds faults, and its JSON Schema. */
-export function custom<T>(describe: string, check: (x: unknown, where: string, faults: Fault[]) => T, json: (ctx?: JsonSchemaContext) => JsonSchema): Schema<T> {
+export function custom<T>(
+  describe: string,
+  check: (x: unknown, where: string, faults: Fault[]) => T,
+  json: (ctx?: JsonSchemaContext) => JsonSchema,
+): Schema<T> {
   return make(describe, check, json);
 }
 
@@ -296,7 +300,12 @@ export function record<T>(value: Schema<T>, opts: number | { max?: number; key?:
       }
       return out;
     },
-    (ctx) => ({ type: 'object', propertyNames: key.jsonSchema(ctx), additionalProperties: value.jsonSchema(ctx), ...(Number.isFinite(max) ? { maxProperties: max } : {}) }),
+    (ctx) => ({
+      type: 'object',
+      propertyNames: key.jsonSchema(ctx),
+      additionalProperties: value.jsonSchema(ctx),
+      ...(Number.isFinite(max) ? { maxProperties: max } : {}),
+    }),
   );
 }
 
@@ -321,7 +330,17 @@ type JsType = 'number' | 'string' | 'boolean' | 'array' | 'object';
 export function byType<T>(branches: Partial<Record<JsType, Schema<T>>>): Schema<T> {
   const types = Object.keys(branches) as JsType[];
   const typeOf = (x: unknown): JsType | 'other' =>
-    Array.isArray(x) ? 'array' : isPlainObject(x) ? 'object' : typeof x === 'number' ? 'number' : typeof x === 'string' ? 'string' : typeof x === 'boolean' ? 'boolean' : 'other';
+    Array.isArray(x)
+      ? 'array'
+      : isPlainObject(x)
+        ? 'object'
+        : typeof x === 'number'
+          ? 'number'
+          : typeof x === 'string'
+            ? 'string'
+            : typeof x === 'boolean'
+              ? 'boolean'
+              : 'other';
   const describe = types.map((t) => (branches[t] as Schema<T>).describe).join(', or ');
   return make(
     describe,

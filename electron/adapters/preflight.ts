@@ -58,13 +58,21 @@ export function linuxPreflight(opts: PreflightOptions = {}): PreflightProbe {
       }
       checks.push(
         up.size
-          ? { id: 'network-interfaces', status: 'fail', summary: `non-loopback interface(s) up: ${[...up].sort().join(', ')}`, facts: { up: [...up].sort().join(',') } }
+          ? {
+              id: 'network-interfaces',
+              status: 'fail',
+              summary: `non-loopback interface(s) up: ${[...up].sort().join(', ')}`,
+              facts: { up: [...up].sort().join(',') },
+            }
           : { id: 'network-interfaces', status: 'pass', summary: 'no non-loopback interface is up' },
       );
 
       // default route
       const routes = (read(P('proc/net/route')) ?? '').split('\n').slice(1).filter(Boolean);
-      const def4 = routes.map((l) => l.trim().split(/\s+/)).filter((f) => f[1] === '00000000' && f[7] === '00000000').map((f) => f[0]);
+      const def4 = routes
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f[1] === '00000000' && f[7] === '00000000')
+        .map((f) => f[0]);
       const def6 = (read(P('proc/net/ipv6_route')) ?? '')
         .split('\n')
         .map((l) => l.trim().split(/\s+/))
@@ -88,7 +96,9 @@ export function linuxPreflight(opts: PreflightOptions = {}): PreflightProbe {
       // clock
       const floor = opts.clockFloor ?? CLOCK_FLOOR;
       const clockOk = now.getTime() >= floor.getTime() && now.getUTCFullYear() < 2100;
-      const exp = Object.entries(expiries).map(([r, d]) => `${r} ${d}`).join('; ');
+      const exp = Object.entries(expiries)
+        .map(([r, d]) => `${r} ${d}`)
+        .join('; ');
       checks.push({
         id: 'clock',
         status: clockOk ? 'pass' : 'fail',
@@ -119,7 +129,11 @@ export function linuxPreflight(opts: PreflightOptions = {}): PreflightProbe {
         const missing = expectTokens.filter((t: TokenSpec) => !present.some((p) => p.label === t.label && (t.serial === undefined || p.serial === t.serial)));
         checks.push(
           missing.length
-            ? { id: 'tokens', status: 'fail', summary: `missing token(s): ${missing.map((t) => `${t.label}${t.serial ? ` (serial ${t.serial})` : ''}`).join(', ')}` }
+            ? {
+                id: 'tokens',
+                status: 'fail',
+                summary: `missing token(s): ${missing.map((t) => `${t.label}${t.serial ? ` (serial ${t.serial})` : ''}`).join(', ')}`,
+              }
             : {
                 id: 'tokens',
                 status: 'pass',

@@ -45,7 +45,10 @@ const SOFTHSM_UTIL_PATHS = ['/usr/bin/softhsm2-util', '/usr/local/bin/softhsm2-u
 export function softHsmUtilPath(exists: (p: string) => boolean = existsSync): string {
   const p = SOFTHSM_UTIL_PATHS.find((x) => exists(x));
   if (!p) {
-    throw new KeyceremonyError('MODULE_NOT_FOUND', `softhsm2-util is not installed (looked in ${SOFTHSM_UTIL_PATHS.join(', ')}). Install it: apt-get install -y softhsm2 (or run scripts/system-deps.sh).`);
+    throw new KeyceremonyError(
+      'MODULE_NOT_FOUND',
+      `softhsm2-util is not installed (looked in ${SOFTHSM_UTIL_PATHS.join(', ')}). Install it: apt-get install -y softhsm2 (or run scripts/system-deps.sh).`,
+    );
   }
   return p;
 }
@@ -134,7 +137,8 @@ export function provisionRehearsalTokens(dir: string, labels: string[], opts: { 
     mkdirSync(staging, { recursive: true, mode: 0o700 });
     let pins: RehearsalPins = {};
     if (opts.from) {
-      if (!existsSync(join(opts.from, 'pins.json'))) throw new KeyceremonyError('NOT_FOUND', `${opts.from} is not a rehearsal token folder (no pins.json).`, { where: opts.from });
+      if (!existsSync(join(opts.from, 'pins.json')))
+        throw new KeyceremonyError('NOT_FOUND', `${opts.from} is not a rehearsal token folder (no pins.json).`, { where: opts.from });
       cpSync(join(opts.from, 'tokens'), join(staging, 'tokens'), { recursive: true });
       pins = parsePins(readInputText(join(opts.from, 'pins.json'), { what: 'rehearsal PIN list', kind: 'document' }), opts.from);
     }

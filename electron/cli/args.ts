@@ -13,11 +13,7 @@ const SECRET_FLAGS: Record<string, string> = {
 
 export class UsageError extends Error {}
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: string[],
-  options: T,
-  opts: { positionals?: boolean } = {},
-) {
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, opts: { positionals?: boolean } = {}) {
   for (const a of args) {
     const name = /^--([a-z-]+)(=|$)/.exec(a)?.[1];
     const sources = name && Object.hasOwn(SECRET_FLAGS, name) ? SECRET_FLAGS[name] : undefined;

@@ -31,7 +31,10 @@ export interface SecretNeed {
   sentence: string;
 }
 
-const DEFAULT_NEED: SecretNeed = { code: 'PIN_REQUIRED', sentence: 'A PIN is needed but there is no terminal to ask on. Use --pin-file FILE or set KEYCEREMONY_PIN.' };
+const DEFAULT_NEED: SecretNeed = {
+  code: 'PIN_REQUIRED',
+  sentence: 'A PIN is needed but there is no terminal to ask on. Use --pin-file FILE or set KEYCEREMONY_PIN.',
+};
 
 /** Remove one trailing newline (files written by `echo`), keep everything else byte-exact. */
 export function stripNewline(b: Uint8Array): Uint8Array {
@@ -116,9 +119,13 @@ export function makeContext(io: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.W
         } catch (e) {
           if (!(e instanceof KeyceremonyError) || e.code !== 'PIN_REQUIRED') throw e;
           // name THIS secret's sources (the SO PIN is not given with --pin-file / KEYCEREMONY_PIN)
-          throw new KeyceremonyError('PIN_REQUIRED', `The ${secret} is needed but there is no terminal to ask on. Use ${flag ?? '--pin-file'} FILE or set ${name}.`, {
-            where: flag ?? '--pin-file',
-          });
+          throw new KeyceremonyError(
+            'PIN_REQUIRED',
+            `The ${secret} is needed but there is no terminal to ask on. Use ${flag ?? '--pin-file'} FILE or set ${name}.`,
+            {
+              where: flag ?? '--pin-file',
+            },
+          );
         }
       };
     },

@@ -44,15 +44,7 @@ export function tokenRef(v: { module?: string; token?: string; serial?: string; 
   };
 }
 
-export function keyRef(v: {
-  module?: string;
-  token?: string;
-  serial?: string;
-  'pin-file'?: string;
-  key?: string;
-  label?: string;
-  id?: string;
-}): KeyRef {
+export function keyRef(v: { module?: string; token?: string; serial?: string; 'pin-file'?: string; key?: string; label?: string; id?: string }): KeyRef {
   if (v.key) {
     const u = parsePkcs11Uri(v.key);
     if (u.pinValue !== undefined) {
@@ -66,7 +58,7 @@ export function keyRef(v: {
     if (!u.object && !u.id) throw new UsageError('the pkcs11: URI must name the key (object=... or id=...)');
     const pinFile = v['pin-file'] ?? (u.pinSource?.startsWith('file:') ? u.pinSource.slice(5) : u.pinSource);
     return {
-      ...(v.module ?? u.modulePath ? { module: (v.module ?? u.modulePath) as string } : {}),
+      ...((v.module ?? u.modulePath) ? { module: (v.module ?? u.modulePath) as string } : {}),
       token: { ...(u.token ? { label: u.token } : {}), ...(u.serial ? { serial: u.serial } : {}) },
       key: { ...(u.object ? { label: u.object } : {}), ...(u.id ? { id: u.id } : {}) },
       ...(pinFile ? { pinFile } : {}),

@@ -22,10 +22,7 @@ export interface Signer {
   /** Human description for transcripts: token label/serial and key label/id, never secrets. */
   readonly description: string;
   sign(data: Uint8Array): Promise<Uint8Array>;
-  signMany?(
-    items: readonly Uint8Array[],
-    opts?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
-  ): Promise<Uint8Array[]>;
+  signMany?(items: readonly Uint8Array[], opts?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<Uint8Array[]>;
 }
 
 /** Sign a batch with `signMany` if the signer has it, one by one otherwise. */

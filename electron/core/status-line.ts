@@ -31,6 +31,13 @@ export function ruleLine(head: string, rule: { name: string; threshold: number; 
   const waiting = rule.signers.filter((s) => !s.signed).map(signerLabel);
   const need = rule.threshold - rule.valid;
   const who = signed.length ? `${listWith(signed, 'and')} signed` : 'nobody signed yet';
-  const still = need <= 0 ? 'complete' : need === 1 ? `${listWith(waiting, 'or')} still needed` : need >= waiting.length ? `${listWith(waiting, 'and')} still needed` : `${need} more of ${waiting.join(', ')} still needed`;
+  const still =
+    need <= 0
+      ? 'complete'
+      : need === 1
+        ? `${listWith(waiting, 'or')} still needed`
+        : need >= waiting.length
+          ? `${listWith(waiting, 'and')} still needed`
+          : `${need} more of ${waiting.join(', ')} still needed`;
   return `${head}: ${rule.valid} of ${rule.threshold} ${rule.name} keys — ${who}; ${still}`;
 }

@@ -15,7 +15,14 @@ import { parsePublicKeyPem } from '../../shared/cosign/keys';
 import { parseImageReference } from '../../shared/cosign/reference';
 import { parseTrustedRoot } from '../../shared/cosign/trusted-root';
 import { applyPins, checkFingerprint, type Pins } from '../../shared/verification/pins';
-import { orderItems, verdictOf, failedSummary, VERIFICATION_REPORT_TYPE, type VerificationItem, type VerificationReport } from '../../shared/verification/report';
+import {
+  orderItems,
+  verdictOf,
+  failedSummary,
+  VERIFICATION_REPORT_TYPE,
+  type VerificationItem,
+  type VerificationReport,
+} from '../../shared/verification/report';
 import type { Request } from '../../shared/ipc/contract';
 import { bundleReport, verifyBundle, type BundleReader } from '../core/ceremony/bundle';
 import { lookupTargets, verifyRepository, type MetadataReader } from '../core/tuf/verify';
@@ -65,7 +72,10 @@ export async function auditBundle(reader: BundleReader, pins: Pins | undefined):
 export function atTime(at: string | undefined): number {
   if (at === undefined) return Date.now();
   const ms = Date.parse(at);
-  if (Number.isNaN(ms)) throw new KeyceremonyError('INVALID_INPUT', `the evaluation time must be an RFC 3339 time such as 2027-01-31T00:00:00Z, got ${JSON.stringify(at)}`, { where: 'at' });
+  if (Number.isNaN(ms))
+    throw new KeyceremonyError('INVALID_INPUT', `the evaluation time must be an RFC 3339 time such as 2027-01-31T00:00:00Z, got ${JSON.stringify(at)}`, {
+      where: 'at',
+    });
   return ms;
 }
 
@@ -114,10 +124,29 @@ export async function auditCosign(
   });
   const items: VerificationItem[] = [];
   if (check.perBundle) {
-    for (const p of check.perBundle) items.push({ check: 'cosign.signature', status: p.valid ? 'pass' : 'fail', subject: p.name, message: p.reason, ...(p.valid ? {} : { code: 'VERIFICATION_FAILED' }) });
-    items.push({ check: 'cosign.threshold', status: check.valid ? 'pass' : 'fail', subject: `${req.threshold} of ${req.keys.length}`, message: check.reason, ...(check.valid ? {} : { code: 'THRESHOLD_NOT_MET' }) });
+    for (const p of check.perBundle)
+      items.push({
+        check: 'cosign.signature',
+        status: p.valid ? 'pass' : 'fail',
+        subject: p.name,
+        message: p.reason,
+        ...(p.valid ? {} : { code: 'VERIFICATION_FAILED' }),
+      });
+    items.push({
+      check: 'cosign.threshold',
+      status: check.valid ? 'pass' : 'fail',
+      subject: `${req.threshold} of ${req.keys.length}`,
+      message: check.reason,
+      ...(check.valid ? {} : { code: 'THRESHOLD_NOT_MET' }),
+    });
   } else {
-    items.push({ check: 'cosign.signature', status: check.valid ? 'pass' : 'fail', subject: req.bundles[0]?.name ?? 'signature', message: check.reason, ...(check.valid ? {} : { code: 'VERIFICATION_FAILED' }) });
+    items.push({
+      check: 'cosign.signature',
+      status: check.valid ? 'pass' : 'fail',
+      subject: req.bundles[0]?.name ?? 'signature',
+      message: check.reason,
+      ...(check.valid ? {} : { code: 'VERIFICATION_FAILED' }),
+    });
   }
   if (check.tlog) items.push({ check: 'cosign.signature', status: 'pass', subject: 'transparency log', message: check.tlog.summary });
   const ordered = orderItems(items);
@@ -135,6 +164,8 @@ export async function auditCosign(
     items: ordered,
     roles: [],
   };
-  report.summary = report.ok ? `VERIFIED at ${evaluatedAt}: ${check.reason} (key-based: no certificate chain, identity or timestamp checked)` : failedSummary(report);
+  report.summary = report.ok
+    ? `VERIFIED at ${evaluatedAt}: ${check.reason} (key-based: no certificate chain, identity or timestamp checked)`
+    : failedSummary(report);
   return { report: pinned(report, pins, check.signers), cliJson: JSON.stringify(check.json, null, 2) + '\n' };
 }

@@ -23,7 +23,9 @@ export async function checkCeremonyInput(purpose: InputPurpose, name: string, te
     const env = readEnvelope(parseStrictJson(text, { source: name, maxBytes: 256 * 1024 * 1024 }), name);
     const signed = signedFromJSON(env.signedRaw, `${name} $.signed`);
     if (signed.type !== want) {
-      throw new KeyceremonyError('INVALID_METADATA', `${name} is ${signed.type} metadata; this ceremony needs the current ${want}.json.`, { where: `${name} $.signed._type` });
+      throw new KeyceremonyError('INVALID_METADATA', `${name} is ${signed.type} metadata; this ceremony needs the current ${want}.json.`, {
+        where: `${name} $.signed._type`,
+      });
     }
     if (signed.type === 'root') {
       const r = signed as Root;

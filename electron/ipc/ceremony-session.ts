@@ -31,7 +31,17 @@ import type { CeremonyAnswer, CeremonyQuestion, CeremonyTemplate, CeremonyView, 
 import type { CeremonyEngine } from '../core/ceremony/engine';
 import { BUILTIN_KINDS } from '../core/ceremony/steps';
 import { TEMPLATES } from '../core/ceremony/templates';
-import type { CeremonyScript, CeremonyState, GatheredShare, KeyRecord, PinSource, PreflightProbe, Prompter, ShareSink, TokenSpec } from '../core/ceremony/types';
+import type {
+  CeremonyScript,
+  CeremonyState,
+  GatheredShare,
+  KeyRecord,
+  PinSource,
+  PreflightProbe,
+  Prompter,
+  ShareSink,
+  TokenSpec,
+} from '../core/ceremony/types';
 import { assertScript, validateScript } from '../core/ceremony/validate';
 import { custodianNumbers, customizeScript, type ScriptSetup } from '../core/ceremony/customize';
 import { pinPlan } from '../core/ceremony/pin-plan';
@@ -69,7 +79,8 @@ export function listTemplates(): CeremonyTemplate[] {
 /** Files a script reads from beside it (the previous root, targets metadata, a backup file). */
 export function scriptInputs(s: CeremonyScript): string[] {
   const out: string[] = [];
-  for (const st of s.steps) for (const k of ['backupFile', 'previousRoot', 'targets'] as const) if (typeof st.params?.[k] === 'string') out.push(st.params[k] as string);
+  for (const st of s.steps)
+    for (const k of ['backupFile', 'previousRoot', 'targets'] as const) if (typeof st.params?.[k] === 'string') out.push(st.params[k] as string);
   // hardware attestation certificates given as files (keygen's attestation, the attest step)
   for (const st of s.steps) out.push(...attestationInputs(st.kind, st.params));
   return [...new Set(out)];
@@ -81,7 +92,11 @@ const EDITABLE = ['rootThreshold', 'threshold', 'expiresInDays', 'gun', 'role', 
  * The script a setup screen describes: a template or an opened script text, with the administrator's
  * setup applied, validated (every problem with its JSON path). Nothing is started.
  */
-export function prepareScript(req: { template?: string; scriptText?: string; setup?: ScriptSetup }): { preview: ScriptPreview; script?: CeremonyScript; text?: string } {
+export function prepareScript(req: { template?: string; scriptText?: string; setup?: ScriptSetup }): {
+  preview: ScriptPreview;
+  script?: CeremonyScript;
+  text?: string;
+} {
   const empty = (problems: ScriptPreview['problems']): { preview: ScriptPreview } => ({
     preview: { ok: false, problems, name: '', title: '', participants: [], tokens: [], inputs: [], custodians: null, params: [] },
   });
@@ -126,7 +141,12 @@ export function prepareScript(req: { template?: string; scriptText?: string; set
     title: script.title,
     ...(script.description ? { description: script.description } : {}),
     participants: script.participants.map((p) => ({ id: p.id, name: p.name, role: p.role })),
-    tokens: script.tokens.map((t) => ({ id: t.id, label: t.label, ...(t.serial ? { serial: t.serial } : {}), ...(t.custodian ? { custodian: t.custodian } : {}) })),
+    tokens: script.tokens.map((t) => ({
+      id: t.id,
+      label: t.label,
+      ...(t.serial ? { serial: t.serial } : {}),
+      ...(t.custodian ? { custodian: t.custodian } : {}),
+    })),
     inputs: scriptInputs(script),
     custodians: custodianNumbers(script)?.length ?? null,
     params,
@@ -166,7 +186,12 @@ export function listUnfinished(deps: CeremonyDeps): UnfinishedRun[] {
       stepsDone: Object.values(st.steps).filter((s) => s.status !== 'running').length,
       steps: script.script.steps.length,
       stoppedAt: running ? (running.title ?? running.id) : null,
-      keys: Object.values(st.keys).map((k) => ({ id: k.id, label: k.label, token: `${k.token.label}${k.token.serial ? ` (serial ${k.token.serial})` : ''}`, fingerprint: k.fingerprint })),
+      keys: Object.values(st.keys).map((k) => ({
+        id: k.id,
+        label: k.label,
+        token: `${k.token.label}${k.token.serial ? ` (serial ${k.token.serial})` : ''}`,
+        fingerprint: k.fingerprint,
+      })),
     });
   }
   return out;
@@ -235,15 +260,23 @@ export class CeremonySession {
     const prepared = prepareScript(req);
     if (!prepared.script || prepared.text === undefined) {
       const first = prepared.preview.problems[0];
-      throw new KeyceremonyError('INVALID_INPUT', `The ceremony cannot start: ${first?.path}: ${first?.message}${prepared.preview.problems.length > 1 ? ` (and ${prepared.preview.problems.length - 1} more)` : ''}.`, {
-        where: first?.path ?? 'setup',
-        details: Object.fromEntries(prepared.preview.problems.slice(0, 20).map((p, i) => [`issue${i + 1}`, `${p.path}: ${p.message}`])),
-      });
+      throw new KeyceremonyError(
+        'INVALID_INPUT',
+        `The ceremony cannot start: ${first?.path}: ${first?.message}${prepared.preview.problems.length > 1 ? ` (and ${prepared.preview.problems.length - 1} more)` : ''}.`,
+        {
+          where: first?.path ?? 'setup',
+          details: Object.fromEntries(prepared.preview.problems.slice(0, 20).map((p, i) => [`issue${i + 1}`, `${p.path}: ${p.message}`])),
+        },
+      );
     }
     const { script, text } = prepared;
     const missing = scriptInputs(script).filter((f) => req.inputs?.[f] === undefined);
     if (missing.length) {
-      throw new KeyceremonyError('NOT_FOUND', `The ceremony needs ${missing.map((f) => `"${f}"`).join(', ')}: open ${missing.length === 1 ? 'it' : 'them'} in the setup before starting.`, { where: missing[0] as string });
+      throw new KeyceremonyError(
+        'NOT_FOUND',
+        `The ceremony needs ${missing.map((f) => `"${f}"`).join(', ')}: open ${missing.length === 1 ? 'it' : 'them'} in the setup before starting.`,
+        { where: missing[0] as string },
+      );
     }
     const stamp = (deps.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
     const run = `${deps.rehearsal ? 'REHEARSAL-' : ''}${script.name}-${stamp}`;
@@ -260,7 +293,11 @@ export class CeremonySession {
     const st = readState(runDir);
     if (!st) throw new KeyceremonyError('NOT_FOUND', `There is no ceremony run "${run}" to resume.`, { where: 'run' });
     if (st.rehearsal !== deps.rehearsal) {
-      throw new KeyceremonyError('CONFLICT', `Run "${run}" was started in ${st.rehearsal ? 'rehearsal' : 'production'} mode; start the app in that mode to resume or abandon it.`, { where: 'run' });
+      throw new KeyceremonyError(
+        'CONFLICT',
+        `Run "${run}" was started in ${st.rehearsal ? 'rehearsal' : 'production'} mode; start the app in that mode to resume or abandon it.`,
+        { where: 'run' },
+      );
     }
     const r = readRunScript(deps.workDir, run, st);
     if (!r) throw new KeyceremonyError('NOT_FOUND', `The script of run "${run}" is missing from its bundle folder; it cannot be resumed.`, { where: 'run' });
@@ -276,7 +313,9 @@ export class CeremonySession {
     s.view.keys = Object.values(st.keys).map((k) => s.keyView(k));
     s.view.status = 'failed';
     s.view.error = { code: 'CANCELLED', message: 'This run was interrupted (the app was closed). Resume it, or abandon it.' };
-    s.say(`Reopened run ${run} from its journal: ${Object.values(st.steps).filter((x) => x.status !== 'running').length} of ${r.script.steps.length} steps done.`);
+    s.say(
+      `Reopened run ${run} from its journal: ${Object.values(st.steps).filter((x) => x.status !== 'running').length} of ${r.script.steps.length} steps done.`,
+    );
     return s;
   }
 
@@ -312,7 +351,8 @@ export class CeremonySession {
 
   answer(questionId: string, a: CeremonyAnswer): void {
     const p = this.pending;
-    if (!p || p.q.id !== questionId) throw new KeyceremonyError('CONFLICT', 'That question is no longer open; the screen was out of date.', { where: 'questionId' });
+    if (!p || p.q.id !== questionId)
+      throw new KeyceremonyError('CONFLICT', 'That question is no longer open; the screen was out of date.', { where: 'questionId' });
     if (p.q.kind !== a.kind) throw new KeyceremonyError('INVALID_INPUT', `The open question needs a "${p.q.kind}" answer.`, { where: 'answer.kind' });
     this.pending = null;
     this.changed();
@@ -331,7 +371,8 @@ export class CeremonySession {
    */
   abandon(o: { by: string; reason: string; removeKeys: boolean }): void {
     if (this.view.status === 'running' && this.engine) throw new KeyceremonyError('CONFLICT', 'Stop the ceremony before abandoning it.', { where: 'ceremony' });
-    if (this.view.status === 'done' || this.view.status === 'abandoned') throw new KeyceremonyError('CONFLICT', `This run is ${this.view.status}; there is nothing to abandon.`, { where: 'ceremony' });
+    if (this.view.status === 'done' || this.view.status === 'abandoned')
+      throw new KeyceremonyError('CONFLICT', `This run is ${this.view.status}; there is nothing to abandon.`, { where: 'ceremony' });
     this.forgetShares();
     this.cancelled = false;
     this.view.status = 'abandoning';
@@ -364,7 +405,8 @@ export class CeremonySession {
   /** The finished run's files for the removable medium: the archive, the printable transcript, the script. */
   finishedFiles(): { name: string; bytes: Uint8Array }[] {
     const r = this.view.result;
-    if (this.view.status !== 'done' || !r) throw new KeyceremonyError('CONFLICT', 'The ceremony is not finished; there is no bundle to save yet.', { where: 'ceremony' });
+    if (this.view.status !== 'done' || !r)
+      throw new KeyceremonyError('CONFLICT', 'The ceremony is not finished; there is no bundle to save yet.', { where: 'ceremony' });
     const prefix = this.deps.rehearsal ? 'REHEARSAL-' : '';
     const out = [{ name: basename(r.archivePath), bytes: readInputFile(r.archivePath, { what: 'bundle archive', limit: TAR_LIMITS.maxTotal }) }];
     for (const f of [`${prefix}transcript.pdf`, scriptFile(this.deps.rehearsal)]) {
@@ -382,13 +424,25 @@ export class CeremonySession {
     const lines: string[] = [`${this.deps.rehearsal ? 'REHEARSAL — NOT FOR PRODUCTION. ' : ''}Transcript of ${this.script.title} (run ${this.run})`, ''];
     if (existsSync(p)) {
       for (const l of readInputText(p, { what: 'transcript', kind: 'journal' }).split('\n').filter(Boolean)) {
-        const e = JSON.parse(l) as { seq: number; time: string; event: string; step?: string; actor?: string; note?: string; keys?: { id: string; fingerprint: string; words: string }[]; acknowledgements?: { by: string; statement: string; source?: string }[] };
+        const e = JSON.parse(l) as {
+          seq: number;
+          time: string;
+          event: string;
+          step?: string;
+          actor?: string;
+          note?: string;
+          keys?: { id: string; fingerprint: string; words: string }[];
+          acknowledgements?: { by: string; statement: string; source?: string }[];
+        };
         const hash = nodeSha256Hex(utf8(`${l}\n`)); // transcript v2: a line's hash is over its bytes and LF
         const who = (id?: string) => (id ? (this.script.participants.find((x) => x.id === id)?.name ?? id) : '');
         lines.push(`#${e.seq} ${e.time} ${e.event}${e.step ? ` [${e.step}]` : ''}${e.actor ? ` — ${who(e.actor)}` : ''}`);
         if (e.note) lines.push(`    ${e.note}`);
         for (const k of e.keys ?? []) lines.push(`    key ${k.id}: ${k.fingerprint}`, `      ${k.words}`);
-        for (const a of e.acknowledgements ?? []) lines.push(`    ✔ ${who(a.by)}${a.source === 'answers-file' ? ' (from the answers file)' : a.source === 'screen' ? ' (at the screen)' : ''}: ${a.statement}`);
+        for (const a of e.acknowledgements ?? [])
+          lines.push(
+            `    ✔ ${who(a.by)}${a.source === 'answers-file' ? ' (from the answers file)' : a.source === 'screen' ? ' (at the screen)' : ''}: ${a.statement}`,
+          );
         lines.push(`    hash ${hash}`);
       }
     }
@@ -400,7 +454,9 @@ export class CeremonySession {
     const q = this.pending?.q;
     const secret = this.pending?.secret;
     if (!q || q.id !== questionId || q.kind !== 'share-show' || secret === undefined) {
-      throw new KeyceremonyError('CONFLICT', 'No share is being shown now; the sheet can only be printed while its custodian looks at the share.', { where: 'questionId' });
+      throw new KeyceremonyError('CONFLICT', 'No share is being shown now; the sheet can only be printed while its custodian looks at the share.', {
+        where: 'questionId',
+      });
     }
     const share = parseShareText(secret, `share ${q.index}`);
     try {
@@ -500,9 +556,13 @@ export class CeremonySession {
         const a = await this.ask<Extract<CeremonyAnswer, { kind: 'pin' }>>({ kind: 'pin', so, token: this.tokenView(t) });
         if (a.pin === null) {
           // The engine's token service passes PIN bytes to C_Login; it has no "PIN pad" path yet.
-          throw new KeyceremonyError('USER_ACTION_REQUIRED', `Token "${t.label}" has a PIN pad; ceremonies with PIN-pad readers are not supported yet. Use a reader without a pad for this ceremony.`, {
-            where: `token ${t.id}`,
-          });
+          throw new KeyceremonyError(
+            'USER_ACTION_REQUIRED',
+            `Token "${t.label}" has a PIN pad; ceremonies with PIN-pad readers are not supported yet. Use a reader without a pad for this ceremony.`,
+            {
+              where: `token ${t.id}`,
+            },
+          );
         }
         const bytes = utf8(a.pin);
         this.stepPins.set(key, bytes.slice());
@@ -517,7 +577,12 @@ export class CeremonySession {
         await this.ask({ kind: 'share-show', custodian: name(custodian), custodianId: custodian, index, total }, new TextDecoder().decode(share));
       },
       collect: async (custodian, index) => {
-        const a = await this.ask<Extract<CeremonyAnswer, { kind: 'share-enter' }>>({ kind: 'share-enter', custodian: name(custodian), custodianId: custodian, index });
+        const a = await this.ask<Extract<CeremonyAnswer, { kind: 'share-enter' }>>({
+          kind: 'share-enter',
+          custodian: name(custodian),
+          custodianId: custodian,
+          index,
+        });
         return utf8(a.text);
       },
       gather: async (req) => {
@@ -547,11 +612,16 @@ export class CeremonySession {
           }
           const text = utf8(a.text);
           try {
-            const { index } = req.check(text, entered.map((e) => e.index));
+            const { index } = req.check(
+              text,
+              entered.map((e) => e.index),
+            );
             kept.push({ custodian: a.custodianId, text });
             entered.push({ index, custodian: name(a.custodianId) });
             this.kept = { setId: req.setId, shares: kept };
-            this.say(`${entered.length} of ${req.needed} shares entered${entered.length < req.needed ? ` — ${req.needed - entered.length} more needed` : ''} (share ${index}, from ${name(a.custodianId)}).`);
+            this.say(
+              `${entered.length} of ${req.needed} shares entered${entered.length < req.needed ? ` — ${req.needed - entered.length} more needed` : ''} (share ${index}, from ${name(a.custodianId)}).`,
+            );
           } catch (e) {
             text.fill(0);
             const info = toErrorInfo(e);
@@ -565,7 +635,14 @@ export class CeremonySession {
     return {
       say: (l) => this.say(l),
       acknowledge: async ({ step, ack, by, shown }) => {
-        const a = await this.ask<Extract<CeremonyAnswer, { kind: 'ack' }>>({ kind: 'ack', step, ackId: ack.id, statement: ack.statement, by: { id: by.id, name: by.name, role: by.role }, shown });
+        const a = await this.ask<Extract<CeremonyAnswer, { kind: 'ack' }>>({
+          kind: 'ack',
+          step,
+          ackId: ack.id,
+          statement: ack.statement,
+          by: { id: by.id, name: by.name, role: by.role },
+          shown,
+        });
         if (a.confirm) this.view.acknowledgements.push({ step, ackId: ack.id, by: by.id, statement: ack.statement });
         return a.confirm;
       },
@@ -598,7 +675,8 @@ export class CeremonySession {
       inputs: {
         read: async (p) => {
           const file = join(this.runDir, INPUTS, safeFileName(p, p));
-          if (!existsSync(file)) throw new KeyceremonyError('NOT_FOUND', `The ceremony needs the file "${p}": open it in the setup before starting.`, { where: p });
+          if (!existsSync(file))
+            throw new KeyceremonyError('NOT_FOUND', `The ceremony needs the file "${p}": open it in the setup before starting.`, { where: p });
           return readInputFile(file, { what: `ceremony input ${p}`, kind: 'artifact' });
         },
       },

@@ -45,7 +45,8 @@ export class FileRegistry {
   /** The path of a written file, forgotten once taken (a file is removed once). */
   takeWritten(id: string): string {
     const p = this.written.get(id);
-    if (p === undefined) throw new KeyceremonyError('NOT_FOUND', 'That file is not one this app wrote in this session, or it was removed already.', { where: 'fileId' });
+    if (p === undefined)
+      throw new KeyceremonyError('NOT_FOUND', 'That file is not one this app wrote in this session, or it was removed already.', { where: 'fileId' });
     this.written.delete(id);
     return p;
   }

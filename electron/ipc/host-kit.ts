@@ -76,7 +76,9 @@ export function requireToken(mod: TokenModuleLike, ref: TokenRef): TokenInfo {
     return t;
   }
   if (hit.length > 1) {
-    throw new KeyceremonyError('TOKEN_AMBIGUOUS', `${hit.length} tokens report serial ${ref.serial}: give the token's label as well, or remove all but one.`, { where: 'token' });
+    throw new KeyceremonyError('TOKEN_AMBIGUOUS', `${hit.length} tokens report serial ${ref.serial}: give the token's label as well, or remove all but one.`, {
+      where: 'token',
+    });
   }
   const expected = ref.label ? describeToken({ label: ref.label, serial: ref.serial }) : `with serial ${ref.serial}`;
   if (all.length > 0) {

@@ -21,7 +21,8 @@ export function parseNames(text: string | undefined): Record<string, string> {
   } catch {
     throw new KeyceremonyError('INVALID_JSON', `${NAMES_FILE} is not JSON; remove or fix it.`, { where: NAMES_FILE });
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new KeyceremonyError('INVALID_INPUT', `${NAMES_FILE} must map key ids to names.`, { where: NAMES_FILE });
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new KeyceremonyError('INVALID_INPUT', `${NAMES_FILE} must map key ids to names.`, { where: NAMES_FILE });
   const out: Record<string, string> = {};
   for (const [k, n] of Object.entries(v)) if (typeof n === 'string' && /^[0-9a-f]{64}$/.test(k)) out[k] = n.slice(0, 64);
   return out;
@@ -58,7 +59,14 @@ async function roleView(files: RepoFiles, role: string, names: Record<string, st
     const line = ruleLine(head, { name: rule.label, threshold: rule.threshold, valid: rs.valid, signers });
     // a stale snapshot met its rule for bytes that no longer describe the folder: not done
     const stale = rs.met && !st.complete;
-    out.push({ name: rule.label, threshold: rule.threshold, valid: rs.valid, ok: rs.met && !stale, line: stale ? `${line} — but stale: sign it again` : line, signers });
+    out.push({
+      name: rule.label,
+      threshold: rule.threshold,
+      valid: rs.valid,
+      ok: rs.met && !stale,
+      line: stale ? `${line} — but stale: sign it again` : line,
+      signers,
+    });
   }
   let diff: string[];
   try {

@@ -31,7 +31,11 @@ export function checkShareText(text: string, expect?: { index?: number; custodia
     s.body.fill(0);
     out.share = { index: s.index, n: s.n, m: s.m, setId: s.setId };
     if (expect?.setId !== undefined && s.setId !== expect.setId) {
-      throw new KeyceremonyError('SHARE_FOREIGN', `This share belongs to share set ${s.setId}; this recovery needs shares of set ${expect.setId}. It is a share of another backup.`, { where: 'share' });
+      throw new KeyceremonyError(
+        'SHARE_FOREIGN',
+        `This share belongs to share set ${s.setId}; this recovery needs shares of set ${expect.setId}. It is a share of another backup.`,
+        { where: 'share' },
+      );
     }
     if (expect?.entered?.includes(s.index)) {
       throw new KeyceremonyError('SHARE_DUPLICATE', `Share ${s.index} was entered already; each share counts once.`, { where: 'share' });

@@ -5,15 +5,7 @@
  * into what the screens show; it reads and writes nothing itself.
  */
 import { diffSigned } from '../core/tuf/diff';
-import {
-  finalizeRequest,
-  mergeRequests,
-  parseRequest,
-  requestStatus,
-  serializeRequest,
-  signRequest,
-  type SigningRequest,
-} from '../core/tuf/request';
+import { finalizeRequest, mergeRequests, parseRequest, requestStatus, serializeRequest, signRequest, type SigningRequest } from '../core/tuf/request';
 import {
   delegateRequests,
   latestRoleFiles,
@@ -230,7 +222,17 @@ export async function createRequests(
     }
     case 'delegate-remove':
       return {
-        requests: [await created(await removeDelegationRequest(folder, { name: change.name, ...(change.from ? { from: change.from } : {}), expiry: expiryOf(change.expiry), now, ...names }))],
+        requests: [
+          await created(
+            await removeDelegationRequest(folder, {
+              name: change.name,
+              ...(change.from ? { from: change.from } : {}),
+              expiry: expiryOf(change.expiry),
+              now,
+              ...names,
+            }),
+          ),
+        ],
         warnings: [],
       };
   }

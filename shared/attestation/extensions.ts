@@ -158,4 +158,3 @@ export function hsmLabel(value: Uint8Array): string {
   if (node.tag !== 0x0c || next !== value.length) bad(OID.hsmLabel, 'not a UTF8String');
   return fromUtf8(node.value);
 }
-

@@ -336,7 +336,8 @@ async function buildPath(key: Cert, device: Cert, anchors: Anchor[], intermediat
 
 /** Validity, critical extensions, CA flags, path lengths and key usage of every certificate of the path. */
 function checkPath(path: Cert[], vendor: AttestationVendor, now: Date, u2fSha256: string, notes: string[]): void {
-  const U2F_NOTE = 'The chain ends at the Yubico U2F Root CA, whose path length is 0; like piv-go, its path length is taken as 1 so the device certificate may sit below it (some YubiKey 4 were certified this way).';
+  const U2F_NOTE =
+    'The chain ends at the Yubico U2F Root CA, whose path length is 0; like piv-go, its path length is taken as 1 so the device certificate may sit below it (some YubiKey 4 were certified this way).';
   for (let i = 0; i < path.length; i++) {
     const c = path[i] as Cert;
     const label = i === 0 ? 'key certificate' : i === 1 ? 'device certificate' : c.subject;
@@ -355,7 +356,9 @@ function checkPath(path: Cert[], vendor: AttestationVendor, now: Date, u2fSha256
     }
     if (!bc) {
       if (i === 1 && vendor === 'yubico-piv') {
-        notes.push('The device certificate has no basicConstraints (YubiKey 4 era); accepted as a CA the way piv-go does. Its signature and the key certificate\'s were verified.');
+        notes.push(
+          "The device certificate has no basicConstraints (YubiKey 4 era); accepted as a CA the way piv-go does. Its signature and the key certificate's were verified.",
+        );
       } else {
         fail(`"${c.subject}" issues certificates but is not marked as a CA (no basicConstraints).`, label);
       }
@@ -371,9 +374,9 @@ function checkPath(path: Cert[], vendor: AttestationVendor, now: Date, u2fSha256
       if (max !== undefined && below > max) fail(`"${c.subject}" allows ${max} CA certificate(s) below it, the chain has ${below}.`, label);
     }
     const ku = c.x.getExtension(x509.KeyUsagesExtension);
-    if (ku && !(ku.usages & x509.KeyUsageFlags.keyCertSign)) fail(`"${c.subject}" issues certificates but its key usage does not allow certificate signing.`, label);
+    if (ku && !(ku.usages & x509.KeyUsageFlags.keyCertSign))
+      fail(`"${c.subject}" issues certificates but its key usage does not allow certificate signing.`, label);
   }
-
 }
 
 /** What the vendor extensions of the key (and device) certificate say, into the report. */
@@ -430,7 +433,6 @@ function readVendorFacts(report: AttestationReport, key: Cert, device: Cert, not
     };
     report.formFactor = 'YubiHSM 2';
   }
-
 }
 
 export async function assertAttestation(input: AttestationInput): Promise<AttestationReport> {
@@ -448,7 +450,8 @@ export async function assertAttestation(input: AttestationInput): Promise<Attest
   let anchors: Anchor[];
   if (input.roots?.length) {
     anchors = [];
-    for (const r of input.roots) for (const der of certificatesFrom(r, 'root file')) anchors.push({ cert: await parseCert(der, 'root certificate'), source: 'given' });
+    for (const r of input.roots)
+      for (const der of certificatesFrom(r, 'root file')) anchors.push({ cert: await parseCert(der, 'root certificate'), source: 'given' });
     notes.push(`Trust anchors given by the caller (${anchors.length}); the bundled Yubico roots were not used.`);
   } else {
     anchors = bundled.anchors.map((cert) => ({ cert, source: 'bundled' as const }));
@@ -456,10 +459,16 @@ export async function assertAttestation(input: AttestationInput): Promise<Attest
 
   // 1. the key certificate is an end-entity certificate signed by the device certificate given
   if (key.subject === key.issuer && (await signedBy(key, key.spki))) {
-    fail(`The key certificate "${key.subject}" is self-signed: anyone can make one. An attestation is signed by the device's attestation key.`, 'key certificate');
+    fail(
+      `The key certificate "${key.subject}" is self-signed: anyone can make one. An attestation is signed by the device's attestation key.`,
+      'key certificate',
+    );
   }
   if (key.issuer !== device.subject) {
-    fail(`The key certificate was issued by "${key.issuer}", but the device certificate given is "${device.subject}". Use the device certificate read from the same device.`, 'device certificate');
+    fail(
+      `The key certificate was issued by "${key.issuer}", but the device certificate given is "${device.subject}". Use the device certificate read from the same device.`,
+      'device certificate',
+    );
   }
   if (!(await signedBy(key, device.spki))) {
     fail(

@@ -55,12 +55,7 @@ function material(hint: string): BundleJson['verificationMaterial'] {
   return { publicKey: { hint }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } };
 }
 
-export function messageSignatureBundle(opts: {
-  hint: string;
-  digestAlgorithm: HashAlgorithmName;
-  digest: Uint8Array;
-  signature: Uint8Array;
-}): BundleJson {
+export function messageSignatureBundle(opts: { hint: string; digestAlgorithm: HashAlgorithmName; digest: Uint8Array; signature: Uint8Array }): BundleJson {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial: material(opts.hint),
@@ -71,12 +66,7 @@ export function messageSignatureBundle(opts: {
   };
 }
 
-export function dsseBundle(opts: {
-  hint: string;
-  payloadType: string;
-  payload: Uint8Array;
-  signature: Uint8Array;
-}): BundleJson {
+export function dsseBundle(opts: { hint: string; payloadType: string; payload: Uint8Array; signature: Uint8Array }): BundleJson {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     verificationMaterial: material(opts.hint),
@@ -128,17 +118,27 @@ const bundleSchema = refine(
       ),
       messageSignature: opt(obj({ messageDigest: obj({ algorithm: oneOf(HASH_ALGORITHMS), digest: base64Bytes() }, keep), signature: base64Bytes() }, keep)),
       dsseEnvelope: opt(
-        refine(obj({ payload: base64Bytes(), payloadType: str({ max: 1024 }), signatures: arr(obj({ sig: base64Bytes(), keyid: opt(str({ max: 1024 })) }, keep)) }, keep), (env, where, faults) => {
-          if (env.signatures.length !== 1) {
-            faults.push({ path: `${where}.signatures`, message: `a DSSE envelope in a bundle must carry exactly one signature, this one has ${env.signatures.length}` });
-          }
-        }),
+        refine(
+          obj(
+            { payload: base64Bytes(), payloadType: str({ max: 1024 }), signatures: arr(obj({ sig: base64Bytes(), keyid: opt(str({ max: 1024 })) }, keep)) },
+            keep,
+          ),
+          (env, where, faults) => {
+            if (env.signatures.length !== 1) {
+              faults.push({
+                path: `${where}.signatures`,
+                message: `a DSSE envelope in a bundle must carry exactly one signature, this one has ${env.signatures.length}`,
+              });
+            }
+          },
+        ),
       ),
     },
     keep,
   ),
   (b, where, faults) => {
-    if ((b.messageSignature === undefined) === (b.dsseEnvelope === undefined)) faults.push({ path: where, message: 'it must hold exactly one of messageSignature and dsseEnvelope' });
+    if ((b.messageSignature === undefined) === (b.dsseEnvelope === undefined))
+      faults.push({ path: where, message: 'it must hold exactly one of messageSignature and dsseEnvelope' });
   },
 );
 
@@ -158,7 +158,12 @@ export function parseBundle(input: Uint8Array | unknown, where = 'bundle'): Pars
     content = { kind: 'dsse', payloadType: env.payloadType, payload: env.payload, signature: s0.sig, keyid: s0.keyid ?? '' };
   }
   // `json` is the document as given (checked above), so what we write back is what we read.
-  const out: ParsedBundle = { json: doc as BundleJson, hasCertificate: vm.certificate !== undefined || vm.x509CertificateChain !== undefined, tlogEntries: vm.tlogEntries?.length ?? 0, content };
+  const out: ParsedBundle = {
+    json: doc as BundleJson,
+    hasCertificate: vm.certificate !== undefined || vm.x509CertificateChain !== undefined,
+    tlogEntries: vm.tlogEntries?.length ?? 0,
+    content,
+  };
   if (leafCertificate) out.leafCertificate = leafCertificate;
   if (vm.publicKey?.hint !== undefined) out.hint = vm.publicKey.hint;
   return out;

@@ -56,7 +56,8 @@ function validate(kind: PredicateKind, p: Record<string, unknown>, where: string
       if (typeof bd['buildType'] !== 'string' || bd['buildType'] === '') invalid(where, 'SLSA provenance v1: buildDefinition.buildType must be a URI.');
       if (!isObj(bd['externalParameters'])) invalid(where, 'SLSA provenance v1: buildDefinition.externalParameters must be an object.');
       const builder = rd['builder'];
-      if (!isObj(builder) || typeof builder['id'] !== 'string' || builder['id'] === '') invalid(where, 'SLSA provenance v1: runDetails.builder.id is required.');
+      if (!isObj(builder) || typeof builder['id'] !== 'string' || builder['id'] === '')
+        invalid(where, 'SLSA provenance v1: runDetails.builder.id is required.');
       return;
     }
     case 'spdxjson': {
@@ -91,10 +92,14 @@ export function readPredicate(
   try {
     text = fromUtf8(bytes);
   } catch {
-    return refuse(where, 'The predicate file is not UTF-8 text; supported: SLSA provenance v1, SPDX 2.x JSON, CycloneDX JSON, or JSON with a custom --type URI.');
+    return refuse(
+      where,
+      'The predicate file is not UTF-8 text; supported: SLSA provenance v1, SPDX 2.x JSON, CycloneDX JSON, or JSON with a custom --type URI.',
+    );
   }
   const t = text.trimStart();
-  if (t.startsWith('<')) return refuse(where, 'The predicate file looks like XML (CycloneDX XML?); only JSON predicates are supported — export CycloneDX as JSON.');
+  if (t.startsWith('<'))
+    return refuse(where, 'The predicate file looks like XML (CycloneDX XML?); only JSON predicates are supported — export CycloneDX as JSON.');
   if (/^SPDXVersion:/m.test(t)) return refuse(where, 'The predicate file is SPDX tag-value; only SPDX JSON is supported — convert it to JSON first.');
   let doc: unknown;
   try {
@@ -113,7 +118,10 @@ export function readPredicate(
   const detected = detectPredicateKind(predicate);
   if (type === undefined || type === '') {
     if (!detected) {
-      return refuse(where, 'Unknown predicate file type: it is not SLSA provenance v1, SPDX 2.x JSON or CycloneDX JSON. Pass --type <URI> for a custom predicate.');
+      return refuse(
+        where,
+        'Unknown predicate file type: it is not SLSA provenance v1, SPDX 2.x JSON or CycloneDX JSON. Pass --type <URI> for a custom predicate.',
+      );
     }
     validate(detected, predicate, where);
     return { predicateType: PREDICATE_TYPES[detected], kind: detected, predicate };

@@ -79,7 +79,10 @@ export function verifyAlgorithmsFor(spki: Uint8Array, digest?: HashAlgorithmName
       // Sigstore's PKIX_ECDSA_P521_SHA_512; cosign hashes with SHA-256 unless told otherwise
       if (digest === 'SHA2_512') return ['ecdsa-p521-sha512'];
       if (digest === 'SHA2_256') return ['ecdsa-p521-sha256'];
-      if (digest === 'SHA2_384') throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', 'a P-521 key with a SHA-384 digest is not a Sigstore or cosign signing algorithm', { where: 'public key' });
+      if (digest === 'SHA2_384')
+        throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', 'a P-521 key with a SHA-384 digest is not a Sigstore or cosign signing algorithm', {
+          where: 'public key',
+        });
       return ['ecdsa-p521-sha512', 'ecdsa-p521-sha256'];
   }
 }

@@ -106,7 +106,9 @@ function checked(p: PolicyInput): PolicyKey[] {
     const id = toHex(spki);
     const other = seen.get(id);
     if (other !== undefined) {
-      throw new KeyceremonyError('INVALID_INPUT', `The same public key is listed twice (${other} and ${k.name}): m-of-n needs distinct keys.`, { where: 'keys' });
+      throw new KeyceremonyError('INVALID_INPUT', `The same public key is listed twice (${other} and ${k.name}): m-of-n needs distinct keys.`, {
+        where: 'keys',
+      });
     }
     seen.set(id, k.name);
     return { name: k.name, pem: publicKeyPem(spki) };

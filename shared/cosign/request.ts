@@ -99,8 +99,10 @@ const requestSchema = refine(
     );
     if (new Set(r.images).size !== r.images.length) faults.push({ path: `${where}.images`, message: 'an image is listed twice' });
     r.signers.forEach((sg, i) => faultOf(faults, `${where}.signers[${i}].publicKey`, () => parsePublicKeyPem(sg.publicKey, `signers[${i}].publicKey`)));
-    if (new Set(r.signers.map((sg) => sg.name.toLowerCase())).size !== r.signers.length) faults.push({ path: `${where}.signers`, message: 'two signers have the same name' });
-    if (new Set(r.signers.map((sg) => sg.fingerprint)).size !== r.signers.length) faults.push({ path: `${where}.signers`, message: 'the same key is listed twice' });
+    if (new Set(r.signers.map((sg) => sg.name.toLowerCase())).size !== r.signers.length)
+      faults.push({ path: `${where}.signers`, message: 'two signers have the same name' });
+    if (new Set(r.signers.map((sg) => sg.fingerprint)).size !== r.signers.length)
+      faults.push({ path: `${where}.signers`, message: 'the same key is listed twice' });
     if (r.m > r.signers.length) faults.push({ path: `${where}.m`, message: `m must be a whole number between 1 and ${r.signers.length}` });
   },
 );

@@ -38,10 +38,7 @@ export function goJsonString(s: string): string {
 }
 
 /** The payload bytes for one image. `annotations` become `optional` (string values, keys sorted). */
-export function simpleSigningPayload(
-  ref: Pick<ImageReference, 'name' | 'digest'>,
-  annotations?: Record<string, string>,
-): Uint8Array {
+export function simpleSigningPayload(ref: Pick<ImageReference, 'name' | 'digest'>, annotations?: Record<string, string>): Uint8Array {
   const digest = parseDigest(ref.digest);
   let optional = 'null';
   if (annotations && Object.keys(annotations).length > 0) {

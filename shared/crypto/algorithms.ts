@@ -6,14 +6,7 @@
  * - rsa-pss-sha256: RSASSA-PSS, SHA-256, MGF1-SHA-256, salt length 32 (TUF `rsassa-pss-sha256`).
  * - rsa-pkcs1-sha256: RSASSA-PKCS1-v1_5 with SHA-256 (cosign RSA keys).
  */
-export const SignatureAlgorithms = [
-  'ecdsa-p256-sha256',
-  'ecdsa-p384-sha384',
-  'ecdsa-p384-sha256',
-  'ed25519',
-  'rsa-pss-sha256',
-  'rsa-pkcs1-sha256',
-] as const;
+export const SignatureAlgorithms = ['ecdsa-p256-sha256', 'ecdsa-p384-sha384', 'ecdsa-p384-sha256', 'ed25519', 'rsa-pss-sha256', 'rsa-pkcs1-sha256'] as const;
 export type SignatureAlgorithm = (typeof SignatureAlgorithms)[number];
 
 /**

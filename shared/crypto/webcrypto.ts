@@ -105,9 +105,7 @@ export async function verifySignature(
       }
       case 'rsa-pkcs1-sha256': {
         if (info.algorithm !== 'rsa') return false;
-        const key = await s.importKey('spki', buf(spkiDer), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, [
-          'verify',
-        ]);
+        const key = await s.importKey('spki', buf(spkiDer), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
         return await s.verify({ name: 'RSASSA-PKCS1-v1_5' }, key, buf(sig), buf(data));
       }
     }
@@ -115,10 +113,14 @@ export async function verifySignature(
     if (e instanceof DOMException && e.name === 'OperationError') return false;
     if (e instanceof DOMException && e.name === 'DataError') {
       // the SPKI parsed but the platform refuses the key material: an EC point off its curve, a bad point marker, a broken modulus
-      throw new KeyceremonyError('INVALID_KEY', `The public key is damaged and cannot verify anything (${e.message}): an EC point off its curve, a bad point encoding or a broken RSA modulus.`, {
-        where: 'public key',
-        cause: e,
-      });
+      throw new KeyceremonyError(
+        'INVALID_KEY',
+        `The public key is damaged and cannot verify anything (${e.message}): an EC point off its curve, a bad point encoding or a broken RSA modulus.`,
+        {
+          where: 'public key',
+          cause: e,
+        },
+      );
     }
     throw e;
   }

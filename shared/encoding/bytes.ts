@@ -37,7 +37,10 @@ export function toBase64(b: Uint8Array): string {
 }
 
 export function fromBase64(s: string): Uint8Array {
-  const clean = s.replace(/[\r\n\t ]/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  const clean = s
+    .replace(/[\r\n\t ]/g, '')
+    .replace(/-/g, '+')
+    .replace(/_/g, '/');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) throw new KeyceremonyError('INVALID_INPUT', 'not a base64 string');
   const padded = clean.length % 4 === 0 ? clean : clean + '='.repeat(4 - (clean.length % 4));
   const len = (padded.length / 4) * 3 - (padded.endsWith('==') ? 2 : padded.endsWith('=') ? 1 : 0);

@@ -67,9 +67,37 @@ function combine<T extends Record<string, Schema<unknown>>[]>(...tables: T): Uni
 }
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-export const requestSchemas = combine(appChannels, tokenChannels, ceremonyChannels, backupChannels, tufChannels, verifyChannels, filesChannels, cosignChannels, notaryChannels, custodyChannels, incompleteChannels, tufEventChannels, lifecycleChannels);
+export const requestSchemas = combine(
+  appChannels,
+  tokenChannels,
+  ceremonyChannels,
+  backupChannels,
+  tufChannels,
+  verifyChannels,
+  filesChannels,
+  cosignChannels,
+  notaryChannels,
+  custodyChannels,
+  incompleteChannels,
+  tufEventChannels,
+  lifecycleChannels,
+);
 
-export interface ResponseTypes extends AppResponses, TokenResponses, CeremonyResponses, BackupResponses, TufResponses, VerifyResponses, FilesResponses, CosignResponses, NotaryResponses, CustodyResponses, IncompleteResponses, TufEventResponses, LifecycleResponses {}
+export interface ResponseTypes
+  extends
+    AppResponses,
+    TokenResponses,
+    CeremonyResponses,
+    BackupResponses,
+    TufResponses,
+    VerifyResponses,
+    FilesResponses,
+    CosignResponses,
+    NotaryResponses,
+    CustodyResponses,
+    IncompleteResponses,
+    TufEventResponses,
+    LifecycleResponses {}
 
 /** Compile-time check: every channel has a request schema AND a response type (names the odd one out). */
 type Unpaired = Exclude<keyof typeof requestSchemas, keyof ResponseTypes> | Exclude<keyof ResponseTypes, keyof typeof requestSchemas>;

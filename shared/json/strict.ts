@@ -157,9 +157,7 @@ class Scanner {
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('INVALID_JSON', 'bad \\u escape in string', i);
           unit = parseInt(hex, 16);
           i += 6;
-        } else if (
-          e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74
-        ) {
+        } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
           i += 2;
           if (pendingHigh !== -1) this.fail('INVALID_JSON', 'lone surrogate in string', pendingHigh);
           continue;
@@ -316,22 +314,17 @@ class Scanner {
           this.i++;
           continue;
         }
-        this.fail(
-          'INVALID_JSON',
-          this.i >= n ? 'unexpected end of input' : top.obj ? "expected ',' or '}'" : "expected ',' or ']'",
-          this.i,
-        );
+        this.fail('INVALID_JSON', this.i >= n ? 'unexpected end of input' : top.obj ? "expected ',' or '}'" : "expected ',' or ']'", this.i);
       }
     }
   }
 }
 
 function tooLarge(size: number, max: number, source?: string): never {
-  throw new KeyceremonyError(
-    'TOO_LARGE',
-    `${source ? source + ': ' : ''}JSON input is ${size} bytes, more than the ${max}-byte limit.`,
-    { where: source ?? '$', details: { size, max } },
-  );
+  throw new KeyceremonyError('TOO_LARGE', `${source ? source + ': ' : ''}JSON input is ${size} bytes, more than the ${max}-byte limit.`, {
+    where: source ?? '$',
+    details: { size, max },
+  });
 }
 
 /**

@@ -54,9 +54,14 @@ export function notaryKeyFromCertPem(pem: string): NotaryKey {
   } catch (e) {
     throw new KeyceremonyError('INVALID_KEY', `not a usable certificate: ${(e as Error).message}`, { where: 'certificate', cause: e });
   }
-  const keytype: NotaryKeyType = alg === 'rsa' ? 'rsa-x509' : alg === 'ecdsa-p256' || alg === 'ecdsa-p384' ? 'ecdsa-x509' : (() => {
-    throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Notary x509 keys are ECDSA or RSA, not ${alg}.`);
-  })();
+  const keytype: NotaryKeyType =
+    alg === 'rsa'
+      ? 'rsa-x509'
+      : alg === 'ecdsa-p256' || alg === 'ecdsa-p384'
+        ? 'ecdsa-x509'
+        : (() => {
+            throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Notary x509 keys are ECDSA or RSA, not ${alg}.`);
+          })();
   return { keytype, keyval: { private: null, public: toBase64(utf8(pem)) } };
 }
 

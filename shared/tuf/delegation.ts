@@ -58,7 +58,7 @@ export async function isDelegatedPath(role: DelegatedRole, target: string): Prom
 
 /** TAP 15: the number of hex digits of a bin suffix. */
 export function binSuffixLength(bitLength: number): number {
-  return ((2 ** bitLength) - 1).toString(16).length;
+  return (2 ** bitLength - 1).toString(16).length;
 }
 
 export function binName(s: Pick<SuccinctRoles, 'bitLength' | 'namePrefix'>, index: number): string {

@@ -17,7 +17,10 @@ export interface Pins {
 
 export function checkFingerprint(fp: string, where = 'pinned signer'): string {
   const f = fp.trim().toLowerCase().replace(/[\s:]/g, '');
-  if (!/^[0-9a-f]{64}$/.test(f)) throw new KeyceremonyError('INVALID_INPUT', `${where}: a key fingerprint is 64 hex digits (SHA-256 of the public key), got "${fp.slice(0, 80)}"`, { where });
+  if (!/^[0-9a-f]{64}$/.test(f))
+    throw new KeyceremonyError('INVALID_INPUT', `${where}: a key fingerprint is 64 hex digits (SHA-256 of the public key), got "${fp.slice(0, 80)}"`, {
+      where,
+    });
   return f;
 }
 
@@ -50,7 +53,9 @@ export function applyPins(r: VerificationReport, pins: Pins, signers: readonly s
         check: 'pin.mode',
         subject: r.subject,
         code: 'PRECONDITION_FAILED',
-        message: isRehearsal ? 'this is REHEARSAL material, but production was pinned: it must not be trusted' : 'this is production material, but a rehearsal was pinned',
+        message: isRehearsal
+          ? 'this is REHEARSAL material, but production was pinned: it must not be trusted'
+          : 'this is production material, but a rehearsal was pinned',
       });
     } else passes.push({ check: 'pin.mode', status: 'pass', subject: r.subject, message: `${pins.mode} as pinned` });
   }

@@ -195,7 +195,13 @@ export interface BundleFacts {
   /** The ceremony's public keys as the manifest lists them. */
   keys: { id: string; label: string; keyType: string; fingerprint: string; words: string; purpose?: string }[];
   /** SHA256SUMS and each signer's signature over it: what an outsider checks with sha256sum and openssl. */
-  checksums?: { path: string; present: boolean; listed: number; matches: boolean; signatures: { key: string; path: string; algorithm: string; fingerprint: string; ok: boolean }[] };
+  checksums?: {
+    path: string;
+    present: boolean;
+    listed: number;
+    matches: boolean;
+    signatures: { key: string; path: string; algorithm: string; fingerprint: string; ok: boolean }[];
+  };
   /** VERIFY.sh: present, and the script keyceremony writes for these signers (so it gives the same verdict). */
   verifyScript?: { path: string; present: boolean; matches: boolean };
 }
@@ -286,7 +292,8 @@ export function formatVerificationReport(r: VerificationReport, opts: { maxNotes
   const out: string[] = [r.summary];
   if (r.rehearsal) out.push('REHEARSAL: not for production');
   for (const i of r.items) {
-    if (i.status === 'fail' || i.status === 'warn') out.push(`${MARK[i.status]} ${i.subject}${i.file && i.file !== i.subject ? ` (${i.file})` : ''}: ${i.message}${i.code ? ` [${i.code}]` : ''}`);
+    if (i.status === 'fail' || i.status === 'warn')
+      out.push(`${MARK[i.status]} ${i.subject}${i.file && i.file !== i.subject ? ` (${i.file})` : ''}: ${i.message}${i.code ? ` [${i.code}]` : ''}`);
   }
   const roleNames = new Set(r.roles.map((x) => x.role));
   const seen = new Set<string>();

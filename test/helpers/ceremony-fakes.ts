@@ -84,7 +84,15 @@ export class FakeTokens implements TokenService {
     return [...this.tokens].map(([label, t]) => ({ label, serial: t.serial }));
   }
   private out(k: FakeKey, created: boolean): GeneratedKey {
-    return { label: k.label, idHex: k.idHex, keyType: k.signer.keyType, publicKeySpki: k.signer.publicKeySpki, fingerprint: k.signer.fingerprint, created, mechanism: 'FAKE_KEYGEN' };
+    return {
+      label: k.label,
+      idHex: k.idHex,
+      keyType: k.signer.keyType,
+      publicKeySpki: k.signer.publicKeySpki,
+      fingerprint: k.signer.fingerprint,
+      created,
+      mechanism: 'FAKE_KEYGEN',
+    };
   }
   async generateKey(token: { label: string }, spec: { label: string; idHex: string; keyType: KeyType }) {
     const t = this.tok(token.label);
@@ -107,7 +115,10 @@ export class FakeTokens implements TokenService {
   async countKeys(token: { label: string }, sel: { label?: string }) {
     return this.tok(token.label).keys.filter((k) => !sel.label || k.label === sel.label).length;
   }
-  async withSigners<T>(keys: { token: { label: string }; key: { label: string; idHex: string }; algorithm?: SignatureAlgorithm }[], fn: (s: Signer[]) => Promise<T>) {
+  async withSigners<T>(
+    keys: { token: { label: string }; key: { label: string; idHex: string }; algorithm?: SignatureAlgorithm }[],
+    fn: (s: Signer[]) => Promise<T>,
+  ) {
     return fn(
       keys.map((k) => {
         const f = this.tok(k.token.label).keys.find((x) => x.label === k.key.label && x.idHex === k.key.idHex);
@@ -127,8 +138,7 @@ export function autoPrompter(opts: { refuse?: string; deviation?: string | null;
   return {
     say: (l) => opts.log?.push(l),
     acknowledge: async ({ ack }) => ack.id !== opts.refuse,
-    deviation: async ({ check, administrator }) =>
-      opts.deviation ? { check: check.id, justification: opts.deviation, by: administrator.id } : null,
+    deviation: async ({ check, administrator }) => (opts.deviation ? { check: check.id, justification: opts.deviation, by: administrator.id } : null),
     pin: () => () => new TextEncoder().encode('0000'),
     soPin: () => () => new TextEncoder().encode('00000000'),
     shareSink: () => ({

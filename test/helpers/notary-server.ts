@@ -30,12 +30,45 @@ export function freePort(): Promise<number> {
 export function makeTestTls(dir: string): { ca: string; cert: string; key: string } {
   const o = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   o('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-  o('req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '2', '-subj', '/CN=keyceremony test CA', '-out', 'ca.crt',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  o(
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    'ca.key',
+    '-sha256',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=keyceremony test CA',
+    '-out',
+    'ca.crt',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   o('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key');
   o('req', '-new', '-key', 'server.key', '-subj', '/CN=127.0.0.1', '-out', 'server.csr');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
-  o('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-sha256', '-extfile', 'ext.cnf', '-out', 'server.crt');
+  o(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-sha256',
+    '-extfile',
+    'ext.cnf',
+    '-out',
+    'server.crt',
+  );
   return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
 }
 
@@ -120,7 +153,15 @@ export async function startNotaryServer(
       await stopSigner();
       throw new Error(`notary-signer did not come up on 127.0.0.1:${grpc}:\n${log}`);
     }
-    trust = { type: 'remote', hostname: '127.0.0.1', port: String(grpc), key_algorithm: 'ecdsa', tls_ca_file: tls.ca, tls_client_cert: tls.cert, tls_client_key: tls.key };
+    trust = {
+      type: 'remote',
+      hostname: '127.0.0.1',
+      port: String(grpc),
+      key_algorithm: 'ecdsa',
+      tls_ca_file: tls.ca,
+      tls_client_cert: tls.cert,
+      tls_client_key: tls.key,
+    };
   }
   const config = {
     server: { http_addr: `127.0.0.1:${port}`, tls_key_file: tls.key, tls_cert_file: tls.cert },
@@ -128,7 +169,12 @@ export async function startNotaryServer(
     storage: { backend: 'memory' },
     logging: { level: 'info' },
     ...(opts.auth
-      ? { auth: { type: 'token', options: { realm: opts.auth.realm, service: opts.auth.service, issuer: opts.auth.issuer, rootcertbundle: opts.auth.rootCertBundle } } }
+      ? {
+          auth: {
+            type: 'token',
+            options: { realm: opts.auth.realm, service: opts.auth.service, issuer: opts.auth.issuer, rootcertbundle: opts.auth.rootCertBundle },
+          },
+        }
       : {}),
   };
   writeFileSync(join(dir, 'server.json'), JSON.stringify(config));

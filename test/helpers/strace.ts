@@ -63,6 +63,10 @@ export function pointInObject(files: readonly Truncation[], nthObject: number, k
 
 /** Run the command and SIGKILL it at its n-th ftruncate. */
 export function killAtFtruncate(cmd: string[], env: NodeJS.ProcessEnv, n: number): Run {
-  const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=ftruncate', '-e', `inject=ftruncate:signal=KILL:when=${n}`, ...cmd], { env, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=ftruncate', '-e', `inject=ftruncate:signal=KILL:when=${n}`, ...cmd], {
+    env,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
 }

@@ -48,7 +48,8 @@ export interface Tpm2Token {
 
 /** Why tpm2-pkcs11 cannot run here, or undefined when it can. */
 export function tpm2Unavailable(): string | undefined {
-  for (const c of ['swtpm', 'tpm2-abrmd', 'dbus-daemon', 'tpm2_ptool', 'tpm2_dictionarylockout']) if (!has(c)) return `${c} is not installed (bash scripts/system-deps.sh)`;
+  for (const c of ['swtpm', 'tpm2-abrmd', 'dbus-daemon', 'tpm2_ptool', 'tpm2_dictionarylockout'])
+    if (!has(c)) return `${c} is not installed (bash scripts/system-deps.sh)`;
   if (!existsSync(TPM2_MODULE)) return `${TPM2_MODULE} is missing (libtpm2-pkcs11-1)`;
   return undefined;
 }
@@ -124,15 +125,18 @@ export function runInOpenCryptokiNamespace(file: string, title: string): void {
     const dir = mkdtempSync(join(tmpdir(), 'kc-ock-'));
     try {
       const up = spawnSync('sh', [join(REPO, 'scripts', 'ock-up.sh'), dir, OCK.label, OCK.soPin, OCK.pin], { encoding: 'utf8', timeout: 120_000 });
-      if (up.status !== 0) throw new Error(`ock-up.sh failed (${up.status}): ${up.stderr} ${existsSync(join(dir, 'init.log')) ? readFileSync(join(dir, 'init.log'), 'utf8') : ''}`);
+      if (up.status !== 0)
+        throw new Error(
+          `ock-up.sh failed (${up.status}): ${up.stderr} ${existsSync(join(dir, 'init.log')) ? readFileSync(join(dir, 'init.log'), 'utf8') : ''}`,
+        );
       const nsPid = readFileSync(join(dir, 'ns.pid'), 'utf8').trim();
       // NODE_TEST_CONTEXT would make the inner runner think it is nested and skip the file
       const { NODE_TEST_CONTEXT: _nested, ...env } = process.env;
-      const child = spawn(
-        'nsenter',
-        ['-t', nsPid, '-m', '-i', `--wd=${REPO}`, process.execPath, '--import', 'tsx', '--test', '--test-reporter=tap', file],
-        { cwd: REPO, env: { ...env, KC_OCK_INSIDE: '1', KEYCEREMONY_PKCS11_MODULE: OCK_MODULE }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const child = spawn('nsenter', ['-t', nsPid, '-m', '-i', `--wd=${REPO}`, process.execPath, '--import', 'tsx', '--test', '--test-reporter=tap', file], {
+        cwd: REPO,
+        env: { ...env, KC_OCK_INSIDE: '1', KEYCEREMONY_PKCS11_MODULE: OCK_MODULE },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));

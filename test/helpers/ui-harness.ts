@@ -185,7 +185,14 @@ export async function startUi(opts: { tokens: () => TokenModuleLike; moduleName?
       );
       const context = await browser.newContext({ viewport: { width: 1180, height: 860 }, acceptDownloads: false, serviceWorkers: 'block' });
       // Offline, like the app: anything that is not the static server is aborted.
-      await context.route('**/*', (route) => (route.request().url().startsWith(origin + '/') ? route.continue() : route.abort('blockedbyclient')));
+      await context.route('**/*', (route) =>
+        route
+          .request()
+          .url()
+          .startsWith(origin + '/')
+          ? route.continue()
+          : route.abort('blockedbyclient'),
+      );
       const calls: string[] = [];
       await context.exposeBinding('__kcInvoke', async (source, channel: unknown, payload: unknown) => {
         calls.push(String(channel));

@@ -43,7 +43,13 @@ const SLOTS = [
   ...Array.from({ length: 20 }, (_, i) => ({ slot: (0x82 + i).toString(16), id: 5 + i, name: `Retired Key ${i + 1}` })),
 ];
 const CURVES = {
-  'ecdsa-p256': { ecdh: 'prime256v1', node: 'P-256', size: 32, params: Buffer.from('06082a8648ce3d030107', 'hex'), n: BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551') },
+  'ecdsa-p256': {
+    ecdh: 'prime256v1',
+    node: 'P-256',
+    size: 32,
+    params: Buffer.from('06082a8648ce3d030107', 'hex'),
+    n: BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'),
+  },
   'ecdsa-p384': {
     ecdh: 'secp384r1',
     node: 'P-384',
@@ -101,7 +107,13 @@ function ecdsaSignDigest(curve: Curve, d: bigint, digest: Buffer): Buffer {
     const k = (BigInt('0x' + randomBytes(c.size + 8).toString('hex')) % (c.n - 1n)) + 1n;
     const ecdh = createECDH(c.ecdh);
     ecdh.setPrivateKey(Buffer.from(k.toString(16).padStart(c.size * 2, '0'), 'hex'));
-    const x = BigInt('0x' + ecdh.getPublicKey().subarray(1, 1 + c.size).toString('hex'));
+    const x = BigInt(
+      '0x' +
+        ecdh
+          .getPublicKey()
+          .subarray(1, 1 + c.size)
+          .toString('hex'),
+    );
     const r = x % c.n;
     if (r === 0n) continue;
     const s = (modPow(k, c.n - 2n, c.n) * ((z + r * d) % c.n)) % c.n;
@@ -188,7 +200,9 @@ export class Ykcs11Double {
     const point = Buffer.from(spki.subarray(spki.length - (1 + 2 * CURVES[curve].size)));
     const slot = SLOTS.find((x) => x.id === id)!.slot;
     const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+      serialNumber: randomBytes(16)
+        .toString('hex')
+        .replace(/^[89a-f]/, '1'),
       subject: `CN=YubiKey PIV Attestation ${slot}`,
       issuer: 'CN=Yubico PIV Attestation',
       notBefore: new Date('2020-01-01T00:00:00Z'),
@@ -233,7 +247,13 @@ export class Ykcs11Double {
     return [handle(0)];
   }
   C_GetSlotInfo() {
-    return { slotDescription: pad('Yubico YubiKey OTP+FIDO+CCID 00 00', 64), manufacturerID: pad('Yubico (www.yubico.com)', 32), flags: 0x5, hardwareVersion: { major: 1, minor: 0 }, firmwareVersion: { major: 1, minor: 0 } };
+    return {
+      slotDescription: pad('Yubico YubiKey OTP+FIDO+CCID 00 00', 64),
+      manufacturerID: pad('Yubico (www.yubico.com)', 32),
+      flags: 0x5,
+      hardwareVersion: { major: 1, minor: 0 },
+      firmwareVersion: { major: 1, minor: 0 },
+    };
   }
   C_GetTokenInfo() {
     let flags = A.CKF_RNG | A.CKF_LOGIN_REQUIRED | A.CKF_USER_PIN_INITIALIZED | A.CKF_TOKEN_INITIALIZED;
@@ -266,7 +286,8 @@ export class Ykcs11Double {
   }
   C_GetMechanismInfo(_slot: Buffer, mech: number) {
     // before firmware 5.7 RSA stops at 2048 (ykcs11.c C_GetMechanismInfo)
-    if (mech === A.CKM_RSA_PKCS_KEY_PAIR_GEN) return { minKeySize: 1024, maxKeySize: this.firmware[0] > 5 || (this.firmware[0] === 5 && this.firmware[1] >= 7) ? 4096 : 2048, flags: 0 };
+    if (mech === A.CKM_RSA_PKCS_KEY_PAIR_GEN)
+      return { minKeySize: 1024, maxKeySize: this.firmware[0] > 5 || (this.firmware[0] === 5 && this.firmware[1] >= 7) ? 4096 : 2048, flags: 0 };
     return { minKeySize: 256, maxKeySize: 384, flags: 0 };
   }
   C_OpenSession(_slot: Buffer, flags: number): Buffer {
@@ -356,11 +377,19 @@ export class Ykcs11Double {
           [CKA_ALWAYS_AUTHENTICATE, bool(k.policy.pin === 3)],
         ]),
       });
-      out.push({ h: k.id * 10 + 2, private: false, attrs: new Map([...common(A.CKO_PUBLIC_KEY, `Public key for ${s.name}`, true), ...ec, [A.CKA_PRIVATE, bool(false)], [A.CKA_VERIFY, bool(true)]]) });
+      out.push({
+        h: k.id * 10 + 2,
+        private: false,
+        attrs: new Map([...common(A.CKO_PUBLIC_KEY, `Public key for ${s.name}`, true), ...ec, [A.CKA_PRIVATE, bool(false)], [A.CKA_VERIFY, bool(true)]]),
+      });
       out.push({
         h: k.id * 10 + 3,
         private: false,
-        attrs: new Map([...common(A.CKO_CERTIFICATE, `X.509 Certificate for PIV Attestation ${s.slot}`, false), [A.CKA_CERTIFICATE_TYPE, ulong(A.CKC_X_509)], [A.CKA_VALUE, k.attestation]]),
+        attrs: new Map([
+          ...common(A.CKO_CERTIFICATE, `X.509 Certificate for PIV Attestation ${s.slot}`, false),
+          [A.CKA_CERTIFICATE_TYPE, ulong(A.CKC_X_509)],
+          [A.CKA_VALUE, k.attestation],
+        ]),
       });
     }
     out.push({
@@ -406,14 +435,48 @@ export class Ykcs11Double {
 
   // ------------------------------------------------------------ keys
 
-  C_GenerateKeyPair(h: Buffer, mech: pkcs11js.Mechanism, pub: pkcs11js.Template, priv: pkcs11js.Template, cb?: (err: Error | null, keys?: pkcs11js.KeyPair) => void): pkcs11js.KeyPair | void {
+  C_GenerateKeyPair(
+    h: Buffer,
+    mech: pkcs11js.Mechanism,
+    pub: pkcs11js.Template,
+    priv: pkcs11js.Template,
+    cb?: (err: Error | null, keys?: pkcs11js.KeyPair) => void,
+  ): pkcs11js.KeyPair | void {
     const run = async (): Promise<pkcs11js.KeyPair> => {
       this.calls.push('C_GenerateKeyPair');
       this.session(h, 'C_GenerateKeyPair');
       if (this.login !== 'so') fail(A.CKR_USER_TYPE_INVALID, 'C_GenerateKeyPair');
       if (mech.mechanism !== A.CKM_EC_KEY_PAIR_GEN) fail(A.CKR_MECHANISM_INVALID, 'C_GenerateKeyPair');
-      const okPub = new Set<number>([A.CKA_CLASS, A.CKA_KEY_TYPE, A.CKA_EC_PARAMS, A.CKA_ID, A.CKA_SENSITIVE, A.CKA_TOKEN, A.CKA_ENCRYPT, A.CKA_VERIFY, A.CKA_WRAP, A.CKA_DERIVE, A.CKA_PRIVATE, A.CKA_LABEL, A.CKA_SUBJECT]);
-      const okPriv = new Set<number>([A.CKA_CLASS, A.CKA_KEY_TYPE, A.CKA_ID, A.CKA_SENSITIVE, A.CKA_DECRYPT, A.CKA_UNWRAP, A.CKA_SIGN, A.CKA_SIGN_RECOVER, A.CKA_PRIVATE, A.CKA_TOKEN, A.CKA_DERIVE, A.CKA_LABEL, A.CKA_SUBJECT]);
+      const okPub = new Set<number>([
+        A.CKA_CLASS,
+        A.CKA_KEY_TYPE,
+        A.CKA_EC_PARAMS,
+        A.CKA_ID,
+        A.CKA_SENSITIVE,
+        A.CKA_TOKEN,
+        A.CKA_ENCRYPT,
+        A.CKA_VERIFY,
+        A.CKA_WRAP,
+        A.CKA_DERIVE,
+        A.CKA_PRIVATE,
+        A.CKA_LABEL,
+        A.CKA_SUBJECT,
+      ]);
+      const okPriv = new Set<number>([
+        A.CKA_CLASS,
+        A.CKA_KEY_TYPE,
+        A.CKA_ID,
+        A.CKA_SENSITIVE,
+        A.CKA_DECRYPT,
+        A.CKA_UNWRAP,
+        A.CKA_SIGN,
+        A.CKA_SIGN_RECOVER,
+        A.CKA_PRIVATE,
+        A.CKA_TOKEN,
+        A.CKA_DERIVE,
+        A.CKA_LABEL,
+        A.CKA_SUBJECT,
+      ]);
       for (const a of pub) if (!okPub.has(a.type as number)) fail(A.CKR_ATTRIBUTE_TYPE_INVALID, 'C_GenerateKeyPair');
       for (const a of priv) if (!okPriv.has(a.type as number)) fail(A.CKR_ATTRIBUTE_TYPE_INVALID, 'C_GenerateKeyPair');
       const idAttr = [...pub, ...priv].find((a) => a.type === A.CKA_ID)?.value as Buffer | undefined;
@@ -428,7 +491,10 @@ export class Ykcs11Double {
       return { publicKey: handle(id * 10 + 2), privateKey: handle(id * 10 + 1) };
     };
     if (cb) {
-      run().then((k) => cb(null, k), (e: Error) => cb(e));
+      run().then(
+        (k) => cb(null, k),
+        (e: Error) => cb(e),
+      );
       return;
     }
     throw new Error('the double only implements the callback form of C_GenerateKeyPair');
@@ -456,7 +522,6 @@ export class Ykcs11Double {
     this.touched = false;
     return ecdsaSignDigest(op.key.curve, op.key.d, data);
   }
-
 }
 
 function encode(v: unknown): Buffer {

@@ -41,7 +41,12 @@ test('tuf-js refreshes the rehearsal repository, then follows the rotated root',
   mkdirSync(join(client, 'metadata'), { recursive: true });
   writeFileSync(join(client, 'metadata', 'root.json'), readFileSync(join(repo, '1.root.json')));
   const updater = () =>
-    new Updater({ metadataDir: join(client, 'metadata'), targetDir: join(client, 'targets'), metadataBaseUrl: `${server!.url}/metadata`, targetBaseUrl: `${server!.url}/targets` });
+    new Updater({
+      metadataDir: join(client, 'metadata'),
+      targetDir: join(client, 'targets'),
+      metadataBaseUrl: `${server!.url}/metadata`,
+      targetBaseUrl: `${server!.url}/targets`,
+    });
   await updater().refresh();
   const ts = JSON.parse(readFileSync(join(client, 'metadata', 'timestamp.json'), 'utf8'));
   assert.equal(ts.signed.version, 1);
@@ -50,7 +55,18 @@ test('tuf-js refreshes the rehearsal repository, then follows the rotated root',
   const b = join(work, 'rotation');
   writeScript(b, 'tuf-root-rotation');
   copyFileSync(join(repo, '1.root.json'), join(b, 'root.json'));
-  const r2 = kcSync(['ceremony', 'run', join(b, 'tuf-root-rotation.json'), '--rehearsal', '--rehearsal-tokens-from', join(a, 'out', 'rehearsal-tokens'), '--answers', writeAnswers(b), '--out', join(b, 'out')]);
+  const r2 = kcSync([
+    'ceremony',
+    'run',
+    join(b, 'tuf-root-rotation.json'),
+    '--rehearsal',
+    '--rehearsal-tokens-from',
+    join(a, 'out', 'rehearsal-tokens'),
+    '--answers',
+    writeAnswers(b),
+    '--out',
+    join(b, 'out'),
+  ]);
   assert.equal(r2.code, 0, r2.err);
   publish(join(b, 'out', 'REHEARSAL-tuf-root-rotation-bundle', 'metadata'), repo);
   await updater().refresh();

@@ -55,7 +55,11 @@ async function pushBlob(repo: string, data: Uint8Array): Promise<{ digest: strin
 
 async function pushManifest(repo: string, ref: string, manifest: unknown): Promise<{ status: number; digest: string; body: string }> {
   const bytes = Buffer.from(JSON.stringify(manifest));
-  const r = await fetch(`${base}/v2/${repo}/manifests/${ref}`, { method: 'PUT', body: bytes as unknown as BodyInit, headers: { 'content-type': OCI_MANIFEST } });
+  const r = await fetch(`${base}/v2/${repo}/manifests/${ref}`, {
+    method: 'PUT',
+    body: bytes as unknown as BodyInit,
+    headers: { 'content-type': OCI_MANIFEST },
+  });
   return { status: r.status, digest: `sha256:${sha(bytes)}`, body: await r.text() };
 }
 
@@ -110,86 +114,131 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('sign offline, attach as cosign does, fetch back, verify', { skip: haveRegistry ? false : 'docker-registry is not installed (apt-get install docker-registry)' }, async () => {
-  const repo = 'release/app';
-  const host = new URL(base).host;
-  // 1. an image in the registry
-  const config = await pushBlob(repo, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })));
-  const layer = await pushBlob(repo, Buffer.from('not really a tarball, the registry does not look'));
-  const image = await pushManifest(repo, 'v1', {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
-  });
-  assert.equal(image.status, 201, image.body);
-  const ref = `${host}/${repo}@${image.digest}`;
+test(
+  'sign offline, attach as cosign does, fetch back, verify',
+  { skip: haveRegistry ? false : 'docker-registry is not installed (apt-get install docker-registry)' },
+  async () => {
+    const repo = 'release/app';
+    const host = new URL(base).host;
+    // 1. an image in the registry
+    const config = await pushBlob(repo, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })));
+    const layer = await pushBlob(repo, Buffer.from('not really a tarball, the registry does not look'));
+    const image = await pushManifest(repo, 'v1', {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+    });
+    assert.equal(image.status, 201, image.body);
+    const ref = `${host}/${repo}@${image.digest}`;
 
-  // 2. offline: sign the digest on the token
-  let r = kc(['cosign', 'sign', '--token', 'reg-a', '--label', 'release', '--pin-file', 'pin', '--image', ref, '--out', 'sigs']);
-  assert.equal(r.code, 0, r.err);
-  const idx = JSON.parse(readFileSync(join(dir, 'sigs', 'index.json'), 'utf8')) as { signatures: { reference: string; dir: string }[] };
-  const sd = join(dir, 'sigs', idx.signatures[0]!.dir);
-  const payload = readFileSync(join(sd, 'payload.json'));
-  const sigB64 = readFileSync(join(sd, 'signature.sig'), 'utf8').trim();
-  const bundle = readFileSync(join(sd, 'bundle.sigstore.json'));
+    // 2. offline: sign the digest on the token
+    let r = kc(['cosign', 'sign', '--token', 'reg-a', '--label', 'release', '--pin-file', 'pin', '--image', ref, '--out', 'sigs']);
+    assert.equal(r.code, 0, r.err);
+    const idx = JSON.parse(readFileSync(join(dir, 'sigs', 'index.json'), 'utf8')) as { signatures: { reference: string; dir: string }[] };
+    const sd = join(dir, 'sigs', idx.signatures[0]!.dir);
+    const payload = readFileSync(join(sd, 'payload.json'));
+    const sigB64 = readFileSync(join(sd, 'signature.sig'), 'utf8').trim();
+    const bundle = readFileSync(join(sd, 'bundle.sigstore.json'));
 
-  // 3. online, legacy attach (what `cosign attach signature --payload --signature` writes)
-  const emptyCfg = await pushBlob(repo, Buffer.from('{}'));
-  const payloadBlob = await pushBlob(repo, payload);
-  const sigTag = `sha256-${image.digest.slice(7)}.sig`;
-  const sigManifest = await pushManifest(repo, sigTag, {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...emptyCfg },
-    layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...payloadBlob, annotations: { 'dev.cosignproject.cosign/signature': sigB64 } }],
-  });
-  assert.equal(sigManifest.status, 201, sigManifest.body);
+    // 3. online, legacy attach (what `cosign attach signature --payload --signature` writes)
+    const emptyCfg = await pushBlob(repo, Buffer.from('{}'));
+    const payloadBlob = await pushBlob(repo, payload);
+    const sigTag = `sha256-${image.digest.slice(7)}.sig`;
+    const sigManifest = await pushManifest(repo, sigTag, {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...emptyCfg },
+      layers: [
+        { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...payloadBlob, annotations: { 'dev.cosignproject.cosign/signature': sigB64 } },
+      ],
+    });
+    assert.equal(sigManifest.status, 201, sigManifest.body);
 
-  // 4. online, new format: the bundle as an OCI 1.1 referrer manifest of the image, stored by digest
-  const bundleBlob = await pushBlob(repo, bundle);
-  const imageSize = (await get(`/v2/${repo}/manifests/${image.digest}`)).length;
-  const referrerManifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType: BUNDLE_TYPE,
-    config: { mediaType: 'application/vnd.oci.empty.v1+json', ...emptyCfg },
-    layers: [{ mediaType: BUNDLE_TYPE, ...bundleBlob }],
-    subject: { mediaType: OCI_MANIFEST, digest: image.digest, size: imageSize },
-  };
-  const refDigest = `sha256:${sha(JSON.stringify(referrerManifest))}`;
-  const referrer = await pushManifest(repo, refDigest, referrerManifest);
-  assert.equal(referrer.status, 201, referrer.body);
-  const referrersApi = await fetch(`${base}/v2/${repo}/referrers/${image.digest}`);
-  // docker-registry 2.8 predates the OCI 1.1 referrers API; clients then use the `sha256-<hex>` tag index.
-  process.stderr.write(`# GET /v2/${repo}/referrers/<digest> -> HTTP ${referrersApi.status}\n`);
-  await referrersApi.arrayBuffer();
+    // 4. online, new format: the bundle as an OCI 1.1 referrer manifest of the image, stored by digest
+    const bundleBlob = await pushBlob(repo, bundle);
+    const imageSize = (await get(`/v2/${repo}/manifests/${image.digest}`)).length;
+    const referrerManifest = {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: BUNDLE_TYPE,
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', ...emptyCfg },
+      layers: [{ mediaType: BUNDLE_TYPE, ...bundleBlob }],
+      subject: { mediaType: OCI_MANIFEST, digest: image.digest, size: imageSize },
+    };
+    const refDigest = `sha256:${sha(JSON.stringify(referrerManifest))}`;
+    const referrer = await pushManifest(repo, refDigest, referrerManifest);
+    assert.equal(referrer.status, 201, referrer.body);
+    const referrersApi = await fetch(`${base}/v2/${repo}/referrers/${image.digest}`);
+    // docker-registry 2.8 predates the OCI 1.1 referrers API; clients then use the `sha256-<hex>` tag index.
+    process.stderr.write(`# GET /v2/${repo}/referrers/<digest> -> HTTP ${referrersApi.status}\n`);
+    await referrersApi.arrayBuffer();
 
-  // 5. a verifier online: fetch image manifest, signature manifest, layer, bundle; verify
-  const manifestBytes = await get(`/v2/${repo}/manifests/v1`);
-  assert.equal(`sha256:${sha(manifestBytes)}`, image.digest);
-  writeFileSync(join(dir, 'fetched-manifest.json'), manifestBytes);
-  const sm = JSON.parse((await get(`/v2/${repo}/manifests/${sigTag}`)).toString()) as { layers: { digest: string; annotations: Record<string, string> }[] };
-  const fetchedPayload = await get(`/v2/${repo}/blobs/${sm.layers[0]!.digest}`, '*/*');
-  writeFileSync(join(dir, 'fetched-payload.json'), fetchedPayload);
-  writeFileSync(join(dir, 'fetched.sig'), sm.layers[0]!.annotations['dev.cosignproject.cosign/signature']!);
-  r = kc(['cosign', 'verify', '--key', join(dir, 'sigs', 'cosign.pub'), '--payload', 'fetched-payload.json', '--signature', 'fetched.sig', '--image', ref, '--manifest', 'fetched-manifest.json']);
-  assert.equal(r.code, 0, r.err);
-  const rm = JSON.parse((await get(`/v2/${repo}/manifests/${refDigest}`)).toString()) as { artifactType: string; subject: { digest: string }; layers: { digest: string }[] };
-  assert.equal(rm.artifactType, BUNDLE_TYPE);
-  assert.equal(rm.subject.digest, image.digest);
-  writeFileSync(join(dir, 'fetched.sigstore.json'), await get(`/v2/${repo}/blobs/${rm.layers[0]!.digest}`, '*/*'));
-  r = kc(['cosign', 'verify', '--key', join(dir, 'sigs', 'cosign.pub'), '--bundle', 'fetched.sigstore.json', '--artifact', 'fetched-payload.json', '--image', ref]);
-  assert.equal(r.code, 0, r.err);
-  // a pushed image that was changed (new tag, other layer) does not match the signed digest
-  const other = await pushManifest(repo, 'v2', {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...(await pushBlob(repo, Buffer.from('other'))) }],
-  });
-  writeFileSync(join(dir, 'v2-manifest.json'), await get(`/v2/${repo}/manifests/v2`));
-  r = kc(['cosign', 'verify', '--key', join(dir, 'sigs', 'cosign.pub'), '--payload', 'fetched-payload.json', '--signature', 'fetched.sig', '--manifest', 'v2-manifest.json']);
-  assert.equal(r.code, 1);
-  assert.match(r.err, new RegExp(`manifest's digest is ${other.digest}`));
-});
+    // 5. a verifier online: fetch image manifest, signature manifest, layer, bundle; verify
+    const manifestBytes = await get(`/v2/${repo}/manifests/v1`);
+    assert.equal(`sha256:${sha(manifestBytes)}`, image.digest);
+    writeFileSync(join(dir, 'fetched-manifest.json'), manifestBytes);
+    const sm = JSON.parse((await get(`/v2/${repo}/manifests/${sigTag}`)).toString()) as { layers: { digest: string; annotations: Record<string, string> }[] };
+    const fetchedPayload = await get(`/v2/${repo}/blobs/${sm.layers[0]!.digest}`, '*/*');
+    writeFileSync(join(dir, 'fetched-payload.json'), fetchedPayload);
+    writeFileSync(join(dir, 'fetched.sig'), sm.layers[0]!.annotations['dev.cosignproject.cosign/signature']!);
+    r = kc([
+      'cosign',
+      'verify',
+      '--key',
+      join(dir, 'sigs', 'cosign.pub'),
+      '--payload',
+      'fetched-payload.json',
+      '--signature',
+      'fetched.sig',
+      '--image',
+      ref,
+      '--manifest',
+      'fetched-manifest.json',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const rm = JSON.parse((await get(`/v2/${repo}/manifests/${refDigest}`)).toString()) as {
+      artifactType: string;
+      subject: { digest: string };
+      layers: { digest: string }[];
+    };
+    assert.equal(rm.artifactType, BUNDLE_TYPE);
+    assert.equal(rm.subject.digest, image.digest);
+    writeFileSync(join(dir, 'fetched.sigstore.json'), await get(`/v2/${repo}/blobs/${rm.layers[0]!.digest}`, '*/*'));
+    r = kc([
+      'cosign',
+      'verify',
+      '--key',
+      join(dir, 'sigs', 'cosign.pub'),
+      '--bundle',
+      'fetched.sigstore.json',
+      '--artifact',
+      'fetched-payload.json',
+      '--image',
+      ref,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    // a pushed image that was changed (new tag, other layer) does not match the signed digest
+    const other = await pushManifest(repo, 'v2', {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...(await pushBlob(repo, Buffer.from('other'))) }],
+    });
+    writeFileSync(join(dir, 'v2-manifest.json'), await get(`/v2/${repo}/manifests/v2`));
+    r = kc([
+      'cosign',
+      'verify',
+      '--key',
+      join(dir, 'sigs', 'cosign.pub'),
+      '--payload',
+      'fetched-payload.json',
+      '--signature',
+      'fetched.sig',
+      '--manifest',
+      'v2-manifest.json',
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`manifest's digest is ${other.digest}`));
+  },
+);

@@ -104,12 +104,25 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
 
   // 3. offline: new GUN, root 2-of-2, client-held snapshot key, one target
   r = await kc([
-    'init', '--gun', GUN, '--dir', repo,
-    '--root-cert', join(dir, 'custodian-a.crt'), '--root-cert', join(dir, 'custodian-b.crt'), '--root-threshold', '2',
-    '--targets-key', join(dir, 'online-notary-targets.pub.pem'),
-    '--snapshot-key', join(dir, 'online-notary-snapshot.pub.pem'),
-    '--timestamp-key', join(keys, 'timestamp.key'),
-    '--target', `v1=${join(dir, 'payload-v1.txt')}`,
+    'init',
+    '--gun',
+    GUN,
+    '--dir',
+    repo,
+    '--root-cert',
+    join(dir, 'custodian-a.crt'),
+    '--root-cert',
+    join(dir, 'custodian-b.crt'),
+    '--root-threshold',
+    '2',
+    '--targets-key',
+    join(dir, 'online-notary-targets.pub.pem'),
+    '--snapshot-key',
+    join(dir, 'online-notary-snapshot.pub.pem'),
+    '--timestamp-key',
+    join(keys, 'timestamp.key'),
+    '--target',
+    `v1=${join(dir, 'payload-v1.txt')}`,
   ]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /root v1: signed by 0 of 2 required root keys/);
@@ -144,7 +157,9 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   const client = join(dir, 'client');
   let l = notaryClient(client, 'list', GUN);
   assert.equal(l.code, 0, l.err);
-  const sha1 = createHash('sha256').update(readFileSync(join(dir, 'payload-v1.txt'))).digest('hex');
+  const sha1 = createHash('sha256')
+    .update(readFileSync(join(dir, 'payload-v1.txt')))
+    .digest('hex');
   assert.match(l.out, new RegExp(`v1\\s+${sha1}\\s+12\\s+targets`));
 
   // 5. root rotation: custodian-b's key replaced by custodian-c's, threshold stays 2
@@ -256,7 +271,10 @@ test('offline GUN on SoftHSM, published by us, listed by the real notary client;
   // trust pinning (notary -c): the root.json key id `notary cert` printed pins the GUN; a wrong id is refused
   const pinCfg = (ids: string[], name: string) => {
     const f = join(dir, `${name}.json`);
-    writeFileSync(f, JSON.stringify({ trust_dir: join(dir, name), remote_server: { url: server.url, root_ca: server.ca }, trust_pinning: { certs: { [GUN]: ids } } }));
+    writeFileSync(
+      f,
+      JSON.stringify({ trust_dir: join(dir, name), remote_server: { url: server.url, root_ca: server.ca }, trust_pinning: { certs: { [GUN]: ids } } }),
+    );
     return spawnSync('notary', ['-c', f, 'list', GUN], { encoding: 'utf8', timeout: 20_000 });
   };
   let pinned = pinCfg([certIds['custodian-a'] as string, certIds['custodian-c'] as string], 'pinned-ok');
@@ -285,10 +303,21 @@ test('server-managed snapshot: we upload root + targets only, the server signs t
   r = await kc(['cert', '--gun', gun, '--token', 'custodian-a', '--label', 'notary-root', '--out', join(dir, 'srv-a.crt'), ...pin()]);
   assert.equal(r.code, 0, r.err);
   r = await kc([
-    'init', '--gun', gun, '--dir', repo, '--root-cert', join(dir, 'srv-a.crt'),
-    '--targets-key', join(dir, 'online-notary-targets.pub.pem'),
-    '--server-snapshot-key', join(keys, 'snapshot.key'), '--timestamp-key', join(keys, 'timestamp.key'),
-    '--target', `app=${join(dir, 'payload-v1.txt')}`,
+    'init',
+    '--gun',
+    gun,
+    '--dir',
+    repo,
+    '--root-cert',
+    join(dir, 'srv-a.crt'),
+    '--targets-key',
+    join(dir, 'online-notary-targets.pub.pem'),
+    '--server-snapshot-key',
+    join(keys, 'snapshot.key'),
+    '--timestamp-key',
+    join(keys, 'timestamp.key'),
+    '--target',
+    `app=${join(dir, 'payload-v1.txt')}`,
   ]);
   assert.equal(r.code, 0, r.err);
   // a root signed by nobody is not published
@@ -325,94 +354,142 @@ test('server-managed snapshot: we upload root + targets only, the server signs t
   assert.match(r.out, /^snapshot v1 \(snapshot\.json\): verified, delegated by root/m);
 });
 
-test('with notary-signer (ECDSA server keys): server-held ECDSA timestamp + snapshot over our files', { skip: skip || (!hasCommand('notary-signer') && 'needs notary-signer (Debian notary package)'), timeout: 60_000 }, async () => {
-  const sdir = join(dir, 'ecdsa-server');
-  mkdirSync(sdir);
-  const ecdsaServer = await startNotaryServer(sdir, { remoteSigner: true });
-  try {
-    const gun = 'example.com/keyceremony/ecdsa';
-    const repo = join(dir, 'repo-ecdsa');
-    const keys = join(dir, 'server-keys-ecdsa');
-    const srvArgs = ['--server', ecdsaServer.url, '--tls-ca', ecdsaServer.ca];
-    let r = await kc(['publish', ...srvArgs, '--gun', gun, '--fetch-keys', keys, '--server-snapshot']);
-    assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /timestamp key \(ecdsa\)/);
-    assert.match(r.out, /snapshot key \(ecdsa\)/);
-    r = await kc(['cert', '--gun', gun, '--token', 'custodian-b', '--label', 'notary-root', '--out', join(dir, 'ecdsa-b.crt'), ...pin()]);
-    assert.equal(r.code, 0, r.err);
-    r = await kc([
-      'init', '--gun', gun, '--dir', repo, '--root-cert', join(dir, 'ecdsa-b.crt'),
-      '--targets-key', join(dir, 'online-notary-targets.pub.pem'),
-      '--server-snapshot-key', join(keys, 'snapshot.key'), '--timestamp-key', join(keys, 'timestamp.key'),
-      '--target', `tool=${join(dir, 'payload-v2.txt')}`,
-    ]);
-    assert.equal(r.code, 0, r.err);
-    for (const [role, tok, label] of [['root', 'custodian-b', 'notary-root'], ['targets', 'online', 'notary-targets']] as const) {
-      r = await kc(['sign', '--dir', repo, '--role', role, '--token', tok, '--label', label, ...pin()]);
+test(
+  'with notary-signer (ECDSA server keys): server-held ECDSA timestamp + snapshot over our files',
+  { skip: skip || (!hasCommand('notary-signer') && 'needs notary-signer (Debian notary package)'), timeout: 60_000 },
+  async () => {
+    const sdir = join(dir, 'ecdsa-server');
+    mkdirSync(sdir);
+    const ecdsaServer = await startNotaryServer(sdir, { remoteSigner: true });
+    try {
+      const gun = 'example.com/keyceremony/ecdsa';
+      const repo = join(dir, 'repo-ecdsa');
+      const keys = join(dir, 'server-keys-ecdsa');
+      const srvArgs = ['--server', ecdsaServer.url, '--tls-ca', ecdsaServer.ca];
+      let r = await kc(['publish', ...srvArgs, '--gun', gun, '--fetch-keys', keys, '--server-snapshot']);
       assert.equal(r.code, 0, r.err);
-    }
-    r = await kc(['publish', ...srvArgs, '--dir', repo]);
-    assert.equal(r.code, 0, r.err + ecdsaServer.log().slice(-2000));
-    const l = spawnSync('notary', ['-s', ecdsaServer.url, '-d', join(dir, 'client-ecdsa'), '--tlscacert', ecdsaServer.ca, 'list', gun], { encoding: 'utf8', timeout: 20_000 });
-    assert.equal(l.status, 0, l.stderr);
-    assert.match(l.stdout, /^tool\s+3ef6b3f27f6fab4188bd75144639cc4783985359e32a8b9101dbb23ba8acd49f\s+12\s+targets/m);
-    const pulled = join(dir, 'pulled-ecdsa');
-    mkdirSync(pulled);
-    const srv = { url: ecdsaServer.url, ca: readFileSync(ecdsaServer.ca) };
-    for (const role of ['root', 'targets', 'snapshot', 'timestamp']) writeFileSync(join(pulled, `${role}.json`), (await fetchServerFile(srv, gun, role)) as Uint8Array);
-    const ts = JSON.parse(readFileSync(join(pulled, 'timestamp.json'), 'utf8')) as { signatures: { method: string; sig: string }[] };
-    assert.equal(ts.signatures[0]?.method, 'ecdsa');
-    assert.equal(Buffer.from(ts.signatures[0]?.sig ?? '', 'base64').length, 64);
-    r = await kc(['verify', '--dir', pulled, '--trusted-root', join(repo, 'root.json'), '--require-all']);
-    assert.equal(r.code, 0, r.out);
-  } finally {
-    await ecdsaServer.stop();
-  }
-});
-
-test('export trust (issue 15): the exported config.json pins the GUN — a fresh notary client lists it; the same GUN re-created with another root on another server is refused', { skip, timeout: 90_000 }, async () => {
-  const repo = join(dir, 'repo');
-  const anchors = join(dir, 'anchors');
-  let r = await kcCli(['export', 'trust', '--metadata', repo, '--out', anchors]);
-  assert.equal(r.code, 0, r.err);
-  const config = JSON.parse(readFileSync(join(anchors, 'config.json'), 'utf8')) as { trust_pinning: { certs: Record<string, string[]>; disable_tofu: boolean } };
-  assert.equal(config.trust_pinning.disable_tofu, true);
-  assert.deepEqual(Object.keys(config.trust_pinning.certs), [GUN]);
-  const list = (srv: RunningNotary, name: string) =>
-    spawnSync('notary', ['-c', join(anchors, 'config.json'), '-s', srv.url, '-d', join(dir, name), '--tlscacert', srv.ca, 'list', GUN], { encoding: 'utf8', timeout: 20_000 });
-  const ok = list(server, 'client-pinned-by-export');
-  assert.equal(ok.status, 0, ok.stderr + ok.stdout);
-  assert.match(ok.stdout, /^v2\s/m);
-
-  // the same GUN re-created with another root (custodian-b's certificate alone) on another server
-  mkdirSync(join(dir, 'server-recreated'));
-  const other = await startNotaryServer(join(dir, 'server-recreated'));
-  try {
-    const keys = join(dir, 'server-keys-recreated');
-    const re = join(dir, 'repo-recreated');
-    const srvArgs = ['--server', other.url, '--tls-ca', other.ca];
-    r = await kc(['publish', ...srvArgs, '--gun', GUN, '--fetch-keys', keys, '--server-snapshot']);
-    assert.equal(r.code, 0, r.err);
-    r = await kc([
-      'init', '--gun', GUN, '--dir', re, '--root-cert', join(dir, 'custodian-b.crt'),
-      '--targets-key', join(dir, 'online-notary-targets.pub.pem'),
-      '--server-snapshot-key', join(keys, 'snapshot.key'), '--timestamp-key', join(keys, 'timestamp.key'),
-      '--target', `v1=${join(dir, 'payload-v2.txt')}`,
-    ]);
-    assert.equal(r.code, 0, r.err);
-    for (const [role, tok, label] of [['root', 'custodian-b', 'notary-root'], ['targets', 'online', 'notary-targets']] as const) {
-      r = await kc(['sign', '--dir', re, '--role', role, '--token', tok, '--label', label, ...pin()]);
+      assert.match(r.out, /timestamp key \(ecdsa\)/);
+      assert.match(r.out, /snapshot key \(ecdsa\)/);
+      r = await kc(['cert', '--gun', gun, '--token', 'custodian-b', '--label', 'notary-root', '--out', join(dir, 'ecdsa-b.crt'), ...pin()]);
       assert.equal(r.code, 0, r.err);
+      r = await kc([
+        'init',
+        '--gun',
+        gun,
+        '--dir',
+        repo,
+        '--root-cert',
+        join(dir, 'ecdsa-b.crt'),
+        '--targets-key',
+        join(dir, 'online-notary-targets.pub.pem'),
+        '--server-snapshot-key',
+        join(keys, 'snapshot.key'),
+        '--timestamp-key',
+        join(keys, 'timestamp.key'),
+        '--target',
+        `tool=${join(dir, 'payload-v2.txt')}`,
+      ]);
+      assert.equal(r.code, 0, r.err);
+      for (const [role, tok, label] of [
+        ['root', 'custodian-b', 'notary-root'],
+        ['targets', 'online', 'notary-targets'],
+      ] as const) {
+        r = await kc(['sign', '--dir', repo, '--role', role, '--token', tok, '--label', label, ...pin()]);
+        assert.equal(r.code, 0, r.err);
+      }
+      r = await kc(['publish', ...srvArgs, '--dir', repo]);
+      assert.equal(r.code, 0, r.err + ecdsaServer.log().slice(-2000));
+      const l = spawnSync('notary', ['-s', ecdsaServer.url, '-d', join(dir, 'client-ecdsa'), '--tlscacert', ecdsaServer.ca, 'list', gun], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.equal(l.status, 0, l.stderr);
+      assert.match(l.stdout, /^tool\s+3ef6b3f27f6fab4188bd75144639cc4783985359e32a8b9101dbb23ba8acd49f\s+12\s+targets/m);
+      const pulled = join(dir, 'pulled-ecdsa');
+      mkdirSync(pulled);
+      const srv = { url: ecdsaServer.url, ca: readFileSync(ecdsaServer.ca) };
+      for (const role of ['root', 'targets', 'snapshot', 'timestamp'])
+        writeFileSync(join(pulled, `${role}.json`), (await fetchServerFile(srv, gun, role)) as Uint8Array);
+      const ts = JSON.parse(readFileSync(join(pulled, 'timestamp.json'), 'utf8')) as { signatures: { method: string; sig: string }[] };
+      assert.equal(ts.signatures[0]?.method, 'ecdsa');
+      assert.equal(Buffer.from(ts.signatures[0]?.sig ?? '', 'base64').length, 64);
+      r = await kc(['verify', '--dir', pulled, '--trusted-root', join(repo, 'root.json'), '--require-all']);
+      assert.equal(r.code, 0, r.out);
+    } finally {
+      await ecdsaServer.stop();
     }
-    r = await kc(['publish', ...srvArgs, '--dir', re]);
-    assert.equal(r.code, 0, r.err + other.log().slice(-2000));
-    // a client without pinning takes it (TOFU); the exported pinning refuses it
-    const tofu = spawnSync('notary', ['-s', other.url, '-d', join(dir, 'client-tofu-recreated'), '--tlscacert', other.ca, 'list', GUN], { encoding: 'utf8', timeout: 20_000 });
-    assert.equal(tofu.status, 0, tofu.stderr);
-    const refused = list(other, 'client-pinned-recreated');
-    assert.notEqual(refused.status, 0);
-    assert.match(refused.stderr + refused.stdout, /unable to match any certificates to trust_pinning config/);
-  } finally {
-    await other.stop();
-  }
-});
+  },
+);
+
+test(
+  'export trust (issue 15): the exported config.json pins the GUN — a fresh notary client lists it; the same GUN re-created with another root on another server is refused',
+  { skip, timeout: 90_000 },
+  async () => {
+    const repo = join(dir, 'repo');
+    const anchors = join(dir, 'anchors');
+    let r = await kcCli(['export', 'trust', '--metadata', repo, '--out', anchors]);
+    assert.equal(r.code, 0, r.err);
+    const config = JSON.parse(readFileSync(join(anchors, 'config.json'), 'utf8')) as {
+      trust_pinning: { certs: Record<string, string[]>; disable_tofu: boolean };
+    };
+    assert.equal(config.trust_pinning.disable_tofu, true);
+    assert.deepEqual(Object.keys(config.trust_pinning.certs), [GUN]);
+    const list = (srv: RunningNotary, name: string) =>
+      spawnSync('notary', ['-c', join(anchors, 'config.json'), '-s', srv.url, '-d', join(dir, name), '--tlscacert', srv.ca, 'list', GUN], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const ok = list(server, 'client-pinned-by-export');
+    assert.equal(ok.status, 0, ok.stderr + ok.stdout);
+    assert.match(ok.stdout, /^v2\s/m);
+
+    // the same GUN re-created with another root (custodian-b's certificate alone) on another server
+    mkdirSync(join(dir, 'server-recreated'));
+    const other = await startNotaryServer(join(dir, 'server-recreated'));
+    try {
+      const keys = join(dir, 'server-keys-recreated');
+      const re = join(dir, 'repo-recreated');
+      const srvArgs = ['--server', other.url, '--tls-ca', other.ca];
+      r = await kc(['publish', ...srvArgs, '--gun', GUN, '--fetch-keys', keys, '--server-snapshot']);
+      assert.equal(r.code, 0, r.err);
+      r = await kc([
+        'init',
+        '--gun',
+        GUN,
+        '--dir',
+        re,
+        '--root-cert',
+        join(dir, 'custodian-b.crt'),
+        '--targets-key',
+        join(dir, 'online-notary-targets.pub.pem'),
+        '--server-snapshot-key',
+        join(keys, 'snapshot.key'),
+        '--timestamp-key',
+        join(keys, 'timestamp.key'),
+        '--target',
+        `v1=${join(dir, 'payload-v2.txt')}`,
+      ]);
+      assert.equal(r.code, 0, r.err);
+      for (const [role, tok, label] of [
+        ['root', 'custodian-b', 'notary-root'],
+        ['targets', 'online', 'notary-targets'],
+      ] as const) {
+        r = await kc(['sign', '--dir', re, '--role', role, '--token', tok, '--label', label, ...pin()]);
+        assert.equal(r.code, 0, r.err);
+      }
+      r = await kc(['publish', ...srvArgs, '--dir', re]);
+      assert.equal(r.code, 0, r.err + other.log().slice(-2000));
+      // a client without pinning takes it (TOFU); the exported pinning refuses it
+      const tofu = spawnSync('notary', ['-s', other.url, '-d', join(dir, 'client-tofu-recreated'), '--tlscacert', other.ca, 'list', GUN], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.equal(tofu.status, 0, tofu.stderr);
+      const refused = list(other, 'client-pinned-recreated');
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr + refused.stdout, /unable to match any certificates to trust_pinning config/);
+    } finally {
+      await other.stop();
+    }
+  },
+);

@@ -55,7 +55,8 @@ function client(name: string, trustedRoot: Uint8Array, base: string) {
       metadataBaseUrl: `${server.url}/${base}/metadata`,
       targetBaseUrl: `${server.url}/${base}/targets`,
     });
-  const trustedRootVersion = () => (JSON.parse(readFileSync(path.join(dir, 'metadata', 'root.json'), 'utf8')) as { signed: { version: number } }).signed.version;
+  const trustedRootVersion = () =>
+    (JSON.parse(readFileSync(path.join(dir, 'metadata', 'root.json'), 'utf8')) as { signed: { version: number } }).signed.version;
   return { dir, u, trustedRootVersion };
 }
 
@@ -63,8 +64,8 @@ test('tuf-js follows root v1 -> v2 -> v3, walks a delegation, downloads a target
   server = await startStaticServer(work);
   await mod.withSession({ label: 'tuf-root' }, { pin: hsm.pinOf('tuf-root'), rw: true }, async (rs) => {
     await mod.withSession({ label: 'tuf-online' }, { pin: hsm.pinOf('tuf-online'), rw: true }, async (os) => {
-      const [r1, r2, r3, r4, r5, r6] = await keys(rs, ['r1', 'r2', 'r3', 'r4', 'r5', 'r6']) as [Signer, Signer, Signer, Signer, Signer, Signer];
-      const [online, rel] = await keys(os, ['online', 'releases']) as [Signer, Signer];
+      const [r1, r2, r3, r4, r5, r6] = (await keys(rs, ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'])) as [Signer, Signer, Signer, Signer, Signer, Signer];
+      const [online, rel] = (await keys(os, ['online', 'releases'])) as [Signer, Signer];
       const k = async (s: Signer) => (await signerKey(s)).key;
       const onlineSpec = { keys: [await k(online)], threshold: 1 };
       const v1 = await newRoot({
@@ -88,7 +89,10 @@ test('tuf-js follows root v1 -> v2 -> v3, walks a delegation, downloads a target
       writeFileSync(path.join(good, 'targets', 'releases', `${info.hashes.sha256}.hello.txt`), content);
       const signers = { targets: [online], snapshot: [online], timestamp: [online], delegated: { releases: [rel] } };
       const pub1 = await publishTargets({
-        roles: new Map([['targets', targets], ['releases', releases]]),
+        roles: new Map([
+          ['targets', targets],
+          ['releases', releases],
+        ]),
         snapshotVersion: 1,
         timestampVersion: 1,
         expires: { snapshot: expiresIn(NOW, 7), timestamp: expiresIn(NOW, 1) },
@@ -109,7 +113,10 @@ test('tuf-js follows root v1 -> v2 -> v3, walks a delegation, downloads a target
       const c1 = client('c1', v1f.bytes, 'good');
       await c1.u().refresh();
       assert.equal(c1.trustedRootVersion(), 1);
-      put(md, [{ name: '2.root.json', bytes: v2f.bytes }, { name: '3.root.json', bytes: v3f.bytes }]);
+      put(md, [
+        { name: '2.root.json', bytes: v2f.bytes },
+        { name: '3.root.json', bytes: v3f.bytes },
+      ]);
       const up = c1.u();
       await up.refresh();
       assert.equal(c1.trustedRootVersion(), 3);
@@ -139,7 +146,10 @@ test('tuf-js follows root v1 -> v2 -> v3, walks a delegation, downloads a target
       // bad: v2 signed by too few OLD keys (r1 only of v1's 2), though new keys r4,r5,r6 all signed
       const bad = path.join(work, 'bad', 'metadata');
       put(bad, [{ name: '1.root.json', bytes: v1f.bytes }, ...pub1]);
-      const badV2 = await nextRoot(v1, { add: { root: [await k(r4), await k(r5), await k(r6)] }, remove: { root: [(await signerKey(r1)).keyid, (await signerKey(r2)).keyid, (await signerKey(r3)).keyid] } });
+      const badV2 = await nextRoot(v1, {
+        add: { root: [await k(r4), await k(r5), await k(r6)] },
+        remove: { root: [(await signerKey(r1)).keyid, (await signerKey(r2)).keyid, (await signerKey(r3)).keyid] },
+      });
       const badF = await rootFile(badV2, v1, [r1, r4, r5, r6]);
       assert.equal(badF.summary, 'root v2: signed by 1 of 2 required old-root keys, 3 of 2 required new-root keys');
       put(bad, [{ name: '2.root.json', bytes: badF.bytes }]);
@@ -194,14 +204,44 @@ test('tuf-js picks up a targets update and a delegation made with `tuf delegate`
   assert.equal(await c.u().getTargetInfo('apps/tool.txt'), undefined);
 
   // delegation apps/* to a token key, then a target in the delegated role
-  await kc(['tuf', 'delegate', '--metadata', md, '--role', 'apps', '--key-uri', `pkcs11:token=tuf-online;object=cli-apps?pin-source=file:${pinFile}`,
-    '--paths', 'apps/*', '--threshold', '1', '--out', path.join(rq, '2.targets.request.json')]);
+  await kc([
+    'tuf',
+    'delegate',
+    '--metadata',
+    md,
+    '--role',
+    'apps',
+    '--key-uri',
+    `pkcs11:token=tuf-online;object=cli-apps?pin-source=file:${pinFile}`,
+    '--paths',
+    'apps/*',
+    '--threshold',
+    '1',
+    '--out',
+    path.join(rq, '2.targets.request.json'),
+  ]);
   await kc(['tuf', 'sign', path.join(rq, '2.targets.request.json'), ...onlineKey, '--write', md]);
   await kc(['tuf', 'sign', path.join(rq, '1.apps.request.json'), '--token', 'tuf-online', '--label', 'cli-apps', ...pin, '--write', md]);
   const content = utf8('a tool released through a delegation made with keyceremony tuf delegate\n');
   const src = path.join(work, 'tool.txt');
   writeFileSync(src, content);
-  const add = await kc(['tuf', 'targets', 'add', '--metadata', md, '--role', 'apps', '--path', 'apps/tool.txt', '--file', src, '--expires-in', '30', '--out', path.join(rq, '2.apps.request.json')]);
+  const add = await kc([
+    'tuf',
+    'targets',
+    'add',
+    '--metadata',
+    md,
+    '--role',
+    'apps',
+    '--path',
+    'apps/tool.txt',
+    '--file',
+    src,
+    '--expires-in',
+    '30',
+    '--out',
+    path.join(rq, '2.apps.request.json'),
+  ]);
   assert.match(add, /apps v2: signed by 0 of 1 required apps keys/);
   await kc(['tuf', 'sign', path.join(rq, '2.apps.request.json'), '--token', 'tuf-online', '--label', 'cli-apps', ...pin, '--write', md]);
   await kc(['tuf', 'snapshot', '--metadata', md, ...onlineKey]);

@@ -82,7 +82,11 @@ describe('real samples', () => {
   const names = readdirSync(SAMPLES).sort();
   test('there are samples of every chain kind', () => {
     assert.ok(names.length >= 13, `${names.length} samples`);
-    for (const kind of ['piv263751-', 'root1-', 'u2froot-', 'yubihsm-']) assert.ok(names.some((n) => n.startsWith(kind)), kind);
+    for (const kind of ['piv263751-', 'root1-', 'u2froot-', 'yubihsm-'])
+      assert.ok(
+        names.some((n) => n.startsWith(kind)),
+        kind,
+      );
   });
   for (const name of names) {
     test(`${name}: valid, facts as measured in its README`, async () => {
@@ -99,7 +103,10 @@ describe('real samples', () => {
         assert.equal(r.vendor, 'yubihsm2');
         assert.equal(r.slot, fact('object_id'));
         assert.equal(r.root, 'Yubico YubiHSM Root CA');
-        assert.deepEqual(r.chain.map((c) => c.role), ['key', 'device', 'intermediate', 'root']);
+        assert.deepEqual(
+          r.chain.map((c) => c.role),
+          ['key', 'device', 'intermediate', 'root'],
+        );
         assert.equal(r.hsm?.origin, '01');
       } else {
         assert.equal(r.vendor, 'yubico-piv');
@@ -109,7 +116,11 @@ describe('real samples', () => {
         const ff = /formfactor=(0x[0-9a-f]+|\(absent\))/.exec(readme)?.[1];
         if (ff === '(absent)') assert.equal(r.formFactor, null);
         else assert.equal(r.fips, (Number(ff) & 0x80) !== 0);
-        const expectRoot = name.startsWith('root1-') ? 'Yubico Attestation Root 1' : name.startsWith('u2froot-') ? 'Yubico U2F Root CA Serial 457200631' : 'Yubico PIV Root CA Serial 263751';
+        const expectRoot = name.startsWith('root1-')
+          ? 'Yubico Attestation Root 1'
+          : name.startsWith('u2froot-')
+            ? 'Yubico U2F Root CA Serial 457200631'
+            : 'Yubico PIV Root CA Serial 263751';
         assert.equal(r.root, expectRoot);
         assert.equal(r.chain.length, name.startsWith('root1-') ? 5 : 3, 'chain length');
       }
@@ -134,7 +145,13 @@ describe('real samples', () => {
     const r = await valid(sample('root1-ovh-32718477-9a-rsa2048'));
     assert.deepEqual(
       r.chain.map((c) => c.subject),
-      ['CN=YubiKey PIV Attestation 9a', 'CN=YubiKey PIV Attestation', 'CN=Yubico PIV Attestation B 1', 'CN=Yubico Attestation Intermediate B 1', 'CN=Yubico Attestation Root 1'],
+      [
+        'CN=YubiKey PIV Attestation 9a',
+        'CN=YubiKey PIV Attestation',
+        'CN=Yubico PIV Attestation B 1',
+        'CN=Yubico Attestation Intermediate B 1',
+        'CN=Yubico Attestation Root 1',
+      ],
     );
   });
 });
@@ -171,7 +188,9 @@ describe('Sigstore root keyholders', () => {
       assert.equal(r.root, 'Yubico PIV Root CA Serial 263751');
       const inRoots = rootKeys.get(r.publicKeySha256);
       assert.ok(inRoots?.length, `YubiKey ${s}'s attested key is not a root key of Sigstore roots 1-9`);
-      t.diagnostic(`YubiKey ${s} (fw ${r.firmware}, PIN ${r.pinPolicy}, touch ${r.touchPolicy}) -> Sigstore root key ${r.publicKeySha256.slice(0, 16)}… in ${(inRoots as string[]).join(', ')}`);
+      t.diagnostic(
+        `YubiKey ${s} (fw ${r.firmware}, PIN ${r.pinPolicy}, touch ${r.touchPolicy}) -> Sigstore root key ${r.publicKeySha256.slice(0, 16)}… in ${(inRoots as string[]).join(', ')}`,
+      );
       mapped.add(r.publicKeySha256);
     }
     assert.equal(mapped.size, 5, 'five different root keys');
@@ -179,13 +198,16 @@ describe('Sigstore root keyholders', () => {
 });
 
 describe('constructed negatives', () => {
-  test('the key certificate with another YubiKey batch\'s device certificate', async () => {
+  test("the key certificate with another YubiKey batch's device certificate", async () => {
     const a = sample('piv263751-pivgo-15732500-9a-p256');
     const b = sample('piv263751-dockertuf-26551025-9c-p384');
     await valid(a);
     await invalid({ keyCert: a.keyCert, deviceCert: b.deviceCert }, /not signed by the device certificate given.*manufacturing batch/);
     // a 5.7.4 key certificate with the other 5.7.4 device certificate (different subject name)
-    await invalid({ keyCert: sample('root1-pkb-38906121-9c-p256').keyCert, deviceCert: sample('root1-ovh-32718477-9a-rsa2048').deviceCert }, /issued by .* but the device certificate given/);
+    await invalid(
+      { keyCert: sample('root1-pkb-38906121-9c-p256').keyCert, deviceCert: sample('root1-ovh-32718477-9a-rsa2048').deviceCert },
+      /issued by .* but the device certificate given/,
+    );
   });
 
   test('one flipped signature byte, in the key certificate and in the device certificate', async () => {
@@ -205,12 +227,18 @@ describe('constructed negatives', () => {
   test('the wrong root: --root replaces the bundled roots', async () => {
     const piv = sample('piv263751-psyk-22399878-9a-rsa2048');
     await invalid({ ...piv, roots: [file(Y, 'roots', 'Yubico_YubiHSM_Root_CA.pem')] }, /not a trusted root given/);
-    await invalid({ ...sample('yubihsm-darkbio-31650558-0x0100-rsa2048'), roots: [file(Y, 'roots', 'Yubico_PIV_Root_CA_Serial_263751.pem')] }, /not a trusted root given/);
+    await invalid(
+      { ...sample('yubihsm-darkbio-31650558-0x0100-rsa2048'), roots: [file(Y, 'roots', 'Yubico_PIV_Root_CA_Serial_263751.pem')] },
+      /not a trusted root given/,
+    );
     // the right root given explicitly works, and the report says where the trust came from
     const r = await valid({ ...piv, roots: [file(Y, 'roots', 'Yubico_PIV_Root_CA_Serial_263751.pem')] });
     assert.equal(r.rootSource, 'given');
     // the superseded 2016 PIV root (path length 0) fails like openssl does (error 25)
-    await invalid({ ...piv, roots: [file(Y, 'roots', 'Yubico_PIV_Root_CA_Serial_263751_pre2018.pem')] }, /allows 0 CA certificate\(s\) below it, the chain has 1/);
+    await invalid(
+      { ...piv, roots: [file(Y, 'roots', 'Yubico_PIV_Root_CA_Serial_263751_pre2018.pem')] },
+      /allows 0 CA certificate\(s\) below it, the chain has 1/,
+    );
   });
 
   test('a self-signed look-alike, and a look-alike chain under a fake "Yubico" root', async () => {
@@ -244,7 +272,9 @@ describe('constructed negatives', () => {
     await invalid({ ...a, expectPublicKeySpki: otherKey }, /is not the expected key/);
     await invalid({ keyCert: new TextEncoder().encode('hello'), deviceCert: a.deviceCert }, /neither a DER certificate nor PEM/);
     await invalid({ keyCert: Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01), deviceCert: a.deviceCert }, /not a valid X\.509 certificate/);
-    const two = new TextEncoder().encode(readFileSync(path.join(Y, 'roots', 'Yubico_Attestation_Root_1.pem'), 'utf8') + readFileSync(path.join(Y, 'roots', 'Yubico_YubiHSM_Root_CA.pem'), 'utf8'));
+    const two = new TextEncoder().encode(
+      readFileSync(path.join(Y, 'roots', 'Yubico_Attestation_Root_1.pem'), 'utf8') + readFileSync(path.join(Y, 'roots', 'Yubico_YubiHSM_Root_CA.pem'), 'utf8'),
+    );
     await invalid({ keyCert: two, deviceCert: a.deviceCert }, /exactly one certificate; it holds 2/);
   });
 });
@@ -260,15 +290,31 @@ describe('keyceremony attest verify', () => {
   const p = (name: string, f: string) => path.join(SAMPLES, name, f);
 
   test('valid: exit 0; --json carries the fields the issue names', async () => {
-    const r = await kc(['attest', 'verify', '--cert', p('root1-pkb-38906121-9c-p256', 'key_cert.der'), '--device-cert', p('root1-pkb-38906121-9c-p256', 'device_cert.der')]);
+    const r = await kc([
+      'attest',
+      'verify',
+      '--cert',
+      p('root1-pkb-38906121-9c-p256', 'key_cert.der'),
+      '--device-cert',
+      p('root1-pkb-38906121-9c-p256', 'device_cert.der'),
+    ]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /attestation: VALID \(YubiKey PIV\)/);
     assert.match(r.out, /serial {6}38906121/);
     assert.match(r.out, /root {8}Yubico Attestation Root 1 \(bundled/);
-    const j = await kc(['attest', 'verify', '--json', '--cert', p('piv263751-sigstorehist-15026814-9c-p256', 'key_cert.pem'), '--device-cert', p('piv263751-sigstorehist-15026814-9c-p256', 'device_cert.pem')]);
+    const j = await kc([
+      'attest',
+      'verify',
+      '--json',
+      '--cert',
+      p('piv263751-sigstorehist-15026814-9c-p256', 'key_cert.pem'),
+      '--device-cert',
+      p('piv263751-sigstorehist-15026814-9c-p256', 'device_cert.pem'),
+    ]);
     assert.equal(j.code, 0, j.err);
     const rep = JSON.parse(j.out) as Record<string, unknown>;
-    for (const k of ['vendor', 'serial', 'firmware', 'slot', 'algorithm', 'pinPolicy', 'touchPolicy', 'formFactor', 'root', 'publicKeySha256']) assert.ok(k in rep, k);
+    for (const k of ['vendor', 'serial', 'firmware', 'slot', 'algorithm', 'pinPolicy', 'touchPolicy', 'formFactor', 'root', 'publicKeySha256'])
+      assert.ok(k in rep, k);
     assert.deepEqual(
       [rep.vendor, rep.serial, rep.firmware, rep.slot, rep.algorithm, rep.pinPolicy, rep.touchPolicy, rep.formFactor, rep.root],
       ['yubico-piv', 15026814, '5.2.7', '9c', 'ecdsa-p256', 'always', 'always', 'USB-C nano', 'Yubico PIV Root CA Serial 263751'],
@@ -279,20 +325,62 @@ describe('keyceremony attest verify', () => {
   test('not valid: exit 1 with the reason; --expect-pubkey; usage errors exit 2; --help exits 0', async () => {
     const tmp = mkdtempSync(path.join(tmpdir(), 'kc-attest-'));
     try {
-      const bad = await kc(['attest', 'verify', '--cert', p('piv263751-pivgo-15732500-9a-p256', 'key_cert.pem'), '--device-cert', p('piv263751-psyk-22399878-9a-rsa2048', 'device_cert.pem')]);
+      const bad = await kc([
+        'attest',
+        'verify',
+        '--cert',
+        p('piv263751-pivgo-15732500-9a-p256', 'key_cert.pem'),
+        '--device-cert',
+        p('piv263751-psyk-22399878-9a-rsa2048', 'device_cert.pem'),
+      ]);
       assert.equal(bad.code, 1);
       assert.match(bad.out, /^attestation: NOT VALID: The key certificate is not signed by the device certificate given/);
-      const badJson = await kc(['attest', 'verify', '--json', '--cert', p('piv263751-pivgo-15732500-9a-p256', 'key_cert.pem'), '--device-cert', p('piv263751-psyk-22399878-9a-rsa2048', 'device_cert.pem')]);
+      const badJson = await kc([
+        'attest',
+        'verify',
+        '--json',
+        '--cert',
+        p('piv263751-pivgo-15732500-9a-p256', 'key_cert.pem'),
+        '--device-cert',
+        p('piv263751-psyk-22399878-9a-rsa2048', 'device_cert.pem'),
+      ]);
       assert.equal(badJson.code, 1);
       assert.equal((JSON.parse(badJson.out) as { valid: boolean }).valid, false);
       const s = path.join(SIGSTORE, 'keys', '18158855');
-      const ok = await kc(['attest', 'verify', '--cert', path.join(s, '18158855_key_cert.pem'), '--device-cert', path.join(s, '18158855_device_cert.pem'), '--expect-pubkey', path.join(s, '18158855_pubkey.pem')]);
+      const ok = await kc([
+        'attest',
+        'verify',
+        '--cert',
+        path.join(s, '18158855_key_cert.pem'),
+        '--device-cert',
+        path.join(s, '18158855_device_cert.pem'),
+        '--expect-pubkey',
+        path.join(s, '18158855_pubkey.pem'),
+      ]);
       assert.equal(ok.code, 0, ok.out);
-      const wrong = await kc(['attest', 'verify', '--cert', path.join(s, '18158855_key_cert.pem'), '--device-cert', path.join(s, '18158855_device_cert.pem'), '--expect-pubkey', path.join(SIGSTORE, 'keys', '13078778', '13078778_pubkey.pem')]);
+      const wrong = await kc([
+        'attest',
+        'verify',
+        '--cert',
+        path.join(s, '18158855_key_cert.pem'),
+        '--device-cert',
+        path.join(s, '18158855_device_cert.pem'),
+        '--expect-pubkey',
+        path.join(SIGSTORE, 'keys', '13078778', '13078778_pubkey.pem'),
+      ]);
       assert.equal(wrong.code, 1);
       assert.match(wrong.out, /not the expected key/);
       writeFileSync(path.join(tmp, 'root.pem'), readFileSync(path.join(Y, 'roots', 'Yubico_Attestation_Root_1.pem')));
-      const wrongRoot = await kc(['attest', 'verify', '--cert', path.join(s, '18158855_key_cert.pem'), '--device-cert', path.join(s, '18158855_device_cert.pem'), '--root', path.join(tmp, 'root.pem')]);
+      const wrongRoot = await kc([
+        'attest',
+        'verify',
+        '--cert',
+        path.join(s, '18158855_key_cert.pem'),
+        '--device-cert',
+        path.join(s, '18158855_device_cert.pem'),
+        '--root',
+        path.join(tmp, 'root.pem'),
+      ]);
       assert.equal(wrongRoot.code, 1);
       assert.equal((await kc(['attest', 'verify', '--cert', 'x'])).code, 2);
       assert.equal((await kc(['attest'])).code, 2);

@@ -71,7 +71,20 @@ async function expectCode(p: Promise<unknown> | (() => unknown), code: string, r
 
 describe('Shamir envelope: properties', () => {
   test('random KEKs, m and n up to 16: every m-subset reconstructs, no (m-1)-subset does', async () => {
-    const cases: [number, number][] = [[1, 1], [1, 3], [2, 2], [2, 3], [3, 5], [5, 5], [4, 7], [16, 16], [1, 16], [2, 16], [8, 16], [15, 16]];
+    const cases: [number, number][] = [
+      [1, 1],
+      [1, 3],
+      [2, 2],
+      [2, 3],
+      [3, 5],
+      [5, 5],
+      [4, 7],
+      [16, 16],
+      [1, 16],
+      [2, 16],
+      [8, 16],
+      [15, 16],
+    ];
     for (let i = 0; i < 8; i++) {
       const n = 1 + rnd(16);
       cases.push([1 + rnd(n), n]);
@@ -177,7 +190,8 @@ describe('Share words and checksum', () => {
     // a share file naming another custodian than the backup file records for its index
     const named = { ...a.shares[0]!, custodian: 'Mallory' };
     await expectCode(
-      () => checkMembership([{ share: named, label: 'share file m.txt' }], { setId: a.setId, kcv: a.kcv, m: 3, n: 5, custodians: ['Alice', 'B', 'C', 'D', 'E'] }),
+      () =>
+        checkMembership([{ share: named, label: 'share file m.txt' }], { setId: a.setId, kcv: a.kcv, m: 3, n: 5, custodians: ['Alice', 'B', 'C', 'D', 'E'] }),
       'SHARE_FOREIGN',
       /names custodian "Mallory", the backup file records "Alice" for share 1/,
     );
@@ -196,7 +210,14 @@ describe('Share words and checksum', () => {
     const a = await splitKek(kek, { m: 2, n: 3 });
     const forged: Share = { ...a.shares[1]!, body: new Uint8Array(nodeRandom(BODY_PLAIN)) };
     const back = wordsToShare(shareToWords(forged), 'forged'); // valid words
-    await expectCode(combineShares([{ share: a.shares[0]!, label: 'share 1' }, { share: back, label: 'share file forged.txt' }]), 'KEK_MISMATCH', /forged.txt/);
+    await expectCode(
+      combineShares([
+        { share: a.shares[0]!, label: 'share 1' },
+        { share: back, label: 'share file forged.txt' },
+      ]),
+      'KEK_MISMATCH',
+      /forged.txt/,
+    );
     // an extra inconsistent share beyond m is named
     await expectCode(
       combineShares([...lab([a.shares[0]!, a.shares[2]!]), { share: back, label: 'share file forged.txt' }]),
@@ -235,11 +256,29 @@ describe('verify-every-share and passphrases', () => {
     assert.equal(w.length, 45);
     const back = wordsToShare(w, 'alice');
     assert.equal(back.protected, true);
-    checkMembership([{ share: back, label: 'alice' }, { share: a.shares[1]!, label: 'bob' }]); // set checks need no passphrase
-    await expectCode(combineShares([{ share: back, label: 'alice' }, { share: a.shares[1]!, label: 'bob' }]), 'PRECONDITION_FAILED', /alice/);
+    checkMembership([
+      { share: back, label: 'alice' },
+      { share: a.shares[1]!, label: 'bob' },
+    ]); // set checks need no passphrase
+    await expectCode(
+      combineShares([
+        { share: back, label: 'alice' },
+        { share: a.shares[1]!, label: 'bob' },
+      ]),
+      'PRECONDITION_FAILED',
+      /alice/,
+    );
     await expectCode(unprotectShare(back, passphraseBytes('wrong horse'), 'alice'), 'SHARE_INVALID', /alice: wrong passphrase/);
     const open = await unprotectShare(back, passphraseBytes('correct horse'), 'alice');
-    assert.ok(eq(await combineShares([{ share: open, label: 'alice' }, { share: a.shares[2]!, label: 'carol' }]), kek));
+    assert.ok(
+      eq(
+        await combineShares([
+          { share: open, label: 'alice' },
+          { share: a.shares[2]!, label: 'carol' },
+        ]),
+        kek,
+      ),
+    );
   });
 });
 
@@ -267,8 +306,16 @@ describe('format 1 share sets made before format 2 still recover (test/fixtures/
       assert.equal(share.x, share.index);
       assert.equal(shareToWords(share).length, 33);
     }
-    for (const pair of [[0, 1], [0, 2], [1, 2], [2, 0]]) {
-      const kek = await combineShares(pair.map((i) => shares[i]!), expectationOf(backup));
+    for (const pair of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+      [2, 0],
+    ]) {
+      const kek = await combineShares(
+        pair.map((i) => shares[i]!),
+        expectationOf(backup),
+      );
       assert.equal(await kekCheckValue(kek), backup.wrap.kekCheckValue);
       await verifyBackupMac(backup, kek); // the backup file's MAC: the KEK is the one it was sealed with
     }
@@ -285,7 +332,11 @@ describe('format 1 share sets made before format 2 still recover (test/fixtures/
     const [ada] = await v1Shares();
     const forged = await splitKek(new Uint8Array(nodeRandom(32)), { m: 2, n: 3, setId: backup.shareSet.id });
     const mixed = { ...forged.shares[1]!, kcv: backup.wrap.kekCheckValue };
-    await expectCode(combineShares([ada!, { share: mixed, label: 'share 2 (format 2)' }], expectationOf(backup)), 'SHARE_FOREIGN', /format 2, the others of format 1/);
+    await expectCode(
+      combineShares([ada!, { share: mixed, label: 'share 2 (format 2)' }], expectationOf(backup)),
+      'SHARE_FOREIGN',
+      /format 2, the others of format 1/,
+    );
   });
 });
 

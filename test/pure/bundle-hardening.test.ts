@@ -36,7 +36,10 @@ describe('bundle folder and manifest (issue 12 item 11)', () => {
     writeFileSync(join(dir, 'metadata', '.REHEARSAL-1.root.json.0123456789ab.tmp'), '{"signed":{}}');
     const v = await verifyBundle(dirBundleReader(dir));
     assert.equal(v.ok, false);
-    assert.deepEqual(v.problems, ['metadata/.REHEARSAL-1.root.json.0123456789ab.tmp: not listed in the manifest', 'metadata/.REHEARSAL-1.root.json.0123456789ab.tmp: not listed in SHA256SUMS']);
+    assert.deepEqual(v.problems, [
+      'metadata/.REHEARSAL-1.root.json.0123456789ab.tmp: not listed in the manifest',
+      'metadata/.REHEARSAL-1.root.json.0123456789ab.tmp: not listed in SHA256SUMS',
+    ]);
   });
 
   test('opening the bundle folder for a (resumed) run removes the temp files of interrupted atomic writes, only those', async () => {
@@ -108,7 +111,10 @@ describe('archive faults get their own code and sentence (issue 12 item 12)', ()
     const neg = forge((h) => {
       h.fill(0xff, 124, 136);
     });
-    assert.throws(() => readTar(neg), (e: unknown) => e instanceof KeyceremonyError && e.code === 'UNSUPPORTED_FORMAT' && /negative/.test(e.message));
+    assert.throws(
+      () => readTar(neg),
+      (e: unknown) => e instanceof KeyceremonyError && e.code === 'UNSUPPORTED_FORMAT' && /negative/.test(e.message),
+    );
   });
 
   test('an entry name that is not UTF-8 is INVALID_ENCODING, naming the offset and the bytes', () => {

@@ -66,11 +66,14 @@ describe('VERIFY.sh', () => {
     assert.deepEqual(v.problems, []);
     assert.equal(v.signedBy.length, 3);
     for (const s of v.signedBy) assert.ok(r.stdout.includes(`  fingerprint ${s.fingerprint}\n  words       ${fingerprintWords(s.fingerprint)}\n`), r.stdout);
-    assert.deepEqual(v.checksums?.signatures.map((s) => [s.path, s.ok]), [
-      ['SHA256SUMS.REHEARSAL-root-1.sig', true],
-      ['SHA256SUMS.REHEARSAL-root-2.sig', true],
-      ['SHA256SUMS.REHEARSAL-root-3.sig', true],
-    ]);
+    assert.deepEqual(
+      v.checksums?.signatures.map((s) => [s.path, s.ok]),
+      [
+        ['SHA256SUMS.REHEARSAL-root-1.sig', true],
+        ['SHA256SUMS.REHEARSAL-root-2.sig', true],
+        ['SHA256SUMS.REHEARSAL-root-3.sig', true],
+      ],
+    );
     assert.deepEqual([v.checksums?.present, v.checksums?.matches, v.verifyScript?.present, v.verifyScript?.matches], [true, true, true, true]);
   });
 
@@ -79,7 +82,7 @@ describe('VERIFY.sh', () => {
     b.files.set(VERIFY_SCRIPT, bytes(text(b.files.get(VERIFY_SCRIPT)!).replace('set -u\n', 'set -u\nexit 0\n')));
     const v = await verifyBundle(memReader(b.files));
     assert.equal(v.verifyScript?.matches, false);
-    assert.ok(v.problems.includes('VERIFY.sh: not the script keyceremony writes for this bundle\'s signers (it was changed)'), v.problems.join('\n'));
+    assert.ok(v.problems.includes("VERIFY.sh: not the script keyceremony writes for this bundle's signers (it was changed)"), v.problems.join('\n'));
     assert.ok(v.problems.includes('VERIFY.sh: SHA-256 does not match SHA256SUMS'), v.problems.join('\n'));
   });
 

@@ -101,7 +101,15 @@ function inputsFor(tokens: AttestingTokens, files: Record<string, (t: AttestingT
   };
 }
 
-function run(opts: { steps?: CeremonyScript['steps']; attestation?: Record<string, unknown>; rehearsal?: boolean; withAttestation?: (l: string) => boolean; files?: Record<string, (t: AttestingTokens) => Promise<string>>; deviation?: string | null; log?: string[] }) {
+function run(opts: {
+  steps?: CeremonyScript['steps'];
+  attestation?: Record<string, unknown>;
+  rehearsal?: boolean;
+  withAttestation?: (l: string) => boolean;
+  files?: Record<string, (t: AttestingTokens) => Promise<string>>;
+  deviation?: string | null;
+  log?: string[];
+}) {
   const s = script(opts.attestation);
   if (opts.steps) s.steps = opts.steps;
   const journal = new MemJournal();
@@ -133,7 +141,13 @@ async function entries(journal: MemJournal): Promise<TranscriptEntry[]> {
 describe('keygen with attestation', () => {
   test('script validation names every malformed attestation parameter, then the keys it names that the step does not generate', () => {
     // 1. the shape: every malformed member at once
-    const bad = script({ required: 'yes', keys: ['Nope'], files: { 'root-1': { keyCert: '', extra: 1 }, ghost: { keyCert: 'a', deviceCert: 'b' } }, roots: [], colour: 1 });
+    const bad = script({
+      required: 'yes',
+      keys: ['Nope'],
+      files: { 'root-1': { keyCert: '', extra: 1 }, ghost: { keyCert: 'a', deviceCert: 'b' } },
+      roots: [],
+      colour: 1,
+    });
     const paths = validateScript(bad, BUILTIN_KINDS).map((i) => `${i.path}: ${i.message}`);
     for (const p of [
       '$.steps[0].params.attestation.colour',
@@ -143,9 +157,15 @@ describe('keygen with attestation', () => {
       '$.steps[0].params.attestation.files["root-1"].keyCert',
       '$.steps[0].params.attestation.files["root-1"].deviceCert',
       '$.steps[0].params.attestation.roots',
-    ]) assert.ok(paths.some((x) => x.startsWith(`${p}:`)), `${p} not reported in:\n${paths.join('\n')}`);
+    ])
+      assert.ok(
+        paths.some((x) => x.startsWith(`${p}:`)),
+        `${p} not reported in:\n${paths.join('\n')}`,
+      );
     // 2. well-formed, but naming keys this step does not generate: each named
-    const foreign = validateScript(script({ keys: ['nope'], files: { ghost: { keyCert: 'a', deviceCert: 'b' } } }), BUILTIN_KINDS).map((i) => `${i.path}: ${i.message}`);
+    const foreign = validateScript(script({ keys: ['nope'], files: { ghost: { keyCert: 'a', deviceCert: 'b' } } }), BUILTIN_KINDS).map(
+      (i) => `${i.path}: ${i.message}`,
+    );
     assert.deepEqual(foreign, [
       '$.steps[0].params.attestation.keys[0]: must name a key this step generates',
       '$.steps[0].params.attestation.files.ghost: must name a key this step generates',
@@ -169,24 +189,38 @@ describe('keygen with attestation', () => {
     await engine.run();
     const es = await entries(journal);
     const att = es.filter((e) => e.event === 'key-attested');
-    assert.deepEqual(att.map((e) => [e.keys?.[0]?.id, e.facts?.source, e.facts?.serial]), [
-      ['root-1', 'files', 11111111],
-      ['root-2', 'token', 22222222],
-    ]);
+    assert.deepEqual(
+      att.map((e) => [e.keys?.[0]?.id, e.facts?.source, e.facts?.serial]),
+      [
+        ['root-1', 'files', 11111111],
+        ['root-2', 'token', 22222222],
+      ],
+    );
     const f = att[0]?.facts ?? {};
     assert.deepEqual([f.vendor, f.firmware, f.slot, f.pinPolicy, f.touchPolicy, f.rootSource], ['yubico-piv', '5.4.3', '9c', 'always', 'always', 'given']);
     assert.equal(f.publicKeySha256, tokens.signerOf('yk-1').fingerprint, 'the attested key is the enrolled key');
     assert.equal(f.chain, 'CN=YubiKey PIV Attestation 9c <- CN=Yubico PIV Attestation <- CN=Test Attestation Root');
     assert.equal(tokens.asked, 1, 'only root-2 was read from the token');
-    assert.ok(log.some((l) => /attested {4}YubiKey serial 11111111, firmware 5\.4\.3, slot 9c, PIN always, touch always; chain to Test Attestation Root \(root given by the script\)/.test(l)), log.join('\n'));
+    assert.ok(
+      log.some((l) =>
+        /attested {4}YubiKey serial 11111111, firmware 5\.4\.3, slot 9c, PIN always, touch always; chain to Test Attestation Root \(root given by the script\)/.test(
+          l,
+        ),
+      ),
+      log.join('\n'),
+    );
     assert.match(es.find((e) => e.event === 'step-completed' && e.step === 'keygen')?.note ?? '', /2 key\(s\) on token, 2 of 2 attested/);
-    for (const k of ['root-1', 'root-2']) for (const n of ['key-cert.pem', 'device-cert.pem', 'roots.pem']) assert.ok(store.files.has(`attestations/${k}/${n}`), `${k}/${n}`);
+    for (const k of ['root-1', 'root-2'])
+      for (const n of ['key-cert.pem', 'device-cert.pem', 'roots.pem']) assert.ok(store.files.has(`attestations/${k}/${n}`), `${k}/${n}`);
     const v = await verifyBundle(reader(store), { requireProduction: true });
     assert.deepEqual(v.problems, []);
-    assert.deepEqual(v.attested.map((a) => [a.key, a.serial, a.rootSource]), [
-      ['root-1', 11111111, 'given'],
-      ['root-2', 22222222, 'given'],
-    ]);
+    assert.deepEqual(
+      v.attested.map((a) => [a.key, a.serial, a.rootSource]),
+      [
+        ['root-1', 11111111, 'given'],
+        ['root-2', 22222222, 'given'],
+      ],
+    );
 
     // Swap root-1's certificates for a valid chain of ANOTHER key under the same root, update the
     // manifest and re-sign it with the ceremony's own keys: every hash and signature checks out, and
@@ -221,7 +255,10 @@ describe('keygen with attestation', () => {
     });
     await engine.run();
     const failed = (await entries(journal)).filter((e) => e.event === 'key-attestation-failed');
-    assert.deepEqual(failed.map((e) => e.keys?.[0]?.id), ['root-1', 'root-2']);
+    assert.deepEqual(
+      failed.map((e) => e.keys?.[0]?.id),
+      ['root-1', 'root-2'],
+    );
     assert.match(failed[0]?.note ?? '', /REHEARSAL warning: the attestation for key "root-1" does not verify/);
     assert.match(failed[1]?.note ?? '', /token "yk-2" does not expose attestation certificates/);
     assert.ok(log.some((l) => /attestation NOT VERIFIED \(rehearsal: warning only\)/.test(l)));
@@ -277,7 +314,10 @@ describe('attest step (keys already recorded)', () => {
     });
     await engine.run();
     const es = await entries(journal);
-    assert.deepEqual(es.filter((e) => e.event === 'key-attested').map((e) => [e.step, e.keys?.[0]?.id, e.facts?.serial]), [['attest', 'root-2', 31415926]]);
+    assert.deepEqual(
+      es.filter((e) => e.event === 'key-attested').map((e) => [e.step, e.keys?.[0]?.id, e.facts?.serial]),
+      [['attest', 'root-2', 31415926]],
+    );
     assert.match(es.find((e) => e.event === 'step-completed' && e.step === 'attest')?.note ?? '', /^1 of 1 key\(s\) attested$/);
     const v = await verifyBundle(reader(store), { requireProduction: true });
     assert.deepEqual([v.ok, v.attested.map((a) => a.key)], [true, ['root-2']]);
@@ -316,22 +356,43 @@ describe('bundle re-check of attestations', () => {
         outputs: ['key-cert.pem', 'device-cert.pem', 'roots.pem'].filter((n) => n !== drop).map((n) => ({ path: `attestations/k/${n}`, sha256: '' })),
         facts,
       }) as unknown as TranscriptEntry;
-    const good = { serial: 4242, firmware: '5.4.3', slot: '9a', pinPolicy: 'once', touchPolicy: 'never', rootSource: 'given', rootSha256: '', publicKeySha256: fp };
+    const good = {
+      serial: 4242,
+      firmware: '5.4.3',
+      slot: '9a',
+      pinPolicy: 'once',
+      touchPolicy: 'never',
+      rootSource: 'given',
+      rootSha256: '',
+      publicKeySha256: fp,
+    };
     const read = async (p: string) => files.get(p) ?? null;
     const first = await recheckAttestations([entry(good)], read, () => fp);
     const rootSha = /rootSha256 (\S*), the attestation says ([0-9a-f]{64})/.exec(first.problems.join('\n'))?.[2];
     assert.ok(rootSha, first.problems.join('\n'));
     const facts = { ...good, rootSha256: rootSha };
     assert.deepEqual((await recheckAttestations([entry(facts)], read, () => fp)).problems, []);
-    assert.match((await recheckAttestations([entry({ ...facts, serial: 1 })], read, () => fp)).problems.join(), /transcript says serial 1, the attestation says 4242/);
-    assert.match((await recheckAttestations([entry({ ...facts, touchPolicy: 'always' })], read, () => fp)).problems.join(), /touchPolicy always, the attestation says never/);
+    assert.match(
+      (await recheckAttestations([entry({ ...facts, serial: 1 })], read, () => fp)).problems.join(),
+      /transcript says serial 1, the attestation says 4242/,
+    );
+    assert.match(
+      (await recheckAttestations([entry({ ...facts, touchPolicy: 'always' })], read, () => fp)).problems.join(),
+      /touchPolicy always, the attestation says never/,
+    );
     assert.match((await recheckAttestations([entry(facts)], read, () => 'f'.repeat(64))).problems.join(), /is not the manifest's key/);
-    assert.match((await recheckAttestations([entry(facts, 'roots.pem')], read, () => fp)).problems.join(), /given by the script, but they are not in the bundle/);
+    assert.match(
+      (await recheckAttestations([entry(facts, 'roots.pem')], read, () => fp)).problems.join(),
+      /given by the script, but they are not in the bundle/,
+    );
     const der = pemDecode(c.deviceCertPem).der.slice();
     der[der.length - 1] = (der[der.length - 1] as number) ^ 0x01; // one bit of the signature
     const flipped = enc(pemEncode('CERTIFICATE', der));
     files.set('attestations/k/device-cert.pem', flipped);
-    assert.match((await recheckAttestations([entry(facts)], read, () => fp)).problems.join(), /attestations\/k\/key-cert\.pem: the attestation does not verify/);
+    assert.match(
+      (await recheckAttestations([entry(facts)], read, () => fp)).problems.join(),
+      /attestations\/k\/key-cert\.pem: the attestation does not verify/,
+    );
     files.delete('attestations/k/device-cert.pem');
     assert.match((await recheckAttestations([entry(facts)], read, () => fp)).problems.join(), /certificates missing from the bundle/);
   });

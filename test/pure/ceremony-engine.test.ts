@@ -18,7 +18,18 @@ import type { CeremonyScript } from '../../electron/core/ceremony/types';
 const tufRoot = () => JSON.parse(templateText('tuf-root')!) as CeremonyScript;
 const passChecks = fakePreflight([{ id: 'network-interfaces', status: 'pass', summary: 'none up' }]);
 
-function setup(opts: { rehearsal?: boolean; script?: CeremonyScript; journal?: MemJournal; store?: MemStore; tokens?: FakeTokens; prompter?: ReturnType<typeof autoPrompter>; preflight?: ReturnType<typeof fakePreflight>; onBeforeCommit?: (s: string) => Promise<void> } = {}) {
+function setup(
+  opts: {
+    rehearsal?: boolean;
+    script?: CeremonyScript;
+    journal?: MemJournal;
+    store?: MemStore;
+    tokens?: FakeTokens;
+    prompter?: ReturnType<typeof autoPrompter>;
+    preflight?: ReturnType<typeof fakePreflight>;
+    onBeforeCommit?: (s: string) => Promise<void>;
+  } = {},
+) {
   const script = opts.script ?? tufRoot();
   const journal = opts.journal ?? new MemJournal();
   const store = opts.store ?? new MemStore(journal);
@@ -59,7 +70,10 @@ describe('ceremony scripts', () => {
     assert.ok(issues.includes('$.steps[2].kind'));
     assert.ok(issues.includes('$.keys[0].keyType'));
     assert.ok(issues.includes('$.participants[5].id'));
-    assert.throws(() => assertScript(s, BUILTIN_KINDS), (e: KeyceremonyError) => e.code === 'INVALID_INPUT' && /\$\./.test(e.where ?? ''));
+    assert.throws(
+      () => assertScript(s, BUILTIN_KINDS),
+      (e: KeyceremonyError) => e.code === 'INVALID_INPUT' && /\$\./.test(e.where ?? ''),
+    );
   });
 
   test('phase order and a final close step are enforced', () => {
@@ -93,7 +107,10 @@ describe('engine', () => {
     const v = await verifyBundle(reader(store));
     assert.deepEqual(v.problems, []);
     assert.equal(v.rehearsal, true);
-    assert.deepEqual(v.signedBy.map((s) => s.id), ['root-1', 'root-2', 'root-3']);
+    assert.deepEqual(
+      v.signedBy.map((s) => s.id),
+      ['root-1', 'root-2', 'root-3'],
+    );
     assert.ok([...store.files.keys()].some((p) => p === 'metadata/REHEARSAL-1.root.json'));
     // every transcript entry is marked rehearsal
     assert.ok((await verifyTranscript(journal.lines)).entries.every((e) => e.rehearsal === true));
@@ -135,7 +152,11 @@ describe('engine', () => {
       const v = await verifyTranscript(journal.lines);
       assert.ok(v.ok, `crash ${crashAt}: ${v.broken?.reason}`);
       const completed = v.entries.filter((e) => e.event === 'step-completed' || e.event === 'step-skipped').map((e) => e.step);
-      assert.deepEqual(completed, script.steps.map((s) => s.id), `crash ${crashAt}: each step completes once`);
+      assert.deepEqual(
+        completed,
+        script.steps.map((s) => s.id),
+        `crash ${crashAt}: each step completes once`,
+      );
       const b = await verifyBundle(reader(store));
       assert.deepEqual(b.problems, [], `crash ${crashAt}`);
     }
@@ -192,7 +213,10 @@ describe('engine', () => {
     await assert.rejects(b.engine.run(), /backup service/); // the fakes stop at the backup step, after keygen
     const acks = (await verifyTranscript(b.journal.lines)).entries.flatMap((e) => e.acknowledgements ?? []);
     assert.ok(acks.length >= 4, `${acks.length} acknowledgements`);
-    assert.ok(acks.every((x) => x.source === 'answers-file'), JSON.stringify(acks));
+    assert.ok(
+      acks.every((x) => x.source === 'answers-file'),
+      JSON.stringify(acks),
+    );
     // rehearsal: the file may speak for everyone; a person at the screen is recorded as such
     const c = setup({ rehearsal: true, prompter: fromFile(autoPrompter()) });
     await c.engine.run();
@@ -213,7 +237,10 @@ describe('engine', () => {
     const s = tufRoot();
     (s.steps[0]!.acknowledgements![0] as unknown as Record<string, unknown>).allowAnswersFile = 'yes';
     const issues = validateScript(s, BUILTIN_KINDS);
-    assert.ok(issues.some((i) => i.path === '$.steps[0].acknowledgements[0].allowAnswersFile' && /true or false/.test(i.message)), JSON.stringify(issues));
+    assert.ok(
+      issues.some((i) => i.path === '$.steps[0].acknowledgements[0].allowAnswersFile' && /true or false/.test(i.message)),
+      JSON.stringify(issues),
+    );
   });
 
   test('a journal from another script or mode is refused', async () => {
@@ -221,8 +248,14 @@ describe('engine', () => {
     await a.engine.run();
     const s2 = tufRoot();
     s2.title = 'changed';
-    await assert.rejects(setup({ script: s2, journal: a.journal, store: a.store, tokens: a.tokens }).engine.run(), (e: KeyceremonyError) => e.code === 'CONFLICT');
-    await assert.rejects(setup({ script: a.script, rehearsal: false, journal: a.journal, store: a.store, tokens: a.tokens }).engine.run(), (e: KeyceremonyError) => e.code === 'CONFLICT');
+    await assert.rejects(
+      setup({ script: s2, journal: a.journal, store: a.store, tokens: a.tokens }).engine.run(),
+      (e: KeyceremonyError) => e.code === 'CONFLICT',
+    );
+    await assert.rejects(
+      setup({ script: a.script, rehearsal: false, journal: a.journal, store: a.store, tokens: a.tokens }).engine.run(),
+      (e: KeyceremonyError) => e.code === 'CONFLICT',
+    );
   });
 });
 
@@ -276,7 +309,12 @@ describe('transcript', () => {
 
     const dup = [...lines];
     dup[2] = dup[2]!.replace('"event":"e2"', '"event":"e2","event":"e9"');
-    dup[3] = dup[3]!.replace(/"prev":"[0-9a-f]{64}"/, `"prev":"${createHash('sha256').update(dup[2] + '\n').digest('hex')}"`);
+    dup[3] = dup[3]!.replace(
+      /"prev":"[0-9a-f]{64}"/,
+      `"prev":"${createHash('sha256')
+        .update(dup[2] + '\n')
+        .digest('hex')}"`,
+    );
     v = await verifyTranscript(dup.slice(0, 4));
     assert.deepEqual([v.ok, v.broken?.line], [false, 3]);
     assert.match(v.broken!.reason, /duplicate key "event"/);
@@ -299,7 +337,10 @@ describe('bundle and archive', () => {
     const back = readTar(tar);
     assert.deepEqual(back.map((e) => e.path).sort(), entries.map((e) => e.path).sort());
     assert.deepEqual(back.find((e) => e.path === 'a.txt')!.bytes, entries[0]!.bytes);
-    assert.throws(() => writeTar([{ path: '../x', bytes: new Uint8Array() }]), (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL');
+    assert.throws(
+      () => writeTar([{ path: '../x', bytes: new Uint8Array() }]),
+      (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL',
+    );
     // forge entries: traversal, symlink, oversized
     const forge = (name: string, type: string, size = 0) => {
       const t = writeTar([{ path: 'x', bytes: new Uint8Array(size) }]);
@@ -313,11 +354,26 @@ describe('bundle and archive', () => {
       h.set(new TextEncoder().encode(sum.toString(8).padStart(6, '0') + '\0 '), 148);
       return t;
     };
-    assert.throws(() => readTar(forge('../../etc/passwd', '0')), (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL');
-    assert.throws(() => readTar(forge('/abs', '0')), (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL');
-    assert.throws(() => readTar(forge('link', '2')), (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL');
-    assert.throws(() => readTar(forge('hard', '1')), (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL');
-    assert.throws(() => readTar(forge('big', '0', 2048), { maxEntry: 1024, maxTotal: 1 << 20, maxEntries: 10 }), (e: KeyceremonyError) => e.code === 'TOO_LARGE');
+    assert.throws(
+      () => readTar(forge('../../etc/passwd', '0')),
+      (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL',
+    );
+    assert.throws(
+      () => readTar(forge('/abs', '0')),
+      (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL',
+    );
+    assert.throws(
+      () => readTar(forge('link', '2')),
+      (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL',
+    );
+    assert.throws(
+      () => readTar(forge('hard', '1')),
+      (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL',
+    );
+    assert.throws(
+      () => readTar(forge('big', '0', 2048), { maxEntry: 1024, maxTotal: 1 << 20, maxEntries: 10 }),
+      (e: KeyceremonyError) => e.code === 'TOO_LARGE',
+    );
     const corrupt = writeTar(entries);
     corrupt[10] = 0x41;
     assert.throws(() => readTar(corrupt), /checksum/);

@@ -35,13 +35,22 @@ test('bundle folders: symlinks and hard links are refused; temp files of interru
     assert.deepEqual(new FsOutputStore(join(dir, 'b')).removedTempFiles, ['keys/.a.pem.0123456789ab.tmp']);
     assert.deepEqual(await s.list(), ['keys/a.pem']);
     symlinkSync('/etc/hostname', join(dir, 'b', 'link'));
-    assert.throws(() => listRegularFiles(join(dir, 'b')), (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL' && e.where === 'link');
+    assert.throws(
+      () => listRegularFiles(join(dir, 'b')),
+      (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL' && e.where === 'link',
+    );
     rmSync(join(dir, 'b', 'link'));
     mkdirSync(join(dir, 'other'));
     linkSync(join(dir, 'b', 'keys', 'a.pem'), join(dir, 'other', 'hard.pem'));
-    assert.throws(() => listRegularFiles(join(dir, 'b')), (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL' && /hard links/.test(e.message));
+    assert.throws(
+      () => listRegularFiles(join(dir, 'b')),
+      (e: KeyceremonyError) => e.code === 'PATH_TRAVERSAL' && /hard links/.test(e.message),
+    );
     rmSync(join(dir, 'other'), { recursive: true });
-    assert.throws(() => listRegularFiles(join(dir, 'b'), 0), (e: KeyceremonyError) => e.code === 'TOO_LARGE');
+    assert.throws(
+      () => listRegularFiles(join(dir, 'b'), 0),
+      (e: KeyceremonyError) => e.code === 'TOO_LARGE',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,14 +10,23 @@ import { KeyceremonyError } from '../../shared/errors';
 const refused = async (p: Promise<unknown>, code: string, message: RegExp) =>
   assert.rejects(p, (e: unknown) => e instanceof KeyceremonyError && e.code === code && message.test(e.message));
 
-const targets = JSON.stringify({ signed: { _type: 'targets', spec_version: '1.0.31', version: 3, expires: '2030-01-01T00:00:00Z', targets: {} }, signatures: [] });
+const targets = JSON.stringify({
+  signed: { _type: 'targets', spec_version: '1.0.31', version: 3, expires: '2030-01-01T00:00:00Z', targets: {} },
+  signatures: [],
+});
 
 test('a targets.json opened where root.json is needed: INVALID_METADATA naming both', async () => {
-  await refused(checkCeremonyInput('tuf-root', '3.targets.json', targets), 'INVALID_METADATA', /3\.targets\.json is targets metadata; this ceremony needs the current root\.json/);
+  await refused(
+    checkCeremonyInput('tuf-root', '3.targets.json', targets),
+    'INVALID_METADATA',
+    /3\.targets\.json is targets metadata; this ceremony needs the current root\.json/,
+  );
 });
 
 test('the targets.json a delegation needs: summarised (version, targets, delegated roles, expiry)', async () => {
-  assert.deepEqual(await checkCeremonyInput('tuf-targets', 'targets.json', targets), { summary: 'targets version 3: 0 target(s), 0 delegated role(s), expires 2030-01-01T00:00:00Z' });
+  assert.deepEqual(await checkCeremonyInput('tuf-targets', 'targets.json', targets), {
+    summary: 'targets version 3: 0 target(s), 0 delegated role(s), expires 2030-01-01T00:00:00Z',
+  });
 });
 
 test('malformed files: duplicate keys and a non-backup are refused with a code, never INTERNAL', async () => {

@@ -19,21 +19,29 @@ function tree(files: Record<string, string>): string {
 const ROUTE_HDR = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n';
 
 test('an air-gapped machine passes; expiry dates are shown', async () => {
-  const root = tree({ 'sys/class/net/lo/operstate': 'unknown\n', 'proc/net/route': ROUTE_HDR, 'proc/mounts': '/dev/sda1 / ext4 rw 0 0\n', 'sys/block/sda/removable': '0\n' });
+  const root = tree({
+    'sys/class/net/lo/operstate': 'unknown\n',
+    'proc/net/route': ROUTE_HDR,
+    'proc/mounts': '/dev/sda1 / ext4 rw 0 0\n',
+    'sys/block/sda/removable': '0\n',
+  });
   try {
     const checks = await linuxPreflight({ sysRoot: root, interfaces: () => ({ lo: [] }), present: async () => [{ label: 'root-1', serial: 'S1' }] }).run({
       expectTokens: [{ id: 't', label: 'root-1', serial: 'S1' }],
       now: new Date('2026-11-22T00:00:00Z'),
       expiries: { root: '2027-11-22T00:00:00Z' },
     });
-    assert.deepEqual(checks.map((c) => [c.id, c.status]), [
-      ['network-interfaces', 'pass'],
-      ['default-route', 'pass'],
-      ['wireless', 'pass'],
-      ['clock', 'pass'],
-      ['removable-media', 'pass'],
-      ['tokens', 'pass'],
-    ]);
+    assert.deepEqual(
+      checks.map((c) => [c.id, c.status]),
+      [
+        ['network-interfaces', 'pass'],
+        ['default-route', 'pass'],
+        ['wireless', 'pass'],
+        ['clock', 'pass'],
+        ['removable-media', 'pass'],
+        ['tokens', 'pass'],
+      ],
+    );
     assert.match(checks.find((c) => c.id === 'clock')!.summary, /root 2027-11-22/);
   } finally {
     rmSync(root, { recursive: true, force: true });

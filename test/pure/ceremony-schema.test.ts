@@ -37,7 +37,11 @@ test('a malformed script is refused by both, at the same JSON path', () => {
     ['a required step param missing', (s) => delete s.steps[2].params.keys, '$.steps[2].params.keys'],
     ['a step with required params and none at all', (s) => delete s.steps[2].params, '$.steps[2].params.keys'],
     ['a threshold that is not an integer', (s) => (s.steps.find((x: { kind: string }) => x.kind === 'backup').params.threshold = 2.5), '.params.threshold'],
-    ['an ack that may be answered by "yes"', (s) => (s.steps[0].acknowledgements[0].allowAnswersFile = 'yes'), '$.steps[0].acknowledgements[0].allowAnswersFile'],
+    [
+      'an ack that may be answered by "yes"',
+      (s) => (s.steps[0].acknowledgements[0].allowAnswersFile = 'yes'),
+      '$.steps[0].acknowledgements[0].allowAnswersFile',
+    ],
     ['an id with capitals', (s) => (s.participants[0].id = 'Admin'), '$.participants[0].id'],
     ['a PIV slot that does not exist', (s) => (s.keys[0].slot = '9b'), '$.keys[0].slot'],
     ['an empty step list', (s) => (s.steps = []), '$.steps'],

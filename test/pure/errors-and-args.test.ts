@@ -77,15 +77,24 @@ test('with no terminal, a missing secret names its own source and code (PIN, SO 
   const { promptSecretTTY, makeContext } = await import('../../electron/cli/context');
   const noTty = { isTTY: false } as unknown as NodeJS.ReadStream;
   await assert.rejects(promptSecretTTY('PIN: ', noTty), { code: 'PIN_REQUIRED', message: /--pin-file FILE or set KEYCEREMONY_PIN/ });
-  await assert.rejects(promptSecretTTY('pass: ', noTty, process.stderr, { code: 'PASSPHRASE_REQUIRED', sentence: 'The passphrase of share 3 is needed but there is no terminal to ask on. Give --passphrase-file 3=FILE.' }), {
-    code: 'PASSPHRASE_REQUIRED',
-    message: /--passphrase-file 3=FILE/,
-  });
+  await assert.rejects(
+    promptSecretTTY('pass: ', noTty, process.stderr, {
+      code: 'PASSPHRASE_REQUIRED',
+      sentence: 'The passphrase of share 3 is needed but there is no terminal to ask on. Give --passphrase-file 3=FILE.',
+    }),
+    {
+      code: 'PASSPHRASE_REQUIRED',
+      message: /--passphrase-file 3=FILE/,
+    },
+  );
   // the SO PIN source of a context names the SO PIN file and variable, not the user PIN's
   const ctx = makeContext({ env: {} });
   const src = ctx.pinSource({ prompt: 'SO PIN: ', envVar: 'KEYCEREMONY_SO_PIN', flag: '--so-pin-file', what: 'The SO PIN' });
   if (process.stdin.isTTY) return; // the rest needs a process without a terminal (the test runner has none)
-  await assert.rejects(async () => src(), { code: 'PIN_REQUIRED', message: /The SO PIN is needed but there is no terminal to ask on\. Use --so-pin-file FILE or set KEYCEREMONY_SO_PIN\./ });
+  await assert.rejects(async () => src(), {
+    code: 'PIN_REQUIRED',
+    message: /The SO PIN is needed but there is no terminal to ask on\. Use --so-pin-file FILE or set KEYCEREMONY_SO_PIN\./,
+  });
 });
 
 test('backup with no terminal: a protected share without --passphrase-file is PASSPHRASE_REQUIRED, --prompt is SHARE_REQUIRED', async () => {
@@ -99,9 +108,21 @@ test('backup with no terminal: a protected share without --passphrase-file is PA
     const code = await main(args, { ...makeContext({ env: {} }), out: () => {}, err: (l) => void err.push(l) });
     return { code, err: err.join('\n') };
   };
-  const p = await run(['backup', 'verify-shares', '--backup', `${V1}/backup.json`, '--share-file', `${V1}/share-3-of-3-cy.txt`, '--share-file', `${V1}/share-1-of-3-ada.txt`]);
+  const p = await run([
+    'backup',
+    'verify-shares',
+    '--backup',
+    `${V1}/backup.json`,
+    '--share-file',
+    `${V1}/share-3-of-3-cy.txt`,
+    '--share-file',
+    `${V1}/share-1-of-3-ada.txt`,
+  ]);
   assert.equal(p.code, 1);
-  assert.match(p.err, /^error\[PASSPHRASE_REQUIRED\]: The custodian passphrase of share 3 is needed but there is no terminal to ask on\. Give --passphrase-file 3=FILE\./);
+  assert.match(
+    p.err,
+    /^error\[PASSPHRASE_REQUIRED\]: The custodian passphrase of share 3 is needed but there is no terminal to ask on\. Give --passphrase-file 3=FILE\./,
+  );
   const s = await run(['backup', 'verify-shares', '--backup', `${V1}/backup.json`, '--prompt', '2']);
   assert.equal(s.code, 1);
   assert.match(s.err, /^error\[SHARE_REQUIRED\]: Shares typed with --prompt need a terminal.*--share-file FILE/);

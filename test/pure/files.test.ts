@@ -18,16 +18,33 @@ test('writeFilesInto writes each file atomically, keeps existing files, and refu
   const d = tmp();
   try {
     writeFileSync(join(d, 'a.txt'), 'old');
-    assert.deepEqual(writeFilesInto(d, [{ name: 'a.txt', bytes: 'new' }, { name: 'b.bin', bytes: new Uint8Array([1, 2]) }]), ['a (2).txt', 'b.bin']);
+    assert.deepEqual(
+      writeFilesInto(d, [
+        { name: 'a.txt', bytes: 'new' },
+        { name: 'b.bin', bytes: new Uint8Array([1, 2]) },
+      ]),
+      ['a (2).txt', 'b.bin'],
+    );
     assert.equal(readFileSync(join(d, 'a.txt'), 'utf8'), 'old');
     assert.equal(readFileSync(join(d, 'a (2).txt'), 'utf8'), 'new');
     assert.deepEqual(writeFilesInto(d, [{ name: 'x/y.json', bytes: '{}' }], 'bundle'), ['bundle/x/y.json']);
     assert.deepEqual(writeFilesInto(d, [{ name: 'z', bytes: '' }], 'bundle'), ['bundle (2)/z']);
     for (const bad of ['../evil', '..', 'a\\b', 'x/../../y']) {
-      assert.throws(() => writeFilesInto(d, [{ name: bad, bytes: 'x' }]), (e: { code?: string }) => e.code === 'PATH_TRAVERSAL', bad);
+      assert.throws(
+        () => writeFilesInto(d, [{ name: bad, bytes: 'x' }]),
+        (e: { code?: string }) => e.code === 'PATH_TRAVERSAL',
+        bad,
+      );
     }
-    assert.throws(() => writeFilesInto(join(d, 'gone'), [{ name: 'a', bytes: 'x' }]), (e: { code?: string }) => e.code === 'NOT_FOUND');
-    assert.equal(readdirSync(d).some((f) => f.endsWith('.tmp')), false, 'no temp files left');
+    assert.throws(
+      () => writeFilesInto(join(d, 'gone'), [{ name: 'a', bytes: 'x' }]),
+      (e: { code?: string }) => e.code === 'NOT_FOUND',
+    );
+    assert.equal(
+      readdirSync(d).some((f) => f.endsWith('.tmp')),
+      false,
+      'no temp files left',
+    );
     assert.equal(freeName(d, 'c.txt'), 'c.txt');
   } finally {
     rmSync(d, { recursive: true, force: true });
@@ -46,11 +63,18 @@ test('shredFile overwrites the bytes before removing the file (an open descripto
       assert.equal(existsSync(p), false);
       const after = Buffer.alloc(secret.length);
       readSync(fd, after, 0, after.length, 0);
-      assert.equal(after.every((b) => b === 0), true, 'the old inode holds zeros, not the share');
+      assert.equal(
+        after.every((b) => b === 0),
+        true,
+        'the old inode holds zeros, not the share',
+      );
     } finally {
       closeSync(fd);
     }
-    assert.throws(() => shredFile(p), (e: { code?: string }) => e.code === 'IO_ERROR');
+    assert.throws(
+      () => shredFile(p),
+      (e: { code?: string }) => e.code === 'IO_ERROR',
+    );
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
@@ -87,7 +111,13 @@ test('files channels: folders and written files are named by handle; cancelled d
     const f = (await call('kc:files.chooseFolder', { purpose: 'bundle' }))!;
     assert.match(String(f.folderId), /^f\d+$/);
     assert.equal(f.display, d);
-    const w = (await call('kc:files.writeInto', { folderId: f.folderId, files: [{ name: 'n.txt', text: 'hi' }, { name: 'b.bin', b64: 'AAE=' }] }))!;
+    const w = (await call('kc:files.writeInto', {
+      folderId: f.folderId,
+      files: [
+        { name: 'n.txt', text: 'hi' },
+        { name: 'b.bin', b64: 'AAE=' },
+      ],
+    }))!;
     assert.deepEqual(w.written, ['n.txt', 'b.bin']);
     assert.deepEqual([...readFileSync(join(d, 'b.bin'))], [0, 1]);
     await assert.rejects(call('kc:files.writeInto', { folderId: 'f999', files: [{ name: 'x', text: '' }] }), { code: 'NOT_FOUND' });

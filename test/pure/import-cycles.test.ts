@@ -14,7 +14,16 @@ test('the cycle finder reports a two-file cycle, a longer cycle and a self-impor
     ['g', ['a']],
   ]);
   assert.deepEqual(findCycles(g), [['a', 'b'], ['c', 'd', 'e'], ['f']]);
-  assert.deepEqual(findCycles(new Map([['x', ['y', 'z']], ['y', ['z']], ['z', []]])), []);
+  assert.deepEqual(
+    findCycles(
+      new Map([
+        ['x', ['y', 'z']],
+        ['y', ['z']],
+        ['z', []],
+      ]),
+    ),
+    [],
+  );
 });
 
 test('the import graph of shared/, electron/ and renderer/ has no cycle beyond the known list', () => {

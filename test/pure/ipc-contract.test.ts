@@ -40,7 +40,15 @@ test('requests are strict: unknown fields, wrong types, bad PINs and oversize in
   refuse(() => parseRequest('kc:app.info', []), /^kc:app\.info$/);
   refuse(() => parseRequest('kc:sign.batch', { jobId: 'j', token, key: { label: 'k' }, pin: '1234', itemsB64: [] }), /itemsB64$/);
   // A class instance or prototype trick is not a plain object.
-  refuse(() => parseRequest('kc:tokens.check', { expect: new (class { serial = 'x'; })() }), /\.expect$/);
+  refuse(
+    () =>
+      parseRequest('kc:tokens.check', {
+        expect: new (class {
+          serial = 'x';
+        })(),
+      }),
+    /\.expect$/,
+  );
   refuse(() => parseRequest('kc:tokens.check', JSON.parse('{"expect":{"serial":"x"},"__proto__":{"a":1}}')), /__proto__/);
 });
 
@@ -99,13 +107,21 @@ test('kc:verify.signature with a malformed key: INVALID_KEY with a sentence, nev
     ['truncated DER', s.publicKeySpki.subarray(0, 30)],
     ['not DER', new TextEncoder().encode('hello')],
   ] as const) {
-    const r = await host.dispatch('kc:verify.signature', { spkiB64: toBase64(spki), algorithm: 'ecdsa-p256-sha256', dataB64: toBase64(new Uint8Array([1, 2, 3])), signatureB64: toBase64(sig) }, ctx);
+    const r = await host.dispatch(
+      'kc:verify.signature',
+      { spkiB64: toBase64(spki), algorithm: 'ecdsa-p256-sha256', dataB64: toBase64(new Uint8Array([1, 2, 3])), signatureB64: toBase64(sig) },
+      ctx,
+    );
     assert.equal(r.ok, false, name);
     if (!r.ok) {
       assert.equal(r.error.code, 'INVALID_KEY', `${name}: ${JSON.stringify(r.error)}`);
       assert.doesNotMatch(r.error.message, /Unexpected error/, name);
     }
   }
-  const good = await host.dispatch('kc:verify.signature', { spkiB64: toBase64(s.publicKeySpki), algorithm: 'ecdsa-p256-sha256', dataB64: toBase64(new Uint8Array([1, 2, 3])), signatureB64: toBase64(sig) }, ctx);
+  const good = await host.dispatch(
+    'kc:verify.signature',
+    { spkiB64: toBase64(s.publicKeySpki), algorithm: 'ecdsa-p256-sha256', dataB64: toBase64(new Uint8Array([1, 2, 3])), signatureB64: toBase64(sig) },
+    ctx,
+  );
   assert.deepEqual(good, { ok: true, value: { valid: true } });
 });

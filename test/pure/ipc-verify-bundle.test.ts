@@ -32,7 +32,10 @@ test('a sealed bundle: SHA256SUMS, its three signatures and VERIFY.sh each a pas
   }
   assert.deepEqual(status(r, 'bundle.verify-script', 'VERIFY.sh'), ['pass', null]);
   assert.match(findItem(r, 'bundle.verify-script')!.message, /agrees with this verification \(run: sh VERIFY\.sh\)/);
-  assert.deepEqual([r.bundle?.checksums?.present, r.bundle?.checksums?.matches, r.bundle?.checksums?.signatures.map((s) => s.ok)], [true, true, [true, true, true]]);
+  assert.deepEqual(
+    [r.bundle?.checksums?.present, r.bundle?.checksums?.matches, r.bundle?.checksums?.signatures.map((s) => s.ok)],
+    [true, true, [true, true, true]],
+  );
   assert.deepEqual(r.bundle?.verifyScript, { path: 'VERIFY.sh', present: true, matches: true });
 });
 

@@ -68,9 +68,25 @@ describe('Notary fixtures (INDEX.md: notary/)', () => {
     const r = await verifyNotaryRepository({ files: readDir(N01), at: new Date('2024-01-01T00:00:00Z'), requireAll: true });
     assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
     assert.equal(r.notary.gun, 'docker.com/notary0.1/samplerepo');
-    assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 1], ['timestamp', 1], ['snapshot', 2], ['targets', 2]]);
-    assert.deepEqual(r.notary.targets.map((t) => t.name), ['LICENSE']);
-    for (const x of r.roles) assert.deepEqual(x.thresholds.map((t) => `${t.valid} of ${t.threshold}`), ['1 of 1'], x.role);
+    assert.deepEqual(
+      r.roles.map((x) => [x.role, x.version]),
+      [
+        ['root', 1],
+        ['timestamp', 1],
+        ['snapshot', 2],
+        ['targets', 2],
+      ],
+    );
+    assert.deepEqual(
+      r.notary.targets.map((t) => t.name),
+      ['LICENSE'],
+    );
+    for (const x of r.roles)
+      assert.deepEqual(
+        x.thresholds.map((t) => `${t.valid} of ${t.threshold}`),
+        ['1 of 1'],
+        x.role,
+      );
     assert.equal(r.verdict, 'verified');
     assert.equal(r.items.find((i) => i.check === 'trust.mode')?.status, 'warn', 'TOFU is a warning');
   });
@@ -79,7 +95,16 @@ describe('Notary fixtures (INDEX.md: notary/)', () => {
     const r = await verifyNotaryRepository({ files: readDir(N03), at: new Date('2026-01-01T00:00:00Z'), requireAll: true });
     assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
     assert.equal(r.notary.gun, 'docker.com/notary0.3/tst');
-    assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 1], ['timestamp', 4], ['snapshot', 5], ['targets', 5], ['targets/releases', 1]]);
+    assert.deepEqual(
+      r.roles.map((x) => [x.role, x.version]),
+      [
+        ['root', 1],
+        ['timestamp', 4],
+        ['snapshot', 5],
+        ['targets', 5],
+        ['targets/releases', 1],
+      ],
+    );
     const rel = r.roles.find((x) => x.role === 'targets/releases');
     assert.deepEqual([rel?.delegator, rel?.status], ['targets', 'verified']);
     const cert = r.items.find((i) => i.subject === 'targets/releases' && i.check === 'role.certificates');
@@ -166,7 +191,14 @@ describe('bad inputs are refused with what and where', () => {
     const r = await verifyNotaryRepository({ files, at: new Date('2026-01-01T00:00:00Z') });
     assert.equal(r.ok, false);
     const bad = r.items.filter((i) => i.subject === 'targets' && i.status === 'fail');
-    assert.deepEqual(bad.map((i) => [i.check, i.code]), [['role.hashes', 'HASH_MISMATCH'], ['role.hashes', 'HASH_MISMATCH'], ['role.signatures', 'THRESHOLD_NOT_MET']]);
+    assert.deepEqual(
+      bad.map((i) => [i.check, i.code]),
+      [
+        ['role.hashes', 'HASH_MISMATCH'],
+        ['role.hashes', 'HASH_MISMATCH'],
+        ['role.signatures', 'THRESHOLD_NOT_MET'],
+      ],
+    );
     assert.match(bad.map((i) => i.message).join(' '), /does not match snapshot\.json: sha256 is/);
     assert.match(bad.map((i) => i.message).join(' '), /needs 1 valid targets signatures, has 0/);
     assert.equal(r.roles.find((x) => x.role === 'targets')?.status, 'failed');
@@ -176,7 +208,10 @@ describe('bad inputs are refused with what and where', () => {
     const files = readDir(N01);
     const root = dec(files.get('root.json') as Uint8Array);
     // replace the targets key with a base64 blob that is not an SPKI (its id no longer matches either)
-    const broken = root.replace(/("7fc757801b9bab4ec9e35bfe7a6b61668ff6f4c81b5632af19e6c728ab799599":\{"keytype":"ecdsa","keyval":\{"private":null,"public":")[^"]+/, '$1AAAA');
+    const broken = root.replace(
+      /("7fc757801b9bab4ec9e35bfe7a6b61668ff6f4c81b5632af19e6c728ab799599":\{"keytype":"ecdsa","keyval":\{"private":null,"public":")[^"]+/,
+      '$1AAAA',
+    );
     assert.notEqual(broken, root);
     files.set('root.json', enc(broken));
     const r = await verifyNotaryRepository({ files, at: new Date('2024-01-01T00:00:00Z') });
@@ -236,7 +271,10 @@ describe('building and threshold signing (software signers)', () => {
     apply((await signRole(files, 'targets', tg, { now })).files);
     apply((await signRole(files, 'snapshot', sn, { now })).files);
     const st = await repoStatus(files);
-    assert.deepEqual(st.map((x) => x.complete), [true, true, true]);
+    assert.deepEqual(
+      st.map((x) => x.complete),
+      [true, true, true],
+    );
     const sig = parseNotaryFile(files.get('root.json') as Uint8Array).signatures[0];
     assert.equal(sig?.method, 'ecdsa');
     assert.equal(Buffer.from(sig?.sig ?? '', 'base64').length, 64); // raw r||s
@@ -303,7 +341,10 @@ describe('building and threshold signing (software signers)', () => {
     assert.equal(s.status, 'targets/releases v1: signed by 1 of 1 required targets/releases keys (complete)');
     const r = await verifyNotaryRepository({ files, at: now });
     assert.equal(r.ok, true, formatNotaryReport(r).join('\n'));
-    assert.deepEqual(r.notary.targets.map((x) => `${x.role}:${x.name}`), ['targets/releases:latest']);
+    assert.deepEqual(
+      r.notary.targets.map((x) => `${x.role}:${x.name}`),
+      ['targets/releases:latest'],
+    );
     const absent = r.items.find((i) => i.subject === 'snapshot' && i.check === 'scope');
     assert.equal(absent?.status, 'skip');
     assert.match(absent?.message ?? '', /absent/);
@@ -333,7 +374,10 @@ describe('building and threshold signing (software signers)', () => {
     assert.equal(st[0]?.valid, 1);
     assert.equal(st[0]?.met, false);
     const other = { ...t, version: 2 };
-    assert.throws(() => mergeSignatures({ signed: t, signatures: signed.signatures }, { signed: other, signatures: [] }), (e: KeyceremonyError) => e.code === 'SIGNATURE_MISMATCH');
+    assert.throws(
+      () => mergeSignatures({ signed: t, signatures: signed.signatures }, { signed: other, signatures: [] }),
+      (e: KeyceremonyError) => e.code === 'SIGNATURE_MISMATCH',
+    );
     assert.equal(mergeSignatures({ signed: t, signatures: signed.signatures.slice(0, 1) }, { signed: t, signatures: signed.signatures.slice(1) }).length, 2);
   });
 
@@ -367,7 +411,11 @@ describe('diff before signing and merging parallel signatures', () => {
       snapshotKeys: [notaryKeyFromSpki(tg.publicKeySpki)],
       timestampKey: notaryKeyFromSpki(SoftwareSigner.generate('ed25519').publicKeySpki),
       now,
-      targets: [{ name: 'keep', bytes: enc('k') }, { name: 'change', bytes: enc('1') }, { name: 'drop', bytes: enc('d') }],
+      targets: [
+        { name: 'keep', bytes: enc('k') },
+        { name: 'change', bytes: enc('1') },
+        { name: 'drop', bytes: enc('d') },
+      ],
     });
     const apply = (m: Map<string, Uint8Array>) => m.forEach((v, k) => files.set(k, v));
     apply((await signRole(files, 'root', a, { now })).files);
@@ -391,13 +439,28 @@ describe('diff before signing and merging parallel signatures', () => {
     const m = mergeRepos(files, copy);
     assert.deepEqual(m.merged.sort(), ['2.root.json: +1 signature(s)', 'root.json: +1 signature(s)']);
     apply(m.files);
-    assert.match((await repoStatus(files))[0]?.line ?? '', /root v2: signed by 1 of 1 required old-root \(v1\) keys, 2 of 2 required new-root keys \(complete\)/);
+    assert.match(
+      (await repoStatus(files))[0]?.line ?? '',
+      /root v2: signed by 1 of 1 required old-root \(v1\) keys, 2 of 2 required new-root keys \(complete\)/,
+    );
     // a copy over other bytes is refused
     const stale = new Map(files);
-    apply(await stageTargets(files, { add: [{ name: 'change', bytes: enc('2') }, { name: 'new', bytes: enc('n') }], remove: ['drop'], now }));
+    apply(
+      await stageTargets(files, {
+        add: [
+          { name: 'change', bytes: enc('2') },
+          { name: 'new', bytes: enc('n') },
+        ],
+        remove: ['drop'],
+        now,
+      }),
+    );
     assert.ok(files.has('.previous/targets.json'));
     stale.set('targets.json', (await signRole(stale, 'targets', tg, { now })).files.get('targets.json') as Uint8Array);
-    assert.throws(() => mergeRepos(files, stale), (e: KeyceremonyError) => e.code === 'SIGNATURE_MISMATCH' && /targets\.json: the other copy signs different contents/.test(e.message));
+    assert.throws(
+      () => mergeRepos(files, stale),
+      (e: KeyceremonyError) => e.code === 'SIGNATURE_MISMATCH' && /targets\.json: the other copy signs different contents/.test(e.message),
+    );
 
     p = await pendingFor(files, 'targets', { now });
     const td = (await diffNotary('targets', p.prev, p.next)).join('\n');
@@ -467,7 +530,10 @@ describe('online key replacement', () => {
     apply((await signRole(files, 'root', root, { now })).files);
     let r = await verifyNotaryRepository({ files, at: now });
     assert.equal(r.ok, false);
-    assert.match(formatNotaryReport(r).join('\n'), /\[THRESHOLD_NOT_MET\] targets v1: signed by 0 of 1 required targets keys: needs 1 valid targets signatures, has 0/);
+    assert.match(
+      formatNotaryReport(r).join('\n'),
+      /\[THRESHOLD_NOT_MET\] targets v1: signed by 0 of 1 required targets keys: needs 1 valid targets signatures, has 0/,
+    );
     await assert.rejects(signRole(files, 'targets', oldT, { now }), /not one of the keys allowed/);
     apply(await stageTargets(files, { now }));
     apply((await signRole(files, 'targets', newT, { now })).files);
@@ -513,7 +579,11 @@ describe('notary delegation add|remove --paths (as the notary client)', () => {
       const run = typeof p === 'function' ? Promise.resolve().then(p) : p;
       await assert.rejects(run, (e: unknown) => e instanceof KeyceremonyError && e.code === code && msg.test(e.message));
     };
-    await refused(addDelegation(t, 'targets/qa', { keys: [], paths: ['qa/'], allPaths: false }), 'INVALID_INPUT', /targets\/qa does not exist yet: give at least one key/);
+    await refused(
+      addDelegation(t, 'targets/qa', { keys: [], paths: ['qa/'], allPaths: false }),
+      'INVALID_INPUT',
+      /targets\/qa does not exist yet: give at least one key/,
+    );
     await refused(addDelegation(t, 'releases', { keys: [k1], paths: [], allPaths: false }), 'INVALID_INPUT', /invalid delegation name "releases"/);
     await refused(addDelegation(t, 'targets/../x', { keys: [k1], paths: [], allPaths: false }), 'INVALID_INPUT', /invalid delegation name/);
     const a = await addDelegation(t, 'targets/qa', { keys: [k1], paths: ['qa/', 'beta/'], allPaths: false });
@@ -524,7 +594,11 @@ describe('notary delegation add|remove --paths (as the notary client)', () => {
     assert.equal(qa().keyids.length, 2);
     assert.equal(qa().threshold, 1);
     // a nested role's paths must lie within its parent's
-    await refused(addDelegation(emptyTargets(1, '2030-01-01T00:00:00Z'), 'targets/qa/team', { keys: [k1], paths: ['prod/x'], allPaths: false, within: ['qa/'] }), 'INVALID_INPUT', /path "prod\/x" is outside the paths of targets\/qa \("qa\/"\)/);
+    await refused(
+      addDelegation(emptyTargets(1, '2030-01-01T00:00:00Z'), 'targets/qa/team', { keys: [k1], paths: ['prod/x'], allPaths: false, within: ['qa/'] }),
+      'INVALID_INPUT',
+      /path "prod\/x" is outside the paths of targets\/qa \("qa\/"\)/,
+    );
     // remove: paths, a key by prefix; not the last key
     const id1 = await notaryKeyId(k1);
     let r = removeDelegation(t, 'targets/qa', { keyIds: [], paths: ['beta/'], allPaths: false });
@@ -533,8 +607,16 @@ describe('notary delegation add|remove --paths (as the notary client)', () => {
     r = removeDelegation(t, 'targets/qa', { keyIds: [id1.slice(0, 10)], paths: [], allPaths: false });
     assert.deepEqual(r.keyIds, [id1]);
     assert.equal(t.delegations.keys[id1], undefined, 'a key nothing uses any more leaves the key list');
-    await refused(() => removeDelegation(t, 'targets/qa', { keyIds: ['ffff'], paths: [], allPaths: false }), 'KEY_NOT_FOUND', /key id ffff matches 0 keys of targets\/qa/);
-    await refused(() => removeDelegation(t, 'targets/qa', { keyIds: [qa().keyids[0]!], paths: [], allPaths: false }), 'INVALID_INPUT', /would leave targets\/qa without keys/);
+    await refused(
+      () => removeDelegation(t, 'targets/qa', { keyIds: ['ffff'], paths: [], allPaths: false }),
+      'KEY_NOT_FOUND',
+      /key id ffff matches 0 keys of targets\/qa/,
+    );
+    await refused(
+      () => removeDelegation(t, 'targets/qa', { keyIds: [qa().keyids[0]!], paths: [], allPaths: false }),
+      'INVALID_INPUT',
+      /would leave targets\/qa without keys/,
+    );
     assert.equal(qa().keyids.length, 1, 'a refused removal changes nothing');
     // every path: --all-paths (or the "" path) makes the list [""]; remove --all-paths clears it
     await addDelegation(t, 'targets/qa', { keys: [], paths: [], allPaths: true });
@@ -554,17 +636,23 @@ describe('notary delegation add|remove --paths (as the notary client)', () => {
 describe('notary publish: token authentication parsing (electron/adapters/notary/publish.ts)', () => {
   test('Bearer challenges (quoted, escaped, unquoted, other schemes) and credentials (user:password or base64)', async () => {
     const { parseBearerChallenge, parseCredentials } = await import('../../electron/adapters/notary/publish');
-    assert.deepEqual(parseBearerChallenge('Bearer realm="https://auth.docker.io/token",service="notary.docker.io",scope="repository:docker.io/library/alpine:pull,push"'), {
-      realm: 'https://auth.docker.io/token',
-      service: 'notary.docker.io',
-      scope: 'repository:docker.io/library/alpine:pull,push',
-    });
+    assert.deepEqual(
+      parseBearerChallenge('Bearer realm="https://auth.docker.io/token",service="notary.docker.io",scope="repository:docker.io/library/alpine:pull,push"'),
+      {
+        realm: 'https://auth.docker.io/token',
+        service: 'notary.docker.io',
+        scope: 'repository:docker.io/library/alpine:pull,push',
+      },
+    );
     assert.deepEqual(parseBearerChallenge('bearer realm=https://a/t, service="s\\"x"'), { realm: 'https://a/t', service: 's"x' });
     assert.equal(parseBearerChallenge('Basic realm="registry"'), null);
     assert.deepEqual(parseCredentials('alice:pa:ss\n', 'f'), { username: 'alice', password: 'pa:ss' });
     assert.deepEqual(parseCredentials(Buffer.from('alice:secret').toString('base64'), 'NOTARY_AUTH'), { username: 'alice', password: 'secret' });
     for (const bad of ['alice', ':x', 'alice:', 'a:b\u0001c']) {
-      assert.throws(() => parseCredentials(bad, 'creds'), (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_INPUT' && /creds must hold user:password/.test(e.message));
+      assert.throws(
+        () => parseCredentials(bad, 'creds'),
+        (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_INPUT' && /creds must hold user:password/.test(e.message),
+      );
     }
   });
 });

@@ -4,7 +4,9 @@ import { formatPkcs11Uri, parsePkcs11Uri } from '../../shared/pkcs11-uri';
 import { KeyceremonyError } from '../../shared/errors';
 
 test('parses the URI form cosign reads (token, slot-id, id, object ? module-path, pin-value)', () => {
-  const u = parsePkcs11Uri('pkcs11:token=my%20token;slot-id=3;id=%01%02%ff;object=root%2Dkey;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=1234');
+  const u = parsePkcs11Uri(
+    'pkcs11:token=my%20token;slot-id=3;id=%01%02%ff;object=root%2Dkey;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=1234',
+  );
   assert.equal(u.token, 'my token');
   assert.equal(u.slotId, 3);
   assert.deepEqual([...(u.id ?? [])], [1, 2, 255]);
@@ -21,7 +23,15 @@ test('formatting never prints a pin-value, even when the input has one', () => {
 });
 
 test('round trip keeps every attribute we write', () => {
-  const u = { token: 'a;b=c', serial: '0df7833b', id: Uint8Array.of(0, 1, 2), object: 'ü/x', type: 'private' as const, modulePath: '/usr/lib/x.so', pinSource: 'file:/run/pin' };
+  const u = {
+    token: 'a;b=c',
+    serial: '0df7833b',
+    id: Uint8Array.of(0, 1, 2),
+    object: 'ü/x',
+    type: 'private' as const,
+    modulePath: '/usr/lib/x.so',
+    pinSource: 'file:/run/pin',
+  };
   const back = parsePkcs11Uri(formatPkcs11Uri(u));
   assert.deepEqual({ ...back, id: [...(back.id ?? [])] }, { ...u, id: [0, 1, 2] });
 });
@@ -35,11 +45,15 @@ test('bad URIs are refused with a reason and where', () => {
     ['pkcs11:type=secret', 'uri type'],
     ['pkcs11:novalue', 'uri path'],
   ] as const) {
-    assert.throws(() => parsePkcs11Uri(uri), (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_URI' && e.where === where, uri);
+    assert.throws(
+      () => parsePkcs11Uri(uri),
+      (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_URI' && e.where === where,
+      uri,
+    );
   }
 });
 
-test('cosign reads our URIs back: labels with + & = ; ? / % # and spaces survive cosign\'s parser (and ours)', async () => {
+test("cosign reads our URIs back: labels with + & = ; ? / % # and spaces survive cosign's parser (and ours)", async () => {
   const { cosignReadsUri } = await import('../helpers/cosign-uri-reader');
   const { cosignPkcs11Uri } = await import('../../shared/cosign/keys');
   const te = new TextEncoder();

@@ -73,13 +73,19 @@ test('parse throws one INVALID_INPUT naming the first fault, all faults in detai
       return true;
     },
   );
-  assert.throws(() => assertValid(person, 5, 'people.json'), (e: KeyceremonyError) => e.message === 'people.json is not valid: $: expected an object.' && e.where === 'people.json $');
+  assert.throws(
+    () => assertValid(person, 5, 'people.json'),
+    (e: KeyceremonyError) => e.message === 'people.json is not valid: $: expected an object.' && e.where === 'people.json $',
+  );
 });
 
 test('unknown members are refused by default and kept with { unknown: "keep" } (round-trip models)', () => {
   const loose = obj({ version: int({ min: 1 }) }, { unknown: 'keep' });
   assert.deepEqual(loose.parse({ version: 2, x_custom: { a: 1 } }), { version: 2, x_custom: { a: 1 } });
-  assert.throws(() => obj({ version: int() }).parse({ version: 2, x_custom: 1 }), (e: KeyceremonyError) => e.where === '$.x_custom');
+  assert.throws(
+    () => obj({ version: int() }).parse({ version: 2, x_custom: 1 }),
+    (e: KeyceremonyError) => e.where === '$.x_custom',
+  );
 });
 
 test('asGiven checks but returns the very value given; a report without a lead keeps the JSON path (format models)', () => {
@@ -87,12 +93,19 @@ test('asGiven checks but returns the very value given; a report without a lead k
   const copy = obj({ version: int({ min: 1 }) }, { unknown: 'keep' });
   assert.notEqual(copy.parse(given), given);
   assert.equal(asGiven(copy).parse(given), given);
-  assert.throws(() => asGiven(copy).parse({ version: 0 }), (e: KeyceremonyError) => e.where === '$.version');
+  assert.throws(
+    () => asGiven(copy).parse({ version: 0 }),
+    (e: KeyceremonyError) => e.where === '$.version',
+  );
   assert.throws(
     () => assertValid(copy, { version: 0, y: 1.5 }, { source: 'root.json', code: 'INVALID_METADATA' }, '$.signed'),
-    (e: KeyceremonyError) => e.code === 'INVALID_METADATA' && e.message === 'root.json: must be at least 1 (got 0) (at $.signed.version)' && e.where === 'root.json $.signed.version',
+    (e: KeyceremonyError) =>
+      e.code === 'INVALID_METADATA' && e.message === 'root.json: must be at least 1 (got 0) (at $.signed.version)' && e.where === 'root.json $.signed.version',
   );
-  assert.throws(() => assertValid(int({ max: 9 }), 10, { code: 'INVALID_METADATA' }), (e: KeyceremonyError) => e.message === 'must be at most 9 (got 10) (at $)' && e.where === '$');
+  assert.throws(
+    () => assertValid(int({ max: 9 }), 10, { code: 'INVALID_METADATA' }),
+    (e: KeyceremonyError) => e.message === 'must be at most 9 (got 10) (at $)' && e.where === '$',
+  );
 });
 
 test('refine adds cross-member rules, run only when the shape is right; byType picks by JSON type; union by tag', () => {
@@ -100,17 +113,30 @@ test('refine adds cross-member rules, run only when the shape is right; byType p
     if (v.lo > v.hi) faults.push({ path: `${where}.hi`, message: `must be at least lo (${v.lo})` });
   });
   assert.deepEqual(range.parse({ lo: 1, hi: 2 }), { lo: 1, hi: 2 });
-  assert.throws(() => range.parse({ lo: 3, hi: 2 }), (e: KeyceremonyError) => e.where === '$.hi');
+  assert.throws(
+    () => range.parse({ lo: 3, hi: 2 }),
+    (e: KeyceremonyError) => e.where === '$.hi',
+  );
   const f: Fault[] = [];
   range.check({ lo: 'x', hi: 2 }, '$', f);
-  assert.deepEqual(f.map((x) => x.path), ['$.lo'], 'the rule does not run on a malformed value');
+  assert.deepEqual(
+    f.map((x) => x.path),
+    ['$.lo'],
+    'the rule does not run on a malformed value',
+  );
   const v = byType<number | string[]>({ number: int({ min: 0 }), array: arr(str()) });
   assert.equal(v.parse(3), 3);
   assert.deepEqual(v.parse(['a']), ['a']);
-  assert.throws(() => v.parse('a'), (e: KeyceremonyError) => /expected an integer in \[0, \d+\], or a list of a string/.test(e.message));
+  assert.throws(
+    () => v.parse('a'),
+    (e: KeyceremonyError) => /expected an integer in \[0, \d+\], or a list of a string/.test(e.message),
+  );
   const u = union('kind', { a: obj({ kind: literal('a'), n: int() }), b: obj({ kind: literal('b') }) });
   assert.deepEqual(u.parse({ kind: 'b' }), { kind: 'b' });
-  assert.throws(() => u.parse({ kind: 'c' }), (e: KeyceremonyError) => e.where === '$.kind');
+  assert.throws(
+    () => u.parse({ kind: 'c' }),
+    (e: KeyceremonyError) => e.where === '$.kind',
+  );
 });
 
 test('the emitted JSON Schema is valid 2020-12, puts named parts in $defs, and accepts/refuses what the schema does', () => {

@@ -66,7 +66,13 @@ async function repo(bins?: number): Promise<{ base: string; md: string }> {
     expires: expiresIn(NOW, 365),
   });
   const binned = bins
-    ? await hashBinTargets({ targets: { 'seed.txt': await targetFileInfo(new Uint8Array([1])) }, binKeys: [await k(online)], threshold: 1, bitLength: bins, expires: expiresIn(NOW, 90) })
+    ? await hashBinTargets({
+        targets: { 'seed.txt': await targetFileInfo(new Uint8Array([1])) },
+        binKeys: [await k(online)],
+        threshold: 1,
+        bitLength: bins,
+        expires: expiresIn(NOW, 90),
+      })
     : undefined;
   const files = await createRepository({
     root,
@@ -186,26 +192,76 @@ describe('tuf targets add | remove', () => {
     writeFileSync(file, 'x');
     const out = path.join(base, 'out.json');
     const add = (...a: string[]) => ['tuf', 'targets', 'add', '--metadata', md, '--out', out, ...a];
-    await refused(base, add('--path', 'a.bin', '--file', path.join(base, 'missing.bin')), 1, /error\[NOT_FOUND\]: Cannot read the target file .*missing\.bin: there is no such file \(ENOENT\)/);
-    await refused(base, add('--path', '../etc/passwd', '--file', file), 1, /error\[INVALID_INPUT\]: target path "\.\.\/etc\/passwd" has an empty, "\." or "\.\." segment \(--path \.\.\/etc\/passwd\)/);
+    await refused(
+      base,
+      add('--path', 'a.bin', '--file', path.join(base, 'missing.bin')),
+      1,
+      /error\[NOT_FOUND\]: Cannot read the target file .*missing\.bin: there is no such file \(ENOENT\)/,
+    );
+    await refused(
+      base,
+      add('--path', '../etc/passwd', '--file', file),
+      1,
+      /error\[INVALID_INPUT\]: target path "\.\.\/etc\/passwd" has an empty, "\." or "\.\." segment \(--path \.\.\/etc\/passwd\)/,
+    );
     await refused(base, add('--path', '/abs', '--file', file), 1, /error\[INVALID_INPUT\]: target path "\/abs" must be relative/);
     await refused(base, add('--path', 'a', '--path', 'b', '--file', file), 2, /one --file F per --path P \(2 --path, 1 --file\)/);
     await refused(base, add('--path', 'a', '--file', file, '--path', 'a', '--file', file), 1, /error\[INVALID_INPUT\]: --path a is given twice/);
-    await refused(base, add('--path', 'a', '--file', file, '--expires', '2025-06-01T00:00:00Z'), 1, /error\[EXPIRED\]: targets v2 would expire at 2025-06-01T00:00:00Z, which is not after now/);
-    await refused(base, add('--path', 'a', '--file', file, '--expires', 'soon'), 1, /error\[(INVALID_METADATA|INVALID_INPUT)\]: "soon" is not a date-time.* \(--expires\)/);
-    await refused(base, add('--path', 'a', '--file', file, '--expires', '2027-01-01T00:00:00Z', '--expires-in', '3'), 1, /give --expires or --expires-in, not both/);
+    await refused(
+      base,
+      add('--path', 'a', '--file', file, '--expires', '2025-06-01T00:00:00Z'),
+      1,
+      /error\[EXPIRED\]: targets v2 would expire at 2025-06-01T00:00:00Z, which is not after now/,
+    );
+    await refused(
+      base,
+      add('--path', 'a', '--file', file, '--expires', 'soon'),
+      1,
+      /error\[(INVALID_METADATA|INVALID_INPUT)\]: "soon" is not a date-time.* \(--expires\)/,
+    );
+    await refused(
+      base,
+      add('--path', 'a', '--file', file, '--expires', '2027-01-01T00:00:00Z', '--expires-in', '3'),
+      1,
+      /give --expires or --expires-in, not both/,
+    );
     await refused(base, add('--path', 'a', '--file', file, '--expires-in', 'ten'), 2, /--expires-in takes a whole number/);
-    await refused(base, add('--path', 'a', '--file', file, '--role', 'nobody'), 1, /error\[NOT_FOUND\]: role "nobody" is not delegated by targets v1 \(it has no delegations\) or by any role it delegates to/);
+    await refused(
+      base,
+      add('--path', 'a', '--file', file, '--role', 'nobody'),
+      1,
+      /error\[NOT_FOUND\]: role "nobody" is not delegated by targets v1 \(it has no delegations\) or by any role it delegates to/,
+    );
     await refused(base, add('--path', 'a', '--file', file, '--custom', '{bad'), 1, /error\[INVALID_JSON\]: --custom #1 for a is not JSON/);
-    await refused(base, ['tuf', 'targets', 'add', '--metadata', path.join(base, 'nope'), '--path', 'a', '--file', file, '--out', out], 1, /error\[NOT_FOUND\]: no such metadata folder .*nope/);
+    await refused(
+      base,
+      ['tuf', 'targets', 'add', '--metadata', path.join(base, 'nope'), '--path', 'a', '--file', file, '--out', out],
+      1,
+      /error\[NOT_FOUND\]: no such metadata folder .*nope/,
+    );
     await refused(base, ['tuf', 'targets', 'add', '--metadata', md, '--path', 'a', '--file', file], 2, /--out REQUEST is required/);
-    await refused(base, ['tuf', 'targets', 'remove', '--metadata', md, '--path', 'nothing-here', '--out', out], 1, /error\[NOT_FOUND\]: targets v1 has no target nothing-here; nothing to remove/);
+    await refused(
+      base,
+      ['tuf', 'targets', 'remove', '--metadata', md, '--path', 'nothing-here', '--out', out],
+      1,
+      /error\[NOT_FOUND\]: targets v1 has no target nothing-here; nothing to remove/,
+    );
     await refused(base, ['tuf', 'targets', 'rename', '--metadata', md], 2, /tuf targets: unknown subcommand "rename" \(known: add, remove\)/);
     // --out: a signed request over other bytes, or a file that is no request, is not overwritten
     assert.equal((await kc(add('--path', 'a', '--file', file))).code, 0);
     writeFileSync(out, serializeRequest(await signRequest(parseRequest(readFileSync(out, 'utf8')), online)));
-    await refused(base, add('--path', 'b', '--file', file), 1, /error\[CONFLICT\]: .*out\.json already holds 1 signature\(s\) over targets v2 \(sha256 [0-9a-f]{16}…\); writing the new request there would lose them/);
-    await refused(base, ['tuf', 'targets', 'add', '--metadata', md, '--path', 'a', '--file', file, '--out', file], 1, /error\[CONFLICT\]: .*f\.bin exists and is not a signing request; choose another --out/);
+    await refused(
+      base,
+      add('--path', 'b', '--file', file),
+      1,
+      /error\[CONFLICT\]: .*out\.json already holds 1 signature\(s\) over targets v2 \(sha256 [0-9a-f]{16}…\); writing the new request there would lose them/,
+    );
+    await refused(
+      base,
+      ['tuf', 'targets', 'add', '--metadata', md, '--path', 'a', '--file', file, '--out', file],
+      1,
+      /error\[CONFLICT\]: .*f\.bin exists and is not a signing request; choose another --out/,
+    );
     // a corrupt latest targets file is named
     writeFileSync(path.join(md, '2.targets.json'), '{"signed": {"_type": "targets", "_type": "targets"}, "signatures": []}');
     await refused(base, add('--path', 'a', '--file', file), 1, /2\.targets\.json.*duplicate/i);
@@ -220,7 +276,27 @@ describe('tuf targets add --length --sha256 [--sha512]: targets by known hashes,
     const sha512 = createHash('sha512').update(content).digest('hex');
     const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
     const req = path.join(base, '2.targets.request.json');
-    const r = await kc(['tuf', 'targets', 'add', '--metadata', md, '--path', 'app/manifest.json', '--length', String(content.length), '--sha256', sha256.toUpperCase(), '--path', 'app/empty', '--length', '0', '--sha256', EMPTY_SHA256, '--out', req]);
+    const r = await kc([
+      'tuf',
+      'targets',
+      'add',
+      '--metadata',
+      md,
+      '--path',
+      'app/manifest.json',
+      '--length',
+      String(content.length),
+      '--sha256',
+      sha256.toUpperCase(),
+      '--path',
+      'app/empty',
+      '--length',
+      '0',
+      '--sha256',
+      EMPTY_SHA256,
+      '--out',
+      req,
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.ok(r.out.includes(`+ target app/manifest.json (${content.length} bytes, sha256 ${sha256.slice(0, 16)}…)`), r.out);
     const body = parseRequest(readFileSync(req, 'utf8'));
@@ -229,7 +305,28 @@ describe('tuf targets add --length --sha256 [--sha512]: targets by known hashes,
     const both = path.join(base, 'both.json');
     const fromFile = path.join(base, 'from-file.json');
     writeFileSync(path.join(base, 'm.json'), content);
-    assert.equal((await kc(['tuf', 'targets', 'add', '--metadata', md, '--path', 'm', '--length', String(content.length), '--sha256', sha256, '--sha512', sha512, '--out', both])).code, 0);
+    assert.equal(
+      (
+        await kc([
+          'tuf',
+          'targets',
+          'add',
+          '--metadata',
+          md,
+          '--path',
+          'm',
+          '--length',
+          String(content.length),
+          '--sha256',
+          sha256,
+          '--sha512',
+          sha512,
+          '--out',
+          both,
+        ])
+      ).code,
+      0,
+    );
     assert.equal((await kc(['tuf', 'targets', 'add', '--metadata', md, '--path', 'm', '--file', path.join(base, 'm.json'), '--out', fromFile])).code, 0);
     assert.deepEqual(parseRequest(readFileSync(both, 'utf8')).signed, parseRequest(readFileSync(fromFile, 'utf8')).signed);
 
@@ -256,11 +353,21 @@ describe('tuf targets add --length --sha256 [--sha512]: targets by known hashes,
     writeFileSync(file, 'x');
     const h = 'a'.repeat(64);
     const add = (...a: string[]) => ['tuf', 'targets', 'add', '--metadata', md, '--out', out, ...a];
-    await refused(base, add('--path', 'a', '--length', '3'), 2, /give --length N and --sha256 HEX .* once per --path P, paired in order: 1 --path, 1 --length, 0 --sha256/);
+    await refused(
+      base,
+      add('--path', 'a', '--length', '3'),
+      2,
+      /give --length N and --sha256 HEX .* once per --path P, paired in order: 1 --path, 1 --length, 0 --sha256/,
+    );
     await refused(base, add('--path', 'a', '--path', 'b', '--length', '3', '--sha256', h), 2, /2 --path, 1 --length, 1 --sha256/);
     await refused(base, add('--path', 'a', '--length', '3', '--sha256', h, '--file', file), 2, /either --file F or --length N --sha256 HEX/);
     await refused(base, add('--path', 'a', '--length', '1.5', '--sha256', h), 2, /--length takes a whole number/);
-    await refused(base, add('--path', 'a', '--length', '3', '--sha256', 'a'.repeat(63)), 1, /error\[INVALID_INPUT\]: a: --sha256 must be 64 lower-case hex characters, got "a{63}" \(--path a --sha256\)/);
+    await refused(
+      base,
+      add('--path', 'a', '--length', '3', '--sha256', 'a'.repeat(63)),
+      1,
+      /error\[INVALID_INPUT\]: a: --sha256 must be 64 lower-case hex characters, got "a{63}" \(--path a --sha256\)/,
+    );
     await refused(base, add('--path', 'a', '--length', '3', '--sha256', h, '--sha512', 'z'.repeat(128)), 1, /--sha512 must be 128 lower-case hex characters/);
     await refused(base, ['tuf', 'targets', 'remove', '--metadata', md, '--out', out, '--path', 'a', '--sha256', h], 2, /tuf targets remove takes --path only/);
   });
@@ -274,10 +381,19 @@ describe('tuf targets add on a hash-binned repository (TAP 15)', () => {
     const other = ['bin-0', 'bin-1', 'bin-2', 'bin-3'].find((b) => b !== bin)!;
     const out = path.join(base, 'req.json');
     const add = (...a: string[]) => ['tuf', 'targets', 'add', '--metadata', md, '--path', 'pkg/x.bin', '--file', f, '--out', out, ...a];
-    await refused(base, add(), 1, new RegExp(`error\\[INVALID_INPUT\\]: targets delegates every path to hash bins: pkg/x\\.bin belongs in ${bin} \\(use --role ${bin}\\)`));
+    await refused(
+      base,
+      add(),
+      1,
+      new RegExp(`error\\[INVALID_INPUT\\]: targets delegates every path to hash bins: pkg/x\\.bin belongs in ${bin} \\(use --role ${bin}\\)`),
+    );
     await refused(base, add('--role', other), 1, new RegExp(`pkg/x\\.bin belongs in hash bin ${bin}, not ${other}`));
-    await refused(base, ['tuf', 'delegate', '--metadata', md, '--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1', '--out', out], 1,
-      /error\[CONFLICT\]: targets v1 \(.*\) delegates with succinct hash bins; it cannot also list the role rel \(--role rel\)/);
+    await refused(
+      base,
+      ['tuf', 'delegate', '--metadata', md, '--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1', '--out', out],
+      1,
+      /error\[CONFLICT\]: targets v1 \(.*\) delegates with succinct hash bins; it cannot also list the role rel \(--role rel\)/,
+    );
     const r = await kc(add('--role', bin));
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`${bin} v2: signed by 0 of 1 required ${bin} keys`));
@@ -290,12 +406,31 @@ describe('tuf targets add on a hash-binned repository (TAP 15)', () => {
 });
 
 describe('tuf delegate', () => {
-  test('delegate releases/* to a key: targets request + the role\'s own v1 request; a target added to the role; delegate remove', async () => {
+  test("delegate releases/* to a key: targets request + the role's own v1 request; a target added to the role; delegate remove", async () => {
     const { base, md } = await repo();
     const treq = path.join(base, 'requests', '2.targets.request.json');
-    const d = await kc(['tuf', 'delegate', '--metadata', md, '--role', 'releases', '--key', REL_PEM, '--paths', 'releases/*', '--threshold', '1', '--terminating', '--out', treq]);
+    const d = await kc([
+      'tuf',
+      'delegate',
+      '--metadata',
+      md,
+      '--role',
+      'releases',
+      '--key',
+      REL_PEM,
+      '--paths',
+      'releases/*',
+      '--threshold',
+      '1',
+      '--terminating',
+      '--out',
+      treq,
+    ]);
     assert.equal(d.code, 0, d.err);
-    assert.match(d.out, /^targets v1 -> v2\n  targets: 0 added, 0 removed, 0 changed, 0 in total\n\+ delegation releases: 1 of 1 keys, paths \["releases\/\*"\], terminating\n\+ delegation releases: key added [0-9a-f]{16} ecdsa\/ecdsa-sha2-nistp256 fingerprint/);
+    assert.match(
+      d.out,
+      /^targets v1 -> v2\n  targets: 0 added, 0 removed, 0 changed, 0 in total\n\+ delegation releases: 1 of 1 keys, paths \["releases\/\*"\], terminating\n\+ delegation releases: key added [0-9a-f]{16} ecdsa\/ecdsa-sha2-nistp256 fingerprint/,
+    );
     assert.match(d.out, /targets v2: signed by 0 of 1 required targets keys/);
     assert.match(d.out, /role releases: its own metadata must be signed by its new keys:\nnew releases \(targets\) v1 \(no previous version to compare\)/);
     assert.match(d.out, /releases v1: signed by 0 of 1 required releases keys/);
@@ -326,8 +461,12 @@ describe('tuf delegate', () => {
     // tuf diff on the request names the role too
     assert.match((await kc(['tuf', 'diff', areq])).out, /^releases \(targets\) v1 -> v2\n/);
     assert.match(a.out, /releases v2: signed by 0 of 1 required releases keys/);
-    await refused(base, ['tuf', 'targets', 'add', '--role', 'releases', '--metadata', md, '--path', 'other/a.txt', '--file', file, '--out', path.join(base, 'x.json')], 1,
-      /error\[INVALID_INPUT\]: other\/a\.txt is outside role releases's delegated paths \["releases\/\*"\]: clients would not trust it there/);
+    await refused(
+      base,
+      ['tuf', 'targets', 'add', '--role', 'releases', '--metadata', md, '--path', 'other/a.txt', '--file', file, '--out', path.join(base, 'x.json')],
+      1,
+      /error\[INVALID_INPUT\]: other\/a\.txt is outside role releases's delegated paths \["releases\/\*"\]: clients would not trust it there/,
+    );
     await signAndWrite(areq, [rel], md);
     await publish(md);
     const v = await kc(verifyArgs(md, '--target', 'releases/a.txt'));
@@ -337,17 +476,38 @@ describe('tuf delegate', () => {
     // renew the delegated role: the same targets, a later expiry, signed by its key
     const rn = await kc(['tuf', 'renew', '--metadata', md, '--role', 'releases', '--expires-in', '200', '--out', path.join(base, 'renew-rel.json')]);
     assert.equal(rn.code, 0, rn.err);
-    assert.match(rn.out, /^releases \(targets\) v2 -> v3\n~ expires 2026-04-01T00:00:00Z -> 2026-07-20T00:00:00Z\n  targets: 0 added, 0 removed, 0 changed, 1 in total\n/);
+    assert.match(
+      rn.out,
+      /^releases \(targets\) v2 -> v3\n~ expires 2026-04-01T00:00:00Z -> 2026-07-20T00:00:00Z\n  targets: 0 added, 0 removed, 0 changed, 1 in total\n/,
+    );
     assert.match(rn.out, /releases v3: signed by 0 of 1 required releases keys/);
 
     // re-key the role: a new version of its file signed by the new key
     const kreq = path.join(base, 'requests', '3.targets.request.json');
-    const k = await kc(['tuf', 'delegate', '--metadata', md, '--role', 'releases', '--key', REL2_PEM, '--paths', 'releases/*', '--threshold', '1', '--out', kreq]);
+    const k = await kc([
+      'tuf',
+      'delegate',
+      '--metadata',
+      md,
+      '--role',
+      'releases',
+      '--key',
+      REL2_PEM,
+      '--paths',
+      'releases/*',
+      '--threshold',
+      '1',
+      '--out',
+      kreq,
+    ]);
     assert.equal(k.code, 0, k.err);
     assert.match(k.out, /~ delegation releases: paths \["releases\/\*"\], terminating -> paths \["releases\/\*"\]/);
     assert.match(k.out, /- delegation releases: key removed/);
     // the role's file: same content (1 target), next version, to be signed by the new key
-    assert.match(k.out, /its new keys:\nreleases \(targets\) v2 -> v3\n  targets: 0 added, 0 removed, 0 changed, 1 in total\nreleases v3: signed by 0 of 1 required releases keys/);
+    assert.match(
+      k.out,
+      /its new keys:\nreleases \(targets\) v2 -> v3\n  targets: 0 added, 0 removed, 0 changed, 1 in total\nreleases v3: signed by 0 of 1 required releases keys/,
+    );
 
     // delegate remove
     const rm = path.join(base, 'requests', 'rm.json');
@@ -355,25 +515,70 @@ describe('tuf delegate', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^targets v2 -> v3\n.*\n- delegation releases$/m);
     assert.match(r.out, /targets v3: signed by 0 of 1 required targets keys/);
-    await refused(base, ['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'nobody', '--out', rm + '2'], 1, /error\[NOT_FOUND\]: targets v2 \(.*\): no delegated role "nobody" \(--role nobody\)/);
+    await refused(
+      base,
+      ['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'nobody', '--out', rm + '2'],
+      1,
+      /error\[NOT_FOUND\]: targets v2 \(.*\): no delegated role "nobody" \(--role nobody\)/,
+    );
   });
 
   test('bad inputs: each a clear error, nothing written', async () => {
     const { base, md } = await repo();
     const out = path.join(base, 'd.json');
     const dl = (...a: string[]) => ['tuf', 'delegate', '--metadata', md, '--out', out, ...a];
-    await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '2'), 1, /error\[INVALID_INPUT\]: rel: 1 key\(s\) cannot meet a threshold of 2/);
-    await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '0'), 1, /error\[INVALID_INPUT\]: rel: threshold must be at least 1/);
+    await refused(
+      base,
+      dl('--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '2'),
+      1,
+      /error\[INVALID_INPUT\]: rel: 1 key\(s\) cannot meet a threshold of 2/,
+    );
+    await refused(
+      base,
+      dl('--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '0'),
+      1,
+      /error\[INVALID_INPUT\]: rel: threshold must be at least 1/,
+    );
     await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--threshold', '1'), 2, /give --paths 'GLOB'… or --path-hash-prefix HEX…, one of them/);
     await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--paths', 'r/*', '--path-hash-prefix', 'ab', '--threshold', '1'), 2, /one of them/);
-    await refused(base, dl('--role', 'rel', '--key', REL_PEM, '--path-hash-prefix', 'XY', '--threshold', '1'), 1, /--path-hash-prefix "XY" must be lowercase hex/);
-    await refused(base, dl('--role', 'root', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_INPUT\]: a delegated role may not be called "root"/);
-    await refused(base, dl('--role', '../up', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_INPUT\]: role name "\.\.\/up": use letters, digits/);
+    await refused(
+      base,
+      dl('--role', 'rel', '--key', REL_PEM, '--path-hash-prefix', 'XY', '--threshold', '1'),
+      1,
+      /--path-hash-prefix "XY" must be lowercase hex/,
+    );
+    await refused(
+      base,
+      dl('--role', 'root', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1'),
+      1,
+      /error\[INVALID_INPUT\]: a delegated role may not be called "root"/,
+    );
+    await refused(
+      base,
+      dl('--role', '../up', '--key', REL_PEM, '--paths', 'r/*', '--threshold', '1'),
+      1,
+      /error\[INVALID_INPUT\]: role name "\.\.\/up": use letters, digits/,
+    );
     await refused(base, dl('--role', 'rel', '--paths', 'r/*', '--threshold', '1'), 2, /give the delegated keys: --key FILE… and\/or --key-uri pkcs11:…/);
-    await refused(base, dl('--role', 'rel', '--key', file(base, 'junk.pem', 'not a key'), '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_KEY\]: .*junk\.pem: not a PEM public key or TUF key JSON/);
+    await refused(
+      base,
+      dl('--role', 'rel', '--key', file(base, 'junk.pem', 'not a key'), '--paths', 'r/*', '--threshold', '1'),
+      1,
+      /error\[INVALID_KEY\]: .*junk\.pem: not a PEM public key or TUF key JSON/,
+    );
     await refused(base, dl('--role', 'rel', '--key-uri', 'file:///x', '--paths', 'r/*', '--threshold', '1'), 2, /--key-uri takes a pkcs11: URI/);
-    await refused(base, dl('--role', 'rel', '--key-uri', 'pkcs11:token=t;object=k?pin-value=1234', '--paths', 'r/*', '--threshold', '1'), 1, /error\[INVALID_URI\]: The pkcs11: URI carries a pin-value/);
-    await refused(base, ['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'rel', '--out', out, '--threshold', '1'], 2, /tuf delegate remove takes --metadata, --role, --from, --out and an expiry only \(not --threshold\)/);
+    await refused(
+      base,
+      dl('--role', 'rel', '--key-uri', 'pkcs11:token=t;object=k?pin-value=1234', '--paths', 'r/*', '--threshold', '1'),
+      1,
+      /error\[INVALID_URI\]: The pkcs11: URI carries a pin-value/,
+    );
+    await refused(
+      base,
+      ['tuf', 'delegate', 'remove', '--metadata', md, '--role', 'rel', '--out', out, '--threshold', '1'],
+      2,
+      /tuf delegate remove takes --metadata, --role, --from, --out and an expiry only \(not --threshold\)/,
+    );
   });
 });
 
@@ -384,7 +589,7 @@ function file(dir: string, name: string, text: string): string {
 }
 
 describe('tuf delegate --from: nested delegations (issue 14 item 15)', () => {
-  test('targets -> {a, b}, a -> c made with --from a; c signed by the keys a names; verify reports a as c\'s delegator, walks targets, a, c, b', async () => {
+  test("targets -> {a, b}, a -> c made with --from a; c signed by the keys a names; verify reports a as c's delegator, walks targets, a, c, b", async () => {
     const { base, md } = await repo();
     const sa = SoftwareSigner.generate('ecdsa-p256', undefined, 'a');
     const sb = SoftwareSigner.generate('ecdsa-p256', undefined, 'b');
@@ -392,14 +597,49 @@ describe('tuf delegate --from: nested delegations (issue 14 item 15)', () => {
     const pem = { a: pemFile(sa, 'nested-a.pem'), b: pemFile(sb, 'nested-b.pem'), c: pemFile(sc, 'nested-c.pem') };
     const req = (name: string) => path.join(base, 'requests', name);
     // targets delegates a/* to a and b/* to b
-    for (const [name, signer, v] of [['a', sa, 2], ['b', sb, 3]] as const) {
-      const d = await kc(['tuf', 'delegate', '--metadata', md, '--role', name, '--key', pem[name], '--paths', `${name}/*`, '--threshold', '1', '--out', req(`${v}.targets.json`)]);
+    for (const [name, signer, v] of [
+      ['a', sa, 2],
+      ['b', sb, 3],
+    ] as const) {
+      const d = await kc([
+        'tuf',
+        'delegate',
+        '--metadata',
+        md,
+        '--role',
+        name,
+        '--key',
+        pem[name],
+        '--paths',
+        `${name}/*`,
+        '--threshold',
+        '1',
+        '--out',
+        req(`${v}.targets.json`),
+      ]);
       assert.equal(d.code, 0, d.err);
       await signAndWrite(req(`${v}.targets.json`), [online], md);
       await signAndWrite(req(`1.${name}.request.json`), [signer], md);
     }
     // a delegates a/c-* to c: a request for a v2 (signed by a's key) and c's own v1 (signed by c's key)
-    const d = await kc(['tuf', 'delegate', '--metadata', md, '--from', 'a', '--role', 'c', '--key', pem.c, '--paths', 'a/c-*', '--threshold', '1', '--out', req('2.a.json')]);
+    const d = await kc([
+      'tuf',
+      'delegate',
+      '--metadata',
+      md,
+      '--from',
+      'a',
+      '--role',
+      'c',
+      '--key',
+      pem.c,
+      '--paths',
+      'a/c-*',
+      '--threshold',
+      '1',
+      '--out',
+      req('2.a.json'),
+    ]);
     assert.equal(d.code, 0, d.err);
     assert.match(d.out, /^a \(targets\) v1 -> v2\n/);
     assert.match(d.out, /\+ delegation c: 1 of 1 keys, paths \["a\/c-\*"\]/);
@@ -413,15 +653,26 @@ describe('tuf delegate --from: nested delegations (issue 14 item 15)', () => {
     writeFileSync(file, 'deep target\n');
     const t = await kc(['tuf', 'targets', 'add', '--role', 'c', '--metadata', md, '--path', 'a/c-x.txt', '--file', file, '--out', req('2.c.json')]);
     assert.equal(t.code, 0, t.err);
-    await refused(base, ['tuf', 'targets', 'add', '--role', 'c', '--metadata', md, '--path', 'a/x.txt', '--file', file, '--out', req('bad.json')], 1, /a\/x\.txt is outside role c's delegated paths \["a\/c-\*"\]/);
+    await refused(
+      base,
+      ['tuf', 'targets', 'add', '--role', 'c', '--metadata', md, '--path', 'a/x.txt', '--file', file, '--out', req('bad.json')],
+      1,
+      /a\/x\.txt is outside role c's delegated paths \["a\/c-\*"\]/,
+    );
     await signAndWrite(req('2.c.json'), [sc], md);
     assert.equal((await kc(['tuf', 'renew', '--metadata', md, '--role', 'c', '--expires-in', '30', '--out', req('3.c.json')])).code, 0);
     await publish(md);
 
     const v = await kc(verifyArgs(md, '--json', '--target', 'a/c-x.txt'));
     assert.equal(v.code, 0, v.out);
-    const j = JSON.parse(v.out) as { roles: { role: string; delegator?: string; thresholds: { delegator: string; signedBy: { fingerprint?: string }[] }[] }[]; tuf: { lookups: { target: string; role: string; delegationPath: string[]; length: number }[] } };
-    assert.deepEqual(j.roles.map((r) => `${r.role}<${r.delegator ?? ''}`), ['root<', 'timestamp<root', 'snapshot<root', 'targets<root', 'a<targets', 'c<a', 'b<targets']);
+    const j = JSON.parse(v.out) as {
+      roles: { role: string; delegator?: string; thresholds: { delegator: string; signedBy: { fingerprint?: string }[] }[] }[];
+      tuf: { lookups: { target: string; role: string; delegationPath: string[]; length: number }[] };
+    };
+    assert.deepEqual(
+      j.roles.map((r) => `${r.role}<${r.delegator ?? ''}`),
+      ['root<', 'timestamp<root', 'snapshot<root', 'targets<root', 'a<targets', 'c<a', 'b<targets'],
+    );
     const c = j.roles.find((r) => r.role === 'c')!;
     assert.deepEqual([c.thresholds[0]!.delegator, c.thresholds[0]!.signedBy[0]!.fingerprint], ['a', sc.fingerprint]);
     const l = j.tuf.lookups[0]!;
@@ -432,12 +683,24 @@ describe('tuf delegate --from: nested delegations (issue 14 item 15)', () => {
     assert.doesNotMatch(text.out, /delegated by b/);
 
     // refused: a role already delegated elsewhere, an unknown --from, a role delegating to itself
-    await refused(base, ['tuf', 'delegate', '--metadata', md, '--from', 'a', '--role', 'b', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')], 1,
-      /error\[CONFLICT\]: role b is already delegated by targets/);
-    await refused(base, ['tuf', 'delegate', '--metadata', md, '--from', 'nobody', '--role', 'd', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')], 1,
-      /error\[NOT_FOUND\]: role "nobody" is not delegated by targets v3 \(it delegates to: a, b\) or by any role it delegates to/);
-    await refused(base, ['tuf', 'delegate', '--metadata', md, '--from', 'a', '--role', 'a', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')], 1,
-      /a role cannot delegate to itself/);
+    await refused(
+      base,
+      ['tuf', 'delegate', '--metadata', md, '--from', 'a', '--role', 'b', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')],
+      1,
+      /error\[CONFLICT\]: role b is already delegated by targets/,
+    );
+    await refused(
+      base,
+      ['tuf', 'delegate', '--metadata', md, '--from', 'nobody', '--role', 'd', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')],
+      1,
+      /error\[NOT_FOUND\]: role "nobody" is not delegated by targets v3 \(it delegates to: a, b\) or by any role it delegates to/,
+    );
+    await refused(
+      base,
+      ['tuf', 'delegate', '--metadata', md, '--from', 'a', '--role', 'a', '--key', pem.b, '--paths', 'a/*', '--threshold', '1', '--out', req('x.json')],
+      1,
+      /a role cannot delegate to itself/,
+    );
     // delegate remove --from a: a v3 without c
     const rm = await kc(['tuf', 'delegate', 'remove', '--metadata', md, '--from', 'a', '--role', 'c', '--out', req('3.a.json')]);
     assert.equal(rm.code, 0, rm.err);
@@ -479,14 +742,38 @@ describe('tuf rotate --role (online keys) and tuf renew (any role)', () => {
   test('rotate bad inputs; renew of root, targets, snapshot and timestamp; renew bad inputs', async () => {
     const { base, md } = await repo();
     const out = path.join(base, 'r.json');
-    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'releases', '--add-key', TS_PEM, '--out', out], 2, /--role is root, targets, snapshot or timestamp/);
-    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'snapshot', '--remove-key', 'ffff', '--out', out], 1, /error\[KEY_NOT_FOUND\]: --remove-key ffff matches 0 snapshot keys of root v1/);
+    await refused(
+      base,
+      ['tuf', 'rotate', '--metadata', md, '--role', 'releases', '--add-key', TS_PEM, '--out', out],
+      2,
+      /--role is root, targets, snapshot or timestamp/,
+    );
+    await refused(
+      base,
+      ['tuf', 'rotate', '--metadata', md, '--role', 'snapshot', '--remove-key', 'ffff', '--out', out],
+      1,
+      /error\[KEY_NOT_FOUND\]: --remove-key ffff matches 0 snapshot keys of root v1/,
+    );
     await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'snapshot', '--out', out], 2, /nothing to change/);
-    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'targets', '--threshold', '2', '--out', out], 1, /error\[INVALID_INPUT\]: targets: 1 key\(s\) cannot meet a threshold of 2/);
-    await refused(base, ['tuf', 'rotate', '--metadata', md, '--role', 'targets', '--threshold', '1', '--expires-in', '10', '--root-days', '9', '--out', out], 2, /not both/);
+    await refused(
+      base,
+      ['tuf', 'rotate', '--metadata', md, '--role', 'targets', '--threshold', '2', '--out', out],
+      1,
+      /error\[INVALID_INPUT\]: targets: 1 key\(s\) cannot meet a threshold of 2/,
+    );
+    await refused(
+      base,
+      ['tuf', 'rotate', '--metadata', md, '--role', 'targets', '--threshold', '1', '--expires-in', '10', '--root-days', '9', '--out', out],
+      2,
+      /not both/,
+    );
 
     // renew each top-level role: a request for v+1 with the new expiry, only the expiry changed
-    for (const [role, days, want] of [['root', '400', /root v1 -> v2\n~ expires 2027-01-01T00:00:00Z -> 2027-02-05T00:00:00Z/], ['targets', '120', /targets v1 -> v2\n~ expires 2026-04-01T00:00:00Z -> 2026-05-01T00:00:00Z\n  targets: 0 added, 0 removed, 0 changed/], ['snapshot', '14', /snapshot v1 -> v2\n~ expires 2026-01-08T00:00:00Z -> 2026-01-15T00:00:00Z$/m]] as const) {
+    for (const [role, days, want] of [
+      ['root', '400', /root v1 -> v2\n~ expires 2027-01-01T00:00:00Z -> 2027-02-05T00:00:00Z/],
+      ['targets', '120', /targets v1 -> v2\n~ expires 2026-04-01T00:00:00Z -> 2026-05-01T00:00:00Z\n  targets: 0 added, 0 removed, 0 changed/],
+      ['snapshot', '14', /snapshot v1 -> v2\n~ expires 2026-01-08T00:00:00Z -> 2026-01-15T00:00:00Z$/m],
+    ] as const) {
       const req = path.join(base, `renew-${role}.json`);
       const r = await kc(['tuf', 'renew', '--metadata', md, '--role', role, '--expires-in', days, '--out', req]);
       assert.equal(r.code, 0, r.err);
@@ -494,7 +781,10 @@ describe('tuf rotate --role (online keys) and tuf renew (any role)', () => {
       const signers = role === 'root' ? [roots[1]!, roots[2]!] : [online];
       await signAndWrite(req, signers, md);
     }
-    assert.match((await kc(['tuf', 'status', path.join(base, 'renew-root.json')])).out, /root v2: signed by 2 of 2 required old-root keys, 2 of 2 required new-root keys — complete/);
+    assert.match(
+      (await kc(['tuf', 'status', path.join(base, 'renew-root.json')])).out,
+      /root v2: signed by 2 of 2 required old-root keys, 2 of 2 required new-root keys — complete/,
+    );
     // timestamp over the renewed snapshot v2: verified well past the old snapshot's expiry
     const treq = path.join(base, 'renew-ts.json');
     const t = await kc(['tuf', 'renew', '--metadata', md, '--role', 'timestamp', '--expires-in', '12', '--out', treq]);
@@ -507,10 +797,30 @@ describe('tuf rotate --role (online keys) and tuf renew (any role)', () => {
     assert.match(v.out, /snapshot v2 .*verified/);
 
     await refused(base, ['tuf', 'renew', '--metadata', md, '--role', 'targets', '--out', out], 2, /give --expires-in DAYS or --expires TIME/);
-    await refused(base, ['tuf', 'renew', '--metadata', md, '--role', 'targets', '--expires-in', '0', '--out', out], 1, /error\[INVALID_INPUT\]: --expires-in must be at least 1 day/);
-    await refused(base, ['tuf', 'renew', '--metadata', md, '--role', 'ghost', '--expires-in', '3', '--out', out], 1, /error\[NOT_FOUND\]: role "ghost" is not delegated by targets v2/);
-    await refused(base, ['tuf', 'renew', '--metadata', md, '--role', 'targets', '--expires', '2025-01-01T00:00:00Z', '--out', out], 1, /error\[EXPIRED\]: targets v3 would expire at 2025-01-01T00:00:00Z/);
-    await refused(base, ['tuf', 'renew', '--metadata', path.join(base, 'empty'), '--role', 'targets', '--expires-in', '3', '--out', out], 1, /no such metadata folder/);
+    await refused(
+      base,
+      ['tuf', 'renew', '--metadata', md, '--role', 'targets', '--expires-in', '0', '--out', out],
+      1,
+      /error\[INVALID_INPUT\]: --expires-in must be at least 1 day/,
+    );
+    await refused(
+      base,
+      ['tuf', 'renew', '--metadata', md, '--role', 'ghost', '--expires-in', '3', '--out', out],
+      1,
+      /error\[NOT_FOUND\]: role "ghost" is not delegated by targets v2/,
+    );
+    await refused(
+      base,
+      ['tuf', 'renew', '--metadata', md, '--role', 'targets', '--expires', '2025-01-01T00:00:00Z', '--out', out],
+      1,
+      /error\[EXPIRED\]: targets v3 would expire at 2025-01-01T00:00:00Z/,
+    );
+    await refused(
+      base,
+      ['tuf', 'renew', '--metadata', path.join(base, 'empty'), '--role', 'targets', '--expires-in', '3', '--out', out],
+      1,
+      /no such metadata folder/,
+    );
   });
 });
 
@@ -521,7 +831,10 @@ describe('tuf verify --trusted-state', () => {
     const v1 = await kc(verifyArgs(md, '--trusted-state', state));
     assert.equal(v1.code, 0, v1.out);
     const s1 = JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>;
-    assert.deepEqual({ ...s1, verifiedAt: undefined }, { format: 'keyceremony/tuf-trusted-state', formatVersion: 1, root: 1, timestamp: 1, snapshot: 1, meta: { 'targets.json': 1 }, verifiedAt: undefined });
+    assert.deepEqual(
+      { ...s1, verifiedAt: undefined },
+      { format: 'keyceremony/tuf-trusted-state', formatVersion: 1, root: 1, timestamp: 1, snapshot: 1, meta: { 'targets.json': 1 }, verifiedAt: undefined },
+    );
     const ts1 = readFileSync(path.join(md, 'timestamp.json'));
     await publish(md);
     assert.equal((await kc(verifyArgs(md, '--trusted-state', state))).code, 0);
@@ -549,7 +862,10 @@ describe('tuf verify --trusted-state', () => {
     const j = JSON.parse(rr.out) as { ok: boolean; verdict: string; items: { check: string; status: string; code?: string; message: string }[] };
     assert.deepEqual([j.ok, j.verdict], [false, 'failed']);
     const bad = j.items.filter((i) => i.status === 'fail');
-    assert.deepEqual(bad.map((f) => [f.check, f.code]), [['root.rollback', 'ROLLBACK']]);
+    assert.deepEqual(
+      bad.map((f) => [f.check, f.code]),
+      [['root.rollback', 'ROLLBACK']],
+    );
     assert.match(bad[0]!.message, /root v1 is older than the trusted v2/);
     assert.equal(j.items[0], bad[0], 'failures come first');
 

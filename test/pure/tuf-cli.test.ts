@@ -36,9 +36,25 @@ describe('tuf verify contract', () => {
     const j = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, '1.root.json'), '--metadata', dir, '--at', '2026-08-22T00:00:00Z', '--json']);
     const rep = JSON.parse(j.out) as { ok: boolean; verdict: string; kind: string; tuf: { rootVersion: number } };
     assert.deepEqual([rep.ok, rep.verdict, rep.tuf.rootVersion, rep.kind], [true, 'verified', 15, 'tuf']);
-    const t = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, '1.root.json'), '--metadata', dir, '--at', '2026-08-22T00:00:00Z', '--target', 'registry.npmjs.org/keys.json', '--target', 'missing.json']);
+    const t = await kc([
+      'tuf',
+      'verify',
+      '--trusted-root',
+      path.join(dir, '1.root.json'),
+      '--metadata',
+      dir,
+      '--at',
+      '2026-08-22T00:00:00Z',
+      '--target',
+      'registry.npmjs.org/keys.json',
+      '--target',
+      'missing.json',
+    ]);
     assert.equal(t.code, 1);
-    assert.match(t.out, /target registry\.npmjs\.org\/keys\.json: found in registry\.npmjs\.org \(targets -> registry\.npmjs\.org\), \d+ bytes, sha256 [0-9a-f]{64}/);
+    assert.match(
+      t.out,
+      /target registry\.npmjs\.org\/keys\.json: found in registry\.npmjs\.org \(targets -> registry\.npmjs\.org\), \d+ bytes, sha256 [0-9a-f]{64}/,
+    );
     assert.match(t.out, /target missing\.json: NOT FOUND in any role a client would search/);
     const late = await kc(['tuf', 'verify', '--trusted-root', path.join(dir, '1.root.json'), '--metadata', dir, '--at', '2027-01-01T00:00:00Z']);
     assert.equal(late.code, 1);
@@ -56,7 +72,16 @@ describe('tuf verify contract', () => {
 
   test('go-tuf must-fail scenario exits 1 with its reason; usage errors exit 2', async () => {
     const s = path.join(FIXTURES, 'tuf', 'go-tuf-v0.7.0', 'client', 'testdata', 'Published1Time_backwardRootVersion');
-    const r = await kc(['tuf', 'verify', '--trusted-root', path.join(s, 'client', 'metadata', 'current', 'root.json'), '--metadata', path.join(s, 'server', 'metadata'), '--at', '2025-01-01T00:00:00Z']);
+    const r = await kc([
+      'tuf',
+      'verify',
+      '--trusted-root',
+      path.join(s, 'client', 'metadata', 'current', 'root.json'),
+      '--metadata',
+      path.join(s, 'server', 'metadata'),
+      '--at',
+      '2025-01-01T00:00:00Z',
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.out, /\[ROLLBACK\] 2\.root\.json \(5\.3\.5\): holds version 1, expected exactly 2/);
     assert.equal((await kc(['tuf', 'verify', '--metadata', s])).code, 2);
@@ -108,7 +133,9 @@ describe('tuf init / sign / status / merge / diff', () => {
     const v = await kc(['tuf', 'verify', '--trusted-root', path.join(md, '1.root.json'), '--metadata', md, '--at', '2026-01-02T00:00:00Z']);
     assert.equal(v.code, 0, v.out);
     // rotation request: raise the threshold, diff shows it
-    const rot = await kc(['tuf', 'rotate', '--metadata', md, '--threshold', '3', '--out', path.join(tmp, 'rot.json')], { KEYCEREMONY_NOW: '2026-01-02T00:00:00Z' });
+    const rot = await kc(['tuf', 'rotate', '--metadata', md, '--threshold', '3', '--out', path.join(tmp, 'rot.json')], {
+      KEYCEREMONY_NOW: '2026-01-02T00:00:00Z',
+    });
     assert.equal(rot.code, 0, rot.err);
     assert.match(rot.out, /~ root: threshold 2 -> 3/);
     assert.match(rot.out, /root v2: signed by 0 of 2 required old-root keys, 0 of 3 required new-root keys/);
@@ -135,7 +162,9 @@ describe('tuf init with a damaged key file', () => {
       const damaged = path.join(tmp, name);
       writeFileSync(damaged, pemEncode('PUBLIC KEY', der));
       const out = path.join(tmp, `damaged-repo-${name}`);
-      const r = await kc(['tuf', 'init', '--out', out, '--threshold', '1', '--online-key', online, '--root-key', damaged], { KEYCEREMONY_NOW: '2026-01-01T00:00:00Z' });
+      const r = await kc(['tuf', 'init', '--out', out, '--threshold', '1', '--online-key', online, '--root-key', damaged], {
+        KEYCEREMONY_NOW: '2026-01-01T00:00:00Z',
+      });
       assert.equal(r.code, 1, r.out + r.err);
       assert.match(r.err, /^error\[INVALID_KEY\]: /);
       assert.ok(r.err.includes(damaged), r.err);
@@ -155,7 +184,7 @@ describe('tuf init with a damaged key file', () => {
     const offCurve = spki.slice();
     offCurve[spki.length - 1] = (offCurve[spki.length - 1] as number) ^ 0x01; // y no longer on the curve
     const cases: [string, string | Uint8Array, RegExp][] = [
-      ['random.bin', Uint8Array.from({ length: 300 }, (_, i) => (i * 151 + 7) & 0xff | 0x80), /not a text key file/],
+      ['random.bin', Uint8Array.from({ length: 300 }, (_, i) => ((i * 151 + 7) & 0xff) | 0x80), /not a text key file/],
       ['short-ed25519.json', JSON.stringify({ keytype: 'ed25519', scheme: 'ed25519', keyval: { public: 'zz' } }), /unusable ed25519\/ed25519 key/],
       ['bad-prefix.pem', pemEncode('PUBLIC KEY', badPrefix), /the public key is damaged/],
       ['off-curve.pem', pemEncode('PUBLIC KEY', offCurve), /the public key is damaged/],
@@ -164,7 +193,9 @@ describe('tuf init with a damaged key file', () => {
       const damaged = path.join(tmp, name);
       writeFileSync(damaged, data);
       const out = path.join(tmp, `damaged-repo2-${name}`);
-      const r = await kc(['tuf', 'init', '--out', out, '--threshold', '1', '--online-key', online, '--root-key', damaged], { KEYCEREMONY_NOW: '2026-01-01T00:00:00Z' });
+      const r = await kc(['tuf', 'init', '--out', out, '--threshold', '1', '--online-key', online, '--root-key', damaged], {
+        KEYCEREMONY_NOW: '2026-01-01T00:00:00Z',
+      });
       assert.equal(r.code, 1, `${name}: ${r.out}${r.err}`);
       assert.match(r.err, /^error\[INVALID_KEY\]: /, name);
       assert.ok(r.err.includes(damaged), r.err);
@@ -174,7 +205,9 @@ describe('tuf init with a damaged key file', () => {
     // the same key as DER SPKI (keyceremony pubkey --format der) is a key file too
     const der = path.join(tmp, 'good.der');
     writeFileSync(der, spki);
-    const r = await kc(['tuf', 'init', '--out', path.join(tmp, 'der-repo'), '--threshold', '1', '--online-key', online, '--root-key', der], { KEYCEREMONY_NOW: '2026-01-01T00:00:00Z' });
+    const r = await kc(['tuf', 'init', '--out', path.join(tmp, 'der-repo'), '--threshold', '1', '--online-key', online, '--root-key', der], {
+      KEYCEREMONY_NOW: '2026-01-01T00:00:00Z',
+    });
     assert.equal(r.code, 0, r.err);
   });
 });

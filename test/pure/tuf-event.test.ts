@@ -304,12 +304,19 @@ describe('signing period (renewal window)', () => {
 
 describe('tuf rotate --add-key FILE --owner @handle (a tuf-on-ci root keeps its keyholders)', () => {
   test('the owner is set (or kept from a key file), the key id covers it, the diff names both owners; bad owners refused', async () => {
-    const [a, b, c, erin, frank] = ['alice', 'bob', 'carol', 'erin', 'frank'].map((n) => SoftwareSigner.generate('ecdsa-p256', undefined, n)) as SoftwareSigner[];
+    const [a, b, c, erin, frank] = ['alice', 'bob', 'carol', 'erin', 'frank'].map((n) =>
+      SoftwareSigner.generate('ecdsa-p256', undefined, n),
+    ) as SoftwareSigner[];
     const own = async (s: SoftwareSigner, h: string) => ownedKey((await signerKey(s)).key, h);
     const [ka, kb, kc] = [await own(a!, '@alice'), await own(b!, '@bob'), await own(c!, '@carol')];
     const ko = (await signerKey(SoftwareSigner.generate('ecdsa-p256', undefined, 'online'))).key;
     const v1 = await newRoot({
-      roles: { root: { keys: [ka.key, kb.key, kc.key], threshold: 2 }, targets: { keys: [ka.key], threshold: 1 }, snapshot: { keys: [ko], threshold: 1 }, timestamp: { keys: [ko], threshold: 1 } },
+      roles: {
+        root: { keys: [ka.key, kb.key, kc.key], threshold: 2 },
+        targets: { keys: [ka.key], threshold: 1 },
+        snapshot: { keys: [ko], threshold: 1 },
+        timestamp: { keys: [ko], threshold: 1 },
+      },
       expires: expiresIn(AT, 365),
     });
     const dir = tmp('rotate-owner');
@@ -327,7 +334,24 @@ describe('tuf rotate --add-key FILE --owner @handle (a tuf-on-ci root keeps its 
     const out = path.join(dir, 'rotate.request.json');
     const env = { KEYCEREMONY_NOW: '2026-08-22T00:00:00Z' };
     const r = await kcInProcess(
-      ['tuf', 'rotate', '--metadata', md, '--add-key', erinPem, '--owner', '@erin', '--add-key', frankJson, '--owner', '@frank', '--remove-key', kc.keyid.slice(0, 12), '--out', out],
+      [
+        'tuf',
+        'rotate',
+        '--metadata',
+        md,
+        '--add-key',
+        erinPem,
+        '--owner',
+        '@erin',
+        '--add-key',
+        frankJson,
+        '--owner',
+        '@frank',
+        '--remove-key',
+        kc.keyid.slice(0, 12),
+        '--out',
+        out,
+      ],
       env,
     );
     assert.equal(r.code, 0, r.out + r.err);
@@ -345,10 +369,18 @@ describe('tuf rotate --add-key FILE --owner @handle (a tuf-on-ci root keeps its 
     assert.match(keep.out, /\+ root: key added [0-9a-f]{16} of @frank ecdsa/);
     // refused, nothing written
     const refusedCases: [string[], number, RegExp][] = [
-      [['--add-key', erinPem, '--owner', 'erin'], 1, /error\[INVALID_INPUT\]: .*erin\.pem: a keyholder is "@" and a GitHub user name, such as @alice; got "erin"/],
+      [
+        ['--add-key', erinPem, '--owner', 'erin'],
+        1,
+        /error\[INVALID_INPUT\]: .*erin\.pem: a keyholder is "@" and a GitHub user name, such as @alice; got "erin"/,
+      ],
       [['--add-key', erinPem, '--owner', '@-erin'], 1, /a keyholder is "@" and a GitHub user name/],
       [['--add-key', frankJson, '--owner', '@erin'], 1, /frank\.json: the key file names its keyholder @frank, not @erin/],
-      [['--add-key', erinPem, '--add-key', frankJson, '--owner', '@erin'], 2, /give one --owner @handle per --add-key FILE, in the same order \(2 key file\(s\), 1 --owner\)/],
+      [
+        ['--add-key', erinPem, '--add-key', frankJson, '--owner', '@erin'],
+        2,
+        /give one --owner @handle per --add-key FILE, in the same order \(2 key file\(s\), 1 --owner\)/,
+      ],
     ];
     for (const [args, code, msg] of refusedCases) {
       const bad = path.join(dir, 'bad.json');

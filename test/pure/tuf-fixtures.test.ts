@@ -32,7 +32,13 @@ describe('Sigstore production', () => {
     assert.equal(r.tuf.rootVersion, 15);
     assert.deepEqual(
       r.roles.map((x) => [x.role, x.version]),
-      [['root', 15], ['timestamp', 762], ['snapshot', 165], ['targets', 14], ['registry.npmjs.org', 8]],
+      [
+        ['root', 15],
+        ['timestamp', 762],
+        ['snapshot', 165],
+        ['targets', 14],
+        ['registry.npmjs.org', 8],
+      ],
     );
     assert.equal(r.tuf.targetFilesChecked, 12);
     const hit = await findTarget(r.targetRoles!, 'registry.npmjs.org/keys.json');
@@ -52,7 +58,16 @@ describe('Sigstore production', () => {
     const opts = { targetFiles: dirReader(path.join(repo, 'targets')) };
     const r = await verify(readBytes(path.join(repo, '1.root.json')), dirReader(repo), { ...opts, now: at('2024-09-05T00:00:00Z') });
     assert.equal(r.ok, true, formatReport(r).join('\n'));
-    assert.deepEqual(r.roles.map((x) => [x.role, x.version]), [['root', 9], ['timestamp', 216], ['snapshot', 155], ['targets', 9], ['registry.npmjs.org', 3]]);
+    assert.deepEqual(
+      r.roles.map((x) => [x.role, x.version]),
+      [
+        ['root', 9],
+        ['timestamp', 216],
+        ['snapshot', 155],
+        ['targets', 9],
+        ['registry.npmjs.org', 3],
+      ],
+    );
     assert.ok(r.tuf.targetFilesChecked > 0);
     const late = await verify(readBytes(path.join(repo, '1.root.json')), dirReader(repo), { now: at('2024-09-07T00:00:00Z') });
     assert.deepEqual([late.ok, failures(late)[0]?.code, failures(late)[0]?.subject], [false, 'EXPIRED', 'timestamp']);
@@ -76,7 +91,10 @@ describe('Sigstore production', () => {
     const r = await verify(readBytes(path.join(histDir, '1.root.json')), reader, { now });
     assert.equal(r.ok, true, formatReport(r).join('\n'));
     assert.equal(r.tuf.rootVersion, 14);
-    assert.deepEqual(r.roles.map((x) => x.version), [14, 703, 25, 28, 5]);
+    assert.deepEqual(
+      r.roles.map((x) => x.version),
+      [14, 703, 25, 28, 5],
+    );
   });
 });
 
@@ -88,7 +106,10 @@ describe('python-tuf reference fixtures', () => {
       targetFiles: dirReader(path.join(md, '..', 'targets')),
     });
     assert.equal(r.ok, true, formatReport(r).join('\n'));
-    assert.deepEqual(r.roles.map((x) => x.role), ['root', 'timestamp', 'snapshot', 'targets', 'role1', 'role2']);
+    assert.deepEqual(
+      r.roles.map((x) => x.role),
+      ['root', 'timestamp', 'snapshot', 'targets', 'role1', 'role2'],
+    );
     assert.equal(r.tuf.targetFilesChecked, 3);
     assert.equal((await findTarget(r.targetRoles!, 'file3.txt'))?.role, 'role1');
     assert.equal(await findTarget(r.targetRoles!, 'nope.txt'), undefined);

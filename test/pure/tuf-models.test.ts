@@ -15,7 +15,8 @@ const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 const KEY = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: 'ab'.repeat(32) } };
 const role = { keyids: ['k1'], threshold: 1 };
 const base = (type: string) => ({ _type: type, spec_version: '1.0.31', version: 1, expires: '2030-01-01T00:00:00Z' });
-const root = () => clone({ ...base('root'), consistent_snapshot: true, keys: { k1: KEY }, roles: { root: role, targets: role, snapshot: role, timestamp: role } });
+const root = () =>
+  clone({ ...base('root'), consistent_snapshot: true, keys: { k1: KEY }, roles: { root: role, targets: role, snapshot: role, timestamp: role } });
 const targets = () => clone({ ...base('targets'), targets: { 'a.txt': { length: 1, hashes: { sha256: 'ab'.repeat(32) } } } });
 
 /** The error `f` throws: INVALID_METADATA (unless `code`), its where and every fault. */

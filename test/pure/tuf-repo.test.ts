@@ -100,11 +100,17 @@ function err(p: Promise<unknown>): Promise<KeyceremonyError> {
 describe('building and verifying a repository', () => {
   test('new repository verifies, with a delegation', async () => {
     const { files } = await fixture();
-    assert.deepEqual(files.map((f) => f.name), ['1.root.json', '1.targets.json', '1.releases.json', '1.snapshot.json', 'timestamp.json']);
+    assert.deepEqual(
+      files.map((f) => f.name),
+      ['1.root.json', '1.targets.json', '1.releases.json', '1.snapshot.json', 'timestamp.json'],
+    );
     const rd = memReader(files);
     const rep = await verify(rd.map.get('1.root.json')!, rd, { now: NOW });
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
-    assert.deepEqual(rep.roles.map((x) => `${x.role}:${x.status}`), ['root:verified', 'timestamp:verified', 'snapshot:verified', 'targets:verified', 'releases:verified']);
+    assert.deepEqual(
+      rep.roles.map((x) => `${x.role}:${x.status}`),
+      ['root:verified', 'timestamp:verified', 'snapshot:verified', 'targets:verified', 'releases:verified'],
+    );
     assert.equal(rep.tuf.targetCount, 2);
     assert.equal((await findTarget(rep.targetRoles!, 'releases/app-1.0.tgz'))?.role, 'releases');
   });
@@ -118,7 +124,11 @@ describe('building and verifying a repository', () => {
     t.delegations = undefined;
     await delegate(t, { name: 'a', keys: [await k(dkey)], threshold: 1, paths: ['releases/*'], terminating: true });
     await delegate(t, { name: 'b', keys: [await k(online)], threshold: 1, paths: ['releases/*'] });
-    const roles = new Map([['targets', t], ['a', a], ['b', b]]);
+    const roles = new Map([
+      ['targets', t],
+      ['a', a],
+      ['b', b],
+    ]);
     assert.equal(await findTarget(roles, 'releases/x'), undefined);
     t.delegations!.roles![0]!.terminating = false;
     assert.deepEqual((await findTarget(roles, 'releases/x'))?.path, ['targets', 'b']);
@@ -163,7 +173,10 @@ describe('building and verifying a repository', () => {
     assert.equal(rep.tuf.rootVersion, 3);
     // diff printed before signing
     const d = await diffSigned(root.toJSON(), v2.toJSON());
-    assert.ok(d.lines.some((l) => /^\+ root: key added [0-9a-f]{16} ecdsa\/ecdsa-sha2-nistp256 fingerprint [0-9a-f]{32}$/.test(l)), d.lines.join('\n'));
+    assert.ok(
+      d.lines.some((l) => /^\+ root: key added [0-9a-f]{16} ecdsa\/ecdsa-sha2-nistp256 fingerprint [0-9a-f]{32}$/.test(l)),
+      d.lines.join('\n'),
+    );
     assert.ok(d.lines.some((l) => l.startsWith('- root: key removed')));
     const d3 = await diffSigned(v2.toJSON(), v3.toJSON());
     assert.ok(d3.lines.includes('~ root: threshold 2 -> 3'), d3.lines.join('\n'));
@@ -209,15 +222,22 @@ describe('building and verifying a repository', () => {
     assert.equal(recommendedBitLength(100000), 9);
     const { top, bins } = await hashBinTargets({ targets, binKeys: [(await signerKey(online)).key], threshold: 1, bitLength: 4, expires: expiresIn(NOW, 30) });
     assert.equal(bins.size, 16);
-    assert.equal([...bins.values()].reduce((n, b) => n + Object.keys(b.targets).length, 0), 3000);
-    const files: OutFile[] = [{ name: '1.root.json', bytes: await import('../../electron/core/tuf/sign').then((m) => m.signEnvelope(root.toJSON(), [r[0]!, r[1]!])) }];
-    files.push(...(await publishTargets({
-      roles: new Map([['targets', top], ...bins]),
-      snapshotVersion: 1,
-      timestampVersion: 1,
-      expires: { snapshot: expiresIn(NOW, 7), timestamp: expiresIn(NOW, 1) },
-      signers: { targets: [online], snapshot: [online], timestamp: [online], delegated: { '*': [online] } },
-    })));
+    assert.equal(
+      [...bins.values()].reduce((n, b) => n + Object.keys(b.targets).length, 0),
+      3000,
+    );
+    const files: OutFile[] = [
+      { name: '1.root.json', bytes: await import('../../electron/core/tuf/sign').then((m) => m.signEnvelope(root.toJSON(), [r[0]!, r[1]!])) },
+    ];
+    files.push(
+      ...(await publishTargets({
+        roles: new Map([['targets', top], ...bins]),
+        snapshotVersion: 1,
+        timestampVersion: 1,
+        expires: { snapshot: expiresIn(NOW, 7), timestamp: expiresIn(NOW, 1) },
+        signers: { targets: [online], snapshot: [online], timestamp: [online], delegated: { '*': [online] } },
+      })),
+    );
     const rd = memReader(files);
     const rep = await verify(rd.map.get('1.root.json')!, rd, { now: NOW });
     assert.equal(rep.ok, true, formatReport(rep).join('\n'));
@@ -237,13 +257,15 @@ test('a flat targets file of 3,000 entries verifies with a tuf-js speed warning'
   const info = await targetFileInfo(utf8('x'));
   for (let i = 0; i < 3000; i++) t.targets[`f/${i}`] = info;
   const files: OutFile[] = [{ name: '1.root.json', bytes: await (await import('../../electron/core/tuf/sign')).signEnvelope(root.toJSON(), [r[0]!, r[1]!]) }];
-  files.push(...(await publishTargets({
-    roles: new Map([['targets', t]]),
-    snapshotVersion: 1,
-    timestampVersion: 1,
-    expires: { snapshot: expiresIn(NOW, 7), timestamp: expiresIn(NOW, 1) },
-    signers: { targets: [online], snapshot: [online], timestamp: [online] },
-  })));
+  files.push(
+    ...(await publishTargets({
+      roles: new Map([['targets', t]]),
+      snapshotVersion: 1,
+      timestampVersion: 1,
+      expires: { snapshot: expiresIn(NOW, 7), timestamp: expiresIn(NOW, 1) },
+      signers: { targets: [online], snapshot: [online], timestamp: [online] },
+    })),
+  );
   const rd = memReader(files);
   const rep = await verify(rd.map.get('1.root.json')!, rd, { now: NOW });
   assert.equal(rep.verdict, 'verified');
@@ -290,7 +312,19 @@ describe('bad input corpus', () => {
   });
 
   test('a non-integer version in the signed part is refused', () => {
-    assert.throws(() => Root.fromJSON({ ...(dec(utf8('{"signed":{},"signatures":[]}')).signed), _type: 'root', spec_version: '1.0.0', version: 1.5, expires: '2030-01-01T00:00:00Z', keys: {}, roles: {} }), /version/);
+    assert.throws(
+      () =>
+        Root.fromJSON({
+          ...dec(utf8('{"signed":{},"signatures":[]}')).signed,
+          _type: 'root',
+          spec_version: '1.0.0',
+          version: 1.5,
+          expires: '2030-01-01T00:00:00Z',
+          keys: {},
+          roles: {},
+        }),
+      /version/,
+    );
   });
 
   test('an older timestamp or targets than the trusted one is ROLLBACK; expired timestamp or root is EXPIRED', async () => {
@@ -326,7 +360,10 @@ describe('bad input corpus', () => {
     assert.equal(ids.length, 3);
     const data = root.toJSON();
     const [s0] = await signSigned(data, [r[0]!]);
-    const bytes = envelopeBytes(data, [{ keyid: ids[0]!, sig: s0!.sig }, { keyid: ids[1]!, sig: s0!.sig }]);
+    const bytes = envelopeBytes(data, [
+      { keyid: ids[0]!, sig: s0!.sig },
+      { keyid: ids[1]!, sig: s0!.sig },
+    ]);
     const rep = await verify(bytes, memReader([]), { now: NOW });
     assert.equal(rep.ok, false);
     assert.equal(failures(rep)[0]!.code, 'THRESHOLD_NOT_MET');
@@ -353,13 +390,12 @@ describe('bad input corpus', () => {
 
 describe('key types and request integrity', () => {
   test('ed25519, P-384 (SHA-384 per spec) and RSA-PSS keys sign and verify; P-384 with SHA-256 is refused', async () => {
-    const signers = [
-      SoftwareSigner.generate('ed25519'),
-      SoftwareSigner.generate('ecdsa-p384', 'ecdsa-p384-sha384'),
-      SoftwareSigner.generate('rsa-3072'),
-    ];
+    const signers = [SoftwareSigner.generate('ed25519'), SoftwareSigner.generate('ecdsa-p384', 'ecdsa-p384-sha384'), SoftwareSigner.generate('rsa-3072')];
     const keys = await Promise.all(signers.map(async (s) => (await signerKey(s)).key));
-    assert.deepEqual(keys.map((x) => `${x.keytype}/${x.scheme}`), ['ed25519/ed25519', 'ecdsa/ecdsa-sha2-nistp384', 'rsa/rsassa-pss-sha256']);
+    assert.deepEqual(
+      keys.map((x) => `${x.keytype}/${x.scheme}`),
+      ['ed25519/ed25519', 'ecdsa/ecdsa-sha2-nistp384', 'rsa/rsassa-pss-sha256'],
+    );
     const spec = { keys, threshold: 3 };
     const root = await newRoot({ roles: { root: spec, targets: spec, snapshot: spec, timestamp: spec }, expires: expiresIn(NOW, 30) });
     const bytes = await (await import('../../electron/core/tuf/sign')).signEnvelope(root.toJSON(), signers);

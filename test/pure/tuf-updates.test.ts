@@ -31,7 +31,13 @@ async function repo(bins?: number): Promise<{ files: Map<string, Uint8Array>; na
   const on = { keys: [await k(online)], threshold: 1 };
   const root = await newRoot({ roles: { root: team, targets: bins ? on : team, snapshot: on, timestamp: on }, expires: expiresIn(NOW, 365) });
   const binned = bins
-    ? await hashBinTargets({ targets: { 'seed.txt': await targetFileInfo(new Uint8Array([1])) }, binKeys: [await k(online)], threshold: 1, bitLength: bins, expires: expiresIn(NOW, 90) })
+    ? await hashBinTargets({
+        targets: { 'seed.txt': await targetFileInfo(new Uint8Array([1])) },
+        binKeys: [await k(online)],
+        threshold: 1,
+        bitLength: bins,
+        expires: expiresIn(NOW, 90),
+      })
     : undefined;
   const out = await createRepository({
     root,
@@ -57,7 +63,11 @@ test('status by name and key: who signed, who is still needed; names survive a m
   assert.equal(st.rules[0]!.line, 'targets v2: 1 of 2 targets keys — alice signed; bob or carol still needed');
   assert.deepEqual(
     st.rules[0]!.signers.map((s) => [s.name, s.signed]),
-    [['alice', true], ['bob', false], ['carol', false]],
+    [
+      ['alice', true],
+      ['bob', false],
+      ['carol', false],
+    ],
   );
   assert.equal(st.rules[0]!.signers[0]!.fingerprint, people[0]!.fingerprint);
   // a copy signed in parallel by carol, without names (e.g. made by an older CLI): names kept
@@ -74,7 +84,16 @@ test('status by name and key: who signed, who is still needed; names survive a m
   assert.equal(m2.view.complete, true);
   // a rule line without names uses key ids
   assert.equal(
-    ruleLine('root v3', { name: 'old-root', threshold: 2, valid: 1, signers: [{ keyid: 'aaaaaaaa11', fingerprint: 'f1', signed: true }, { keyid: 'bbbbbbbb22', fingerprint: 'f2', signed: false }, { keyid: 'cccccccc33', fingerprint: 'f3', signed: false }] }),
+    ruleLine('root v3', {
+      name: 'old-root',
+      threshold: 2,
+      valid: 1,
+      signers: [
+        { keyid: 'aaaaaaaa11', fingerprint: 'f1', signed: true },
+        { keyid: 'bbbbbbbb22', fingerprint: 'f2', signed: false },
+        { keyid: 'cccccccc33', fingerprint: 'f3', signed: false },
+      ],
+    }),
     'root v3: 1 of 2 old-root keys — key aaaaaaaa signed; key bbbbbbbb or key cccccccc still needed',
   );
 });
@@ -86,7 +105,10 @@ test('names in a request file are checked when read', async () => {
   assert.equal(parseRequest(text).names?.[Object.keys(names)[0]!], 'alice');
   const bad = JSON.parse(text) as Record<string, unknown>;
   bad.names = { x: 42 };
-  assert.throws(() => parseRequest(JSON.stringify(bad)), (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_INPUT' && /\$\.names/.test(e.where ?? ''));
+  assert.throws(
+    () => parseRequest(JSON.stringify(bad)),
+    (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_INPUT' && /\$\.names/.test(e.where ?? ''),
+  );
   bad.names = ['alice'];
   assert.throws(() => parseRequest(JSON.stringify(bad)), /names must be an object/);
 });
@@ -109,7 +131,12 @@ test('the app splits a release over a hash-binned repository into one request pe
     const req = parseRequest(c.text);
     assert.match(req.role, /^bin-[0-3]$/);
     assert.equal(c.suggestedName, `2.${req.role}.request.json`);
-    assert.deepEqual(Object.keys(req.signed.targets as object).filter((p) => p !== 'seed.txt').sort(), groups.get(req.role)!.sort());
+    assert.deepEqual(
+      Object.keys(req.signed.targets as object)
+        .filter((p) => p !== 'seed.txt')
+        .sort(),
+      groups.get(req.role)!.sort(),
+    );
     assert.equal(c.view.rules[0]!.name, req.role);
   }
   // the repository view names the bins
@@ -121,7 +148,11 @@ test('the app adds a target by known length and hashes (no file), as tuf targets
   const { files } = await repo();
   const folder = memFolder(files);
   const sha256 = 'ab'.repeat(32);
-  const r = await createRequests(folder, { kind: 'targets-add', entries: [{ path: 'img/manifest', length: 1234, sha256 }] }, { now: NOW, readTarget: () => assert.fail('no file is read') });
+  const r = await createRequests(
+    folder,
+    { kind: 'targets-add', entries: [{ path: 'img/manifest', length: 1234, sha256 }] },
+    { now: NOW, readTarget: () => assert.fail('no file is read') },
+  );
   assert.deepEqual((parseRequest(r.requests[0]!.text).signed.targets as Record<string, unknown>)['img/manifest'], { hashes: { sha256 }, length: 1234 });
   const refuse = async (entry: Record<string, unknown>, msg: RegExp) =>
     assert.rejects(
@@ -140,9 +171,17 @@ test('bad input: every kind refused with the reason, nothing returned', async ()
     assert.rejects(p, (e: unknown) => e instanceof KeyceremonyError && e.code === code && msg.test(e.message));
   await refuse(targetsRequest(folder, { action: 'add', add: [{ path: '../x', bytes: utf8('x') }], now: NOW }), 'INVALID_INPUT', /"\.\." segment/);
   await refuse(targetsRequest(folder, { action: 'remove', remove: ['nope'], now: NOW }), 'NOT_FOUND', /has no target nope/);
-  await refuse(targetsRequest(folder, { action: 'add', add: [{ path: 'a', bytes: utf8('a') }], expiry: { expiresInDays: 1, expires: '2027-01-01T00:00:00Z' }, now: NOW }), 'INVALID_INPUT', /not both/);
   await refuse(
-    createRequests(folder, { kind: 'delegate', name: 'x/y', keys: [(await signerKey(online)).key.keyval.public], threshold: 1, paths: ['a/*'], terminating: false }, { now: NOW, readTarget: () => new Uint8Array() }),
+    targetsRequest(folder, { action: 'add', add: [{ path: 'a', bytes: utf8('a') }], expiry: { expiresInDays: 1, expires: '2027-01-01T00:00:00Z' }, now: NOW }),
+    'INVALID_INPUT',
+    /not both/,
+  );
+  await refuse(
+    createRequests(
+      folder,
+      { kind: 'delegate', name: 'x/y', keys: [(await signerKey(online)).key.keyval.public], threshold: 1, paths: ['a/*'], terminating: false },
+      { now: NOW, readTarget: () => new Uint8Array() },
+    ),
     'INVALID_INPUT',
     /role name/,
   );
@@ -151,16 +190,27 @@ test('bad input: every kind refused with the reason, nothing returned', async ()
     'INVALID_KEY',
     /added key 1: not a PEM public key/,
   );
-  await refuse(createRequests(folder, { kind: 'delegate-remove', name: 'ghost' }, { now: NOW, readTarget: () => new Uint8Array() }), 'NOT_FOUND', /no delegated role "ghost"/);
+  await refuse(
+    createRequests(folder, { kind: 'delegate-remove', name: 'ghost' }, { now: NOW, readTarget: () => new Uint8Array() }),
+    'NOT_FOUND',
+    /no delegated role "ghost"/,
+  );
   // no metadata at all
-  await refuse(targetsRequest(memFolder(new Map()), { action: 'add', add: [{ path: 'a', bytes: utf8('a') }], now: NOW }), 'NOT_FOUND', /no N\.root\.json in mem\/metadata/);
+  await refuse(
+    targetsRequest(memFolder(new Map()), { action: 'add', add: [{ path: 'a', bytes: utf8('a') }], now: NOW }),
+    'NOT_FOUND',
+    /no N\.root\.json in mem\/metadata/,
+  );
 });
 
 test('snapshot: refused while a delegated role has no file; otherwise snapshot v+1 and timestamp v+1 by the online key', async () => {
   const { files } = await repo();
   const folder = memFolder(files);
   const r = await snapshotFiles(folder, online, { now: NOW });
-  assert.deepEqual(r.files.map((f) => f.name), ['2.snapshot.json', 'timestamp.json']);
+  assert.deepEqual(
+    r.files.map((f) => f.name),
+    ['2.snapshot.json', 'timestamp.json'],
+  );
   assert.equal(r.summary, 'snapshot v2 over targets v1; timestamp v2');
   // a delegation written into targets v2 without the role's file yet
   const rel = SoftwareSigner.generate('ecdsa-p256');
@@ -169,15 +219,27 @@ test('snapshot: refused while a delegated role has no file; otherwise snapshot v
     { kind: 'delegate', name: 'releases', keys: [(await signerKey(rel)).key.keyval.public], threshold: 1, paths: ['releases/*'], terminating: false },
     { now: NOW, readTarget: () => new Uint8Array() },
   );
-  assert.deepEqual(made.requests.map((c) => c.suggestedName), ['2.targets.request.json', '1.releases.request.json']);
+  assert.deepEqual(
+    made.requests.map((c) => c.suggestedName),
+    ['2.targets.request.json', '1.releases.request.json'],
+  );
   let t2 = parseRequest(made.requests[0]!.text);
   for (const p of people.slice(0, 2)) t2 = await signRequest(t2, p);
   const { finalizeRequest } = await import('../../electron/core/tuf/request');
   files.set('2.targets.json', await finalizeRequest(t2));
-  assert.throws(() => planSnapshot(folder, 'write it'), (e: unknown) => e instanceof KeyceremonyError && e.code === 'PRECONDITION_FAILED' && /delegates to releases but mem\/metadata has no N\.<role>\.json for it: sign and write its request first \(write it\)/.test(e.message));
+  assert.throws(
+    () => planSnapshot(folder, 'write it'),
+    (e: unknown) =>
+      e instanceof KeyceremonyError &&
+      e.code === 'PRECONDITION_FAILED' &&
+      /delegates to releases but mem\/metadata has no N\.<role>\.json for it: sign and write its request first \(write it\)/.test(e.message),
+  );
   // a request over other bytes is never overwritten; an unsigned one may be
   const other = (await targetsRequest(folder, { action: 'add', add: [{ path: 'b', bytes: utf8('b') }], now: NOW })).request;
-  assert.throws(() => checkOverwrite(serializeRequest(t2), other, 'out.json'), (e: unknown) => e instanceof KeyceremonyError && e.code === 'CONFLICT');
+  assert.throws(
+    () => checkOverwrite(serializeRequest(t2), other, 'out.json'),
+    (e: unknown) => e instanceof KeyceremonyError && e.code === 'CONFLICT',
+  );
   assert.doesNotThrow(() => checkOverwrite(made.requests[1]!.text, other, 'out.json'));
   assert.throws(() => checkOverwrite('not json', other, 'out.json'), /is not a signing request/);
 });

@@ -36,7 +36,10 @@ async function nested(names = { a: 'a', b: 'b', c: 'c' }) {
   const on = SoftwareSigner.generate('ed25519');
   const [sa, sb, sc] = [0, 1, 2].map(() => SoftwareSigner.generate('ecdsa-p256')) as [SoftwareSigner, SoftwareSigner, SoftwareSigner];
   const spec = { keys: [await k(on)], threshold: 1 };
-  const r = await newRoot({ roles: { root: { keys: [await k(root)], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec }, expires: expiresIn(NOW, 365) });
+  const r = await newRoot({
+    roles: { root: { keys: [await k(root)], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec },
+    expires: expiresIn(NOW, 365),
+  });
   const t = newTargets(expiresIn(NOW, 90));
   await delegate(t, { name: names.a, keys: [await k(sa)], threshold: 1, paths: ['a/*'] });
   await delegate(t, { name: names.b, keys: [await k(sb)], threshold: 1, paths: ['b/*'] });
@@ -49,7 +52,11 @@ async function nested(names = { a: 'a', b: 'b', c: 'c' }) {
     root: r,
     rootSigners: [root],
     targets: t,
-    delegated: new Map([[names.a, a], [names.b, b], [names.c, c]]),
+    delegated: new Map([
+      [names.a, a],
+      [names.b, b],
+      [names.c, c],
+    ]),
     signers: { targets: [on], snapshot: [on], timestamp: [on], delegated: { [names.a]: [sa], [names.b]: [sb], [names.c]: [sc] } },
     now: NOW,
   });
@@ -74,8 +81,14 @@ describe('delegations: the right delegator, pre-order depth first (issue 16 item
     const { files, keys } = await nested();
     const { report } = await verifyRepository(files[0]!.bytes, mem(files), { now: NOW });
     assert.equal(report.verdict, 'verified', text(report));
-    assert.deepEqual(report.roles.map((x) => x.role), ['root', 'timestamp', 'snapshot', 'targets', 'a', 'c', 'b']);
-    assert.deepEqual(report.roles.map((x) => x.delegator ?? '-'), ['-', 'root', 'root', 'root', 'targets', 'a', 'targets']);
+    assert.deepEqual(
+      report.roles.map((x) => x.role),
+      ['root', 'timestamp', 'snapshot', 'targets', 'a', 'c', 'b'],
+    );
+    assert.deepEqual(
+      report.roles.map((x) => x.delegator ?? '-'),
+      ['-', 'root', 'root', 'root', 'targets', 'a', 'targets'],
+    );
     const c = report.roles.find((x) => x.role === 'c')!;
     assert.deepEqual([c.thresholds[0]!.delegator, c.thresholds[0]!.description], ['a', 'keys delegated by a']);
     assert.equal(c.thresholds[0]!.signedBy[0]!.fingerprint, keys.c.fingerprint);
@@ -84,7 +97,7 @@ describe('delegations: the right delegator, pre-order depth first (issue 16 item
     assert.doesNotMatch(text(report), /b-delegated|delegated by b/);
   });
 
-  test('c signed by b\'s key instead of its own: refused, and the failure names a as the delegator', async () => {
+  test("c signed by b's key instead of its own: refused, and the failure names a as the delegator", async () => {
     const { files, keys } = await nested();
     const { signEnvelope } = await import('../../electron/core/tuf/sign');
     const cFile = files.find((f) => f.name === '1.c.json')!;
@@ -101,7 +114,10 @@ describe('delegations: the right delegator, pre-order depth first (issue 16 item
     assert.deepEqual([f.check, f.code, f.subject, f.spec], ['role.signatures', 'THRESHOLD_NOT_MET', 'c', '5.6.3']);
     assert.equal(f.message, 'c v1: signed by 0 of 1 required keys delegated by a');
     assert.equal(report.items[0], f, 'failures first');
-    assert.deepEqual(report.roles.map((x) => `${x.role}:${x.status}`), ['root:verified', 'timestamp:verified', 'snapshot:verified', 'targets:verified', 'a:verified', 'c:failed']);
+    assert.deepEqual(
+      report.roles.map((x) => `${x.role}:${x.status}`),
+      ['root:verified', 'timestamp:verified', 'snapshot:verified', 'targets:verified', 'a:verified', 'c:failed'],
+    );
   });
 });
 
@@ -109,13 +125,19 @@ describe('path-like delegated role names (issue 14 item 1)', () => {
   test('tough\'s "../../path/like/dubious" is written and read as 1...%2F..%2Fpath%2Flike%2Fdubious.json, never as a path', async () => {
     const name = '../../path/like/dubious';
     const { files } = await nested({ a: name, b: 'b', c: 'c' });
-    assert.ok(files.some((f) => f.name === '1...%2F..%2Fpath%2Flike%2Fdubious.json'), files.map((f) => f.name).join(' '));
+    assert.ok(
+      files.some((f) => f.name === '1...%2F..%2Fpath%2Flike%2Fdubious.json'),
+      files.map((f) => f.name).join(' '),
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'kc-dubious-'));
     for (const f of files) writeFileSync(path.join(dir, f.name), f.bytes);
     assert.equal(readdirSync(dir).length, files.length, 'every file inside the folder');
     const { report } = await verifyRepository(files[0]!.bytes, dirMetadataReader(dir), { now: NOW });
     assert.equal(report.verdict, 'verified', text(report));
-    assert.deepEqual(report.roles.map((x) => x.role), ['root', 'timestamp', 'snapshot', 'targets', name, 'c', 'b']);
+    assert.deepEqual(
+      report.roles.map((x) => x.role),
+      ['root', 'timestamp', 'snapshot', 'targets', name, 'c', 'b'],
+    );
     assert.equal(report.roles.find((x) => x.role === name)!.file, '1...%2F..%2Fpath%2Flike%2Fdubious.json');
   });
 });
@@ -137,7 +159,7 @@ describe('signature schemes (issue 14 items 2, 3)', () => {
     assert.match(text(bad.report), /signature by [0-9a-f]{8} does not verify/);
   });
 
-  test('a 1024-bit RSA key with the maximum salt (94 bytes), as go-tuf v2\'s test repository signs', async () => {
+  test("a 1024-bit RSA key with the maximum salt (94 bytes), as go-tuf v2's test repository signs", async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const key = { keytype: 'rsa', scheme: 'rsassa-pss-sha256', keyval: { public: pemOf(publicKey) + '\n' } };
     const json = await rootWith(key, (d) => nodeSign('sha256', d, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 94 }))();
@@ -186,7 +208,11 @@ describe('non-canonical numbers (issue 12 item 11, TUF part)', () => {
       const { report } = await verifyRepository(utf8(t), mem([]), { now: NOW });
       const f = failures(report)[0];
       assert.deepEqual([report.verdict, f?.check, f?.code], ['failed', 'role.parse', 'INVALID_JSON'], bad);
-      assert.match(f!.message, new RegExp(`non-canonical number ${bad.replace(/[.+]/g, '\\$&')}: only integers .* at \\$\\.signed\\.version \\(line \\d+, column \\d+\\)`), f!.message);
+      assert.match(
+        f!.message,
+        new RegExp(`non-canonical number ${bad.replace(/[.+]/g, '\\$&')}: only integers .* at \\$\\.signed\\.version \\(line \\d+, column \\d+\\)`),
+        f!.message,
+      );
     }
   });
 });
@@ -201,7 +227,10 @@ describe('scope: what a folder holds is verified or refused, never half verified
     assert.match(report.summary, /^VERIFIED .*\(REHEARSAL metadata\)$/);
     assert.equal(report.items[0]?.check, 'scope');
     assert.equal(report.items[0]?.status, 'warn');
-    assert.deepEqual(report.roles.map((x) => x.role), ['root', 'timestamp', 'snapshot', 'targets', 'a', 'c', 'b']);
+    assert.deepEqual(
+      report.roles.map((x) => x.role),
+      ['root', 'timestamp', 'snapshot', 'targets', 'a', 'c', 'b'],
+    );
   });
 
   test('only root files: PARTIAL (root chain only), not VERIFIED', async () => {
@@ -227,12 +256,18 @@ describe('one report schema', () => {
     assert.deepEqual([report.type, report.kind, report.evaluatedAt], [VERIFICATION_REPORT_TYPE, 'tuf', '2026-01-31T00:00:00.000Z']);
     const f = failures(report)[0]!;
     assert.deepEqual([f.check, f.code, f.subject, f.spec], ['role.expiry', 'EXPIRED', 'timestamp', '5.4.5']);
-    assert.deepEqual(report.items.filter((i) => i.status === 'skip').map((i) => i.subject), ['snapshot', 'targets']);
-    assert.deepEqual(report.items.map((i) => i.status), [...report.items.map((i) => i.status)].sort((a, b) => ['fail', 'warn', 'pass', 'skip'].indexOf(a) - ['fail', 'warn', 'pass', 'skip'].indexOf(b)));
+    assert.deepEqual(
+      report.items.filter((i) => i.status === 'skip').map((i) => i.subject),
+      ['snapshot', 'targets'],
+    );
+    assert.deepEqual(
+      report.items.map((i) => i.status),
+      [...report.items.map((i) => i.status)].sort((a, b) => ['fail', 'warn', 'pass', 'skip'].indexOf(a) - ['fail', 'warn', 'pass', 'skip'].indexOf(b)),
+    );
   });
 });
 
-describe('tuf verify on a rehearsal bundle\'s metadata/ (issue 14 item 10, CLI)', () => {
+describe("tuf verify on a rehearsal bundle's metadata/ (issue 14 item 10, CLI)", () => {
   async function kc(args: string[]) {
     const { main } = await import('../../electron/cli/main');
     const { makeContext } = await import('../../electron/cli/context');
@@ -258,7 +293,10 @@ describe('a large targets file written compactly (canonical JSON)', () => {
     const root = SoftwareSigner.generate('ed25519');
     const on = SoftwareSigner.generate('ecdsa-p256');
     const spec = { keys: [await k(on)], threshold: 1 };
-    const r = await newRoot({ roles: { root: { keys: [await k(root)], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec }, expires: expiresIn(NOW, 365) });
+    const r = await newRoot({
+      roles: { root: { keys: [await k(root)], threshold: 1 }, targets: spec, snapshot: spec, timestamp: spec },
+      expires: expiresIn(NOW, 365),
+    });
     const t = newTargets(expiresIn(NOW, 90));
     const info = await targetFileInfo(utf8('x'));
     for (let i = 0; i < 3000; i++) t.targets[`pkg/${i}/file.tgz`] = info;
@@ -266,11 +304,16 @@ describe('a large targets file written compactly (canonical JSON)', () => {
     const tf = files.find((f) => f.name === '1.targets.json')!;
     const compact = Buffer.from(tf.bytes).toString();
     assert.match(compact, /^\{"signatures":\[.*\],"signed":\{"_type":"targets",/, 'written compactly');
-    const run = async (bytes: Uint8Array) => (await verifyRepository(files[0]!.bytes, mem(files.map((f) => (f === tf ? { name: f.name, bytes } : f))), { now: NOW })).report;
+    const run = async (bytes: Uint8Array) =>
+      (await verifyRepository(files[0]!.bytes, mem(files.map((f) => (f === tf ? { name: f.name, bytes } : f))), { now: NOW })).report;
     assert.equal((await run(tf.bytes)).verdict, 'verified');
     const pretty = utf8(JSON.stringify(JSON.parse(compact), null, 2));
     assert.equal((await run(pretty)).verdict, 'verified', 'whitespace does not change what is signed');
-    const changed = utf8(compact.replace('"pkg/2999/file.tgz":{"hashes":{"sha256":"', '"pkg/2999/file.tgz":{"hashes":{"sha256":"0').replace(/("pkg\/2999\/file\.tgz":\{"hashes":\{"sha256":"0[0-9a-f]{63})[0-9a-f]/, '$1'));
+    const changed = utf8(
+      compact
+        .replace('"pkg/2999/file.tgz":{"hashes":{"sha256":"', '"pkg/2999/file.tgz":{"hashes":{"sha256":"0')
+        .replace(/("pkg\/2999\/file\.tgz":\{"hashes":\{"sha256":"0[0-9a-f]{63})[0-9a-f]/, '$1'),
+    );
     assert.notEqual(Buffer.from(changed).toString(), compact);
     const bad = await run(changed);
     assert.deepEqual([bad.verdict, failures(bad)[0]?.check, failures(bad)[0]?.code], ['failed', 'role.signatures', 'THRESHOLD_NOT_MET']);

@@ -27,7 +27,15 @@ function report(over: Partial<VerificationReport> = {}): VerificationReport {
     rehearsal: false,
     summary: 'VERIFIED',
     items: [{ check: 'role.signatures', status: 'pass', subject: 'root', message: 'signed' }],
-    roles: [{ role: 'root', kind: 'root', status: 'verified', notes: [], thresholds: [{ delegator: 'root', description: 'root keys', threshold: 1, valid: 1, met: true, signedBy: [{ keyid: 'k', fingerprint: A }] }] }],
+    roles: [
+      {
+        role: 'root',
+        kind: 'root',
+        status: 'verified',
+        notes: [],
+        thresholds: [{ delegator: 'root', description: 'root keys', threshold: 1, valid: 1, met: true, signedBy: [{ keyid: 'k', fingerprint: A }] }],
+      },
+    ],
     ...over,
   };
 }
@@ -35,7 +43,14 @@ function report(over: Partial<VerificationReport> = {}): VerificationReport {
 test('a pinned key that signed passes; one that did not is a failure placed first, and the verdict is red', () => {
   const ok = applyPins(report(), { signers: [A.toUpperCase()], mode: 'production' });
   assert.equal(ok.verdict, 'verified');
-  assert.deepEqual(ok.items.map((i) => [i.check, i.status]), [['role.signatures', 'pass'], ['pin.signer', 'pass'], ['pin.mode', 'pass']]);
+  assert.deepEqual(
+    ok.items.map((i) => [i.check, i.status]),
+    [
+      ['role.signatures', 'pass'],
+      ['pin.signer', 'pass'],
+      ['pin.mode', 'pass'],
+    ],
+  );
   const bad = applyPins(report(), { signers: [A, B], mode: 'any' });
   assert.equal(bad.verdict, 'failed');
   assert.equal(bad.ok, false);
@@ -51,8 +66,14 @@ test('the mode pin: rehearsal material under a production pin is red, and the ot
   assert.equal(applyPins(report({ rehearsal: true }), { signers: [], mode: 'rehearsal' }).verdict, 'verified');
   assert.equal(applyPins(report({ rehearsal: true }), { signers: [], mode: 'any' }).verdict, 'verified');
   // an already failed report stays failed with the pin failures added
-  const failed = applyPins(report({ verdict: 'failed', ok: false, items: [{ check: 'role.expiry', status: 'fail', code: 'EXPIRED', subject: 'timestamp', message: 'expired' }] }), { signers: [B], mode: 'any' });
-  assert.deepEqual(failed.items.map((i) => i.status), ['fail', 'fail']);
+  const failed = applyPins(
+    report({ verdict: 'failed', ok: false, items: [{ check: 'role.expiry', status: 'fail', code: 'EXPIRED', subject: 'timestamp', message: 'expired' }] }),
+    { signers: [B], mode: 'any' },
+  );
+  assert.deepEqual(
+    failed.items.map((i) => i.status),
+    ['fail', 'fail'],
+  );
 });
 
 test('pins as a PEM key, TUF key JSON or fingerprint resolve to the same SHA-256; junk is refused naming it', async () => {
@@ -61,6 +82,9 @@ test('pins as a PEM key, TUF key JSON or fingerprint resolve to the same SHA-256
   const json = JSON.stringify((await signerKey(s)).key);
   const p = await resolvePins({ keys: [pem, json], fingerprints: [s.fingerprint.toUpperCase().match(/.{2}/g)!.join(':')], mode: 'any' });
   assert.deepEqual(p, { signers: [s.fingerprint], mode: 'any' });
-  await assert.rejects(resolvePins({ keys: ['not a key'], fingerprints: [], mode: 'any' }), (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_KEY' && e.where === 'pinned key 1');
+  await assert.rejects(
+    resolvePins({ keys: ['not a key'], fingerprints: [], mode: 'any' }),
+    (e: unknown) => e instanceof KeyceremonyError && e.code === 'INVALID_KEY' && e.where === 'pinned key 1',
+  );
   assert.throws(() => checkFingerprint('abc', 'pinned fingerprint 2'), /pinned fingerprint 2: a key fingerprint is 64 hex digits/);
 });

@@ -14,7 +14,17 @@ import { main } from '../../electron/cli/main';
 import { makeContext } from '../../electron/cli/context';
 import { makeFakeBundle, memReader, writeBundleDir, type FakeBundle } from '../helpers/fake-bundle';
 import { FIXTURES } from '../helpers/tuf-fs';
-import { addFailure, failures, findItem, formatVerificationReport, orderItems, verdictOf, VERIFICATION_REPORT_TYPE, type VerificationItem, type VerificationReport } from '../../shared/verification/report';
+import {
+  addFailure,
+  failures,
+  findItem,
+  formatVerificationReport,
+  orderItems,
+  verdictOf,
+  VERIFICATION_REPORT_TYPE,
+  type VerificationItem,
+  type VerificationReport,
+} from '../../shared/verification/report';
 
 let good: FakeBundle;
 before(async () => {
@@ -32,7 +42,10 @@ describe('ordering and verdict', () => {
   const item = (status: VerificationItem['status'], subject: string): VerificationItem => ({ check: 'scope', status, subject, message: subject });
   test('failures first, then warnings, passes, skipped, each group in the order found; red if anything failed', () => {
     const items = [item('pass', 'p1'), item('skip', 's1'), item('fail', 'f1'), item('warn', 'w1'), item('pass', 'p2'), item('fail', 'f2')];
-    assert.deepEqual(orderItems(items).map((i) => i.subject), ['f1', 'f2', 'w1', 'p1', 'p2', 's1']);
+    assert.deepEqual(
+      orderItems(items).map((i) => i.subject),
+      ['f1', 'f2', 'w1', 'p1', 'p2', 's1'],
+    );
     assert.equal(verdictOf(items, true), 'failed');
     assert.equal(verdictOf([item('pass', 'a'), item('warn', 'b')], true), 'verified');
     assert.equal(verdictOf([item('pass', 'a')], false), 'partial');
@@ -40,7 +53,14 @@ describe('ordering and verdict', () => {
 
   test('addFailure puts the item first, marks its role failed and turns the verdict red', () => {
     const r: VerificationReport = {
-      type: VERIFICATION_REPORT_TYPE, kind: 'tuf', verdict: 'verified', ok: true, evaluatedAt: '2026-01-01T00:00:00.000Z', subject: 'x', rehearsal: false, summary: 'VERIFIED',
+      type: VERIFICATION_REPORT_TYPE,
+      kind: 'tuf',
+      verdict: 'verified',
+      ok: true,
+      evaluatedAt: '2026-01-01T00:00:00.000Z',
+      subject: 'x',
+      rehearsal: false,
+      summary: 'VERIFIED',
       items: [item('pass', 'root')],
       roles: [{ role: 'root', kind: 'root', status: 'verified', thresholds: [], notes: [] }],
     };
@@ -55,7 +75,10 @@ describe('bundles', () => {
     const r = bundleReport(await verifyBundle(memReader(good.files)), new Date('2026-02-01T00:00:00Z'));
     assert.deepEqual([r.type, r.kind, r.verdict, r.evaluatedAt], [VERIFICATION_REPORT_TYPE, 'bundle', 'verified', '2026-02-01T00:00:00.000Z']);
     for (const c of ['bundle.manifest', 'bundle.envelope', 'bundle.key', 'bundle.signature', 'bundle.file', 'bundle.transcript'] as const) {
-      assert.ok(r.items.some((i) => i.check === c && i.status === 'pass'), c);
+      assert.ok(
+        r.items.some((i) => i.check === c && i.status === 'pass'),
+        c,
+      );
     }
     assert.equal(findItem(r, 'bundle.mode')?.status, 'warn', 'the fake bundle is a rehearsal');
     assert.equal(r.rehearsal, true);
@@ -87,7 +110,10 @@ describe('bundles', () => {
       ['bundle.checksums', 'VERIFICATION_FAILED', 'extra.txt'],
       ['bundle.checksums', 'HASH_MISMATCH', victim],
     ]);
-    assert.deepEqual(r.items.slice(0, 2).map((i) => i.status), ['fail', 'fail']);
+    assert.deepEqual(
+      r.items.slice(0, 2).map((i) => i.status),
+      ['fail', 'fail'],
+    );
     assert.match(r.summary, /^NOT VERIFIED at .*\[HASH_MISMATCH\]/);
   });
 
@@ -119,8 +145,14 @@ describe('the same schema from all three verifiers', () => {
       assert.equal(o.type, VERIFICATION_REPORT_TYPE);
       for (const k of top) assert.ok(k in o, `${String(o.kind)}: ${k}`);
     }
-    assert.deepEqual(outs.map((o) => o.kind), ['tuf', 'notary', 'bundle']);
-    assert.deepEqual(outs.map((o) => o.verdict), ['partial', 'verified', 'verified']);
+    assert.deepEqual(
+      outs.map((o) => o.kind),
+      ['tuf', 'notary', 'bundle'],
+    );
+    assert.deepEqual(
+      outs.map((o) => o.verdict),
+      ['partial', 'verified', 'verified'],
+    );
     assert.match(formatVerificationReport(outs[0] as unknown as VerificationReport).join('\n'), /^PARTIAL at .*root chain only/);
   });
 });

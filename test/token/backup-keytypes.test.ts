@@ -30,10 +30,16 @@ for (const keyType of TYPES) {
     });
     assert.equal(made.facts.trustedKek, true);
     assert.equal(made.backup.key.type, keyType);
-    const kek = await reconstructKek(made.backup, [made.shares[2]!, made.shares[0]!].map((share) => ({ share, label: `share ${share.index}` })));
+    const kek = await reconstructKek(
+      made.backup,
+      [made.shares[2]!, made.shares[0]!].map((share) => ({ share, label: `share ${share.index}` })),
+    );
     const b = hsm.tokens[1]!;
     const res = await mod.withSession({ label: 'kt-b' }, { pin: enc(b.pin), rw: true }, (s) => recoverOntoToken(s, made.backup, kek));
-    assert.ok(kek.every((x) => x === 0), 'KEK buffer zeroed');
+    assert.ok(
+      kek.every((x) => x === 0),
+      'KEK buffer zeroed',
+    );
     assert.equal(res.key.fingerprint, made.backup.key.fingerprint);
     assert.equal(res.key.label, label);
     assert.equal(res.key.idHex, made.backup.key.id);

@@ -37,7 +37,28 @@ after(() => {
 });
 
 const create = (out: string, extra: string[] = [], more: Record<string, string> = {}) =>
-  kcAsync(['backup', 'create', '--token', 'bo-a', '--label', 'bk', '--m', '2', '--n', '3', '--out', out, '--pin-file', join(dir, 'pin'), '--so-pin-file', join(dir, 'so'), ...extra], { ...env, ...more });
+  kcAsync(
+    [
+      'backup',
+      'create',
+      '--token',
+      'bo-a',
+      '--label',
+      'bk',
+      '--m',
+      '2',
+      '--n',
+      '3',
+      '--out',
+      out,
+      '--pin-file',
+      join(dir, 'pin'),
+      '--so-pin-file',
+      join(dir, 'so'),
+      ...extra,
+    ],
+    { ...env, ...more },
+  );
 
 /** Every backup.json under `out`, with the share files next to it. */
 function sets(out: string): { backup: string; shares: string[] }[] {
@@ -47,15 +68,30 @@ function sets(out: string): { backup: string; shares: string[] }[] {
       const p = join(d, n);
       if (n === 'backup.json') {
         const sd = join(d, 'shares');
-        found.push({ backup: p, shares: existsSync(sd) ? readdirSync(sd).filter((x) => x.endsWith('.txt')).map((x) => join(sd, x)) : [] });
-      } else if (!n.includes('.') && existsSync(p) && readdirSync(d, { withFileTypes: true }).find((e) => e.name === n)?.isDirectory()) walk(p);
+        found.push({
+          backup: p,
+          shares: existsSync(sd)
+            ? readdirSync(sd)
+                .filter((x) => x.endsWith('.txt'))
+                .map((x) => join(sd, x))
+            : [],
+        });
+      } else if (
+        !n.includes('.') &&
+        existsSync(p) &&
+        readdirSync(d, { withFileTypes: true })
+          .find((e) => e.name === n)
+          ?.isDirectory()
+      )
+        walk(p);
     }
   };
   walk(out);
   return found;
 }
 
-const verifyShares = (backup: string, shares: string[]) => kcAsync(['backup', 'verify-shares', '--backup', backup, ...shares.flatMap((s) => ['--share-file', s])], env);
+const verifyShares = (backup: string, shares: string[]) =>
+  kcAsync(['backup', 'verify-shares', '--backup', backup, ...shares.flatMap((s) => ['--share-file', s])], env);
 
 test('two backups into one --out: each set in its own folder named by set id; the first set still verifies', async () => {
   const out = join(dir, 'two');
@@ -84,11 +120,45 @@ test('resplit into a folder that already holds a set is refused; into the same p
   const [s1] = sets(out);
   const setDir = join(s1!.backup, '..');
   const before = readFileSync(s1!.backup);
-  const refused = await kcAsync(['backup', 'refresh', '--mode', 'resplit', '--backup', s1!.backup, ...s1!.shares.slice(0, 2).flatMap((s) => ['--share-file', s]), '--m', '2', '--n', '3', '--out', setDir], env);
+  const refused = await kcAsync(
+    [
+      'backup',
+      'refresh',
+      '--mode',
+      'resplit',
+      '--backup',
+      s1!.backup,
+      ...s1!.shares.slice(0, 2).flatMap((s) => ['--share-file', s]),
+      '--m',
+      '2',
+      '--n',
+      '3',
+      '--out',
+      setDir,
+    ],
+    env,
+  );
   assert.equal(refused.code, 1);
   assert.match(refused.err, /error\[CONFLICT\].*already holds a backup/);
   assert.deepEqual(readFileSync(s1!.backup), before);
-  const ok = await kcAsync(['backup', 'refresh', '--mode', 'resplit', '--backup', s1!.backup, ...s1!.shares.slice(0, 2).flatMap((s) => ['--share-file', s]), '--m', '2', '--n', '3', '--out', out], env);
+  const ok = await kcAsync(
+    [
+      'backup',
+      'refresh',
+      '--mode',
+      'resplit',
+      '--backup',
+      s1!.backup,
+      ...s1!.shares.slice(0, 2).flatMap((s) => ['--share-file', s]),
+      '--m',
+      '2',
+      '--n',
+      '3',
+      '--out',
+      out,
+    ],
+    env,
+  );
   assert.equal(ok.code, 0, ok.err);
   const all = sets(out);
   assert.equal(all.length, 2);
@@ -112,7 +182,11 @@ test('a full disk while writing the shares leaves no share, no backup file and n
   assert.match(out, /EXIT=1/, out);
   assert.match(out, /error\[IO_ERROR\]/, out);
   const files = [...out.matchAll(/^FILE (\S+) (\d+)$/gm)].map((m) => m[1] as string);
-  assert.deepEqual(files.filter((f) => /share|backup\.json|staging/.test(f)), [], `left on the full disk: ${files.join(', ')}`);
+  assert.deepEqual(
+    files.filter((f) => /share|backup\.json|staging/.test(f)),
+    [],
+    `left on the full disk: ${files.join(', ')}`,
+  );
   assert.doesNotMatch(out, /^TEXT /m);
 });
 
@@ -126,6 +200,9 @@ test('a crash while writing the shares leaves a staging folder; the next backup 
   const again = await create(out);
   assert.equal(again.code, 0, again.err);
   assert.match(again.out, /removed an unfinished backup/i);
-  assert.deepEqual(readdirSync(out).filter((n) => n.includes('staging')), []);
+  assert.deepEqual(
+    readdirSync(out).filter((n) => n.includes('staging')),
+    [],
+  );
   assert.equal(sets(out).length, 1);
 });

@@ -102,8 +102,23 @@ describe('backup on SoftHSM2', () => {
 
   test('create 3-of-5 (trusted session KEK, KWP), then verify-every-share', async () => {
     const r = await kc([
-      'backup', 'create', '--token', 'bk-a', '--label', 'root-key', '--m', '3', '--n', '5',
-      '--custodians', 'Alice,Bob,Carol,Dan,Eve', '--out', join(dir, 'out'), ...pinArgs, '--so-pin-file', join(dir, 'so-pin'),
+      'backup',
+      'create',
+      '--token',
+      'bk-a',
+      '--label',
+      'root-key',
+      '--m',
+      '3',
+      '--n',
+      '5',
+      '--custodians',
+      'Alice,Bob,Carol,Dan,Eve',
+      '--out',
+      join(dir, 'out'),
+      ...pinArgs,
+      '--so-pin-file',
+      join(dir, 'so-pin'),
     ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /CKM_AES_KEY_WRAP_PAD under a session KEK marked trusted by the security officer/);
@@ -119,7 +134,13 @@ describe('backup on SoftHSM2', () => {
     }
     // the session KEK is gone from token A
     assert.doesNotMatch(listObjects('bk-a'), /Secret Key Object/);
-    const v = await kc(['backup', 'verify-shares', '--backup', join(setDir('out'), 'backup.json'), ...[1, 2, 3, 4, 5].flatMap((i) => ['--share-file', shareFile(i)])]);
+    const v = await kc([
+      'backup',
+      'verify-shares',
+      '--backup',
+      join(setDir('out'), 'backup.json'),
+      ...[1, 2, 3, 4, 5].flatMap((i) => ['--share-file', shareFile(i)]),
+    ]);
     assert.equal(v.code, 0, v.err);
     assert.match(v.out, /combined all 10 3-subsets literally/);
     assert.match(v.out, /every share verified/);
@@ -133,24 +154,77 @@ describe('backup on SoftHSM2', () => {
     assert.equal(vp.code, 0, vp.err);
     assert.match(vp.out, /ok {2}share typed #1: share 4 of set/);
     assert.match(vp.out, /every share verified/);
-    const partial = await kc(['backup', 'verify-shares', '--backup', join(setDir('out'), 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(3), '--share-file', shareFile(5)]);
+    const partial = await kc([
+      'backup',
+      'verify-shares',
+      '--backup',
+      join(setDir('out'), 'backup.json'),
+      '--share-file',
+      shareFile(1),
+      '--share-file',
+      shareFile(3),
+      '--share-file',
+      shareFile(5),
+    ]);
     assert.equal(partial.code, 1);
     assert.match(partial.out, /NOT verified \(not given\): share 2, 4/);
   });
 
   test('re-split: new set id; old shares + old backup file still work, new ones too', async () => {
     const r = await kc([
-      'backup', 'refresh', '--mode', 'resplit', '--backup', join(setDir('out'), 'backup.json'),
-      '--share-file', shareFile(1), '--share-file', shareFile(3), '--share-file', shareFile(5),
-      '--m', '2', '--n', '3', '--custodians', 'Fay,Gus,Hal', '--out', join(dir, 'resplit'),
-      '--protect', '2', '--passphrase-file', `2=${join(dir, 'pp-gus')}`,
+      'backup',
+      'refresh',
+      '--mode',
+      'resplit',
+      '--backup',
+      join(setDir('out'), 'backup.json'),
+      '--share-file',
+      shareFile(1),
+      '--share-file',
+      shareFile(3),
+      '--share-file',
+      shareFile(5),
+      '--m',
+      '2',
+      '--n',
+      '3',
+      '--custodians',
+      'Fay,Gus,Hal',
+      '--out',
+      join(dir, 'resplit'),
+      '--protect',
+      '2',
+      '--passphrase-file',
+      `2=${join(dir, 'pp-gus')}`,
     ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /OLD shares .* still recover the key/);
     // a passphrase typed twice differently at the prompt: refused, nothing written
     const mismatch = await kc(
-      ['backup', 'refresh', '--mode', 'resplit', '--backup', join(setDir('out'), 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(3),
-        '--share-file', shareFile(5), '--m', '2', '--n', '2', '--custodians', 'P,Q', '--out', join(dir, 'resplit-x'), '--protect', '1'],
+      [
+        'backup',
+        'refresh',
+        '--mode',
+        'resplit',
+        '--backup',
+        join(setDir('out'), 'backup.json'),
+        '--share-file',
+        shareFile(1),
+        '--share-file',
+        shareFile(3),
+        '--share-file',
+        shareFile(5),
+        '--m',
+        '2',
+        '--n',
+        '2',
+        '--custodians',
+        'P,Q',
+        '--out',
+        join(dir, 'resplit-x'),
+        '--protect',
+        '1',
+      ],
       ['first passphrase', 'first passphrasE'],
     );
     assert.equal(mismatch.code, 1);
@@ -162,14 +236,37 @@ describe('backup on SoftHSM2', () => {
     assert.equal(newB.wrap.wrappedKey, oldB.wrap.wrappedKey);
     assert.equal(newB.origin.kind, 'resplit');
     const shares = readdirSync(join(setDir('resplit'), 'shares')).filter((f) => f.endsWith('.txt'));
-    const gus = readFileSync(join(setDir('resplit'), 'shares', shares.find((f) => f.includes('gus'))!), 'utf8');
+    const gus = readFileSync(
+      join(
+        setDir('resplit'),
+        'shares',
+        shares.find((f) => f.includes('gus'))!,
+      ),
+      'utf8',
+    );
     assert.match(gus, /passphrase: yes/);
     assert.equal(gus.split('words:')[1]!.trim().split(/\s+/).length, 45);
     const files = shares.flatMap((f) => ['--share-file', join(setDir('resplit'), 'shares', f)]);
-    const bad = await kc(['backup', 'verify-shares', '--backup', join(setDir('resplit'), 'backup.json'), ...files, '--passphrase-file', `2=${join(dir, 'pin')}`]);
+    const bad = await kc([
+      'backup',
+      'verify-shares',
+      '--backup',
+      join(setDir('resplit'), 'backup.json'),
+      ...files,
+      '--passphrase-file',
+      `2=${join(dir, 'pin')}`,
+    ]);
     assert.equal(bad.code, 1);
     assert.match(bad.err, /error\[SHARE_INVALID\]: share file share-2-of-3-gus.txt: wrong passphrase/);
-    const v = await kc(['backup', 'verify-shares', '--backup', join(setDir('resplit'), 'backup.json'), ...files, '--passphrase-file', `2=${join(dir, 'pp-gus')}`]);
+    const v = await kc([
+      'backup',
+      'verify-shares',
+      '--backup',
+      join(setDir('resplit'), 'backup.json'),
+      ...files,
+      '--passphrase-file',
+      `2=${join(dir, 'pp-gus')}`,
+    ]);
     assert.equal(v.code, 0, v.err);
     assert.match(v.out, /every share verified/);
   });
@@ -177,7 +274,11 @@ describe('backup on SoftHSM2', () => {
   test('refusals: 2 shares, a duplicate, a share of another set, one word changed; token B unchanged', async () => {
     const before = listObjects('bk-b');
     const backup = join(setDir('out'), 'backup.json');
-    const foreign = join(setDir('resplit'), 'shares', readdirSync(join(setDir('resplit'), 'shares')).find((f) => f.startsWith('share-1-') && f.endsWith('.txt'))!);
+    const foreign = join(
+      setDir('resplit'),
+      'shares',
+      readdirSync(join(setDir('resplit'), 'shares')).find((f) => f.startsWith('share-1-') && f.endsWith('.txt'))!,
+    );
     // one word changed: word 7 replaced by another valid word
     const s4 = parseShareText(readFileSync(shareFile(4), 'utf8'), 'x');
     const words = shareToWords(s4);
@@ -201,23 +302,72 @@ describe('backup on SoftHSM2', () => {
   test('recover onto token B from shares 5, 2, 4; openssl verifies B with A; pkcs11-tool shows it sensitive', async () => {
     const out = join(dir, 'recovered');
     const r = await kc([
-      'backup', 'recover', '--backup', join(setDir('out'), 'backup.json'), '--token', 'bk-b', ...pinArgs,
-      '--share-file', shareFile(5), '--share-file', shareFile(2), '--share-file', shareFile(4), '--out', out,
+      'backup',
+      'recover',
+      '--backup',
+      join(setDir('out'), 'backup.json'),
+      '--token',
+      'bk-b',
+      ...pinArgs,
+      '--share-file',
+      shareFile(5),
+      '--share-file',
+      shareFile(2),
+      '--share-file',
+      shareFile(4),
+      '--out',
+      out,
     ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /a fresh signature verifies under the original public key/);
     const env = { ...process.env, SOFTHSM2_CONF: hsm.conf };
     // the CLI's own proof signature, checked by openssl with A's public key
-    const v1 = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'pubA.pem'), '-signature', join(out, 'recovery-signature.bin'), join(out, 'recovery-challenge.bin')]).toString();
+    const v1 = execFileSync('openssl', [
+      'dgst',
+      '-sha256',
+      '-verify',
+      join(dir, 'pubA.pem'),
+      '-signature',
+      join(out, 'recovery-signature.bin'),
+      join(out, 'recovery-challenge.bin'),
+    ]).toString();
     assert.match(v1, /Verified OK/);
     // an independent signature made on token B by pkcs11-tool
     writeFileSync(join(dir, 'msg.txt'), 'signed on token B after recovery\n');
     writeFileSync(join(dir, 'msg.dgst'), execFileSync('openssl', ['dgst', '-sha256', '-binary', join(dir, 'msg.txt')]));
-    execFileSync('pkcs11-tool', [
-      '--module', hsm.module, '--token-label', 'bk-b', '--login', '--pin', PIN, '--sign', '--mechanism', 'ECDSA', '--label', 'root-key',
-      '--signature-format', 'openssl', '-i', join(dir, 'msg.dgst'), '-o', join(dir, 'msg.sig'),
-    ], { env, stdio: 'ignore' });
-    const v2 = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(dir, 'pubA.pem'), '-signature', join(dir, 'msg.sig'), join(dir, 'msg.txt')]).toString();
+    execFileSync(
+      'pkcs11-tool',
+      [
+        '--module',
+        hsm.module,
+        '--token-label',
+        'bk-b',
+        '--login',
+        '--pin',
+        PIN,
+        '--sign',
+        '--mechanism',
+        'ECDSA',
+        '--label',
+        'root-key',
+        '--signature-format',
+        'openssl',
+        '-i',
+        join(dir, 'msg.dgst'),
+        '-o',
+        join(dir, 'msg.sig'),
+      ],
+      { env, stdio: 'ignore' },
+    );
+    const v2 = execFileSync('openssl', [
+      'dgst',
+      '-sha256',
+      '-verify',
+      join(dir, 'pubA.pem'),
+      '-signature',
+      join(dir, 'msg.sig'),
+      join(dir, 'msg.txt'),
+    ]).toString();
     assert.match(v2, /Verified OK/);
     const list = listObjects('bk-b');
     const priv = list.split(/(?=Private Key Object|Public Key Object|Secret Key Object)/).find((b) => b.startsWith('Private Key Object'));
@@ -230,7 +380,21 @@ describe('backup on SoftHSM2', () => {
     assert.doesNotMatch(list, /Secret Key Object/, 'no KEK left on token B');
     // recovering again onto the same token finds the key whole (a re-run after a crash must finish,
     // issue 12 item 2): proven again, nothing added
-    const again = await kc(['backup', 'recover', '--backup', join(setDir('out'), 'backup.json'), '--token', 'bk-b', ...pinArgs, '--share-file', shareFile(1), '--share-file', shareFile(2), '--share-file', shareFile(3)]);
+    const again = await kc([
+      'backup',
+      'recover',
+      '--backup',
+      join(setDir('out'), 'backup.json'),
+      '--token',
+      'bk-b',
+      ...pinArgs,
+      '--share-file',
+      shareFile(1),
+      '--share-file',
+      shareFile(2),
+      '--share-file',
+      shareFile(3),
+    ]);
     assert.equal(again.code, 0, again.err);
     assert.match(again.out, /already recovered/);
     assert.equal(listObjects('bk-b'), list);
@@ -242,12 +406,33 @@ describe('backup on SoftHSM2', () => {
     writeFileSync(join(dir, 'pp-cy'), 'correct horse battery staple\n');
     const out = join(dir, 'recovered-v1');
     const r = await kc([
-      'backup', 'recover', '--backup', join(V1, 'backup.json'), '--token', 'bk-v1', ...pinArgs,
-      '--share-file', join(V1, 'share-3-of-3-cy.txt'), '--passphrase-file', `3=${join(dir, 'pp-cy')}`, '--share-file', join(V1, 'share-1-of-3-ada.txt'), '--out', out,
+      'backup',
+      'recover',
+      '--backup',
+      join(V1, 'backup.json'),
+      '--token',
+      'bk-v1',
+      ...pinArgs,
+      '--share-file',
+      join(V1, 'share-3-of-3-cy.txt'),
+      '--passphrase-file',
+      `3=${join(dir, 'pp-cy')}`,
+      '--share-file',
+      join(V1, 'share-1-of-3-ada.txt'),
+      '--out',
+      out,
     ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /a fresh signature verifies under the original public key/);
-    const v = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(V1, 'public-key.pem'), '-signature', join(out, 'recovery-signature.bin'), join(out, 'recovery-challenge.bin')]).toString();
+    const v = execFileSync('openssl', [
+      'dgst',
+      '-sha256',
+      '-verify',
+      join(V1, 'public-key.pem'),
+      '-signature',
+      join(out, 'recovery-signature.bin'),
+      join(out, 'recovery-challenge.bin'),
+    ]).toString();
     assert.match(v, /Verified OK/);
     const list = listObjects('bk-v1');
     assert.match(list, /label:\s+v1-signing-key/);
@@ -256,8 +441,25 @@ describe('backup on SoftHSM2', () => {
 
   test('rotate: new KEK and set; old shares do not open the new backup file', async () => {
     const r = await kc([
-      'backup', 'refresh', '--mode', 'rotate', '--backup', join(setDir('out'), 'backup.json'), '--token', 'bk-a', ...pinArgs,
-      '--so-pin-file', join(dir, 'so-pin'), '--m', '2', '--n', '2', '--custodians', 'Ivy,Jo', '--out', join(dir, 'rotated'),
+      'backup',
+      'refresh',
+      '--mode',
+      'rotate',
+      '--backup',
+      join(setDir('out'), 'backup.json'),
+      '--token',
+      'bk-a',
+      ...pinArgs,
+      '--so-pin-file',
+      join(dir, 'so-pin'),
+      '--m',
+      '2',
+      '--n',
+      '2',
+      '--custodians',
+      'Ivy,Jo',
+      '--out',
+      join(dir, 'rotated'),
     ]);
     assert.equal(r.code, 0, r.err);
     const oldB = JSON.parse(readFileSync(join(setDir('out'), 'backup.json'), 'utf8'));
@@ -265,7 +467,18 @@ describe('backup on SoftHSM2', () => {
     assert.notEqual(newB.wrap.kekCheckValue, oldB.wrap.kekCheckValue);
     assert.equal(newB.origin.kind, 'rotated');
     assert.equal(newB.key.fingerprint, oldB.key.fingerprint);
-    const v = await kc(['backup', 'verify-shares', '--backup', join(setDir('rotated'), 'backup.json'), '--share-file', shareFile(1), '--share-file', shareFile(2), '--share-file', shareFile(3)]);
+    const v = await kc([
+      'backup',
+      'verify-shares',
+      '--backup',
+      join(setDir('rotated'), 'backup.json'),
+      '--share-file',
+      shareFile(1),
+      '--share-file',
+      shareFile(2),
+      '--share-file',
+      shareFile(3),
+    ]);
     assert.equal(v.code, 1);
     assert.match(v.err, /error\[SHARE_FOREIGN\]/);
     assert.match(readFileSync(join(setDir('rotated'), 'backup-log.jsonl'), 'utf8'), /"event":"rotate".*"explanation":"Rotate: a NEW KEK/);
@@ -301,10 +514,14 @@ describe('backup on SoftHSM2', () => {
       secrets.push([`body hex of ${f}`, Buffer.from(Buffer.from(s.body).toString('hex'))]);
       secrets.push([`body b64 of ${f}`, Buffer.from(Buffer.from(s.body).toString('base64'))]);
     }
-    const contains = (data: Buffer, needle: Buffer) => data.includes(needle) || Buffer.from(data.toString('latin1').replace(/\s+/g, ' '), 'latin1').includes(needle);
+    const contains = (data: Buffer, needle: Buffer) =>
+      data.includes(needle) || Buffer.from(data.toString('latin1').replace(/\s+/g, ' '), 'latin1').includes(needle);
     // the scanner finds a share's words and body in its own share file (so it would find them elsewhere)
     const own = readFileSync(shareFiles[0]!);
-    assert.ok(secrets.filter(([w]) => w.startsWith(`words of ${shareFiles[0]}`)).every(([, n]) => contains(own, n)), 'scanner sanity');
+    assert.ok(
+      secrets.filter(([w]) => w.startsWith(`words of ${shareFiles[0]}`)).every(([, n]) => contains(own, n)),
+      'scanner sanity',
+    );
     let scanned = 0;
     for (const f of all) {
       const isSheet = /\/shares\/share-[^/]+\.(txt|pdf)$/.test(f);

@@ -56,7 +56,10 @@ function copy(name: string): string {
 }
 
 test('VERIFY.sh in the extracted rehearsal bundle, on a PATH without node/python/jq: exit 0, every check ok, fingerprints as the manifest records them', () => {
-  const path = spawnSync('/bin/sh', ['-c', 'for t in node nodejs python3 jq cat ls find dirname; do command -v "$t" && exit 1; done; exit 0'], { env: { PATH: bin }, encoding: 'utf8' });
+  const path = spawnSync('/bin/sh', ['-c', 'for t in node nodejs python3 jq cat ls find dirname; do command -v "$t" && exit 1; done; exit 0'], {
+    env: { PATH: bin },
+    encoding: 'utf8',
+  });
   assert.equal(path.status, 0, `the PATH holds only the allowed tools, found: ${path.stdout}`);
   const r = verifySh(bundle);
   assert.equal(r.code, 0, r.out + r.err);
@@ -70,7 +73,10 @@ test('VERIFY.sh in the extracted rehearsal bundle, on a PATH without node/python
   assert.deepEqual(manifest.signers, ['root-1', 'root-2', 'root-3']);
   for (const id of manifest.signers) {
     const fp = manifest.keys.find((k) => k.id === id)!.fingerprint;
-    assert.ok(r.out.includes(`signer REHEARSAL-${id} (ecdsa-p256-sha256)\n  fingerprint ${fp}\n  words       ${fingerprintWords(fp)}\n`), `${id} fingerprint and words\n${r.out}`);
+    assert.ok(
+      r.out.includes(`signer REHEARSAL-${id} (ecdsa-p256-sha256)\n  fingerprint ${fp}\n  words       ${fingerprintWords(fp)}\n`),
+      `${id} fingerprint and words\n${r.out}`,
+    );
     assert.match(r.out, new RegExp(`^ok {4}SHA256SUMS\\.REHEARSAL-${id}\\.sig: verifies with keys/REHEARSAL-${id}\\.pub\\.pem$`, 'm'));
   }
   const kc = kcSync(['bundle', 'verify', bundle]);
@@ -182,7 +188,21 @@ test('every key type signs SHA256SUMS on the token; the documented openssl comma
   const openssl = (args: string[]) => spawnSync('openssl', args, { cwd: b, encoding: 'utf8' });
   // docs/bundle-format.md, "Checking SHA256SUMS with openssl"
   const ec = (n: string) => ['dgst', '-sha256', '-verify', `keys/${n}.pub.pem`, '-signature', `SHA256SUMS.${n}.sig`, 'SHA256SUMS'];
-  const rsa = (n: string) => ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-sigopt', 'rsa_mgf1_md:sha256', '-verify', `keys/${n}.pub.pem`, '-signature', `SHA256SUMS.${n}.sig`, 'SHA256SUMS'];
+  const rsa = (n: string) => [
+    'dgst',
+    '-sha256',
+    '-sigopt',
+    'rsa_padding_mode:pss',
+    '-sigopt',
+    'rsa_pss_saltlen:32',
+    '-sigopt',
+    'rsa_mgf1_md:sha256',
+    '-verify',
+    `keys/${n}.pub.pem`,
+    '-signature',
+    `SHA256SUMS.${n}.sig`,
+    'SHA256SUMS',
+  ];
   const ed = (n: string) => ['pkeyutl', '-verify', '-pubin', '-inkey', `keys/${n}.pub.pem`, '-rawin', '-in', 'SHA256SUMS', '-sigfile', `SHA256SUMS.${n}.sig`];
   for (const [n, args] of [
     ['REHEARSAL-p256', ec('REHEARSAL-p256')],
@@ -195,7 +215,10 @@ test('every key type signs SHA256SUMS on the token; the documented openssl comma
     assert.match(v.stdout, /Verified OK|Signature Verified Successfully/, n);
   }
   // the P-384 signature is over SHA-256 (what -sha256 checks), not SHA-384
-  assert.notEqual(openssl(['dgst', '-sha384', '-verify', 'keys/REHEARSAL-p384.pub.pem', '-signature', 'SHA256SUMS.REHEARSAL-p384.sig', 'SHA256SUMS']).status, 0);
+  assert.notEqual(
+    openssl(['dgst', '-sha384', '-verify', 'keys/REHEARSAL-p384.pub.pem', '-signature', 'SHA256SUMS.REHEARSAL-p384.sig', 'SHA256SUMS']).status,
+    0,
+  );
   // a changed byte of SHA256SUMS fails every one of them
   const tampered = copy('keytypes-copy');
   rmSync(tampered, { recursive: true });
@@ -208,7 +231,13 @@ test('every key type signs SHA256SUMS on the token; the documented openssl comma
   }
   const sh = verifySh(b);
   assert.equal(sh.code, 0, sh.out);
-  for (const [id, alg] of [['p256', 'ecdsa-p256-sha256'], ['p384', 'ecdsa-p384-sha256'], ['ed', 'ed25519'], ['rsa', 'rsa-pss-sha256']]) assert.match(sh.out, new RegExp(`^signer REHEARSAL-${id} \\(${alg}\\)$`, 'm'));
+  for (const [id, alg] of [
+    ['p256', 'ecdsa-p256-sha256'],
+    ['p384', 'ecdsa-p384-sha256'],
+    ['ed', 'ed25519'],
+    ['rsa', 'rsa-pss-sha256'],
+  ])
+    assert.match(sh.out, new RegExp(`^signer REHEARSAL-${id} \\(${alg}\\)$`, 'm'));
   assert.equal(kcSync(['bundle', 'verify', b]).code, 0);
   const bad = verifySh(tampered);
   assert.equal(bad.code, 1);

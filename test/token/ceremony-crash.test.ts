@@ -25,19 +25,23 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const script = JSON.parse(templateText('tuf-root')!) as { steps: { id: string }[]; keys: { label: string; token: string }[]; tokens: { id: string; label: string }[] };
-const points = [
-  ...script.steps.map((s) => s.id),
-  ...['keygen-root', 'backup-targets', 'sign-metadata'].map((s) => `${s}:start`),
-  'seal',
-];
+const script = JSON.parse(templateText('tuf-root')!) as {
+  steps: { id: string }[];
+  keys: { label: string; token: string }[];
+  tokens: { id: string; label: string }[];
+};
+const points = [...script.steps.map((s) => s.id), ...['keygen-root', 'backup-targets', 'sign-metadata'].map((s) => `${s}:start`), 'seal'];
 
 function privateKeyLabels(runOut: string, tokenLabel: string): string[] {
   const pins = JSON.parse(readFileSync(join(runOut, 'rehearsal-tokens', 'pins.json'), 'utf8'));
-  const out = execFileSync('pkcs11-tool', ['--module', softHsmModulePath(), '--token-label', tokenLabel, '--login', '--pin', pins[tokenLabel].pin, '--list-objects', '--type', 'privkey'], {
-    env: { ...process.env, SOFTHSM2_CONF: join(runOut, 'rehearsal-tokens', 'softhsm2.conf') },
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'pkcs11-tool',
+    ['--module', softHsmModulePath(), '--token-label', tokenLabel, '--login', '--pin', pins[tokenLabel].pin, '--list-objects', '--type', 'privkey'],
+    {
+      env: { ...process.env, SOFTHSM2_CONF: join(runOut, 'rehearsal-tokens', 'softhsm2.conf') },
+      encoding: 'utf8',
+    },
+  );
   return [...out.matchAll(/label:\s+(.*)/g)].map((m) => (m[1] as string).trim());
 }
 
@@ -57,17 +61,30 @@ async function crashAndResume(at: string): Promise<void> {
     const manifest = JSON.parse(readFileSync(join(out, 'REHEARSAL-tuf-root-bundle', 'manifest.json'), 'utf8'));
     for (const t of script.tokens) {
       const labels = privateKeyLabels(out, t.label);
-      const expected = script.keys.filter((k) => k.token === t.id).map((k) => k.label).sort();
+      const expected = script.keys
+        .filter((k) => k.token === t.id)
+        .map((k) => k.label)
+        .sort();
       assert.deepEqual(labels.sort(), expected, `${at}: keys on ${t.label}`);
     }
     // chain intact; each step completed once; the interrupted step says it resumed
-    const lines = readFileSync(join(out, 'REHEARSAL-tuf-root-bundle', 'transcript.jsonl'), 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(join(out, 'REHEARSAL-tuf-root-bundle', 'transcript.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n');
     const v = await verifyTranscript(lines);
     assert.ok(v.ok, `${at}: ${v.broken?.reason}`);
     const done = v.entries.filter((e) => e.event === 'step-completed').map((e) => e.step);
-    assert.deepEqual(done, script.steps.map((x) => x.id), `${at}: steps completed once each`);
+    assert.deepEqual(
+      done,
+      script.steps.map((x) => x.id),
+      `${at}: steps completed once each`,
+    );
     const step = at.split(':')[0];
-    if (at !== 'seal') assert.ok(v.entries.some((e) => e.event === 'step-resumed' && e.step === step), `${at}: resumed entry`);
+    if (at !== 'seal')
+      assert.ok(
+        v.entries.some((e) => e.event === 'step-resumed' && e.step === step),
+        `${at}: resumed entry`,
+      );
     // the keys the transcript recorded at generation are the bundle's keys
     const gen = v.entries.filter((e) => e.event === 'key-generated').map((e) => e.keys![0]!);
     assert.equal(gen.length, 6, `${at}: six keygen entries`);

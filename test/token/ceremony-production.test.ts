@@ -49,8 +49,17 @@ function script(serials: string[], opts: { allowAnswersFile?: boolean } = { allo
     steps: [
       { id: 'preflight', kind: 'preflight', params: { expiresInDays: { root: 365 } } },
       { id: 'check-in', kind: 'check-in', acknowledgements: [{ id: 'here', by: 'role:custodian', statement: 'My token serial matches.', ...allow }] },
-      { id: 'keygen', kind: 'keygen', params: { keys: ['root-1', 'root-2', 'online'] }, acknowledgements: [{ id: 'fp', by: 'w', statement: 'Fingerprints read aloud.', ...allow }] },
-      { id: 'sign', kind: 'tuf-repository', params: { rootKeys: ['root-1', 'root-2'], rootThreshold: 2, online: { targets: ['online'], snapshot: ['online'], timestamp: ['online'] } } },
+      {
+        id: 'keygen',
+        kind: 'keygen',
+        params: { keys: ['root-1', 'root-2', 'online'] },
+        acknowledgements: [{ id: 'fp', by: 'w', statement: 'Fingerprints read aloud.', ...allow }],
+      },
+      {
+        id: 'sign',
+        kind: 'tuf-repository',
+        params: { rootKeys: ['root-1', 'root-2'], rootThreshold: 2, online: { targets: ['online'], snapshot: ['online'], timestamp: ['online'] } },
+      },
       { id: 'export', kind: 'export' },
       { id: 'close', kind: 'close', params: { signWith: ['root-1', 'root-2'] } },
     ],
@@ -73,11 +82,17 @@ test('production: preflight blocks on a wrong token serial; a wrong serial at ch
   assert.equal(r.code, 1);
   assert.match(r.err, /error\[PRECONDITION_FAILED\]: Preflight check "tokens" failed: missing token\(s\): prod-root-1 \(serial 0000000000000000\)/);
 
-  writeFileSync(join(dir, 'answers-bad2.json'), JSON.stringify({ pins, acknowledge: 'all', deviations: { ...everyCheckButTokens, tokens: 'Deliberately wrong serial to prove check-in refuses it.' } }));
+  writeFileSync(
+    join(dir, 'answers-bad2.json'),
+    JSON.stringify({ pins, acknowledge: 'all', deviations: { ...everyCheckButTokens, tokens: 'Deliberately wrong serial to prove check-in refuses it.' } }),
+  );
   const r2 = kcSync(['ceremony', 'run', join(dir, 'bad.json'), '--answers', join(dir, 'answers-bad2.json'), '--out', join(dir, 'bad-out2')]);
   assert.equal(r2.code, 1);
   assert.match(r2.err, /error\[TOKEN_NOT_RECOGNIZED\]: Token "prod-root-1" has serial \S+, the script expects 0000000000000000/);
-  const t = readFileSync(join(dir, 'bad-out2', 'prod-root-bundle', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const t = readFileSync(join(dir, 'bad-out2', 'prod-root-bundle', 'transcript.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(t[t.length - 1].event, 'step-failed');
   assert.match(t[t.length - 1].note, /^TOKEN_NOT_RECOGNIZED: /);
 });
@@ -93,10 +108,16 @@ test('production: with justified deviations the ceremony runs; bundle verify --p
   assert.ok(!allFiles(out).some((f) => f.includes('REHEARSAL')));
   const v = kcSync(['bundle', 'verify', '--production', join(out, 'prod-root.kcbundle.tar')]);
   assert.equal(v.code, 0, v.err);
-  const lines = readFileSync(join(out, 'prod-root-bundle', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(join(out, 'prod-root-bundle', 'transcript.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(lines.every((e) => e.rehearsal === false));
   const pre = lines.find((e) => e.event === 'preflight');
-  const failed = pre.checks.filter((c: { status: string }) => c.status === 'fail').map((c: { id: string }) => c.id).sort();
+  const failed = pre.checks
+    .filter((c: { status: string }) => c.status === 'fail')
+    .map((c: { id: string }) => c.id)
+    .sort();
   assert.deepEqual((pre.deviations ?? []).map((d: { check: string }) => d.check).sort(), failed);
   const checkins = lines.filter((e) => e.event === 'token-checked-in').map((e) => e.token.serial);
   assert.deepEqual(checkins, serials);
@@ -117,12 +138,25 @@ test('production: with justified deviations the ceremony runs; bundle verify --p
 test('production: an answers file cannot acknowledge for custodians and witnesses unless the script allows it; no key is made', () => {
   const serials = hsm.tokens.map((t) => t.serial);
   writeFileSync(join(dir, 'strict.json'), JSON.stringify(script(serials, { allowAnswersFile: false }), null, 2));
-  writeFileSync(join(dir, 'answers-strict.json'), JSON.stringify({ pins, acknowledge: 'all', deviations: { ...everyCheckButTokens, 'removable-media': 'n/a' } }));
+  writeFileSync(
+    join(dir, 'answers-strict.json'),
+    JSON.stringify({ pins, acknowledge: 'all', deviations: { ...everyCheckButTokens, 'removable-media': 'n/a' } }),
+  );
   const out = join(dir, 'out-strict');
   const r = kcSync(['ceremony', 'run', join(dir, 'strict.json'), '--answers', join(dir, 'answers-strict.json'), '--out', out]);
   assert.equal(r.code, 1, r.out);
-  assert.match(r.err, /error\[PRECONDITION_FAILED\]: Custodian One \(c1, custodian\) must confirm "My token serial matches\." at the screen: in production an answers file cannot acknowledge for a custodian/);
-  const lines = readFileSync(join(out, 'prod-root-bundle', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(lines.some((e) => e.event === 'key-generated'), false, 'no key generated');
+  assert.match(
+    r.err,
+    /error\[PRECONDITION_FAILED\]: Custodian One \(c1, custodian\) must confirm "My token serial matches\." at the screen: in production an answers file cannot acknowledge for a custodian/,
+  );
+  const lines = readFileSync(join(out, 'prod-root-bundle', 'transcript.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(
+    lines.some((e) => e.event === 'key-generated'),
+    false,
+    'no key generated',
+  );
   assert.equal(lines[lines.length - 1].event, 'step-failed');
 });

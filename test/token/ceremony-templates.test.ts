@@ -35,13 +35,25 @@ describe('templates in rehearsal mode', () => {
     assert.equal(lastLine(r.out), `bundle: ${archive}`);
     assert.match(r.out, /bundle folder: .* — verified/);
     const bundleDir = join(run('root'), 'out', 'REHEARSAL-tuf-root-bundle');
-    for (const f of ['manifest.json', 'manifest.dsse.json', 'transcript.jsonl', 'REHEARSAL-transcript.html', 'REHEARSAL-transcript.pdf', 'metadata/REHEARSAL-1.root.json', 'backup/REHEARSAL-tuf-targets.backup.json', 'keys/REHEARSAL-root-1.pub.pem']) {
+    for (const f of [
+      'manifest.json',
+      'manifest.dsse.json',
+      'transcript.jsonl',
+      'REHEARSAL-transcript.html',
+      'REHEARSAL-transcript.pdf',
+      'metadata/REHEARSAL-1.root.json',
+      'backup/REHEARSAL-tuf-targets.backup.json',
+      'keys/REHEARSAL-root-1.pub.pem',
+    ]) {
       assert.ok(existsSync(join(bundleDir, f)), f);
     }
     const manifest = JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8'));
     assert.equal(manifest.rehearsal, true);
     assert.match(manifest.mode, /REHEARSAL/);
-    const transcript = readFileSync(join(bundleDir, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const transcript = readFileSync(join(bundleDir, 'transcript.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(transcript.every((e) => e.rehearsal === true));
     const backup = transcript.find((e) => e.event === 'key-backed-up');
     assert.equal(backup.shares.length, 3);
@@ -122,7 +134,10 @@ describe('templates in rehearsal mode', () => {
 
   test('the rehearsal records its next renewal deadlines, and `keyceremony expiry` reads its repository (names the custodians)', () => {
     const bundleDir = join(run('root'), 'out', 'REHEARSAL-tuf-root-bundle');
-    const transcript = readFileSync(join(bundleDir, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const transcript = readFileSync(join(bundleDir, 'transcript.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const due = transcript.find((e) => e.event === 'renewal-deadlines');
     assert.ok(due, 'a renewal-deadlines entry');
     assert.match(due.facts['renew.root'], /^v1 expires \S+; renew by \S+ \(60 days before, default\)$/);
@@ -136,7 +151,10 @@ describe('templates in rehearsal mode', () => {
     assert.deepEqual(rep.rows.map((r) => r.role).sort(), ['root', 'snapshot', 'targets', 'timestamp']);
     const root = rep.rows.find((r) => r.role === 'root')!;
     assert.equal(root.expires, rootExpires);
-    assert.deepEqual(root.signers.map((s) => s.name), ['Custodian 1 (token root-1)', 'Custodian 2 (token root-2)', 'Custodian 3 (token root-3)']);
+    assert.deepEqual(
+      root.signers.map((s) => s.name),
+      ['Custodian 1 (token root-1)', 'Custodian 2 (token root-2)', 'Custodian 3 (token root-3)'],
+    );
     const late = kcSync(['expiry', '--metadata', join(bundleDir, 'metadata'), '--at', rootExpires]);
     assert.equal(late.code, 1);
     assert.match(late.out, /^EXPIRED\s+root\s+v1/m);
@@ -191,7 +209,10 @@ describe('templates in rehearsal mode', () => {
     assert.match(r.out, /2 Notary root certificate\(s\) for registry\.example\/org\/app/);
     // a root key is trusted while its certificate is valid: the renewal deadline is on screen and in the transcript
     assert.match(r.out, /next renewal deadlines:\n\s+root-1 root certificate valid until \S+; renew by \S+ \(60 days before, default\)/);
-    assert.match(r.out, /next \(with the server's keys\): keyceremony notary init --gun registry\.example\/org\/app --root-cert notary\/REHEARSAL-root-1\.root\.crt/);
+    assert.match(
+      r.out,
+      /next \(with the server's keys\): keyceremony notary init --gun registry\.example\/org\/app --root-cert notary\/REHEARSAL-root-1\.root\.crt/,
+    );
     const b = join(dir, 'out', 'REHEARSAL-notary-repository-bundle');
     for (const id of ['root-1', 'root-2']) {
       const crt = join(b, 'notary', `REHEARSAL-${id}.root.crt`);
@@ -218,7 +239,26 @@ describe('templates in rehearsal mode', () => {
     writeFileSync(join(dir, 'pin'), pins.online.pin);
     writeFileSync(join(dir, 'so-pin'), pins.online.soPin);
     const b = kcSync(
-      ['backup', 'create', '--token', 'online', '--label', 'tuf-targets', '--m', '2', '--n', '3', '--custodians', 'custodian-1,custodian-2,custodian-3', '--out', join(dir, 'bk'), '--pin-file', join(dir, 'pin'), '--so-pin-file', join(dir, 'so-pin')],
+      [
+        'backup',
+        'create',
+        '--token',
+        'online',
+        '--label',
+        'tuf-targets',
+        '--m',
+        '2',
+        '--n',
+        '3',
+        '--custodians',
+        'custodian-1,custodian-2,custodian-3',
+        '--out',
+        join(dir, 'bk'),
+        '--pin-file',
+        join(dir, 'pin'),
+        '--so-pin-file',
+        join(dir, 'so-pin'),
+      ],
       { SOFTHSM2_CONF: join(tokCopy, 'softhsm2.conf') },
     );
     assert.equal(b.code, 0, b.err);
@@ -227,7 +267,9 @@ describe('templates in rehearsal mode', () => {
     assert.equal(sets.length, 1, sets.join(','));
     const set = join('bk', sets[0]!);
     copyFileSync(join(dir, set, 'backup.json'), join(dir, 'targets.backup.json'));
-    const shareFiles = readdirSync(join(dir, set, 'shares')).filter((f) => f.endsWith('.txt')).sort();
+    const shareFiles = readdirSync(join(dir, set, 'shares'))
+      .filter((f) => f.endsWith('.txt'))
+      .sort();
     assert.ok(shareFiles.length >= 3, shareFiles.join(','));
     rehearse('recovery', dir, ['--rehearsal-tokens-from', tokCopy], {
       shareFiles: { 'custodian-1': join(set, 'shares', shareFiles[0]!), 'custodian-2': join(set, 'shares', shareFiles[1]!) },
@@ -245,7 +287,8 @@ describe('ceremony CLI', () => {
   test('template lists and prints; validate names the JSON path; bad flags are usage errors', () => {
     const l = kcSync(['ceremony', 'template']);
     assert.equal(l.code, 0);
-    for (const n of ['tuf-root', 'tuf-root-rotation', 'tuf-delegation', 'cosign-key', 'notary-repository', 'recovery']) assert.match(l.out, new RegExp(`^${n} `, 'm'));
+    for (const n of ['tuf-root', 'tuf-root-rotation', 'tuf-delegation', 'cosign-key', 'notary-repository', 'recovery'])
+      assert.match(l.out, new RegExp(`^${n} `, 'm'));
     const dir = run('validate');
     const p = writeScript(dir, 'tuf-root');
     assert.equal(kcSync(['ceremony', 'validate', p]).code, 0);

@@ -26,7 +26,27 @@ test('a rehearsal starts softhsm2-util by absolute path with no PIN variables an
   const stderr = await new Promise<string>((resolve, reject) => {
     const p = spawn(
       'strace',
-      ['-f', '-qq', '-e', 'trace=execve', '-v', '-s', '4096', '-o', log, process.execPath, cliEntry(), 'ceremony', 'run', script, '--rehearsal', '--answers', answers, '--out', join(work, 'run', 'out')],
+      [
+        '-f',
+        '-qq',
+        '-e',
+        'trace=execve',
+        '-v',
+        '-s',
+        '4096',
+        '-o',
+        log,
+        process.execPath,
+        cliEntry(),
+        'ceremony',
+        'run',
+        script,
+        '--rehearsal',
+        '--answers',
+        answers,
+        '--out',
+        join(work, 'run', 'out'),
+      ],
       {
         detached: true, // its own process group: strace and the CLI are killed together below
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -64,7 +84,11 @@ test('a rehearsal starts softhsm2-util by absolute path with no PIN variables an
     assert.doesNotMatch(l, /must-not-leak|KEYCEREMONY_/, 'no KEYCEREMONY_* variable in the child environment');
     const env = /\], \[(.*)\]\) = /.exec(l)?.[1] ?? '';
     const names = [...env.matchAll(/"([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]);
-    assert.deepEqual(names.filter((n) => !['SOFTHSM2_CONF', 'LC_ALL'].includes(n as string)), [], `minimal environment: ${names.join(' ')}`);
+    assert.deepEqual(
+      names.filter((n) => !['SOFTHSM2_CONF', 'LC_ALL'].includes(n as string)),
+      [],
+      `minimal environment: ${names.join(' ')}`,
+    );
   }
   assert.throws(() => readFileSync(join(work, 'decoy-called')), 'the decoy on PATH was never run');
 });

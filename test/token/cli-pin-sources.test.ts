@@ -29,7 +29,10 @@ after(() => {
 });
 
 test('backup create without the SO PIN and no terminal names --so-pin-file and KEYCEREMONY_SO_PIN, not the user PIN options', async () => {
-  const r = await kcAsync(['backup', 'create', '--token', 'so-tok', '--label', 'bk', '--m', '2', '--n', '3', '--out', join(dir, 'out'), '--pin-file', join(dir, 'pin')], env);
+  const r = await kcAsync(
+    ['backup', 'create', '--token', 'so-tok', '--label', 'bk', '--m', '2', '--n', '3', '--out', join(dir, 'out'), '--pin-file', join(dir, 'pin')],
+    env,
+  );
   assert.equal(r.code, 1, r.err);
   assert.match(r.err, /error\[PIN_REQUIRED\]/);
   assert.match(r.err, /security officer/i);

@@ -24,11 +24,28 @@ test('a crash after login with core dumps allowed leaves no core file (RLIMIT_CO
   const cwd = join(work, 'cwd');
   mkdirSync(cwd);
   const env = { ...process.env, SOFTHSM2_CONF: hsm.conf, KEYCEREMONY_PKCS11_MODULE: hsm.module };
-  const gen = spawnSync(process.execPath, [cliEntry(), 'keygen', '--token', 'core-tok', '--type', 'ecdsa-p256', '--label', 'k', '--pin-file', join(work, 'pin')], { env, encoding: 'utf8' });
+  const gen = spawnSync(
+    process.execPath,
+    [cliEntry(), 'keygen', '--token', 'core-tok', '--type', 'ecdsa-p256', '--label', 'k', '--pin-file', join(work, 'pin')],
+    { env, encoding: 'utf8' },
+  );
   assert.equal(gen.status, 0, gen.stderr);
   const r = spawnSync(
     'prlimit',
-    ['--core=unlimited', process.execPath, cliEntry(), 'sign', '--token', 'core-tok', '--label', 'k', '--in', join(work, 'data'), '--pin-file', join(work, 'pin')],
+    [
+      '--core=unlimited',
+      process.execPath,
+      cliEntry(),
+      'sign',
+      '--token',
+      'core-tok',
+      '--label',
+      'k',
+      '--in',
+      join(work, 'data'),
+      '--pin-file',
+      join(work, 'pin'),
+    ],
     { cwd, env: { ...env, KEYCEREMONY_TEST_CRASH_AT: 'token:logged-in', KEYCEREMONY_TEST_CRASH_SIGNAL: 'SIGABRT' }, encoding: 'utf8', timeout: 120_000 },
   );
   assert.match(r.stderr, /KEYCEREMONY_TEST_CRASH token:logged-in/, r.stderr);
@@ -67,5 +84,8 @@ test('when the limit cannot be lowered (no prlimit), keyceremony refuses to run 
     (e: Error & { code?: string }) => e.code === 'PRECONDITION_FAILED' && /ulimit -c 0/.test(e.message) && /PIN/.test(e.message),
   );
   assert.equal(ensureNoCoreDumps({ KEYCEREMONY_ALLOW_CORE_DUMPS: '1' }, deps).ok, false, 'explicit override for debugging');
-  assert.deepEqual(coreDumpLimit('Limit Soft Limit Hard Limit Units\nMax core file size        0                    unlimited            bytes\n'), { soft: '0', hard: 'unlimited' });
+  assert.deepEqual(coreDumpLimit('Limit Soft Limit Hard Limit Units\nMax core file size        0                    unlimited            bytes\n'), {
+    soft: '0',
+    hard: 'unlimited',
+  });
 });

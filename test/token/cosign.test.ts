@@ -167,7 +167,23 @@ describe('CLI: m-of-n request with two tokens, export, verify', () => {
     }
     const images = Array.from({ length: 3 }, (_, i) => `registry.example.com/rel/app${i}@sha256:${digestOf(i)}`);
     writeFileSync(join(dir, 'images.txt'), `# release\n${images.join('\n')}\n`);
-    let r = kc(['cosign', 'request', 'create', '--images', 'images.txt', '--signer', 'alice=cos-a.pem', '--signer', 'bob=cos-b.pem', '--signer', 'carol=cos-c.pem', '--m', '2', '--out', 'req.json']);
+    let r = kc([
+      'cosign',
+      'request',
+      'create',
+      '--images',
+      'images.txt',
+      '--signer',
+      'alice=cos-a.pem',
+      '--signer',
+      'bob=cos-b.pem',
+      '--signer',
+      'carol=cos-c.pem',
+      '--m',
+      '2',
+      '--out',
+      'req.json',
+    ]);
     assert.equal(r.code, 0, r.err);
     const st0 = kc(['cosign', 'status', '--request', 'req.json']);
     assert.match(st0.out, /^0 of 2/);
@@ -211,9 +227,43 @@ describe('CLI: m-of-n request with two tokens, export, verify', () => {
     assert.match(r.err, /does not verify/);
     r = kc(['cosign', 'verify', '--key', 'cos-a.pem', '--bundle', `${d0}/${aliceBundle}`, '--artifact', `${d0}/payload.json`]);
     assert.equal(r.code, 0, r.err);
-    r = kc(['cosign', 'verify', '--key', 'cos-a.pem', '--key', 'cos-b.pem', '--key', 'cos-c.pem', '--threshold', '2', '--bundle', `${d0}/${aliceBundle}`, '--bundle', `${d0}/${bobBundle}`, '--artifact', `${d0}/payload.json`]);
+    r = kc([
+      'cosign',
+      'verify',
+      '--key',
+      'cos-a.pem',
+      '--key',
+      'cos-b.pem',
+      '--key',
+      'cos-c.pem',
+      '--threshold',
+      '2',
+      '--bundle',
+      `${d0}/${aliceBundle}`,
+      '--bundle',
+      `${d0}/${bobBundle}`,
+      '--artifact',
+      `${d0}/payload.json`,
+    ]);
     assert.equal(r.code, 0, r.err);
-    r = kc(['cosign', 'verify', '--key', 'cos-a.pem', '--key', 'cos-b.pem', '--key', 'cos-c.pem', '--threshold', '2', '--bundle', `${d0}/${aliceBundle}`, '--bundle', `${d0}/${aliceBundle}`, '--artifact', `${d0}/payload.json`]);
+    r = kc([
+      'cosign',
+      'verify',
+      '--key',
+      'cos-a.pem',
+      '--key',
+      'cos-b.pem',
+      '--key',
+      'cos-c.pem',
+      '--threshold',
+      '2',
+      '--bundle',
+      `${d0}/${aliceBundle}`,
+      '--bundle',
+      `${d0}/${aliceBundle}`,
+      '--artifact',
+      `${d0}/payload.json`,
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.err, /1 of 2/);
   });
@@ -234,16 +284,59 @@ describe('CLI: m-of-n request with two tokens, export, verify', () => {
     r = kc(['cosign', 'sign', '--token', 'cos-a', '--label', 'release', '--pin-file', 'pin', '--images', 'bad.txt', '--out', 'bad-out']);
     assert.equal(r.code, 1);
     assert.match(r.err, /INVALID_REFERENCE.*tag "latest" but no digest.*\(bad.txt:2\)/);
-    r = kc(['cosign', 'sign', '--token', 'cos-a', '--label', 'release', '--pin-file', 'pin', '--image', 'registry.example.com/a@sha256:abc', '--out', 'bad-out']);
+    r = kc([
+      'cosign',
+      'sign',
+      '--token',
+      'cos-a',
+      '--label',
+      'release',
+      '--pin-file',
+      'pin',
+      '--image',
+      'registry.example.com/a@sha256:abc',
+      '--out',
+      'bad-out',
+    ]);
     assert.match(r.err, /64 hex characters, this one has 3/);
     writeFileSync(join(dir, 'pred.xml'), '<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"/>');
-    r = kc(['cosign', 'attest', '--token', 'cos-a', '--label', 'release', '--pin-file', 'pin', '--image', images0(), '--predicate', 'pred.xml', '--out', 'bad-out/att.json']);
+    r = kc([
+      'cosign',
+      'attest',
+      '--token',
+      'cos-a',
+      '--label',
+      'release',
+      '--pin-file',
+      'pin',
+      '--image',
+      images0(),
+      '--predicate',
+      'pred.xml',
+      '--out',
+      'bad-out/att.json',
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.err, /UNSUPPORTED_FORMAT/);
     assert.throws(() => readdirSync(join(dir, 'bad-out')));
     // a good attestation through the CLI verifies
     writeFileSync(join(dir, 'sbom.json'), JSON.stringify({ spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: 'app', dataLicense: 'CC0-1.0' }));
-    r = kc(['cosign', 'attest', '--token', 'cos-a', '--label', 'release', '--pin-file', 'pin', '--image', images0(), '--predicate', 'sbom.json', '--out', 'att.json']);
+    r = kc([
+      'cosign',
+      'attest',
+      '--token',
+      'cos-a',
+      '--label',
+      'release',
+      '--pin-file',
+      'pin',
+      '--image',
+      images0(),
+      '--predicate',
+      'sbom.json',
+      '--out',
+      'att.json',
+    ]);
     assert.equal(r.code, 0, r.err);
     r = kc(['cosign', 'verify', '--key', 'cos-a.pem', '--bundle', 'att.json', '--image', images0()]);
     assert.equal(r.code, 0, r.err);
@@ -262,7 +355,11 @@ describe('CLI: cosign sign --blob', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`signed blob \\(${blob.length} bytes\\)`));
     assert.deepEqual(readdirSync(join(dir, 'blob-out')).sort(), ['blob.sig', 'blob.sigstore.json', 'cosign.pub', 'key-uri.txt']);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.partial-')), [], 'no staging folder left behind');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('.partial-')),
+      [],
+      'no staging folder left behind',
+    );
     // blob.sig is base64 DER ECDSA over the blob (cosign sign-blob's format): openssl checks it
     writeFileSync(join(dir, 'blob.der'), fromBase64(readFileSync(join(dir, 'blob-out', 'blob.sig'), 'utf8').trim()));
     const o = openssl(['dgst', '-sha256', '-verify', 'blob-out/cosign.pub', '-signature', 'blob.der', 'release.tgz']);

@@ -50,13 +50,19 @@ test('a rehearsal killed inside C_GenerateKeyPair resumes: torn objects removed 
   assert.ok(killed.signal === 'SIGKILL' || killed.code === 137, `killed: ${killed.signal} ${killed.code}\n${killed.err}`);
   const first = script.tokens.find((t) => t.id === script.keys[0]!.token)!.label;
   const torn = objectBlocks(r.out, first);
-  assert.ok(torn.some((b) => /^Private Key Object/.test(b) && /label:[ \t]*$/m.test(b)), `a torn private key on ${first}:\n${torn.join('\n')}`);
+  assert.ok(
+    torn.some((b) => /^Private Key Object/.test(b) && /label:[ \t]*$/m.test(b)),
+    `a torn private key on ${first}:\n${torn.join('\n')}`,
+  );
 
   const resumed = await kcAsync(r.args);
   assert.equal(resumed.code, 0, resumed.err + resumed.out);
   for (const t of script.tokens) {
     const blocks = objectBlocks(r.out, t.label);
-    const expected = script.keys.filter((k) => k.token === t.id).map((k) => k.label).sort();
+    const expected = script.keys
+      .filter((k) => k.token === t.id)
+      .map((k) => k.label)
+      .sort();
     const privs = blocks.filter((b) => /^Private Key Object/.test(b)).map((b) => /label:\s+(.*)/.exec(b)?.[1]?.trim() ?? '');
     assert.deepEqual(privs.sort(), expected, `private keys on ${t.label}`);
     assert.equal(blocks.filter((b) => /^Public Key Object/.test(b)).length, expected.length, `public keys on ${t.label}`);

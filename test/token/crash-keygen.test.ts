@@ -22,14 +22,37 @@ function freshToken(name: string) {
   const hsm = provisionSoftHsm(join(work, name), ['kg'], { pin: '1234', soPin: '12345678' });
   return {
     hsm,
-    env: { ...process.env, SOFTHSM2_CONF: hsm.conf, KEYCEREMONY_PKCS11_MODULE: hsm.module, KEYCEREMONY_STATE_DIR: join(work, name, 'state'), KEYCEREMONY_PIN: '' },
+    env: {
+      ...process.env,
+      SOFTHSM2_CONF: hsm.conf,
+      KEYCEREMONY_PKCS11_MODULE: hsm.module,
+      KEYCEREMONY_STATE_DIR: join(work, name, 'state'),
+      KEYCEREMONY_PIN: '',
+    },
   };
 }
 
-const keygen = (extra: string[] = []) => ['keygen', '--token', 'kg', '--type', 'ecdsa-p256', '--label', 'root-1', '--id', '0a0b0c', '--pin-file', join(work, 'pin'), ...extra];
+const keygen = (extra: string[] = []) => [
+  'keygen',
+  '--token',
+  'kg',
+  '--type',
+  'ecdsa-p256',
+  '--label',
+  'root-1',
+  '--id',
+  '0a0b0c',
+  '--pin-file',
+  join(work, 'pin'),
+  ...extra,
+];
 
 function objects(t: ReturnType<typeof freshToken>): string[] {
-  const out = execFileSync('pkcs11-tool', ['--module', t.hsm.module, '--token-label', 'kg', '--login', '--pin', '1234', '--list-objects'], { env: t.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('pkcs11-tool', ['--module', t.hsm.module, '--token-label', 'kg', '--login', '--pin', '1234', '--list-objects'], {
+    env: t.env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return out.split(/\n(?=\S)/).filter((b) => /Object/.test(b));
 }
 
@@ -44,8 +67,14 @@ test('keygen killed while SoftHSM writes the private key: the re-run adds no key
   const killed = killAtFtruncate([process.execPath, cliEntry(), ...keygen()], t.env, n);
   assert.ok(killed.signal === 'SIGKILL' || killed.code === 137, `killed inside C_GenerateKeyPair: ${killed.signal} ${killed.code} ${killed.err}`);
   const torn = objects(t);
-  assert.ok(torn.some((b) => /^Public Key Object/.test(b) && /label:\s+root-1/.test(b)), 'the public half is complete');
-  assert.ok(torn.some((b) => /^Private Key Object/.test(b) && !/label:\s+root-1/.test(b)), `the private half is torn:\n${torn.join('\n')}`);
+  assert.ok(
+    torn.some((b) => /^Public Key Object/.test(b) && /label:\s+root-1/.test(b)),
+    'the public half is complete',
+  );
+  assert.ok(
+    torn.some((b) => /^Private Key Object/.test(b) && !/label:\s+root-1/.test(b)),
+    `the private half is torn:\n${torn.join('\n')}`,
+  );
 
   // a plain re-run refuses and changes nothing
   const again = await kcAsync(keygen(), t.env);

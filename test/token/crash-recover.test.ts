@@ -23,11 +23,25 @@ let shareArgs: string[];
 
 function envFor(dir: string, state = join(dir, 'state')) {
   const hsm = provisionSoftHsm(join(work, dir), ['rec'], { pin: '1234', soPin: '12345678' });
-  return { hsm, env: { ...process.env, SOFTHSM2_CONF: hsm.conf, KEYCEREMONY_PKCS11_MODULE: hsm.module, KEYCEREMONY_STATE_DIR: join(work, state), KEYCEREMONY_PIN: '', KEYCEREMONY_SO_PIN: '' } };
+  return {
+    hsm,
+    env: {
+      ...process.env,
+      SOFTHSM2_CONF: hsm.conf,
+      KEYCEREMONY_PKCS11_MODULE: hsm.module,
+      KEYCEREMONY_STATE_DIR: join(work, state),
+      KEYCEREMONY_PIN: '',
+      KEYCEREMONY_SO_PIN: '',
+    },
+  };
 }
 const recoverArgs = () => ['backup', 'recover', '--backup', backup, '--token', 'rec', '--pin-file', join(work, 'pin'), ...shareArgs];
 function objectsOn(t: ReturnType<typeof envFor>): string[] {
-  const out = execFileSync('pkcs11-tool', ['--module', t.hsm.module, '--token-label', 'rec', '--login', '--pin', '1234', '--list-objects'], { env: t.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('pkcs11-tool', ['--module', t.hsm.module, '--token-label', 'rec', '--login', '--pin', '1234', '--list-objects'], {
+    env: t.env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return out.split(/\n(?=\S)/).filter((b) => /Object/.test(b));
 }
 
@@ -38,11 +52,38 @@ before(async () => {
   const env = { SOFTHSM2_CONF: src.conf, KEYCEREMONY_PKCS11_MODULE: src.module, KEYCEREMONY_STATE_DIR: join(work, 'src-state') };
   const g = await kcAsync(['keygen', '--token', 'src', '--type', 'ecdsa-p256', '--label', 'ca-root', '--backupable', '--pin-file', join(work, 'pin')], env);
   assert.equal(g.code, 0, g.err);
-  const b = await kcAsync(['backup', 'create', '--token', 'src', '--label', 'ca-root', '--m', '2', '--n', '3', '--out', join(work, 'bk'), '--pin-file', join(work, 'pin'), '--so-pin-file', join(work, 'so')], env);
+  const b = await kcAsync(
+    [
+      'backup',
+      'create',
+      '--token',
+      'src',
+      '--label',
+      'ca-root',
+      '--m',
+      '2',
+      '--n',
+      '3',
+      '--out',
+      join(work, 'bk'),
+      '--pin-file',
+      join(work, 'pin'),
+      '--so-pin-file',
+      join(work, 'so'),
+    ],
+    env,
+  );
   assert.equal(b.code, 0, b.err);
-  const set = join(work, 'bk', readdirSync(join(work, 'bk')).find((n) => n.startsWith('set-'))!);
+  const set = join(
+    work,
+    'bk',
+    readdirSync(join(work, 'bk')).find((n) => n.startsWith('set-'))!,
+  );
   backup = join(set, 'backup.json');
-  shareArgs = readdirSync(join(set, 'shares')).filter((f) => f.endsWith('.txt')).slice(0, 2).flatMap((f) => ['--share-file', join(set, 'shares', f)]);
+  shareArgs = readdirSync(join(set, 'shares'))
+    .filter((f) => f.endsWith('.txt'))
+    .slice(0, 2)
+    .flatMap((f) => ['--share-file', join(set, 'shares', f)]);
 });
 
 /** Kill `backup recover` at the k-th rewrite of the n-th object file it writes (1: the unwrapped key, 2: its public half). */
@@ -59,11 +100,17 @@ function crashRecover(name: string, nthObject: number, kthRewrite: number) {
 test('killed after the unwrap (the public half never written): the re-run proves the key it unwrapped and completes it', async () => {
   const t = crashRecover('after-unwrap', 2, 1);
   const left = objectsOn(t);
-  assert.ok(left.some((b) => /^Private Key Object/.test(b) && /label:\s+ca-root/.test(b)), left.join('\n'));
+  assert.ok(
+    left.some((b) => /^Private Key Object/.test(b) && /label:\s+ca-root/.test(b)),
+    left.join('\n'),
+  );
   assert.ok(!left.some((b) => /^Public Key Object/.test(b)), 'no public half');
   const r = await kcAsync(recoverArgs(), t.env);
   assert.equal(r.code, 0, r.err + r.out);
-  assert.match(r.out, /resumed: the private key an interrupted recovery had unwrapped .* made a signature that verifies under the backup's public key; its public half was created/);
+  assert.match(
+    r.out,
+    /resumed: the private key an interrupted recovery had unwrapped .* made a signature that verifies under the backup's public key; its public half was created/,
+  );
   const now = objectsOn(t);
   assert.equal(now.filter((b) => /^Private Key Object/.test(b)).length, 1, now.join('\n'));
   assert.equal(now.filter((b) => /^Public Key Object/.test(b)).length, 1);
@@ -84,7 +131,10 @@ test('the same without any journal entry (state lost): found by its id and prove
 test('killed inside the unwrap (a torn private key): the re-run removes it, says so, and recovers once', async () => {
   const t = crashRecover('in-unwrap', 1, 11);
   const left = objectsOn(t);
-  assert.ok(left.some((b) => /^Private Key Object/.test(b) && /label:[ \t]*$/m.test(b)), `torn:\n${left.join('\n')}`);
+  assert.ok(
+    left.some((b) => /^Private Key Object/.test(b) && /label:[ \t]*$/m.test(b)),
+    `torn:\n${left.join('\n')}`,
+  );
   const r = await kcAsync(recoverArgs(), t.env);
   assert.equal(r.code, 0, r.err + r.out);
   assert.match(r.out, /removed \(left by an interrupted recovery\): a private key without label, without id/);
@@ -104,7 +154,11 @@ test('another key under the backup id is never taken for it: a whole pair, or a 
   assert.equal(r1.code, 1);
   assert.match(r1.err, /error\[KEY_EXISTS\]/);
   assert.deepEqual(objectsOn(t), whole);
-  execFileSync('pkcs11-tool', ['--module', t.hsm.module, '--token-label', 'rec', '--login', '--pin', '1234', '--delete-object', '--type', 'pubkey', '--id', id], { env: t.env, stdio: 'ignore' });
+  execFileSync(
+    'pkcs11-tool',
+    ['--module', t.hsm.module, '--token-label', 'rec', '--login', '--pin', '1234', '--delete-object', '--type', 'pubkey', '--id', id],
+    { env: t.env, stdio: 'ignore' },
+  );
   const lone = objectsOn(t);
   assert.equal(lone.length, 1);
   const r2 = await kcAsync(recoverArgs(), t.env);

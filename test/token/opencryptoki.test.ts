@@ -38,7 +38,11 @@ if (!insideOpenCryptoki) {
     async function kc(args: string[]) {
       const out: string[] = [];
       const err: string[] = [];
-      const ctx = { ...makeContext({ env: { ...process.env, KEYCEREMONY_PKCS11_MODULE: OCK_MODULE } }), out: (l: string) => void out.push(l), err: (l: string) => void err.push(l) };
+      const ctx = {
+        ...makeContext({ env: { ...process.env, KEYCEREMONY_PKCS11_MODULE: OCK_MODULE } }),
+        out: (l: string) => void out.push(l),
+        err: (l: string) => void err.push(l),
+      };
       return { code: await main(args, ctx), out: out.join('\n'), err: err.join('\n') };
     }
     const p11 = (args: string[]) => spawnSync('pkcs11-tool', ['--module', OCK_MODULE, '--slot', '3', ...args], { encoding: 'utf8' });
@@ -69,7 +73,10 @@ if (!insideOpenCryptoki) {
           [key.attrs.private, key.attrs.sensitive, key.attrs.extractable, key.attrs.sign, key.attrs.decrypt, key.attrs.unwrap, key.attrs.derive],
           [true, true, false, true, false, false, false],
         );
-        await assert.rejects(s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'no-ec' }), isErr('ALGORITHM_UNSUPPORTED', /cannot generate ecdsa-p256 keys\. It supports: rsa-3072, rsa-4096/));
+        await assert.rejects(
+          s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'no-ec' }),
+          isErr('ALGORITHM_UNSUPPORTED', /cannot generate ecdsa-p256 keys\. It supports: rsa-3072, rsa-4096/),
+        );
       });
       // the key is not visible without login (CKA_PRIVATE), unlike a minimal-template key on this token
       const anon = p11(['--list-objects', '--type', 'privkey']);
@@ -86,11 +93,41 @@ if (!insideOpenCryptoki) {
       const repo = join(dir, 'repo');
       const md = join(repo, 'metadata');
       const pinFile = ['--pin-file', join(dir, 'pin')];
-      const init = await kc(['tuf', 'init', '--out', repo, '--threshold', '1', '--online-key', join(dir, 'online-rsa.pem'), '--root-key', join(dir, 'root-rsa.pem'), '--token', OCK.label, '--label', 'online-rsa', ...pinFile]);
+      const init = await kc([
+        'tuf',
+        'init',
+        '--out',
+        repo,
+        '--threshold',
+        '1',
+        '--online-key',
+        join(dir, 'online-rsa.pem'),
+        '--root-key',
+        join(dir, 'root-rsa.pem'),
+        '--token',
+        OCK.label,
+        '--label',
+        'online-rsa',
+        ...pinFile,
+      ]);
       assert.equal(init.code, 0, init.err);
-      const signed = await kc(['tuf', 'sign', join(repo, 'requests', '1.root.request.json'), '--token', OCK.label, '--label', 'root-rsa', ...pinFile, '--write', md]);
+      const signed = await kc([
+        'tuf',
+        'sign',
+        join(repo, 'requests', '1.root.request.json'),
+        '--token',
+        OCK.label,
+        '--label',
+        'root-rsa',
+        ...pinFile,
+        '--write',
+        md,
+      ]);
       assert.equal(signed.code, 0, signed.err + signed.out);
-      const root = JSON.parse(readFileSync(join(md, '1.root.json'), 'utf8')) as { signed: { keys: Record<string, { keytype: string; scheme: string }> }; signatures: { sig: string }[] };
+      const root = JSON.parse(readFileSync(join(md, '1.root.json'), 'utf8')) as {
+        signed: { keys: Record<string, { keytype: string; scheme: string }> };
+        signatures: { sig: string }[];
+      };
       assert.ok(Object.values(root.signed.keys).every((k) => k.keytype === 'rsa' && k.scheme === 'rsassa-pss-sha256'));
       assert.equal(root.signatures[0]?.sig.length, 768, 'an RSA-3072 signature, hex');
       const v = await kc(['tuf', 'verify', '--trusted-root', join(md, '1.root.json'), '--metadata', md, '--json']);
@@ -117,8 +154,14 @@ if (!insideOpenCryptoki) {
 
     test('backup does not apply (no AES key wrap): said plainly, nothing created', async () => {
       await withOck(async (s) => {
-        await assert.rejects(s.generateKeyPair({ keyType: 'rsa-3072', label: 'no-backup', profile: 'backupable' }), isErr('MECHANISM_UNSUPPORTED', /openCryptoki 3\.8 offers no AES key wrap/));
-        await assert.rejects(createBackup(s, { key: { label: 'attrs' }, m: 2, n: 3, custodians: ['a', 'b', 'c'] }), isErr('MECHANISM_UNSUPPORTED', /A backup on token "ockA" is not possible/));
+        await assert.rejects(
+          s.generateKeyPair({ keyType: 'rsa-3072', label: 'no-backup', profile: 'backupable' }),
+          isErr('MECHANISM_UNSUPPORTED', /openCryptoki 3\.8 offers no AES key wrap/),
+        );
+        await assert.rejects(
+          createBackup(s, { key: { label: 'attrs' }, m: 2, n: 3, custodians: ['a', 'b', 'c'] }),
+          isErr('MECHANISM_UNSUPPORTED', /A backup on token "ockA" is not possible/),
+        );
         assert.equal(s.findKeys({ label: 'no-backup' }).length, 0);
       });
     });
@@ -126,13 +169,28 @@ if (!insideOpenCryptoki) {
     test('PINs: a length outside 4-8 is refused before the token counts it; wrong PINs count down as the token reports (2, 1, locked); the SO unlocks', async () => {
       const bad = (p: string) => () => new TextEncoder().encode(p);
       // openCryptoki's C_Login does not check the length and counts such a PIN as wrong: refused before it
-      await assert.rejects(mod.withSession({ label: OCK.label }, { pin: bad('123456789') }, () => 0), isErr('PIN_INVALID', /accepts PINs of 4 to 8 characters; this one has 9\. Nothing was sent to the token, no try was used/));
+      await assert.rejects(
+        mod.withSession({ label: OCK.label }, { pin: bad('123456789') }, () => 0),
+        isErr('PIN_INVALID', /accepts PINs of 4 to 8 characters; this one has 9\. Nothing was sent to the token, no try was used/),
+      );
       assert.equal(mod.findToken({ label: OCK.label }).flags.pinCountLow, false, 'no try used');
-      await assert.rejects(mod.withSession({ label: OCK.label }, { pin: bad('9999') }, () => 0), isErr('PIN_INCORRECT', /2 tries are left before the token locks/));
-      await assert.rejects(mod.withSession({ label: OCK.label }, { pin: bad('9998') }, () => 0), isErr('PIN_INCORRECT', /Only ONE try is left/));
-      await assert.rejects(mod.withSession({ label: OCK.label }, { pin: bad('9997') }, () => 0), isErr('PIN_LOCKED'));
+      await assert.rejects(
+        mod.withSession({ label: OCK.label }, { pin: bad('9999') }, () => 0),
+        isErr('PIN_INCORRECT', /2 tries are left before the token locks/),
+      );
+      await assert.rejects(
+        mod.withSession({ label: OCK.label }, { pin: bad('9998') }, () => 0),
+        isErr('PIN_INCORRECT', /Only ONE try is left/),
+      );
+      await assert.rejects(
+        mod.withSession({ label: OCK.label }, { pin: bad('9997') }, () => 0),
+        isErr('PIN_LOCKED'),
+      );
       assert.equal(mod.findToken({ label: OCK.label }).pinTriesLeft, 0);
-      await assert.rejects(mod.withSession({ label: OCK.label }, { pin: pin() }, () => 0), isErr('PIN_LOCKED', /security officer must reset it/));
+      await assert.rejects(
+        mod.withSession({ label: OCK.label }, { pin: pin() }, () => 0),
+        isErr('PIN_LOCKED', /security officer must reset it/),
+      );
       const unlock = p11(['--login', '--login-type', 'so', '--so-pin', OCK.soPin, '--init-pin', '--pin', OCK.pin]);
       assert.equal(unlock.status, 0, unlock.stderr);
       assert.equal(await mod.withSession({ label: OCK.label }, { pin: pin() }, () => 'in'), 'in');

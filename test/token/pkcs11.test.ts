@@ -75,7 +75,10 @@ describe('inventory', () => {
   });
 
   test('an unknown token is a clear TOKEN_NOT_FOUND that lists what is present', () => {
-    assert.throws(() => mod.findToken({ label: 'nope' }), (e: unknown) => isErr('TOKEN_NOT_FOUND')(e) && /kc-token-a/.test((e as Error).message));
+    assert.throws(
+      () => mod.findToken({ label: 'nope' }),
+      (e: unknown) => isErr('TOKEN_NOT_FOUND')(e) && /kc-token-a/.test((e as Error).message),
+    );
     assert.throws(() => mod.findToken({ label: A, serial: '0000' }), isErr('TOKEN_NOT_FOUND'));
   });
 });
@@ -165,7 +168,10 @@ describe('errors: each clear, and nothing created', () => {
   test('wrong PIN -> PIN_INCORRECT naming the token, no key created, PIN not in the message', async () => {
     const before = countPrivateKeys();
     await assert.rejects(
-      withA((s) => s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'never' }), () => new TextEncoder().encode('987654')),
+      withA(
+        (s) => s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'never' }),
+        () => new TextEncoder().encode('987654'),
+      ),
       (e: unknown) => isErr('PIN_INCORRECT')(e) && /kc-token-a/.test((e as Error).message) && !/987654/.test(JSON.stringify(e) + (e as Error).message),
     );
     assert.equal(countPrivateKeys(), before);
@@ -173,7 +179,10 @@ describe('errors: each clear, and nothing created', () => {
 
   test('a PIN buffer is zeroed after login', async () => {
     const pin = new TextEncoder().encode('1234');
-    await withA(() => undefined, () => pin);
+    await withA(
+      () => undefined,
+      () => pin,
+    );
     assert.deepEqual([...pin], [0, 0, 0, 0]);
   });
 
@@ -199,11 +208,19 @@ describe('errors: each clear, and nothing created', () => {
   });
 
   test('unknown key -> KEY_NOT_FOUND naming the token', async () => {
-    await withA((s) => assert.throws(() => s.findKey({ label: 'missing' }), (e: unknown) => isErr('KEY_NOT_FOUND')(e) && /kc-token-a/.test((e as Error).message)));
+    await withA((s) =>
+      assert.throws(
+        () => s.findKey({ label: 'missing' }),
+        (e: unknown) => isErr('KEY_NOT_FOUND')(e) && /kc-token-a/.test((e as Error).message),
+      ),
+    );
   });
 
   test('no PIN for a login-required token -> PIN_REQUIRED', async () => {
-    await assert.rejects(mod.withSession({ label: A }, { login: true }, () => undefined), isErr('PIN_REQUIRED'));
+    await assert.rejects(
+      mod.withSession({ label: A }, { login: true }, () => undefined),
+      isErr('PIN_REQUIRED'),
+    );
   });
 });
 
@@ -266,12 +283,23 @@ describe('token layer structure (one login, one set of templates, profiles at th
     await withA(async (s) => {
       await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'so-switch' });
       await assert.rejects(
-        s.asSecurityOfficer(() => new TextEncoder().encode('00000000'), hsm.pinOf(A), () => 'never'),
+        s.asSecurityOfficer(
+          () => new TextEncoder().encode('00000000'),
+          hsm.pinOf(A),
+          () => 'never',
+        ),
         (e: unknown) => isErr('PIN_INCORRECT')(e) && /security officer/.test((e as Error).message),
       );
       assert.equal(s.findKeys({ label: 'so-switch' }).length, 1, 'private keys visible again: the user is logged in');
       const so = new TextEncoder().encode('12345678');
-      assert.equal(await s.asSecurityOfficer(() => so, hsm.pinOf(A), () => 'as SO'), 'as SO');
+      assert.equal(
+        await s.asSecurityOfficer(
+          () => so,
+          hsm.pinOf(A),
+          () => 'as SO',
+        ),
+        'as SO',
+      );
       assert.deepEqual([...so], new Array(8).fill(0), 'SO PIN bytes zeroed');
       assert.equal(s.findKeys({ label: 'so-switch' }).length, 1);
     });

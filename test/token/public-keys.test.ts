@@ -20,7 +20,11 @@ const keys: Record<string, { keyid: string; key: TufKeyJSON; fingerprint: string
 before(async () => {
   hsm = await makeSoftHsm(['alice', 'bob']);
   mod = Pkcs11Module.open(hsm.module);
-  for (const [tok, label] of [['alice', 'targets'], ['alice', 'other'], ['bob', 'targets']] as const) {
+  for (const [tok, label] of [
+    ['alice', 'targets'],
+    ['alice', 'other'],
+    ['bob', 'targets'],
+  ] as const) {
     await mod.withSession({ label: tok }, { pin: hsm.pinOf(tok), rw: true }, async (s) => {
       const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label });
       keys[`${tok}/${label}`] = { ...(await signerKey(s.signer(key))), fingerprint: key.fingerprint };
@@ -70,5 +74,8 @@ test('the handlers offer the keys a request accepts, refuse a token that is not 
     [['targets', 'Alice', ['targets'], false, ka.fingerprint]],
   );
   assert.equal(c.otherKeys, 1);
-  await assert.rejects(call('kc:tuf.request.candidates', { text, token: { serial: 'no-such-serial' } }), (e: unknown) => (e as { code: string }).code === 'TOKEN_WRONG');
+  await assert.rejects(
+    call('kc:tuf.request.candidates', { text, token: { serial: 'no-such-serial' } }),
+    (e: unknown) => (e as { code: string }).code === 'TOKEN_WRONG',
+  );
 });

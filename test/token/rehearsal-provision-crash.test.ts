@@ -20,7 +20,10 @@ function tokenLabels(out: string): string[] {
     env: { ...process.env, SOFTHSM2_CONF: join(out, 'rehearsal-tokens', 'softhsm2.conf') },
     encoding: 'utf8',
   });
-  return [...list.matchAll(/token label\s*:\s*(.*)/g)].map((m) => (m[1] as string).trim()).filter(Boolean).sort();
+  return [...list.matchAll(/token label\s*:\s*(.*)/g)]
+    .map((m) => (m[1] as string).trim())
+    .filter(Boolean)
+    .sort();
 }
 
 for (const n of [1, 3]) {

@@ -41,7 +41,11 @@ describe('tpm2-pkcs11 on a software TPM', { skip: why ? `tpm2-pkcs11 not exercis
   async function kc(args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const ctx = { ...makeContext({ env: { ...process.env, KEYCEREMONY_NOW: '2026-03-01T00:00:00Z' } }), out: (l: string) => void out.push(l), err: (l: string) => void err.push(l) };
+    const ctx = {
+      ...makeContext({ env: { ...process.env, KEYCEREMONY_NOW: '2026-03-01T00:00:00Z' } }),
+      out: (l: string) => void out.push(l),
+      err: (l: string) => void err.push(l),
+    };
     return { code: await main(args, ctx), out: out.join('\n'), err: err.join('\n') };
   }
 
@@ -64,7 +68,10 @@ describe('tpm2-pkcs11 on a software TPM', { skip: why ? `tpm2-pkcs11 not exercis
     assert.equal(t.serialIsUnique, false);
     assert.deepEqual(t.keyTypes, ['ecdsa-p256', 'ecdsa-p384', 'rsa-3072']);
     // tpm2-pkcs11 always lists one more, uninitialised token with the same serial: serial alone is ambiguous
-    assert.throws(() => mod.findToken({ serial: '0000000000000000' }), isErr('TOKEN_AMBIGUOUS', /same serial \(0000000000000000, profile tpm2-pkcs11\): select the token by label/));
+    assert.throws(
+      () => mod.findToken({ serial: '0000000000000000' }),
+      isErr('TOKEN_AMBIGUOUS', /same serial \(0000000000000000, profile tpm2-pkcs11\): select the token by label/),
+    );
     assert.equal(mod.findToken({ label: tpm.label, serial: '0000000000000000' }).label, tpm.label);
   });
 
@@ -93,7 +100,10 @@ describe('tpm2-pkcs11 on a software TPM', { skip: why ? `tpm2-pkcs11 not exercis
         writeFileSync(join(dir, `${label}.msg`), msg);
         writeFileSync(join(dir, `${label}.sig`), sig);
         const pss = alg === 'rsa-pss-sha256' ? ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32'] : [];
-        const v = spawnSync('openssl', ['dgst', dgst, ...pss, '-verify', `${label}.pub`, '-signature', `${label}.sig`, `${label}.msg`], { cwd: dir, encoding: 'utf8' });
+        const v = spawnSync('openssl', ['dgst', dgst, ...pss, '-verify', `${label}.pub`, '-signature', `${label}.sig`, `${label}.msg`], {
+          cwd: dir,
+          encoding: 'utf8',
+        });
         assert.equal(v.status, 0, `${label}: ${v.stdout}${v.stderr}`);
         // idempotent re-run: the same key, nothing new
         assert.equal((await s.generateKeyPair({ keyType, label })).created, false);
@@ -108,10 +118,16 @@ describe('tpm2-pkcs11 on a software TPM', { skip: why ? `tpm2-pkcs11 not exercis
       await assert.rejects(s.generateKeyPair({ keyType: 'rsa-4096', label: 'no-4096' }), isErr('ALGORITHM_UNSUPPORTED', /cannot generate rsa-4096 keys/));
       await assert.rejects(
         s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'no-backup', profile: 'backupable' }),
-        isErr('MECHANISM_UNSUPPORTED', /A backup-able key on token "tpmA" is not possible: tpm2-pkcs11 has no key wrapping .* a key on a TPM can never be backed up/),
+        isErr(
+          'MECHANISM_UNSUPPORTED',
+          /A backup-able key on token "tpmA" is not possible: tpm2-pkcs11 has no key wrapping .* a key on a TPM can never be backed up/,
+        ),
       );
       const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'kept' });
-      await assert.rejects(createBackup(s, { key: { label: key.label }, m: 2, n: 3, custodians: ['a', 'b', 'c'] }), isErr('MECHANISM_UNSUPPORTED', /A backup on token "tpmA" is not possible/));
+      await assert.rejects(
+        createBackup(s, { key: { label: key.label }, m: 2, n: 3, custodians: ['a', 'b', 'c'] }),
+        isErr('MECHANISM_UNSUPPORTED', /A backup on token "tpmA" is not possible/),
+      );
       assert.equal(s.findKeys({ label: 'no-backup' }).length, 0, 'nothing was created');
     });
   });
@@ -126,7 +142,23 @@ describe('tpm2-pkcs11 on a software TPM', { skip: why ? `tpm2-pkcs11 not exercis
       }
     });
     const pin = ['--pin-file', join(dir, 'pin')];
-    const init = await kc(['tuf', 'init', '--out', repo, '--threshold', '1', '--online-key', join(dir, 'online.pem'), '--root-key', join(dir, 'root-1.pem'), '--token', tpm.label, '--label', 'online', ...pin]);
+    const init = await kc([
+      'tuf',
+      'init',
+      '--out',
+      repo,
+      '--threshold',
+      '1',
+      '--online-key',
+      join(dir, 'online.pem'),
+      '--root-key',
+      join(dir, 'root-1.pem'),
+      '--token',
+      tpm.label,
+      '--label',
+      'online',
+      ...pin,
+    ]);
     assert.equal(init.code, 0, init.err);
     const signed = await kc(['tuf', 'sign', join(repo, 'requests', '1.root.request.json'), '--token', tpm.label, '--label', 'root-1', ...pin, '--write', md]);
     assert.equal(signed.code, 0, signed.err + signed.out);
@@ -162,7 +194,13 @@ describe('tpm2-pkcs11 on a software TPM', { skip: why ? `tpm2-pkcs11 not exercis
         {
           id: 'sign',
           kind: 'tuf-repository',
-          params: { rootKeys: ['root'], rootThreshold: 1, online: { targets: ['online'], snapshot: ['online'], timestamp: ['online'] }, expiresInDays: { root: 365, targets: 90, snapshot: 7, timestamp: 1 }, consistentSnapshot: true },
+          params: {
+            rootKeys: ['root'],
+            rootThreshold: 1,
+            online: { targets: ['online'], snapshot: ['online'], timestamp: ['online'] },
+            expiresInDays: { root: 365, targets: 90, snapshot: 7, timestamp: 1 },
+            consistentSnapshot: true,
+          },
         },
         { id: 'close', kind: 'close', params: { signWith: ['root'] } },
       ],
@@ -190,7 +228,10 @@ describe('tpm2-pkcs11 on a software TPM', { skip: why ? `tpm2-pkcs11 not exercis
 
   test('wrong PINs: PIN_INCORRECT; with the TPM lockout on, three wrong PINs lock EVERY login and the message says what happened', async () => {
     const wrong = () => () => new TextEncoder().encode('9999');
-    await assert.rejects(mod.withSession({ label: tpm.label }, { pin: wrong() }, () => 0), isErr('PIN_INCORRECT', /Wrong PIN for token "tpmA"/));
+    await assert.rejects(
+      mod.withSession({ label: tpm.label }, { pin: wrong() }, () => 0),
+      isErr('PIN_INCORRECT', /Wrong PIN for token "tpmA"/),
+    );
     const env = tpm2ChildEnv(tpm);
     const da = (args: string[]) => spawnSync('tpm2_dictionarylockout', args, { env, encoding: 'utf8' });
     assert.equal(da(['--setup-parameters', '--max-tries=3', '--recovery-time=1000', '--lockout-recovery-time=1000']).status, 0);

@@ -23,7 +23,11 @@ before(async () => {
   writeFileSync(path.join(dir, 'pin'), `${hsm.tokens[0]!.pin}\n`);
   const mod = Pkcs11Module.open(hsm.module);
   try {
-    for (const [token, labels] of [['custodian-a', ['root-a1', 'root-a2']], ['custodian-b', ['root-b1']], ['online', ['online']]] as const) {
+    for (const [token, labels] of [
+      ['custodian-a', ['root-a1', 'root-a2']],
+      ['custodian-b', ['root-b1']],
+      ['online', ['online']],
+    ] as const) {
       await mod.withSession({ label: token }, { pin: hsm.pinOf(token), rw: true }, async (s) => {
         for (const label of labels) {
           const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label });
@@ -53,9 +57,27 @@ test('tuf init/sign/merge/verify and a rotation, all signatures made on SoftHSM 
   const repo = path.join(dir, 'repo');
   const md = path.join(repo, 'metadata');
   const pin = ['--pin-file', path.join(dir, 'pin')];
-  const init = await kc(['tuf', 'init', '--out', repo, '--threshold', '2', '--online-key', path.join(dir, 'online.pem'),
-    '--root-key', path.join(dir, 'root-a1.pem'), '--root-key', path.join(dir, 'root-a2.pem'), '--root-key', path.join(dir, 'root-b1.pem'),
-    '--token', 'online', '--label', 'online', ...pin]);
+  const init = await kc([
+    'tuf',
+    'init',
+    '--out',
+    repo,
+    '--threshold',
+    '2',
+    '--online-key',
+    path.join(dir, 'online.pem'),
+    '--root-key',
+    path.join(dir, 'root-a1.pem'),
+    '--root-key',
+    path.join(dir, 'root-a2.pem'),
+    '--root-key',
+    path.join(dir, 'root-b1.pem'),
+    '--token',
+    'online',
+    '--label',
+    'online',
+    ...pin,
+  ]);
   assert.equal(init.code, 0, init.err);
   const req = path.join(repo, 'requests', '1.root.request.json');
   // custodian B signs a copy on their machine; custodian A signs the original; then merge
@@ -81,7 +103,11 @@ test('tuf init/sign/merge/verify and a rotation, all signatures made on SoftHSM 
   // rotation: threshold 2 -> 3 (needs 2 of the old and 3 of the new)
   const rot = path.join(dir, 'rot.json');
   assert.equal((await kc(['tuf', 'rotate', '--metadata', md, '--threshold', '3', '--out', rot])).code, 0);
-  for (const [token, label] of [['custodian-a', 'root-a1'], ['custodian-a', 'root-a2'], ['custodian-b', 'root-b1']]) {
+  for (const [token, label] of [
+    ['custodian-a', 'root-a1'],
+    ['custodian-a', 'root-a2'],
+    ['custodian-b', 'root-b1'],
+  ]) {
     const r = await kc(['tuf', 'sign', rot, '--token', token!, '--label', label!, ...pin, '--write', md]);
     assert.equal(r.code, 0, r.err);
   }
@@ -95,22 +121,61 @@ test('tuf init/sign/merge/verify and a rotation, all signatures made on SoftHSM 
 test('tuf init --hash-bins: targets in succinct hash bins signed on the online token verify', async () => {
   const repo = path.join(dir, 'binned');
   const md = path.join(repo, 'metadata');
-  const files = ['a', 'b', 'c', 'd', 'e'].map((n) => {
-    const p = path.join(dir, `${n}.txt`);
-    writeFileSync(p, `target ${n}\n`);
-    return ['--target', `files/${n}.txt=${p}`];
-  }).flat();
-  const init = await kc(['tuf', 'init', '--out', repo, '--threshold', '1', '--online-key', path.join(dir, 'online.pem'),
-    '--root-key', path.join(dir, 'root-b1.pem'), ...files, '--hash-bins', '2', '--token', 'online', '--label', 'online', '--pin-file', path.join(dir, 'pin')]);
+  const files = ['a', 'b', 'c', 'd', 'e']
+    .map((n) => {
+      const p = path.join(dir, `${n}.txt`);
+      writeFileSync(p, `target ${n}\n`);
+      return ['--target', `files/${n}.txt=${p}`];
+    })
+    .flat();
+  const init = await kc([
+    'tuf',
+    'init',
+    '--out',
+    repo,
+    '--threshold',
+    '1',
+    '--online-key',
+    path.join(dir, 'online.pem'),
+    '--root-key',
+    path.join(dir, 'root-b1.pem'),
+    ...files,
+    '--hash-bins',
+    '2',
+    '--token',
+    'online',
+    '--label',
+    'online',
+    '--pin-file',
+    path.join(dir, 'pin'),
+  ]);
   assert.equal(init.code, 0, init.err);
   assert.match(init.out, /targets delegated to 4 succinct hash bins/);
-  const s = await kc(['tuf', 'sign', path.join(repo, 'requests', '1.root.request.json'), '--token', 'custodian-b', '--label', 'root-b1', '--pin-file', path.join(dir, 'pin'), '--write', md]);
+  const s = await kc([
+    'tuf',
+    'sign',
+    path.join(repo, 'requests', '1.root.request.json'),
+    '--token',
+    'custodian-b',
+    '--label',
+    'root-b1',
+    '--pin-file',
+    path.join(dir, 'pin'),
+    '--write',
+    md,
+  ]);
   assert.equal(s.code, 0, s.err);
   const v = await kc(['tuf', 'verify', '--trusted-root', path.join(md, '1.root.json'), '--metadata', md, '--at', '2026-03-01T12:00:00Z', '--json']);
   assert.equal(v.code, 0, v.out);
   const rep = JSON.parse(v.out) as { roles: { role: string; delegator?: string }[]; tuf: { targetCount: number } };
-  assert.deepEqual(rep.roles.map((r) => r.role), ['root', 'timestamp', 'snapshot', 'targets', 'bin-0', 'bin-1', 'bin-2', 'bin-3']);
-  assert.deepEqual(rep.roles.slice(4).map((r) => r.delegator), ['targets', 'targets', 'targets', 'targets']);
+  assert.deepEqual(
+    rep.roles.map((r) => r.role),
+    ['root', 'timestamp', 'snapshot', 'targets', 'bin-0', 'bin-1', 'bin-2', 'bin-3'],
+  );
+  assert.deepEqual(
+    rep.roles.slice(4).map((r) => r.delegator),
+    ['targets', 'targets', 'targets', 'targets'],
+  );
   assert.equal(rep.tuf.targetCount, 5);
 });
 
@@ -120,10 +185,25 @@ test('init without the online token: targets by request, then `tuf snapshot` sig
   const pin = ['--pin-file', path.join(dir, 'pin')];
   const t = path.join(dir, 'payload.txt');
   writeFileSync(t, 'payload\n');
-  const init = await kc(['tuf', 'init', '--out', repo, '--threshold', '1', '--online-key', path.join(dir, 'online.pem'),
-    '--root-key', path.join(dir, 'root-a1.pem'), '--target', `payload.txt=${t}`]);
+  const init = await kc([
+    'tuf',
+    'init',
+    '--out',
+    repo,
+    '--threshold',
+    '1',
+    '--online-key',
+    path.join(dir, 'online.pem'),
+    '--root-key',
+    path.join(dir, 'root-a1.pem'),
+    '--target',
+    `payload.txt=${t}`,
+  ]);
   assert.equal(init.code, 0, init.err);
-  assert.equal((await kc(['tuf', 'sign', path.join(repo, 'requests', '1.root.request.json'), '--token', 'custodian-a', '--label', 'root-a1', ...pin, '--write', md])).code, 0);
+  assert.equal(
+    (await kc(['tuf', 'sign', path.join(repo, 'requests', '1.root.request.json'), '--token', 'custodian-a', '--label', 'root-a1', ...pin, '--write', md])).code,
+    0,
+  );
   const st = await kc(['tuf', 'sign', path.join(repo, 'requests', '1.targets.request.json'), '--token', 'online', '--label', 'online', ...pin, '--write', md]);
   assert.equal(st.code, 0, st.err);
   assert.match(st.out, /targets v1: signed by 1 of 1 required targets keys — complete/);

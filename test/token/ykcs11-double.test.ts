@@ -44,7 +44,7 @@ describe('ykcs11 profile against the ykcs11 double', () => {
   });
   after(() => mod?.close());
 
-  test('inventory: the ykcs11 profile; P-256/P-384 only (RSA stops at 2048 before firmware 5.7); serial is the YubiKey\'s', () => {
+  test("inventory: the ykcs11 profile; P-256/P-384 only (RSA stops at 2048 before firmware 5.7); serial is the YubiKey's", () => {
     const t = mod.findToken({ label });
     assert.equal(t.profile, 'ykcs11');
     assert.deepEqual(t.keyTypes, ['ecdsa-p256', 'ecdsa-p384']);
@@ -54,21 +54,39 @@ describe('ykcs11 profile against the ykcs11 double', () => {
 
   test('keygen goes into a PIV slot, as security officer with the management key, and the user login is put back', async () => {
     await withYk(async (s) => {
-      await assert.rejects(s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root' }), isErr('INVALID_INPUT', /say which slot to generate into \(9c is the signature slot/));
+      await assert.rejects(
+        s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root' }),
+        isErr('INVALID_INPUT', /say which slot to generate into \(9c is the signature slot/),
+      );
       await assert.rejects(s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root', slot: '9b' }), isErr('INVALID_INPUT', /"9b" is not a PIV key slot/));
-      await assert.rejects(s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root', slot: '9c' }), isErr('PIN_REQUIRED', /generates keys only with its PIV management key/));
-      await assert.rejects(s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root', slot: '9c', profile: 'backupable', soPin: enc(YK_MANAGEMENT_KEY) }), isErr('MECHANISM_UNSUPPORTED', /never leaves the YubiKey/));
-      await assert.rejects(s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root', slot: '9c', soPin: enc('000000000000000000000000000000000000000000000000') }), isErr('PIN_INCORRECT', /security officer/));
+      await assert.rejects(
+        s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root', slot: '9c' }),
+        isErr('PIN_REQUIRED', /generates keys only with its PIV management key/),
+      );
+      await assert.rejects(
+        s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root', slot: '9c', profile: 'backupable', soPin: enc(YK_MANAGEMENT_KEY) }),
+        isErr('MECHANISM_UNSUPPORTED', /never leaves the YubiKey/),
+      );
+      await assert.rejects(
+        s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root', slot: '9c', soPin: enc('000000000000000000000000000000000000000000000000') }),
+        isErr('PIN_INCORRECT', /security officer/),
+      );
       yk.calls.length = 0;
       const { key, created } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root', slot: '9c', soPin: enc(YK_MANAGEMENT_KEY) });
       assert.equal(created, true);
-      assert.deepEqual(yk.calls.filter((c) => c.startsWith('C_Log') || c === 'C_GenerateKeyPair'), ['C_Logout', 'C_Login:so', 'C_GenerateKeyPair', 'C_Logout', 'C_Login:user']);
-      assert.equal(key.label, 'Private key for Digital Signature', 'the module names the key; the script\'s label is not stored');
+      assert.deepEqual(
+        yk.calls.filter((c) => c.startsWith('C_Log') || c === 'C_GenerateKeyPair'),
+        ['C_Logout', 'C_Login:so', 'C_GenerateKeyPair', 'C_Logout', 'C_Login:user'],
+      );
+      assert.equal(key.label, 'Private key for Digital Signature', "the module names the key; the script's label is not stored");
       assert.equal(key.idHex, '02');
       assert.deepEqual([key.attrs.sensitive, key.attrs.extractable, key.attrs.local, key.attrs.alwaysAuthenticate], [true, false, true, true]);
       // the same slot again: the key there is adopted, not replaced; another type is refused naming the slot
       assert.equal((await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'anything', slot: '9c', soPin: enc(YK_MANAGEMENT_KEY) })).created, false);
-      await assert.rejects(s.generateKeyPair({ keyType: 'ecdsa-p384', label: 'root', slot: '9c', soPin: enc(YK_MANAGEMENT_KEY) }), isErr('KEY_EXISTS', /Slot 9c .* already holds a ecdsa-p256 key/));
+      await assert.rejects(
+        s.generateKeyPair({ keyType: 'ecdsa-p384', label: 'root', slot: '9c', soPin: enc(YK_MANAGEMENT_KEY) }),
+        isErr('KEY_EXISTS', /Slot 9c .* already holds a ecdsa-p256 key/),
+      );
     });
   });
 
@@ -84,7 +102,10 @@ describe('ykcs11 profile against the ykcs11 double', () => {
         assert.equal(await verifySignature(key.publicKeySpki, 'ecdsa-p256-sha256', data, sig), true);
       }
       assert.equal(pinAsked - before, 2, 'the PIN was asked once per signature');
-      assert.deepEqual(yk.calls.filter((c) => c.startsWith('C_Sign') || c.startsWith('C_Login')), ['C_SignInit', 'C_Login:context', 'C_Sign', 'C_SignInit', 'C_Login:context', 'C_Sign']);
+      assert.deepEqual(
+        yk.calls.filter((c) => c.startsWith('C_Sign') || c.startsWith('C_Login')),
+        ['C_SignInit', 'C_Login:context', 'C_Sign', 'C_SignInit', 'C_Login:context', 'C_Sign'],
+      );
     });
   });
 
@@ -112,13 +133,20 @@ describe('ykcs11 profile against the ykcs11 double', () => {
     });
   });
 
-  test('attestation read from the token verifies (under the double\'s test root) and names slot, serial and policies', async () => {
+  test("attestation read from the token verifies (under the double's test root) and names slot, serial and policies", async () => {
     await withYk(async (s) => {
       const certs = s.attestationCertificates({ id: Uint8Array.of(2) });
       assert.ok(certs);
-      const v = await verifyAttestation({ ...certs, roots: [new TextEncoder().encode(yk.root.pem)], expectPublicKeySpki: s.findKey({ id: Uint8Array.of(2) }).publicKeySpki });
+      const v = await verifyAttestation({
+        ...certs,
+        roots: [new TextEncoder().encode(yk.root.pem)],
+        expectPublicKeySpki: s.findKey({ id: Uint8Array.of(2) }).publicKeySpki,
+      });
       assert.ok(v.ok, v.ok ? '' : v.reason);
-      assert.deepEqual([v.report.slot, v.report.serial, v.report.firmware, v.report.pinPolicy, v.report.touchPolicy], ['9c', 12345678, '5.4.3', 'always', 'never']);
+      assert.deepEqual(
+        [v.report.slot, v.report.serial, v.report.firmware, v.report.pinPolicy, v.report.touchPolicy],
+        ['9c', 12345678, '5.4.3', 'always', 'never'],
+      );
       // and not under the bundled Yubico roots: the double is not a YubiKey
       assert.equal((await verifyAttestation(certs)).ok, false);
     });
@@ -160,7 +188,10 @@ describe('ykcs11 profile against the ykcs11 double', () => {
     assert.deepEqual([att?.facts?.source, att?.facts?.slot, att?.facts?.serial], ['token', '9d', 12345678]);
     const v = await verifyBundle({ list: () => store.list(), read: (p) => store.read(p) }, { requireProduction: true });
     assert.deepEqual(v.problems, []);
-    assert.deepEqual(v.attested.map((a) => [a.key, a.serial]), [['root', 12345678]]);
+    assert.deepEqual(
+      v.attested.map((a) => [a.key, a.serial]),
+      [['root', 12345678]],
+    );
   });
 
   test('the CLI: keygen --slot with the management key as the SO PIN; without --slot it says which slots exist', async () => {
@@ -181,10 +212,19 @@ describe('ykcs11 profile against the ykcs11 double', () => {
 
   test('wrong PINs count down as ykcs11 reports them: 2, 1, locked', async () => {
     const wrong = enc('654321');
-    await assert.rejects(mod.withSession({ label }, { pin: wrong }, () => 0), isErr('PIN_INCORRECT', /2 tries are left before the token locks/));
+    await assert.rejects(
+      mod.withSession({ label }, { pin: wrong }, () => 0),
+      isErr('PIN_INCORRECT', /2 tries are left before the token locks/),
+    );
     assert.equal(mod.findToken({ label }).pinTriesLeft, 2);
-    await assert.rejects(mod.withSession({ label }, { pin: wrong }, () => 0), isErr('PIN_INCORRECT', /Only ONE try is left/));
-    await assert.rejects(mod.withSession({ label }, { pin: wrong }, () => 0), isErr('PIN_LOCKED'));
+    await assert.rejects(
+      mod.withSession({ label }, { pin: wrong }, () => 0),
+      isErr('PIN_INCORRECT', /Only ONE try is left/),
+    );
+    await assert.rejects(
+      mod.withSession({ label }, { pin: wrong }, () => 0),
+      isErr('PIN_LOCKED'),
+    );
     assert.equal(mod.findToken({ label }).pinTriesLeft, 0);
   });
 });

@@ -40,7 +40,11 @@ before(async () => {
   mkdirSync(work, { recursive: true });
   // before the ceremony: Carol's key on her token, and its attestation (serial 31415926, slot 9c,
   // PIN always, touch always) under a test root
-  const key = await mod.withSession({ label: 'yk-carol' }, { pin: hsm.pinOf('yk-carol'), rw: true }, async (s) => (await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root-9c' })).key);
+  const key = await mod.withSession(
+    { label: 'yk-carol' },
+    { pin: hsm.pinOf('yk-carol'), rw: true },
+    async (s) => (await s.generateKeyPair({ keyType: 'ecdsa-p256', label: 'root-9c' })).key,
+  );
   fingerprint = key.fingerprint;
   const chain = await makeFakePivChain({ keySpki: key.publicKeySpki, serial: 31415926, firmware: [5, 7, 4], slot: '9c', policy: [3, 2], formFactor: 0x03 });
   writeFileSync(join(work, 'root-9c.attest.pem'), chain.keyCertPem);
@@ -67,9 +71,9 @@ before(async () => {
             id: 'attest',
             kind: 'attest',
             title: 'Check the hardware attestation',
-            instructions: 'Compare the serial and firmware shown with the YubiKey in Carol\'s hand.',
+            instructions: "Compare the serial and firmware shown with the YubiKey in Carol's hand.",
             params: { keys: ['root'], files: { root: { keyCert: 'root-9c.attest.pem', deviceCert: 'root-9c.f9.pem' } }, roots: ['test-yubico-root.pem'] },
-            acknowledgements: [{ id: 'serial', by: 'role:witness', statement: 'The attested serial and firmware match the YubiKey in the custodian\'s hand' }],
+            acknowledgements: [{ id: 'serial', by: 'role:witness', statement: "The attested serial and firmware match the YubiKey in the custodian's hand" }],
           },
           { id: 'close', kind: 'close', params: { signWith: ['root'] } },
         ],
@@ -79,7 +83,11 @@ before(async () => {
     ),
   );
   ui = await startUi({ tokens: () => mod });
-  m = await ui.machine({ name: 'ceremony-room', mode: 'production', extraDeps: { ceremony: { workDir: join(work, 'runs'), rehearsal: false, module: () => mod } } });
+  m = await ui.machine({
+    name: 'ceremony-room',
+    mode: 'production',
+    extraDeps: { ceremony: { workDir: join(work, 'runs'), rehearsal: false, module: () => mod } },
+  });
   m.reader.insertAlso(hsm.tokens[0]!.serial);
 });
 
@@ -90,52 +98,68 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test('ceremony with an attestation step (files given): the witness sees serial, firmware and policies; the bundle carries and re-checks the certificates', { skip, timeout: 300_000 }, async () => {
-  const p = m.page;
-  await p.getByRole('button', { name: 'Run a ceremony' }).click();
-  await p.getByTestId('setup').waitFor();
-  m.dialogs.open.push(join(work, 'attested-root.json'));
-  await p.getByRole('button', { name: 'Open a ceremony script file…' }).click();
-  await p.getByTestId('script-file').waitFor();
-  await fillSetup(m, {
-    tokens: { yk: hsm.tokens[0]!.serial },
-    files: {
-      'root-9c.attest.pem': join(work, 'root-9c.attest.pem'),
-      'root-9c.f9.pem': join(work, 'root-9c.f9.pem'),
-      'test-yubico-root.pem': join(work, 'test-yubico-root.pem'),
-    },
-  });
-  await axe(p, 'attestation setup');
-  await startCeremony(p);
+test(
+  'ceremony with an attestation step (files given): the witness sees serial, firmware and policies; the bundle carries and re-checks the certificates',
+  { skip, timeout: 300_000 },
+  async () => {
+    const p = m.page;
+    await p.getByRole('button', { name: 'Run a ceremony' }).click();
+    await p.getByTestId('setup').waitFor();
+    m.dialogs.open.push(join(work, 'attested-root.json'));
+    await p.getByRole('button', { name: 'Open a ceremony script file…' }).click();
+    await p.getByTestId('script-file').waitFor();
+    await fillSetup(m, {
+      tokens: { yk: hsm.tokens[0]!.serial },
+      files: {
+        'root-9c.attest.pem': join(work, 'root-9c.attest.pem'),
+        'root-9c.f9.pem': join(work, 'root-9c.f9.pem'),
+        'test-yubico-root.pem': join(work, 'test-yubico-root.pem'),
+      },
+    });
+    await axe(p, 'attestation setup');
+    await startCeremony(p);
 
-  let shownToWitness = '';
-  const status = await drive(m, hsm, {
-    shares: new Map(),
-    shots: { ack: 'ceremony-attestation' },
-    stopWhen: async (kind, q) => {
-      if (kind === 'ack') shownToWitness = await q.getByTestId('shown').innerText();
-      return false;
-    },
-  });
-  if (status !== 'done') assert.fail(`ceremony ${status}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
-  assert.match(shownToWitness, /attested\s+YubiKey serial 31415926, firmware 5\.7\.4, slot 9c, PIN always, touch always; chain to Test Attestation Root \(root given by the script\)/);
-  assert.match(shownToWitness, new RegExp(fingerprint));
+    let shownToWitness = '';
+    const status = await drive(m, hsm, {
+      shares: new Map(),
+      shots: { ack: 'ceremony-attestation' },
+      stopWhen: async (kind, q) => {
+        if (kind === 'ack') shownToWitness = await q.getByTestId('shown').innerText();
+        return false;
+      },
+    });
+    if (status !== 'done') assert.fail(`ceremony ${status}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
+    assert.match(
+      shownToWitness,
+      /attested\s+YubiKey serial 31415926, firmware 5\.7\.4, slot 9c, PIN always, touch always; chain to Test Attestation Root \(root given by the script\)/,
+    );
+    assert.match(shownToWitness, new RegExp(fingerprint));
 
-  const result = p.getByTestId('ceremony-result');
-  assert.equal(await result.getAttribute('data-ok'), 'true');
-  const bundleDir = (await result.getAttribute('data-bundle'))!;
-  for (const f of ['key-cert.pem', 'device-cert.pem', 'roots.pem']) assert.ok(existsSync(join(bundleDir, 'attestations', 'root', f)), f);
-  // the same certificate (the bundle keeps it as PEM, one block, newline-terminated)
-  const der = (f: string) => Buffer.from(pemDecode(readFileSync(f, 'utf8')).der).toString('hex');
-  assert.equal(der(join(bundleDir, 'attestations', 'root', 'key-cert.pem')), der(join(work, 'root-9c.attest.pem')));
-  const verdict = await verifyBundle(dirBundleReader(bundleDir), { requireProduction: true });
-  assert.deepEqual(verdict.problems, []);
-  assert.deepEqual(verdict.attested.map((a) => [a.key, a.serial, a.rootSource]), [['root', 31415926, 'given']]);
-  const lines = readFileSync(join(bundleDir, 'transcript.jsonl'), 'utf8').trim().split('\n');
-  const att = (await verifyTranscript(lines)).entries.find((e) => e.event === 'key-attested');
-  assert.deepEqual([att?.facts?.source, att?.facts?.serial, att?.facts?.firmware, att?.facts?.touchPolicy, att?.facts?.publicKeySha256], ['files', 31415926, '5.7.4', 'always', fingerprint]);
-  // the CLI says the same, and names where the trust came from
-  const v = kcSync(['bundle', 'verify', bundleDir, '--production']);
-  assert.equal(v.code, 0, v.out + v.err);
-  assert.match(v.out, /attested key root: YubiKey serial 31415926, chain to Test Attestation Root \(root given by the ceremony script, not bundled with keyceremony\)/);
-});
+    const result = p.getByTestId('ceremony-result');
+    assert.equal(await result.getAttribute('data-ok'), 'true');
+    const bundleDir = (await result.getAttribute('data-bundle'))!;
+    for (const f of ['key-cert.pem', 'device-cert.pem', 'roots.pem']) assert.ok(existsSync(join(bundleDir, 'attestations', 'root', f)), f);
+    // the same certificate (the bundle keeps it as PEM, one block, newline-terminated)
+    const der = (f: string) => Buffer.from(pemDecode(readFileSync(f, 'utf8')).der).toString('hex');
+    assert.equal(der(join(bundleDir, 'attestations', 'root', 'key-cert.pem')), der(join(work, 'root-9c.attest.pem')));
+    const verdict = await verifyBundle(dirBundleReader(bundleDir), { requireProduction: true });
+    assert.deepEqual(verdict.problems, []);
+    assert.deepEqual(
+      verdict.attested.map((a) => [a.key, a.serial, a.rootSource]),
+      [['root', 31415926, 'given']],
+    );
+    const lines = readFileSync(join(bundleDir, 'transcript.jsonl'), 'utf8').trim().split('\n');
+    const att = (await verifyTranscript(lines)).entries.find((e) => e.event === 'key-attested');
+    assert.deepEqual(
+      [att?.facts?.source, att?.facts?.serial, att?.facts?.firmware, att?.facts?.touchPolicy, att?.facts?.publicKeySha256],
+      ['files', 31415926, '5.7.4', 'always', fingerprint],
+    );
+    // the CLI says the same, and names where the trust came from
+    const v = kcSync(['bundle', 'verify', bundleDir, '--production']);
+    assert.equal(v.code, 0, v.out + v.err);
+    assert.match(
+      v.out,
+      /attested key root: YubiKey serial 31415926, chain to Test Attestation Root \(root given by the ceremony script, not bundled with keyceremony\)/,
+    );
+  },
+);

@@ -85,7 +85,12 @@ test('journey 1: TUF root ceremony with real names, picked tokens, word-by-word 
   await fillSetup(m, {
     template: 'tuf-root',
     names: NAMES,
-    tokens: { 'root-token-1': tok('root-1').serial, 'root-token-2': tok('root-2').serial, 'root-token-3': tok('root-3').serial, 'online-token': tok('online').serial },
+    tokens: {
+      'root-token-1': tok('root-1').serial,
+      'root-token-2': tok('root-2').serial,
+      'root-token-3': tok('root-3').serial,
+      'online-token': tok('online').serial,
+    },
     fields: { 'Root threshold (signatures needed)': '2' },
   });
   // The same token cannot be picked twice: main refuses it before anything runs, naming where.
@@ -194,7 +199,10 @@ test('journey 1: TUF root ceremony with real names, picked tokens, word-by-word 
   assert.match(pv!, /hash [0-9a-f]{64}/);
   assert.match(pv!, /Carol Chen/);
   await p.getByRole('button', { name: 'Print the script' }).click();
-  await p.getByTestId('print-view').getByText(/"name": "Eva Lindqvist"/).waitFor({ state: 'attached' });
+  await p
+    .getByTestId('print-view')
+    .getByText(/"name": "Eva Lindqvist"/)
+    .waitFor({ state: 'attached' });
 
   // The bundle verifies on its own; tokens hold what the bundle says (pkcs11-tool).
   const verdict = await verifyBundle(dirBundleReader(bundleDir));
@@ -204,17 +212,28 @@ test('journey 1: TUF root ceremony with real names, picked tokens, word-by-word 
   for (const el of await p.getByTestId('ceremony-key').all()) shown.set((await el.getAttribute('data-id'))!, (await el.getAttribute('data-fingerprint'))!);
   for (const n of [1, 2, 3]) {
     const keys = privateKeys(hsm, `root-${n}`);
-    assert.deepEqual(keys.map((k) => k.label), [`tuf-root-${n}`], `exactly one root key on root-${n}`);
+    assert.deepEqual(
+      keys.map((k) => k.label),
+      [`tuf-root-${n}`],
+      `exactly one root key on root-${n}`,
+    );
     const mk = manifest.keys.find((k) => k.id === `root-${n}`)!;
     assert.equal(mk.token.serial, tok(`root-${n}`).serial);
     assert.equal(shown.get(`root-${n}`), mk.fingerprint);
   }
-  assert.deepEqual(privateKeys(hsm, 'online').map((k) => k.label).sort(), ['tuf-snapshot', 'tuf-targets', 'tuf-timestamp']);
+  assert.deepEqual(
+    privateKeys(hsm, 'online')
+      .map((k) => k.label)
+      .sort(),
+    ['tuf-snapshot', 'tuf-targets', 'tuf-timestamp'],
+  );
   // Fingerprints: one form everywhere (32 words), wrapped within the 1180 px window.
   const fp = p.getByTestId('fp-words').first();
   assert.equal(await fp.getAttribute('data-count'), '32');
   const fits = await p.evaluate(() =>
-    [...document.querySelectorAll('.fingerprint, .fp-words, .fp-hex')].every((el) => el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().right <= window.innerWidth),
+    [...document.querySelectorAll('.fingerprint, .fp-words, .fp-hex')].every(
+      (el) => el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().right <= window.innerWidth,
+    ),
   );
   assert.equal(fits, true, 'fingerprints are not clipped at 1180 px');
   // The transcript records the real names; no share or PIN anywhere in it.
@@ -232,7 +251,10 @@ test('journey 1: TUF root ceremony with real names, picked tokens, word-by-word 
 test('verify screen: the bundle and its TUF metadata verify item by item; a tampered bundle does not', { skip, timeout: 60_000 }, async () => {
   assert.ok(bundleDir, 'journey 1 produced a bundle');
   const p = m.page;
-  const archive = join(dirname(bundleDir), readdirSync(dirname(bundleDir)).find((f) => f.endsWith('.kcbundle.tar'))!);
+  const archive = join(
+    dirname(bundleDir),
+    readdirSync(dirname(bundleDir)).find((f) => f.endsWith('.kcbundle.tar'))!,
+  );
   await p.getByRole('navigation').getByRole('button', { name: 'Verify' }).click();
   await p.getByLabel('A ceremony bundle (.kcbundle.tar)').check();
   await p.getByLabel('Open a ceremony bundle').setInputFiles(archive);
@@ -244,8 +266,12 @@ test('verify screen: the bundle and its TUF metadata verify item by item; a tamp
   // the screen decides on codes (shared/verification): the manifest signature item is a passed bundle.signature
   assert.ok((await p.locator('[data-testid="verdict"][data-check="bundle.signature"][data-status="pass"]').count()) >= 1);
   // issue 19: the auditor sees SHA256SUMS, each signature over it and VERIFY.sh, and that they agree
-  for (const check of ['bundle.checksums', 'bundle.verify-script']) assert.equal(await p.locator(`[data-testid="verdict"][data-check="${check}"]`).getAttribute('data-status'), 'pass', check);
-  assert.ok((await p.locator('[data-testid="verdict"][data-check="bundle.checksums.signature"][data-status="pass"]').count()) >= 1, 'signatures over SHA256SUMS');
+  for (const check of ['bundle.checksums', 'bundle.verify-script'])
+    assert.equal(await p.locator(`[data-testid="verdict"][data-check="${check}"]`).getAttribute('data-status'), 'pass', check);
+  assert.ok(
+    (await p.locator('[data-testid="verdict"][data-check="bundle.checksums.signature"][data-status="pass"]').count()) >= 1,
+    'signatures over SHA256SUMS',
+  );
   assert.match(await p.locator('[data-testid="verdict"][data-check="bundle.verify-script"]').innerText(), /agrees with this verification/);
   await axe(p, 'verify bundle');
   await screenshot(p, 'verify-bundle', v);
@@ -264,7 +290,11 @@ test('verify screen: the bundle and its TUF metadata verify item by item; a tamp
     [await first.getAttribute('data-status'), await first.getAttribute('data-check'), await first.getAttribute('data-code')],
     ['fail', 'bundle.file', 'HASH_MISMATCH'],
   );
-  assert.equal(await p.locator('[data-testid="verdict"][data-check="bundle.checksums"][data-status="fail"]').first().getAttribute('data-code'), 'HASH_MISMATCH', 'SHA256SUMS names the changed file too');
+  assert.equal(
+    await p.locator('[data-testid="verdict"][data-check="bundle.checksums"][data-status="fail"]').first().getAttribute('data-code'),
+    'HASH_MISMATCH',
+    'SHA256SUMS names the changed file too',
+  );
   await screenshot(p, 'verify-bundle-tampered', p.getByTestId('verdicts'));
   const md = join(bundleDir, 'metadata');
   await p.getByLabel('TUF metadata against a trusted root').check();
@@ -276,115 +306,137 @@ test('verify screen: the bundle and its TUF metadata verify item by item; a tamp
   await screenshot(p, 'verify-tuf', p.getByTestId('verdicts'));
 });
 
-test('journey 3: recovery by custodians 2 and 3 (share 3 first), a foreign share refused, a wrong PIN retried without retyping', { skip, timeout: 300_000 }, async () => {
-  assert.ok(bundleDir, 'journey 1 produced a bundle');
-  const p = m.page;
-  const original = (await verifyBundle(dirBundleReader(bundleDir))).manifest!.keys.find((k) => k.id === 'targets')!;
-  const backupFile = readdirSync(join(bundleDir, 'backup')).find((f) => f.endsWith('.backup.json'))!;
-  const copy = join(work, 'targets.backup.json');
-  writeFileSync(copy, readFileSync(join(bundleDir, 'backup', backupFile)));
-  assert.deepEqual(privateKeys(hsm, 'restored-1'), [], 'the fresh token is empty');
+test(
+  'journey 3: recovery by custodians 2 and 3 (share 3 first), a foreign share refused, a wrong PIN retried without retyping',
+  { skip, timeout: 300_000 },
+  async () => {
+    assert.ok(bundleDir, 'journey 1 produced a bundle');
+    const p = m.page;
+    const original = (await verifyBundle(dirBundleReader(bundleDir))).manifest!.keys.find((k) => k.id === 'targets')!;
+    const backupFile = readdirSync(join(bundleDir, 'backup')).find((f) => f.endsWith('.backup.json'))!;
+    const copy = join(work, 'targets.backup.json');
+    writeFileSync(copy, readFileSync(join(bundleDir, 'backup', backupFile)));
+    assert.deepEqual(privateKeys(hsm, 'restored-1'), [], 'the fresh token is empty');
 
-  await p.getByRole('navigation').getByRole('button', { name: 'Ceremony' }).click();
-  await p.getByRole('button', { name: 'Start another ceremony' }).click();
-  await p.getByRole('navigation').getByRole('button', { name: 'Recover' }).click();
-  await fillSetup(m, {
-    names: { admin: 'Ada Admin', 'custodian-1': 'Carol Chen', 'custodian-2': 'Dmitri Okafor', 'custodian-3': 'Eva Lindqvist', witness: 'Wendy Witness' },
-    tokens: { 'new-token': tok('restored-1').serial },
-    files: { 'targets.backup.json': copy },
-  });
-  await axe(p, 'recovery setup');
-  await screenshot(p, 'recover-setup', p.getByTestId('setup'));
-  await startCeremony(p);
+    await p.getByRole('navigation').getByRole('button', { name: 'Ceremony' }).click();
+    await p.getByRole('button', { name: 'Start another ceremony' }).click();
+    await p.getByRole('navigation').getByRole('button', { name: 'Recover' }).click();
+    await fillSetup(m, {
+      names: { admin: 'Ada Admin', 'custodian-1': 'Carol Chen', 'custodian-2': 'Dmitri Okafor', 'custodian-3': 'Eva Lindqvist', witness: 'Wendy Witness' },
+      tokens: { 'new-token': tok('restored-1').serial },
+      files: { 'targets.backup.json': copy },
+    });
+    await axe(p, 'recovery setup');
+    await screenshot(p, 'recover-setup', p.getByTestId('setup'));
+    await startCeremony(p);
 
-  // The shares typed below are format 2 (34 words each): the recovery screens take them end to end.
-  for (const w of ['custodian-2', 'custodian-3']) assert.equal(shares.get(w)!.split(' ').length, 34, `${w}: a format 2 share`);
-  // A share of ANOTHER set (same words, but from a different backup) is refused at once.
-  const foreign = makeForeignShare(shares.get('custodian-1')!);
-  let wrongPinGiven = false;
-  let gatherShot = false;
-  const hooks = {
-    shares,
-    gather: [
-      ['custodian-3', foreign],
-      ['custodian-3', shares.get('custodian-3')!],
-      ['custodian-2', shares.get('custodian-2')!],
-    ] as [string, string][],
-    pin: (label: string, so: boolean) => {
-      if (label === 'restored-1' && !so && !wrongPinGiven) {
-        wrongPinGiven = true;
-        return '00000000';
-      }
-      return so ? tok(label).soPin : tok(label).pin;
-    },
-    shots: { ack: 'recover-ack', pin: 'recover-pin' },
-    stopWhen: async (kind: string, q: ReturnType<typeof p.getByTestId>) => {
-      if (kind === 'share-gather') {
-        const entered = Number(await q.getAttribute('data-entered'));
-        const progress = await q.getByTestId('gather-progress').innerText();
-        assert.equal(progress, `${entered} of 2 shares entered — ${2 - entered} more needed.`);
-        if (entered === 1 && !gatherShot) {
-          gatherShot = true;
-          assert.match(await q.innerText(), /share 3 \(given to Eva Lindqvist \(custodian-3\)\) typed by Eva Lindqvist/);
-          await axe(p, 'recovery: any shares');
-          await screenshot(p, 'recover-any-shares', q);
+    // The shares typed below are format 2 (34 words each): the recovery screens take them end to end.
+    for (const w of ['custodian-2', 'custodian-3']) assert.equal(shares.get(w)!.split(' ').length, 34, `${w}: a format 2 share`);
+    // A share of ANOTHER set (same words, but from a different backup) is refused at once.
+    const foreign = makeForeignShare(shares.get('custodian-1')!);
+    let wrongPinGiven = false;
+    let gatherShot = false;
+    const hooks = {
+      shares,
+      gather: [
+        ['custodian-3', foreign],
+        ['custodian-3', shares.get('custodian-3')!],
+        ['custodian-2', shares.get('custodian-2')!],
+      ] as [string, string][],
+      pin: (label: string, so: boolean) => {
+        if (label === 'restored-1' && !so && !wrongPinGiven) {
+          wrongPinGiven = true;
+          return '00000000';
         }
-      }
-      return false;
-    },
-  };
-  // the foreign share: the live check says so while typing, and main refuses it if sent anyway
-  const first = await drive(m, hsm, {
-    ...hooks,
-    gather: [],
-    stopWhen: async (kind, q) => {
-      if (kind !== 'share-gather') return false;
-      await q.getByLabel('Who types the next share?').selectOption('custodian-3');
-      await q.getByLabel(/^Word 1 of \d+/).fill(foreign);
-      await q.locator('[data-testid="share-check"][data-code="SHARE_FOREIGN"]').waitFor();
-      assert.match(await q.getByTestId('share-check').innerText(), /belongs to share set [0-9a-f]{6}; this recovery needs shares of set/);
-      return true;
-    },
-  });
-  assert.equal(first, 'stopped-by-test');
-  hooks.gather.shift();
-  const status = await drive(m, hsm, hooks);
-  // The wrong PIN on the fresh token stopped the run; the two shares are kept in main's memory.
-  assert.equal(status, 'failed');
-  const err = p.getByTestId('error').first();
-  assert.equal(await err.getAttribute('data-code'), 'PIN_INCORRECT');
-  assert.match(await p.getByTestId('stopped').innerText(), /The 2 shares typed so far are kept in memory: nobody types them again/);
-  await screenshot(p, 'recover-wrong-pin', p.getByTestId('stopped'));
-  await p.getByRole('button', { name: 'Resume the ceremony' }).click();
-  const again = await drive(m, hsm, { ...hooks, gather: [], stopWhen: async (kind) => assert.notEqual(kind, 'share-gather', 'shares are not asked again') ?? false });
-  if (again !== 'done') assert.fail(`recovery ${again}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
-  assert.match(await p.getByTestId('transcript').innerText(), /Using the 2 shares entered before \(kept in memory only\)/);
-  await screenshot(p, 'recover-done', p.getByTestId('ceremony-result'));
+        return so ? tok(label).soPin : tok(label).pin;
+      },
+      shots: { ack: 'recover-ack', pin: 'recover-pin' },
+      stopWhen: async (kind: string, q: ReturnType<typeof p.getByTestId>) => {
+        if (kind === 'share-gather') {
+          const entered = Number(await q.getAttribute('data-entered'));
+          const progress = await q.getByTestId('gather-progress').innerText();
+          assert.equal(progress, `${entered} of 2 shares entered — ${2 - entered} more needed.`);
+          if (entered === 1 && !gatherShot) {
+            gatherShot = true;
+            assert.match(await q.innerText(), /share 3 \(given to Eva Lindqvist \(custodian-3\)\) typed by Eva Lindqvist/);
+            await axe(p, 'recovery: any shares');
+            await screenshot(p, 'recover-any-shares', q);
+          }
+        }
+        return false;
+      },
+    };
+    // the foreign share: the live check says so while typing, and main refuses it if sent anyway
+    const first = await drive(m, hsm, {
+      ...hooks,
+      gather: [],
+      stopWhen: async (kind, q) => {
+        if (kind !== 'share-gather') return false;
+        await q.getByLabel('Who types the next share?').selectOption('custodian-3');
+        await q.getByLabel(/^Word 1 of \d+/).fill(foreign);
+        await q.locator('[data-testid="share-check"][data-code="SHARE_FOREIGN"]').waitFor();
+        assert.match(await q.getByTestId('share-check').innerText(), /belongs to share set [0-9a-f]{6}; this recovery needs shares of set/);
+        return true;
+      },
+    });
+    assert.equal(first, 'stopped-by-test');
+    hooks.gather.shift();
+    const status = await drive(m, hsm, hooks);
+    // The wrong PIN on the fresh token stopped the run; the two shares are kept in main's memory.
+    assert.equal(status, 'failed');
+    const err = p.getByTestId('error').first();
+    assert.equal(await err.getAttribute('data-code'), 'PIN_INCORRECT');
+    assert.match(await p.getByTestId('stopped').innerText(), /The 2 shares typed so far are kept in memory: nobody types them again/);
+    await screenshot(p, 'recover-wrong-pin', p.getByTestId('stopped'));
+    await p.getByRole('button', { name: 'Resume the ceremony' }).click();
+    const again = await drive(m, hsm, {
+      ...hooks,
+      gather: [],
+      stopWhen: async (kind) => assert.notEqual(kind, 'share-gather', 'shares are not asked again') ?? false,
+    });
+    if (again !== 'done') assert.fail(`recovery ${again}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
+    assert.match(await p.getByTestId('transcript').innerText(), /Using the 2 shares entered before \(kept in memory only\)/);
+    await screenshot(p, 'recover-done', p.getByTestId('ceremony-result'));
 
-  const restored = privateKeys(hsm, 'restored-1');
-  assert.deepEqual(restored.map((k) => k.label), ['tuf-targets'], 'exactly the key is on the fresh token');
-  const rb = p.getByTestId('ceremony-result');
-  const verdict = await verifyBundle(dirBundleReader((await rb.getAttribute('data-bundle'))!));
-  assert.equal(verdict.ok, true, verdict.problems.join('; '));
-  assert.equal(verdict.manifest!.keys[0]!.fingerprint, original.fingerprint, 'same key as the original ceremony');
-  const transcript = readFileSync(join((await rb.getAttribute('data-bundle'))!, 'transcript.jsonl'), 'utf8');
-  const restoredEntry = transcript.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; shares?: { index: number; custodian: string }[] }).find((e) => e.event === 'key-restored')!;
-  assert.deepEqual(restoredEntry.shares!.map((s) => [s.index, s.custodian]), [[3, 'custodian-3'], [2, 'custodian-2']]);
+    const restored = privateKeys(hsm, 'restored-1');
+    assert.deepEqual(
+      restored.map((k) => k.label),
+      ['tuf-targets'],
+      'exactly the key is on the fresh token',
+    );
+    const rb = p.getByTestId('ceremony-result');
+    const verdict = await verifyBundle(dirBundleReader((await rb.getAttribute('data-bundle'))!));
+    assert.equal(verdict.ok, true, verdict.problems.join('; '));
+    assert.equal(verdict.manifest!.keys[0]!.fingerprint, original.fingerprint, 'same key as the original ceremony');
+    const transcript = readFileSync(join((await rb.getAttribute('data-bundle'))!, 'transcript.jsonl'), 'utf8');
+    const restoredEntry = transcript
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; shares?: { index: number; custodian: string }[] })
+      .find((e) => e.event === 'key-restored')!;
+    assert.deepEqual(
+      restoredEntry.shares!.map((s) => [s.index, s.custodian]),
+      [
+        [3, 'custodian-3'],
+        [2, 'custodian-2'],
+      ],
+    );
 
-  // Sign with the recovered key through the UI; verify with the ORIGINAL public key from bundle 1.
-  await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
-  await p.getByRole('button', { name: 'Sign a text' }).click();
-  await p.getByLabel('Custodian').fill('Recovery team');
-  await p.getByLabel('Token serial').fill(tok('restored-1').serial);
-  await p.getByLabel('Key label').fill('tuf-targets');
-  await p.getByLabel('Text to sign').fill('targets after recovery');
-  await p.getByRole('button', { name: 'Continue' }).click();
-  await p.getByLabel("PIN of Recovery team's token").fill(tok('restored-1').pin);
-  await p.getByRole('button', { name: 'Sign with this token' }).click();
-  const sig = (await p.getByTestId('signature').getAttribute('data-signature'))!;
-  const pub = createPublicKey({ key: Buffer.from(original.spki, 'base64'), format: 'der', type: 'spki' });
-  assert.equal(nodeVerify('sha256', Buffer.from('targets after recovery'), pub, Buffer.from(sig, 'base64')), true);
-});
+    // Sign with the recovered key through the UI; verify with the ORIGINAL public key from bundle 1.
+    await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
+    await p.getByRole('button', { name: 'Sign a text' }).click();
+    await p.getByLabel('Custodian').fill('Recovery team');
+    await p.getByLabel('Token serial').fill(tok('restored-1').serial);
+    await p.getByLabel('Key label').fill('tuf-targets');
+    await p.getByLabel('Text to sign').fill('targets after recovery');
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await p.getByLabel("PIN of Recovery team's token").fill(tok('restored-1').pin);
+    await p.getByRole('button', { name: 'Sign with this token' }).click();
+    const sig = (await p.getByTestId('signature').getAttribute('data-signature'))!;
+    const pub = createPublicKey({ key: Buffer.from(original.spki, 'base64'), format: 'der', type: 'spki' });
+    assert.equal(nodeVerify('sha256', Buffer.from('targets after recovery'), pub, Buffer.from(sig, 'base64')), true);
+  },
+);
 
 /** The same share body under another set id: a well-formed share of a different backup. */
 function makeForeignShare(words: string): string {

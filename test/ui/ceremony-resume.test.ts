@@ -49,7 +49,11 @@ const tok = (label: string) => hsm.tokens.find((t) => t.label === label)!;
 
 /** A "launch of the app": a fresh handler host and window over the same ceremony folder. */
 async function launch(name: string): Promise<Machine> {
-  const m = await ui.machine({ name, mode: 'production', extraDeps: { ceremony: { workDir: join(work, 'runs'), rehearsal: false, module: () => mod, preflight: probe } } });
+  const m = await ui.machine({
+    name,
+    mode: 'production',
+    extraDeps: { ceremony: { workDir: join(work, 'runs'), rehearsal: false, module: () => mod, preflight: probe } },
+  });
   for (const t of hsm.tokens) m.reader.insertAlso(t.serial);
   return m;
 }
@@ -71,7 +75,11 @@ async function startAndInterrupt(m: Machine, label: string): Promise<void> {
     stopWhen: async (kind) => kind === 'ack' && (await p.locator('[data-testid="current-step"] h2').innerText()).includes('Generate'),
   });
   assert.equal(r, 'stopped-by-test');
-  assert.deepEqual(privateKeys(hsm, label).map((k) => k.label), ['cosign-signing'], 'the key was made before the interruption');
+  assert.deepEqual(
+    privateKeys(hsm, label).map((k) => k.label),
+    ['cosign-signing'],
+    'the key was made before the interruption',
+  );
 }
 
 test('a run interrupted by quitting is found at the next start and resumed to completion without a second key', { skip, timeout: 240_000 }, async () => {
@@ -103,44 +111,55 @@ test('a run interrupted by quitting is found at the next start and resumed to co
   await quit(second);
 });
 
-test('an interrupted run is abandoned (its key named in the transcript and removed), then a fresh ceremony on the same token completes', { skip, timeout: 240_000 }, async () => {
-  const first = await launch('abandon-1');
-  await startAndInterrupt(first, 'cosign-b');
-  const run = await first.page.getByTestId('ceremony').getAttribute('data-run');
-  await quit(first);
+test(
+  'an interrupted run is abandoned (its key named in the transcript and removed), then a fresh ceremony on the same token completes',
+  { skip, timeout: 240_000 },
+  async () => {
+    const first = await launch('abandon-1');
+    await startAndInterrupt(first, 'cosign-b');
+    const run = await first.page.getByTestId('ceremony').getAttribute('data-run');
+    await quit(first);
 
-  const m = await launch('abandon-2');
-  const p = m.page;
-  await p.getByRole('button', { name: 'Run a ceremony' }).click();
-  const row = p.locator(`[data-testid="unfinished-run"][data-run="${run}"]`);
-  await row.getByRole('button', { name: 'Abandon…' }).click();
-  const form = row.getByTestId('abandon-form');
-  assert.equal(await form.getByRole('button', { name: 'Abandon this run' }).isDisabled(), true);
-  await form.getByLabel('Abandoned by').fill('Ada Admin');
-  await form.getByLabel('Reason for abandoning').fill('The witness had to leave; we start again tomorrow.');
-  await axe(p, 'abandon form');
-  await form.getByRole('button', { name: 'Abandon this run' }).click();
-  const status = await drive(m, hsm, { shares: new Map() }); // the PIN of cosign-b, to remove the key
-  assert.equal(status, 'abandoned');
-  assert.match(await p.getByTestId('abandoned').innerText(), /Keys removed from their tokens: cosign\b/);
-  assert.deepEqual(privateKeys(hsm, 'cosign-b'), [], 'the abandoned run’s key is gone');
-  const runDir = (await p.getByTestId('ceremony').getAttribute('data-run'))!;
-  const lines = readFileSync(join(work, 'runs', runDir, 'cosign-key-bundle', 'transcript.jsonl'), 'utf8').trim().split('\n');
-  const last = JSON.parse(lines[lines.length - 1]!) as { event: string; actor: string; note: string; keys: { id: string; idHex: string; fingerprint: string }[] };
-  assert.equal(last.event, 'ceremony-abandoned');
-  assert.equal(last.actor, 'Ada Admin');
-  assert.match(last.note, /Keys this run made: cosign \(cosign-signing on cosign-b/);
-  assert.match(last.note, /Removed from their tokens: cosign/);
-  assert.equal(last.keys[0]!.idHex.length, 32);
+    const m = await launch('abandon-2');
+    const p = m.page;
+    await p.getByRole('button', { name: 'Run a ceremony' }).click();
+    const row = p.locator(`[data-testid="unfinished-run"][data-run="${run}"]`);
+    await row.getByRole('button', { name: 'Abandon…' }).click();
+    const form = row.getByTestId('abandon-form');
+    assert.equal(await form.getByRole('button', { name: 'Abandon this run' }).isDisabled(), true);
+    await form.getByLabel('Abandoned by').fill('Ada Admin');
+    await form.getByLabel('Reason for abandoning').fill('The witness had to leave; we start again tomorrow.');
+    await axe(p, 'abandon form');
+    await form.getByRole('button', { name: 'Abandon this run' }).click();
+    const status = await drive(m, hsm, { shares: new Map() }); // the PIN of cosign-b, to remove the key
+    assert.equal(status, 'abandoned');
+    assert.match(await p.getByTestId('abandoned').innerText(), /Keys removed from their tokens: cosign\b/);
+    assert.deepEqual(privateKeys(hsm, 'cosign-b'), [], 'the abandoned run’s key is gone');
+    const runDir = (await p.getByTestId('ceremony').getAttribute('data-run'))!;
+    const lines = readFileSync(join(work, 'runs', runDir, 'cosign-key-bundle', 'transcript.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    const last = JSON.parse(lines[lines.length - 1]!) as {
+      event: string;
+      actor: string;
+      note: string;
+      keys: { id: string; idHex: string; fingerprint: string }[];
+    };
+    assert.equal(last.event, 'ceremony-abandoned');
+    assert.equal(last.actor, 'Ada Admin');
+    assert.match(last.note, /Keys this run made: cosign \(cosign-signing on cosign-b/);
+    assert.match(last.note, /Removed from their tokens: cosign/);
+    assert.equal(last.keys[0]!.idHex.length, 32);
 
-  // Start afresh on the same token: no KEY_EXISTS, the run completes.
-  await p.getByRole('button', { name: 'Start another ceremony' }).click();
-  await p.getByTestId('setup').waitFor();
-  assert.equal(await p.locator(`[data-testid="unfinished-run"][data-run="${run}"]`).count(), 0, 'the abandoned run is not offered again');
-  await fillSetup(m, { template: 'cosign-key', tokens: { 'signing-token': tok('cosign-b').serial } });
-  await startCeremony(p);
-  const done = await drive(m, hsm, { shares: new Map() });
-  if (done !== 'done') assert.fail(`fresh run ${done}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
-  assert.equal(privateKeys(hsm, 'cosign-b').length, 1);
-  await quit(m);
-});
+    // Start afresh on the same token: no KEY_EXISTS, the run completes.
+    await p.getByRole('button', { name: 'Start another ceremony' }).click();
+    await p.getByTestId('setup').waitFor();
+    assert.equal(await p.locator(`[data-testid="unfinished-run"][data-run="${run}"]`).count(), 0, 'the abandoned run is not offered again');
+    await fillSetup(m, { template: 'cosign-key', tokens: { 'signing-token': tok('cosign-b').serial } });
+    await startCeremony(p);
+    const done = await drive(m, hsm, { shares: new Map() });
+    if (done !== 'done') assert.fail(`fresh run ${done}: ${(await p.getByTestId('error').allInnerTexts()).join(' | ')}`);
+    assert.equal(privateKeys(hsm, 'cosign-b').length, 1);
+    await quit(m);
+  },
+);

@@ -46,7 +46,11 @@ before(async () => {
   mod = Pkcs11Module.open(hsm.module);
   ui = await startUi({ tokens: () => mod });
   work = mkdtempSync(join(tmpdir(), 'kc-setup-'));
-  m = await ui.machine({ name: 'setup', mode: 'production', extraDeps: { ceremony: { workDir: join(work, 'runs'), rehearsal: false, module: () => mod, preflight: probe } } });
+  m = await ui.machine({
+    name: 'setup',
+    mode: 'production',
+    extraDeps: { ceremony: { workDir: join(work, 'runs'), rehearsal: false, module: () => mod, preflight: probe } },
+  });
   for (const t of hsm.tokens) m.reader.insertAlso(t.serial);
 });
 
@@ -82,7 +86,9 @@ test('root rotation from the root.json opened in setup: tuf-js trusts v1, then a
   await fillSetup(m, { tokens: { 'root-token-1': tok('root-1').serial, 'root-token-2': tok('root-2').serial, 'online-token': tok('online').serial } });
   await startCeremony(p);
   const first = await finish('tuf-root');
-  const root1 = JSON.parse(readFileSync(join(first, 'metadata', '1.root.json'), 'utf8')) as { signed: { roles: { root: { keyids: string[]; threshold: number } } } };
+  const root1 = JSON.parse(readFileSync(join(first, 'metadata', '1.root.json'), 'utf8')) as {
+    signed: { roles: { root: { keyids: string[]; threshold: number } } };
+  };
   assert.equal(root1.signed.roles.root.keyids.length, 2);
   assert.equal(root1.signed.roles.root.threshold, 2);
 
@@ -96,7 +102,12 @@ test('root rotation from the root.json opened in setup: tuf-js trusts v1, then a
   mkdirSync(join(client, 'metadata'), { recursive: true });
   writeFileSync(join(client, 'metadata', 'root.json'), readFileSync(join(repo, '1.root.json')));
   const updater = () =>
-    new Updater({ metadataDir: join(client, 'metadata'), targetDir: join(client, 'targets'), metadataBaseUrl: `${server!.url}/metadata`, targetBaseUrl: `${server!.url}/targets` });
+    new Updater({
+      metadataDir: join(client, 'metadata'),
+      targetDir: join(client, 'targets'),
+      metadataBaseUrl: `${server!.url}/metadata`,
+      targetBaseUrl: `${server!.url}/targets`,
+    });
   await updater().refresh();
 
   // Rotation: the current root.json is opened in the setup (the old dead end).
@@ -128,7 +139,11 @@ test('root rotation from the root.json opened in setup: tuf-js trusts v1, then a
   await screenshot(p, 'ceremony-setup-rotation', p.getByTestId('setup'));
   await startCeremony(p);
   const rotated = await finish('tuf-root-rotation');
-  for (const n of [1, 2, 3]) assert.deepEqual(privateKeys(hsm, `new-${n}`).map((k) => k.label), [`tuf-root-new-${n}`]);
+  for (const n of [1, 2, 3])
+    assert.deepEqual(
+      privateKeys(hsm, `new-${n}`).map((k) => k.label),
+      [`tuf-root-new-${n}`],
+    );
   const v2 = readdirSync(join(rotated, 'metadata')).find((f) => f === '2.root.json');
   assert.ok(v2, '2.root.json in the rotation bundle');
   copyFileSync(join(rotated, 'metadata', '2.root.json'), join(repo, '2.root.json'));
@@ -154,15 +169,29 @@ test('a Notary ceremony for the GUN typed in setup: each root certificate has th
     const pub = execFileSync('openssl', ['x509', '-in', crt, '-noout', '-pubkey']).toString();
     assert.equal(pub.trim(), readFileSync(join(bundle, 'keys', `${id}.pub.pem`), 'utf8').trim(), 'the certificate holds the token key');
   }
-  assert.deepEqual(privateKeys(hsm, 'notary-1').map((k) => k.label), ['notary-root-1']);
+  assert.deepEqual(
+    privateKeys(hsm, 'notary-1').map((k) => k.label),
+    ['notary-root-1'],
+  );
 });
 
 test('a custom script opened from a file: refused with its JSON path when broken, run with its own names when fixed', { skip, timeout: 180_000 }, async () => {
   const p = m.page;
-  const script = JSON.parse(templateText('cosign-key')!) as { name: string; title: string; participants: { id: string; name: string }[]; steps: { id: string; params?: Record<string, unknown> }[] };
+  const script = JSON.parse(templateText('cosign-key')!) as {
+    name: string;
+    title: string;
+    participants: { id: string; name: string }[];
+    steps: { id: string; params?: Record<string, unknown> }[];
+  };
   script.name = 'release-signing-2026';
   script.title = 'Release signing key 2026';
-  const names: Record<string, string> = { admin: 'Grace Hopper', 'custodian-1': 'Ken Thompson', 'custodian-2': 'Barbara Liskov', 'custodian-3': 'Leslie Lamport', witness: 'Radia Perlman' };
+  const names: Record<string, string> = {
+    admin: 'Grace Hopper',
+    'custodian-1': 'Ken Thompson',
+    'custodian-2': 'Barbara Liskov',
+    'custodian-3': 'Leslie Lamport',
+    witness: 'Radia Perlman',
+  };
   for (const x of script.participants) x.name = names[x.id]!;
   const backup = script.steps.find((s) => s.id === 'backup')!;
   backup.params!.threshold = 7;
@@ -192,13 +221,19 @@ test('a custom script opened from a file: refused with its JSON path when broken
   const archive = join(bundle, '..', 'release-signing-2026.kcbundle.tar');
   const v = kcSync(['bundle', 'verify', archive]);
   assert.equal(v.code, 0, v.out + v.err);
-  assert.deepEqual(privateKeys(hsm, 'cosign').map((k) => k.label), ['cosign-signing']);
+  assert.deepEqual(
+    privateKeys(hsm, 'cosign').map((k) => k.label),
+    ['cosign-signing'],
+  );
 });
 
 test('who is who: roles and token holders set in setup, validated before the run, recorded as set', { skip, timeout: 180_000 }, async () => {
   const p = m.page;
   await p.getByLabel('Ceremony', { exact: true }).selectOption('cosign-key');
-  await fillSetup(m, { names: { admin: 'Grace Hopper', 'custodian-1': 'Alice Archer', 'custodian-2': 'Bob Baker', 'custodian-3': 'Carol Cole', witness: 'Wendy Ward' }, tokens: {} });
+  await fillSetup(m, {
+    names: { admin: 'Grace Hopper', 'custodian-1': 'Alice Archer', 'custodian-2': 'Bob Baker', 'custodian-3': 'Carol Cole', witness: 'Wendy Ward' },
+    tokens: {},
+  });
   const problems = p.getByTestId('setup-problems');
   const start = p.getByRole('button', { name: 'Start the ceremony' });
   const role = (id: string) => p.getByLabel(`Role of ${id}`, { exact: true });
@@ -244,7 +279,10 @@ test('who is who: roles and token holders set in setup, validated before the run
   await startCeremony(p);
   const bundle = await finish('roles');
 
-  const script = JSON.parse(readFileSync(join(bundle, 'ceremony.json'), 'utf8')) as { participants: { id: string; name: string; role: string }[]; tokens: { id: string; custodian?: string }[] };
+  const script = JSON.parse(readFileSync(join(bundle, 'ceremony.json'), 'utf8')) as {
+    participants: { id: string; name: string; role: string }[];
+    tokens: { id: string; custodian?: string }[];
+  };
   assert.equal(script.tokens.find((t) => t.id === 'signing-token')!.custodian, 'custodian-1');
   assert.deepEqual(
     script.participants.map((x) => `${x.name}/${x.role}`),
@@ -257,5 +295,8 @@ test('who is who: roles and token holders set in setup, validated before the run
   const checkedIn = transcript.find((e) => e.event === 'token-checked-in');
   assert.equal(checkedIn?.actor, 'custodian-1', 'check-in records Alice as the holder');
   assert.equal(checkedIn?.token?.serial, tok('roles-cosign').serial);
-  assert.deepEqual(privateKeys(hsm, 'roles-cosign').map((k) => k.label), ['cosign-signing']);
+  assert.deepEqual(
+    privateKeys(hsm, 'roles-cosign').map((k) => k.label),
+    ['cosign-signing'],
+  );
 });

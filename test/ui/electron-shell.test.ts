@@ -20,7 +20,7 @@ import { CHANNELS } from '../../shared/ipc/contract';
 
 type Fn = (...a: unknown[]) => unknown;
 interface Captured {
-  windows: { webPreferences: Record<string, unknown> } & Record<string, unknown>[] | Record<string, unknown>[];
+  windows: ({ webPreferences: Record<string, unknown> } & Record<string, unknown>[]) | Record<string, unknown>[];
   loaded: string[];
   wcEvents: Record<string, Fn>;
   openHandler?: Fn;
@@ -45,9 +45,24 @@ let distRoot: string;
 
 /** Build main.cjs and preload.cjs exactly like scripts/build.mjs, into <tmp>/dist/electron, with the renderer at <tmp>/renderer/dist. */
 async function buildShell(root: string) {
-  const common = { bundle: true, platform: 'node' as const, target: 'node20', sourcemap: true, packages: 'external' as const, logLevel: 'warning' as const, absWorkingDir: REPO };
+  const common = {
+    bundle: true,
+    platform: 'node' as const,
+    target: 'node20',
+    sourcemap: true,
+    packages: 'external' as const,
+    logLevel: 'warning' as const,
+    absWorkingDir: REPO,
+  };
   await build({ ...common, entryPoints: ['electron/main.ts'], outfile: join(root, 'dist/electron/main.cjs'), format: 'cjs', external: ['electron'] });
-  await build({ ...common, packages: undefined, entryPoints: ['electron/preload.ts'], outfile: join(root, 'dist/electron/preload.cjs'), format: 'cjs', external: ['electron'] });
+  await build({
+    ...common,
+    packages: undefined,
+    entryPoints: ['electron/preload.ts'],
+    outfile: join(root, 'dist/electron/preload.cjs'),
+    format: 'cjs',
+    external: ['electron'],
+  });
   await buildRenderer(join(root, 'renderer/dist'));
   return join(root, 'dist/electron/main.cjs');
 }
@@ -221,13 +236,21 @@ test('every window: sandbox, contextIsolation, no nodeIntegration, no webview, p
 });
 
 test('the app:// scheme serves only the renderer files, with the strict CSP header', async () => {
-  assert.deepEqual(cap.privileged?.map((p) => p.scheme), ['app']);
+  assert.deepEqual(
+    cap.privileged?.map((p) => p.scheme),
+    ['app'],
+  );
   assert.equal(cap.privileged?.[0]?.privileges.secure, true);
   const handler = cap.protocol.app!;
   const res = (await handler({ url: 'app://keyceremony/index.html' })) as Response;
   assert.equal(res.status, 200);
   const csp = res.headers.get('content-security-policy') ?? '';
-  const dirs = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  const dirs = Object.fromEntries(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k, v]),
+  );
   assert.deepEqual(dirs['default-src'], ["'none'"]);
   assert.deepEqual(dirs['script-src'], ["'self'"]);
   assert.deepEqual(dirs['style-src'], ["'self'"]);
@@ -239,7 +262,13 @@ test('the app:// scheme serves only the renderer files, with the strict CSP head
   // The renderer's own <meta> CSP says the same (minus frame-ancestors, which a meta cannot carry).
   const html = readFileSync(join(distRoot, 'renderer/dist/index.html'), 'utf8');
   const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
-  assert.equal(meta, csp.split('; ').filter((d) => !d.startsWith('frame-ancestors')).join('; '));
+  assert.equal(
+    meta,
+    csp
+      .split('; ')
+      .filter((d) => !d.startsWith('frame-ancestors'))
+      .join('; '),
+  );
   for (const u of ['app://keyceremony/%2e%2e/%2e%2e/package.json', 'app://other/index.html', 'app://keyceremony/missing.js', 'app://keyceremony/x.exe']) {
     const r = (await handler({ url: u })) as Response;
     assert.notEqual(r.status, 200, u);
@@ -319,7 +348,11 @@ function electronBinary(): string | null {
 const electronPath = electronBinary();
 test(
   'Electron launch: the real app window opens sandboxed on app:// and shows the mode',
-  { skip: electronPath === null && 'no Electron binary on this machine (node_modules/electron has no path.txt/dist: its postinstall downloads the binary from GitHub, which is unreachable here)' },
+  {
+    skip:
+      electronPath === null &&
+      'no Electron binary on this machine (node_modules/electron has no path.txt/dist: its postinstall downloads the binary from GitHub, which is unreachable here)',
+  },
   async () => {
     const { _electron } = await import('playwright-core');
     const app = await _electron.launch({ executablePath: electronPath!, args: [mainPath], env: { ...process.env, KEYCEREMONY_MODE: 'rehearsal' } });

@@ -85,7 +85,10 @@ test('keyboard only: generate a key on the token with Tab, typing and Enter', { 
   await p.keyboard.press('Enter'); // submits the form
   await p.getByTestId('new-key').waitFor();
   const keys = await mod.withSession({ serial: hsm.tokens[0]!.serial }, { pin: () => new TextEncoder().encode(hsm.tokens[0]!.pin) }, async (s) => s.findKeys());
-  assert.deepEqual(keys.map((k) => k.label), ['kbd-key']);
+  assert.deepEqual(
+    keys.map((k) => k.label),
+    ['kbd-key'],
+  );
   // Focus is visible (outline) on the focused control.
   await tabTo(p, /^Generate key on token$/);
   const outline = await p.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);

@@ -39,7 +39,11 @@ const tok = (label: string) => hsm.tokens.find((t) => t.label === label)!;
 async function kc(args: string[]) {
   let out = '';
   let err = '';
-  const ctx: CliContext = { ...makeContext({ env: { ...process.env, KEYCEREMONY_PIN: '' } }), out: (l) => void (out += l + '\n'), err: (l) => void (err += l + '\n') };
+  const ctx: CliContext = {
+    ...makeContext({ env: { ...process.env, KEYCEREMONY_PIN: '' } }),
+    out: (l) => void (out += l + '\n'),
+    err: (l) => void (err += l + '\n'),
+  };
   try {
     return { code: await notaryCommand.run(args, ctx), out, err };
   } catch (e) {
@@ -58,7 +62,12 @@ before(async () => {
   server = await startNotaryServer(dir);
   hsm = await makeSoftHsm(['custodian-a', 'custodian-b', 'online']);
   mod = Pkcs11Module.open(hsm.module);
-  for (const [t, label] of [['custodian-a', 'notary-root'], ['custodian-b', 'notary-root'], ['online', 'notary-targets'], ['online', 'notary-snapshot']] as const) {
+  for (const [t, label] of [
+    ['custodian-a', 'notary-root'],
+    ['custodian-b', 'notary-root'],
+    ['online', 'notary-targets'],
+    ['online', 'notary-snapshot'],
+  ] as const) {
     await mod.withSession({ label: t }, { pin: hsm.pinOf(t), rw: true }, async (s) => {
       const { key } = await s.generateKeyPair({ keyType: 'ecdsa-p256', label });
       fp[`${t}/${label}`] = key.fingerprint;
@@ -117,110 +126,132 @@ async function signRole(m: Machine, role: string, token: string, pin = tok(token
   return (await card.getByTestId('notary-signed').innerText()).trim();
 }
 
-test('Notary in the app: root certificates, a new GUN, root signed in parallel and merged, a release; notary-server serves it and the notary client lists it', { skip, timeout: 300_000 }, async () => {
-  const t0 = Date.now();
-  mkdirSync(join(dir, 'scratch'));
-  const a = await ui.machine({ name: 'notary-custodian-a' });
-  const b = await ui.machine({ name: 'notary-custodian-b' });
-  const rm = await ui.machine({ name: 'notary-release-manager' });
+test(
+  'Notary in the app: root certificates, a new GUN, root signed in parallel and merged, a release; notary-server serves it and the notary client lists it',
+  { skip, timeout: 300_000 },
+  async () => {
+    const t0 = Date.now();
+    mkdirSync(join(dir, 'scratch'));
+    const a = await ui.machine({ name: 'notary-custodian-a' });
+    const b = await ui.machine({ name: 'notary-custodian-b' });
+    const rm = await ui.machine({ name: 'notary-release-manager' });
 
-  // 1. each custodian makes a root certificate (CN = GUN) on their token
-  const certA = await makeCert(a, 'custodian-a');
-  await expectNoSeriousA11y(a.page, 'Notary: certificate made');
-  const certB = await makeCert(b, 'custodian-b');
-  const subj = spawnSync('openssl', ['x509', '-in', certA, '-noout', '-subject'], { encoding: 'utf8' });
-  assert.match(subj.stdout, new RegExp(`CN ?= ?${GUN}`));
+    // 1. each custodian makes a root certificate (CN = GUN) on their token
+    const certA = await makeCert(a, 'custodian-a');
+    await expectNoSeriousA11y(a.page, 'Notary: certificate made');
+    const certB = await makeCert(b, 'custodian-b');
+    const subj = spawnSync('openssl', ['x509', '-in', certA, '-noout', '-subject'], { encoding: 'utf8' });
+    assert.match(subj.stdout, new RegExp(`CN ?= ?${GUN}`));
 
-  // 2. the release manager makes the repository (root 2 of 2, client-held snapshot, target v1)
-  const repo = join(dir, 'repo');
-  mkdirSync(repo);
-  const p = rm.page;
-  await openNotary(rm, repo);
-  await p.getByTestId('notary-empty').waitFor();
-  await p.getByLabel('GUN (the repository name clients use, e.g. registry.example.com/team/app)').fill(GUN);
-  for (const c of [certA, certB]) {
-    rm.dialogs.open.push(c);
-    await p.getByRole('button', { name: 'Add a root certificate…' }).click();
-  }
-  await p.getByRole('list', { name: 'Root certificates' }).getByRole('listitem').nth(1).waitFor();
-  await p.getByLabel('Root threshold').fill('2');
-  for (const [role, file] of [['targets', 'notary-targets.pub.pem'], ['snapshot', 'notary-snapshot.pub.pem'], ['timestamp', join('server-keys', 'timestamp.key')]] as const) {
-    rm.dialogs.open.push(join(dir, file));
-    await p.getByRole('button', { name: `Choose the ${role} key file…` }).click();
-    await p.getByText(`${role} key: ${file.split('/').pop()}`).waitFor();
-  }
-  rm.dialogs.open.push(join(dir, 'release-1.txt'));
-  await p.getByRole('button', { name: 'Add a target file…' }).click();
-  await p.getByLabel('Target name for release-1.txt (12 bytes)').fill('v1');
-  await expectNoSeriousA11y(p, 'Notary: new repository');
-  await p.getByRole('button', { name: 'Make the repository' }).click();
-  await p.getByTestId('notary-repo').waitFor();
-  assert.equal(await p.locator('[data-testid="notary-role"][data-role="root"] [data-testid="notary-status"]').innerText(), 'root v1: signed by 0 of 2 required root keys');
+    // 2. the release manager makes the repository (root 2 of 2, client-held snapshot, target v1)
+    const repo = join(dir, 'repo');
+    mkdirSync(repo);
+    const p = rm.page;
+    await openNotary(rm, repo);
+    await p.getByTestId('notary-empty').waitFor();
+    await p.getByLabel('GUN (the repository name clients use, e.g. registry.example.com/team/app)').fill(GUN);
+    for (const c of [certA, certB]) {
+      rm.dialogs.open.push(c);
+      await p.getByRole('button', { name: 'Add a root certificate…' }).click();
+    }
+    await p.getByRole('list', { name: 'Root certificates' }).getByRole('listitem').nth(1).waitFor();
+    await p.getByLabel('Root threshold').fill('2');
+    for (const [role, file] of [
+      ['targets', 'notary-targets.pub.pem'],
+      ['snapshot', 'notary-snapshot.pub.pem'],
+      ['timestamp', join('server-keys', 'timestamp.key')],
+    ] as const) {
+      rm.dialogs.open.push(join(dir, file));
+      await p.getByRole('button', { name: `Choose the ${role} key file…` }).click();
+      await p.getByText(`${role} key: ${file.split('/').pop()}`).waitFor();
+    }
+    rm.dialogs.open.push(join(dir, 'release-1.txt'));
+    await p.getByRole('button', { name: 'Add a target file…' }).click();
+    await p.getByLabel('Target name for release-1.txt (12 bytes)').fill('v1');
+    await expectNoSeriousA11y(p, 'Notary: new repository');
+    await p.getByRole('button', { name: 'Make the repository' }).click();
+    await p.getByTestId('notary-repo').waitFor();
+    assert.equal(
+      await p.locator('[data-testid="notary-role"][data-role="root"] [data-testid="notary-status"]').innerText(),
+      'root v1: signed by 0 of 2 required root keys',
+    );
 
-  // 3. root signed in parallel: A on the folder, B on a copy; then merged
-  const copyB = join(dir, 'repo-copy-b');
-  cpSync(repo, copyB, { recursive: true });
-  await openNotary(a, repo);
-  assert.match(await signRole(a, 'root', 'custodian-a'), /root v1: signed by 1 of 2 required root keys/);
-  await openNotary(b, copyB);
-  await signRole(b, 'root', 'custodian-b');
-  await p.getByLabel('Merge signatures made on another copy of this folder').check();
-  rm.dialogs.folder = copyB;
-  await p.getByRole('button', { name: 'Choose the other copy…' }).click();
-  await p.getByTestId('notary-merged').waitFor();
-  assert.match(await p.getByTestId('notary-merged').innerText(), /root\.json: \+1 signature/);
-  await p.locator('[data-testid="notary-role"][data-role="root"][data-complete="true"]').waitFor();
+    // 3. root signed in parallel: A on the folder, B on a copy; then merged
+    const copyB = join(dir, 'repo-copy-b');
+    cpSync(repo, copyB, { recursive: true });
+    await openNotary(a, repo);
+    assert.match(await signRole(a, 'root', 'custodian-a'), /root v1: signed by 1 of 2 required root keys/);
+    await openNotary(b, copyB);
+    await signRole(b, 'root', 'custodian-b');
+    await p.getByLabel('Merge signatures made on another copy of this folder').check();
+    rm.dialogs.folder = copyB;
+    await p.getByRole('button', { name: 'Choose the other copy…' }).click();
+    await p.getByTestId('notary-merged').waitFor();
+    assert.match(await p.getByTestId('notary-merged').innerText(), /root\.json: \+1 signature/);
+    await p.locator('[data-testid="notary-role"][data-role="root"][data-complete="true"]').waitFor();
 
-  // names of the key holders (kept beside the metadata, never published)
-  await p.getByLabel('Name the key holders').check();
-  for (const [k, name] of [['custodian-a/notary-root', 'alice'], ['custodian-b/notary-root', 'bob'], ['online/notary-targets', 'release manager (online token)'], ['online/notary-snapshot', 'release manager (online token)']] as const) {
-    await p.getByLabel(new RegExp(`^Holder of key [0-9a-f]{12} \\(${fp[k]!.slice(0, 16)}…\\)`)).fill(name);
-  }
-  await p.getByRole('button', { name: 'Save the names' }).click();
-  await p.locator('[data-testid="signer"][data-name="alice"]').first().waitFor();
-  assert.match(await p.locator('[data-testid="notary-role"][data-role="root"] [data-testid="rule-line"]').innerText(), /^✔ root v1: 2 of 2 root keys — (alice and bob|bob and alice) signed; complete$/);
+    // names of the key holders (kept beside the metadata, never published)
+    await p.getByLabel('Name the key holders').check();
+    for (const [k, name] of [
+      ['custodian-a/notary-root', 'alice'],
+      ['custodian-b/notary-root', 'bob'],
+      ['online/notary-targets', 'release manager (online token)'],
+      ['online/notary-snapshot', 'release manager (online token)'],
+    ] as const) {
+      await p.getByLabel(new RegExp(`^Holder of key [0-9a-f]{12} \\(${fp[k]!.slice(0, 16)}…\\)`)).fill(name);
+    }
+    await p.getByRole('button', { name: 'Save the names' }).click();
+    await p.locator('[data-testid="signer"][data-name="alice"]').first().waitFor();
+    assert.match(
+      await p.locator('[data-testid="notary-role"][data-role="root"] [data-testid="rule-line"]').innerText(),
+      /^✔ root v1: 2 of 2 root keys — (alice and bob|bob and alice) signed; complete$/,
+    );
 
-  // 4. targets and snapshot with the online token, then published by the CLI; the client lists v1
-  await signRole(rm, 'targets', 'online');
-  await signRole(rm, 'snapshot', 'online');
-  let r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
-  assert.equal(r.code, 0, r.err + server.log().slice(-1500));
-  const client = join(dir, 'client');
-  let l = notaryList(client);
-  assert.equal(l.code, 0, l.err);
-  assert.match(l.out, new RegExp(`v1\\s+${createHash('sha256').update('release one\n').digest('hex')}\\s+12\\s+targets`));
+    // 4. targets and snapshot with the online token, then published by the CLI; the client lists v1
+    await signRole(rm, 'targets', 'online');
+    await signRole(rm, 'snapshot', 'online');
+    let r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
+    assert.equal(r.code, 0, r.err + server.log().slice(-1500));
+    const client = join(dir, 'client');
+    let l = notaryList(client);
+    assert.equal(l.code, 0, l.err);
+    assert.match(l.out, new RegExp(`v1\\s+${createHash('sha256').update('release one\n').digest('hex')}\\s+12\\s+targets`));
 
-  // 5. a release in the app: targets v2 adds v2; the custodian's token is refused for targets; online signs
-  await p.getByLabel('Add or remove targets (a release), or renew their expiry').check();
-  rm.dialogs.open.push(join(dir, 'release-2.txt'));
-  await p.getByRole('region', { name: 'Targets' }).getByRole('button', { name: 'Add a target file…' }).click();
-  await p.getByLabel('Target name for release-2.txt (29 bytes)').fill('v2');
-  await p.getByRole('button', { name: 'Change targets' }).click();
-  await p.getByTestId('notary-changed').waitFor();
-  await p.locator('[data-testid="notary-role"][data-role="targets"][data-complete="false"]').waitFor();
-  await p.getByLabel('Sign a role with my token').check();
-  const card = p.getByRole('region', { name: 'Sign a role' });
-  await card.getByLabel('Role to sign').selectOption('targets');
-  assert.match(await card.getByTestId('diff').innerText(), /\+ target v2/);
-  rm.reader.insert(tok('custodian-a').serial);
-  await card.getByTestId('no-accepted-key').waitFor();
-  await expectNoSeriousA11y(p, 'Notary: sign targets, wrong token');
-  rm.reader.insert(tok('online').serial);
-  await card.getByTestId('candidate').waitFor();
-  assert.equal(await p.locator('[data-testid="notary-role"][data-role="targets"] [data-testid="rule-line"]').innerText(), 'targets v2: 0 of 1 targets keys — nobody signed yet; release manager (online token) still needed');
-  await screenshot(p, 'notary-sign', card.getByTestId('key-picker'));
-  await card.getByLabel('PIN of token “online”').fill(tok('online').pin);
-  await card.getByRole('button', { name: 'Sign targets' }).click();
-  await card.getByTestId('notary-signed').waitFor();
-  assert.match(await card.getByTestId('notary-signed').innerText(), /targets v2: signed by 1 of 1 required targets keys \(complete\)/);
-  assert.match(await signRole(rm, 'snapshot', 'online'), /snapshot v2: signed by 1 of 1/);
-  await expectNoSeriousA11y(p, 'Notary: signed');
-  r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
-  assert.equal(r.code, 0, r.err + server.log().slice(-1500));
-  assert.match(r.out, /published .*: targets, snapshot/);
-  l = notaryList(client);
-  assert.equal(l.code, 0, l.err);
-  assert.match(l.out, new RegExp(`v2\\s+${createHash('sha256').update('release two, made in the app\n').digest('hex')}\\s+29\\s+targets`));
-  assert.match(l.out, /v1\s/);
-  console.log(`journey time: ${Date.now() - t0} ms`);
-});
+    // 5. a release in the app: targets v2 adds v2; the custodian's token is refused for targets; online signs
+    await p.getByLabel('Add or remove targets (a release), or renew their expiry').check();
+    rm.dialogs.open.push(join(dir, 'release-2.txt'));
+    await p.getByRole('region', { name: 'Targets' }).getByRole('button', { name: 'Add a target file…' }).click();
+    await p.getByLabel('Target name for release-2.txt (29 bytes)').fill('v2');
+    await p.getByRole('button', { name: 'Change targets' }).click();
+    await p.getByTestId('notary-changed').waitFor();
+    await p.locator('[data-testid="notary-role"][data-role="targets"][data-complete="false"]').waitFor();
+    await p.getByLabel('Sign a role with my token').check();
+    const card = p.getByRole('region', { name: 'Sign a role' });
+    await card.getByLabel('Role to sign').selectOption('targets');
+    assert.match(await card.getByTestId('diff').innerText(), /\+ target v2/);
+    rm.reader.insert(tok('custodian-a').serial);
+    await card.getByTestId('no-accepted-key').waitFor();
+    await expectNoSeriousA11y(p, 'Notary: sign targets, wrong token');
+    rm.reader.insert(tok('online').serial);
+    await card.getByTestId('candidate').waitFor();
+    assert.equal(
+      await p.locator('[data-testid="notary-role"][data-role="targets"] [data-testid="rule-line"]').innerText(),
+      'targets v2: 0 of 1 targets keys — nobody signed yet; release manager (online token) still needed',
+    );
+    await screenshot(p, 'notary-sign', card.getByTestId('key-picker'));
+    await card.getByLabel('PIN of token “online”').fill(tok('online').pin);
+    await card.getByRole('button', { name: 'Sign targets' }).click();
+    await card.getByTestId('notary-signed').waitFor();
+    assert.match(await card.getByTestId('notary-signed').innerText(), /targets v2: signed by 1 of 1 required targets keys \(complete\)/);
+    assert.match(await signRole(rm, 'snapshot', 'online'), /snapshot v2: signed by 1 of 1/);
+    await expectNoSeriousA11y(p, 'Notary: signed');
+    r = await kc(['publish', '--server', server.url, '--tls-ca', server.ca, '--dir', repo]);
+    assert.equal(r.code, 0, r.err + server.log().slice(-1500));
+    assert.match(r.out, /published .*: targets, snapshot/);
+    l = notaryList(client);
+    assert.equal(l.code, 0, l.err);
+    assert.match(l.out, new RegExp(`v2\\s+${createHash('sha256').update('release two, made in the app\n').digest('hex')}\\s+29\\s+targets`));
+    assert.match(l.out, /v1\s/);
+    console.log(`journey time: ${Date.now() - t0} ms`);
+  },
+);

@@ -139,7 +139,10 @@ test('journey 2: targets update signed by 2 custodians on two machines sharing o
   await screenshot(p2, 'request-complete', p2.getByTestId('request'));
 
   // The finished metadata: exactly the signed bytes of the request, 2 valid signatures by the token keys of custodians 1 and 2.
-  const meta = JSON.parse(readFileSync(join(b.saveDir, '2.targets.json'), 'utf8')) as { signed: Record<string, unknown>; signatures: { keyid: string; sig: string }[] };
+  const meta = JSON.parse(readFileSync(join(b.saveDir, '2.targets.json'), 'utf8')) as {
+    signed: Record<string, unknown>;
+    signatures: { keyid: string; sig: string }[];
+  };
   assert.equal((meta.signed as { version: number }).version, 2);
   assert.ok((meta.signed as { targets: Record<string, unknown> }).targets['app-1.2.tar.gz']);
   assert.equal(meta.signatures.length, 2);

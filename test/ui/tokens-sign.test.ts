@@ -47,7 +47,7 @@ test('start screen shows the mode at all times and watermarks rehearsal', { skip
   assert.match(await p.getByTestId('mode-banner').innerText(), /REHEARSAL/);
   assert.equal(await p.getByTestId('watermark').isVisible(), true);
   for (const name of ['Run a ceremony', 'Sign', 'Recover', 'Verify']) {
-    assert.equal(await p.getByRole('button', { name, exact: true }).count() >= 1, true, name);
+    assert.equal((await p.getByRole('button', { name, exact: true }).count()) >= 1, true, name);
   }
   // The heading has focus, so keyboard users start at the top of the screen.
   assert.equal(await p.evaluate(() => document.activeElement?.tagName), 'H1');
@@ -125,8 +125,7 @@ test('wrong token is refused before anything is signed (UI and main both refuse)
   await screenshot(p, 'sign-wrong-token');
   // Even a crafted call from the page is refused by main before login.
   const r = await p.evaluate(
-    ([serial, pin]) =>
-      window.keyceremony!.invoke('kc:sign.data', { token: { serial: serial! }, key: { label: 'root-alice' }, pin: pin!, dataB64: 'aGk=' }),
+    ([serial, pin]) => window.keyceremony!.invoke('kc:sign.data', { token: { serial: serial! }, key: { label: 'root-alice' }, pin: pin!, dataB64: 'aGk=' }),
     [alice().serial, alice().pin],
   );
   assert.equal(r.ok, false);
@@ -191,7 +190,10 @@ test('batch signing shows progress and can be cancelled; nothing half-done is re
   await res.waitFor({ timeout: 60_000 });
   assert.equal(await res.getAttribute('data-count'), '1500');
   const seen = await p.evaluate(() => (window as unknown as { __progressSeen: number[] }).__progressSeen);
-  assert.ok(seen.some((v) => v > 0), `progress shown while signing (values seen: ${seen.slice(0, 5).join(', ')})`);
+  assert.ok(
+    seen.some((v) => v > 0),
+    `progress shown while signing (values seen: ${seen.slice(0, 5).join(', ')})`,
+  );
 
   // The same batch, cancelled from the keyboard as soon as it starts (the cancel reaches main after the
   // sign call, so it always finds the job): nothing half-done is returned.
@@ -208,29 +210,33 @@ test('batch signing shows progress and can be cancelled; nothing half-done is re
   assert.equal(await p.getByTestId('batch-result').count(), 0);
 });
 
-test('the token and the key picked from those present, none typed: the signature verifies with the key picked', { skip: chromiumMissing && 'no /usr/bin/chromium' }, async () => {
-  const p = m.page;
-  m.reader.insert(alice().serial);
-  await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
-  await p.getByRole('button', { name: 'Sign a text' }).click();
-  await p.getByLabel('Custodian').fill('Alice');
-  const present = p.getByLabel('Token present', { exact: true });
-  await present.locator(`option[value="${alice().serial}"]`).waitFor({ state: 'attached' });
-  await present.selectOption(alice().serial);
-  const key = p.getByLabel('Key on that token', { exact: true });
-  await key.locator('option[value="root-alice"]').waitFor({ state: 'attached' });
-  assert.match(await key.locator('option[value="root-alice"]').innerText(), /^root-alice — ecdsa-p256 — [0-9a-f]{16}…$/);
-  await key.selectOption('root-alice');
-  assert.equal(await p.getByLabel('Token serial').inputValue(), alice().serial);
-  assert.equal(await p.getByLabel('Key label').inputValue(), 'root-alice');
-  await expectNoSeriousA11y(p, 'sign a text: token and key picked');
-  await p.getByLabel('Text to sign').fill('release 2.0');
-  await p.getByRole('button', { name: 'Continue' }).click();
-  await p.getByLabel("PIN of Alice's token").fill(alice().pin);
-  await p.getByRole('button', { name: 'Sign with this token' }).click();
-  const sig = p.getByTestId('signature');
-  await sig.waitFor();
-  const spki = (await keysOn(alice().serial, alice().pin)).find((k) => k.label === 'root-alice')!.publicKeySpki;
-  const pub = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-  assert.equal(nodeVerify('sha256', Buffer.from('release 2.0'), pub, Buffer.from((await sig.getAttribute('data-signature'))!, 'base64')), true);
-});
+test(
+  'the token and the key picked from those present, none typed: the signature verifies with the key picked',
+  { skip: chromiumMissing && 'no /usr/bin/chromium' },
+  async () => {
+    const p = m.page;
+    m.reader.insert(alice().serial);
+    await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
+    await p.getByRole('button', { name: 'Sign a text' }).click();
+    await p.getByLabel('Custodian').fill('Alice');
+    const present = p.getByLabel('Token present', { exact: true });
+    await present.locator(`option[value="${alice().serial}"]`).waitFor({ state: 'attached' });
+    await present.selectOption(alice().serial);
+    const key = p.getByLabel('Key on that token', { exact: true });
+    await key.locator('option[value="root-alice"]').waitFor({ state: 'attached' });
+    assert.match(await key.locator('option[value="root-alice"]').innerText(), /^root-alice — ecdsa-p256 — [0-9a-f]{16}…$/);
+    await key.selectOption('root-alice');
+    assert.equal(await p.getByLabel('Token serial').inputValue(), alice().serial);
+    assert.equal(await p.getByLabel('Key label').inputValue(), 'root-alice');
+    await expectNoSeriousA11y(p, 'sign a text: token and key picked');
+    await p.getByLabel('Text to sign').fill('release 2.0');
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await p.getByLabel("PIN of Alice's token").fill(alice().pin);
+    await p.getByRole('button', { name: 'Sign with this token' }).click();
+    const sig = p.getByTestId('signature');
+    await sig.waitFor();
+    const spki = (await keysOn(alice().serial, alice().pin)).find((k) => k.label === 'root-alice')!.publicKeySpki;
+    const pub = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    assert.equal(nodeVerify('sha256', Buffer.from('release 2.0'), pub, Buffer.from((await sig.getAttribute('data-signature'))!, 'base64')), true);
+  },
+);

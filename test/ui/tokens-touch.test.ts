@@ -50,45 +50,53 @@ after(async () => {
   mod?.close();
 });
 
-test('Sign screen on a YubiKey: tries left after a wrong PIN, then "Touch the YubiKey now" until touched; the signature verifies', { skip, timeout: 120_000 }, async () => {
-  const p = m.page;
-  await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
-  await p.getByRole('button', { name: 'Sign a text' }).click();
-  await p.getByLabel('Custodian').fill('Carol Chen');
-  await p.getByLabel('Token serial').fill('31415926');
-  await p.getByLabel('Key label').fill('Private key for PIV Authentication');
-  await p.getByLabel('Text to sign').fill('release v1.2.3');
-  await p.getByRole('button', { name: 'Continue' }).click();
-  await p.locator('[data-testid="token-gate"][data-status="present"]').waitFor();
+test(
+  'Sign screen on a YubiKey: tries left after a wrong PIN, then "Touch the YubiKey now" until touched; the signature verifies',
+  { skip, timeout: 120_000 },
+  async () => {
+    const p = m.page;
+    await p.getByRole('navigation').getByRole('button', { name: 'Sign', exact: true }).click();
+    await p.getByRole('button', { name: 'Sign a text' }).click();
+    await p.getByLabel('Custodian').fill('Carol Chen');
+    await p.getByLabel('Token serial').fill('31415926');
+    await p.getByLabel('Key label').fill('Private key for PIV Authentication');
+    await p.getByLabel('Text to sign').fill('release v1.2.3');
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await p.locator('[data-testid="token-gate"][data-status="present"]').waitFor();
 
-  // a wrong PIN: the token's retry counter (ykcs11 flags) becomes "2 tries left" on screen
-  await p.getByLabel("PIN of Carol Chen's token").fill('000000');
-  await p.getByRole('button', { name: 'Sign with this token' }).click();
-  await p.getByRole('alert').filter({ hasText: 'Wrong PIN' }).first().waitFor();
-  const tries = p.getByTestId('tries-left');
-  await tries.waitFor();
-  assert.equal(await tries.getAttribute('data-count'), '2');
-  assert.match(await tries.innerText(), /2 PIN tries are left before this token locks/);
-  await screenshot(p, 'tokens-pin-tries-left', p.getByRole('region', { name: 'Sign' }));
+    // a wrong PIN: the token's retry counter (ykcs11 flags) becomes "2 tries left" on screen
+    await p.getByLabel("PIN of Carol Chen's token").fill('000000');
+    await p.getByRole('button', { name: 'Sign with this token' }).click();
+    await p.getByRole('alert').filter({ hasText: 'Wrong PIN' }).first().waitFor();
+    const tries = p.getByTestId('tries-left');
+    await tries.waitFor();
+    assert.equal(await tries.getAttribute('data-count'), '2');
+    assert.match(await tries.innerText(), /2 PIN tries are left before this token locks/);
+    await screenshot(p, 'tokens-pin-tries-left', p.getByRole('region', { name: 'Sign' }));
 
-  // the right PIN: main says "touch" before the signature, the screen shows it while the device waits
-  await p.getByLabel("PIN of Carol Chen's token").fill(YK_PIN);
-  await p.getByRole('button', { name: 'Sign with this token' }).click();
-  const prompt = p.getByTestId('touch-prompt');
-  await prompt.waitFor();
-  assert.match(await prompt.innerText(), /Touch the YubiKey now\. It blinks until you touch it: key “Private key for PIV Authentication”/);
-  assert.equal(await prompt.getAttribute('data-touch-policy'), 'always');
-  assert.equal(await p.getByTestId('signature').count(), 0, 'nothing is signed before the touch');
-  await axe(p, 'touch prompt');
-  await screenshot(p, 'tokens-touch-prompt');
-  touched();
-  const sig = p.getByTestId('signature');
-  await sig.waitFor();
-  await prompt.waitFor({ state: 'detached' });
-  assert.equal(prompted, 1);
+    // the right PIN: main says "touch" before the signature, the screen shows it while the device waits
+    await p.getByLabel("PIN of Carol Chen's token").fill(YK_PIN);
+    await p.getByRole('button', { name: 'Sign with this token' }).click();
+    const prompt = p.getByTestId('touch-prompt');
+    await prompt.waitFor();
+    assert.match(await prompt.innerText(), /Touch the YubiKey now\. It blinks until you touch it: key “Private key for PIV Authentication”/);
+    assert.equal(await prompt.getAttribute('data-touch-policy'), 'always');
+    assert.equal(await p.getByTestId('signature').count(), 0, 'nothing is signed before the touch');
+    await axe(p, 'touch prompt');
+    await screenshot(p, 'tokens-touch-prompt');
+    touched();
+    const sig = p.getByTestId('signature');
+    await sig.waitFor();
+    await prompt.waitFor({ state: 'detached' });
+    assert.equal(prompted, 1);
 
-  const spki = await mod.withSession({ serial: '31415926' }, { pin: () => new TextEncoder().encode(YK_PIN) }, (s) => s.findKey({ id: Uint8Array.of(1) }).publicKeySpki);
-  const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-  const b64 = (await sig.getAttribute('data-signature')) as string;
-  assert.equal(nodeVerify('sha256', Buffer.from('release v1.2.3'), { key, dsaEncoding: 'der' }, Buffer.from(b64, 'base64')), true);
-});
+    const spki = await mod.withSession(
+      { serial: '31415926' },
+      { pin: () => new TextEncoder().encode(YK_PIN) },
+      (s) => s.findKey({ id: Uint8Array.of(1) }).publicKeySpki,
+    );
+    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    const b64 = (await sig.getAttribute('data-signature')) as string;
+    assert.equal(nodeVerify('sha256', Buffer.from('release v1.2.3'), { key, dsaEncoding: 'der' }, Buffer.from(b64, 'base64')), true);
+  },
+);

@@ -61,7 +61,12 @@ before(async () => {
     withSigner('cust-2', 'release-key', (c2) =>
       withSigner('cust-3', 'release-key', (c3) =>
         withSigner('online', 'online', async (online) => {
-          for (const [name, s] of [['cust-1', c1], ['cust-2', c2], ['cust-3', c3]] as const) custodian[name] = await signerKey(s);
+          for (const [name, s] of [
+            ['cust-1', c1],
+            ['cust-2', c2],
+            ['cust-3', c3],
+          ] as const)
+            custodian[name] = await signerKey(s);
           const ck = [custodian['cust-1']!.key, custodian['cust-2']!.key, custodian['cust-3']!.key];
           const onlineKey = (await signerKey(online)).key;
           const root = await newRoot({
@@ -131,7 +136,11 @@ test('a targets release made entirely in the app; tuf-js downloads it over loopb
   assert.equal(await p.locator('[data-testid="role-row"][data-role="targets"]').getAttribute('data-version'), '1');
   // Names of the key holders (shown to custodians; not signed).
   await p.getByText('Who holds which key').click();
-  for (const [label, name] of [['cust-1', 'alice'], ['cust-2', 'bob'], ['cust-3', 'carol']] as const) {
+  for (const [label, name] of [
+    ['cust-1', 'alice'],
+    ['cust-2', 'bob'],
+    ['cust-3', 'carol'],
+  ] as const) {
     await p.getByLabel(`Name of the holder of key ${custodian[label]!.keyid.slice(0, 8)}`).fill(name);
   }
   await expectNoSeriousA11y(p, 'TUF release: repository');
@@ -146,7 +155,10 @@ test('a targets release made entirely in the app; tuf-js downloads it over loopb
   await made.waitFor();
   assert.equal(await made.getAttribute('data-name'), '2.targets.request.json');
   assert.match(await made.getByTestId('diff').innerText(), /\+ target app\/tool-1\.2\.tgz \(33 bytes/);
-  assert.equal(await made.getByTestId('rule-line').innerText(), 'targets v2: 0 of 2 targets keys — nobody signed yet; 2 more of alice, bob, carol still needed');
+  assert.equal(
+    await made.getByTestId('rule-line').innerText(),
+    'targets v2: 0 of 2 targets keys — nobody signed yet; 2 more of alice, bob, carol still needed',
+  );
   await expectNoSeriousA11y(p, 'TUF release: request made');
   await p.getByRole('button', { name: 'Save 2.targets.request.json for the custodians' }).click();
   await p.getByTestId('saved').waitFor();
@@ -195,7 +207,9 @@ test('a targets release made entirely in the app; tuf-js downloads it over loopb
   await b.page.getByTestId('saved').waitFor();
 
   // 4. The release manager merges the two copies and writes the finished file into the folder.
-  await p.getByLabel('Open the signed request copies').setInputFiles([path.join(a.saveDir, '2.targets.request.json'), path.join(b.saveDir, '2.targets.request.json')]);
+  await p
+    .getByLabel('Open the signed request copies')
+    .setInputFiles([path.join(a.saveDir, '2.targets.request.json'), path.join(b.saveDir, '2.targets.request.json')]);
   await p.locator('[data-testid="merged"][data-complete="true"]').waitFor();
   assert.equal(await p.getByTestId('merged-summary').innerText(), '✔ targets v2: signed by 2 of 2 required targets keys — complete');
   await p.getByRole('button', { name: 'Write 2.targets.json into metadata' }).click();
@@ -218,10 +232,16 @@ test('a targets release made entirely in the app; tuf-js downloads it over loopb
   await p.getByLabel('Older file (optional)').setInputFiles(path.join(metadata, '1.targets.json'));
   await p.getByLabel('Newer file').setInputFiles(path.join(metadata, '2.targets.json'));
   await p.getByRole('button', { name: 'Compare', exact: true }).click();
-  assert.match(await p.getByRole('region', { name: 'Compare two metadata files' }).getByTestId('diff').innerText(), /^targets v1 -> v2\n(.|\n)*\+ target app\/tool-1\.2\.tgz \(33 bytes/);
+  assert.match(
+    await p.getByRole('region', { name: 'Compare two metadata files' }).getByTestId('diff').innerText(),
+    /^targets v1 -> v2\n(.|\n)*\+ target app\/tool-1\.2\.tgz \(33 bytes/,
+  );
 
   // The finished targets v2 is signed by alice's and bob's token keys, nobody else's.
-  const t2 = JSON.parse(readFileSync(path.join(metadata, '2.targets.json'), 'utf8')) as { signed: Record<string, unknown>; signatures: { keyid: string; sig: string }[] };
+  const t2 = JSON.parse(readFileSync(path.join(metadata, '2.targets.json'), 'utf8')) as {
+    signed: Record<string, unknown>;
+    signatures: { keyid: string; sig: string }[];
+  };
   const ids = ['cust-1', 'cust-2', 'cust-3'].map((c) => custodian[c]!.keyid);
   const keys = Object.fromEntries(['cust-1', 'cust-2', 'cust-3'].map((c) => [custodian[c]!.keyid, custodian[c]!.key]));
   const th = await checkThreshold(canonicalBytes(t2.signed, '$.signed'), t2.signatures, ids, keys, 2);

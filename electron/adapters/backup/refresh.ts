@@ -18,7 +18,12 @@ export interface NewSet {
   custodians: string[];
 }
 
-export async function resplitBackup(previous: BackupFile, old: readonly LabeledShare[], set: NewSet, now: () => Date = () => new Date()): Promise<{ backup: BackupFile; shares: Share[] }> {
+export async function resplitBackup(
+  previous: BackupFile,
+  old: readonly LabeledShare[],
+  set: NewSet,
+  now: () => Date = () => new Date(),
+): Promise<{ backup: BackupFile; shares: Share[] }> {
   const kek = await reconstructKek(previous, old);
   try {
     const r = await resplit(kek, { m: set.m, n: set.n, custodians: set.custodians, oldSetId: previous.shareSet.id });

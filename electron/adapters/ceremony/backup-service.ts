@@ -17,7 +17,15 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
     async backupKey(i) {
       const sel = i.token.serial ? { serial: i.token.serial, label: i.token.label } : { label: i.token.label };
       const made = await mod.withSession(sel, { pin: i.pin, rw: true }, (s) =>
-        createBackup(s, { key: { label: i.key.label, id: fromHex(i.key.idHex) }, m: i.threshold, n: i.shares, custodians: i.custodians, soPin: i.soPin, userPin: i.pin, now }),
+        createBackup(s, {
+          key: { label: i.key.label, id: fromHex(i.key.idHex) },
+          m: i.threshold,
+          n: i.shares,
+          custodians: i.custodians,
+          soPin: i.soPin,
+          userPin: i.pin,
+          now,
+        }),
       );
       const collected: LabeledShare[] = [];
       try {
@@ -77,7 +85,11 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
             try {
               checkMembership([{ share: s, label: 'this share' }], expect);
               if (entered.includes(s.index)) {
-                throw new KeyceremonyError('SHARE_DUPLICATE', `Share ${s.index} was entered already; each share counts once. The next custodian types theirs.`, { where: 'share', details: { index: s.index } });
+                throw new KeyceremonyError(
+                  'SHARE_DUPLICATE',
+                  `Share ${s.index} was entered already; each share counts once. The next custodian types theirs.`,
+                  { where: 'share', details: { index: s.index } },
+                );
               }
               return { index: s.index };
             } finally {
@@ -109,8 +121,21 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
           zeroize(kek); // also when the token is missing or the PIN is wrong
         }
         return {
-          key: { label: r.key.label, idHex: r.key.idHex, keyType: r.key.keyType, publicKeySpki: r.key.publicKeySpki, fingerprint: r.key.fingerprint, created: true, mechanism: backup.wrap.mechanism },
-          receipts: shares.map((s, k) => ({ index: s.share.index, custodian: from[k] ?? '', checkValue: `set ${backup.shareSet.id} kcv ${backup.wrap.kekCheckValue} #${s.share.index}`, verified: true })),
+          key: {
+            label: r.key.label,
+            idHex: r.key.idHex,
+            keyType: r.key.keyType,
+            publicKeySpki: r.key.publicKeySpki,
+            fingerprint: r.key.fingerprint,
+            created: true,
+            mechanism: backup.wrap.mechanism,
+          },
+          receipts: shares.map((s, k) => ({
+            index: s.share.index,
+            custodian: from[k] ?? '',
+            checkValue: `set ${backup.shareSet.id} kcv ${backup.wrap.kekCheckValue} #${s.share.index}`,
+            verified: true,
+          })),
         };
       } finally {
         shares.forEach((s) => zeroize(s.share.body));

@@ -68,10 +68,7 @@ export interface ComposedRun {
  */
 async function confirmRemoval(script: CeremonyScript, prompter: Prompter, r: InterruptedReport): Promise<boolean> {
   const spec = script.tokens.find((t) => (t.serial && t.serial === r.token.serial) || t.label === r.token.label);
-  const by =
-    script.participants.find((p) => p.id === spec?.custodian) ??
-    script.participants.find((p) => p.role === 'administrator') ??
-    script.participants[0];
+  const by = script.participants.find((p) => p.id === spec?.custodian) ?? script.participants.find((p) => p.role === 'administrator') ?? script.participants[0];
   if (!by) return false;
   const answer = await prompter.acknowledge({
     step: 'keygen',
@@ -135,7 +132,10 @@ export function composeCeremonyRun(o: ComposeOptions): ComposedRun {
     },
     async finish() {
       const files = listRegularFiles(bundleDir);
-      writeFileAtomic(archivePath, writeTar(files.map((p) => ({ path: p, bytes: readInputFile(join(bundleDir, p), { what: 'bundle file', limit: TAR_LIMITS.maxEntry }) }))));
+      writeFileAtomic(
+        archivePath,
+        writeTar(files.map((p) => ({ path: p, bytes: readInputFile(join(bundleDir, p), { what: 'bundle file', limit: TAR_LIMITS.maxEntry }) }))),
+      );
       const verdict = await verifyBundle(dirBundleReader(bundleDir), { sha256Hex: nodeSha256Hex });
       const archiveVerdict = await verifyBundle(tarBundleReader(archivePath), { sha256Hex: nodeSha256Hex });
       return { verdict, archiveVerdict };

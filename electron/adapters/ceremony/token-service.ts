@@ -80,9 +80,20 @@ export class Pkcs11TokenService implements TokenService {
   async findKey(token: TokenRef, s: { label: string; idHex?: string }, pin: PinSource): Promise<GeneratedKey | null> {
     return this.mod.withSession(sel(token), { pin }, async (sess) => {
       const ks = sess.findKeys({ label: s.label, ...(s.idHex ? { id: fromHex(s.idHex) } : {}) });
-      if (ks.length > 1) throw new KeyceremonyError('KEY_AMBIGUOUS', `Token "${token.label}" holds ${ks.length} keys labelled "${s.label}".`, { where: token.label });
+      if (ks.length > 1)
+        throw new KeyceremonyError('KEY_AMBIGUOUS', `Token "${token.label}" holds ${ks.length} keys labelled "${s.label}".`, { where: token.label });
       const k = ks[0];
-      return k ? { label: k.label, idHex: k.idHex, keyType: k.keyType, publicKeySpki: k.publicKeySpki, fingerprint: k.fingerprint, created: false, mechanism: 'existing' } : null;
+      return k
+        ? {
+            label: k.label,
+            idHex: k.idHex,
+            keyType: k.keyType,
+            publicKeySpki: k.publicKeySpki,
+            fingerprint: k.fingerprint,
+            created: false,
+            mechanism: 'existing',
+          }
+        : null;
     });
   }
 
@@ -93,8 +104,10 @@ export class Pkcs11TokenService implements TokenService {
   }
 
   async countKeys(token: TokenRef, s: { label?: string; idHex?: string }, pin: PinSource): Promise<number> {
-    return this.mod.withSession(sel(token), { pin }, async (sess) =>
-      sess.findKeys({ ...(s.label ? { label: s.label } : {}), ...(s.idHex ? { id: fromHex(s.idHex) } : {}) }).length,
+    return this.mod.withSession(
+      sel(token),
+      { pin },
+      async (sess) => sess.findKeys({ ...(s.label ? { label: s.label } : {}), ...(s.idHex ? { id: fromHex(s.idHex) } : {}) }).length,
     );
   }
 
@@ -122,7 +135,10 @@ export class Pkcs11TokenService implements TokenService {
           const k = keys[i]!;
           const key = s.findKey({ label: k.key.label, id: fromHex(k.key.idHex) });
           if (!key) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${k.key.label}" is not on token "${g.token.label}".`, { where: g.token.label });
-          signers[i] = s.signer(key, { ...(k.algorithm ? { algorithm: k.algorithm } : {}), ...(this.opts.onUserPresence ? { onUserPresence: this.opts.onUserPresence } : {}) });
+          signers[i] = s.signer(key, {
+            ...(k.algorithm ? { algorithm: k.algorithm } : {}),
+            ...(this.opts.onUserPresence ? { onUserPresence: this.opts.onUserPresence } : {}),
+          });
         }
         return open(gi + 1);
       });

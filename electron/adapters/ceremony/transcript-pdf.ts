@@ -8,7 +8,12 @@ import type { TranscriptEntry } from '../../core/ceremony/transcript';
 import type { CeremonyScript } from '../../core/ceremony/types';
 import { renewalDeadlineLines } from '../../core/ceremony/transcript-html';
 
-const winAnsi = (s: string) => s.replace(/[\u2014\u2013]/g, '-').replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
+const winAnsi = (s: string) =>
+  s
+    .replace(/[\u2014\u2013]/g, '-')
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
 
 function entryLines(e: TranscriptEntry): string[] {
   const out = [`#${e.seq}  ${e.time}  ${e.event}${e.step ? `  [${e.step}]` : ''}${e.actor ? `  by ${e.actor}` : ''}`];
@@ -20,7 +25,10 @@ function entryLines(e: TranscriptEntry): string[] {
   for (const c of e.checks ?? []) out.push(`  [${c.status}] ${c.id}: ${c.summary}`);
   for (const d of e.deviations ?? []) out.push(`  DEVIATION ${d.check} by ${d.by}: ${d.justification}`);
   for (const s of e.shares ?? []) out.push(`  share ${s.index} -> ${s.custodian}: ${s.checkValue} ${s.verified ? 'verified' : 'NOT VERIFIED'}`);
-  for (const a of e.acknowledgements ?? []) out.push(`  confirmed by ${a.by}${a.source === 'answers-file' ? ' (from the answers file)' : a.source === 'screen' ? ' (at the screen)' : ''}: "${a.statement}"`);
+  for (const a of e.acknowledgements ?? [])
+    out.push(
+      `  confirmed by ${a.by}${a.source === 'answers-file' ? ' (from the answers file)' : a.source === 'screen' ? ' (at the screen)' : ''}: "${a.statement}"`,
+    );
   for (const o of e.outputs ?? []) out.push(`  output ${o.path} ${o.sha256}`);
   for (const [k, v] of Object.entries(e.facts ?? {})) out.push(`  ${k}: ${String(v)}`);
   out.push(`  hash ${e.hash}`, '');

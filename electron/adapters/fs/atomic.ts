@@ -33,10 +33,14 @@ export function fsWriteError(e: unknown, path: string, action: string): Keycerem
   if (e instanceof KeyceremonyError) return e;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EROFS' || onReadOnlyDisk(path)) {
-    return new KeyceremonyError('DISK_READ_ONLY', `Cannot ${action} ${path}: the disk is read-only (mounted read-only or write-protected). Choose a folder on a writable disk.`, {
-      where: path,
-      cause: e,
-    });
+    return new KeyceremonyError(
+      'DISK_READ_ONLY',
+      `Cannot ${action} ${path}: the disk is read-only (mounted read-only or write-protected). Choose a folder on a writable disk.`,
+      {
+        where: path,
+        cause: e,
+      },
+    );
   }
   const why =
     code === 'ENOSPC' || code === 'EDQUOT'

@@ -136,7 +136,8 @@ export function dirBundleReader(dir: string): BundleReader {
   return {
     list: async () => listRegularFiles(dir),
     read: async (p) => {
-      if (p.startsWith('/') || p.split('/').some((x) => x === '..' || x === '')) throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing to read "${p}" outside the bundle.`, { where: p });
+      if (p.startsWith('/') || p.split('/').some((x) => x === '..' || x === ''))
+        throw new KeyceremonyError('PATH_TRAVERSAL', `Refusing to read "${p}" outside the bundle.`, { where: p });
       return readInputFile(join(dir, p), { what: 'bundle file', limit: TAR_LIMITS.maxEntry });
     },
   };

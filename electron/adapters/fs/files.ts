@@ -121,7 +121,11 @@ export function shredFile(path: string): number {
  * written) unless `replace` says that name is replaced by design (timestamp.json). All names are
  * checked before the first write.
  */
-export function writeExactInto(dir: string, files: readonly { name: string; bytes: Uint8Array }[], opts: { replace?: (name: string) => boolean } = {}): { written: string[]; unchanged: string[] } {
+export function writeExactInto(
+  dir: string,
+  files: readonly { name: string; bytes: Uint8Array }[],
+  opts: { replace?: (name: string) => boolean } = {},
+): { written: string[]; unchanged: string[] } {
   const same = (p: string, b: Uint8Array) => {
     if (statSync(p).size !== b.length) return false;
     return Buffer.from(readInputFile(p, { what: 'existing file', limit: b.length })).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -130,9 +134,13 @@ export function writeExactInto(dir: string, files: readonly { name: string; byte
     for (const part of f.name.split('/')) safeFileName(part, f.name);
     const p = join(dir, f.name);
     if (existsSync(p) && !(opts.replace?.(f.name) ?? false) && !same(p, f.bytes)) {
-      throw new KeyceremonyError('CONFLICT', `${basename(dir)}/${f.name} already exists with other contents; nothing was written. Move it away or choose another folder.`, {
-        where: f.name,
-      });
+      throw new KeyceremonyError(
+        'CONFLICT',
+        `${basename(dir)}/${f.name} already exists with other contents; nothing was written. Move it away or choose another folder.`,
+        {
+          where: f.name,
+        },
+      );
     }
   }
   const written: string[] = [];

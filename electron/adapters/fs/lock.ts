@@ -108,7 +108,14 @@ export interface HeldLock {
 
 /** Take the lock file `lockPath` and keep it until `release()`; see withFileLock. */
 export async function acquireFileLock(lockPath: string, what: string, opts: LockOptions = {}): Promise<HeldLock> {
-  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), what, nonce: randomBytes(6).toString('hex'), ...(opts.run ? { run: opts.run } : {}) };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    what,
+    nonce: randomBytes(6).toString('hex'),
+    ...(opts.run ? { run: opts.run } : {}),
+  };
   const deadline = Date.now() + (opts.waitMs ?? 30_000);
   let told = false;
   for (;;) {

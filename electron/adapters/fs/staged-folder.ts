@@ -37,7 +37,10 @@ export class StagedFolder {
       rmSync(f.staging, { recursive: true, force: true });
       mkdirSync(f.staging, { mode: 0o700 });
     } catch (e) {
-      throw new KeyceremonyError('IO_ERROR', `Cannot create ${f.staging}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { where: f.staging, cause: e });
+      throw new KeyceremonyError('IO_ERROR', `Cannot create ${f.staging}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, {
+        where: f.staging,
+        cause: e,
+      });
     }
     f.dirs.add(f.staging);
     return f;
@@ -61,7 +64,10 @@ export class StagedFolder {
     try {
       renameSync(this.staging, this.final);
     } catch (e) {
-      throw new KeyceremonyError('IO_ERROR', `Cannot publish ${this.final}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { where: this.final, cause: e });
+      throw new KeyceremonyError('IO_ERROR', `Cannot publish ${this.final}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, {
+        where: this.final,
+        cause: e,
+      });
     }
     fsyncDir(this.parent);
     this.done = true;

@@ -53,7 +53,15 @@ export class FsTokenJournal implements TokenJournal {
       if (!n.startsWith(prefix) || !n.endsWith('.json')) continue;
       try {
         const x = JSON.parse(readInputText(join(this.location, n), { what: 'token journal entry', kind: 'document' })) as TokenIntent;
-        if (x && x.v === 1 && x.token?.serial === token.serial && x.token.label === token.label && typeof x.key?.idHex === 'string' && Array.isArray(x.tornBefore)) out.push(x);
+        if (
+          x &&
+          x.v === 1 &&
+          x.token?.serial === token.serial &&
+          x.token.label === token.label &&
+          typeof x.key?.idHex === 'string' &&
+          Array.isArray(x.tornBefore)
+        )
+          out.push(x);
       } catch {
         /* a file that is not an intent (atomic writes leave no torn ones) */
       }

@@ -11,7 +11,11 @@ import { dirname, join, resolve } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { fsyncDir } from './atomic';
 
-export async function writeTree(out: string, files: readonly { path: string; data: string | Uint8Array }[], opts: { chooseAnother?: string } = {}): Promise<void> {
+export async function writeTree(
+  out: string,
+  files: readonly { path: string; data: string | Uint8Array }[],
+  opts: { chooseAnother?: string } = {},
+): Promise<void> {
   const target = resolve(out);
   const another = opts.chooseAnother ?? 'choose a new --out folder';
   if (existsSync(target)) throw new KeyceremonyError('CONFLICT', `${out} already exists; ${another} (nothing was written).`, { where: out });

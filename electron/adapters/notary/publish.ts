@@ -72,7 +72,8 @@ export function checkServerUrl(url: string): URL {
   }
   if (u.protocol !== 'https:') throw new KeyceremonyError('INVALID_INPUT', `the Notary server must be https:// (got ${u.protocol}//)`, { where: '--server' });
   if (u.username || u.password) throw new KeyceremonyError('INVALID_INPUT', 'credentials in the server URL are not accepted', { where: '--server' });
-  if (u.pathname !== '/' && u.pathname !== '') throw new KeyceremonyError('INVALID_INPUT', `give the server root only (https://host:port), not a path: ${u.pathname}`, { where: '--server' });
+  if (u.pathname !== '/' && u.pathname !== '')
+    throw new KeyceremonyError('INVALID_INPUT', `give the server root only (https://host:port), not a path: ${u.pathname}`, { where: '--server' });
   return u;
 }
 
@@ -115,18 +116,22 @@ function send(
         res.on('data', (c: Buffer) => {
           size += c.length;
           if (size > MAX_RESPONSE) {
-            req.destroy(new KeyceremonyError('TOO_LARGE', `the server's answer to ${method} ${path} is larger than ${MAX_RESPONSE} bytes`, { where: server.url }));
+            req.destroy(
+              new KeyceremonyError('TOO_LARGE', `the server's answer to ${method} ${path} is larger than ${MAX_RESPONSE} bytes`, { where: server.url }),
+            );
             return;
           }
           parts.push(c);
         });
         const www = res.headers['www-authenticate'];
-        const challenge = Array.isArray(www) ? www.find((h) => /^\s*bearer\s/i.test(h)) ?? www[0] : www;
+        const challenge = Array.isArray(www) ? (www.find((h) => /^\s*bearer\s/i.test(h)) ?? www[0]) : www;
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(parts)), ...(challenge ? { challenge } : {}) }));
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new KeyceremonyError('IO_ERROR', `no answer from ${base.origin} within ${(server.timeoutMs ?? 30_000) / 1000}s`, { where: base.origin })));
+    req.on('timeout', () =>
+      req.destroy(new KeyceremonyError('IO_ERROR', `no answer from ${base.origin} within ${(server.timeoutMs ?? 30_000) / 1000}s`, { where: base.origin })),
+    );
     req.on('error', (e) => {
       if (e instanceof KeyceremonyError) reject(e);
       else reject(new KeyceremonyError('IO_ERROR', `cannot reach ${base.origin}: ${(e as Error).message}`, { where: base.origin, cause: e }));
@@ -139,7 +144,8 @@ function send(
 /** A token from the realm a Bearer challenge names (kept for the same realm, service and scope). */
 async function bearerToken(server: NotaryServer, challenge: Record<string, string>, path: string): Promise<string> {
   const realm = challenge.realm;
-  if (!realm) throw new KeyceremonyError('AUTH_FAILED', `the Notary server asked for a token for ${path} but named no realm to get it from`, { where: server.url });
+  if (!realm)
+    throw new KeyceremonyError('AUTH_FAILED', `the Notary server asked for a token for ${path} but named no realm to get it from`, { where: server.url });
   let url: URL;
   try {
     url = new URL(realm);
@@ -147,9 +153,13 @@ async function bearerToken(server: NotaryServer, challenge: Record<string, strin
     throw new KeyceremonyError('AUTH_FAILED', `the Notary server's token realm is not a URL: ${JSON.stringify(realm).slice(0, 200)}`, { where: server.url });
   }
   if (url.protocol !== 'https:' || url.username || url.password) {
-    throw new KeyceremonyError('AUTH_FAILED', `the Notary server sends us to a token realm that is not plain https (${url.protocol}//${url.host}); credentials are sent over https only`, {
-      where: server.url,
-    });
+    throw new KeyceremonyError(
+      'AUTH_FAILED',
+      `the Notary server sends us to a token realm that is not plain https (${url.protocol}//${url.host}); credentials are sent over https only`,
+      {
+        where: server.url,
+      },
+    );
   }
   if (challenge.service) url.searchParams.set('service', challenge.service);
   for (const sc of (challenge.scope ?? '').split(' ').filter(Boolean)) url.searchParams.append('scope', sc);
@@ -168,10 +178,14 @@ async function bearerToken(server: NotaryServer, challenge: Record<string, strin
       { where: url.origin },
     );
   }
-  if (r.status !== 200) throw new KeyceremonyError('AUTH_FAILED', `the token service ${url.origin} answered HTTP ${r.status}: ${describeServerError(r.body)}`, { where: url.origin });
+  if (r.status !== 200)
+    throw new KeyceremonyError('AUTH_FAILED', `the token service ${url.origin} answered HTTP ${r.status}: ${describeServerError(r.body)}`, {
+      where: url.origin,
+    });
   const j = parseStrictJsonBytes(r.body, { source: `token from ${url.origin}`, maxBytes: 256 * 1024 }) as { token?: unknown; access_token?: unknown };
   const token = typeof j?.token === 'string' && j.token ? j.token : typeof j?.access_token === 'string' && j.access_token ? j.access_token : undefined;
-  if (!token || !/^[\x21-\x7e]+$/.test(token)) throw new KeyceremonyError('AUTH_FAILED', `the token service ${url.origin} answered without a usable token`, { where: url.origin });
+  if (!token || !/^[\x21-\x7e]+$/.test(token))
+    throw new KeyceremonyError('AUTH_FAILED', `the token service ${url.origin} answered without a usable token`, { where: url.origin });
   (server.tokens ??= new Map()).set(key, token);
   return token;
 }
@@ -183,9 +197,13 @@ async function call(server: NotaryServer, method: 'GET' | 'POST', path: string, 
   if (first.status !== 401) return first;
   const challenge = first.challenge ? parseBearerChallenge(first.challenge) : null;
   if (!challenge) {
-    throw new KeyceremonyError('AUTH_FAILED', `${method} ${path} needs authentication the Notary server did not offer as a Bearer token (${first.challenge ? first.challenge.split(/\s/)[0] : 'no WWW-Authenticate'}): ${describeServerError(first.body)}`, {
-      where: server.url,
-    });
+    throw new KeyceremonyError(
+      'AUTH_FAILED',
+      `${method} ${path} needs authentication the Notary server did not offer as a Bearer token (${first.challenge ? first.challenge.split(/\s/)[0] : 'no WWW-Authenticate'}): ${describeServerError(first.body)}`,
+      {
+        where: server.url,
+      },
+    );
   }
   const token = await bearerToken(server, challenge, path);
   const again = await send(server, base, method, path, body, `Bearer ${token}`);
@@ -197,9 +215,13 @@ async function call(server: NotaryServer, method: 'GET' | 'POST', path: string, 
     );
   }
   if (again.status === 401 || again.status === 403) {
-    throw new KeyceremonyError('AUTH_FAILED', `the Notary server refused the token for ${method} ${path} (HTTP ${again.status}; scope ${challenge.scope ?? 'none'}): ${describeServerError(again.body)}`, {
-      where: server.url,
-    });
+    throw new KeyceremonyError(
+      'AUTH_FAILED',
+      `the Notary server refused the token for ${method} ${path} (HTTP ${again.status}; scope ${challenge.scope ?? 'none'}): ${describeServerError(again.body)}`,
+      {
+        where: server.url,
+      },
+    );
   }
   return again;
 }
@@ -256,7 +278,8 @@ export async function fetchServerFile(server: NotaryServer, gun: string, role: s
 
 /** Upload role files in one multipart POST (all accepted or none). */
 export async function uploadRoles(server: NotaryServer, gun: string, files: readonly { role: string; bytes: Uint8Array }[]): Promise<void> {
-  if (files.length === 0) throw new KeyceremonyError('PRECONDITION_FAILED', 'nothing to publish: the server already has every version here', { where: server.url });
+  if (files.length === 0)
+    throw new KeyceremonyError('PRECONDITION_FAILED', 'nothing to publish: the server already has every version here', { where: server.url });
   const boundary = `keyceremony-${randomBytes(12).toString('hex')}`;
   const chunks: Buffer[] = [];
   for (const f of files) {
@@ -271,6 +294,8 @@ export async function uploadRoles(server: NotaryServer, gun: string, files: read
   const path = `/v2/${gunPath(gun)}/_trust/tuf/`;
   const r = await call(server, 'POST', path, { data: new Uint8Array(Buffer.concat(chunks)), contentType: `multipart/form-data; boundary=${boundary}` });
   if (r.status !== 200) {
-    throw new KeyceremonyError('VERIFICATION_FAILED', `the Notary server refused the update (HTTP ${r.status}): ${describeServerError(r.body)}`, { where: server.url });
+    throw new KeyceremonyError('VERIFICATION_FAILED', `the Notary server refused the update (HTTP ${r.status}): ${describeServerError(r.body)}`, {
+      where: server.url,
+    });
   }
 }

@@ -16,7 +16,6 @@ import { readInput } from '../fs/read';
 
 const MAX_FILES = 10_000;
 
-
 export function readRepoDir(dir: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   const walk = (d: string) => {
@@ -30,7 +29,8 @@ export function readRepoDir(dir: string): Map<string, Uint8Array> {
       if (e.startsWith('.') && !(d === dir && e === '.previous')) continue;
       const p = join(d, e);
       const st = lstatSync(p);
-      if (st.isSymbolicLink()) throw new KeyceremonyError('PATH_TRAVERSAL', `${p} is a symbolic link; a repository folder holds plain files only`, { where: p });
+      if (st.isSymbolicLink())
+        throw new KeyceremonyError('PATH_TRAVERSAL', `${p} is a symbolic link; a repository folder holds plain files only`, { where: p });
       if (st.isDirectory()) walk(p);
       else if (e.endsWith('.json')) {
         if (out.size >= MAX_FILES) throw new KeyceremonyError('TOO_LARGE', `more than ${MAX_FILES} metadata files in ${dir}`, { where: dir });
@@ -105,7 +105,9 @@ export async function signRoleInDir(
       for (const [name, bytes] of res.files) {
         const got = back.get(name);
         if (!got || !bytesEqual(got, bytes)) {
-          throw new KeyceremonyError('IO_ERROR', `${join(dir, name)} was written but does not hold your signature when read back; sign again.`, { where: name });
+          throw new KeyceremonyError('IO_ERROR', `${join(dir, name)} was written but does not hold your signature when read back; sign again.`, {
+            where: name,
+          });
         }
       }
       return { ...res, completed };

@@ -175,7 +175,13 @@ export async function createBackup(s: TokenSession, opts: CreateBackupOptions): 
         throw e;
       }
       // prove the blob on the day: unwrap a session-only copy, sign, verify, destroy
-      copy = s.unwrapKey(mech.id, kekHandle, wrapped, privateKeyTemplate(key.keyType, { label: key.label, id: key.id, onToken: false }), 'test-unwrapping the fresh backup blob');
+      copy = s.unwrapKey(
+        mech.id,
+        kekHandle,
+        wrapped,
+        privateKeyTemplate(key.keyType, { label: key.label, id: key.id, onToken: false }),
+        'test-unwrapping the fresh backup blob',
+      );
       await proveKey(s, sessionKey(k, copy), key.publicKeySpki, 'backup');
       const backup = await sealBackup(
         {
@@ -234,7 +240,8 @@ export interface RecoverOptions {
 export async function reconstructKek(backup: BackupFile, shares: readonly LabeledShare[]): Promise<Uint8Array> {
   const kek = await combineShares(shares, expectationOf(backup));
   try {
-    if ((await kekCheckValue(kek)) !== backup.wrap.kekCheckValue) throw new KeyceremonyError('KEK_MISMATCH', 'the shares do not open this backup file', { where: 'shares' });
+    if ((await kekCheckValue(kek)) !== backup.wrap.kekCheckValue)
+      throw new KeyceremonyError('KEK_MISMATCH', 'the shares do not open this backup file', { where: 'shares' });
     await verifyBackupMac(backup, kek);
     if ((await spkiFingerprint(spkiBytes(backup))) !== backup.key.fingerprint) {
       throw new KeyceremonyError('VERIFICATION_FAILED', 'the recorded public key does not match its fingerprint', { where: 'backup file: key' });
@@ -249,7 +256,20 @@ export async function reconstructKek(backup: BackupFile, shares: readonly Labele
 /** The backup's key as a TokenKey around a private key handle (to sign with it before it has a public half). */
 function backupKeyAt(s: TokenSession, backup: BackupFile, priv: Handle): TokenKey {
   const id = keyIdBytes(backup);
-  const none = { sensitive: true, extractable: false, alwaysSensitive: false, neverExtractable: false, local: false, alwaysAuthenticate: false, wrapWithTrusted: false, private: true, sign: true, decrypt: false, unwrap: false, derive: false };
+  const none = {
+    sensitive: true,
+    extractable: false,
+    alwaysSensitive: false,
+    neverExtractable: false,
+    local: false,
+    alwaysAuthenticate: false,
+    wrapWithTrusted: false,
+    private: true,
+    sign: true,
+    decrypt: false,
+    unwrap: false,
+    derive: false,
+  };
   return {
     label: backup.key.label,
     id,
@@ -331,9 +351,12 @@ export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek:
     if (resumed) {
       const key = s.findKey({ label, id });
       const fingerprintMatches = key.fingerprint === backup.key.fingerprint && bytesEqual(key.publicKeySpki, spkiBytes(backup));
-      if (!fingerprintMatches) throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered key pair does not have the recorded fingerprint', { where: s.token.label });
+      if (!fingerprintMatches)
+        throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered key pair does not have the recorded fingerprint', { where: s.token.label });
       if (!key.attrs.sensitive || key.attrs.extractable) {
-        throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered private key is not sensitive / non-extractable as requested', { where: s.token.label });
+        throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered private key is not sensitive / non-extractable as requested', {
+          where: s.token.label,
+        });
       }
       const proof = await proveKey(s, key, spkiBytes(backup), 'recovery');
       for (const i of opts.journal?.pending(intent.token) ?? []) if (i.op === 'recover' && i.key.idHex === backup.key.id) opts.journal?.end(i);
@@ -350,9 +373,13 @@ export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek:
     }
     const mechName = backup.wrap.mechanism.replace(/^CKM_/, '');
     if (!s.token.mechanisms.includes(mechName)) {
-      throw new KeyceremonyError('MECHANISM_UNSUPPORTED', `Token "${s.token.label}" does not offer ${backup.wrap.mechanism}, which this backup was made with.`, {
-        where: s.token.label,
-      });
+      throw new KeyceremonyError(
+        'MECHANISM_UNSUPPORTED',
+        `Token "${s.token.label}" does not offer ${backup.wrap.mechanism}, which this backup was made with.`,
+        {
+          where: s.token.label,
+        },
+      );
     }
     kekHandle = await importKek(s, kek, { trusted: false, wrap: false, unwrap: true });
     const names = { label, id, onToken: true };
@@ -364,7 +391,8 @@ export async function recoverOntoToken(s: TokenSession, backup: BackupFile, kek:
     crashPoint('recover:public-created');
     const key = s.findKey({ label, id });
     const fingerprintMatches = key.fingerprint === backup.key.fingerprint && bytesEqual(key.publicKeySpki, spkiBytes(backup));
-    if (!fingerprintMatches) throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered key pair does not have the recorded fingerprint', { where: s.token.label });
+    if (!fingerprintMatches)
+      throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered key pair does not have the recorded fingerprint', { where: s.token.label });
     if (!key.attrs.sensitive || key.attrs.extractable) {
       throw new KeyceremonyError('VERIFICATION_FAILED', 'the recovered private key is not sensitive / non-extractable as requested', { where: s.token.label });
     }

@@ -1,6 +1,19 @@
 export { Pkcs11Module, keyTypesFromMechanisms } from './module';
 export { TokenSession } from './session';
-export type { TokenInfo, TokenKey, TokenSelector, TokenFlagsInfo, ModuleInfo, PinSource, KeyProfile, GenerateSpec, KeyAttributes, TokenObject, LoginRole, PublicTokenKey } from './types';
+export type {
+  TokenInfo,
+  TokenKey,
+  TokenSelector,
+  TokenFlagsInfo,
+  ModuleInfo,
+  PinSource,
+  KeyProfile,
+  GenerateSpec,
+  KeyAttributes,
+  TokenObject,
+  LoginRole,
+  PublicTokenKey,
+} from './types';
 export { TokenSigner } from './signer';
 export { findModules, resolveModulePath, WELL_KNOWN_MODULES } from './modules';
 export { CKR, mapPkcs11Error, rvName } from './errors';

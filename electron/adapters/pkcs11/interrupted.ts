@@ -63,7 +63,10 @@ export const describe = (o: Pick<TokenObject, 'kind' | 'label' | 'idHex' | 'miss
 
 /** The incomplete objects on the token now, as signatures (an intent's `tornBefore`). */
 export function incompleteSignatures(s: TokenSession): string[] {
-  return s.objects().filter((o) => !o.complete).map(objectSignature);
+  return s
+    .objects()
+    .filter((o) => !o.complete)
+    .map(objectSignature);
 }
 
 /**
@@ -92,7 +95,8 @@ export function findInterrupted(s: TokenSession, journal?: TokenJournal, mark?: 
     });
   };
   const marks: { label: string; idHex: string; intent?: TokenIntent }[] = intents.map((i) => ({ label: i.key.label, idHex: i.key.idHex, intent: i }));
-  if (mark && !marks.some((m) => m.idHex === Buffer.from(mark.id).toString('hex'))) marks.push({ label: mark.label, idHex: Buffer.from(mark.id).toString('hex') });
+  if (mark && !marks.some((m) => m.idHex === Buffer.from(mark.id).toString('hex')))
+    marks.push({ label: mark.label, idHex: Buffer.from(mark.id).toString('hex') });
   for (const m of marks) {
     // a journaled intent names its objects by id (and by label where the id was not written yet); a
     // caller's mark also by label (a key asked for by label alone gets a fresh random id each run)
@@ -115,12 +119,14 @@ export function findInterrupted(s: TokenSession, journal?: TokenJournal, mark?: 
     }
     if (priv.length === 1) {
       // a complete private key without its public half
-      if (m.intent?.op === 'recover') add('resumable', priv[0] as TokenObject, `made by ${whose}; its public half is missing (run the recovery again to complete it)`, m);
+      if (m.intent?.op === 'recover')
+        add('resumable', priv[0] as TokenObject, `made by ${whose}; its public half is missing (run the recovery again to complete it)`, m);
       else if (m.intent) add('objects', priv[0] as TokenObject, `made by ${whose}, which never finished; its public half is missing`, m);
       else continue; // not ours to judge without a journal entry: generation refuses below
     }
     if (m.intent) report.interrupted.push(m.intent);
-    for (const o of [...pub, ...rest]) add('objects', o, priv.length ? `part of ${whose}` : `carries the label/id of ${whose}, whose private key is missing or incomplete`, m);
+    for (const o of [...pub, ...rest])
+      add('objects', o, priv.length ? `part of ${whose}` : `carries the label/id of ${whose}, whose private key is missing or incomplete`, m);
   }
   // incomplete objects that were not on the token when an intent began: made by that operation
   for (const i of intents) {
@@ -135,11 +141,17 @@ export function findInterrupted(s: TokenSession, journal?: TokenJournal, mark?: 
       }
       if (!report.interrupted.includes(i)) report.interrupted.push(i);
       report.finished = report.finished.filter((f) => f !== i);
-      add('objects', o, `incomplete, and not on the token when the ${i.op === 'keygen' ? 'generation' : 'recovery'} of key "${i.key.label}" began (journaled ${i.startedAt})`, { label: i.key.label, intent: i });
+      add(
+        'objects',
+        o,
+        `incomplete, and not on the token when the ${i.op === 'keygen' ? 'generation' : 'recovery'} of key "${i.key.label}" began (journaled ${i.startedAt})`,
+        { label: i.key.label, intent: i },
+      );
     }
   }
   for (const o of all) {
-    if (!o.complete && !taken.has(o)) report.unexplained.push({ kind: o.kind, label: o.label, idHex: o.idHex, missing: o.missing, signature: objectSignature(o), handle: o.handle });
+    if (!o.complete && !taken.has(o))
+      report.unexplained.push({ kind: o.kind, label: o.label, idHex: o.idHex, missing: o.missing, signature: objectSignature(o), handle: o.handle });
   }
   return report;
 }
@@ -192,7 +204,11 @@ export function removeInterrupted(s: TokenSession, journal: TokenJournal | undef
     const now = r.objects.map((o) => o.signature).sort();
     const agreed = [...expect].sort();
     if (now.length !== agreed.length || now.some((x, i) => x !== agreed[i])) {
-      throw new KeyceremonyError('CONFLICT', `The incomplete objects on token "${r.token.label}" changed since they were shown; nothing was removed. Look again.`, { where: r.token.label });
+      throw new KeyceremonyError(
+        'CONFLICT',
+        `The incomplete objects on token "${r.token.label}" changed since they were shown; nothing was removed. Look again.`,
+        { where: r.token.label },
+      );
     }
   }
   for (const o of r.objects) {
@@ -236,7 +252,8 @@ export async function generateKeyOnce(
   }
   removeInterrupted(s, opts.journal, r);
   // an existing key under this label: generateKeyPair says whether it is this one (created: false) or a clash
-  if (s.findKeys({ label: names.label }).length > 0) return { ...(await s.generateKeyPair(spec.id !== undefined || s.profile.keyId ? fixed : { ...spec, label: names.label })), removed };
+  if (s.findKeys({ label: names.label }).length > 0)
+    return { ...(await s.generateKeyPair(spec.id !== undefined || s.profile.keyId ? fixed : { ...spec, label: names.label })), removed };
   const strays = [...s.objects({ id: names.id }), ...s.objects({ label: names.label })];
   if (strays.length > 0) {
     // objects carry this label/id but no journal entry explains them: never add a second key beside them

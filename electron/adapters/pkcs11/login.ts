@@ -29,12 +29,17 @@ const WHO: Record<LoginRole, string> = { user: 'PIN', so: 'security officer (SO)
 function lockedError(t: TokenInfo, role: LoginRole, cause?: unknown): KeyceremonyError {
   const details = { token: t.label, serial: t.serial, triesLeft: 0 };
   if (role === 'so') {
-    return new KeyceremonyError('PIN_LOCKED', `The security officer PIN of token "${t.label}" (serial ${t.serial}) is locked. Only a re-initialisation of the token can reset it.`, { cause, details });
+    return new KeyceremonyError(
+      'PIN_LOCKED',
+      `The security officer PIN of token "${t.label}" (serial ${t.serial}) is locked. Only a re-initialisation of the token can reset it.`,
+      { cause, details },
+    );
   }
   const own = profileById(t.profile).pinLockedMessage?.(t);
   return new KeyceremonyError(
     'PIN_LOCKED',
-    own ?? `The PIN of token "${t.label}" (serial ${t.serial}) is locked after too many wrong tries. The security officer must reset it before this token can be used.`,
+    own ??
+      `The PIN of token "${t.label}" (serial ${t.serial}) is locked after too many wrong tries. The security officer must reset it before this token can be used.`,
     { cause, details: own ? { ...details, profile: t.profile } : details },
   );
 }
@@ -47,7 +52,7 @@ export function login(t: LoginTarget, role: LoginRole, pin: Uint8Array | undefin
   const token = t.token;
   const details = { token: token.label, serial: token.serial };
   try {
-    if ((role === 'so' ? token.flags.soPinLocked : role === 'user' && token.flags.pinLocked)) throw lockedError(token, role);
+    if (role === 'so' ? token.flags.soPinLocked : role === 'user' && token.flags.pinLocked) throw lockedError(token, role);
     if (!pin && !token.flags.protectedAuthenticationPath) {
       throw new KeyceremonyError('PIN_REQUIRED', `Token "${token.label}" needs its ${WHO[role]} to continue.`, { details: { ...details, role } });
     }
@@ -55,10 +60,14 @@ export function login(t: LoginTarget, role: LoginRole, pin: Uint8Array | undefin
     // (openCryptoki) count it as a wrong PIN and use up a try.
     const { minPinLen: min, maxPinLen: max } = token;
     if (pin && role !== 'so' && max > 0 && max < 0xffff && min <= max && (pin.length < min || pin.length > max)) {
-      throw new KeyceremonyError('PIN_INVALID', `Token "${token.label}" accepts PINs of ${min} to ${max} characters; this one has ${pin.length}. Nothing was sent to the token, no try was used.`, {
-        where: 'pin',
-        details: { ...details, minPinLen: min, maxPinLen: max },
-      });
+      throw new KeyceremonyError(
+        'PIN_INVALID',
+        `Token "${token.label}" accepts PINs of ${min} to ${max} characters; this one has ${pin.length}. Nothing was sent to the token, no try was used.`,
+        {
+          where: 'pin',
+          details: { ...details, minPinLen: min, maxPinLen: max },
+        },
+      );
     }
     const ctx = `logging in to token "${token.label}" (serial ${token.serial})${role === 'so' ? ' as security officer' : ''}`;
     try {
@@ -84,7 +93,11 @@ export function login(t: LoginTarget, role: LoginRole, pin: Uint8Array | undefin
 function withProfileNote(err: KeyceremonyError, token: TokenInfo, rv: number | undefined): KeyceremonyError {
   const note = rv === undefined ? undefined : profileById(token.profile).explain?.(rv, 'login');
   if (!note) return err;
-  return new KeyceremonyError(err.code, `${err.message} ${note}`, { cause: err.cause, ...(err.where ? { where: err.where } : {}), ...(err.details ? { details: { ...err.details, profile: token.profile } } : {}) });
+  return new KeyceremonyError(err.code, `${err.message} ${note}`, {
+    cause: err.cause,
+    ...(err.where ? { where: err.where } : {}),
+    ...(err.details ? { details: { ...err.details, profile: token.profile } } : {}),
+  });
 }
 
 function wrongPin(t: LoginTarget, role: LoginRole, cause: unknown): KeyceremonyError {
@@ -94,7 +107,10 @@ function wrongPin(t: LoginTarget, role: LoginRole, cause: unknown): KeyceremonyE
   const locked = role === 'so' ? f?.soPinLocked : f?.pinLocked;
   if (locked) {
     const e = lockedError(token, role, cause);
-    return new KeyceremonyError('PIN_LOCKED', `Wrong ${WHO[role]}: ${e.message}`, { cause, details: { token: token.label, serial: token.serial, triesLeft: 0 } });
+    return new KeyceremonyError('PIN_LOCKED', `Wrong ${WHO[role]}: ${e.message}`, {
+      cause,
+      details: { token: token.label, serial: token.serial, triesLeft: 0 },
+    });
   }
   const finalTry = role === 'so' ? f?.soPinFinalTry : f?.pinFinalTry;
   const countLow = role === 'so' ? f?.soPinCountLow : f?.pinCountLow;

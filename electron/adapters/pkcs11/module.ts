@@ -33,7 +33,11 @@ export function keyTypesFromMechanisms(mechs: Set<number>, rsaMaxBits?: number):
   if (mechs.has(pkcs11js.CKM_EC_KEY_PAIR_GEN) && mechs.has(pkcs11js.CKM_ECDSA)) out.push('ecdsa-p256', 'ecdsa-p384');
   if (mechs.has(CKM_EC_EDWARDS_KEY_PAIR_GEN) && mechs.has(CKM_EDDSA)) out.push('ed25519');
   if (mechs.has(pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN) && (mechs.has(pkcs11js.CKM_RSA_PKCS_PSS) || mechs.has(pkcs11js.CKM_RSA_PKCS))) {
-    for (const [t, bits] of [['rsa-3072', 3072], ['rsa-4096', 4096]] as const) if (!rsaMaxBits || rsaMaxBits >= bits) out.push(t);
+    for (const [t, bits] of [
+      ['rsa-3072', 3072],
+      ['rsa-4096', 4096],
+    ] as const)
+      if (!rsaMaxBits || rsaMaxBits >= bits) out.push(t);
   }
   return out;
 }
@@ -63,7 +67,7 @@ export class Pkcs11Module {
     if (!path) {
       throw new KeyceremonyError(
         'MODULE_NOT_FOUND',
-        'No PKCS#11 module found. Install your token vendor\'s module (or softhsm2 for rehearsals) and pass --module PATH or set KEYCEREMONY_PKCS11_MODULE.',
+        "No PKCS#11 module found. Install your token vendor's module (or softhsm2 for rehearsals) and pass --module PATH or set KEYCEREMONY_PKCS11_MODULE.",
       );
     }
     let entry = loaded.get(path);
@@ -182,8 +186,15 @@ export class Pkcs11Module {
       }
     }
     const f = ti.flags;
-    const profile = profileFor({ module, token: { manufacturer: trimPad(ti.manufacturerID), model: trimPad(ti.model), label: trimPad(ti.label), serial: trimPad(ti.serialNumber) } });
-    const tries = profile.pinTriesLeft?.({ pinCountLow: flag(f, TokenFlags.USER_PIN_COUNT_LOW), pinFinalTry: flag(f, TokenFlags.USER_PIN_FINAL_TRY), pinLocked: flag(f, TokenFlags.USER_PIN_LOCKED) });
+    const profile = profileFor({
+      module,
+      token: { manufacturer: trimPad(ti.manufacturerID), model: trimPad(ti.model), label: trimPad(ti.label), serial: trimPad(ti.serialNumber) },
+    });
+    const tries = profile.pinTriesLeft?.({
+      pinCountLow: flag(f, TokenFlags.USER_PIN_COUNT_LOW),
+      pinFinalTry: flag(f, TokenFlags.USER_PIN_FINAL_TRY),
+      pinLocked: flag(f, TokenFlags.USER_PIN_LOCKED),
+    });
     return {
       slotId: slot.toString('hex'),
       slotDescription: trimPad(si.slotDescription),
@@ -252,11 +263,7 @@ export class Pkcs11Module {
    * Open a session on the selected token, log in with the PIN if one is given (or if the token has a
    * PIN pad), run `fn`, then always log out and close the session.
    */
-  async withSession<T>(
-    sel: TokenSelector,
-    opts: { pin?: PinSource; rw?: boolean; login?: boolean },
-    fn: (s: TokenSession) => Promise<T> | T,
-  ): Promise<T> {
+  async withSession<T>(sel: TokenSelector, opts: { pin?: PinSource; rw?: boolean; login?: boolean }, fn: (s: TokenSession) => Promise<T> | T): Promise<T> {
     this.check();
     const token = this.findToken(sel);
     if (this.guard) await this.guard(token);
@@ -264,7 +271,11 @@ export class Pkcs11Module {
     let session: Handle;
     try {
       const rw = opts.rw || profileById(token.profile).readWriteSessions;
-      const busy = { who: `Token "${token.label}" (serial ${token.serial})`, context: 'opening a session', details: { token: token.label, serial: token.serial } };
+      const busy = {
+        who: `Token "${token.label}" (serial ${token.serial})`,
+        context: 'opening a session',
+        details: { token: token.label, serial: token.serial },
+      };
       session = retryWhileBusy(busy, () => this.lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | (rw ? pkcs11js.CKF_RW_SESSION : 0)));
     } catch (e) {
       throw mapPkcs11Error(e, `opening a session with token "${token.label}"`, { token: token.label, serial: token.serial });
@@ -307,4 +318,3 @@ export class Pkcs11Module {
     }
   }
 }
-

@@ -41,7 +41,11 @@ export function readAttributes(r: ObjectReader, h: Handle, types: number[]): Map
   const m = new Map<number, Buffer>();
   let res: pkcs11js.Attribute[];
   try {
-    res = r.lib.C_GetAttributeValue(r.session, h, types.map((type) => ({ type })));
+    res = r.lib.C_GetAttributeValue(
+      r.session,
+      h,
+      types.map((type) => ({ type })),
+    );
   } catch {
     // CKR_ATTRIBUTE_TYPE_INVALID / _SENSITIVE for one of them: read them one by one
     res = [];
@@ -139,7 +143,16 @@ export function describeKey(r: ObjectReader, priv: Handle): TokenKey | undefined
   if (ckk === undefined) return undefined;
   const id = new Uint8Array(m.get(A.CKA_ID) ?? Buffer.alloc(0));
   const label = (m.get(A.CKA_LABEL) ?? Buffer.alloc(0)).toString('utf8');
-  const pubs = id.length ? findObjects(r, [{ type: A.CKA_CLASS, value: A.CKO_PUBLIC_KEY }, { type: A.CKA_ID, value: Buffer.from(id) }], 2) : [];
+  const pubs = id.length
+    ? findObjects(
+        r,
+        [
+          { type: A.CKA_CLASS, value: A.CKO_PUBLIC_KEY },
+          { type: A.CKA_ID, value: Buffer.from(id) },
+        ],
+        2,
+      )
+    : [];
   const pub = pubs.length === 1 ? pubs[0] : undefined;
   const pk = publicKeyOf(r, ckk, priv, pub);
   if (!pk) return undefined;
@@ -194,5 +207,14 @@ export function inspectObject(r: ObjectReader, h: Handle): TokenObject {
   const sensitive = m.has(A.CKA_SENSITIVE) ? bool(m, A.CKA_SENSITIVE) : undefined;
   if (kind === 'private' && !sensitive) missing.push('sensitive');
   if (kind === 'public' && !(m.get(A.CKA_EC_POINT)?.length || m.get(A.CKA_MODULUS)?.length)) missing.push('public key value');
-  return { handle: h, kind, label, idHex, ...(keyTypeRaw !== undefined ? { keyTypeRaw } : {}), ...(sensitive !== undefined ? { sensitive } : {}), complete: missing.length === 0, missing };
+  return {
+    handle: h,
+    kind,
+    label,
+    idHex,
+    ...(keyTypeRaw !== undefined ? { keyTypeRaw } : {}),
+    ...(sensitive !== undefined ? { sensitive } : {}),
+    complete: missing.length === 0,
+    missing,
+  };
 }

@@ -125,7 +125,9 @@ export class TokenSession {
     const keys = this.findKeys(sel);
     const what = [sel.label !== undefined && `label "${sel.label}"`, sel.id && `id ${Buffer.from(sel.id).toString('hex')}`].filter(Boolean).join(' and ');
     if (keys.length === 0) {
-      throw new KeyceremonyError('KEY_NOT_FOUND', `Token "${this.token.label}" (serial ${this.token.serial}) has no private key with ${what}.`, { where: what });
+      throw new KeyceremonyError('KEY_NOT_FOUND', `Token "${this.token.label}" (serial ${this.token.serial}) has no private key with ${what}.`, {
+        where: what,
+      });
     }
     if (keys.length > 1) {
       throw new KeyceremonyError('KEY_AMBIGUOUS', `Token "${this.token.label}" has ${keys.length} keys with ${what}; select by id.`, { where: what });
@@ -155,7 +157,9 @@ export class TokenSession {
    * made, so they can be journaled first (interrupted.ts).
    */
   keyNames(spec: Pick<GenerateSpec, 'id' | 'label' | 'keyType' | 'slot'>): { id: Uint8Array; label: string } {
-    const id = this.profile.keyId ? this.profile.keyId(spec.id, spec.keyType, spec.slot !== undefined ? { slot: spec.slot } : {}) : (spec.id ?? randomBytes(16));
+    const id = this.profile.keyId
+      ? this.profile.keyId(spec.id, spec.keyType, spec.slot !== undefined ? { slot: spec.slot } : {})
+      : (spec.id ?? randomBytes(16));
     return { id: new Uint8Array(id), label: this.profile.fixedLabel?.(id) ?? spec.label };
   }
 
@@ -187,7 +191,11 @@ export class TokenSession {
       const k = byId[0] as TokenKey;
       if (k.keyType === spec.keyType && !spec.replaceSlot) return { key: k, created: false };
       if (!spec.replaceSlot) {
-        throw new KeyceremonyError('KEY_EXISTS', `Slot ${spec.slot ?? Buffer.from(spec.id as Uint8Array).toString('hex')} of token "${this.token.label}" already holds a ${k.keyType} key (${k.fingerprint.slice(0, 16)}…); generating would replace it. Use that key, or choose another slot.`, { where: 'slot' });
+        throw new KeyceremonyError(
+          'KEY_EXISTS',
+          `Slot ${spec.slot ?? Buffer.from(spec.id as Uint8Array).toString('hex')} of token "${this.token.label}" already holds a ${k.keyType} key (${k.fingerprint.slice(0, 16)}…); generating would replace it. Use that key, or choose another slot.`,
+          { where: 'slot' },
+        );
       }
     }
     const same = byLabel.find((k) => (!spec.id || Buffer.from(k.id).equals(Buffer.from(spec.id))) && k.keyType === spec.keyType);
@@ -229,8 +237,13 @@ export class TokenSession {
       // ykcs11: key generation is a management-key (security officer) operation; the user login of
       // this session is put back afterwards.
       const who = this.profile.soCredential ?? 'security officer PIN';
-      if (!spec.soPin) throw new KeyceremonyError('PIN_REQUIRED', `Token "${this.token.label}" generates keys only with its ${who}: give it (it is asked like an SO PIN).`, { where: 'soPin', details: { token: this.token.label, profile: this.profile.id } });
-      if (!this.pin) throw new KeyceremonyError('PIN_REQUIRED', `Token "${this.token.label}" needs its PIN as well to read the new key back.`, { where: 'pin' });
+      if (!spec.soPin)
+        throw new KeyceremonyError('PIN_REQUIRED', `Token "${this.token.label}" generates keys only with its ${who}: give it (it is asked like an SO PIN).`, {
+          where: 'soPin',
+          details: { token: this.token.label, profile: this.profile.id },
+        });
+      if (!this.pin)
+        throw new KeyceremonyError('PIN_REQUIRED', `Token "${this.token.label}" needs its PIN as well to read the new key back.`, { where: 'pin' });
       await this.asSecurityOfficer(spec.soPin, this.pin, generate);
     } else {
       await generate();
@@ -273,7 +286,13 @@ export class TokenSession {
    * before each signature the device will hold until it is touched (YubiKey touch policy always or
    * cached): that is when to say "touch the YubiKey now".
    */
-  signer(key: TokenKey, opts: { algorithm?: SignatureAlgorithm; onUserPresence?: (req: { token: string; key: string; touchPolicy: 'always' | 'cached' }) => void | Promise<void> } = {}): TokenSigner {
+  signer(
+    key: TokenKey,
+    opts: {
+      algorithm?: SignatureAlgorithm;
+      onUserPresence?: (req: { token: string; key: string; touchPolicy: 'always' | 'cached' }) => void | Promise<void>;
+    } = {},
+  ): TokenSigner {
     const algorithm = opts.algorithm ?? defaultSignatureAlgorithm(key.keyType);
     if (!algorithmsForKeyType(key.keyType).includes(algorithm)) {
       throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `A ${key.keyType} key cannot sign with ${algorithm}.`, { where: 'algorithm' });

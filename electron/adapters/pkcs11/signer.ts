@@ -144,10 +144,7 @@ export class TokenSigner implements Signer {
    * the batch; the event loop gets a turn at every chunk (at least every 2 ms), so a cancel and the
    * progress reach the person at once. Nothing is returned until every signature has verified.
    */
-  async signMany(
-    items: readonly Uint8Array[],
-    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-  ): Promise<Uint8Array[]> {
+  async signMany(items: readonly Uint8Array[], opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<Uint8Array[]> {
     const total = items.length;
     const out: Uint8Array[] = new Array(total);
     let done = 0;

@@ -20,7 +20,8 @@ function expectedKey(path: string): Uint8Array {
   } catch {
     throw new KeyceremonyError('INVALID_KEY', `${path} is not a PEM public key.`, { where: path });
   }
-  if (block.label !== 'PUBLIC KEY') throw new KeyceremonyError('INVALID_KEY', `${path} holds a "${block.label}" block; a "PUBLIC KEY" (SubjectPublicKeyInfo) is needed.`, { where: path });
+  if (block.label !== 'PUBLIC KEY')
+    throw new KeyceremonyError('INVALID_KEY', `${path} holds a "${block.label}" block; a "PUBLIC KEY" (SubjectPublicKeyInfo) is needed.`, { where: path });
   return block.der;
 }
 
@@ -30,12 +31,11 @@ export function attestationJson(r: AttestationReport) {
   return { valid: true, ...rest, publicKeyPem: pemEncode('PUBLIC KEY', publicKeySpki) };
 }
 
-const POLICY = (r: AttestationReport) =>
-  r.pinPolicy || r.touchPolicy ? `PIN ${r.pinPolicy ?? '?'}, touch ${r.touchPolicy ?? '?'}` : 'not stated';
+const POLICY = (r: AttestationReport) => (r.pinPolicy || r.touchPolicy ? `PIN ${r.pinPolicy ?? '?'}, touch ${r.touchPolicy ?? '?'}` : 'not stated');
 
 const VERIFY_NOTES =
-  '  KEY_CERT     the key\'s attestation certificate (ykman piv keys attest SLOT; yubihsm-shell get-attestation-certificate), PEM or DER\n' +
-  '  DEVICE_CERT  the device certificate (YubiKey slot f9: ykman piv certificates export f9; the YubiHSM\'s), PEM or DER\n' +
+  "  KEY_CERT     the key's attestation certificate (ykman piv keys attest SLOT; yubihsm-shell get-attestation-certificate), PEM or DER\n" +
+  "  DEVICE_CERT  the device certificate (YubiKey slot f9: ykman piv certificates export f9; the YubiHSM's), PEM or DER\n" +
   '  --root       trust these roots INSTEAD of the bundled Yubico roots (tests, or a vendor keyceremony does not bundle)\n' +
   '  --expect-pubkey  the attested key must be this public key (PEM)\n' +
   '  --at         check certificate validity at this time (default: now)\n' +
@@ -94,7 +94,8 @@ const verifyAttestation: Command = {
     ctx.out(`  key         ${r.algorithm}, sha256 ${r.publicKeySha256}`);
     ctx.out(`  policy      ${POLICY(r)}`);
     ctx.out(`  form factor ${r.formFactor ?? 'not stated'}${r.fips ? ', FIPS series' : ''}${r.cspn ? ', CSPN series' : ''}`);
-    if (r.hsm) ctx.out(`  object      ${r.slot} "${r.hsm.label ?? ''}", domains ${r.hsm.domains.join(',') || 'none'}, capabilities ${r.hsm.capabilities ?? '?'}`);
+    if (r.hsm)
+      ctx.out(`  object      ${r.slot} "${r.hsm.label ?? ''}", domains ${r.hsm.domains.join(',') || 'none'}, capabilities ${r.hsm.capabilities ?? '?'}`);
     ctx.out(`  root        ${r.root} (${r.rootSource === 'bundled' ? 'bundled with keyceremony' : 'given with --root'}, sha256 ${r.rootSha256})`);
     ctx.out('  chain');
     for (const c of r.chain) ctx.out(`    ${c.role.padEnd(12)} ${c.subject}  sha256 ${c.sha256}`);

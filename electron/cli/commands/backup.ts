@@ -51,7 +51,7 @@ const splitOptions = {
   m: { type: 'string' },
   n: { type: 'string' },
   custodians: { type: 'string' },
-  'protect': { type: 'string' },
+  protect: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
@@ -134,7 +134,12 @@ async function readShares(ctx: CliContext, v: { 'share-file'?: string[]; 'passph
   return out;
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 32) || 'custodian';
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 32) || 'custodian';
 
 /** Each share set is published in its own folder under --out, named by its set id (issue 12 item 4). */
 const setFolderName = (setId: string) => `set-${setId}`;
@@ -183,7 +188,12 @@ async function writeOutputs(ctx: CliContext, outDir: string, backup: BackupFile,
     for (const s of shares) {
       const base = `shares/share-${s.index}-of-${s.n}-${slug(s.custodian ?? '')}`;
       written(set.write(`${base}.txt`, shareToText(s), { mode: 0o600 }));
-      const pdf = await shareSheetPdf(s, { keyLabel: backup.key.label, fingerprint: backup.key.fingerprint, createdAt: backup.createdAt, tokenLabel: backup.source.tokenLabel });
+      const pdf = await shareSheetPdf(s, {
+        keyLabel: backup.key.label,
+        fingerprint: backup.key.fingerprint,
+        createdAt: backup.createdAt,
+        tokenLabel: backup.source.tokenLabel,
+      });
       const path = written(set.write(`${base}.pdf`, pdf, { mode: 0o600 }));
       lines.push(`  share ${s.index}/${s.n} for ${s.custodian}: ${path} (+ .txt)${s.protected ? ' [passphrase-protected]' : ''}`);
     }
@@ -194,10 +204,14 @@ async function writeOutputs(ctx: CliContext, outDir: string, backup: BackupFile,
   } catch (e) {
     set.abandon();
     if (e instanceof KeyceremonyError && e.code === 'IO_ERROR') {
-      throw new KeyceremonyError('IO_ERROR', `${e.message} Nothing was published: the unfinished share set was overwritten and removed. Free space (or choose another --out) and run the command again.`, {
-        ...(e.where ? { where: e.where } : {}),
-        cause: e,
-      });
+      throw new KeyceremonyError(
+        'IO_ERROR',
+        `${e.message} Nothing was published: the unfinished share set was overwritten and removed. Free space (or choose another --out) and run the command again.`,
+        {
+          ...(e.where ? { where: e.where } : {}),
+          cause: e,
+        },
+      );
     }
     throw e;
   }
@@ -253,10 +267,15 @@ function soPinSource(ctx: CliContext, file: string | undefined, label: string) {
 }
 
 async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rotated' = 'created', previous?: BackupFile): Promise<number> {
-  const { values } = parse(args, { ...keyOptions, ...splitOptions, 'so-pin-file': { type: 'string' }, 'passphrase-file': { type: 'string', multiple: true }, backup: { type: 'string' }, mode: { type: 'string' } });
-  const ref = previous
-    ? { ...tokenRef(values), key: { label: previous.key.label, id: Buffer.from(previous.key.id, 'hex') } }
-    : keyRef(values);
+  const { values } = parse(args, {
+    ...keyOptions,
+    ...splitOptions,
+    'so-pin-file': { type: 'string' },
+    'passphrase-file': { type: 'string', multiple: true },
+    backup: { type: 'string' },
+    mode: { type: 'string' },
+  });
+  const ref = previous ? { ...tokenRef(values), key: { label: previous.key.label, id: Buffer.from(previous.key.id, 'hex') } } : keyRef(values);
   const n = int(values.n, '--n');
   const m = int(values.m, '--m');
   const custodians = custodiansOf(values.custodians, n);
@@ -277,21 +296,23 @@ async function runCreate(args: string[], ctx: CliContext, kind: 'created' | 'rot
     );
     const shares = await protectSome(ctx, made.shares, protect, ppFiles);
     ctx.out(`backup of key "${made.backup.key.label}" (${made.backup.key.type}, fingerprint ${made.backup.key.fingerprint})`);
-    ctx.out(`wrapped with ${made.facts.mechanism} under a session KEK${made.facts.trustedKek ? ' marked trusted by the security officer' : ''}; blob ${made.facts.wrappedBytes} bytes, proven by a test unwrap + signature on the source token; KEK destroyed`);
+    ctx.out(
+      `wrapped with ${made.facts.mechanism} under a session KEK${made.facts.trustedKek ? ' marked trusted by the security officer' : ''}; blob ${made.facts.wrappedBytes} bytes, proven by a test unwrap + signature on the source token; KEK destroyed`,
+    );
     ctx.out(`share set ${made.facts.setId}: ${m}-of-${n}, KEK check value ${made.facts.kcv}`);
     let setDir: string;
     try {
       setDir = await writeOutputs(ctx, outDir, made.backup, shares, {
-      event: kind === 'rotated' ? 'rotate' : 'create',
-      key: made.backup.key.label,
-      fingerprint: made.backup.key.fingerprint,
-      setId: made.facts.setId,
-      m,
-      n,
-      custodians,
-      mechanism: made.facts.mechanism,
-      trustedKek: made.facts.trustedKek,
-      ...(previous ? { previousSetId: previous.shareSet.id, explanation: ROTATE_EXPLANATION } : {}),
+        event: kind === 'rotated' ? 'rotate' : 'create',
+        key: made.backup.key.label,
+        fingerprint: made.backup.key.fingerprint,
+        setId: made.facts.setId,
+        m,
+        n,
+        custodians,
+        mechanism: made.facts.mechanism,
+        trustedKek: made.facts.trustedKek,
+        ...(previous ? { previousSetId: previous.shareSet.id, explanation: ROTATE_EXPLANATION } : {}),
       });
     } finally {
       shares.forEach((s) => zeroize(s.body));
@@ -365,7 +386,14 @@ const refresh: Command = {
       throw new UsageError('--mode resplit|rotate is required');
     }
     if (mode === 'rotate') {
-      const { values } = parse(args, { ...tokenOptions, ...splitOptions, 'so-pin-file': { type: 'string' }, 'passphrase-file': { type: 'string', multiple: true }, backup: { type: 'string' }, mode: { type: 'string' } });
+      const { values } = parse(args, {
+        ...tokenOptions,
+        ...splitOptions,
+        'so-pin-file': { type: 'string' },
+        'passphrase-file': { type: 'string', multiple: true },
+        backup: { type: 'string' },
+        mode: { type: 'string' },
+      });
       const previous = await loadBackup(values.backup);
       ctx.out(ROTATE_EXPLANATION);
       return runCreate(args, ctx, 'rotated', previous);
@@ -406,7 +434,9 @@ const refresh: Command = {
       shares.forEach((s) => zeroize(s.body));
     }
     ctx.out(`backup file: ${join(setDir, 'backup.json')}`);
-    ctx.out(`new share set ${setId} (${m}-of-${n}); the wrapped key is unchanged. OLD shares of set ${previous.shareSet.id} with the OLD backup file still recover the key.`);
+    ctx.out(
+      `new share set ${setId} (${m}-of-${n}); the wrapped key is unchanged. OLD shares of set ${previous.shareSet.id} with the OLD backup file still recover the key.`,
+    );
     return 0;
   },
 };
@@ -427,7 +457,9 @@ const recover: Command = {
     } finally {
       shares.forEach((s) => zeroize(s.share.body));
     }
-    ctx.out(`shares ${shares.map((s) => s.share.index).join(', ')} of set ${backup.shareSet.id} reconstruct the KEK (check value ${backup.wrap.kekCheckValue}); backup file authenticated`);
+    ctx.out(
+      `shares ${shares.map((s) => s.share.index).join(', ')} of set ${backup.shareSet.id} reconstruct the KEK (check value ${backup.wrap.kekCheckValue}); backup file authenticated`,
+    );
     const mod = ctx.openModule({ module: ref.module });
     try {
       const res = await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, (s) =>
@@ -436,10 +468,14 @@ const recover: Command = {
       zeroize(kek);
       for (const r of res.removed) ctx.out(`removed (left by an interrupted recovery): ${r}`);
       if (res.resumed === 'completed') {
-        ctx.out(`resumed: the private key an interrupted recovery had unwrapped onto token "${res.key.token.label}" made a signature that verifies under the backup's public key; its public half was created`);
+        ctx.out(
+          `resumed: the private key an interrupted recovery had unwrapped onto token "${res.key.token.label}" made a signature that verifies under the backup's public key; its public half was created`,
+        );
       }
       if (res.resumed === 'already') ctx.out(`already recovered: token "${res.key.token.label}" holds this key whole; proven again`);
-      ctx.out(`recovered key "${res.key.label}" id ${res.key.idHex} onto token "${res.key.token.label}" (serial ${res.key.token.serial}): sensitive, non-extractable`);
+      ctx.out(
+        `recovered key "${res.key.label}" id ${res.key.idHex} onto token "${res.key.token.label}" (serial ${res.key.token.serial}): sensitive, non-extractable`,
+      );
       ctx.out(`public key fingerprint ${res.key.fingerprint} matches the backup; a fresh signature verifies under the original public key`);
       if (values.out) {
         writeFileAtomic(join(values.out, 'recovery-challenge.bin'), res.challenge);

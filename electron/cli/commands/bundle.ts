@@ -28,12 +28,24 @@ async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
   if (!path || positionals.length > 1) throw new UsageError('give one bundle folder or archive');
   let v: BundleVerdict;
   try {
-    v = await verifyBundle(bundleReaderFor(path), { requireProduction: values.production ?? false, expectFingerprints: values['expect-signer'] ?? [], sha256Hex: nodeSha256Hex });
+    v = await verifyBundle(bundleReaderFor(path), {
+      requireProduction: values.production ?? false,
+      expectFingerprints: values['expect-signer'] ?? [],
+      sha256Hex: nodeSha256Hex,
+    });
   } catch (e) {
     if (e instanceof KeyceremonyError && values.json) {
       // the one report schema (shared/verification) even when the bundle cannot be read at all
       const message = `${path}: ${e.message}`;
-      const failed: BundleVerdict = { ok: false, problems: [message], items: [{ check: 'bundle.manifest', status: 'fail', code: e.code, subject: path, message }], rehearsal: false, signedBy: [], attested: [], files: 0 };
+      const failed: BundleVerdict = {
+        ok: false,
+        problems: [message],
+        items: [{ check: 'bundle.manifest', status: 'fail', code: e.code, subject: path, message }],
+        rehearsal: false,
+        signedBy: [],
+        attested: [],
+        files: 0,
+      };
       ctx.out(JSON.stringify(bundleReport(failed), null, 2));
       return 1;
     }
@@ -65,8 +77,14 @@ async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
     );
   }
   const sh = v.verifyScript;
-  if (sh) ctx.out(`VERIFY.sh: ${!sh.present ? 'MISSING' : sh.matches ? 'present, the script keyceremony writes for these signers (run: sh VERIFY.sh)' : 'present but CHANGED'}`);
-  for (const a of v.attested) ctx.out(`attested key ${a.key}: ${a.vendor === 'yubihsm2' ? 'YubiHSM 2' : a.vendor === 'yubico-piv' ? 'YubiKey' : a.vendor} serial ${a.serial ?? 'not stated'}, chain to ${a.root}${a.rootSource === 'given' ? ' (root given by the ceremony script, not bundled with keyceremony)' : ''}`);
+  if (sh)
+    ctx.out(
+      `VERIFY.sh: ${!sh.present ? 'MISSING' : sh.matches ? 'present, the script keyceremony writes for these signers (run: sh VERIFY.sh)' : 'present but CHANGED'}`,
+    );
+  for (const a of v.attested)
+    ctx.out(
+      `attested key ${a.key}: ${a.vendor === 'yubihsm2' ? 'YubiHSM 2' : a.vendor === 'yubico-piv' ? 'YubiKey' : a.vendor} serial ${a.serial ?? 'not stated'}, chain to ${a.root}${a.rootSource === 'given' ? ' (root given by the ceremony script, not bundled with keyceremony)' : ''}`,
+    );
   for (const p of v.problems) ctx.err(`mismatch: ${p}`);
   ctx.out(v.ok ? 'bundle: verified' : `bundle: DOES NOT VERIFY (${v.problems.length} problem(s))`);
   return v.ok ? 0 : 1;
@@ -89,9 +107,12 @@ export const bundleCommand: Command = group({
   name: 'bundle',
   summary: 'verify a ceremony bundle (folder or archive) offline; extract an archive safely',
   subcommands: [
-    leaf('verify', 'verify a bundle folder or .tar archive: signed manifest, every file, transcript chain, SHA256SUMS and its signatures, VERIFY.sh (exit 0 verified, 1 not)', [
-      'PATH [--production] [--expect-signer SHA256]... [--json]',
-    ], verifyCmd),
+    leaf(
+      'verify',
+      'verify a bundle folder or .tar archive: signed manifest, every file, transcript chain, SHA256SUMS and its signatures, VERIFY.sh (exit 0 verified, 1 not)',
+      ['PATH [--production] [--expect-signer SHA256]... [--json]'],
+      verifyCmd,
+    ),
     leaf('extract', 'extract a bundle archive into a new folder (refuses traversal, links, oversized entries)', ['ARCHIVE DIR'], extractCmd),
   ],
 });

@@ -14,7 +14,6 @@ import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
 import type { Command } from './types';
 
-
 async function ask(ctx: CliContext, q: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   try {
@@ -28,7 +27,13 @@ async function ask(ctx: CliContext, q: string): Promise<string> {
 async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { rehearsal: { type: 'boolean' }, answers: { type: 'string' }, out: { type: 'string' }, module: { type: 'string' }, 'rehearsal-tokens-from': { type: 'string' } },
+    {
+      rehearsal: { type: 'boolean' },
+      answers: { type: 'string' },
+      out: { type: 'string' },
+      module: { type: 'string' },
+      'rehearsal-tokens-from': { type: 'string' },
+    },
     { positionals: true },
   );
   const script = positionals[0];
@@ -48,7 +53,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       ask: (q) => ask(ctx, q),
       askSecret: (p) => ctx.promptSecret(p),
       showSecret: (t) => {
-        if (!process.stderr.isTTY) throw new KeyceremonyError('USER_ACTION_REQUIRED', 'A share can only be shown on a terminal (stderr is redirected).', { where: 'backup' });
+        if (!process.stderr.isTTY)
+          throw new KeyceremonyError('USER_ACTION_REQUIRED', 'A share can only be shown on a terminal (stderr is redirected).', { where: 'backup' });
         process.stderr.write(t + '\n');
       },
     },
@@ -56,7 +62,9 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     ...(ctx.env.KEYCEREMONY_TEST_PAUSE_AT ? { pauseAt: ctx.env.KEYCEREMONY_TEST_PAUSE_AT } : {}),
   });
   if (r.alreadyComplete) ctx.out('this ceremony was already complete; nothing was changed');
-  ctx.out(`${rehearsal ? 'REHEARSAL ' : ''}ceremony ${r.state.name} run ${r.state.runId}: ${Object.keys(r.state.keys).length} key(s), ${Object.keys(r.state.outputs).length} output(s), ${r.seconds.toFixed(1)} s${r.resumed ? ' (resumed)' : ''}`);
+  ctx.out(
+    `${rehearsal ? 'REHEARSAL ' : ''}ceremony ${r.state.name} run ${r.state.runId}: ${Object.keys(r.state.keys).length} key(s), ${Object.keys(r.state.outputs).length} output(s), ${r.seconds.toFixed(1)} s${r.resumed ? ' (resumed)' : ''}`,
+  );
   const skipped = Object.entries(r.state.steps).filter(([, s]) => s.status === 'skipped');
   for (const [id, s] of skipped) ctx.out(`  step ${id} ${s.summary}`);
   if (r.rehearsalTokens) ctx.out(`rehearsal tokens: ${r.rehearsalTokens}`);
@@ -101,9 +109,12 @@ export const ceremonyCommand: Command = group({
   name: 'ceremony',
   summary: 'run, validate and template declarative key ceremonies (rehearsal on SoftHSM2)',
   subcommands: [
-    leaf('run', 'run a ceremony script step by step (resumes after a crash); seals a signed bundle', [
-      '<script.json> [--rehearsal [--rehearsal-tokens-from DIR]] [--answers FILE] [--out DIR] [--module PATH]',
-    ], run),
+    leaf(
+      'run',
+      'run a ceremony script step by step (resumes after a crash); seals a signed bundle',
+      ['<script.json> [--rehearsal [--rehearsal-tokens-from DIR]] [--answers FILE] [--out DIR] [--module PATH]'],
+      run,
+    ),
     leaf('template', 'print a built-in ceremony script (no NAME: list them)', ['[NAME]'], async (args, ctx) => template(args, ctx)),
     leaf('validate', 'check a ceremony script without running it', ['<script.json>'], async (args, ctx) => validate(args, ctx)),
   ],

@@ -37,7 +37,6 @@ import type { Command } from './types';
 
 const KEY = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--module PATH] [--pin-file F]';
 
-
 function refuseExisting(paths: string[]): void {
   const clash = paths.find((p) => existsSync(p));
   if (clash) throw new KeyceremonyError('CONFLICT', `${clash} already exists; choose another --out (nothing was written).`, { where: clash });
@@ -70,7 +69,9 @@ function withCancel<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
 
 async function withSigner<T>(ctx: CliContext, ref: KeyRef, algorithm: string | undefined, fn: (s: Signer, uri: string) => Promise<T>): Promise<T> {
   if (algorithm && !(SignatureAlgorithms as readonly string[]).includes(algorithm)) {
-    throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Unknown algorithm "${algorithm}". Choose one of: ${SignatureAlgorithms.join(', ')}.`, { where: '--algorithm' });
+    throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Unknown algorithm "${algorithm}". Choose one of: ${SignatureAlgorithms.join(', ')}.`, {
+      where: '--algorithm',
+    });
   }
   const mod = ctx.openModule(ref);
   try {
@@ -143,7 +144,12 @@ async function cmdSign(args: string[], ctx: CliContext): Promise<number> {
     const onProgress = total > 1 ? progress(ctx, 'signed') : undefined;
     const sigs: ImageSignature[] = await withCancel((signal) =>
       refs.length > 0
-        ? signImages(signer, refs, { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) })
+        ? signImages(signer, refs, {
+            signal,
+            hash: nodeHash,
+            ...(onProgress ? { onProgress } : {}),
+            ...(Object.keys(annotations).length ? { annotations } : {}),
+          })
         : signPayloads(signer, payloads, { signal, hash: nodeHash, ...(onProgress ? { onProgress } : {}) }),
     );
     const files = await imageSignatureFiles(sigs, { spki: signer.publicKeySpki, uri });
@@ -238,7 +244,8 @@ async function writeSignedRequest(ctx: CliContext, path: string, before: CosignR
     async () => {
       const now = parseRequest(readInput(path, 'signing request', 'metadata'), path);
       const merged = await mergeSignerEntry(now, after, fingerprint, path);
-      if (now.signatures.length > before.signatures.length) ctx.err(`kept ${now.signatures.length - before.signatures.length} signature(s) another signer wrote meanwhile`);
+      if (now.signatures.length > before.signatures.length)
+        ctx.err(`kept ${now.signatures.length - before.signatures.length} signature(s) another signer wrote meanwhile`);
       writeFileAtomic(path, serializeRequest(merged));
       const back = parseRequest(readInput(path, 'signing request', 'metadata'), path);
       if (!back.signatures.some((s) => s.fingerprint === fingerprint)) {
@@ -301,7 +308,9 @@ async function cmdVerify(args: string[], ctx: CliContext): Promise<number> {
   const bundles = values.bundle ?? [];
   const image = values.image !== undefined ? parseImageReference(values.image, '--image') : undefined;
   const artifact = values.artifact ? readInput(values.artifact, 'artifact', 'artifact') : undefined;
-  const trustedRoot = values['trusted-root'] ? parseTrustedRoot(readInput(values['trusted-root'], 'trusted root', 'sigstoreTrustedRoot'), values['trusted-root']) : undefined;
+  const trustedRoot = values['trusted-root']
+    ? parseTrustedRoot(readInput(values['trusted-root'], 'trusted root', 'sigstoreTrustedRoot'), values['trusted-root'])
+    : undefined;
   const now = ctx.env.KEYCEREMONY_NOW ? new Date(ctx.env.KEYCEREMONY_NOW) : new Date();
   if (Number.isNaN(now.getTime())) throw new UsageError('KEYCEREMONY_NOW must be an RFC 3339 time');
   if (values.threshold !== undefined) {
@@ -350,29 +359,46 @@ export const cosignCommand: Command = group({
   summary: 'cosign signatures, attestations and m-of-n requests with token keys; verify cosign data',
   notes: `KEY = ${KEY}`,
   subcommands: [
-    leaf('sign', 'sign images (simple signing), payloads or one blob; write signatures, bundles and the key URI to a new folder', [
-      'KEY (--image REF@sha256:D ... | --images FILE | --payload FILE ... | --blob FILE) --out DIR [--annotation K=V ...] [--algorithm A]',
-    ], cmdSign),
-    leaf('attest', 'sign an in-toto attestation (DSSE bundle) over images or files', [
-      'KEY (--image REF@sha256:D ... | --artifact FILE) --predicate FILE [--type slsaprovenance1|spdxjson|cyclonedx|URI] --out FILE',
-    ], cmdAttest),
+    leaf(
+      'sign',
+      'sign images (simple signing), payloads or one blob; write signatures, bundles and the key URI to a new folder',
+      ['KEY (--image REF@sha256:D ... | --images FILE | --payload FILE ... | --blob FILE) --out DIR [--annotation K=V ...] [--algorithm A]'],
+      cmdSign,
+    ),
+    leaf(
+      'attest',
+      'sign an in-toto attestation (DSSE bundle) over images or files',
+      ['KEY (--image REF@sha256:D ... | --artifact FILE) --predicate FILE [--type slsaprovenance1|spdxjson|cyclonedx|URI] --out FILE'],
+      cmdAttest,
+    ),
     group({
       name: 'request',
       summary: 'm-of-n signing requests: create one, sign it with your token',
       subcommands: [
-        leaf('create', 'a request for M of the named signers to sign these images', [
-          '(--image REF@sha256:D ... | --images FILE) --signer NAME=PUB.pem ... --m M --out FILE',
-        ], cmdRequestCreate),
+        leaf(
+          'create',
+          'a request for M of the named signers to sign these images',
+          ['(--image REF@sha256:D ... | --images FILE) --signer NAME=PUB.pem ... --m M --out FILE'],
+          cmdRequestCreate,
+        ),
         leaf('sign', 'add your signature (every image) to a request file', ['--request FILE KEY [--algorithm A]'], cmdRequestSign),
       ],
     }),
     leaf('status', 'who signed a request and who not yet; exit 1 while the threshold is not met', ['--request FILE [--json]'], cmdStatus),
-    leaf('export-policy', 'a complete request as bundles, signatures, keys and Kyverno / policy-controller policies', [
-      '--request FILE --out DIR [--name NAME]',
-    ], cmdExportPolicy),
-    leaf('verify', 'verify cosign signatures and bundles offline with public keys (exit 0 valid, 1 not)', [
-      '--key PEM (--payload FILE --signature FILE [--image REF@sha256:D] [--manifest FILE] | --bundle FILE [--artifact FILE] [--image REF@sha256:D] [--trusted-root FILE]) [--json]',
-      '--key PEM --key PEM ... --threshold M --bundle FILE --bundle FILE ... (--artifact FILE | --image REF@sha256:D) [--trusted-root FILE] [--json]',
-    ], cmdVerify),
+    leaf(
+      'export-policy',
+      'a complete request as bundles, signatures, keys and Kyverno / policy-controller policies',
+      ['--request FILE --out DIR [--name NAME]'],
+      cmdExportPolicy,
+    ),
+    leaf(
+      'verify',
+      'verify cosign signatures and bundles offline with public keys (exit 0 valid, 1 not)',
+      [
+        '--key PEM (--payload FILE --signature FILE [--image REF@sha256:D] [--manifest FILE] | --bundle FILE [--artifact FILE] [--image REF@sha256:D] [--trusted-root FILE]) [--json]',
+        '--key PEM --key PEM ... --threshold M --bundle FILE --bundle FILE ... (--artifact FILE | --image REF@sha256:D) [--trusted-root FILE] [--json]',
+      ],
+      cmdVerify,
+    ),
   ],
 });

@@ -44,7 +44,6 @@ import { keyOptions, keyRef, pinFor } from '../keyref';
 import type { Command } from './types';
 import { notaryMigrateCommand } from './notary-migrate';
 
-
 export { readRepoDir };
 
 function writeRepoFiles(dir: string, files: Map<string, Uint8Array>, ctx: CliContext): void {
@@ -149,8 +148,10 @@ const init: Sub = async (args, ctx) => {
   const certs = values['root-cert'] ?? [];
   if (certs.length === 0) throw new UsageError('--root-cert FILE is required (once per root key; make them with `keyceremony notary cert`)');
   if (!values['targets-key']) throw new UsageError('--targets-key FILE is required');
-  if (!values['timestamp-key']) throw new UsageError('--timestamp-key FILE is required (the server\'s timestamp.key: `keyceremony notary publish --fetch-keys`)');
-  if (!!values['snapshot-key'] === !!values['server-snapshot-key']) throw new UsageError('give exactly one of --snapshot-key FILE (you sign snapshots) or --server-snapshot-key FILE (the server does)');
+  if (!values['timestamp-key'])
+    throw new UsageError("--timestamp-key FILE is required (the server's timestamp.key: `keyceremony notary publish --fetch-keys`)");
+  if (!!values['snapshot-key'] === !!values['server-snapshot-key'])
+    throw new UsageError('give exactly one of --snapshot-key FILE (you sign snapshots) or --server-snapshot-key FILE (the server does)');
   let existing: Map<string, Uint8Array> | undefined;
   try {
     existing = readRepoDir(dir);
@@ -207,10 +208,17 @@ const rotate: Sub = async (args, ctx) => {
 };
 
 const targets: Sub = async (args, ctx) => {
-  const { values } = parse(args, { dir: { type: 'string' }, role: { type: 'string' }, add: { type: 'string', multiple: true }, remove: { type: 'string', multiple: true }, days: { type: 'string' } });
+  const { values } = parse(args, {
+    dir: { type: 'string' },
+    role: { type: 'string' },
+    add: { type: 'string', multiple: true },
+    remove: { type: 'string', multiple: true },
+    days: { type: 'string' },
+  });
   const dir = requireDir(values.dir);
   const files = readRepoDir(dir);
-  if (!values.add?.length && !values.remove?.length && !values.days) throw new UsageError('give --add NAME=FILE and/or --remove NAME, or --days N alone to renew the expiry');
+  if (!values.add?.length && !values.remove?.length && !values.days)
+    throw new UsageError('give --add NAME=FILE and/or --remove NAME, or --days N alone to renew the expiry');
   const out = await stageTargets(files, {
     role: values.role ?? 'targets',
     add: (values.add ?? []).map(targetArg).map((t) => ({ name: t.name, bytes: readTarget(t.path) })),
@@ -225,10 +233,15 @@ const targets: Sub = async (args, ctx) => {
 };
 
 const signer: Sub = async (args, ctx) => {
-  const { values } = parse(args, { dir: { type: 'string' }, name: { type: 'string' }, 'key-file': { type: 'string', multiple: true }, days: { type: 'string' } });
+  const { values } = parse(args, {
+    dir: { type: 'string' },
+    name: { type: 'string' },
+    'key-file': { type: 'string', multiple: true },
+    days: { type: 'string' },
+  });
   const dir = requireDir(values.dir);
   if (!values.name) throw new UsageError('--name is required');
-  if (!values['key-file']?.length) throw new UsageError('--key-file FILE is required (the signer\'s public key or certificate)');
+  if (!values['key-file']?.length) throw new UsageError("--key-file FILE is required (the signer's public key or certificate)");
   const files = readRepoDir(dir);
   const out = await stageSigner(files, { name: values.name, keys: values['key-file'].map(readKeyFile), now: nowFrom(ctx), days: int(values.days, '--days') });
   writeRepoFiles(dir, out, ctx);
@@ -273,7 +286,8 @@ const delegation =
     } else {
       if (values['key-file']?.length) throw new UsageError('delegation remove takes key ids (--key KEYID), not --key-file');
       const whole = !values.key?.length && !paths.length && !allPaths;
-      if (whole && !values.yes) throw new UsageError(`this removes the whole delegation ${values.role} (its keys and paths); add --yes to confirm, as notary asks`);
+      if (whole && !values.yes)
+        throw new UsageError(`this removes the whole delegation ${values.role} (its keys and paths); add --yes to confirm, as notary asks`);
       staged = await stageDelegation(files, { op, ...common, keyIds: values.key ?? [] });
     }
     writeRepoFiles(dir, staged.files, ctx);
@@ -287,7 +301,8 @@ const sign: Sub = async (args, ctx) => {
   const { values } = parse(args, { ...keyOptions, dir: { type: 'string' }, role: { type: 'string' }, days: { type: 'string' }, rebuild: { type: 'boolean' } });
   const dir = requireDir(values.dir);
   if (!values.role) throw new UsageError('--role is required (root, targets, snapshot or targets/NAME)');
-  if ((values.days || values.rebuild) && values.role !== 'snapshot') throw new UsageError('--days/--rebuild apply to --role snapshot (use rotate/targets --days for the others)');
+  if ((values.days || values.rebuild) && values.role !== 'snapshot')
+    throw new UsageError('--days/--rebuild apply to --role snapshot (use rotate/targets --days for the others)');
   const snapOpts = { snapshotDays: int(values.days, '--days'), rebuild: values.rebuild || !!values.days };
   const role = values.role;
   const ref = keyRef(values);
@@ -303,13 +318,22 @@ const sign: Sub = async (args, ctx) => {
       // Notary ECDSA is always SHA-256, also on P-384 keys
       const signer = s.signer(key, key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha256' } : {});
       // under the folder's lock, over what is there now (another custodian may be signing too)
-      const res = await signRoleInDir(dir, role, signer, { now, ...snapOpts }, {
-        files,
-        onWait: (l) => ctx.err(l),
-        onChanged: () => ctx.err(`${dir} changed while you signed (another signer wrote it): signing ${role} again over the files as they are now`),
-        onWrite: (name) => ctx.err(`wrote ${join(dir, name)}`),
-      });
-      if (res.signedAs.length) ctx.out(`signed ${role} with ${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…) as key ${res.signedAs.map((x) => x.slice(0, 12) + '…').join(', ')}`);
+      const res = await signRoleInDir(
+        dir,
+        role,
+        signer,
+        { now, ...snapOpts },
+        {
+          files,
+          onWait: (l) => ctx.err(l),
+          onChanged: () => ctx.err(`${dir} changed while you signed (another signer wrote it): signing ${role} again over the files as they are now`),
+          onWrite: (name) => ctx.err(`wrote ${join(dir, name)}`),
+        },
+      );
+      if (res.signedAs.length)
+        ctx.out(
+          `signed ${role} with ${key.label} (fingerprint ${key.fingerprint.slice(0, 16)}…) as key ${res.signedAs.map((x) => x.slice(0, 12) + '…').join(', ')}`,
+        );
       if (res.already.length) ctx.out(`already signed by this key (${res.already.map((x) => x.slice(0, 12) + '…').join(', ')})`);
       if (res.completed.length) ctx.out(`completed an interrupted write: ${res.completed.join(', ')} now holds this signature too`);
       ctx.out(res.status);
@@ -355,7 +379,14 @@ const status: Sub = async (args, ctx) => {
 };
 
 const verify: Sub = async (args, ctx) => {
-  const { values } = parse(args, { dir: { type: 'string' }, 'trusted-root': { type: 'string' }, gun: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' }, 'require-all': { type: 'boolean' } });
+  const { values } = parse(args, {
+    dir: { type: 'string' },
+    'trusted-root': { type: 'string' },
+    gun: { type: 'string' },
+    at: { type: 'string' },
+    json: { type: 'boolean' },
+    'require-all': { type: 'boolean' },
+  });
   const files = readRepoDir(requireDir(values.dir));
   const at = values.at ? new Date(parseNotaryTime(values.at, '--at')) : nowFrom(ctx);
   const report = await verifyNotaryRepository({
@@ -383,7 +414,8 @@ const publish: Sub = async (args, ctx) => {
   if (!values.server) throw new UsageError('--server https://HOST:PORT is required');
   checkServerUrl(values.server);
   // token authentication: user:password from a file or NOTARY_AUTH (as the notary client), never argv
-  const authText = values['auth-file'] !== undefined ? fromUtf8(readInput(values['auth-file'], 'credentials file', 'secret')) : ctx.env.NOTARY_AUTH || undefined;
+  const authText =
+    values['auth-file'] !== undefined ? fromUtf8(readInput(values['auth-file'], 'credentials file', 'secret')) : ctx.env.NOTARY_AUTH || undefined;
   const credentials = authText !== undefined ? parseCredentials(authText, values['auth-file'] ?? 'NOTARY_AUTH') : undefined;
   const server: NotaryServer = {
     url: values.server,
@@ -409,7 +441,8 @@ const publish: Sub = async (args, ctx) => {
   if (!rootBytes) throw new KeyceremonyError('NOT_FOUND', `${dir}/root.json is missing`, { where: dir });
   const root = parseNotaryFile<NotaryRoot>(rootBytes, { source: 'root.json', expectType: 'Root' }).signed;
   const gun = gunOf(root);
-  if (values.gun && values.gun !== gun) throw new KeyceremonyError('INVALID_INPUT', `--gun ${values.gun} does not match the root certificates' GUN ${gun}`, { where: '--gun' });
+  if (values.gun && values.gun !== gun)
+    throw new KeyceremonyError('INVALID_INPUT', `--gun ${values.gun} does not match the root certificates' GUN ${gun}`, { where: '--gun' });
   // Refuse to upload anything we would not accept ourselves.
   const report = await verifyNotaryRepository({ files, at: nowFrom(ctx), gun });
   if (!report.ok) {
@@ -437,36 +470,59 @@ export const notaryCommand: Command = group({
   subcommands: [
     notaryMigrateCommand,
     leaf('cert', 'a self-signed root certificate for a GUN from a token key', [`--gun GUN ${KEY} --out FILE [--days 3650]`], cert),
-    leaf('init', 'a new repository folder for a GUN', [
-      `--gun GUN --dir DIR --root-cert FILE… [--root-threshold N] --targets-key FILE --timestamp-key FILE
+    leaf(
+      'init',
+      'a new repository folder for a GUN',
+      [
+        `--gun GUN --dir DIR --root-cert FILE… [--root-threshold N] --targets-key FILE --timestamp-key FILE
       (--snapshot-key FILE | --server-snapshot-key FILE) [--target NAME=FILE…] [--root-days N] [--targets-days N]`,
-    ], init),
-    leaf('rotate', 'root v N+1: new root certificates, threshold or role keys', [
-      `--dir DIR [--root-cert FILE…] [--root-threshold N] [--root-days N]
+      ],
+      init,
+    ),
+    leaf(
+      'rotate',
+      'root v N+1: new root certificates, threshold or role keys',
+      [
+        `--dir DIR [--root-cert FILE…] [--root-threshold N] [--root-days N]
       [--targets-key FILE] [--snapshot-key FILE] [--timestamp-key FILE]`,
-    ], rotate),
-    leaf('targets', 'add or remove targets in targets or a delegated role', ['--dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]'], targets),
+      ],
+      rotate,
+    ),
+    leaf(
+      'targets',
+      'add or remove targets in targets or a delegated role',
+      ['--dir DIR [--role targets|targets/NAME] [--add NAME=FILE…] [--remove NAME…] [--days N]'],
+      targets,
+    ),
     leaf('signer', 'add a delegation signer (as `docker trust signer add`)', ['--dir DIR --name NAME --key-file FILE…'], signer),
     group({
       name: 'delegation',
-      summary: 'add or remove a delegation\'s keys and paths (as `notary delegation add|remove`)',
+      summary: "add or remove a delegation's keys and paths (as `notary delegation add|remove`)",
       subcommands: [
-        leaf('add', 'add keys and/or paths to targets/NAME (created with threshold 1 when new)', [
-          '--dir DIR --role targets/NAME [--key-file FILE…] [--paths P[,P…]…] [--all-paths] [--days N]',
-        ], delegation('add')),
-        leaf('remove', 'remove keys and/or paths from a delegation, or the whole delegation', [
-          '--dir DIR --role targets/NAME [--key KEYID…] [--paths P[,P…]…] [--all-paths]',
-          '--dir DIR --role targets/NAME --yes   (the whole delegation)',
-        ], delegation('remove')),
+        leaf(
+          'add',
+          'add keys and/or paths to targets/NAME (created with threshold 1 when new)',
+          ['--dir DIR --role targets/NAME [--key-file FILE…] [--paths P[,P…]…] [--all-paths] [--days N]'],
+          delegation('add'),
+        ),
+        leaf(
+          'remove',
+          'remove keys and/or paths from a delegation, or the whole delegation',
+          ['--dir DIR --role targets/NAME [--key KEYID…] [--paths P[,P…]…] [--all-paths]', '--dir DIR --role targets/NAME --yes   (the whole delegation)'],
+          delegation('remove'),
+        ),
       ],
     }),
     leaf('sign', 'sign a role with a token key (snapshot: new version with a new expiry)', [`--dir DIR --role ROLE ${KEY} [--days N | --rebuild]`], sign),
     leaf('diff', 'what sign would sign, against the previous version', ['--dir DIR [--role ROLE]'], diff),
     leaf('merge', 'signatures made in parallel on another copy', ['--dir DIR --from OTHER_DIR…'], merge),
     leaf('status', 'which roles are signed and which wait for signatures', ['--dir DIR'], status),
-    leaf('verify', 'verify a repository as the notary client does (exit 0 verified, 1 not)', [
-      '--dir DIR [--trusted-root FILE] [--gun GUN] [--at RFC3339] [--require-all] [--json]',
-    ], verify),
+    leaf(
+      'verify',
+      'verify a repository as the notary client does (exit 0 verified, 1 not)',
+      ['--dir DIR [--trusted-root FILE] [--gun GUN] [--at RFC3339] [--require-all] [--json]'],
+      verify,
+    ),
     leaf(
       'publish',
       'upload to a notary-server (or fetch its keys); servers with token authentication: --auth-file FILE (user:password) or NOTARY_AUTH (base64 user:password)',

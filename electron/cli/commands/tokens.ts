@@ -28,7 +28,10 @@ function keyJson(k: TokenKey) {
 
 /** The CK_SLOT_ID as pkcs11-tool shows it (0x…), from the little-endian handle pkcs11js gives. */
 function slotNumber(slotIdHex: string): string {
-  return `0x${Buffer.from(slotIdHex, 'hex').reverse().toString('hex').replace(/^0+(?=.)/, '')}`;
+  return `0x${Buffer.from(slotIdHex, 'hex')
+    .reverse()
+    .toString('hex')
+    .replace(/^0+(?=.)/, '')}`;
 }
 
 const tokens: Command = {
@@ -51,7 +54,9 @@ const tokens: Command = {
         const f = t.flags;
         if (!f.tokenInitialized) {
           // an empty slot (SoftHSM's free slot, a blank card): no label, no serial worth showing
-          ctx.out(`- uninitialised token in slot ${slotNumber(t.slotId)} (${t.manufacturer} ${t.model}): initialise it with the token vendor's tool before use`);
+          ctx.out(
+            `- uninitialised token in slot ${slotNumber(t.slotId)} (${t.manufacturer} ${t.model}): initialise it with the token vendor's tool before use`,
+          );
           continue;
         }
         const notes = [
@@ -133,7 +138,9 @@ const keygen: Command = {
         if (values.json) ctx.out(JSON.stringify({ created, removedIncomplete: removed, key: keyJson(key) }, null, 2));
         else {
           for (const r of removed) ctx.out(`removed incomplete object: ${r}`);
-          ctx.out(`${created ? 'created' : 'already present'}: ${key.keyType} key "${key.label}" id ${key.idHex} on token "${key.token.label}" (serial ${key.token.serial})`);
+          ctx.out(
+            `${created ? 'created' : 'already present'}: ${key.keyType} key "${key.label}" id ${key.idHex} on token "${key.token.label}" (serial ${key.token.serial})`,
+          );
           ctx.out(`fingerprint (sha256 of SPKI): ${key.fingerprint}`);
           ctx.out(`uri: ${key.uri}`);
           ctx.out(pemEncode('PUBLIC KEY', key.publicKeySpki).trimEnd());
@@ -159,7 +166,8 @@ const pubkey: Command = {
     try {
       return await mod.withSession(ref.token, { pin: pinFor(ctx, ref) }, (s) => {
         const key = s.findKey(ref.key);
-        const body = format === 'pem' ? pemEncode('PUBLIC KEY', key.publicKeySpki) : format === 'der' ? key.publicKeySpki : JSON.stringify(keyJson(key), null, 2) + '\n';
+        const body =
+          format === 'pem' ? pemEncode('PUBLIC KEY', key.publicKeySpki) : format === 'der' ? key.publicKeySpki : JSON.stringify(keyJson(key), null, 2) + '\n';
         if (values.out) writeFileAtomic(values.out, body);
         else if (typeof body === 'string') ctx.out(body.trimEnd());
         else ctx.outBytes(body);
@@ -174,7 +182,9 @@ const pubkey: Command = {
 const sign: Command = {
   name: 'sign',
   summary: 'sign a file or stdin with a token key; prints the signature in base64',
-  usage: [`(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--in FILE|-] [--algorithm {${SignatureAlgorithms.join('|')}}] [--format base64|hex|raw] [--out FILE] [--pin-file F]`],
+  usage: [
+    `(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--in FILE|-] [--algorithm {${SignatureAlgorithms.join('|')}}] [--format base64|hex|raw] [--out FILE] [--pin-file F]`,
+  ],
   async run(args, ctx) {
     const { values } = parse(args, {
       ...keyOptions,
@@ -187,7 +197,9 @@ const sign: Command = {
     const format = values.format ?? 'base64';
     if (!['base64', 'hex', 'raw'].includes(format)) throw new UsageError('--format is base64, hex or raw');
     if (values.algorithm && !(SignatureAlgorithms as readonly string[]).includes(values.algorithm)) {
-      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Unknown algorithm "${values.algorithm}". Choose one of: ${SignatureAlgorithms.join(', ')}.`, { where: '--algorithm' });
+      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Unknown algorithm "${values.algorithm}". Choose one of: ${SignatureAlgorithms.join(', ')}.`, {
+        where: '--algorithm',
+      });
     }
     let data: Uint8Array;
     if (!values.in || values.in === '-') {
@@ -242,7 +254,10 @@ const cert: Command = {
 };
 
 /** Tries-left state as the token reports it (its flags), in words. */
-export function triesLeft(f: { pinCountLow: boolean; pinFinalTry: boolean; pinLocked: boolean; soPinCountLow?: boolean; soPinFinalTry?: boolean; soPinLocked?: boolean }, so: boolean): string {
+export function triesLeft(
+  f: { pinCountLow: boolean; pinFinalTry: boolean; pinLocked: boolean; soPinCountLow?: boolean; soPinFinalTry?: boolean; soPinLocked?: boolean },
+  so: boolean,
+): string {
   if (so ? f.soPinLocked : f.pinLocked) return 'LOCKED';
   if (so ? f.soPinFinalTry : f.pinFinalTry) return 'ONE try left before it locks';
   if (so ? f.soPinCountLow : f.pinCountLow) return 'a wrong PIN was entered: few tries left';
@@ -264,7 +279,11 @@ const changePin: Command = {
     try {
       const before = mod.findToken(ref.token);
       ctx.out(`token "${before.label}" serial ${before.serial}: ${who} ${triesLeft(before.flags, so)}`);
-      const old = await ctx.pinSource({ pinFile: values['pin-file'], prompt: `Current ${who} of token "${before.label}": `, envVar: so ? 'KEYCEREMONY_SO_PIN' : 'KEYCEREMONY_PIN' })();
+      const old = await ctx.pinSource({
+        pinFile: values['pin-file'],
+        prompt: `Current ${who} of token "${before.label}": `,
+        envVar: so ? 'KEYCEREMONY_SO_PIN' : 'KEYCEREMONY_PIN',
+      })();
       let next: Uint8Array;
       if (values['new-pin-file']) next = readSecretFile(values['new-pin-file'], `new ${who}`);
       else {

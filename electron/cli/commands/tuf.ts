@@ -79,7 +79,6 @@ Set KEYCEREMONY_NOW (RFC 3339) to pin the clock.`;
 
 type Sub = (args: string[], ctx: CliContext) => Promise<number>;
 
-
 /** A public key file: PEM SPKI (any supported type) or a TUF key object in JSON. */
 export function readKeyFile(p: string): TufKeyJSON {
   return parseTufKeyFile(readInput(p, 'key file', 'key'), p);
@@ -245,7 +244,9 @@ const rotate: Sub = async (args, ctx) => {
   });
   await emitRequest(ctx, values.out, req);
   if (role !== 'root') {
-    ctx.out(`next: once root v${req.version} is signed and written, ${role === 'targets' ? 'sign targets with the new key (tuf renew --role targets …)' : 'run tuf snapshot with the new key'}`);
+    ctx.out(
+      `next: once root v${req.version} is signed and written, ${role === 'targets' ? 'sign targets with the new key (tuf renew --role targets …)' : 'run tuf snapshot with the new key'}`,
+    );
   }
   return 0;
 };
@@ -292,12 +293,17 @@ async function writeSignedRequest(ctx: CliContext, file: string, before: Signing
         );
       }
       const merged = await mergeRequests(now, signed);
-      if (now.signatures.length > before.signatures.length) ctx.err(`kept ${now.signatures.length - before.signatures.length} signature(s) another signer wrote meanwhile`);
+      if (now.signatures.length > before.signatures.length)
+        ctx.err(`kept ${now.signatures.length - before.signatures.length} signature(s) another signer wrote meanwhile`);
       writeOut(ctx, file, serializeRequest(merged));
       const back = readRequestFile(file);
       const lost = ours.filter((k) => !back.signatures.some((s) => s.keyid === k));
       if (lost.length) {
-        throw new KeyceremonyError('IO_ERROR', `${file} was written but does not hold your signature (key ${lost[0]!.slice(0, 16)}…) when read back; sign again.`, { where: file });
+        throw new KeyceremonyError(
+          'IO_ERROR',
+          `${file} was written but does not hold your signature (key ${lost[0]!.slice(0, 16)}…) when read back; sign again.`,
+          { where: file },
+        );
       }
       return merged;
     },
@@ -401,7 +407,6 @@ const verify: Sub = async (args, ctx) => {
   return report.ok ? 0 : 1;
 };
 
-
 /**
  * New snapshot + timestamp over the latest targets-family files in DIR, signed with the online key on
  * a token (spec #update-snapshot-metadata, #update-timestamp-metadata). Also the way to bump their expiry.
@@ -468,7 +473,9 @@ function knownHashArgs(values: { length?: string[]; sha256?: string[]; sha512?: 
   const s512 = values.sha512 ?? [];
   if (!len.length && !s256.length && !s512.length) return undefined;
   if (len.length !== n || s256.length !== n || (s512.length && s512.length !== n)) {
-    throw new UsageError(`give --length N and --sha256 HEX (and --sha512 HEX, if any, for each) once per --path P, paired in order: ${n} --path, ${len.length} --length, ${s256.length} --sha256${s512.length ? `, ${s512.length} --sha512` : ''}`);
+    throw new UsageError(
+      `give --length N and --sha256 HEX (and --sha512 HEX, if any, for each) once per --path P, paired in order: ${n} --path, ${len.length} --length, ${s256.length} --sha256${s512.length ? `, ${s512.length} --sha512` : ''}`,
+    );
   }
   return len.map((l, i) => ({
     length: intFlag(l, '--length')!,
@@ -499,9 +506,12 @@ const targetsCmd: Sub = async (args, ctx) => {
   const files = values.file ?? [];
   if (action === 'remove' && (files.length || values.length || values.sha256 || values.sha512)) throw new UsageError('tuf targets remove takes --path only');
   const known = knownHashArgs(values, paths.length);
-  if (action === 'add' && known && files.length) throw new UsageError('give either --file F or --length N --sha256 HEX for the targets of one request, not both');
+  if (action === 'add' && known && files.length)
+    throw new UsageError('give either --file F or --length N --sha256 HEX for the targets of one request, not both');
   if (action === 'add' && !known && files.length !== paths.length) {
-    throw new UsageError(`give one --file F per --path P (${paths.length} --path, ${files.length} --file), paired in order, or --length N --sha256 HEX per --path`);
+    throw new UsageError(
+      `give one --file F per --path P (${paths.length} --path, ${files.length} --file), paired in order, or --length N --sha256 HEX per --path`,
+    );
   }
   const dir = values.metadata;
   const folder = dirFolder(dir);
@@ -518,7 +528,9 @@ const targetsCmd: Sub = async (args, ctx) => {
             }
           }
           const c2 = custom !== undefined ? { custom } : {};
-          return known ? { path: p, length: known[i]!.length, hashes: known[i]!.hashes, ...c2 } : { path: p, bytes: readInput(files[i]!, 'target file', 'artifact'), ...c2 };
+          return known
+            ? { path: p, length: known[i]!.length, hashes: known[i]!.hashes, ...c2 }
+            : { path: p, bytes: readInput(files[i]!, 'target file', 'artifact'), ...c2 };
         })
       : [];
   const { request: req, advice } = await targetsRequest(folder, {
@@ -545,7 +557,6 @@ async function delegationKeys(ctx: CliContext, values: { key?: string[]; 'key-ur
   }
   return keys;
 }
-
 
 /**
  * `tuf delegate`: targets v+1 delegating paths to a role (added or replaced), plus the request for the
@@ -580,7 +591,11 @@ const delegateCmd: Sub = async (args, ctx) => {
     for (const f of ['key', 'key-uri', 'paths', 'path-hash-prefix', 'threshold', 'terminating', 'role-out'] as const) {
       if (values[f] !== undefined) throw new UsageError(`tuf delegate remove takes --metadata, --role, --from, --out and an expiry only (not --${f})`);
     }
-    await emitRequest(ctx, out, await removeDelegationRequest(folder, { name, ...(values.from ? { from: values.from } : {}), expiry: expirySpec(values), now }));
+    await emitRequest(
+      ctx,
+      out,
+      await removeDelegationRequest(folder, { name, ...(values.from ? { from: values.from } : {}), expiry: expirySpec(values), now }),
+    );
     return 0;
   }
   const threshold = intFlag(values.threshold, '--threshold');
@@ -633,23 +648,38 @@ export const tufCommand: Command = group({
   summary: 'TUF repositories: create, threshold-sign offline, rotate, diff, merge, verify as a client does',
   notes: NOTES,
   subcommands: [
-    leaf('init', 'a new repository: root v1 as a signing request, targets/snapshot/timestamp (signed now with an online token, if given)', [
-      `--out DIR --root-key FILE… --threshold T --online-key FILE [--target NAME=FILE…] [--hash-bins BITS|auto]
+    leaf(
+      'init',
+      'a new repository: root v1 as a signing request, targets/snapshot/timestamp (signed now with an online token, if given)',
+      [
+        `--out DIR --root-key FILE… --threshold T --online-key FILE [--target NAME=FILE…] [--hash-bins BITS|auto]
       [--root-days 365] [--targets-days 90] [${KEY}]   (the online token signs targets/snapshot/timestamp now)`,
-    ], init),
-    leaf('rotate', 'a root v+1 request: add or remove keys, change a threshold or the expiry', [
-      `--metadata DIR --out REQUEST [--role root|targets|snapshot|timestamp] [--add-key FILE [--owner @handle]…] [--remove-key KEYID…]
+      ],
+      init,
+    ),
+    leaf(
+      'rotate',
+      'a root v+1 request: add or remove keys, change a threshold or the expiry',
+      [
+        `--metadata DIR --out REQUEST [--role root|targets|snapshot|timestamp] [--add-key FILE [--owner @handle]…] [--remove-key KEYID…]
       [--threshold T] [--root-days N | --expires TIME | --expires-in DAYS]`,
-    ], rotate),
+      ],
+      rotate,
+    ),
     group({
       name: 'targets',
       summary: 'a request for targets (or delegated role R) version v+1 with targets added or removed',
       subcommands: [
-        leaf('add', 'add targets from files, or by known length and hashes (no file needed)', [
-          '--metadata DIR --path P --file F [--path P --file F…] [--custom JSON…] [--role R] --out REQUEST [--expires TIME | --expires-in DAYS]',
-          `--metadata DIR --path P --length N --sha256 HEX [--sha512 HEX] [--path P --length N --sha256 HEX…] [--custom JSON…] [--role R]
+        leaf(
+          'add',
+          'add targets from files, or by known length and hashes (no file needed)',
+          [
+            '--metadata DIR --path P --file F [--path P --file F…] [--custom JSON…] [--role R] --out REQUEST [--expires TIME | --expires-in DAYS]',
+            `--metadata DIR --path P --length N --sha256 HEX [--sha512 HEX] [--path P --length N --sha256 HEX…] [--custom JSON…] [--role R]
       --out REQUEST [--expires TIME | --expires-in DAYS]`,
-        ], (args, ctx) => targetsCmd(['add', ...args], ctx)),
+          ],
+          (args, ctx) => targetsCmd(['add', ...args], ctx),
+        ),
         leaf('remove', 'remove targets', ['--metadata DIR --path P… [--role R] --out REQUEST [--expires TIME | --expires-in DAYS]'], (args, ctx) =>
           targetsCmd(['remove', ...args], ctx),
         ),
@@ -657,36 +687,51 @@ export const tufCommand: Command = group({
     }),
     leaf(
       'delegate',
-      'delegate paths to a role: targets (or --from ROLE, a delegated role) v+1 plus the request for the role\'s own metadata',
+      "delegate paths to a role: targets (or --from ROLE, a delegated role) v+1 plus the request for the role's own metadata",
       [
         `--metadata DIR --role NAME [--from ROLE] (--key FILE… | --key-uri pkcs11:…) (--paths GLOB… | --path-hash-prefix HEX…)
       --threshold N [--terminating] --out REQUEST [--role-out REQUEST] [--role-expires-in DAYS] [--expires-in DAYS]`,
       ],
       delegateCmd,
       [
-        leaf('remove', 'remove a delegation (targets, or --from ROLE, v+1)', ['--metadata DIR --role NAME [--from ROLE] --out REQUEST [--expires-in DAYS]'], (args, ctx) =>
-          delegateCmd(['remove', ...args], ctx),
+        leaf(
+          'remove',
+          'remove a delegation (targets, or --from ROLE, v+1)',
+          ['--metadata DIR --role NAME [--from ROLE] --out REQUEST [--expires-in DAYS]'],
+          (args, ctx) => delegateCmd(['remove', ...args], ctx),
         ),
       ],
     ),
     leaf('renew', 'an expiry bump of any role, as a signing request', ['--metadata DIR --role R (--expires-in DAYS | --expires TIME) --out REQUEST'], renew),
-    leaf('sign', 'add a token signature to a signing request, or sign a role of a repository folder (a tuf-on-ci signing event) in place', [
-      `REQUEST ${KEY} [--write DIR]`,
-      `--metadata DIR --role ROLE ${KEY}   (in place: only our signature's bytes change)`,
-    ], sign),
-    leaf('status', 'who signed and who is still needed: of a request (--write puts the finished metadata into DIR), or of every role in a repository folder by keyholder', [
-      'REQUEST [--write DIR]',
-      '--metadata DIR [--role ROLE] [--json] [--at RFC3339]   (exit 0 when every role verifies)',
-    ], status),
-    leaf('snapshot', 'new snapshot + timestamp over the latest N.<role>.json files in DIR (also: expiry bump)', [
-      `--metadata DIR ${KEY} [--snapshot-days 7] [--timestamp-days 1]`,
-    ], snapshot),
+    leaf(
+      'sign',
+      'add a token signature to a signing request, or sign a role of a repository folder (a tuf-on-ci signing event) in place',
+      [`REQUEST ${KEY} [--write DIR]`, `--metadata DIR --role ROLE ${KEY}   (in place: only our signature's bytes change)`],
+      sign,
+    ),
+    leaf(
+      'status',
+      'who signed and who is still needed: of a request (--write puts the finished metadata into DIR), or of every role in a repository folder by keyholder',
+      ['REQUEST [--write DIR]', '--metadata DIR [--role ROLE] [--json] [--at RFC3339]   (exit 0 when every role verifies)'],
+      status,
+    ),
+    leaf(
+      'snapshot',
+      'new snapshot + timestamp over the latest N.<role>.json files in DIR (also: expiry bump)',
+      [`--metadata DIR ${KEY} [--snapshot-days 7] [--timestamp-days 1]`],
+      snapshot,
+    ),
     leaf('merge', 'merge signatures made in parallel on copies of one request', ['REQUEST REQUEST… --out FILE'], merge),
     leaf('diff', 'what a request changes against the previous version', ['REQUEST', '--old FILE --new FILE'], diff),
-    leaf('verify', 'verify a repository as a TUF client does (exit 0 verified, 1 not)', [
-      `--trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--target PATH…] [--json]
+    leaf(
+      'verify',
+      'verify a repository as a TUF client does (exit 0 verified, 1 not)',
+      [
+        `--trusted-root FILE --metadata DIR [--at RFC3339] [--targets DIR] [--target PATH…] [--json]
       [--trusted-state FILE]   (refuse versions below those verified before; updated after a success)`,
-    ], verify),
+      ],
+      verify,
+    ),
   ],
 });
 

@@ -126,7 +126,10 @@ async function v2Combine(points: readonly { x: number; body: Uint8Array }[]): Pr
     return kek;
   } catch (e) {
     // the library refuses two points with the same x: a share repeated under another index
-    throw new KeyceremonyError('SHARE_DUPLICATE', `two of these shares are the same point of the polynomial: ${(e as Error).message}`, { where: 'shares', cause: e });
+    throw new KeyceremonyError('SHARE_DUPLICATE', `two of these shares are the same point of the polynomial: ${(e as Error).message}`, {
+      where: 'shares',
+      cause: e,
+    });
   } finally {
     libShares.forEach((s) => s.fill(0));
   }
@@ -253,9 +256,13 @@ export function checkMembership(items: readonly LabeledShare[], expect?: SetExpe
   const version = first.version;
   for (const { share: s, label } of items) {
     if (s.version !== version) {
-      throw new KeyceremonyError('SHARE_FOREIGN', `${label} is a share of format ${s.version}, the others of format ${version}: shares of one set share one format`, {
-        where: label,
-      });
+      throw new KeyceremonyError(
+        'SHARE_FOREIGN',
+        `${label} is a share of format ${s.version}, the others of format ${version}: shares of one set share one format`,
+        {
+          where: label,
+        },
+      );
     }
     if (s.setId !== set.setId) {
       throw new KeyceremonyError(
@@ -265,9 +272,13 @@ export function checkMembership(items: readonly LabeledShare[], expect?: SetExpe
       );
     }
     if (s.kcv !== set.kcv || s.m !== set.m || s.n !== set.n) {
-      throw new KeyceremonyError('SHARE_FOREIGN', `${label} says ${s.m}-of-${s.n} with KEK check ${s.kcv}, the set is ${set.m}-of-${set.n} with KEK check ${set.kcv}`, {
-        where: label,
-      });
+      throw new KeyceremonyError(
+        'SHARE_FOREIGN',
+        `${label} says ${s.m}-of-${s.n} with KEK check ${s.kcv}, the set is ${set.m}-of-${set.n} with KEK check ${set.kcv}`,
+        {
+          where: label,
+        },
+      );
     }
     const prev = seen.get(s.index);
     if (prev !== undefined) {

@@ -130,11 +130,10 @@ export function wordsToShare(input: readonly string[], label: string): Share {
   for (let i = 0; i < words.length; i++) {
     const x = wordIndex(words[i] as string);
     if (x < 0) {
-      throw new KeyceremonyError(
-        'SHARE_CHECKSUM',
-        `${label}: word ${i + 1} is not in the BIP-39 English word list; check it on the share sheet`,
-        { where: `${label}, word ${i + 1}`, details: { word: i + 1 } },
-      );
+      throw new KeyceremonyError('SHARE_CHECKSUM', `${label}: word ${i + 1} is not in the BIP-39 English word list; check it on the share sheet`, {
+        where: `${label}, word ${i + 1}`,
+        details: { word: i + 1 },
+      });
     }
     symbols.push(x);
   }
@@ -169,14 +168,22 @@ export function wordsToShare(input: readonly string[], label: string): Share {
   // the first word carries the version (its top 4 bits) and the flags: they fix the layout
   const version = (symbols[0] as number) >> 7;
   if (!(SHARE_VERSIONS as readonly number[]).includes(version)) {
-    throw new KeyceremonyError('UNSUPPORTED_FORMAT', `${label}: share format version ${version} is not supported (this tool reads ${SHARE_VERSIONS.join(' and ')})`, { where: label });
+    throw new KeyceremonyError(
+      'UNSUPPORTED_FORMAT',
+      `${label}: share format version ${version} is not supported (this tool reads ${SHARE_VERSIONS.join(' and ')})`,
+      { where: label },
+    );
   }
   const prot = symbols.length === wordsFor(true, version);
   if (!prot && symbols.length !== wordsFor(false, version)) {
-    throw new KeyceremonyError('SHARE_INVALID', `${label}: a format ${version} share has ${wordsFor(false, version)} or ${wordsFor(true, version)} words, this one has ${symbols.length}`, {
-      where: label,
-      details: { words: symbols.length },
-    });
+    throw new KeyceremonyError(
+      'SHARE_INVALID',
+      `${label}: a format ${version} share has ${wordsFor(false, version)} or ${wordsFor(true, version)} words, this one has ${symbols.length}`,
+      {
+        where: label,
+        details: { words: symbols.length },
+      },
+    );
   }
   const bodyLen = prot ? BODY_PROTECTED : BODY_PLAIN;
   const bits = headerBits(version) + bodyLen * 8;

@@ -42,8 +42,7 @@ const LOG = new Int32Array(FIELD).fill(-1);
   }
   for (let i = FIELD - 1; i < 2 * FIELD; i++) EXP[i] = EXP[i - (FIELD - 1)] as number;
 }
-const mul = (a: number, b: number): number =>
-  a === 0 || b === 0 ? 0 : (EXP[(LOG[a] as number) + (LOG[b] as number)] as number);
+const mul = (a: number, b: number): number => (a === 0 || b === 0 ? 0 : (EXP[(LOG[a] as number) + (LOG[b] as number)] as number));
 const div = (a: number, b: number): number => {
   if (b === 0) throw new KeyceremonyError('INTERNAL', 'GF(2048): division by zero');
   return a === 0 ? 0 : (EXP[((LOG[a] as number) - (LOG[b] as number) + (FIELD - 1)) % (FIELD - 1)] as number);
@@ -97,10 +96,7 @@ export function addChecksum(data: readonly number[]): number[] {
 }
 
 export type ChecksumResult =
-  | { ok: true }
-  | { ok: false; kind: 'one-word'; position: number }
-  | { ok: false; kind: 'swap'; positions: [number, number] }
-  | { ok: false; kind: 'several' };
+  { ok: true } | { ok: false; kind: 'one-word'; position: number } | { ok: false; kind: 'swap'; positions: [number, number] } | { ok: false; kind: 'several' };
 
 /** Check a codeword (data + check symbols). Positions in results are 0-based into `code`. */
 export function verifyChecksum(code: readonly number[]): ChecksumResult {

@@ -21,7 +21,10 @@ import type { TranscriptBody, TranscriptEntry } from './transcript';
 import type { Deviation, GeneratedKey, TokenRef } from './types';
 import { fileBeside, idList, idSchema, type ValidationIssue } from './validate';
 
-const attestationFiles = obj({ keyCert: fileBeside('The key\'s attestation certificate (PEM or DER).'), deviceCert: fileBeside('The device (f9 / attestation key) certificate.') });
+const attestationFiles = obj({
+  keyCert: fileBeside("The key's attestation certificate (PEM or DER)."),
+  deviceCert: fileBeside('The device (f9 / attestation key) certificate.'),
+});
 
 /** The members keygen's `attestation` param and the attest step share. */
 export const attestationMembers = {
@@ -65,7 +68,8 @@ export function validateAttestationParam(v: Pick<AttestationParam, 'keys' | 'fil
   (v.keys ?? []).forEach((k, i) => {
     if (!inStep.has(k)) out.push({ path: `${childPath(path, 'keys')}[${i}]`, message: 'must name a key this step generates' });
   });
-  for (const k of Object.keys(v.files ?? {})) if (!inStep.has(k)) out.push({ path: childPath(childPath(path, 'files'), k), message: 'must name a key this step generates' });
+  for (const k of Object.keys(v.files ?? {}))
+    if (!inStep.has(k)) out.push({ path: childPath(childPath(path, 'files'), k), message: 'must name a key this step generates' });
   return out;
 }
 
@@ -85,7 +89,10 @@ export function keysToAttest(param: AttestationParam | undefined, stepKeys: stri
   return param.keys ?? stepKeys;
 }
 
-const pemAll = (bytes: Uint8Array, what: string) => certificatesFrom(bytes, what).map((d) => pemEncode('CERTIFICATE', d)).join('');
+const pemAll = (bytes: Uint8Array, what: string) =>
+  certificatesFrom(bytes, what)
+    .map((d) => pemEncode('CERTIFICATE', d))
+    .join('');
 
 function policyText(r: Pick<AttestationReport, 'pinPolicy' | 'touchPolicy'>): string {
   return r.pinPolicy || r.touchPolicy ? `PIN ${r.pinPolicy ?? '?'}, touch ${r.touchPolicy ?? '?'}` : 'policy not stated';
@@ -144,7 +151,10 @@ export async function attestGeneratedKey(
   let problem: string | undefined;
   try {
     if (files || param.roots) {
-      if (!ctx.services.inputs) throw new KeyceremonyError('PRECONDITION_FAILED', 'The script names attestation files, but this run cannot read files beside the script.', { where: `step ${ctx.step.id}` });
+      if (!ctx.services.inputs)
+        throw new KeyceremonyError('PRECONDITION_FAILED', 'The script names attestation files, but this run cannot read files beside the script.', {
+          where: `step ${ctx.step.id}`,
+        });
     }
     if (param.roots) roots = await Promise.all(param.roots.map((p) => ctx.services.inputs!.read(p)));
     if (files) {
@@ -153,7 +163,8 @@ export async function attestGeneratedKey(
       certs = await ctx.services.tokens.attestation(token, { label: generated.label, idHex: generated.idHex }, ctx.pin(ctx.keySpec(keyId).token));
       source = 'token';
     }
-    if (!certs) problem = `no attestation for key "${keyId}": the script names no files for it and token "${token.label}" does not expose attestation certificates`;
+    if (!certs)
+      problem = `no attestation for key "${keyId}": the script names no files for it and token "${token.label}" does not expose attestation certificates`;
   } catch (e) {
     if (!(e instanceof KeyceremonyError)) throw e;
     problem = `the attestation for key "${keyId}" could not be read: ${e.message}`;
@@ -171,8 +182,18 @@ export async function attestGeneratedKey(
   if (report && certs) {
     const dir = `${ATTESTATION_DIR}/${keyId}`;
     const outputs = [
-      { path: `${dir}/${KEY_CERT}`, sha256: await ctx.writeOutput(`${dir}/${KEY_CERT}`, new TextEncoder().encode(pemAll(certs.keyCert, 'key certificate')), 'attestation-key-certificate') },
-      { path: `${dir}/${DEVICE_CERT}`, sha256: await ctx.writeOutput(`${dir}/${DEVICE_CERT}`, new TextEncoder().encode(pemAll(certs.deviceCert, 'device certificate')), 'attestation-device-certificate') },
+      {
+        path: `${dir}/${KEY_CERT}`,
+        sha256: await ctx.writeOutput(`${dir}/${KEY_CERT}`, new TextEncoder().encode(pemAll(certs.keyCert, 'key certificate')), 'attestation-key-certificate'),
+      },
+      {
+        path: `${dir}/${DEVICE_CERT}`,
+        sha256: await ctx.writeOutput(
+          `${dir}/${DEVICE_CERT}`,
+          new TextEncoder().encode(pemAll(certs.deviceCert, 'device certificate')),
+          'attestation-device-certificate',
+        ),
+      },
     ];
     if (roots) {
       const text = roots.map((r) => pemAll(r, 'root file')).join('');
@@ -181,19 +202,33 @@ export async function attestGeneratedKey(
     return {
       report,
       shown: [`    attested    ${attestationSummary(report)}`],
-      entries: [{ event: 'key-attested', token: tokenField, keys: [input.transcriptKey], outputs, facts: attestationFacts(report, source), ...(report.notes.length ? { note: report.notes.join(' ') } : {}) }],
+      entries: [
+        {
+          event: 'key-attested',
+          token: tokenField,
+          keys: [input.transcriptKey],
+          outputs,
+          facts: attestationFacts(report, source),
+          ...(report.notes.length ? { note: report.notes.join(' ') } : {}),
+        },
+      ],
     };
   }
   const reason = problem as string;
   const base: TranscriptBody = { event: 'key-attestation-failed', token: tokenField, keys: [input.transcriptKey], facts: { required, source } };
   if (!required) return { shown: [`    attestation NOT VERIFIED (not required by the script): ${reason}`], entries: [{ ...base, note: reason }] };
-  if (ctx.rehearsal) return { shown: [`    attestation NOT VERIFIED (rehearsal: warning only): ${reason}`], entries: [{ ...base, note: `REHEARSAL warning: ${reason}` }] };
+  if (ctx.rehearsal)
+    return { shown: [`    attestation NOT VERIFIED (rehearsal: warning only): ${reason}`], entries: [{ ...base, note: `REHEARSAL warning: ${reason}` }] };
   const check = { id: `attestation:${keyId}`, status: 'fail' as const, summary: reason };
   const d: Deviation | null = await ctx.prompter.deviation({ step: ctx.step.id, check, administrator: ctx.administrator() });
   if (!d || d.justification.trim().length < 10) {
-    throw new KeyceremonyError('ATTESTATION_INVALID', `Key "${keyId}" needs a valid hardware attestation: ${reason}. Provide it, or the administrator records a justified deviation (at least 10 characters).`, {
-      where: `step ${ctx.step.id} key ${keyId}`,
-    });
+    throw new KeyceremonyError(
+      'ATTESTATION_INVALID',
+      `Key "${keyId}" needs a valid hardware attestation: ${reason}. Provide it, or the administrator records a justified deviation (at least 10 characters).`,
+      {
+        where: `step ${ctx.step.id} key ${keyId}`,
+      },
+    );
   }
   return { shown: [`    attestation NOT VERIFIED — deviation recorded by ${d.by}: ${reason}`], entries: [{ ...base, note: reason, deviations: [d] }] };
 }

@@ -155,7 +155,8 @@ export function parseChecksums(bytes: Uint8Array): { sums: Map<string, string>; 
     const m = SUMS_LINE.exec(l);
     if (!m) return problems.push(`${CHECKSUMS}: line ${i + 1} is not "<64 hex digits><2 spaces><relative path>"`);
     const path = m[2] as string;
-    if (path.split('/').some((s) => s === '' || s === '.' || s === '..') || path.startsWith(CHECKSUMS)) return problems.push(`${CHECKSUMS}: line ${i + 1} names "${path}", which cannot be a file it lists`);
+    if (path.split('/').some((s) => s === '' || s === '.' || s === '..') || path.startsWith(CHECKSUMS))
+      return problems.push(`${CHECKSUMS}: line ${i + 1} names "${path}", which cannot be a file it lists`);
     if (sums.has(path)) return problems.push(`${CHECKSUMS}: "${path}" is listed twice`);
     sums.set(path, m[1] as string);
   });
@@ -216,7 +217,8 @@ function assertManifestShape(m: Manifest): void {
   });
   m.keys.forEach((k, i) => {
     if (!k || !str(k.id) || !str(k.spki) || !str(k.fingerprint) || !isKeyType(k.keyType)) malformed(`keys[${i}] is malformed`);
-    if (!str(k.publicKey) || !/^keys\/.+\.pub\.pem$/.test(k.publicKey) || !KEY_NAME.test(nameOfKeyPath(k.publicKey))) malformed(`keys[${i}].publicKey is not keys/<name>.pub.pem`);
+    if (!str(k.publicKey) || !/^keys\/.+\.pub\.pem$/.test(k.publicKey) || !KEY_NAME.test(nameOfKeyPath(k.publicKey)))
+      malformed(`keys[${i}].publicKey is not keys/<name>.pub.pem`);
   });
   if (m.signers.some((x) => !str(x))) malformed('signers is malformed');
   const t = m.transcript;
@@ -295,8 +297,15 @@ export async function verifyBundle(
 
   // 1. the envelope covers exactly manifest.json
   const envelopeOk = env.payloadType === MANIFEST_PAYLOAD_TYPE && bytesEqual(envelopePayload(env), mBytes);
-  if (env.payloadType !== MANIFEST_PAYLOAD_TYPE) fail('bundle.envelope', 'UNSUPPORTED_FORMAT', MANIFEST_DSSE, `${MANIFEST_DSSE}: payloadType is "${env.payloadType}", expected "${MANIFEST_PAYLOAD_TYPE}"`);
-  if (!bytesEqual(envelopePayload(env), mBytes)) fail('bundle.envelope', 'SIGNATURE_MISMATCH', MANIFEST_DSSE, `${MANIFEST_DSSE}: its payload is not the bytes of ${MANIFEST} (manifest changed after signing)`);
+  if (env.payloadType !== MANIFEST_PAYLOAD_TYPE)
+    fail('bundle.envelope', 'UNSUPPORTED_FORMAT', MANIFEST_DSSE, `${MANIFEST_DSSE}: payloadType is "${env.payloadType}", expected "${MANIFEST_PAYLOAD_TYPE}"`);
+  if (!bytesEqual(envelopePayload(env), mBytes))
+    fail(
+      'bundle.envelope',
+      'SIGNATURE_MISMATCH',
+      MANIFEST_DSSE,
+      `${MANIFEST_DSSE}: its payload is not the bytes of ${MANIFEST} (manifest changed after signing)`,
+    );
   if (envelopeOk) pass('bundle.envelope', MANIFEST_DSSE, `${MANIFEST_DSSE} covers exactly the bytes of ${MANIFEST}`);
 
   // 2. keys: fingerprint = sha256(spki)
@@ -320,7 +329,8 @@ export async function verifyBundle(
   // 3. DSSE signatures: every required signer
   const toVerify = pae(env.payloadType, envelopePayload(env));
   if (manifest.signers.length === 0) fail('bundle.signature', 'THRESHOLD_NOT_MET', MANIFEST, `${MANIFEST}: lists no signers`);
-  if (new Set(manifest.signers).size !== manifest.signers.length) fail('bundle.signature', 'INVALID_METADATA', MANIFEST, `${MANIFEST}: a signer is listed twice`);
+  if (new Set(manifest.signers).size !== manifest.signers.length)
+    fail('bundle.signature', 'INVALID_METADATA', MANIFEST, `${MANIFEST}: a signer is listed twice`);
   for (const id of manifest.signers) {
     const k = byId.get(id);
     const spki = spkiOf.get(id);
@@ -341,12 +351,18 @@ export async function verifyBundle(
       signedBy.push({ id, fingerprint: k.fingerprint, words: fingerprintWords(k.fingerprint) });
       pass('bundle.signature', id, `signature of key ${id} (${k.fingerprint.slice(0, 16)}…) over the manifest verifies`);
     } else {
-      fail('bundle.signature', sigs.length ? 'INVALID_SIGNATURE' : 'THRESHOLD_NOT_MET', id, `signature of key ${id} (${k.fingerprint.slice(0, 16)}…): ${sigs.length ? 'does not verify' : 'missing'}`);
+      fail(
+        'bundle.signature',
+        sigs.length ? 'INVALID_SIGNATURE' : 'THRESHOLD_NOT_MET',
+        id,
+        `signature of key ${id} (${k.fingerprint.slice(0, 16)}…): ${sigs.length ? 'does not verify' : 'missing'}`,
+      );
     }
   }
   if (opts.expectFingerprints?.length) {
     for (const fp of opts.expectFingerprints) {
-      if (!signedBy.some((s) => s.fingerprint === fp.toLowerCase())) fail('bundle.signer.expected', 'VERIFICATION_FAILED', fp, `expected signer ${fp.slice(0, 16)}…: no valid signature by that key`);
+      if (!signedBy.some((s) => s.fingerprint === fp.toLowerCase()))
+        fail('bundle.signer.expected', 'VERIFICATION_FAILED', fp, `expected signer ${fp.slice(0, 16)}…: no valid signature by that key`);
       else pass('bundle.signer.expected', fp, `expected signer ${fp.slice(0, 16)}… signed`);
     }
   }
@@ -387,7 +403,8 @@ export async function verifyBundle(
       continue;
     }
     if (!has.has(k.publicKey)) continue; // reported as missing above
-    if (!bytesEqual(await r.read(k.publicKey), utf8(pemEncode('PUBLIC KEY', spki)))) fail('bundle.key', 'INVALID_KEY', k.id, `key ${k.id}: ${k.publicKey} is not the public key the manifest records for it`);
+    if (!bytesEqual(await r.read(k.publicKey), utf8(pemEncode('PUBLIC KEY', spki))))
+      fail('bundle.key', 'INVALID_KEY', k.id, `key ${k.id}: ${k.publicKey} is not the public key the manifest records for it`);
   }
 
   // 6. SHA256SUMS: lists exactly the other files, each matching; one openssl-checkable signature per signer
@@ -410,11 +427,13 @@ export async function verifyBundle(
       else if ((await hashOf(path)) !== sha) sumsFail('HASH_MISMATCH', path, `${path}: SHA-256 does not match ${CHECKSUMS}`);
     }
     checksums.matches = problems.length === sumsFailed;
-    if (checksums.matches) pass('bundle.checksums', CHECKSUMS, `${CHECKSUMS} lists all ${sums.size} other files of the bundle, each matching (sha256sum -c ${CHECKSUMS})`);
+    if (checksums.matches)
+      pass('bundle.checksums', CHECKSUMS, `${CHECKSUMS} lists all ${sums.size} other files of the bundle, each matching (sha256sum -c ${CHECKSUMS})`);
   }
   const sigFail = (code: ErrorCode, subject: string, message: string) => fail('bundle.checksums.signature', code, subject, message);
   for (const id of manifest.signers) {
-    if (byId.has(id) && !manifest.checksums.signatures.some((s) => s.key === id)) sigFail('THRESHOLD_NOT_MET', id, `${CHECKSUMS}: no signature by signer ${id} is declared in the manifest`);
+    if (byId.has(id) && !manifest.checksums.signatures.some((s) => s.key === id))
+      sigFail('THRESHOLD_NOT_MET', id, `${CHECKSUMS}: no signature by signer ${id} is declared in the manifest`);
   }
   const seenKeys = new Set<string>();
   for (const s of manifest.checksums.signatures) {
@@ -433,7 +452,11 @@ export async function verifyBundle(
     }
     const name = nameOfKeyPath(k.publicKey);
     if (s.publicKey !== k.publicKey || s.path !== checksumSignaturePath(name) || s.algorithm !== checksumAlgorithm(k.keyType)) {
-      sigFail('INVALID_METADATA', s.path, `${s.path}: declared as ${s.algorithm} with ${s.publicKey}; a ${k.keyType} key signs ${checksumSignaturePath(name)} with ${checksumAlgorithm(k.keyType)}`);
+      sigFail(
+        'INVALID_METADATA',
+        s.path,
+        `${s.path}: declared as ${s.algorithm} with ${s.publicKey}; a ${k.keyType} key signs ${checksumSignaturePath(name)} with ${checksumAlgorithm(k.keyType)}`,
+      );
       continue;
     }
     if (!has.has(s.path)) {
@@ -466,8 +489,18 @@ export async function verifyBundle(
     if (expected) {
       verifyScript.matches = bytesEqual(await r.read(VERIFY_SCRIPT), expected);
       if (verifyScript.matches) {
-        pass('bundle.verify-script', VERIFY_SCRIPT, `${VERIFY_SCRIPT} is the script keyceremony writes for these signers: it checks ${CHECKSUMS}, its signatures and the transcript chain with standard tools, and agrees with this verification (run: sh ${VERIFY_SCRIPT})`);
-      } else fail('bundle.verify-script', 'HASH_MISMATCH', VERIFY_SCRIPT, `${VERIFY_SCRIPT}: not the script keyceremony writes for this bundle's signers (it was changed)`);
+        pass(
+          'bundle.verify-script',
+          VERIFY_SCRIPT,
+          `${VERIFY_SCRIPT} is the script keyceremony writes for these signers: it checks ${CHECKSUMS}, its signatures and the transcript chain with standard tools, and agrees with this verification (run: sh ${VERIFY_SCRIPT})`,
+        );
+      } else
+        fail(
+          'bundle.verify-script',
+          'HASH_MISMATCH',
+          VERIFY_SCRIPT,
+          `${VERIFY_SCRIPT}: not the script keyceremony writes for this bundle's signers (it was changed)`,
+        );
     }
   }
 
@@ -482,7 +515,10 @@ export async function verifyBundle(
     if (!v.ok) tfail(`${tPath}: line ${v.broken?.line}: ${v.broken?.reason}`);
     else {
       if (v.count !== manifest.transcript.entries) tfail(`${tPath}: ${v.count} entries, manifest says ${manifest.transcript.entries}`);
-      if (v.head !== manifest.transcript.head) tfail(`${tPath}: the hash of its last line is not the head the manifest records (the last line was altered, or lines were added or removed at the end)`);
+      if (v.head !== manifest.transcript.head)
+        tfail(
+          `${tPath}: the hash of its last line is not the head the manifest records (the last line was altered, or lines were added or removed at the end)`,
+        );
       const last = v.entries[v.entries.length - 1];
       if (!v.entries.some((e) => e.event === 'ceremony-closed')) tfail(`${tPath}: has no ceremony-closed entry`);
       if (last && last.event !== 'step-completed') tfail(`${tPath}: does not end with the close step`);
@@ -500,18 +536,29 @@ export async function verifyBundle(
           if (e.event === 'key-generated' && mk && mk.fingerprint !== k.fingerprint) tfail(`key ${k.id}: transcript fingerprint differs from the manifest`);
         }
       }
-      attestations = await recheckAttestations(v.entries, async (p) => (has.has(p) && listed.has(p) ? r.read(p) : null), (id) => byId.get(id)?.fingerprint);
+      attestations = await recheckAttestations(
+        v.entries,
+        async (p) => (has.has(p) && listed.has(p) ? r.read(p) : null),
+        (id) => byId.get(id)?.fingerprint,
+      );
     }
   }
-  if (problems.length === before) pass('bundle.transcript', tPath, `${tPath}: hash chain of ${manifest.transcript.entries} entries verifies line by line and ends with the close step`);
+  if (problems.length === before)
+    pass('bundle.transcript', tPath, `${tPath}: hash chain of ${manifest.transcript.entries} entries verifies line by line and ends with the close step`);
   // 9. hardware attestations: chain, attested key = manifest key, recorded facts
   for (const p of attestations?.problems ?? []) fail('bundle.attestation', 'VERIFICATION_FAILED', 'attestations', p);
   for (const a of attestations?.attested ?? []) {
     attested.push(a);
-    pass('bundle.attestation', a.key, `key ${a.key}: ${a.vendor} attestation${a.serial !== null ? ` (serial ${a.serial})` : ''} chains to ${a.root}${a.rootSource === 'given' ? ' (root given by the script)' : ''}`);
+    pass(
+      'bundle.attestation',
+      a.key,
+      `key ${a.key}: ${a.vendor} attestation${a.serial !== null ? ` (serial ${a.serial})` : ''} chains to ${a.root}${a.rootSource === 'given' ? ' (root given by the script)' : ''}`,
+    );
   }
-  if (manifest.rehearsal && opts.requireProduction) fail('bundle.mode', 'PRECONDITION_FAILED', MANIFEST, `${MANIFEST}: this is a REHEARSAL bundle, not a production one`);
-  if (manifest.rehearsal && manifest.mode !== REHEARSAL_BANNER) fail('bundle.mode', 'INVALID_METADATA', MANIFEST, `${MANIFEST}: rehearsal bundle without the rehearsal banner`);
+  if (manifest.rehearsal && opts.requireProduction)
+    fail('bundle.mode', 'PRECONDITION_FAILED', MANIFEST, `${MANIFEST}: this is a REHEARSAL bundle, not a production one`);
+  if (manifest.rehearsal && manifest.mode !== REHEARSAL_BANNER)
+    fail('bundle.mode', 'INVALID_METADATA', MANIFEST, `${MANIFEST}: rehearsal bundle without the rehearsal banner`);
   if (manifest.rehearsal) items.push({ check: 'bundle.mode', status: 'warn', subject: MANIFEST, message: `${REHEARSAL_BANNER}: made in a rehearsal` });
   else pass('bundle.mode', MANIFEST, 'production bundle');
   return done(manifest);
@@ -538,7 +585,12 @@ export function bundleReport(v: BundleVerdict, evaluatedAt: Date = new Date()): 
         threshold: signers.length,
         valid: v.signedBy.length,
         met: signers.length > 0 && v.signedBy.length === signers.length,
-        signedBy: v.signedBy.map((s) => ({ keyid: s.id, fingerprint: s.fingerprint, words: s.words, ...(byId.get(s.id)?.label ? { name: byId.get(s.id)!.label } : {}) })),
+        signedBy: v.signedBy.map((s) => ({
+          keyid: s.id,
+          fingerprint: s.fingerprint,
+          words: s.words,
+          ...(byId.get(s.id)?.label ? { name: byId.get(s.id)!.label } : {}),
+        })),
       },
     ],
     notes: [],
@@ -562,7 +614,14 @@ export function bundleReport(v: BundleVerdict, evaluatedAt: Date = new Date()): 
       ...(m?.ceremony ? { ceremony: m.ceremony } : {}),
       ...(m?.runId ? { runId: m.runId } : {}),
       ...(m?.sealedAt ? { sealedAt: m.sealedAt } : {}),
-      keys: (m?.keys ?? []).map((k) => ({ id: k.id, label: k.label, keyType: k.keyType, fingerprint: k.fingerprint, words: k.words, ...(k.purpose ? { purpose: k.purpose } : {}) })),
+      keys: (m?.keys ?? []).map((k) => ({
+        id: k.id,
+        label: k.label,
+        keyType: k.keyType,
+        fingerprint: k.fingerprint,
+        words: k.words,
+        ...(k.purpose ? { purpose: k.purpose } : {}),
+      })),
       ...(v.checksums ? { checksums: v.checksums } : {}),
       ...(v.verifyScript ? { verifyScript: v.verifyScript } : {}),
     },

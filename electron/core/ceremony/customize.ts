@@ -31,7 +31,10 @@ const CUSTODIAN = /^custodian-(\d+)$/;
 
 /** The custodian numbers of a script that follows the custodian-<i> pattern (1..n, in order), or null. */
 export function custodianNumbers(s: CeremonyScript): number[] | null {
-  const nums = s.participants.map((p) => CUSTODIAN.exec(p.id)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
+  const nums = s.participants
+    .map((p) => CUSTODIAN.exec(p.id))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => Number(m[1]));
   if (!nums.length || nums.some((n, i) => n !== i + 1)) return null;
   return nums;
 }
@@ -61,8 +64,14 @@ function removeFrom(params: unknown, ids: Set<string>): void {
 /** Grow or shrink the custodians (with the tokens they hold and the keys on those tokens). */
 export function setCustodianCount(s: CeremonyScript, n: number): void {
   const nums = custodianNumbers(s);
-  if (!nums) throw new KeyceremonyError('INVALID_INPUT', 'This script does not name its custodians custodian-1, custodian-2, ...; edit the script to change how many there are.', { where: 'custodians' });
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new KeyceremonyError('INVALID_INPUT', 'The number of custodians must be 1 to 16.', { where: 'custodians' });
+  if (!nums)
+    throw new KeyceremonyError(
+      'INVALID_INPUT',
+      'This script does not name its custodians custodian-1, custodian-2, ...; edit the script to change how many there are.',
+      { where: 'custodians' },
+    );
+  if (!Number.isInteger(n) || n < 1 || n > 16)
+    throw new KeyceremonyError('INVALID_INPUT', 'The number of custodians must be 1 to 16.', { where: 'custodians' });
   let have = nums.length;
   while (have < n) {
     const last = have;
@@ -113,7 +122,10 @@ export function setCustodianCount(s: CeremonyScript, n: number): void {
   for (const st of s.steps) {
     const p = st.params;
     if (!p) continue;
-    for (const [k, listKey] of [['rootThreshold', 'rootKeys'], ['rootThreshold', 'newRootKeys']] as const) {
+    for (const [k, listKey] of [
+      ['rootThreshold', 'rootKeys'],
+      ['rootThreshold', 'newRootKeys'],
+    ] as const) {
       const list = p[listKey];
       if (Array.isArray(list) && typeof p[k] === 'number' && (p[k] as number) > list.length) p[k] = list.length;
     }
@@ -146,9 +158,13 @@ export function customizeScript(base: CeremonyScript, setup: ScriptSetup): Cerem
       const p = s.participants.find((x) => x.id === holder);
       if (!p) throw new KeyceremonyError('INVALID_INPUT', `Token "${id}" is given to "${holder}", who is not a participant.`, { where: `holders.${id}` });
       if (p.role === 'witness')
-        throw new KeyceremonyError('INVALID_INPUT', `${p.name} is a witness: a witness watches the ceremony and holds no token. Give token "${id}" to a custodian or the administrator.`, {
-          where: `holders.${id}`,
-        });
+        throw new KeyceremonyError(
+          'INVALID_INPUT',
+          `${p.name} is a witness: a witness watches the ceremony and holds no token. Give token "${id}" to a custodian or the administrator.`,
+          {
+            where: `holders.${id}`,
+          },
+        );
       spec.custodian = holder;
     }
   }
@@ -160,7 +176,12 @@ export function customizeScript(base: CeremonyScript, setup: ScriptSetup): Cerem
       continue; // the token of a custodian the count removed
     }
     const other = picked.get(t.serial);
-    if (other) throw new KeyceremonyError('INVALID_INPUT', `The token with serial ${t.serial} is picked for both "${other}" and "${id}"; each role needs its own token.`, { where: `tokens.${id}` });
+    if (other)
+      throw new KeyceremonyError(
+        'INVALID_INPUT',
+        `The token with serial ${t.serial} is picked for both "${other}" and "${id}"; each role needs its own token.`,
+        { where: `tokens.${id}` },
+      );
     picked.set(t.serial, id);
     spec.label = t.label;
     spec.serial = t.serial;
@@ -188,7 +209,8 @@ function applyRoles(s: CeremonyScript, roles: Record<string, Role>, removed: (id
     if (removed(id)) continue;
     const p = s.participants.find((x) => x.id === id);
     if (!p) throw new KeyceremonyError('INVALID_INPUT', `The script has no participant "${id}".`, { where: `roles.${id}` });
-    if (!(ROLES as readonly string[]).includes(role)) throw new KeyceremonyError('INVALID_INPUT', `"${String(role)}" is not a role: choose ${ROLES.join(', ')}.`, { where: `roles.${id}` });
+    if (!(ROLES as readonly string[]).includes(role))
+      throw new KeyceremonyError('INVALID_INPUT', `"${String(role)}" is not a role: choose ${ROLES.join(', ')}.`, { where: `roles.${id}` });
     p.role = role;
   }
   const witnesses = s.participants.filter((p) => p.role === 'witness');
@@ -197,9 +219,13 @@ function applyRoles(s: CeremonyScript, roles: Record<string, Role>, removed: (id
       const p = s.participants.find((x) => x.id === a.by);
       if (!p || !wasWitness.has(p.id) || p.role === 'witness') continue;
       if (!witnesses.length)
-        throw new KeyceremonyError('INVALID_INPUT', `${p.name} is no longer a witness, and step "${st.id}" asks a witness to confirm: “${a.statement}” Make another person the witness first.`, {
-          where: `roles.${p.id}`,
-        });
+        throw new KeyceremonyError(
+          'INVALID_INPUT',
+          `${p.name} is no longer a witness, and step "${st.id}" asks a witness to confirm: “${a.statement}” Make another person the witness first.`,
+          {
+            where: `roles.${p.id}`,
+          },
+        );
       a.by = 'role:witness';
     }
   }

@@ -70,7 +70,12 @@ export interface EngineOptions {
   /** Test hook: called after a step's work and before its completion is committed. */
   onBeforeCommit?(stepId: string): Promise<void>;
   /** Extra printable forms of the transcript written at sealing (e.g. a PDF from an adapter). */
-  printables?(input: { script: CeremonyScript; entries: TranscriptEntry[]; rehearsal: boolean; at: Date }): Promise<{ path: string; bytes: Uint8Array; kind: string }[]>;
+  printables?(input: {
+    script: CeremonyScript;
+    entries: TranscriptEntry[];
+    rehearsal: boolean;
+    at: Date;
+  }): Promise<{ path: string; bytes: Uint8Array; kind: string }[]>;
   /** Progress callback for UIs. */
   onEvent?(e: EngineEvent): void;
 }
@@ -157,7 +162,10 @@ export class CeremonyEngine {
       try {
         st = JSON.parse(saved) as CeremonyState;
       } catch (e) {
-        throw new KeyceremonyError('INVALID_JSON', 'The ceremony journal is not valid JSON; it was not written by this engine.', { where: 'state.json', cause: e });
+        throw new KeyceremonyError('INVALID_JSON', 'The ceremony journal is not valid JSON; it was not written by this engine.', {
+          where: 'state.json',
+          cause: e,
+        });
       }
       if ((st.format as string) === 'keyceremony-state/v1') {
         throw new KeyceremonyError(
@@ -168,31 +176,49 @@ export class CeremonyEngine {
       }
       if (st.format !== 'keyceremony-state/v2') throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Unknown journal format.', { where: 'state.json' });
       if (st.scriptSha256 !== scriptSha256)
-        throw new KeyceremonyError('CONFLICT', 'This output folder belongs to a run of a different script (the script changed). Use a new --out folder or restore the original script.', {
-          where: 'state.json',
-          details: { journalScript: st.scriptSha256.slice(0, 16), thisScript: scriptSha256.slice(0, 16) },
-        });
+        throw new KeyceremonyError(
+          'CONFLICT',
+          'This output folder belongs to a run of a different script (the script changed). Use a new --out folder or restore the original script.',
+          {
+            where: 'state.json',
+            details: { journalScript: st.scriptSha256.slice(0, 16), thisScript: scriptSha256.slice(0, 16) },
+          },
+        );
       if (st.rehearsal !== this.o.rehearsal)
-        throw new KeyceremonyError('CONFLICT', `This output folder holds a ${st.rehearsal ? 'rehearsal' : 'production'} run; it cannot be resumed in ${this.o.rehearsal ? 'rehearsal' : 'production'} mode.`, {
-          where: 'state.json',
-        });
+        throw new KeyceremonyError(
+          'CONFLICT',
+          `This output folder holds a ${st.rehearsal ? 'rehearsal' : 'production'} run; it cannot be resumed in ${this.o.rehearsal ? 'rehearsal' : 'production'} mode.`,
+          {
+            where: 'state.json',
+          },
+        );
       this.state = st;
       await this.flushPending();
       if (st.abandoned && !this.allowAbandoned) {
-        throw new KeyceremonyError('CONFLICT', `This run was abandoned on ${st.abandoned.at} by ${st.abandoned.by}; it cannot be resumed. Start a new ceremony.`, { where: 'state.json' });
+        throw new KeyceremonyError(
+          'CONFLICT',
+          `This run was abandoned on ${st.abandoned.at} by ${st.abandoned.by}; it cannot be resumed. Start a new ceremony.`,
+          { where: 'state.json' },
+        );
       }
       const lines = await this.o.journal.readTranscript();
       const v = await verifyTranscript(lines);
       if (!v.ok) {
-        throw new KeyceremonyError('VERIFICATION_FAILED', `The transcript is broken at line ${v.broken?.line}: ${v.broken?.reason}.`, { where: 'transcript.jsonl' });
+        throw new KeyceremonyError('VERIFICATION_FAILED', `The transcript is broken at line ${v.broken?.line}: ${v.broken?.reason}.`, {
+          where: 'transcript.jsonl',
+        });
       }
       if (v.count !== st.transcript.count || v.head !== st.transcript.head) {
-        throw new KeyceremonyError('CONFLICT', `The transcript (${v.count} entries) does not match the journal (${st.transcript.count} entries).`, { where: 'transcript.jsonl' });
+        throw new KeyceremonyError('CONFLICT', `The transcript (${v.count} entries) does not match the journal (${st.transcript.count} entries).`, {
+          where: 'transcript.jsonl',
+        });
       }
       return { resumed: true };
     }
     if ((await this.o.journal.readTranscript()).length) {
-      throw new KeyceremonyError('CONFLICT', 'A transcript exists without a journal; refusing to start over it. Use a new --out folder.', { where: 'transcript.jsonl' });
+      throw new KeyceremonyError('CONFLICT', 'A transcript exists without a journal; refusing to start over it. Use a new --out folder.', {
+        where: 'transcript.jsonl',
+      });
     }
     const now = this.o.clock.now().toISOString();
     this.state = {
@@ -211,25 +237,26 @@ export class CeremonyEngine {
     };
     const scriptPath = `${this.o.rehearsal ? 'REHEARSAL-' : ''}ceremony.json`;
     await this.o.outputs.write(scriptPath, utf8(this.o.scriptText));
-    await this.commit((s) => {
-      s.outputs[scriptPath] = { sha256: scriptSha256, kind: 'ceremony-script' };
-    }, [
-      {
-        event: 'ceremony-opened',
-        outputs: [{ path: scriptPath, sha256: scriptSha256 }],
-        actor: this.administrator().id,
-        note: this.o.rehearsal
-          ? 'REHEARSAL: software tokens created for this run; nothing here is production key material.'
-          : 'Production ceremony.',
-        payloadSha256: scriptSha256,
-        facts: {
-          title: this.script.title,
-          mode: this.o.rehearsal ? 'rehearsal' : 'production',
-          participants: this.script.participants.map((p) => `${p.name} (${p.id}, ${p.role})`).join('; '),
-          steps: this.script.steps.map((s) => s.id).join(', '),
-        },
+    await this.commit(
+      (s) => {
+        s.outputs[scriptPath] = { sha256: scriptSha256, kind: 'ceremony-script' };
       },
-    ]);
+      [
+        {
+          event: 'ceremony-opened',
+          outputs: [{ path: scriptPath, sha256: scriptSha256 }],
+          actor: this.administrator().id,
+          note: this.o.rehearsal ? 'REHEARSAL: software tokens created for this run; nothing here is production key material.' : 'Production ceremony.',
+          payloadSha256: scriptSha256,
+          facts: {
+            title: this.script.title,
+            mode: this.o.rehearsal ? 'rehearsal' : 'production',
+            participants: this.script.participants.map((p) => `${p.name} (${p.id}, ${p.role})`).join('; '),
+            steps: this.script.steps.map((s) => s.id).join(', '),
+          },
+        },
+      ],
+    );
     return { resumed: false };
   }
 
@@ -256,7 +283,15 @@ export class CeremonyEngine {
         (s) => {
           s.steps[step.id] = { status: 'running', attempts: (rec?.attempts ?? 0) + 1, startedAt: rec?.startedAt ?? this.o.clock.now().toISOString() };
         },
-        [{ event: again ? 'step-resumed' : 'step-started', step: step.id, kind: step.kind, actor: this.administrator().id, ...(again ? { note: 'The previous attempt was interrupted; the step runs again and finds what it already made.' } : {}) }],
+        [
+          {
+            event: again ? 'step-resumed' : 'step-started',
+            step: step.id,
+            kind: step.kind,
+            actor: this.administrator().id,
+            ...(again ? { note: 'The previous attempt was interrupted; the step runs again and finds what it already made.' } : {}),
+          },
+        ],
       );
 
       await this.o.onStepStarted?.(step.id);
@@ -266,7 +301,9 @@ export class CeremonyEngine {
       const scratch: CeremonyState = structuredClone(this.state);
       if (missing.length) {
         if (!this.o.rehearsal) {
-          throw new KeyceremonyError('PRECONDITION_FAILED', `Step "${step.id}" needs the ${missing.join(', ')} service, which this build does not provide.`, { where: `step ${step.id}` });
+          throw new KeyceremonyError('PRECONDITION_FAILED', `Step "${step.id}" needs the ${missing.join(', ')} service, which this build does not provide.`, {
+            where: `step ${step.id}`,
+          });
         }
         outcome = {
           summary: `skipped: ${missing.join(', ')} service not available in this build`,
@@ -284,9 +321,18 @@ export class CeremonyEngine {
         // record why the ceremony stopped here (codes and messages never carry secrets), then stop
         const info = toErrorInfo(e);
         try {
-          await this.commit(() => undefined, [
-            { event: 'step-failed', step: step.id, kind: step.kind, actor: this.administrator().id, note: `${info.code}: ${info.message}${info.where ? ` (${info.where})` : ''}` },
-          ]);
+          await this.commit(
+            () => undefined,
+            [
+              {
+                event: 'step-failed',
+                step: step.id,
+                kind: step.kind,
+                actor: this.administrator().id,
+                note: `${info.code}: ${info.message}${info.where ? ` (${info.where})` : ''}`,
+              },
+            ],
+          );
         } catch {
           /* the journal itself failed: the original error is what matters */
         }
@@ -338,7 +384,8 @@ export class CeremonyEngine {
     const rehearsal = this.state.rehearsal;
     const lines = await this.o.journal.readTranscript();
     const v = await verifyTranscript(lines);
-    if (!v.ok) throw new KeyceremonyError('VERIFICATION_FAILED', `The transcript is broken at line ${v.broken?.line}: ${v.broken?.reason}.`, { where: TRANSCRIPT });
+    if (!v.ok)
+      throw new KeyceremonyError('VERIFICATION_FAILED', `The transcript is broken at line ${v.broken?.line}: ${v.broken?.reason}.`, { where: TRANSCRIPT });
     const tBytes = await this.o.outputs.read(TRANSCRIPT);
     if (!bytesEqual(tBytes, utf8(lines.length ? lines.join('\n') + '\n' : ''))) {
       throw new KeyceremonyError('CONFLICT', 'The transcript in the bundle folder differs from the journal.', { where: TRANSCRIPT });
@@ -367,12 +414,14 @@ export class CeremonyEngine {
       const pemPath = publicKeyPath(keyName(k.id, rehearsal));
       const pem = utf8(pemEncode('PUBLIC KEY', fromBase64(k.spkiB64)));
       const had = files.find((f) => f.path === pemPath);
-      if (had && !bytesEqual(await this.o.outputs.read(pemPath), pem)) throw new KeyceremonyError('CONFLICT', `${pemPath} is not the public key of ${k.id}.`, { where: pemPath });
+      if (had && !bytesEqual(await this.o.outputs.read(pemPath), pem))
+        throw new KeyceremonyError('CONFLICT', `${pemPath} is not the public key of ${k.id}.`, { where: pemPath });
       if (!had) await add(pemPath, pem, 'public-key');
     }
     const signerKeys = signWith.map((id) => {
       const k = this.state.keys[id];
-      if (!k) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${id}" signs the bundle but was not generated in this ceremony.`, { where: `step ${close.id}` });
+      if (!k)
+        throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${id}" signs the bundle but was not generated in this ceremony.`, { where: `step ${close.id}` });
       const name = keyName(id, rehearsal);
       return { id, rec: k, name, algorithm: checksumAlgorithm(k.keyType) };
     });
@@ -412,7 +461,10 @@ export class CeremonyEngine {
     // one session per token: each signer twice (its DSSE algorithm, then its SHA256SUMS algorithm)
     const requests = [...signWith.map((key) => ({ key })), ...signerKeys.map((k) => ({ key: k.id, algorithm: k.algorithm }))];
     const { signed, sums, sigs } = await ctx.signersFor(requests, async (m) => {
-      const signed = await signManifest(manifest, signWith.map((_, i) => m[i] as Signer));
+      const signed = await signManifest(
+        manifest,
+        signWith.map((_, i) => m[i] as Signer),
+      );
       const dsse = utf8(JSON.stringify(signed.envelope, null, 2) + '\n');
       const sums = checksumsText([
         ...files,
@@ -425,7 +477,9 @@ export class CeremonyEngine {
         const sig = await (m[signWith.length + i] as Signer).sign(sums);
         // verified right after making it, as openssl and VERIFY.sh will check it
         if (!(await verifySignature(fromBase64(k.rec.spkiB64), k.algorithm, sums, sig))) {
-          throw new KeyceremonyError('SIGNATURE_SELF_CHECK_FAILED', `The signature of ${k.id} over ${CHECKSUMS} does not verify.`, { where: checksumSignaturePath(k.name) });
+          throw new KeyceremonyError('SIGNATURE_SELF_CHECK_FAILED', `The signature of ${k.id} over ${CHECKSUMS} does not verify.`, {
+            where: checksumSignaturePath(k.name),
+          });
         }
         sigs.push(sig);
       }
@@ -434,12 +488,15 @@ export class CeremonyEngine {
     await this.o.outputs.write(MANIFEST, signed.manifest);
     await this.o.outputs.write(MANIFEST_DSSE, signed.dsse);
     await this.o.outputs.write(CHECKSUMS, sums);
-    for (let i = 0; i < signerKeys.length; i++) await this.o.outputs.write(checksumSignaturePath((signerKeys[i] as (typeof signerKeys)[number]).name), sigs[i] as Uint8Array);
+    for (let i = 0; i < signerKeys.length; i++)
+      await this.o.outputs.write(checksumSignaturePath((signerKeys[i] as (typeof signerKeys)[number]).name), sigs[i] as Uint8Array);
     const manifestSha256 = await sha256Hex(signed.manifest);
     await this.commit((s) => {
       s.sealed = { manifestSha256, at: manifest.sealedAt };
     }, []);
-    this.o.prompter.say(`bundle sealed: manifest sha256 ${manifestSha256}, signed by ${signWith.join(', ') || 'nobody'}; ${CHECKSUMS} signed by the same key(s)`);
+    this.o.prompter.say(
+      `bundle sealed: manifest sha256 ${manifestSha256}, signed by ${signWith.join(', ') || 'nobody'}; ${CHECKSUMS} signed by the same key(s)`,
+    );
   }
 
   private allowAbandoned = false;
@@ -458,7 +515,12 @@ export class CeremonyEngine {
         if (this.state.keys[keyId]) continue;
         const spec = this.script.keys.find((k) => k.id === keyId);
         if (!spec) continue;
-        interrupted.push({ id: keyId, label: spec.label, idHex: (await sha256Hex(utf8(`keyceremony/${this.state.runId}/${keyId}`))).slice(0, 32), tokenId: spec.token });
+        interrupted.push({
+          id: keyId,
+          label: spec.label,
+          idHex: (await sha256Hex(utf8(`keyceremony/${this.state.runId}/${keyId}`))).slice(0, 32),
+          tokenId: spec.token,
+        });
       }
     }
     return { recorded, interrupted };
@@ -488,7 +550,10 @@ export class CeremonyEngine {
     for (const k of all) {
       const spec = this.script.tokens.find((t) => t.id === k.tokenId);
       const seen = this.state.tokens[k.tokenId];
-      const ref: TokenRef = { label: spec?.label ?? k.tokenId, ...((seen?.serial ?? spec?.serial) ? { serial: (seen?.serial ?? spec?.serial) as string } : {}) };
+      const ref: TokenRef = {
+        label: spec?.label ?? k.tokenId,
+        ...((seen?.serial ?? spec?.serial) ? { serial: (seen?.serial ?? spec?.serial) as string } : {}),
+      };
       let fingerprint = k.fingerprint;
       if (o.removeKeys) {
         if (!tokens || !spec) throw new KeyceremonyError('PRECONDITION_FAILED', 'No token service to remove the keys with.', { where: 'abandon' });
@@ -504,7 +569,14 @@ export class CeremonyEngine {
       } else if (k.fingerprint) {
         left.push(k.id);
       }
-      if (fingerprint) keys.push({ id: k.id, label: `${k.label} on ${ref.label}${ref.serial ? ` (serial ${ref.serial})` : ''}`, fingerprint, words: fingerprintWords(fingerprint), idHex: k.idHex });
+      if (fingerprint)
+        keys.push({
+          id: k.id,
+          label: `${k.label} on ${ref.label}${ref.serial ? ` (serial ${ref.serial})` : ''}`,
+          fingerprint,
+          words: fingerprintWords(fingerprint),
+          idHex: k.idHex,
+        });
     }
     const at = this.o.clock.now().toISOString();
     await this.commit(
@@ -545,7 +617,9 @@ export class CeremonyEngine {
           );
         }
         if (!confirmed) {
-          throw new KeyceremonyError('CANCELLED', `${p.name} (${p.id}) did not confirm "${ack.statement}"; the ceremony stops here and can be resumed.`, { where });
+          throw new KeyceremonyError('CANCELLED', `${p.name} (${p.id}) did not confirm "${ack.statement}"; the ceremony stops here and can be resumed.`, {
+            where,
+          });
         }
         out.push({ id: ack.id, by: p.id, statement: ack.statement, confirmed: true, source });
       }
@@ -604,7 +678,11 @@ export class CeremonyEngine {
       },
       readOutput: (path) => o.outputs.read(safeOutputPath(path)),
       withSigner: async (keyId, fn) => ctx.withSigners([keyId], (m) => fn(m.get(keyId) as Signer)),
-      withSigners: async (keyIds, fn) => ctx.signersFor(keyIds.map((key) => ({ key })), async (signers) => fn(new Map(keyIds.map((id, i) => [id, signers[i] as Signer])))),
+      withSigners: async (keyIds, fn) =>
+        ctx.signersFor(
+          keyIds.map((key) => ({ key })),
+          async (signers) => fn(new Map(keyIds.map((id, i) => [id, signers[i] as Signer]))),
+        ),
       signersFor: async (requests, fn) => {
         const tokens = o.services.tokens;
         if (!tokens) throw new KeyceremonyError('PRECONDITION_FAILED', 'No token service.', { where: `step ${step.id}` });
@@ -614,7 +692,12 @@ export class CeremonyEngine {
           return { rec, algorithm };
         });
         return tokens.withSigners(
-          recs.map(({ rec, algorithm }) => ({ token: tokenRef(rec.token.id), key: { label: rec.label, idHex: rec.idHex }, pin: ctx.pin(rec.token.id), ...(algorithm ? { algorithm } : {}) })),
+          recs.map(({ rec, algorithm }) => ({
+            token: tokenRef(rec.token.id),
+            key: { label: rec.label, idHex: rec.idHex },
+            pin: ctx.pin(rec.token.id),
+            ...(algorithm ? { algorithm } : {}),
+          })),
           fn,
         );
       },

@@ -6,7 +6,21 @@ import type { SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import type { Schema } from '../../../shared/schema';
 import type { Signer } from '../signer';
 import type { TranscriptBody } from './transcript';
-import type { CeremonyScript, CeremonyState, Clock, KeyRecord, KeySpec, Participant, Phase, PinSource, Prompter, Services, StepSpec, TokenRef, TokenSpec } from './types';
+import type {
+  CeremonyScript,
+  CeremonyState,
+  Clock,
+  KeyRecord,
+  KeySpec,
+  Participant,
+  Phase,
+  PinSource,
+  Prompter,
+  Services,
+  StepSpec,
+  TokenRef,
+  TokenSpec,
+} from './types';
 import type { KindInfo, ValidationIssue } from './validate';
 
 export interface StepOutcome {

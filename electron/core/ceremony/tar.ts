@@ -93,9 +93,13 @@ function nameField(b: Uint8Array, where: string): string {
     return fromUtf8(f);
   } catch {
     const hex = Array.from(f, (x) => x.toString(16).padStart(2, '0')).join('');
-    throw new KeyceremonyError('INVALID_ENCODING', `An archive entry name is not valid UTF-8 (bytes ${hex}); keyceremony bundles name their files in UTF-8, so this archive was not made by keyceremony or was altered.`, {
-      where,
-    });
+    throw new KeyceremonyError(
+      'INVALID_ENCODING',
+      `An archive entry name is not valid UTF-8 (bytes ${hex}); keyceremony bundles name their files in UTF-8, so this archive was not made by keyceremony or was altered.`,
+      {
+        where,
+      },
+    );
   }
 }
 
@@ -134,7 +138,8 @@ export function readTar(data: Uint8Array, limits = TAR_LIMITS): TarEntry[] {
     const where = `archive offset ${o}`;
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (h[i] as number);
-    if (parseNumber(h.subarray(148, 156), where, 'checksum').value !== sum) throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Archive header checksum mismatch.', { where });
+    if (parseNumber(h.subarray(148, 156), where, 'checksum').value !== sum)
+      throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Archive header checksum mismatch.', { where });
     const name = nameField(h.subarray(0, 100), where);
     const magic = asciiField(h.subarray(257, 263));
     const prefix = magic === 'ustar' ? nameField(h.subarray(345, 500), where) : '';
@@ -146,12 +151,17 @@ export function readTar(data: Uint8Array, limits = TAR_LIMITS): TarEntry[] {
       o += 512;
       continue; // directories are implied by file paths
     }
-    if (type !== '0' && type !== '\0') throw new KeyceremonyError('UNSUPPORTED_FORMAT', `Refusing archive entry "${path}": only regular files are allowed (type "${type}").`, { where: path });
+    if (type !== '0' && type !== '\0')
+      throw new KeyceremonyError('UNSUPPORTED_FORMAT', `Refusing archive entry "${path}": only regular files are allowed (type "${type}").`, { where: path });
     checkPath(path, path);
     const { value: size, base256 } = parseNumber(h.subarray(124, 136), path, 'size');
     if (size > limits.maxEntry) {
       const said = Number.isFinite(size) ? `${size} bytes` : 'more than 2^53 bytes';
-      throw new KeyceremonyError('TOO_LARGE', `Archive entry "${path}" is ${said}${base256 ? ' (a GNU base-256 size field)' : ''}; the limit is ${limits.maxEntry} bytes.`, { where: path });
+      throw new KeyceremonyError(
+        'TOO_LARGE',
+        `Archive entry "${path}" is ${said}${base256 ? ' (a GNU base-256 size field)' : ''}; the limit is ${limits.maxEntry} bytes.`,
+        { where: path },
+      );
     }
     if (o + 512 + size > data.length) throw new KeyceremonyError('UNSUPPORTED_FORMAT', `Archive entry "${path}" is truncated.`, { where: path });
     if (seen.has(path)) throw new KeyceremonyError('CONFLICT', `Archive has "${path}" twice.`, { where: path });

@@ -40,16 +40,18 @@ export function renderTranscriptHtml(script: CeremonyScript, entries: Transcript
         parts.push(`<div class="key">key <b>${esc(k.id)}</b> (${esc(k.label)})<br><code>${esc(k.fingerprint)}</code><br><i>${esc(k.words)}</i></div>`);
       for (const c of e.checks ?? []) parts.push(`<div>[${esc(c.status)}] ${esc(c.id)}: ${esc(c.summary)}</div>`);
       for (const d of e.deviations ?? []) parts.push(`<div class="dev">DEVIATION ${esc(d.check)} by ${esc(d.by)}: ${esc(d.justification)}</div>`);
-      for (const s of e.shares ?? []) parts.push(`<div>share ${esc(s.index)} → ${esc(s.custodian)} check ${esc(s.checkValue)} ${s.verified ? 'verified' : 'NOT verified'}</div>`);
-      for (const a of e.acknowledgements ?? []) parts.push(`<div>✔ ${esc(a.by)}${a.source === 'answers-file' ? ' (from the answers file)' : a.source === 'screen' ? ' (at the screen)' : ''}: “${esc(a.statement)}”</div>`);
+      for (const s of e.shares ?? [])
+        parts.push(`<div>share ${esc(s.index)} → ${esc(s.custodian)} check ${esc(s.checkValue)} ${s.verified ? 'verified' : 'NOT verified'}</div>`);
+      for (const a of e.acknowledgements ?? [])
+        parts.push(
+          `<div>✔ ${esc(a.by)}${a.source === 'answers-file' ? ' (from the answers file)' : a.source === 'screen' ? ' (at the screen)' : ''}: “${esc(a.statement)}”</div>`,
+        );
       for (const o of e.outputs ?? []) parts.push(`<div>output ${esc(o.path)} <code>${esc(o.sha256)}</code></div>`);
       for (const [k, v] of Object.entries(e.facts ?? {})) parts.push(`<div>${esc(k)}: ${esc(v)}</div>`);
       return `<tr><td>${e.seq}</td><td>${esc(e.time)}</td><td><b>${esc(e.event)}</b>${e.step ? `<br>${esc(e.step)}` : ''}${e.actor ? `<br>${esc(e.actor)}` : ''}</td><td>${parts.join('')}<div class="h">hash <code>${esc(e.hash)}</code></div></td></tr>`;
     })
     .join('\n');
-  const people = script.participants
-    .map((p) => `<tr><td>${esc(p.role)}</td><td>${esc(p.name)} (${esc(p.id)})</td><td class="sig"></td></tr>`)
-    .join('\n');
+  const people = script.participants.map((p) => `<tr><td>${esc(p.role)}</td><td>${esc(p.name)} (${esc(p.id)})</td><td class="sig"></td></tr>`).join('\n');
   const head = entries[entries.length - 1]?.hash ?? '';
   const due = renewalDeadlineLines(entries);
   const deadlines = due.length

@@ -101,7 +101,8 @@ export async function makeEntry(
 ): Promise<{ line: string; hash: string }> {
   assertNoSecrets(body);
   for (const k of Object.keys(body)) {
-    if (HEADER_MEMBERS.includes(k)) throw new KeyceremonyError('INTERNAL', `A transcript event may not set the header member "${k}".`, { where: `entry ${seq}` });
+    if (HEADER_MEMBERS.includes(k))
+      throw new KeyceremonyError('INTERNAL', `A transcript event may not set the header member "${k}".`, { where: `entry ${seq}` });
   }
   const entry = { prev, seq, time, ceremony: header.ceremony, runId: header.runId, rehearsal: header.rehearsal, ...body };
   const line = JSON.stringify(entry);
@@ -179,11 +180,19 @@ export async function verifyTranscriptChain(bytes: Uint8Array, opts: { sha256Hex
     const o = starts[i] as number;
     const prev = i === 0 ? GENESIS : (hashes[i - 1] as string);
     const seq = String(i);
-    if (text.startsWith('{"prev":"', o) && text.startsWith(prev, o + 9) && text.startsWith('","seq":', o + 73) && text.startsWith(seq, o + 81) && text.startsWith(',"', o + 81 + seq.length)) continue;
+    if (
+      text.startsWith('{"prev":"', o) &&
+      text.startsWith(prev, o + 9) &&
+      text.startsWith('","seq":', o + 73) &&
+      text.startsWith(seq, o + 81) &&
+      text.startsWith(',"', o + 81 + seq.length)
+    )
+      continue;
     const m = LINE_HEAD.exec(lineOf(text, starts, i));
     const got = m ? Number(m[2]) : undefined;
     if (!m || got === undefined) return verdict(i, 'not a transcript line: a line begins {"prev":"<64 hex>","seq":<n>,');
-    if (got !== i) return verdict(i, got > i ? `entry ${i} is missing (found entry ${got} in its place)` : `entry ${got} is out of order (expected entry ${i})`, got);
+    if (got !== i)
+      return verdict(i, got > i ? `entry ${i} is missing (found entry ${got} in its place)` : `entry ${got} is out of order (expected entry ${i})`, got);
     return verdict(i, `entry ${i} does not chain to line ${i} (previous-hash mismatch): line ${i} was altered, or this line was`, got);
   }
   return verdict(n);

@@ -269,7 +269,11 @@ export interface BackupService {
 }
 
 export interface NotaryService {
-  rootCertificates(input: { gun: string; days: number; signers: Map<string, Signer> }): Promise<{ files: OutputFile[]; keyIds: Record<string, string>; summary: string }>;
+  rootCertificates(input: {
+    gun: string;
+    days: number;
+    signers: Map<string, Signer>;
+  }): Promise<{ files: OutputFile[]; keyIds: Record<string, string>; summary: string }>;
 }
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';

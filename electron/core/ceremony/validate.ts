@@ -112,7 +112,11 @@ export function shareHolderRefs(ids: readonly string[], script: CeremonyScript, 
   const people = Array.isArray(script.participants) ? script.participants : [];
   ids.forEach((id, i) => {
     const p = people.find((x) => x?.id === id);
-    if (p?.role === 'witness') out.push({ path: `${path}[${i}]`, message: `${p.name} (${id}) is a witness and would hold a share; a witness watches the ceremony and holds no share or token` });
+    if (p?.role === 'witness')
+      out.push({
+        path: `${path}[${i}]`,
+        message: `${p.name} (${id}) is a witness and would hold a share; a witness watches the ceremony and holds no share or token`,
+      });
   });
 }
 
@@ -140,7 +144,11 @@ const token = named(
   obj({
     id: idSchema,
     label: str({ max: 32, pattern: LABEL32, what: '1-32 printable ASCII characters' }),
-    serial: opt(annotate(str({ max: 32, pattern: LABEL32, what: '1-32 printable ASCII characters' }), { description: 'Expected token serial (production). Check-in refuses another serial.' })),
+    serial: opt(
+      annotate(str({ max: 32, pattern: LABEL32, what: '1-32 printable ASCII characters' }), {
+        description: 'Expected token serial (production). Check-in refuses another serial.',
+      }),
+    ),
     custodian: opt(annotate(idSchema, { description: 'Participant holding the token.' })),
   }),
 );
@@ -165,7 +173,9 @@ const ack = named(
   'ack',
   obj({
     id: idSchema,
-    by: annotate(str({ min: 1, max: 128 }), { description: 'A participant id, or role:<administrator|custodian|witness> meaning every participant with that role.' }),
+    by: annotate(str({ min: 1, max: 128 }), {
+      description: 'A participant id, or role:<administrator|custodian|witness> meaning every participant with that role.',
+    }),
     statement: text(1),
     allowAnswersFile: opt(
       annotate(bool, {
@@ -206,7 +216,10 @@ function stepSchema(kinds: Record<string, KindInfo>): Schema<unknown> {
       allOf: names.map((n) => {
         const params = (kinds[n] as KindInfo).params.jsonSchema(ctx);
         // a kind with required params needs the member itself
-        return { if: { properties: { kind: { const: n } } }, then: { ...(Array.isArray(params.required) && params.required.length ? { required: ['params'] } : {}), properties: { params } } };
+        return {
+          if: { properties: { kind: { const: n } } },
+          then: { ...(Array.isArray(params.required) && params.required.length ? { required: ['params'] } : {}), properties: { params } },
+        };
       }),
     }),
   );
@@ -271,7 +284,8 @@ export function validateScript(x: unknown, kinds: Record<string, KindInfo>): Val
     if (typeof o.id === 'string' && typeof o.name === 'string') names.set(o.id, o.name);
   });
   const roles = [...participants.values()];
-  if (participants.size && roles.filter((r) => r === 'administrator').length !== 1) issue('$.participants', 'exactly one participant must have the role "administrator"');
+  if (participants.size && roles.filter((r) => r === 'administrator').length !== 1)
+    issue('$.participants', 'exactly one participant must have the role "administrator"');
 
   const tokens = new Set<string>();
   const labels = new Set<string>();
@@ -285,7 +299,10 @@ export function validateScript(x: unknown, kinds: Record<string, KindInfo>): Val
     }
     if (typeof o.custodian === 'string' && !participants.has(o.custodian)) issue(`$.tokens[${i}].custodian`, 'must name a participant');
     if (typeof o.custodian === 'string' && participants.get(o.custodian) === 'witness')
-      issue(`$.tokens[${i}].custodian`, `${names.get(o.custodian) ?? ''} (${o.custodian}) is a witness and would hold token "${String(o.id)}"; a witness watches the ceremony and holds no token or share`);
+      issue(
+        `$.tokens[${i}].custodian`,
+        `${names.get(o.custodian) ?? ''} (${o.custodian}) is a witness and would hold token "${String(o.id)}"; a witness watches the ceremony and holds no token or share`,
+      );
     if (typeof o.id === 'string') tokens.add(o.id);
   });
 

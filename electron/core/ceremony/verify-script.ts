@@ -26,7 +26,8 @@ export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function renderVerifyScript(signers: readonly ScriptSigner[]): string {
   for (const s of signers) {
     if (!KEY_NAME.test(s.name)) throw new KeyceremonyError('INVALID_INPUT', `Key name "${s.name}" cannot name a signature file.`, { where: s.name });
-    if (!SCRIPT_ALGORITHMS.includes(s.algorithm)) throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `VERIFY.sh cannot check ${s.algorithm} signatures.`, { where: s.name });
+    if (!SCRIPT_ALGORITHMS.includes(s.algorithm))
+      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `VERIFY.sh cannot check ${s.algorithm} signatures.`, { where: s.name });
   }
   const list = signers.map((s) => `${s.name} ${s.algorithm}`).join('\n');
   return HEAD.replace('@SIGNERS@', list) + BODY.replace('@EVEN@', PGP_EVEN_WORDS.join(' ')).replace('@ODD@', PGP_ODD_WORDS.join(' '));

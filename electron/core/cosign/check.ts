@@ -60,7 +60,12 @@ export async function checkCosign(input: CosignCheckInput): Promise<CosignCheck>
     return {
       ...r,
       json: { ...r, signers: res.signers },
-      perBundle: res.perBundle.map((p) => ({ name: bundles[p.index]!.name, valid: p.valid, reason: p.reason, ...(p.keyFingerprint ? { keyFingerprint: p.keyFingerprint } : {}) })),
+      perBundle: res.perBundle.map((p) => ({
+        name: bundles[p.index]!.name,
+        valid: p.valid,
+        reason: p.reason,
+        ...(p.keyFingerprint ? { keyFingerprint: p.keyFingerprint } : {}),
+      })),
       signers: res.signers,
     };
   }
@@ -79,10 +84,22 @@ export async function checkCosign(input: CosignCheckInput): Promise<CosignCheck>
       ...(input.manifest ? { manifest: input.manifest } : {}),
     });
   } else if (bundles.length === 1) {
-    r = await verifyBundle({ spki, bundle: bundles[0]!.bytes, ...(input.artifact ? { artifact: input.artifact } : {}), ...(input.image ? { image: input.image } : {}), ...logOpts });
+    r = await verifyBundle({
+      spki,
+      bundle: bundles[0]!.bytes,
+      ...(input.artifact ? { artifact: input.artifact } : {}),
+      ...(input.image ? { image: input.image } : {}),
+      ...logOpts,
+    });
   } else {
     return bad('give a payload and its signature, or one bundle (several bundles need a threshold)', 'bundles');
   }
   const extra = r.claims ? { claims: r.claims } : r.statement ? { statement: r.statement } : {};
-  return { valid: r.valid, reason: r.reason, ...(r.tlog ? { tlog: r.tlog } : {}), json: { ...r, ...extra }, signers: r.valid && r.keyFingerprint ? [r.keyFingerprint] : [] };
+  return {
+    valid: r.valid,
+    reason: r.reason,
+    ...(r.tlog ? { tlog: r.tlog } : {}),
+    json: { ...r, ...extra },
+    signers: r.valid && r.keyFingerprint ? [r.keyFingerprint] : [],
+  };
 }

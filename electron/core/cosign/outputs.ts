@@ -45,7 +45,10 @@ export async function imageSignatureFiles(sigs: readonly ImageSignature[], key: 
     index.push({ reference: s.reference, dir });
   }
   const fingerprint = await sha256Hex(key.spki);
-  files.push({ path: 'index.json', data: JSON.stringify({ key: { fingerprint, ...(key.uri ? { pkcs11Uri: key.uri } : {}) }, signatures: index }, null, 2) + '\n' });
+  files.push({
+    path: 'index.json',
+    data: JSON.stringify({ key: { fingerprint, ...(key.uri ? { pkcs11Uri: key.uri } : {}) }, signatures: index }, null, 2) + '\n',
+  });
   files.push({ path: 'cosign.pub', data: publicKeyPem(key.spki) });
   if (key.uri) files.push({ path: 'key-uri.txt', data: key.uri + '\n' });
   return files;
@@ -71,7 +74,9 @@ export function blobSignatureFiles(signature: Uint8Array, bundle: BundleJson, ke
 export async function requestExportFiles(r: CosignRequest, opts: { name?: string; where?: string } = {}): Promise<{ files: TreeFile[]; line: string }> {
   const st = await checkRequest(r, opts.where ?? 'request');
   if (!st.complete) {
-    throw new KeyceremonyError('THRESHOLD_NOT_MET', `The request has ${st.line}; export needs ${r.m}. Not yet signed: ${st.pending.join(', ')}.`, { where: opts.where ?? 'request' });
+    throw new KeyceremonyError('THRESHOLD_NOT_MET', `The request has ${st.line}; export needs ${r.m}. Not yet signed: ${st.pending.join(', ')}.`, {
+      where: opts.where ?? 'request',
+    });
   }
   const files: TreeFile[] = exportFiles(r);
   const repositories = [...new Set(r.images.map((i) => parseImageReference(i).name))];

@@ -61,11 +61,10 @@ export interface RequestStatus {
 export async function checkRequest(r: CosignRequest, where = 'request'): Promise<RequestStatus> {
   const digest = await sha256Hex(requestBodyBytes(r));
   if (digest !== r.bodyDigest) {
-    throw new KeyceremonyError(
-      'PRECONDITION_FAILED',
-      'The request was edited after it was created (images, signers or m changed); start a new request.',
-      { where: `${where}: bodyDigest`, details: { expected: r.bodyDigest, actual: digest } },
-    );
+    throw new KeyceremonyError('PRECONDITION_FAILED', 'The request was edited after it was created (images, signers or m changed); start a new request.', {
+      where: `${where}: bodyDigest`,
+      details: { expected: r.bodyDigest, actual: digest },
+    });
   }
   const byFp = new Map(r.signers.map((s) => [s.fingerprint, s]));
   const seen = new Set<string>();
@@ -84,11 +83,15 @@ export async function checkRequest(r: CosignRequest, where = 'request'): Promise
     seen.add(sig.fingerprint);
     const { spki } = parsePublicKeyPem(signer.publicKey, w);
     if (sig.images.length !== r.images.length) {
-      throw new KeyceremonyError('SIGNATURE_MISMATCH', `${signer.name}'s entry covers ${sig.images.length} images, the request has ${r.images.length}.`, { where: w });
+      throw new KeyceremonyError('SIGNATURE_MISMATCH', `${signer.name}'s entry covers ${sig.images.length} images, the request has ${r.images.length}.`, {
+        where: w,
+      });
     }
     for (const [j, img] of sig.images.entries()) {
       if (img.reference !== r.images[j]) {
-        throw new KeyceremonyError('SIGNATURE_MISMATCH', `${signer.name}'s signature ${j + 1} is for ${img.reference}, not ${r.images[j]}.`, { where: `${w}.images[${j}]` });
+        throw new KeyceremonyError('SIGNATURE_MISMATCH', `${signer.name}'s signature ${j + 1} is for ${img.reference}, not ${r.images[j]}.`, {
+          where: `${w}.images[${j}]`,
+        });
       }
       const ref = parseImageReference(img.reference, `${w}.images[${j}]`);
       const payload = simpleSigningPayload(ref);
@@ -121,7 +124,9 @@ export async function signRequest(r: CosignRequest, signer: Signer, now: Date, o
   const fp = await sha256Hex(signer.publicKeySpki);
   const allowed = r.signers.find((s) => s.fingerprint === fp);
   if (!allowed) {
-    throw new KeyceremonyError('SIGNATURE_MISMATCH', `This key (${fp.slice(0, 16)}…) is not one of the request's allowed signers.`, { where: signer.description });
+    throw new KeyceremonyError('SIGNATURE_MISMATCH', `This key (${fp.slice(0, 16)}…) is not one of the request's allowed signers.`, {
+      where: signer.description,
+    });
   }
   if (r.signatures.some((s) => s.fingerprint === fp)) {
     throw new KeyceremonyError('CONFLICT', `${allowed.name} has already signed this request.`, { where: signer.description });
@@ -146,7 +151,11 @@ export async function signRequest(r: CosignRequest, signer: Signer, now: Date, o
  */
 export async function mergeSignerEntry(current: CosignRequest, signed: CosignRequest, fingerprint: string, where = 'request'): Promise<CosignRequest> {
   if (current.bodyDigest !== signed.bodyDigest) {
-    throw new KeyceremonyError('CONFLICT', `${where} was replaced by another request while you signed (its body digest changed); nothing was written. Sign the new request.`, { where });
+    throw new KeyceremonyError(
+      'CONFLICT',
+      `${where} was replaced by another request while you signed (its body digest changed); nothing was written. Sign the new request.`,
+      { where },
+    );
   }
   const entry = signed.signatures.find((s) => s.fingerprint === fingerprint);
   if (!entry) throw new KeyceremonyError('PRECONDITION_FAILED', `No signature by key ${fingerprint.slice(0, 16)}… to add.`, { where });

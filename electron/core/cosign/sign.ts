@@ -71,12 +71,7 @@ export async function signPayloads(signer: Signer, payloads: readonly Uint8Array
   return signPayloadsInternal(signer, payloads, names, opts);
 }
 
-async function signPayloadsInternal(
-  signer: Signer,
-  payloads: readonly Uint8Array[],
-  names: string[],
-  opts: BatchOptions,
-): Promise<ImageSignature[]> {
+async function signPayloadsInternal(signer: Signer, payloads: readonly Uint8Array[], names: string[], opts: BatchOptions): Promise<ImageSignature[]> {
   const hint = await keyHint(signer);
   const digestAlgorithm = digestAlgorithmFor(signer.algorithm);
   let digests: Uint8Array[] | Promise<Uint8Array[]>;
@@ -113,10 +108,7 @@ export async function signBlob(signer: Signer, data: Uint8Array): Promise<{ sign
 }
 
 /** Sign an in-toto statement as a DSSE envelope in a bundle (one signature, this signer's). */
-export async function attest(
-  signer: Signer,
-  statement: Statement,
-): Promise<{ bundle: BundleJson; payload: Uint8Array; signature: Uint8Array }> {
+export async function attest(signer: Signer, statement: Statement): Promise<{ bundle: BundleJson; payload: Uint8Array; signature: Uint8Array }> {
   checkSigner(signer);
   const payload = statementBytes(statement);
   const hint = await keyHint(signer);

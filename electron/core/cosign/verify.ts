@@ -46,7 +46,10 @@ async function sigValid(spki: Uint8Array, data: Uint8Array, sig: Uint8Array, dig
   } catch (e) {
     // a key type we do not implement: say so (the signature was not checked), never "does not verify"
     if (isKeyceremonyError(e) && e.code === 'ALGORITHM_UNSUPPORTED') {
-      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `unsupported key type: ${e.message}; the signature was not checked.`, { where: 'public key', cause: e });
+      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `unsupported key type: ${e.message}; the signature was not checked.`, {
+        where: 'public key',
+        cause: e,
+      });
     }
     return false;
   }
@@ -151,12 +154,16 @@ export async function verifyBundle(opts: BundleVerifyOptions): Promise<VerifyRes
     } catch (e) {
       return fail(`the bundle's certificate is not readable: ${isKeyceremonyError(e) ? e.message : String(e)}`);
     }
-    if (!bytesEqual(certSpki, opts.spki)) return fail("the bundle's certificate holds another public key than the one given: the bundle claims a different signer");
+    if (!bytesEqual(certSpki, opts.spki))
+      return fail("the bundle's certificate holds another public key than the one given: the bundle claims a different signer");
   }
-  const t = await checkTlogEntries({ bundle: b, spki: opts.spki, ...(b.leafCertificate ? { leafCert: b.leafCertificate } : {}) }, {
-    ...(opts.trustedRoot ? { trustedRoot: opts.trustedRoot } : {}),
-    ...(opts.now ? { now: opts.now } : {}),
-  });
+  const t = await checkTlogEntries(
+    { bundle: b, spki: opts.spki, ...(b.leafCertificate ? { leafCert: b.leafCertificate } : {}) },
+    {
+      ...(opts.trustedRoot ? { trustedRoot: opts.trustedRoot } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    },
+  );
   if (!t.ok) return fail(t.reason, { ...(res.keyFingerprint ? { keyFingerprint: res.keyFingerprint } : {}) });
   return { ...res, tlog: t.check };
 }
@@ -168,7 +175,9 @@ async function verifyContent(b: ParsedBundle, opts: BundleVerifyOptions): Promis
     if (!opts.artifact) return fail('a messageSignature bundle is checked against its artifact: pass the artifact (--artifact)');
     const digest = await hashWith(c.digestAlgorithm, opts.artifact);
     if (!bytesEqual(digest, c.digest)) {
-      return fail(`messageDigest in the bundle (${toHex(c.digest).slice(0, 16)}…) is not the ${c.digestAlgorithm} of the artifact (${toHex(digest).slice(0, 16)}…)`);
+      return fail(
+        `messageDigest in the bundle (${toHex(c.digest).slice(0, 16)}…) is not the ${c.digestAlgorithm} of the artifact (${toHex(digest).slice(0, 16)}…)`,
+      );
     }
     if (!(await sigValid(opts.spki, opts.artifact, c.signature, c.digestAlgorithm))) {
       return fail(`the bundle's signature does not verify with key ${fp.slice(0, 16)}… over the artifact`);

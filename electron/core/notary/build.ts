@@ -51,11 +51,17 @@ export function checkRootKeys(gun: string, keys: readonly NotaryKey[]): void {
   if (keys.length === 0) throw new KeyceremonyError('INVALID_INPUT', 'a root needs at least one root key', { where: 'root keys' });
   keys.forEach((k, i) => {
     if (!isX509KeyType(k.keytype)) {
-      throw new KeyceremonyError('INVALID_KEY', `root key ${i + 1} is ${k.keytype}; Notary root keys must be x509 certificates (ecdsa-x509)`, { where: `root key ${i + 1}` });
+      throw new KeyceremonyError('INVALID_KEY', `root key ${i + 1} is ${k.keytype}; Notary root keys must be x509 certificates (ecdsa-x509)`, {
+        where: `root key ${i + 1}`,
+      });
     }
     const c = certOfKey(k);
     if (c.subjectCN !== gun) {
-      throw new KeyceremonyError('INVALID_KEY', `root certificate ${i + 1} has CN=${JSON.stringify(c.subjectCN)}, but Notary requires CN = the GUN ${JSON.stringify(gun)}`, { where: `root key ${i + 1}` });
+      throw new KeyceremonyError(
+        'INVALID_KEY',
+        `root certificate ${i + 1} has CN=${JSON.stringify(c.subjectCN)}, but Notary requires CN = the GUN ${JSON.stringify(gun)}`,
+        { where: `root key ${i + 1}` },
+      );
     }
   });
 }
@@ -128,7 +134,10 @@ export async function rotateRoot(
   const keysOf = (r: 'root' | 'targets' | 'snapshot' | 'timestamp') =>
     prev.roles[r].keyids.map((id) => {
       const k = prev.keys[id];
-      if (!k) throw new KeyceremonyError('INVALID_METADATA', `root v${prev.version} lists key ${id} for ${r} but has no such key`, { where: `root.json $.signed.roles.${r}` });
+      if (!k)
+        throw new KeyceremonyError('INVALID_METADATA', `root v${prev.version} lists key ${id} for ${r} but has no such key`, {
+          where: `root.json $.signed.roles.${r}`,
+        });
       return k;
     });
   const rootKeys = change.rootKeys ?? keysOf('root');
@@ -203,7 +212,11 @@ function addKeyToRole(t: NotaryTargets, name: string, keyId: string): NotaryDele
  */
 export async function addSigner(t: NotaryTargets, signerName: string, keys: readonly NotaryKey[]): Promise<void> {
   if (!SIGNER_NAME.test(signerName) || signerName === 'releases') {
-    throw new KeyceremonyError('INVALID_INPUT', `signer name must be lower-case letters, digits, _ or - and not "releases" (got ${JSON.stringify(signerName)})`, { where: 'signer name' });
+    throw new KeyceremonyError(
+      'INVALID_INPUT',
+      `signer name must be lower-case letters, digits, _ or - and not "releases" (got ${JSON.stringify(signerName)})`,
+      { where: 'signer name' },
+    );
   }
   if (keys.length === 0) throw new KeyceremonyError('INVALID_INPUT', 'a signer needs at least one key', { where: 'signer keys' });
   for (const k of keys) {
@@ -219,7 +232,9 @@ const DELEGATION = /^targets(\/[A-Za-z0-9_.-]+)+$/;
 
 export function checkDelegationName(role: string): void {
   if (!DELEGATION.test(role) || role.split('/').some((p) => p === '.' || p === '..')) {
-    throw new KeyceremonyError('INVALID_INPUT', `invalid delegation name ${JSON.stringify(role)}: give targets/NAME (letters, digits, _ . -)`, { where: 'role' });
+    throw new KeyceremonyError('INVALID_INPUT', `invalid delegation name ${JSON.stringify(role)}: give targets/NAME (letters, digits, _ . -)`, {
+      where: 'role',
+    });
   }
 }
 
@@ -240,7 +255,9 @@ export async function addDelegation(
   const created = !r;
   if (!r) {
     if (edit.keys.length === 0) {
-      throw new KeyceremonyError('INVALID_INPUT', `${role} does not exist yet: give at least one key (a certificate or public key file) to create it`, { where: 'keys' });
+      throw new KeyceremonyError('INVALID_INPUT', `${role} does not exist yet: give at least one key (a certificate or public key file) to create it`, {
+        where: 'keys',
+      });
     }
     r = { keyids: [], name: role, paths: [], threshold: 1 };
     t.delegations.roles.push(r);
@@ -255,11 +272,16 @@ export async function addDelegation(
   const all = edit.allPaths || edit.paths.includes('');
   const paths = all ? [''] : [...edit.paths];
   for (const p of paths) {
-    if (/[\u0000-\u001f]/.test(p) || p.length > 1024) throw new KeyceremonyError('INVALID_INPUT', `not a usable path: ${JSON.stringify(p)}`, { where: '--paths' });
+    if (/[\u0000-\u001f]/.test(p) || p.length > 1024)
+      throw new KeyceremonyError('INVALID_INPUT', `not a usable path: ${JSON.stringify(p)}`, { where: '--paths' });
     if (edit.within && !edit.within.some((w) => p.startsWith(w))) {
-      throw new KeyceremonyError('INVALID_INPUT', `path ${JSON.stringify(p)} is outside the paths of ${role.slice(0, role.lastIndexOf('/'))} (${edit.within.map((w) => JSON.stringify(w)).join(', ') || 'none'})`, {
-        where: '--paths',
-      });
+      throw new KeyceremonyError(
+        'INVALID_INPUT',
+        `path ${JSON.stringify(p)} is outside the paths of ${role.slice(0, role.lastIndexOf('/'))} (${edit.within.map((w) => JSON.stringify(w)).join(', ') || 'none'})`,
+        {
+          where: '--paths',
+        },
+      );
     }
   }
   if (all) r.paths = [''];
@@ -273,7 +295,11 @@ export async function addDelegation(
  * enough) and paths given are removed, `allPaths` clears the path list. A role left without keys is
  * refused: remove the role instead.
  */
-export function removeDelegation(t: NotaryTargets, role: string, edit: { keyIds: readonly string[]; paths: readonly string[]; allPaths: boolean }): { removedRole: boolean; keyIds: string[]; paths: string[] } {
+export function removeDelegation(
+  t: NotaryTargets,
+  role: string,
+  edit: { keyIds: readonly string[]; paths: readonly string[]; allPaths: boolean },
+): { removedRole: boolean; keyIds: string[]; paths: string[] } {
   checkDelegationName(role);
   const r = t.delegations.roles.find((x) => x.name === role);
   if (!r) throw new KeyceremonyError('NOT_FOUND', `no delegation ${role} in this targets file`, { where: 'role' });
@@ -290,13 +316,21 @@ export function removeDelegation(t: NotaryTargets, role: string, edit: { keyIds:
   for (const want of edit.keyIds) {
     const hits = r.keyids.filter((id) => id.startsWith(want.toLowerCase()));
     if (hits.length !== 1) {
-      throw new KeyceremonyError(hits.length ? 'KEY_AMBIGUOUS' : 'KEY_NOT_FOUND', `key id ${want} matches ${hits.length} keys of ${role} (${r.keyids.map((i) => i.slice(0, 12)).join(', ')})`, { where: want });
+      throw new KeyceremonyError(
+        hits.length ? 'KEY_AMBIGUOUS' : 'KEY_NOT_FOUND',
+        `key id ${want} matches ${hits.length} keys of ${role} (${r.keyids.map((i) => i.slice(0, 12)).join(', ')})`,
+        { where: want },
+      );
     }
     ids.push(hits[0]!);
   }
   const left = r.keyids.filter((id) => !ids.includes(id));
-  if (left.length === 0) throw new KeyceremonyError('INVALID_INPUT', `that would leave ${role} without keys; remove the whole delegation instead (give no key ids or paths)`, { where: 'keys' });
-  if (r.threshold > left.length) throw new KeyceremonyError('INVALID_INPUT', `${role} needs ${r.threshold} signatures; only ${left.length} keys would be left`, { where: 'keys' });
+  if (left.length === 0)
+    throw new KeyceremonyError('INVALID_INPUT', `that would leave ${role} without keys; remove the whole delegation instead (give no key ids or paths)`, {
+      where: 'keys',
+    });
+  if (r.threshold > left.length)
+    throw new KeyceremonyError('INVALID_INPUT', `${role} needs ${r.threshold} signatures; only ${left.length} keys would be left`, { where: 'keys' });
   r.keyids = left;
   const removedPaths = edit.allPaths ? [...(r.paths ?? [])] : edit.paths.filter((p) => (r.paths ?? []).includes(p));
   r.paths = edit.allPaths ? [] : (r.paths ?? []).filter((p) => !edit.paths.includes(p));
@@ -324,11 +358,7 @@ export function removeSigner(t: NotaryTargets, signerName: string): void {
  * A client-managed snapshot over the final bytes of root, targets and any delegated role files
  * (meta keys are role names without `.json`).
  */
-export async function buildSnapshot(
-  files: ReadonlyMap<string, Uint8Array>,
-  version: number,
-  expires: string,
-): Promise<NotarySnapshot> {
+export async function buildSnapshot(files: ReadonlyMap<string, Uint8Array>, version: number, expires: string): Promise<NotarySnapshot> {
   const meta: Record<string, NotaryFileMeta> = {};
   for (const [role, bytes] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (role === 'snapshot' || role === 'timestamp') continue;

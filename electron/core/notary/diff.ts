@@ -68,7 +68,10 @@ async function diffTargets(prev: NotaryTargets | undefined, next: NotaryTargets,
   for (const [name, m] of Object.entries(next.targets)) {
     const old = a[name];
     if (!old) out.push(`  + target ${metaLine(name, m)}`);
-    else if (!sameMeta(old, m)) out.push(`  ~ target ${name}: ${old.length} bytes sha256 ${b64ToHex(old.hashes.sha256).slice(0, 16)}… -> ${m.length} bytes sha256 ${b64ToHex(m.hashes.sha256).slice(0, 16)}…`);
+    else if (!sameMeta(old, m))
+      out.push(
+        `  ~ target ${name}: ${old.length} bytes sha256 ${b64ToHex(old.hashes.sha256).slice(0, 16)}… -> ${m.length} bytes sha256 ${b64ToHex(m.hashes.sha256).slice(0, 16)}…`,
+      );
   }
   for (const [name, m] of Object.entries(a)) if (!(name in next.targets)) out.push(`  - target ${metaLine(name, m)}`);
   const pr = new Map((prev?.delegations?.roles ?? []).map((r) => [r.name, r]));
@@ -82,7 +85,8 @@ async function diffTargets(prev: NotaryTargets | undefined, next: NotaryTargets,
     for (const id of r.keyids) if (!o.keyids.includes(id)) out.push(`  ${r.name}: + key ${await describeKey(id, next.delegations.keys[id])}`);
     for (const id of o.keyids) if (!r.keyids.includes(id)) out.push(`  ${r.name}: - key ${await describeKey(id, prev?.delegations.keys[id])}`);
     if (o.threshold !== r.threshold) out.push(`  ${r.name}: threshold ${o.threshold} -> ${r.threshold}`);
-    if (JSON.stringify(o.paths ?? []) !== JSON.stringify(r.paths ?? [])) out.push(`  ${r.name}: paths ${JSON.stringify(o.paths ?? [])} -> ${JSON.stringify(r.paths ?? [])}`);
+    if (JSON.stringify(o.paths ?? []) !== JSON.stringify(r.paths ?? []))
+      out.push(`  ${r.name}: paths ${JSON.stringify(o.paths ?? [])} -> ${JSON.stringify(r.paths ?? [])}`);
   }
   for (const [name] of pr) if (!(next.delegations?.roles ?? []).some((r) => r.name === name)) out.push(`  - delegation ${name}`);
 }

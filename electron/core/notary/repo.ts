@@ -134,7 +134,11 @@ export async function stageRootRotation(
   const cur = need<NotaryRoot>(files, 'root', 'Root');
   const st = await statusOf(rulesFor('root', cur.signed, { prevRoot: previousRoot(files, cur.signed) }), cur.signatures, cur.signedBytes);
   if (!st.every((s) => s.met)) {
-    throw new KeyceremonyError('PRECONDITION_FAILED', `root v${cur.signed.version} is not fully signed yet (${formatStatus('root', cur.signed.version, st)}); finish or discard it before rotating`, { where: 'root.json' });
+    throw new KeyceremonyError(
+      'PRECONDITION_FAILED',
+      `root v${cur.signed.version} is not fully signed yet (${formatStatus('root', cur.signed.version, st)}); finish or discard it before rotating`,
+      { where: 'root.json' },
+    );
   }
   const gun = gunOf(cur.signed);
   const next = await rotateRoot(cur.signed, {
@@ -166,7 +170,11 @@ export function gunOf(root: NotaryRoot): string {
 async function isComplete(files: RepoFiles, role: string, f: ParsedNotaryFile): Promise<boolean> {
   const root = need<NotaryRoot>(files, 'root', 'Root').signed;
   const parent = role.startsWith('targets/') ? need<NotaryTargets>(files, parentOf(role), 'Targets').signed : undefined;
-  const st = await statusOf(rulesFor(role, f.signed, { root, parent, prevRoot: role === 'root' ? previousRoot(files, root) : undefined }), f.signatures, f.signedBytes);
+  const st = await statusOf(
+    rulesFor(role, f.signed, { root, parent, prevRoot: role === 'root' ? previousRoot(files, root) : undefined }),
+    f.signatures,
+    f.signedBytes,
+  );
   return st.every((s) => s.met);
 }
 
@@ -209,7 +217,10 @@ export async function stageTargets(
 }
 
 /** `docker trust signer add`: targets/<name> and targets/releases get the signer's keys. */
-export async function stageSigner(files: RepoFiles, s: { name: string; keys: readonly NotaryKey[]; now: Date; days?: number }): Promise<Map<string, Uint8Array>> {
+export async function stageSigner(
+  files: RepoFiles,
+  s: { name: string; keys: readonly NotaryKey[]; now: Date; days?: number },
+): Promise<Map<string, Uint8Array>> {
   const cur = need<NotaryTargets>(files, 'targets', 'Targets');
   const expires = expiresIn(s.now, s.days ?? DEFAULT_EXPIRY_DAYS.targets);
   const complete = cur.signatures.length > 0 && (await isComplete(files, 'targets', cur));
@@ -247,7 +258,9 @@ export async function stageDelegation(
       within = grand.delegations?.roles.find((x) => x.name === parent)?.paths ?? [];
     }
     const r = await addDelegation(t, edit.role, { keys: edit.keys, paths: edit.paths, allPaths: edit.allPaths, ...(within ? { within } : {}) });
-    const parts = [r.keyIds.length ? `keys ${r.keyIds.map((i) => i.slice(0, 12)).join(', ')}` : '', r.paths.length ? `paths ${paths(r.paths)}` : ''].filter(Boolean);
+    const parts = [r.keyIds.length ? `keys ${r.keyIds.map((i) => i.slice(0, 12)).join(', ')}` : '', r.paths.length ? `paths ${paths(r.paths)}` : ''].filter(
+      Boolean,
+    );
     summary = `${r.created ? 'new delegation' : 'delegation'} ${edit.role}${parts.length ? ` with ${parts.join(' and ')}` : ''} staged in ${parent} v${t.version}`;
   } else {
     const r = removeDelegation(t, edit.role, { keyIds: edit.keyIds, paths: edit.paths, allPaths: edit.allPaths });
@@ -286,13 +299,16 @@ export async function signRole(
     f = await snapshotToSign(files, opts);
     const cur = files.get('snapshot.json');
     if (cur && parseNotaryFile(cur).signed.version < f.signed.version) extra.set(previousFile('snapshot'), cur);
-  }
-  else {
+  } else {
     const loaded = need(files, role, role === 'root' ? 'Root' : 'Targets');
     f = { signed: loaded.signed, signatures: [...loaded.signatures] };
   }
   const parent = role.startsWith('targets/') ? need<NotaryTargets>(files, parentOf(role), 'Targets').signed : undefined;
-  const rules = rulesFor(role, f.signed, { root: role === 'root' ? (f.signed as NotaryRoot) : root.signed, prevRoot: role === 'root' ? previousRoot(files, f.signed as NotaryRoot) : undefined, parent });
+  const rules = rulesFor(role, f.signed, {
+    root: role === 'root' ? (f.signed as NotaryRoot) : root.signed,
+    prevRoot: role === 'root' ? previousRoot(files, f.signed as NotaryRoot) : undefined,
+    parent,
+  });
   const res = await signWith(f.signed, f.signatures, rules, signer);
   const bytes = serializeSignedFile(f.signed, res.signatures);
   const out = role === 'root' ? rootFiles(f.signed as NotaryRoot, res.signatures) : new Map([[roleFile(role), bytes]]);
@@ -301,12 +317,19 @@ export async function signRole(
   return { files: out, status: formatStatus(role, f.signed.version, st), signedAs: res.keyIds, already: res.already };
 }
 
-async function snapshotToSign(files: RepoFiles, opts: { now: Date; snapshotDays?: number; rebuild?: boolean }): Promise<{ signed: NotarySnapshot; signatures: NotarySignature[] }> {
+async function snapshotToSign(
+  files: RepoFiles,
+  opts: { now: Date; snapshotDays?: number; rebuild?: boolean },
+): Promise<{ signed: NotarySnapshot; signatures: NotarySignature[] }> {
   const inputs = snapshotInputs(files);
   for (const role of inputs.keys()) {
     const f = need(files, role, role === 'root' ? 'Root' : 'Targets');
     if (!(await isComplete(files, role, f))) {
-      throw new KeyceremonyError('PRECONDITION_FAILED', `${role}.json is not fully signed yet; the snapshot covers its final bytes, so sign it first (${(await roleStatus(files, role)).line})`, { where: `${role}.json` });
+      throw new KeyceremonyError(
+        'PRECONDITION_FAILED',
+        `${role}.json is not fully signed yet; the snapshot covers its final bytes, so sign it first (${(await roleStatus(files, role)).line})`,
+        { where: `${role}.json` },
+      );
     }
   }
   const cur = load<NotarySnapshot>(files, 'snapshot', 'Snapshot');
@@ -347,7 +370,14 @@ export async function roleStatus(files: RepoFiles, role: string): Promise<RoleSt
 
 /** Status of every role file present. */
 export async function repoStatus(files: RepoFiles): Promise<RoleStatusLine[]> {
-  const roles = ['root', 'targets', ...[...files.keys()].filter((f) => f.startsWith('targets/') && f.endsWith('.json')).map((f) => f.slice(0, -5)).sort()];
+  const roles = [
+    'root',
+    'targets',
+    ...[...files.keys()]
+      .filter((f) => f.startsWith('targets/') && f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+      .sort(),
+  ];
   if (files.has('snapshot.json')) roles.push('snapshot');
   const out: RoleStatusLine[] = [];
   for (const r of roles) out.push(await roleStatus(files, r));
@@ -411,7 +441,11 @@ export function mergeRepos(files: RepoFiles, other: RepoFiles): { files: Map<str
     try {
       sigs = mergeSignatures(a, b);
     } catch (e) {
-      throw new KeyceremonyError('SIGNATURE_MISMATCH', `${name}: the other copy signs different contents (v${b.signed.version} vs v${a.signed.version} here); have that custodian re-sign this version`, { where: name, cause: e });
+      throw new KeyceremonyError(
+        'SIGNATURE_MISMATCH',
+        `${name}: the other copy signs different contents (v${b.signed.version} vs v${a.signed.version} here); have that custodian re-sign this version`,
+        { where: name, cause: e },
+      );
     }
     if (sigs.length !== a.signatures.length) {
       out.set(name, serializeSignedFile(a.signed, sigs));

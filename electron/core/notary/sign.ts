@@ -51,17 +51,17 @@ function keysOfRole(keys: Record<string, NotaryKey>, role: NotaryRoleKeys | unde
  * also the previous root's. Top-level roles: their role in root. Delegated roles: their delegation
  * in the parent targets.
  */
-export function rulesFor(
-  role: string,
-  body: NotarySignedBody,
-  ctx: { root?: NotaryRoot; prevRoot?: NotaryRoot; parent?: NotaryTargets },
-): SigningRule[] {
+export function rulesFor(role: string, body: NotarySignedBody, ctx: { root?: NotaryRoot; prevRoot?: NotaryRoot; parent?: NotaryTargets }): SigningRule[] {
   if (role === 'root') {
     const r = body as NotaryRoot;
     const rules: SigningRule[] = [];
     const rotating = ctx.prevRoot && ctx.prevRoot.version < r.version;
     if (rotating && ctx.prevRoot) {
-      rules.push({ label: `old-root (v${ctx.prevRoot.version})`, keys: keysOfRole(ctx.prevRoot.keys, ctx.prevRoot.roles.root), threshold: ctx.prevRoot.roles.root.threshold });
+      rules.push({
+        label: `old-root (v${ctx.prevRoot.version})`,
+        keys: keysOfRole(ctx.prevRoot.keys, ctx.prevRoot.roles.root),
+        threshold: ctx.prevRoot.roles.root.threshold,
+      });
     }
     rules.push({ label: rotating ? 'new-root' : 'root', keys: keysOfRole(r.keys, r.roles.root), threshold: r.roles.root.threshold });
     return rules;
@@ -134,7 +134,11 @@ export async function signWith(
     }
   }
   if (ids.size === 0) {
-    throw new KeyceremonyError('KEY_NOT_FOUND', `the key ${signer.description} (fingerprint ${signer.fingerprint.slice(0, 16)}…) is not one of the keys allowed to sign this ${body._type.toLowerCase()} (${rules.map((r) => r.label).join(', ')})`, { where: body._type });
+    throw new KeyceremonyError(
+      'KEY_NOT_FOUND',
+      `the key ${signer.description} (fingerprint ${signer.fingerprint.slice(0, 16)}…) is not one of the keys allowed to sign this ${body._type.toLowerCase()} (${rules.map((r) => r.label).join(', ')})`,
+      { where: body._type },
+    );
   }
   const out = [...existing];
   const keyIds: string[] = [];
@@ -148,7 +152,9 @@ export async function signWith(
     }
     const alg = signatureAlgorithmForKey(key);
     if (signer.algorithm !== alg) {
-      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Notary needs ${alg} for this key; the signer uses ${signer.algorithm}`, { where: signer.description });
+      throw new KeyceremonyError('ALGORITHM_UNSUPPORTED', `Notary needs ${alg} for this key; the signer uses ${signer.algorithm}`, {
+        where: signer.description,
+      });
     }
     sigBytes ??= await signer.sign(data);
     const sig: NotarySignature = { keyid: id, method: methodForKey(key), sig: notarySigFromSignerOutput(key, sigBytes) };
@@ -171,7 +177,11 @@ export function mergeSignatures(
   b: { signed: NotarySignedBody; signatures: readonly NotarySignature[] },
 ): NotarySignature[] {
   if (!bytesEqual(canonicalBytes(a.signed), canonicalBytes(b.signed))) {
-    throw new KeyceremonyError('SIGNATURE_MISMATCH', `these are signatures over different contents (${a.signed._type} v${a.signed.version} vs v${b.signed.version}); re-sign the current file instead of merging`, { where: a.signed._type });
+    throw new KeyceremonyError(
+      'SIGNATURE_MISMATCH',
+      `these are signatures over different contents (${a.signed._type} v${a.signed.version} vs v${b.signed.version}); re-sign the current file instead of merging`,
+      { where: a.signed._type },
+    );
   }
   const out = [...a.signatures];
   for (const s of b.signatures) if (!out.some((x) => x.keyid === s.keyid && x.sig === s.sig)) out.push(s);

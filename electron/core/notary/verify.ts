@@ -86,17 +86,15 @@ export async function verifyDelegate(
 ): Promise<{ status: RuleStatus[]; facts: ThresholdFact[]; line: string }> {
   const rules = rulesFor(role, file.signed, delegator.ctx);
   const status = await statusOf(rules, file.signatures, file.signedBytes);
-  const facts = status.map(
-    (s): ThresholdFact => ({
-      delegator: delegator.role,
-      delegatorVersion: delegator.version,
-      description: `${s.label} keys`,
-      threshold: s.threshold,
-      valid: s.valid,
-      met: s.met,
-      signedBy: s.signedBy.map((keyid) => ({ keyid, ...certName(rules.find((r) => r.label === s.label)?.keys[keyid]) })),
-    }),
-  );
+  const facts = status.map((s): ThresholdFact => ({
+    delegator: delegator.role,
+    delegatorVersion: delegator.version,
+    description: `${s.label} keys`,
+    threshold: s.threshold,
+    valid: s.valid,
+    met: s.met,
+    signedBy: s.signedBy.map((keyid) => ({ keyid, ...certName(rules.find((r) => r.label === s.label)?.keys[keyid]) })),
+  }));
   return { status, facts, line: formatStatus(role, file.signed.version, status) };
 }
 
@@ -167,7 +165,9 @@ class NotaryVerifier {
     fact.thresholds.push(...v.facts);
     const ok = v.status.every((s) => s.met);
     if (ok) this.out.pass(check, v.line);
-    else for (const s of v.status) if (!s.met) this.out.fail(check, 'THRESHOLD_NOT_MET', `${v.line}: needs ${s.threshold} valid ${s.label} signatures, has ${s.valid}`);
+    else
+      for (const s of v.status)
+        if (!s.met) this.out.fail(check, 'THRESHOLD_NOT_MET', `${v.line}: needs ${s.threshold} valid ${s.label} signatures, has ${s.valid}`);
     return ok;
   }
 
@@ -206,11 +206,16 @@ class NotaryVerifier {
       const info = parseSpki(c.spki);
       if (info.algorithm === 'rsa' && info.bits < 2048) bad(`root certificate ${short(id)} has a ${info.bits}-bit RSA key (Notary needs >= 2048)`);
       if (strictTime && (at < c.notBefore || at > c.notAfter)) {
-        this.out.fail('root.certificates', 'EXPIRED', `root certificate ${short(id)} (CN=${c.subjectCN}) is valid ${c.notBefore.toISOString()} .. ${c.notAfter.toISOString()}, not at ${at.toISOString()}`);
+        this.out.fail(
+          'root.certificates',
+          'EXPIRED',
+          `root certificate ${short(id)} (CN=${c.subjectCN}) is valid ${c.notBefore.toISOString()} .. ${c.notAfter.toISOString()}, not at ${at.toISOString()}`,
+        );
       } else if (strictTime && c.notAfter.getTime() - at.getTime() < 182 * 86_400_000) {
         this.out.warn('root.certificates', `root certificate ${short(id)} expires within 6 months (${c.notAfter.toISOString()})`);
       }
-      if (!(await isSelfSigned(c))) this.out.warn('root.certificates', `root certificate ${short(id)} is not self-signed (needs a trust_pinning CA on clients)`);
+      if (!(await isSelfSigned(c)))
+        this.out.warn('root.certificates', `root certificate ${short(id)} is not self-signed (needs a trust_pinning CA on clients)`);
     }
     if (strictTime && !this.out.items.slice(before).some((i) => i.status === 'fail')) {
       this.out.pass('root.certificates', `${root.roles.root.keyids.length} root certificate(s): CN=${cn}, valid at ${at.toISOString()}`);
@@ -284,7 +289,11 @@ class NotaryVerifier {
     if (!next) return false;
     if (next.signed.version === cur.signed.version) {
       if (next.signedBytes.length !== cur.signedBytes.length || next.signedBytes.some((b, i) => b !== cur.signedBytes[i])) {
-        this.out.fail('root.update', 'ROLLBACK', `${file}: root v${next.signed.version} differs from the trusted root v${cur.signed.version} with the same version`);
+        this.out.fail(
+          'root.update',
+          'ROLLBACK',
+          `${file}: root v${next.signed.version} differs from the trusted root v${cur.signed.version} with the same version`,
+        );
         return false;
       }
       return true;
@@ -294,7 +303,11 @@ class NotaryVerifier {
       return false;
     }
     if (next.signed.version !== cur.signed.version + 1) {
-      this.out.fail('root.update', 'ROLLBACK', `${file}: root version ${next.signed.version} does not follow v${cur.signed.version} (expected exactly v${cur.signed.version + 1}); missing ${cur.signed.version + 1}.root.json?`);
+      this.out.fail(
+        'root.update',
+        'ROLLBACK',
+        `${file}: root version ${next.signed.version} does not follow v${cur.signed.version} (expected exactly v${cur.signed.version + 1}); missing ${cur.signed.version + 1}.root.json?`,
+      );
       return false;
     }
     fact.file = file;
@@ -461,7 +474,8 @@ class NotaryVerifier {
       if (!k || !isX509KeyType(k.keytype)) continue;
       try {
         const c = certOfKey(k);
-        if (this.opts.at > c.notAfter) this.out.warn('role.certificates', `delegation certificate ${short(id)} (CN=${c.subjectCN}) expired ${c.notAfter.toISOString()}; notary warns only`);
+        if (this.opts.at > c.notAfter)
+          this.out.warn('role.certificates', `delegation certificate ${short(id)} (CN=${c.subjectCN}) expired ${c.notAfter.toISOString()}; notary warns only`);
       } catch {
         this.out.fail('role.certificates', 'INVALID_KEY', `delegation key ${short(id)} certificate does not parse`);
       }

@@ -130,6 +130,9 @@ export function signedOfFile(bytes: Uint8Array, source: string): unknown {
 }
 
 /** `tuf diff --old FILE --new FILE`: two metadata files compared (no old file: all of it is new). */
-export async function diffFiles(oldFile: { bytes: Uint8Array; source: string } | undefined, newFile: { bytes: Uint8Array; source: string }): Promise<DiffResult> {
+export async function diffFiles(
+  oldFile: { bytes: Uint8Array; source: string } | undefined,
+  newFile: { bytes: Uint8Array; source: string },
+): Promise<DiffResult> {
   return diffSigned(oldFile ? signedOfFile(oldFile.bytes, oldFile.source) : undefined, signedOfFile(newFile.bytes, newFile.source));
 }

@@ -606,7 +606,14 @@ export async function eventSigningKeys(folder: MetadataFolder, role: string): Pr
     const st = await ruleStatus(r, role, c.version, c.canonical, c.signatures, ctx.rules.length > 1);
     for (const s of st.signers) {
       const key = r.keys[s.keyid];
-      if (key) out.push({ rule: ctx.rules.length > 1 ? `keys of ${r.by}` : r.by, keyid: s.keyid, key, ...(s.owner ? { owner: s.owner } : {}), signed: s.state === 'signed' });
+      if (key)
+        out.push({
+          rule: ctx.rules.length > 1 ? `keys of ${r.by}` : r.by,
+          keyid: s.keyid,
+          key,
+          ...(s.owner ? { owner: s.owner } : {}),
+          signed: s.state === 'signed',
+        });
     }
   }
   return out;

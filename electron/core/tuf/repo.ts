@@ -13,16 +13,7 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { sha256Hex, sha512 } from '../../../shared/crypto/webcrypto';
 import { toHex } from '../../../shared/encoding/bytes';
 import { computeKeyId, type TufKeyJSON } from '../../../shared/tuf/keys';
-import {
-  Root,
-  Snapshot,
-  Targets,
-  Timestamp,
-  formatTufTime,
-  type DelegatedRole,
-  type TargetFile,
-  type TopLevelRole,
-} from '../../../shared/tuf/models';
+import { Root, Snapshot, Targets, Timestamp, formatTufTime, type DelegatedRole, type TargetFile, type TopLevelRole } from '../../../shared/tuf/models';
 import { binForTarget, allBinNames } from '../../../shared/tuf/delegation';
 import { metadataFileName } from '../../../shared/tuf/names';
 import { signEnvelope } from './sign';
@@ -67,20 +58,12 @@ function checkThresholdSpec(name: string, spec: RoleKeySpec): void {
     throw new KeyceremonyError('INVALID_INPUT', `${name}: threshold must be at least 1 (got ${spec.threshold})`, { where: name });
   }
   if (spec.keys.length < spec.threshold) {
-    throw new KeyceremonyError(
-      'INVALID_INPUT',
-      `${name}: ${spec.keys.length} key(s) cannot meet a threshold of ${spec.threshold}`,
-      { where: name },
-    );
+    throw new KeyceremonyError('INVALID_INPUT', `${name}: ${spec.keys.length} key(s) cannot meet a threshold of ${spec.threshold}`, { where: name });
   }
 }
 
 /** Root v1 (spec #file-formats-root) with computed key ids. */
-export async function newRoot(opts: {
-  roles: Record<TopLevelRole, RoleKeySpec>;
-  expires: string;
-  consistentSnapshot?: boolean;
-}): Promise<Root> {
+export async function newRoot(opts: { roles: Record<TopLevelRole, RoleKeySpec>; expires: string; consistentSnapshot?: boolean }): Promise<Root> {
   const r = new Root();
   r.version = 1;
   r.expires = opts.expires;
@@ -319,8 +302,7 @@ export async function publishTargets(opts: {
   const files: OutFile[] = [];
   const versions: Record<string, number> = { ...opts.otherVersions };
   for (const [name, t] of opts.roles) {
-    const signers =
-      name === 'targets' ? opts.signers.targets : (opts.signers.delegated?.[name] ?? opts.signers.delegated?.['*']);
+    const signers = name === 'targets' ? opts.signers.targets : (opts.signers.delegated?.[name] ?? opts.signers.delegated?.['*']);
     if (!signers?.length) throw new KeyceremonyError('PRECONDITION_FAILED', `no signer for role ${name}`, { where: name });
     files.push({ name: metadataFileName(name, t.version), bytes: await signEnvelope(t.toJSON(), signers) });
     versions[name] = t.version;

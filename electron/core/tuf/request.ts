@@ -144,11 +144,9 @@ export async function addSignature(req: SigningRequest, sig: TufSignature): Prom
   const data = await bytesOf(req);
   const key = allKeys(req)[sig.keyid];
   if (!key) {
-    throw new KeyceremonyError(
-      'KEY_NOT_FOUND',
-      `key ${sig.keyid.slice(0, 16)}… may not sign ${req.role} v${req.version}: no rule of this request lists it`,
-      { where: sig.keyid },
-    );
+    throw new KeyceremonyError('KEY_NOT_FOUND', `key ${sig.keyid.slice(0, 16)}… may not sign ${req.role} v${req.version}: no rule of this request lists it`, {
+      where: sig.keyid,
+    });
   }
   if (!(await verifyTufSignature(key, data, sig.sig))) {
     throw new KeyceremonyError(
@@ -201,7 +199,6 @@ export async function mergeRequests(a: SigningRequest, b: SigningRequest): Promi
   }
   return out;
 }
-
 
 export interface RuleStatus {
   name: string;

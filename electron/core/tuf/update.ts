@@ -36,7 +36,11 @@ export function roleRules(role: string, root: Root, top: Targets | undefined): S
   throw new KeyceremonyError(
     'NOT_FOUND',
     `role "${role}" is not delegated by targets v${top?.version ?? '?'}` +
-      (names.length ? ` (it delegates to: ${names.join(', ')})` : d?.succinctRoles ? ` (it delegates to hash bins ${d.succinctRoles.namePrefix}-*)` : ' (it has no delegations)'),
+      (names.length
+        ? ` (it delegates to: ${names.join(', ')})`
+        : d?.succinctRoles
+          ? ` (it delegates to hash bins ${d.succinctRoles.namePrefix}-*)`
+          : ' (it has no delegations)'),
     { where: role },
   );
 }
@@ -93,11 +97,9 @@ export function expiryFrom(opts: { expires?: string; expiresInDays?: number; kee
   } else out = opts.keep;
   if (out === undefined) throw new KeyceremonyError('INVALID_INPUT', `${opts.what}: give --expires TIME or --expires-in DAYS`, { where: '--expires-in' });
   if (parseTufTime(out, 'expires') <= opts.now) {
-    throw new KeyceremonyError(
-      'EXPIRED',
-      `${opts.what} would expire at ${out}, which is not after now (${formatTufTime(opts.now)}): give --expires-in DAYS`,
-      { where: opts.expires !== undefined ? '--expires' : '--expires-in' },
-    );
+    throw new KeyceremonyError('EXPIRED', `${opts.what} would expire at ${out}, which is not after now (${formatTufTime(opts.now)}): give --expires-in DAYS`, {
+      where: opts.expires !== undefined ? '--expires' : '--expires-in',
+    });
   }
   return out;
 }
@@ -123,7 +125,8 @@ export function parseTrustedState(text: string, source: string): TrustedState {
   const bad = (where: string, msg: string): never => {
     throw new KeyceremonyError('INVALID_INPUT', `${source}: ${msg}`, { where: `${source} ${where}` });
   };
-  if (typeof v !== 'object' || v === null || v.format !== TRUSTED_STATE_FORMAT) bad('$.format', `not a keyceremony TUF trusted state (${TRUSTED_STATE_FORMAT})`);
+  if (typeof v !== 'object' || v === null || v.format !== TRUSTED_STATE_FORMAT)
+    bad('$.format', `not a keyceremony TUF trusted state (${TRUSTED_STATE_FORMAT})`);
   if (v.formatVersion !== 1) bad('$.formatVersion', 'unsupported trusted state format version');
   const posInt = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 1;
   if (!posInt(v.root)) bad('$.root', 'root must be a version number >= 1');

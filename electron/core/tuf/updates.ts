@@ -139,8 +139,16 @@ export function delegatorOf(folder: MetadataFolder, role: string, top: Targets =
   }
   const d = top.delegations;
   const names = (d?.roles ?? []).map((x) => x.name);
-  const hint = names.length ? `it delegates to: ${names.join(', ')}` : d?.succinctRoles ? `it delegates to hash bins ${d.succinctRoles.namePrefix}-*` : 'it has no delegations';
-  throw new KeyceremonyError('NOT_FOUND', `role "${role}" is not delegated by targets v${top.version} (${hint}) or by any role it delegates to (${folder.label})`, { where: role });
+  const hint = names.length
+    ? `it delegates to: ${names.join(', ')}`
+    : d?.succinctRoles
+      ? `it delegates to hash bins ${d.succinctRoles.namePrefix}-*`
+      : 'it has no delegations';
+  throw new KeyceremonyError(
+    'NOT_FOUND',
+    `role "${role}" is not delegated by targets v${top.version} (${hint}) or by any role it delegates to (${folder.label})`,
+    { where: role },
+  );
 }
 
 /** The model whose delegations name `role`'s keys: root's targets for "targets", else its delegator. */
@@ -188,19 +196,29 @@ export interface KnownHashes {
 export function knownTargetFile(path: string, length: number, hashes: KnownHashes, custom?: unknown): TargetFile {
   const where = `--path ${path}`;
   if (!Number.isSafeInteger(length) || length < 0) {
-    throw new KeyceremonyError('INVALID_INPUT', `${path}: the length must be a whole number of bytes, got ${JSON.stringify(length)}`, { where: `${where} --length` });
+    throw new KeyceremonyError('INVALID_INPUT', `${path}: the length must be a whole number of bytes, got ${JSON.stringify(length)}`, {
+      where: `${where} --length`,
+    });
   }
   const out: Record<string, string> = {};
-  for (const [alg, len] of [['sha256', 64], ['sha512', 128]] as const) {
+  for (const [alg, len] of [
+    ['sha256', 64],
+    ['sha512', 128],
+  ] as const) {
     const v = hashes[alg];
     if (v === undefined) {
-      if (alg === 'sha256') throw new KeyceremonyError('INVALID_INPUT', `${path}: --sha256 HEX is required (every TUF client checks it)`, { where: `${where} --sha256` });
+      if (alg === 'sha256')
+        throw new KeyceremonyError('INVALID_INPUT', `${path}: --sha256 HEX is required (every TUF client checks it)`, { where: `${where} --sha256` });
       continue;
     }
     if (!new RegExp(`^[0-9a-f]{${len}}$`).test(v)) {
-      throw new KeyceremonyError('INVALID_INPUT', `${path}: --${alg} must be ${len} lower-case hex characters, got ${JSON.stringify(v.length > 140 ? v.slice(0, 140) + '…' : v)}`, {
-        where: `${where} --${alg}`,
-      });
+      throw new KeyceremonyError(
+        'INVALID_INPUT',
+        `${path}: --${alg} must be ${len} lower-case hex characters, got ${JSON.stringify(v.length > 140 ? v.slice(0, 140) + '…' : v)}`,
+        {
+          where: `${where} --${alg}`,
+        },
+      );
     }
     out[alg] = v;
   }
@@ -215,7 +233,15 @@ async function entryInfo(e: TargetEntry): Promise<TargetFile> {
 /** targets v+1 (or delegated role v+1) with targets added or replaced, or removed. */
 export async function targetsRequest(
   folder: MetadataFolder,
-  opts: { action: 'add' | 'remove'; role?: string; add?: readonly TargetEntry[]; remove?: readonly string[]; expiry?: ExpirySpec; now: number; names?: SignerNames },
+  opts: {
+    action: 'add' | 'remove';
+    role?: string;
+    add?: readonly TargetEntry[];
+    remove?: readonly string[];
+    expiry?: ExpirySpec;
+    now: number;
+    names?: SignerNames;
+  },
 ): Promise<{ request: SigningRequest; advice?: string }> {
   const role = opts.role ?? 'targets';
   const root = loadRoot(folder);
@@ -232,7 +258,8 @@ export async function targetsRequest(
     if (seen.has(p)) throw new KeyceremonyError('INVALID_INPUT', `--path ${p} is given twice`, { where: `--path ${p}` });
     seen.add(p);
     if (opts.action === 'remove') {
-      if (!(p in next.targets)) throw new KeyceremonyError('NOT_FOUND', `${role} v${prev.version} has no target ${p}; nothing to remove`, { where: `--path ${p}` });
+      if (!(p in next.targets))
+        throw new KeyceremonyError('NOT_FOUND', `${role} v${prev.version} has no target ${p}; nothing to remove`, { where: `--path ${p}` });
       delete next.targets[p];
       continue;
     }
@@ -286,13 +313,19 @@ export async function delegateRequests(
 ): Promise<{ targets: SigningRequest; role?: SigningRequest; warnings: string[] }> {
   const name = opts.name;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-    throw new KeyceremonyError('INVALID_INPUT', `role name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-" (it becomes a file name)`, { where: '--role' });
+    throw new KeyceremonyError('INVALID_INPUT', `role name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-" (it becomes a file name)`, {
+      where: '--role',
+    });
   }
   const paths = opts.paths;
   const prefixes = opts.pathHashPrefixes;
   if (!paths === !prefixes) throw new KeyceremonyError('INVALID_INPUT', "give --paths 'GLOB'… or --path-hash-prefix HEX…, one of them", { where: '--paths' });
-  for (const p of paths ?? []) if (p === '' || p.startsWith('/')) throw new KeyceremonyError('INVALID_INPUT', `--paths ${JSON.stringify(p)}: a pattern must be non-empty and relative`, { where: '--paths' });
-  for (const h of prefixes ?? []) if (!/^[0-9a-f]{1,64}$/.test(h)) throw new KeyceremonyError('INVALID_INPUT', `--path-hash-prefix ${JSON.stringify(h)} must be lowercase hex`, { where: '--path-hash-prefix' });
+  for (const p of paths ?? [])
+    if (p === '' || p.startsWith('/'))
+      throw new KeyceremonyError('INVALID_INPUT', `--paths ${JSON.stringify(p)}: a pattern must be non-empty and relative`, { where: '--paths' });
+  for (const h of prefixes ?? [])
+    if (!/^[0-9a-f]{1,64}$/.test(h))
+      throw new KeyceremonyError('INVALID_INPUT', `--path-hash-prefix ${JSON.stringify(h)} must be lowercase hex`, { where: '--path-hash-prefix' });
   if (opts.keys.length === 0) throw new KeyceremonyError('INVALID_INPUT', 'give the delegated keys: --key FILE… and/or --key-uri pkcs11:…', { where: '--key' });
   const root = loadRoot(folder);
   const top = loadTopTargets(folder);
@@ -306,14 +339,22 @@ export async function delegateRequests(
     elsewhere = undefined;
   }
   if (elsewhere !== undefined && elsewhere !== from) {
-    throw new KeyceremonyError('CONFLICT', `role ${name} is already delegated by ${elsewhere}; a client would find it there first (spec 5.6.7). Remove it there, or change it with --from ${elsewhere}`, {
-      where: `--role ${name}`,
-    });
+    throw new KeyceremonyError(
+      'CONFLICT',
+      `role ${name} is already delegated by ${elsewhere}; a client would find it there first (spec 5.6.7). Remove it there, or change it with --from ${elsewhere}`,
+      {
+        where: `--role ${name}`,
+      },
+    );
   }
   const next = nextTargets(parent, expiryOf(opts.expiry ?? {}, opts.now, `${from} v${parent.version + 1}`, parent.expires));
   const before = parent.delegations?.roles?.find((r) => r.name === name);
   if (next.delegations?.succinctRoles) {
-    throw new KeyceremonyError('CONFLICT', `${from} v${parent.version} (${folder.label}) delegates with succinct hash bins; it cannot also list the role ${name}`, { where: `--role ${name}` });
+    throw new KeyceremonyError(
+      'CONFLICT',
+      `${from} v${parent.version} (${folder.label}) delegates with succinct hash bins; it cannot also list the role ${name}`,
+      { where: `--role ${name}` },
+    );
   }
   const role = await delegate(next, {
     name,
@@ -324,7 +365,13 @@ export async function delegateRequests(
     terminating: opts.terminating ?? false,
   });
   const treq = withNames(
-    await createRequest({ signed: next.toJSON(), role: from, rules, previous: parent.toJSON(), note: `delegation ${name} ${before ? 'changed' : 'added'}${from !== 'targets' ? ` by ${from}` : ''}` }),
+    await createRequest({
+      signed: next.toJSON(),
+      role: from,
+      rules,
+      previous: parent.toJSON(),
+      note: `delegation ${name} ${before ? 'changed' : 'added'}${from !== 'targets' ? ` by ${from}` : ''}`,
+    }),
     opts.names,
   );
   const hasOwn = latestRoleFiles(folder).has(name);
@@ -367,7 +414,9 @@ function delegatingRole(folder: MetadataFolder, from: string, root: Root, top: T
   if (from === 'targets') return { model: top, rules: roleRules('targets', root, top) };
   const holder = delegatorOf(folder, from, top).model;
   if (!latestRoleFiles(folder).has(from)) {
-    throw new KeyceremonyError('NOT_FOUND', `--from ${from}: ${folder.label} has no N.${from}.json yet (sign and write its request first)`, { where: '--from' });
+    throw new KeyceremonyError('NOT_FOUND', `--from ${from}: ${folder.label} has no N.${from}.json yet (sign and write its request first)`, {
+      where: '--from',
+    });
   }
   return { model: loadLatest(folder, from, (v) => Targets.fromJSON(v)).model, rules: roleRules(from, root, holder) };
 }
@@ -385,14 +434,21 @@ export async function removeDelegationRequest(
   try {
     removeDelegation(next, opts.name);
   } catch (e) {
-    if (e instanceof KeyceremonyError) throw new KeyceremonyError(e.code, `${from} v${parent.version} (${folder.label}): ${e.message}`, { where: `--role ${opts.name}` });
+    if (e instanceof KeyceremonyError)
+      throw new KeyceremonyError(e.code, `${from} v${parent.version} (${folder.label}): ${e.message}`, { where: `--role ${opts.name}` });
     throw e;
   }
-  return withNames(await createRequest({ signed: next.toJSON(), role: from, rules, previous: parent.toJSON(), note: `delegation ${opts.name} removed` }), opts.names);
+  return withNames(
+    await createRequest({ signed: next.toJSON(), role: from, rules, previous: parent.toJSON(), note: `delegation ${opts.name} removed` }),
+    opts.names,
+  );
 }
 
 /** The next version of any role with a later expiry (root: old- and new-root rules). */
-export async function renewRequest(folder: MetadataFolder, opts: { role: string; expiry: ExpirySpec; now: number; names?: SignerNames }): Promise<SigningRequest> {
+export async function renewRequest(
+  folder: MetadataFolder,
+  opts: { role: string; expiry: ExpirySpec; now: number; names?: SignerNames },
+): Promise<SigningRequest> {
   const { role, now } = opts;
   if (opts.expiry.expires === undefined && opts.expiry.expiresInDays === undefined) {
     throw new KeyceremonyError('INVALID_INPUT', 'give --expires-in DAYS or --expires TIME', { where: '--expires-in' });
@@ -413,7 +469,13 @@ export async function renewRequest(folder: MetadataFolder, opts: { role: string;
     const prev = loadLatest(folder, 'timestamp', (v) => Timestamp.fromJSON(v)).model;
     const sn = loadLatest(folder, 'snapshot', (v) => Snapshot.fromJSON(v));
     const next = await newTimestamp(sn.bytes, sn.model.version, expiryOf(opts.expiry, now, `timestamp v${prev.version + 1}`), prev.version + 1);
-    req = await createRequest({ signed: next.toJSON(), role, rules: roleRules(role, root, undefined), previous: prev.toJSON(), note: `expiry bump over ${sn.file}` });
+    req = await createRequest({
+      signed: next.toJSON(),
+      role,
+      rules: roleRules(role, root, undefined),
+      previous: prev.toJSON(),
+      note: `expiry bump over ${sn.file}`,
+    });
   } else {
     const top = loadTopTargets(folder);
     const rules = roleRules(role, root, rulesHolder(folder, role, top));
@@ -429,33 +491,54 @@ export type TopRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
 /** Root v+1 changing the keys or threshold of one top-level role (old- and new-root thresholds). */
 export async function rotateRequest(
   folder: MetadataFolder,
-  opts: { role?: TopRole; add?: readonly TufKeyJSON[]; removeKeyids?: readonly string[]; threshold?: number; expiry?: ExpirySpec; rootDays?: number; now: number; names?: SignerNames },
+  opts: {
+    role?: TopRole;
+    add?: readonly TufKeyJSON[];
+    removeKeyids?: readonly string[];
+    threshold?: number;
+    expiry?: ExpirySpec;
+    rootDays?: number;
+    now: number;
+    names?: SignerNames;
+  },
 ): Promise<SigningRequest> {
   const role = opts.role ?? 'root';
   if (!['root', 'targets', 'snapshot', 'timestamp'].includes(role)) {
-    throw new KeyceremonyError('INVALID_INPUT', `--role is root, targets, snapshot or timestamp (keys of a delegated role: tuf delegate), got ${JSON.stringify(role)}`, { where: '--role' });
+    throw new KeyceremonyError(
+      'INVALID_INPUT',
+      `--role is root, targets, snapshot or timestamp (keys of a delegated role: tuf delegate), got ${JSON.stringify(role)}`,
+      { where: '--role' },
+    );
   }
   const prev = loadRoot(folder);
   const ids = prev.roles[role].keyids;
   const remove = (opts.removeKeyids ?? []).map((p) => {
     const hits = ids.filter((id) => id.startsWith(p));
     if (hits.length !== 1) {
-      throw new KeyceremonyError('KEY_NOT_FOUND', `--remove-key ${p} matches ${hits.length} ${role} keys of root v${prev.version} (${folder.label})`, { where: p });
+      throw new KeyceremonyError('KEY_NOT_FOUND', `--remove-key ${p} matches ${hits.length} ${role} keys of root v${prev.version} (${folder.label})`, {
+        where: p,
+      });
     }
     return hits[0]!;
   });
   const add = [...(opts.add ?? [])];
   if (!add.length && !remove.length && opts.threshold === undefined) {
-    throw new KeyceremonyError('INVALID_INPUT', 'nothing to change: give --add-key FILE, --remove-key KEYID or --threshold T (an expiry alone: tuf renew --role root)', {
-      where: '--add-key',
-    });
+    throw new KeyceremonyError(
+      'INVALID_INPUT',
+      'nothing to change: give --add-key FILE, --remove-key KEYID or --threshold T (an expiry alone: tuf renew --role root)',
+      {
+        where: '--add-key',
+      },
+    );
   }
   const e = opts.expiry ?? {};
   if (opts.rootDays !== undefined && (e.expires !== undefined || e.expiresInDays !== undefined)) {
     throw new KeyceremonyError('INVALID_INPUT', 'give --root-days or --expires/--expires-in, not both', { where: '--root-days' });
   }
   const expires =
-    e.expires !== undefined || e.expiresInDays !== undefined ? expiryOf(e, opts.now, `root v${prev.version + 1}`) : expiresIn(opts.now, opts.rootDays ?? DEFAULT_EXPIRY_DAYS.root);
+    e.expires !== undefined || e.expiresInDays !== undefined
+      ? expiryOf(e, opts.now, `root v${prev.version + 1}`)
+      : expiresIn(opts.now, opts.rootDays ?? DEFAULT_EXPIRY_DAYS.root);
   const next = await nextRoot(prev, {
     add: { [role]: add },
     remove: { [role]: remove },
@@ -580,7 +663,14 @@ export function repositoryOverview(folder: MetadataFolder): RepositoryOverview {
   const root = loadRoot(folder);
   const latest = latestRoleFiles(folder);
   const roles: RepositoryOverview['roles'] = [
-    { role: 'root', version: root.version, expires: root.expires, threshold: root.roles.root.threshold, keyids: root.roles.root.keyids, file: `${root.version}.root.json` },
+    {
+      role: 'root',
+      version: root.version,
+      expires: root.expires,
+      threshold: root.roles.root.threshold,
+      keyids: root.roles.root.keyids,
+      file: `${root.version}.root.json`,
+    },
   ];
   const keys: Record<string, TufKeyJSON> = { ...root.keys };
   let top: Targets | undefined;

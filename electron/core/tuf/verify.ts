@@ -244,7 +244,10 @@ function signerFacts(keys: Readonly<Record<string, TufKeyJSON>>, r: ThresholdRes
 export async function verifyDelegate(delegator: Delegator, role: string, loaded: Pick<Loaded<unknown>, 'env' | 'signedBytes'>): Promise<DelegateCheck> {
   const rule = delegator.ruleFor(role);
   if (!rule) {
-    throw new KeyceremonyError('NOT_FOUND', `${delegator.role} v${delegator.version} does not delegate ${role}`, { where: role, details: { check: 'role.signatures' } });
+    throw new KeyceremonyError('NOT_FOUND', `${delegator.role} v${delegator.version} does not delegate ${role}`, {
+      where: role,
+      details: { check: 'role.signatures' },
+    });
   }
   const result = await checkThreshold(loaded.signedBytes, loaded.env.signatures, rule.keyids, delegator.keys, rule.threshold);
   const fact: ThresholdFact = {
@@ -445,7 +448,12 @@ class TufClientVerifier {
       stop('role.rollback', 'ROLLBACK', `timestamp v${ts.model.version} is older than the trusted v${prev.timestamp} (5.4.3)`, '5.4.3');
     }
     if (prev.snapshot !== undefined && ts.model.snapshotMeta.version < prev.snapshot) {
-      stop('role.rollback', 'ROLLBACK', `timestamp lists snapshot v${ts.model.snapshotMeta.version}, older than the trusted v${prev.snapshot} (5.4.4)`, '5.4.4');
+      stop(
+        'role.rollback',
+        'ROLLBACK',
+        `timestamp lists snapshot v${ts.model.snapshotMeta.version}, older than the trusted v${prev.snapshot} (5.4.4)`,
+        '5.4.4',
+      );
     }
     if (prev.timestamp !== undefined || prev.snapshot !== undefined) this.out.pass('role.rollback', 'not older than the trusted versions', '5.4.3');
     this.checkExpiry('timestamp', ts.model, '5.4.5');
@@ -506,7 +514,11 @@ class TufClientVerifier {
       if (paths) {
         const outside = Object.keys(t.targets).filter((p) => !paths.some((pat) => pathMatches(pat, p)));
         if (outside.length) {
-          this.out.item('warn', 'role.paths', `${outside.length} target(s) outside the paths ${c.parent} delegates to ${c.name} (a client ignores them): ${outside.slice(0, 3).join(', ')}`);
+          this.out.item(
+            'warn',
+            'role.paths',
+            `${outside.length} target(s) outside the paths ${c.parent} delegates to ${c.name} (a client ignores them): ${outside.slice(0, 3).join(', ')}`,
+          );
         }
       }
       pushChildren(c.name, t);
@@ -550,7 +562,13 @@ class TufClientVerifier {
     this.out.pass('role.signatures', thresholdText(th), spec);
   }
 
-  private async hashes(bytes: Uint8Array, meta: { length?: number; hashes?: Record<string, string> }, name: string, referrer: string, spec: string): Promise<void> {
+  private async hashes(
+    bytes: Uint8Array,
+    meta: { length?: number; hashes?: Record<string, string> },
+    name: string,
+    referrer: string,
+    spec: string,
+  ): Promise<void> {
     let done: string[];
     try {
       done = await checkHashes(bytes, meta, name);
@@ -623,7 +641,12 @@ export async function verifyRepository(trustedRootBytes: Uint8Array, source: Met
   let root: Root | undefined;
   const reached = new Set<string>();
   if (rehearsal) {
-    out.item('warn', 'scope', `rehearsal metadata: every file is named ${REHEARSAL_PREFIX}…; verified under the plain names, as written by a rehearsal (never production trust)`, { subject: 'repository' });
+    out.item(
+      'warn',
+      'scope',
+      `rehearsal metadata: every file is named ${REHEARSAL_PREFIX}…; verified under the plain names, as written by a rehearsal (never production trust)`,
+      { subject: 'repository' },
+    );
   }
   try {
     reached.add('root');
@@ -635,10 +658,20 @@ export async function verifyRepository(trustedRootBytes: Uint8Array, source: Met
       const others = (names ?? []).filter((n) => n.endsWith('.json') && !ROOT_FILE.test(n));
       out.current = undefined;
       if (others.length) {
-        stop('scope', 'NOT_FOUND', `timestamp.json is missing, but the folder holds ${others.slice(0, 4).join(', ')}${others.length > 4 ? ` and ${others.length - 4} more` : ''}: a client starts at timestamp.json, so none of them could be verified`, '5.4.1');
+        stop(
+          'scope',
+          'NOT_FOUND',
+          `timestamp.json is missing, but the folder holds ${others.slice(0, 4).join(', ')}${others.length > 4 ? ` and ${others.length - 4} more` : ''}: a client starts at timestamp.json, so none of them could be verified`,
+          '5.4.1',
+        );
       }
       v.facts.rootChainOnly = true;
-      out.item('warn', 'scope', `only root metadata here (no timestamp.json): the root chain v${v.facts.trustedRootVersion} -> v${v.facts.rootVersion} is verified; timestamp, snapshot and targets are not`, { subject: 'repository' });
+      out.item(
+        'warn',
+        'scope',
+        `only root metadata here (no timestamp.json): the root chain v${v.facts.trustedRootVersion} -> v${v.facts.rootVersion} is verified; timestamp, snapshot and targets are not`,
+        { subject: 'repository' },
+      );
     } else {
       reached.add('snapshot');
       const sn = await v.updateSnapshot(root, ts);
@@ -732,14 +765,22 @@ export async function lookupTargets(
   const out: (NonNullable<TufFacts['lookups']>[number] & { searched: boolean })[] = [];
   for (const t of targets) {
     const hit = searched ? await findTarget(v.targetRoles!, t) : undefined;
-    out.push(hit ? { target: t, role: hit.role, delegationPath: hit.path, length: hit.info.length, hashes: hit.info.hashes, searched } : { target: t, searched });
+    out.push(
+      hit ? { target: t, role: hit.role, delegationPath: hit.path, length: hit.info.length, hashes: hit.info.hashes, searched } : { target: t, searched },
+    );
   }
   if (!out.length) return out;
   r.tuf.lookups = out.map(({ searched: _s, ...l }) => l);
   const found = out.filter((l) => l.role);
   r.items = orderItems([
     ...r.items,
-    ...found.map((l): VerificationItem => ({ check: 'target.lookup', status: 'pass', subject: l.role!, message: `target ${l.target}: found in ${l.role} (${l.delegationPath!.join(' -> ')})`, spec: '5.6.7' })),
+    ...found.map((l): VerificationItem => ({
+      check: 'target.lookup',
+      status: 'pass',
+      subject: l.role!,
+      message: `target ${l.target}: found in ${l.role} (${l.delegationPath!.join(' -> ')})`,
+      spec: '5.6.7',
+    })),
   ]);
   for (const l of out) {
     if (l.role) continue;

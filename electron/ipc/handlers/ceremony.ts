@@ -36,7 +36,8 @@ export function ceremonyHandlers(kit: HostKit): AreaHandlers<typeof ceremonyChan
   };
   const busy = () => {
     const st = ceremony?.snapshot().status;
-    if (st === 'running' || st === 'abandoning') throw new KeyceremonyError('CONFLICT', 'A ceremony is open and running. Stop it first.', { where: 'ceremony' });
+    if (st === 'running' || st === 'abandoning')
+      throw new KeyceremonyError('CONFLICT', 'A ceremony is open and running. Stop it first.', { where: 'ceremony' });
   };
   kit.onDispose(() => {
     ceremony?.dispose();
@@ -97,7 +98,8 @@ export function ceremonyHandlers(kit: HostKit): AreaHandlers<typeof ceremonyChan
       return ceremony?.snapshot() ?? null;
     },
 
-    'kc:ceremony.unfinished': async () => (deps.ceremony ? listUnfinished(deps.ceremony).filter((r) => r.run !== ceremony?.run || ceremony.snapshot().status !== 'running') : []),
+    'kc:ceremony.unfinished': async () =>
+      deps.ceremony ? listUnfinished(deps.ceremony).filter((r) => r.run !== ceremony?.run || ceremony.snapshot().status !== 'running') : [],
 
     'kc:ceremony.reopen': async (req, ctx) => {
       busy();
@@ -122,7 +124,10 @@ export function ceremonyHandlers(kit: HostKit): AreaHandlers<typeof ceremonyChan
       const s = session();
       const folder = kit.files.folder(req.folderId);
       const files = s.finishedFiles();
-      const written = writeFilesInto(folder, files.map((f) => ({ name: f.name, bytes: f.bytes })));
+      const written = writeFilesInto(
+        folder,
+        files.map((f) => ({ name: f.name, bytes: f.bytes })),
+      );
       // Read the copy back from the medium and verify it, as `keyceremony bundle verify` would.
       const archive = written.find((w) => w.endsWith('.tar')) as string;
       const verdict = await verifyBundle(tarBundleReader(join(folder, archive)));

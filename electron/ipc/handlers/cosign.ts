@@ -63,7 +63,9 @@ export function cosignHandlers(kit: HostKit): AreaHandlers<typeof cosignChannels
         const key = await findKey(s, req.key);
         const { signature, bundle } = await signBlob(signerOf(s, key), blob);
         const out = join(folder, freeName(folder, `${basename(path)}.cosign`));
-        await writeTree(out, blobSignatureFiles(signature, bundle, { spki: key.publicKeySpki, uri: cosignPkcs11Uri(key.uri, s.modulePath) }), { chooseAnother: 'choose another folder' });
+        await writeTree(out, blobSignatureFiles(signature, bundle, { spki: key.publicKeySpki, uri: cosignPkcs11Uri(key.uri, s.modulePath) }), {
+          chooseAnother: 'choose another folder',
+        });
         return { folder: out, name: basename(path), fingerprint: key.fingerprint };
       });
     },
@@ -79,7 +81,13 @@ export function cosignHandlers(kit: HostKit): AreaHandlers<typeof cosignChannels
       const statement = makeStatement(subjects, pred.predicateType, pred.predicate);
       return kit.withToken(req.token, req.pin, false, async (s) => {
         const { bundle } = await attest(signerOf(s, await findKey(s, req.key)), statement);
-        return { suggestedName: `attestation-${pred.kind}.sigstore.json`, text: fromUtf8(serializeBundle(bundle)), kind: pred.kind, predicateType: pred.predicateType, subjects: subjects.length };
+        return {
+          suggestedName: `attestation-${pred.kind}.sigstore.json`,
+          text: fromUtf8(serializeBundle(bundle)),
+          kind: pred.kind,
+          predicateType: pred.predicateType,
+          subjects: subjects.length,
+        };
       });
     },
 

@@ -71,7 +71,10 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
     if (opened.shares.length >= b.shareSet.m) {
       try {
         const v = await verifyEveryShare(opened.shares, expectationOf(b));
-        r.opens = { ok: true, subsets: `${v.subsetsCombined} of ${v.subsetsTotal} ${v.m}-subsets combined${v.exhaustive ? ' (all)' : ''}; KEK check value ${v.kcv}` };
+        r.opens = {
+          ok: true,
+          subsets: `${v.subsetsCombined} of ${v.subsetsTotal} ${v.m}-subsets combined${v.exhaustive ? ' (all)' : ''}; KEK check value ${v.kcv}`,
+        };
       } catch (e) {
         r.opens = { ok: false, message: e instanceof Error ? e.message : String(e) };
       }
@@ -91,7 +94,9 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
       const m = kit.tokens();
       const t = requireToken(m, req.token);
       if (req.oldPin === null) throw new KeyceremonyError('PIN_REQUIRED', 'Type the current PIN.', { where: 'oldPin' });
-      await m.withSession({ serial: t.serial }, { rw: true, login: false }, async (s) => s.changePin(req.so ? 'so' : 'user', utf8(req.oldPin as string), utf8(req.newPin)));
+      await m.withSession({ serial: t.serial }, { rw: true, login: false }, async (s) =>
+        s.changePin(req.so ? 'so' : 'user', utf8(req.oldPin as string), utf8(req.newPin)),
+      );
       return pinState(requireToken(m, req.token));
     },
 
@@ -160,7 +165,8 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
       if (!refresh) throw new KeyceremonyError('PRECONDITION_FAILED', 'No backup refresh is open.', { where: 'refresh' });
       const s = refresh.shares.find((x) => x.index === req.index);
       if (!s) throw new KeyceremonyError('NOT_FOUND', `There is no share ${req.index}.`, { where: 'index' });
-      if (refresh.revealed.has(req.index)) throw new KeyceremonyError('CONFLICT', `Share ${req.index} was shown already; it is shown once, to its custodian.`, { where: 'index' });
+      if (refresh.revealed.has(req.index))
+        throw new KeyceremonyError('CONFLICT', `Share ${req.index} was shown already; it is shown once, to its custodian.`, { where: 'index' });
       refresh.revealed.add(req.index);
       return { text: shareToText(s) };
     },
@@ -173,7 +179,8 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
       try {
         checkMembership([{ share: typed, label: `share ${req.index} typed back` }], expectationOf(refresh.backup));
         const same = typed.index === want.index && bytesEqual(typed.body, want.body);
-        if (!same) throw new KeyceremonyError('SHARE_INVALID', `That is not share ${req.index} as it was shown; check the copy and type it again.`, { where: 'share' });
+        if (!same)
+          throw new KeyceremonyError('SHARE_INVALID', `That is not share ${req.index} as it was shown; check the copy and type it again.`, { where: 'share' });
       } finally {
         zeroize(typed.body);
       }
@@ -188,9 +195,15 @@ export function custodyHandlers(kit: HostKit): AreaHandlers<typeof custodyChanne
         const folder = kit.files.folder(req.folderId);
         return { folder, written: writeFilesInto(folder, [{ name: `${savedBackup.key.label}.backup.json`, bytes: backupToJson(savedBackup) }]) };
       }
-      if (!refresh) throw new KeyceremonyError('PRECONDITION_FAILED', 'No backup refresh is open: open a backup file and make the new shares first.', { where: 'refresh' });
+      if (!refresh)
+        throw new KeyceremonyError('PRECONDITION_FAILED', 'No backup refresh is open: open a backup file and make the new shares first.', { where: 'refresh' });
       const missing = refresh.shares.filter((s) => !refresh!.view.verified.includes(s.index)).map((s) => s.index);
-      if (missing.length) throw new KeyceremonyError('PRECONDITION_FAILED', `Share(s) ${missing.join(', ')} have not been typed back yet; every new share is checked before the new backup file is saved.`, { where: 'refresh' });
+      if (missing.length)
+        throw new KeyceremonyError(
+          'PRECONDITION_FAILED',
+          `Share(s) ${missing.join(', ')} have not been typed back yet; every new share is checked before the new backup file is saved.`,
+          { where: 'refresh' },
+        );
       // The proof that the new set opens the new file, with every new share (as `backup verify-shares` does).
       await verifyEveryShare(
         refresh.shares.map((s) => ({ share: s, label: `share ${s.index}` })),

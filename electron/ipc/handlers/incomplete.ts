@@ -9,7 +9,14 @@ import { describe, findInterrupted, removeInterrupted, type InterruptedReport } 
 import type { AreaHandlers, HostKit } from '../host-kit';
 
 function info(r: InterruptedReport): IncompleteReportInfo {
-  const one = (o: { kind: IncompleteObjectInfo['kind']; label: string; idHex: string; missing: string[]; signature: string; reason?: string }): IncompleteObjectInfo => ({
+  const one = (o: {
+    kind: IncompleteObjectInfo['kind'];
+    label: string;
+    idHex: string;
+    missing: string[];
+    signature: string;
+    reason?: string;
+  }): IncompleteObjectInfo => ({
     kind: o.kind,
     label: o.label,
     idHex: o.idHex,

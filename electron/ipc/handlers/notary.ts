@@ -27,7 +27,8 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
     const dir = dirOf(id);
     return repoView(readRepoDir(dir), basename(dir), namesOf(dir));
   };
-  const targetsOf = (list: readonly { name: string; fileId: string }[]) => list.map((t) => ({ name: t.name, bytes: readOpenedFile(kit.files.pickedFile(t.fileId), MAX_TARGET_BYTES) }));
+  const targetsOf = (list: readonly { name: string; fileId: string }[]) =>
+    list.map((t) => ({ name: t.name, bytes: readOpenedFile(kit.files.pickedFile(t.fileId), MAX_TARGET_BYTES) }));
   const keyOf = (text: string, what: string) => notaryKeyFromText(text, what);
   /** Stage a change with the core and write it into the folder (each file atomically). */
   const apply = async (id: string, stage: (files: Map<string, Uint8Array>) => Promise<Map<string, Uint8Array>>) => {
@@ -47,10 +48,13 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
 
     'kc:notary.init': async (req) => {
       if (!!req.snapshotKey === !!req.serverSnapshotKey) {
-        throw new KeyceremonyError('INVALID_INPUT', 'Give exactly one snapshot key: yours (you sign snapshots) or the server’s (the server signs them).', { where: 'snapshotKey' });
+        throw new KeyceremonyError('INVALID_INPUT', 'Give exactly one snapshot key: yours (you sign snapshots) or the server’s (the server signs them).', {
+          where: 'snapshotKey',
+        });
       }
       const dir = dirOf(req.folderId);
-      if (readRepoDir(dir).has('root.json')) throw new KeyceremonyError('CONFLICT', `${basename(dir)} already holds a repository (root.json); choose an empty folder.`, { where: 'folder' });
+      if (readRepoDir(dir).has('root.json'))
+        throw new KeyceremonyError('CONFLICT', `${basename(dir)} already holds a repository (root.json); choose an empty folder.`, { where: 'folder' });
       return apply(req.folderId, () =>
         initRepo({
           gun: checkGun(req.gun),
@@ -76,7 +80,13 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
         }
         const c = await createSelfSignedCert(s.signer(key), { cn: gun, days: req.days ?? 3650, keyEncipherment: true });
         const k = notaryKeyFromCertPem(c.pem);
-        return { pem: c.pem, suggestedName: `${key.label}.crt`, keyId: await notaryKeyId(k), canonicalKeyId: await canonicalKeyId(k), fingerprint: key.fingerprint };
+        return {
+          pem: c.pem,
+          suggestedName: `${key.label}.crt`,
+          keyId: await notaryKeyId(k),
+          canonicalKeyId: await canonicalKeyId(k),
+          fingerprint: key.fingerprint,
+        };
       });
     },
 
@@ -84,11 +94,15 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
       if (req.add.length === 0 && req.remove.length === 0 && req.days === undefined) {
         throw new KeyceremonyError('INVALID_INPUT', 'Add or remove a target, or give a new expiry alone to renew it.', { where: 'targets' });
       }
-      return apply(req.folderId, (files) => stageTargets(files, { role: req.role, add: targetsOf(req.add), remove: req.remove, now: new Date(), days: req.days }));
+      return apply(req.folderId, (files) =>
+        stageTargets(files, { role: req.role, add: targetsOf(req.add), remove: req.remove, now: new Date(), days: req.days }),
+      );
     },
 
     'kc:notary.signer': async (req) =>
-      apply(req.folderId, (files) => stageSigner(files, { name: req.name, keys: req.keys.map((t, i) => keyOf(t, `key of ${req.name} #${i + 1}`)), now: new Date(), days: req.days })),
+      apply(req.folderId, (files) =>
+        stageSigner(files, { name: req.name, keys: req.keys.map((t, i) => keyOf(t, `key of ${req.name} #${i + 1}`)), now: new Date(), days: req.days }),
+      ),
 
     'kc:notary.rotate': async (req) =>
       apply(req.folderId, (files) =>
@@ -121,7 +135,8 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
         // what is there then (another custodian may sign the same folder from another machine's mount)
         return signRoleInDir(dir, req.role, s.signer(key, key.keyType === 'ecdsa-p384' ? { algorithm: 'ecdsa-p384-sha256' } : {}), opts, { files });
       });
-      if (res.signedAs.length === 0 && res.completed.length === 0) throw new KeyceremonyError('CONFLICT', `This key had already signed ${req.role}; nothing changed.`, { where: 'role' });
+      if (res.signedAs.length === 0 && res.completed.length === 0)
+        throw new KeyceremonyError('CONFLICT', `This key had already signed ${req.role}; nothing changed.`, { where: 'role' });
       return { view: await view(req.folderId), signedAs: res.signedAs, already: res.already, status: res.status };
     },
 

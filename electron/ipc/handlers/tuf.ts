@@ -74,7 +74,8 @@ export function tufHandlers(kit: HostKit): AreaHandlers<typeof tufChannels> {
         readTarget: (id) => readOpenedFile(kit.files.pickedFile(id), MAX_TARGET_BYTES),
       }),
 
-    'kc:tuf.diff': async (req) => diffFiles(req.old ? { bytes: utf8(req.old.text), source: req.old.name } : undefined, { bytes: utf8(req.new.text), source: req.new.name }),
+    'kc:tuf.diff': async (req) =>
+      diffFiles(req.old ? { bytes: utf8(req.old.text), source: req.old.name } : undefined, { bytes: utf8(req.new.text), source: req.new.name }),
 
     'kc:tuf.snapshot.candidates': async (req) => {
       const accepted = onlineKeys(folderOf(req.folderId));

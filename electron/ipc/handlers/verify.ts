@@ -30,7 +30,11 @@ export function verifyHandlers(kit: HostKit): AreaHandlers<typeof verifyChannels
       const source = { read: async (name: string) => (has(name) ? utf8(req.files[name]!) : undefined), list: async () => Object.keys(req.files) };
       const pins = await resolvePins(req.pins);
       if (!pins && req.at === undefined && !req.lookups?.length) return verifyTufFiles(req.trustedRoot, req.files);
-      return auditTuf(req.trustedRoot, source, { ...(req.at ? { at: req.at } : {}), ...(req.lookups ? { lookups: req.lookups } : {}), ...(pins ? { pins } : {}) });
+      return auditTuf(req.trustedRoot, source, {
+        ...(req.at ? { at: req.at } : {}),
+        ...(req.lookups ? { lookups: req.lookups } : {}),
+        ...(pins ? { pins } : {}),
+      });
     },
     'kc:verify.folder': async (req) => {
       const dir = kit.files.folder(req.folderId);
@@ -44,7 +48,8 @@ export function verifyHandlers(kit: HostKit): AreaHandlers<typeof verifyChannels
           ...(pins ? { pins } : {}),
         });
       }
-      if (req.trustedRoot === undefined) throw new KeyceremonyError('INVALID_INPUT', 'TUF verification starts from a root you already trust: open it first.', { where: 'trustedRoot' });
+      if (req.trustedRoot === undefined)
+        throw new KeyceremonyError('INVALID_INPUT', 'TUF verification starts from a root you already trust: open it first.', { where: 'trustedRoot' });
       return auditTuf(req.trustedRoot, dirMetadataReader(dir), {
         ...(req.at ? { at: req.at } : {}),
         ...(req.lookups ? { lookups: req.lookups } : {}),

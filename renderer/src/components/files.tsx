@@ -63,7 +63,15 @@ export function PickButton({ purpose, label, onPick }: { purpose: FilePurpose; l
 }
 
 /** Open a text file (a key, a list, a predicate) in main's dialog and hand over its text. */
-export function OpenTextButton({ purpose, label, onText }: { purpose: FilePurpose; label: string; onText: (name: string, text: string) => void | Promise<void> }) {
+export function OpenTextButton({
+  purpose,
+  label,
+  onText,
+}: {
+  purpose: FilePurpose;
+  label: string;
+  onText: (name: string, text: string) => void | Promise<void>;
+}) {
   return (
     <ActionButton
       label={label}
@@ -78,7 +86,21 @@ export function OpenTextButton({ purpose, label, onText }: { purpose: FilePurpos
 type SaveKind = Request<'kc:files.save'>['kind'];
 
 /** Save a text main writes where the person says (save dialog), then say where it went. */
-export function SaveButton({ label, suggestedName, text, kind, done, testId = 'saved' }: { label: string; suggestedName: string; text: string; kind: SaveKind; done?: (name: string) => string; testId?: string }) {
+export function SaveButton({
+  label,
+  suggestedName,
+  text,
+  kind,
+  done,
+  testId = 'saved',
+}: {
+  label: string;
+  suggestedName: string;
+  text: string;
+  kind: SaveKind;
+  done?: (name: string) => string;
+  testId?: string;
+}) {
   const [saved, setSaved] = useState<string | null>(null);
   return (
     <>

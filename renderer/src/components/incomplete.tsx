@@ -56,8 +56,8 @@ export function IncompleteObjects({ token, onChanged }: { token: TokenSummary; o
     <section className="card" aria-label="Incomplete objects" data-testid="incomplete-objects">
       <h2>Incomplete objects</h2>
       <p>
-        A key generation or recovery that was interrupted (power cut, crash, token pulled) can leave half-made objects on the token. They are
-        not usable keys. keyceremony lists the ones its journal says it made, and removes them only when you agree.
+        A key generation or recovery that was interrupted (power cut, crash, token pulled) can leave half-made objects on the token. They are not usable keys.
+        keyceremony lists the ones its journal says it made, and removes them only when you agree.
       </p>
       <PinInput pin={pin} pinPad={token.pinPad} id="incomplete-pin" label="PIN to check for incomplete objects" />
       <div className="actions">

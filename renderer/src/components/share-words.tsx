@@ -63,7 +63,10 @@ export const PAGE = 12;
 /** A share shown for copying: numbered words, one page at a time, with its header. */
 export function ShareSheetView({ text, custodian }: { text: string; custodian: string }) {
   const words = shareWordsOf(text);
-  const header = text.slice(0, Math.max(0, text.indexOf('words:'))).trim().split('\n');
+  const header = text
+    .slice(0, Math.max(0, text.indexOf('words:')))
+    .trim()
+    .split('\n');
   const pages = Math.max(1, Math.ceil(words.length / PAGE));
   const [page, setPage] = useState(0);
   const first = page * PAGE;
@@ -160,7 +163,10 @@ export function ShareWordsEntry({
     if (pending.current.size === 0 && refs.current[0]?.value) validate(values().slice(0, count));
   }, [count]); // runs when the number of boxes changes
   const update = (i: number, v: string) => {
-    const parts = v.trim().split(/\s+/).filter((w) => w && !/^\d+[.):]?$/.test(w));
+    const parts = v
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w && !/^\d+[.):]?$/.test(w));
     if (parts.length > 1) {
       // several words pasted or typed at once: spread them over this and the next boxes
       parts.forEach((p, k) => {
@@ -184,7 +190,13 @@ export function ShareWordsEntry({
     setCount(initialCount);
     setCheck(null);
   };
-  const reason = disabledReason ?? (!check?.complete ? (filled < count ? `${count - filled} of ${count} words still to type` : (check?.problem?.message ?? 'checking the share…')) : undefined);
+  const reason =
+    disabledReason ??
+    (!check?.complete
+      ? filled < count
+        ? `${count - filled} of ${count} words still to type`
+        : (check?.problem?.message ?? 'checking the share…')
+      : undefined);
   return (
     <form
       className="share-entry"
@@ -232,7 +244,11 @@ export function ShareWordsEntry({
                   }}
                 />
               </label>
-              {w && raw !== w && <span className="resolved" data-testid="resolved">→ {w}</span>}
+              {w && raw !== w && (
+                <span className="resolved" data-testid="resolved">
+                  → {w}
+                </span>
+              )}
               {sugg.length > 0 && (
                 <span className="suggest" data-testid="suggestions">
                   {raw.length >= 4 || !WORDS.some((x) => x.startsWith(raw)) ? 'not in the list; did you mean ' : ''}
@@ -257,7 +273,13 @@ export function ShareWordsEntry({
           );
         })}
       </ol>
-      <p className={check?.complete ? 'ok' : check?.problem ? 'refuse' : 'hint'} role="status" data-testid="share-check" data-complete={String(!!check?.complete)} data-code={check?.problem?.code ?? ''}>
+      <p
+        className={check?.complete ? 'ok' : check?.problem ? 'refuse' : 'hint'}
+        role="status"
+        data-testid="share-check"
+        data-complete={String(!!check?.complete)}
+        data-code={check?.problem?.code ?? ''}
+      >
         {check?.complete
           ? `✔ Share ${check.share?.index} of ${check.share?.n} is complete and its checksum holds.`
           : (check?.problem?.message ?? `${filled} of ${count} words typed.`)}

@@ -60,7 +60,14 @@ export function WhoSigns({ rules, label = 'Who signs' }: { rules: readonly RuleR
             </thead>
             <tbody>
               {r.signers.map((s) => (
-                <tr key={s.keyid} data-testid="signer" data-signed={String(s.signed)} data-name={s.name ?? ''} data-fingerprint={s.fingerprint} data-state={s.state}>
+                <tr
+                  key={s.keyid}
+                  data-testid="signer"
+                  data-signed={String(s.signed)}
+                  data-name={s.name ?? ''}
+                  data-fingerprint={s.fingerprint}
+                  data-state={s.state}
+                >
                   <td>{s.name ?? <span className="hint">(no name given)</span>}</td>
                   <td>
                     <code>{s.keyid.slice(0, 16)}</code>
@@ -123,7 +130,8 @@ function TokenChoice({ tokens, chosen, onChoose }: { tokens: TokenSummary[]; cho
       <legend>Which token is yours?</legend>
       {tokens.map((t) => (
         <label key={t.serial} className="check">
-          <input type="radio" name="picker-token" checked={chosen === t.serial} onChange={() => onChoose(t.serial)} /> “{t.label}” (serial {t.serial}, {t.manufacturer} {t.model})
+          <input type="radio" name="picker-token" checked={chosen === t.serial} onChange={() => onChoose(t.serial)} /> “{t.label}” (serial {t.serial},{' '}
+          {t.manufacturer} {t.model})
         </label>
       ))}
     </fieldset>
@@ -217,8 +225,8 @@ export function KeyPicker({
       {token && <PinStatus token={token} />}
       {token && list && list.keys.length === 0 && (
         <p className="refuse" role="alert" data-testid="no-accepted-key">
-          ✘ None of the keys on token “{list.token.label}” ({list.otherKeys} key{list.otherKeys === 1 ? '' : 's'}) may sign this: it is not the token of a {who} listed above. Nothing
-          will be signed with it. Remove it and insert the right token.
+          ✘ None of the keys on token “{list.token.label}” ({list.otherKeys} key{list.otherKeys === 1 ? '' : 's'}) may sign this: it is not the token of a {who}{' '}
+          listed above. Nothing will be signed with it. Remove it and insert the right token.
         </p>
       )}
       {token && list && list.keys.length > 0 && (
@@ -237,7 +245,8 @@ export function KeyPicker({
                 <strong>{k.name ?? k.label}</strong> — key “{k.label}” ({k.keyType}) for {k.rules.join(' and ')}
                 {k.signed ? ' — already signed' : ''}
                 <br />
-                <code className="fp-hex">{(k.fingerprint.match(/.{1,4}/g) ?? []).slice(0, 8).join(' ')}…</code> <span className="fp-words">{k.fingerprintWords}</span>
+                <code className="fp-hex">{(k.fingerprint.match(/.{1,4}/g) ?? []).slice(0, 8).join(' ')}…</code>{' '}
+                <span className="fp-words">{k.fingerprintWords}</span>
               </label>
             ))}
           </fieldset>

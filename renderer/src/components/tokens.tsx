@@ -59,8 +59,8 @@ export function TokenGate({
       )}
       {check?.status === 'wrong' && (
         <p className="refuse" role="alert" data-testid="wrong-token">
-          ✘ Wrong token: {check.others.map((t) => `“${t.label}” (serial ${t.serial})`).join(', ')} is not the token of {custodian}. Remove it and
-          insert the token with serial {expect.serial}. Nothing will be signed with it.
+          ✘ Wrong token: {check.others.map((t) => `“${t.label}” (serial ${t.serial})`).join(', ')} is not the token of {custodian}. Remove it and insert the
+          token with serial {expect.serial}. Nothing will be signed with it.
         </p>
       )}
       {check?.status === 'absent' && <p role="status">Waiting for the token…</p>}
@@ -130,7 +130,17 @@ export function PinInput({ pin, pinPad, id, label = 'PIN' }: { pin: ReturnType<t
 }
 
 /** A choice among the tokens present: label, serial and maker (the serial is the value). */
-export function TokenSelect({ label, tokens, value, onChange }: { label: string; tokens: readonly TokenSummary[]; value: string; onChange: (serial: string) => void }) {
+export function TokenSelect({
+  label,
+  tokens,
+  value,
+  onChange,
+}: {
+  label: string;
+  tokens: readonly TokenSummary[];
+  value: string;
+  onChange: (serial: string) => void;
+}) {
   return (
     <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
       <option value="">— pick a token —</option>

@@ -105,7 +105,10 @@ function Unfinished({ runs, mode, onView }: { runs: UnfinishedRun[]; mode: AppIn
                 <button type="button" disabled={other} aria-describedby={`why-${r.run}`} onClick={() => setAbandoning(r.run)}>
                   Abandon…
                 </button>
-                <WhyDisabled id={`why-${r.run}`} reason={other ? `Started in ${r.rehearsal ? 'rehearsal' : 'production'} mode: restart the app in that mode to resume or abandon it.` : null} />
+                <WhyDisabled
+                  id={`why-${r.run}`}
+                  reason={other ? `Started in ${r.rehearsal ? 'rehearsal' : 'production'} mode: restart the app in that mode to resume or abandon it.` : null}
+                />
               </div>
               {abandoning === r.run && <AbandonForm run={r.run} keys={r.keys.length} onDone={onView} />}
             </li>
@@ -148,7 +151,8 @@ function AbandonForm({ run, keys, onDone }: { run?: string; keys: number; onDone
         <textarea aria-label="Reason for abandoning" rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
       </Field>
       <label className="check">
-        <input type="checkbox" checked={remove} onChange={(e) => setRemove(e.target.checked)} /> Remove the keys this run made from their tokens{keys ? ` (${keys} recorded)` : ''}; each token’s PIN is asked. Needed to start afresh on the same tokens.
+        <input type="checkbox" checked={remove} onChange={(e) => setRemove(e.target.checked)} /> Remove the keys this run made from their tokens
+        {keys ? ` (${keys} recorded)` : ''}; each token’s PIN is asked. Needed to start afresh on the same tokens.
       </label>
       <div className="actions">
         <button type="submit" disabled={!!why} aria-describedby="abandon-why">
@@ -216,9 +220,14 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
       <ErrorBox error={error} />
       {view.status === 'failed' && (
         <section className="card" aria-label="Ceremony stopped" data-testid="stopped">
-          <ErrorBox error={view.error ? ({ info: view.error, message: view.error.message, code: view.error.code } as UiError) : null} title="The ceremony stopped." />
+          <ErrorBox
+            error={view.error ? ({ info: view.error, message: view.error.message, code: view.error.code } as UiError) : null}
+            title="The ceremony stopped."
+          />
           <p>
-            Nothing is lost: the journal keeps every finished step.{view.sharesKept > 0 ? ` The ${view.sharesKept} shares typed so far are kept in memory: nobody types them again.` : ''} Fix the problem, then resume, or abandon the run.
+            Nothing is lost: the journal keeps every finished step.
+            {view.sharesKept > 0 ? ` The ${view.sharesKept} shares typed so far are kept in memory: nobody types them again.` : ''} Fix the problem, then
+            resume, or abandon the run.
           </p>
           <div className="actions">
             <button
@@ -247,8 +256,8 @@ function Run({ view, setView, onNew }: { view: CeremonyView; setView: (v: Ceremo
             By {view.abandoned.by}: {view.abandoned.reason}
           </p>
           <p>
-            Keys removed from their tokens: {view.abandoned.removed.join(', ') || 'none'}. Keys left on their tokens: {view.abandoned.left.join(', ') || 'none'}. The transcript in{' '}
-            <code>{view.runDir}</code> records it.
+            Keys removed from their tokens: {view.abandoned.removed.join(', ') || 'none'}. Keys left on their tokens: {view.abandoned.left.join(', ') || 'none'}
+            . The transcript in <code>{view.runDir}</code> records it.
           </p>
           <button type="button" onClick={onNew}>
             Start another ceremony
@@ -374,7 +383,8 @@ function Finished({ view, onNew }: { view: CeremonyView; onNew: () => void }) {
       </div>
       {saved && (
         <Notice testId="bundle-saved">
-          {saved.ok ? '✔' : '✘'} Saved to <code>{saved.folder}</code>: {saved.written.join(', ')}. {saved.ok ? 'The copy on the medium was read back and verifies.' : `The copy does NOT verify: ${saved.problems.join('; ')}`}
+          {saved.ok ? '✔' : '✘'} Saved to <code>{saved.folder}</code>: {saved.written.join(', ')}.{' '}
+          {saved.ok ? 'The copy on the medium was read back and verifies.' : `The copy does NOT verify: ${saved.problems.join('; ')}`}
         </Notice>
       )}
       <ErrorBox error={error} />

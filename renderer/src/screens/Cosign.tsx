@@ -43,7 +43,15 @@ export function Cosign() {
 }
 
 /** Images by digest: typed or pasted, or opened from a list file; checked by main (digest only). */
-function ImagesInput({ text, setText, label = 'Images, by digest (one per line: registry/repo@sha256:…)' }: { text: string; setText: (t: string) => void; label?: string }) {
+function ImagesInput({
+  text,
+  setText,
+  label = 'Images, by digest (one per line: registry/repo@sha256:…)',
+}: {
+  text: string;
+  setText: (t: string) => void;
+  label?: string;
+}) {
   return (
     <>
       <Field label={label}>
@@ -97,7 +105,9 @@ function SignImages() {
           <Notice testId="images-ok">
             {images.length} image{images.length === 1 ? '' : 's'} by digest.
           </Notice>
-          <p>Where do the signatures go? A new folder is made in the folder you choose (payload, signature and bundle per image, the public key, index.json).</p>
+          <p>
+            Where do the signatures go? A new folder is made in the folder you choose (payload, signature and bundle per image, the public key, index.json).
+          </p>
           <FolderButton purpose="export" label="Choose the output folder…" onOpen={setFolder} />
           {folder && <p data-testid="out-folder">Output folder: {folder.display}</p>}
           {folder && (
@@ -121,7 +131,15 @@ function SignImages() {
                         return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
                       }),
                   );
-                  const r = await call('kc:cosign.sign', { jobId, images, token, key: { idHex: key.idHex }, pin, folderId: folder.folderId, ...(Object.keys(ann).length ? { annotations: ann } : {}) });
+                  const r = await call('kc:cosign.sign', {
+                    jobId,
+                    images,
+                    token,
+                    key: { idHex: key.idHex },
+                    pin,
+                    folderId: folder.folderId,
+                    ...(Object.keys(ann).length ? { annotations: ann } : {}),
+                  });
                   setDone(r);
                 } finally {
                   setProgress(null);
@@ -131,7 +149,9 @@ function SignImages() {
           )}
         </>
       )}
-      {progress && <Progress label="Signing" done={progress.done} total={progress.total} onCancel={() => void call('kc:jobs.cancel', { jobId: progress.jobId })} />}
+      {progress && (
+        <Progress label="Signing" done={progress.done} total={progress.total} onCancel={() => void call('kc:jobs.cancel', { jobId: progress.jobId })} />
+      )}
       {done && (
         <Notice testId="signed-images">
           Signed and verified {done.count} image{done.count === 1 ? '' : 's'}: {done.folder}
@@ -158,7 +178,9 @@ function SignBlob() {
           who="key holder"
           action={`Sign ${file.name}`}
           load={(token) => call('kc:cosign.candidates', { token })}
-          sign={async (token, key, pin) => setDone(await call('kc:cosign.signBlob', { fileId: file.fileId, token, key: { idHex: key.idHex }, pin, folderId: folder.folderId }))}
+          sign={async (token, key, pin) =>
+            setDone(await call('kc:cosign.signBlob', { fileId: file.fileId, token, key: { idHex: key.idHex }, pin, folderId: folder.folderId }))
+          }
         />
       )}
       {done && (
@@ -287,7 +309,9 @@ function MakeRequest() {
             setMade(null);
             try {
               const images = await checkImages(text);
-              setMade(await call('kc:cosign.request.create', { images, signers: signers.map((s) => ({ name: s.name.trim(), publicKeyPem: s.text })), m: Number(m) }));
+              setMade(
+                await call('kc:cosign.request.create', { images, signers: signers.map((s) => ({ name: s.name.trim(), publicKeyPem: s.text })), m: Number(m) }),
+              );
             } catch (e) {
               setError(toUiError(e));
             }
@@ -319,7 +343,11 @@ export function RequestStatus({ view }: { view: CosignRequestView }) {
       <StatusLine complete={view.complete} testId="cosign-status">
         {view.status}
       </StatusLine>
-      <WhoSigns rules={[{ name: 'signer', threshold: view.m, valid: view.signers.filter((s) => s.signed).length, ok: view.complete, line: view.line, signers: view.signers }]} />
+      <WhoSigns
+        rules={[
+          { name: 'signer', threshold: view.m, valid: view.signers.filter((s) => s.signed).length, ok: view.complete, line: view.line, signers: view.signers },
+        ]}
+      />
       <details>
         <summary>
           {view.images.length} image{view.images.length === 1 ? '' : 's'}

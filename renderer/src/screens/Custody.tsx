@@ -292,10 +292,12 @@ function Refresh({ rep, tokens }: { rep: SharesReport; tokens: TokenSummary[] })
     >
       <h3>Refresh this backup (a custodian leaves, or the KEK is rotated)</h3>
       <label className="check">
-        <input type="radio" name="refresh-mode" checked={mode === 'resplit'} onChange={() => setMode('resplit')} /> Re-split: the same KEK, new shares (uses the old shares typed above)
+        <input type="radio" name="refresh-mode" checked={mode === 'resplit'} onChange={() => setMode('resplit')} /> Re-split: the same KEK, new shares (uses the
+        old shares typed above)
       </label>
       <label className="check">
-        <input type="radio" name="refresh-mode" checked={mode === 'rotate'} onChange={() => setMode('rotate')} /> Rotate: a new KEK on the token holding the key (old shares become useless)
+        <input type="radio" name="refresh-mode" checked={mode === 'rotate'} onChange={() => setMode('rotate')} /> Rotate: a new KEK on the token holding the key
+        (old shares become useless)
       </label>
       <Field label="New custodians (comma-separated, one share each)">
         <input aria-label="New custodians" value={names} onChange={(e) => setNames(e.target.value)} />

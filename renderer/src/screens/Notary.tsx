@@ -43,7 +43,14 @@ export function Notary() {
               GUN <strong>{view.gun ?? '(no root certificate CN)'}</strong> in folder {view.folder}.
             </p>
             {view.roles.map((r) => (
-              <article key={r.role} className="card" aria-label={`Role ${r.role}`} data-testid="notary-role" data-role={r.role} data-complete={String(r.complete)}>
+              <article
+                key={r.role}
+                className="card"
+                aria-label={`Role ${r.role}`}
+                data-testid="notary-role"
+                data-role={r.role}
+                data-complete={String(r.complete)}
+              >
                 <h3>
                   {r.role} v{r.version}
                 </h3>
@@ -133,7 +140,11 @@ function Init({ folder, onDone }: { folder: ChosenFolder; onDone: (v: NotaryRepo
   const [gun, setGun] = useState('');
   const [certs, setCerts] = useState<{ name: string; text: string }[]>([]);
   const [threshold, setThreshold] = useState('1');
-  const [keys, setKeys] = useState<Record<'targets' | 'snapshot' | 'timestamp', { name: string; text: string } | null>>({ targets: null, snapshot: null, timestamp: null });
+  const [keys, setKeys] = useState<Record<'targets' | 'snapshot' | 'timestamp', { name: string; text: string } | null>>({
+    targets: null,
+    snapshot: null,
+    timestamp: null,
+  });
   const [serverSnapshot, setServerSnapshot] = useState(false);
   const [files, setFiles] = useState<{ file: PickedFile; name: string }[]>([]);
   const { error, busy, run } = useRun();
@@ -160,7 +171,8 @@ function Init({ folder, onDone }: { folder: ChosenFolder; onDone: (v: NotaryRepo
         </p>
       ))}
       <label className="check">
-        <input type="checkbox" checked={serverSnapshot} onChange={(e) => setServerSnapshot(e.target.checked)} /> The snapshot key is the server’s (the server signs snapshots)
+        <input type="checkbox" checked={serverSnapshot} onChange={(e) => setServerSnapshot(e.target.checked)} /> The snapshot key is the server’s (the server
+        signs snapshots)
       </label>
       <TargetFiles files={files} setFiles={setFiles} />
       <div className="actions">
@@ -169,7 +181,8 @@ function Init({ folder, onDone }: { folder: ChosenFolder; onDone: (v: NotaryRepo
           disabled={busy}
           onClick={() =>
             run(async () => {
-              if (!keys.targets || !keys.snapshot || !keys.timestamp) throw new UiError({ code: 'INVALID_INPUT', message: 'Choose the targets, snapshot and timestamp key files.', where: 'keys' });
+              if (!keys.targets || !keys.snapshot || !keys.timestamp)
+                throw new UiError({ code: 'INVALID_INPUT', message: 'Choose the targets, snapshot and timestamp key files.', where: 'keys' });
               onDone(
                 await call('kc:notary.init', {
                   folderId: folder.folderId,
@@ -293,7 +306,11 @@ function Signer({ folder, onDone }: { folder: ChosenFolder; onDone: (v: NotaryRe
         <input value={name} onChange={(e) => setName(e.target.value)} />
       </Field>
       <KeyInputs keys={keys} onChange={setKeys} label="The signer's keys (public key or certificate)" />
-      <button type="button" disabled={busy} onClick={() => run(async () => onDone(await call('kc:notary.signer', { folderId: folder.folderId, name: name.trim(), keys: keys.map((k) => k.text) })))}>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => run(async () => onDone(await call('kc:notary.signer', { folderId: folder.folderId, name: name.trim(), keys: keys.map((k) => k.text) })))}
+      >
         Add the signer
       </button>
       <ErrorBox error={error} title="Nothing was changed." />
@@ -305,7 +322,11 @@ function Rotate({ folder, onDone }: { folder: ChosenFolder; onDone: (v: NotaryRe
   const [certs, setCerts] = useState<{ name: string; text: string }[]>([]);
   const [threshold, setThreshold] = useState('');
   const [rootDays, setRootDays] = useState('');
-  const [online, setOnline] = useState<Record<'targets' | 'snapshot' | 'timestamp', { name: string; text: string } | null>>({ targets: null, snapshot: null, timestamp: null });
+  const [online, setOnline] = useState<Record<'targets' | 'snapshot' | 'timestamp', { name: string; text: string } | null>>({
+    targets: null,
+    snapshot: null,
+    timestamp: null,
+  });
   const { error, busy, run } = useRun();
   return (
     <section className="card" aria-label="Rotate">
@@ -396,7 +417,11 @@ function Names({ folder, view, onDone }: { folder: ChosenFolder; view: NotaryRep
       <button
         type="button"
         disabled={busy}
-        onClick={() => run(async () => onDone(await call('kc:notary.names', { folderId: folder.folderId, names: Object.fromEntries(Object.entries(names).filter(([, v]) => v.trim())) })))}
+        onClick={() =>
+          run(async () =>
+            onDone(await call('kc:notary.names', { folderId: folder.folderId, names: Object.fromEntries(Object.entries(names).filter(([, v]) => v.trim())) })),
+          )
+        }
       >
         Save the names
       </button>
@@ -426,7 +451,15 @@ function MakeCert() {
             return {
               token: { label: token.label, serial: token.serial },
               otherKeys: keys.length - ec.length,
-              keys: ec.map((k) => ({ label: k.label, idHex: k.idHex, keyType: k.keyType, fingerprint: k.fingerprint, fingerprintWords: k.fingerprintWords, rules: ['a Notary root certificate'], signed: false })),
+              keys: ec.map((k) => ({
+                label: k.label,
+                idHex: k.idHex,
+                keyType: k.keyType,
+                fingerprint: k.fingerprint,
+                fingerprintWords: k.fingerprintWords,
+                rules: ['a Notary root certificate'],
+                signed: false,
+              })),
             };
           }}
           sign={async (token, key, pin) => {

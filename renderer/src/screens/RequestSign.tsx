@@ -76,7 +76,12 @@ export function RequestSign({ onBack }: { onBack: () => void }) {
       </button>
       <section className="card" aria-label="Signing request">
         <Field label="Open a signing request file" hint="The .json request (TUF or cosign) the release manager or the previous custodian gave you">
-          <input type="file" accept=".json,application/json" aria-label="Open a signing request file" onChange={(e) => e.target.files?.[0] && void open(e.target.files[0])} />
+          <input
+            type="file"
+            accept=".json,application/json"
+            aria-label="Open a signing request file"
+            onChange={(e) => e.target.files?.[0] && void open(e.target.files[0])}
+          />
         </Field>
       </section>
       <ErrorBox error={error} />

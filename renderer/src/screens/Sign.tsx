@@ -6,7 +6,6 @@ import { call, newJobId, onEvent, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Notice, Progress, ScreenTitle } from '../components/common';
 import { PinInput, TokenGate, TokenSelect, TouchPrompt, usePin } from '../components/tokens';
 
-
 /** Sign: a threshold signing request (TUF metadata), or a text with a key on my token. */
 export function Sign() {
   const [what, setWhat] = useState<'choose' | 'request' | 'text'>('choose');

@@ -9,7 +9,10 @@ import { IncompleteObjects } from '../components/incomplete';
 /** The CK_SLOT_ID as pkcs11-tool shows it (0x…), from the little-endian handle in slotId. */
 function slotNumber(slotIdHex: string): string {
   const bytes = slotIdHex.match(/../g) ?? [];
-  return `0x${bytes.reverse().join('').replace(/^0+(?=.)/, '')}`;
+  return `0x${bytes
+    .reverse()
+    .join('')
+    .replace(/^0+(?=.)/, '')}`;
 }
 
 export function Tokens() {

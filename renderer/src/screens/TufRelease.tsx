@@ -110,7 +110,8 @@ function RepoOverview({ repo, names, setNames }: { repo: TufRepoView; names: Rec
       <details>
         <summary>Who holds which key (names shown to custodians in requests)</summary>
         <p className="hint">
-          A name helps custodians see who still has to sign; it is not signed. Custodians check the fingerprint against their own token, which the Sign screen shows them.
+          A name helps custodians see who still has to sign; it is not signed. Custodians check the fingerprint against their own token, which the Sign screen
+          shows them.
         </p>
         <table className="tokens" aria-label="Key holders">
           <thead>
@@ -333,7 +334,11 @@ function MakeRequest({ folder, repo, names }: { folder: ChosenFolder; repo: TufR
         {(kind === 'targets-add' || kind === 'targets-remove') && (
           <Field
             label="Signed by role"
-            hint={repo.hashBins ? 'Automatic: each path goes to the hash bin that holds it (one request per bin).' : 'The top-level targets, or a delegated role whose paths cover the targets.'}
+            hint={
+              repo.hashBins
+                ? 'Automatic: each path goes to the hash bin that holds it (one request per bin).'
+                : 'The top-level targets, or a delegated role whose paths cover the targets.'
+            }
           >
             <select value={role} onChange={(e) => setRole(e.target.value)}>
               <option value="">{repo.hashBins ? 'automatic (hash bins)' : 'targets'}</option>
@@ -363,7 +368,11 @@ function MakeRequest({ folder, repo, names }: { folder: ChosenFolder; repo: TufR
               <legend>Keys to remove from {rotateRole}</legend>
               {rotateKeys.map((id) => (
                 <label key={id} className="check">
-                  <input type="checkbox" checked={removeIds.includes(id)} onChange={(e) => setRemoveIds(e.target.checked ? [...removeIds, id] : removeIds.filter((x) => x !== id))} />{' '}
+                  <input
+                    type="checkbox"
+                    checked={removeIds.includes(id)}
+                    onChange={(e) => setRemoveIds(e.target.checked ? [...removeIds, id] : removeIds.filter((x) => x !== id))}
+                  />{' '}
                   {names[id] ? `${names[id]} — ` : ''}key {id.slice(0, 16)}
                 </label>
               ))}

@@ -109,8 +109,19 @@ function ReportView({ report, heading, save, run }: { report: VerificationReport
   const failed = report.items.filter((i) => i.status === 'fail');
   const out = save ?? { name: `verification-report-${report.kind}.json`, text: JSON.stringify(report, null, 2) + '\n' };
   return (
-    <section className="card" aria-label="Verdicts" data-testid="verdicts" data-ok={String(report.verdict === 'verified')} data-verdict={report.verdict} data-run={run ?? 0}>
-      <div className={`verdict-banner ${report.verdict === 'verified' ? 'ok' : 'refuse'}`} role={report.verdict === 'failed' ? 'alert' : 'status'} data-testid="verdict-banner">
+    <section
+      className="card"
+      aria-label="Verdicts"
+      data-testid="verdicts"
+      data-ok={String(report.verdict === 'verified')}
+      data-verdict={report.verdict}
+      data-run={run ?? 0}
+    >
+      <div
+        className={`verdict-banner ${report.verdict === 'verified' ? 'ok' : 'refuse'}`}
+        role={report.verdict === 'failed' ? 'alert' : 'status'}
+        data-testid="verdict-banner"
+      >
         <h2>{HEAD[report.verdict]}</h2>
         {failed.length > 0 && (
           <p>
@@ -182,11 +193,21 @@ function BundleVerify({ pins }: { pins: Pins }) {
         </Field>
         <div className="actions">
           <PickButton purpose="bundle" label="Open a large archive…" onPick={(f) => run(() => call('kc:verify.bundleAt', { fileId: f.fileId, pins }))} />
-          <FolderButton purpose="bundle-folder" label="Choose a bundle folder…" onOpen={(f) => run(() => call('kc:verify.bundleAt', { folderId: f.folderId, pins }))} />
+          <FolderButton
+            purpose="bundle-folder"
+            label="Choose a bundle folder…"
+            onOpen={(f) => run(() => call('kc:verify.bundleAt', { folderId: f.folderId, pins }))}
+          />
         </div>
       </section>
       <ErrorBox error={error} />
-      {res && <ReportView run={runs} report={res} heading={`${res.bundle?.title ?? 'Ceremony bundle'} — ${res.rehearsal ? 'REHEARSAL bundle: not for production' : 'production bundle'}`} />}
+      {res && (
+        <ReportView
+          run={runs}
+          report={res}
+          heading={`${res.bundle?.title ?? 'Ceremony bundle'} — ${res.rehearsal ? 'REHEARSAL bundle: not for production' : 'production bundle'}`}
+        />
+      )}
     </>
   );
 }
@@ -226,7 +247,13 @@ function TufVerify({ pins }: { pins: Pins }) {
     if (root === null) return;
     void run(() =>
       folder
-        ? call('kc:verify.folder', { folderId: folder.folderId, trustedRoot: root, dialect: 'tuf', ...scope, ...(targets ? { targetsFolderId: targets.folderId } : {}) })
+        ? call('kc:verify.folder', {
+            folderId: folder.folderId,
+            trustedRoot: root,
+            dialect: 'tuf',
+            ...scope,
+            ...(targets ? { targetsFolderId: targets.folderId } : {}),
+          })
         : call('kc:verify.tuf', { trustedRoot: root, files, ...scope }),
     );
   };
@@ -295,7 +322,8 @@ function NotaryVerify({ pins }: { pins: Pins }) {
         </Field>
         <Scope at={at} setAt={setAt} />
         <label className="check">
-          <input type="checkbox" checked={requireAll} onChange={(e) => setRequireAll(e.target.checked)} /> Require timestamp.json and snapshot.json (a published repository)
+          <input type="checkbox" checked={requireAll} onChange={(e) => setRequireAll(e.target.checked)} /> Require timestamp.json and snapshot.json (a published
+          repository)
         </label>
         <div className="actions">
           <button
@@ -431,7 +459,10 @@ function SignatureVerify() {
       } catch {
         spki = pem.replace(/\s+/g, '');
       }
-      const list = sigs.split('\n').map((s) => s.trim()).filter(Boolean);
+      const list = sigs
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const out: Verdict[] = [];
       for (const [i, s] of list.entries()) {
         const r = await call('kc:verify.signature', { spkiB64: spki, algorithm: alg, dataB64: b64(text), signatureB64: s });

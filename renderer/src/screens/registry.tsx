@@ -39,7 +39,11 @@ export const SCREENS: readonly ScreenDef[] = [
     name: 'tuf-release',
     title: 'TUF release',
     nav: true,
-    start: { title: 'TUF release', who: 'Release manager: make a TUF signing request, merge the signed copies, publish snapshot and timestamp', feature: 'tuf' },
+    start: {
+      title: 'TUF release',
+      who: 'Release manager: make a TUF signing request, merge the signed copies, publish snapshot and timestamp',
+      feature: 'tuf',
+    },
     render: () => <TufRelease />,
   },
   {
@@ -53,21 +57,33 @@ export const SCREENS: readonly ScreenDef[] = [
     name: 'cosign',
     title: 'cosign',
     nav: true,
-    start: { title: 'cosign', who: 'Release manager: sign images by digest, attest, run an m-of-n request, export bundles and admission policies', feature: 'tokens' },
+    start: {
+      title: 'cosign',
+      who: 'Release manager: sign images by digest, attest, run an m-of-n request, export bundles and admission policies',
+      feature: 'tokens',
+    },
     render: () => <Cosign />,
   },
   {
     name: 'notary',
     title: 'Notary',
     nav: true,
-    start: { title: 'Notary', who: 'Release manager or custodian: Docker Content Trust repositories — init, targets, signers, rotation, sign, merge', feature: 'tokens' },
+    start: {
+      title: 'Notary',
+      who: 'Release manager or custodian: Docker Content Trust repositories — init, targets, signers, rotation, sign, merge',
+      feature: 'tokens',
+    },
     render: () => <Notary />,
   },
   {
     name: 'expiry',
     title: 'Expiry',
     nav: true,
-    start: { title: 'Expiry dashboard', who: 'Administrator or release manager: when each role expires, who renews it, the renewal request and a calendar', feature: 'tuf' },
+    start: {
+      title: 'Expiry dashboard',
+      who: 'Administrator or release manager: when each role expires, who renews it, the renewal request and a calendar',
+      feature: 'tuf',
+    },
     render: () => <Expiry />,
   },
   {
@@ -81,7 +97,11 @@ export const SCREENS: readonly ScreenDef[] = [
     name: 'dct-migration',
     title: 'Leave DCT',
     nav: true,
-    start: { title: 'Leave Docker Content Trust', who: 'Release manager: every Notary tag carried over by digest to a cosign or TUF signing request', feature: 'tokens' },
+    start: {
+      title: 'Leave Docker Content Trust',
+      who: 'Release manager: every Notary tag carried over by digest to a cosign or TUF signing request',
+      feature: 'tokens',
+    },
     render: () => <DctMigration />,
   },
   {

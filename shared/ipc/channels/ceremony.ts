@@ -28,7 +28,13 @@ export interface CeremonyTokenView {
 export type CeremonyQuestion =
   | { id: string; kind: 'ack'; step: string; ackId: string; statement: string; by: { id: string; name: string; role: string }; shown: string[] }
   | { id: string; kind: 'pin'; so: boolean; token: CeremonyTokenView }
-  | { id: string; kind: 'deviation'; step: string; check: { id: string; status: string; summary: string }; administrator: { id: string; name: string; role: string } }
+  | {
+      id: string;
+      kind: 'deviation';
+      step: string;
+      check: { id: string; status: string; summary: string };
+      administrator: { id: string; name: string; role: string };
+    }
   /** The share itself is not in the question: the screen fetches it with kc:ceremony.revealShare when its custodian asks. */
   | { id: string; kind: 'share-show'; custodian: string; custodianId: string; index: number; total: number }
   | { id: string; kind: 'share-enter'; custodian: string; custodianId: string; index: number }
@@ -75,11 +81,27 @@ export interface CeremonyView {
   current: number | null;
   /** What the engine says to the room (never PINs or shares). */
   log: string[];
-  keys: { id: string; label: string; keyType: string; fingerprint: string; fingerprintWords: string; token: { label: string; serial?: string }; purpose?: string }[];
+  keys: {
+    id: string;
+    label: string;
+    keyType: string;
+    fingerprint: string;
+    fingerprintWords: string;
+    token: { label: string; serial?: string };
+    purpose?: string;
+  }[];
   acknowledgements: { step: string; ackId: string; by: string; statement: string }[];
   question: CeremonyQuestion | null;
   error?: ErrorInfo;
-  result?: { bundleDir: string; archivePath: string; ok: boolean; problems: string[]; files: number; signedBy: { id: string; fingerprint: string }[]; manifestSha256: string };
+  result?: {
+    bundleDir: string;
+    archivePath: string;
+    ok: boolean;
+    problems: string[];
+    files: number;
+    signedBy: { id: string; fingerprint: string }[];
+    manifestSha256: string;
+  };
   abandoned?: { by: string; reason: string; removed: string[]; left: string[] };
 }
 
@@ -171,7 +193,11 @@ export const ceremonyChannels = {
       deviation: obj({ kind: literal('deviation'), justification: nullable(str({ min: 1, max: 2000 })) }),
       'share-show': obj({ kind: literal('share-show'), received: literal(true) }),
       'share-enter': obj({ kind: literal('share-enter'), text: str({ min: 1, max: 4096 }) }),
-      'share-gather': obj({ kind: literal('share-gather'), custodianId: str({ min: 1, max: 64, pattern: /^[A-Za-z0-9._-]+$/, what: 'a participant id' }), text: str({ min: 1, max: 4096 }) }),
+      'share-gather': obj({
+        kind: literal('share-gather'),
+        custodianId: str({ min: 1, max: 64, pattern: /^[A-Za-z0-9._-]+$/, what: 'a participant id' }),
+        text: str({ min: 1, max: 4096 }),
+      }),
     }),
   }),
   'kc:ceremony.resume': empty,
@@ -185,7 +211,12 @@ export const ceremonyChannels = {
   /** Reopen an unfinished run from its journal and continue it. */
   'kc:ceremony.reopen': obj({ run: runName }),
   /** Abandon the open run (stopped) or an unfinished one on disk; optionally remove the keys it made. */
-  'kc:ceremony.abandon': obj({ run: opt(runName), by: label(64), reason: str({ min: 10, max: 2000, what: 'a reason of at least 10 characters' }), removeKeys: bool }),
+  'kc:ceremony.abandon': obj({
+    run: opt(runName),
+    by: label(64),
+    reason: str({ min: 10, max: 2000, what: 'a reason of at least 10 characters' }),
+    removeKeys: bool,
+  }),
   /** Close the finished or abandoned run's screen (a new ceremony can start). */
   'kc:ceremony.close': empty,
   /** Write the finished run's archive, printable transcript and script into a chosen folder; the copy is verified. */

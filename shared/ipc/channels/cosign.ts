@@ -62,7 +62,11 @@ export const cosignChannels = {
   'kc:cosign.request.open': obj({ text: fileText }),
   'kc:cosign.request.sign': obj({ jobId: opt(jobId), text: fileText, token: TokenRefSchema, key: KeyRefSchema, pin: PinSchema }),
   /** A complete request's bundles, signatures, keys and policies, as a new folder in a chosen folder. */
-  'kc:cosign.request.export': obj({ text: fileText, folderId: handleId, name: opt(str({ min: 1, max: 63, pattern: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, what: 'a policy name (lower-case, digits, -)' })) }),
+  'kc:cosign.request.export': obj({
+    text: fileText,
+    folderId: handleId,
+    name: opt(str({ min: 1, max: 63, pattern: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, what: 'a policy name (lower-case, digits, -)' })),
+  }),
 } as const satisfies Record<string, Schema<unknown>>;
 
 export interface CosignResponses {

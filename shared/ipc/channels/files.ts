@@ -62,13 +62,21 @@ export interface PickedFile {
 
 export const filesChannels = {
   /** Main shows a save dialog (in the app) and writes atomically; the renderer never picks a path. */
-  'kc:files.save': obj({ suggestedName: fileName, text: fileText, kind: oneOf(['request', 'metadata', 'transcript', 'bundle', 'signature', 'other'] as const) }),
+  'kc:files.save': obj({
+    suggestedName: fileName,
+    text: fileText,
+    kind: oneOf(['request', 'metadata', 'transcript', 'bundle', 'signature', 'other'] as const),
+  }),
   'kc:files.chooseFolder': obj({ purpose: oneOf(FOLDER_PURPOSES) }),
   'kc:files.writeInto': obj({
     folderId: handleId,
     files: arr(obj({ name: fileName, text: opt(fileText), b64: opt(b64Str(64 * 1024 * 1024)) }), { min: 1, max: 256 }),
   }),
-  'kc:files.open': obj({ purpose: oneOf(FILE_PURPOSES), encoding: opt(oneOf(['text', 'base64'] as const)), maxBytes: opt(int({ min: 1, max: 256 * 1024 * 1024 })) }),
+  'kc:files.open': obj({
+    purpose: oneOf(FILE_PURPOSES),
+    encoding: opt(oneOf(['text', 'base64'] as const)),
+    maxBytes: opt(int({ min: 1, max: 256 * 1024 * 1024 })),
+  }),
   'kc:files.shred': obj({ fileId: handleId }),
   'kc:files.pick': obj({ purpose: oneOf(FILE_PURPOSES) }),
 } as const satisfies Record<string, Schema<unknown>>;

@@ -34,7 +34,12 @@ export interface NotaryRepoView {
   names: Record<string, string>;
 }
 
-const role = str({ min: 1, max: 255, pattern: /^(root|targets|snapshot|targets\/[A-Za-z0-9][A-Za-z0-9._\-/]*)$/, what: 'a Notary role (root, targets, snapshot, targets/NAME)' });
+const role = str({
+  min: 1,
+  max: 255,
+  pattern: /^(root|targets|snapshot|targets\/[A-Za-z0-9][A-Za-z0-9._\-/]*)$/,
+  what: 'a Notary role (root, targets, snapshot, targets/NAME)',
+});
 const keyText = str({ min: 1, max: 65536, what: 'a public key or certificate (PEM, or Notary key JSON)' });
 const gun = str({ min: 1, max: 255, what: 'a GUN (registry/repository)' });
 const targetName = str({ min: 1, max: 255, what: 'a target name' });
@@ -59,8 +64,19 @@ export const notaryChannels = {
   }),
   /** A root certificate (CN = GUN) for a key on the token, signed on the token (`notary cert`). */
   'kc:notary.cert': obj({ gun, token: TokenRefSchema, key: KeyRefSchema, pin: PinSchema, days }),
-  'kc:notary.targets': obj({ folderId: handleId, role, add: arr(obj({ name: targetName, fileId: handleId }), { max: 1000 }), remove: arr(targetName, { max: 1000 }), days }),
-  'kc:notary.signer': obj({ folderId: handleId, name: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: 'a signer name' }), keys: arr(keyText, { min: 1, max: 16 }), days }),
+  'kc:notary.targets': obj({
+    folderId: handleId,
+    role,
+    add: arr(obj({ name: targetName, fileId: handleId }), { max: 1000 }),
+    remove: arr(targetName, { max: 1000 }),
+    days,
+  }),
+  'kc:notary.signer': obj({
+    folderId: handleId,
+    name: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, what: 'a signer name' }),
+    keys: arr(keyText, { min: 1, max: 16 }),
+    days,
+  }),
   'kc:notary.rotate': obj({
     folderId: handleId,
     rootCerts: opt(arr(keyText, { min: 1, max: 16 })),

@@ -37,9 +37,7 @@ export interface KeyInfo {
 }
 
 export type TokenCheck =
-  | { status: 'present'; token: TokenSummary }
-  | { status: 'absent'; others: TokenSummary[] }
-  | { status: 'wrong'; others: TokenSummary[] };
+  { status: 'present'; token: TokenSummary } | { status: 'absent'; others: TokenSummary[] } | { status: 'wrong'; others: TokenSummary[] };
 
 export interface SignOutput {
   signatureB64: string;

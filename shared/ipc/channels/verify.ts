@@ -21,7 +21,12 @@ export const PinsSchema = obj({
   mode: oneOf(['production', 'rehearsal', 'any'] as const),
 });
 /** The evaluation time, like --at: expiries are judged at it. */
-const at = str({ min: 20, max: 35, pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, what: 'an RFC 3339 time such as 2027-01-31T00:00:00Z' });
+const at = str({
+  min: 20,
+  max: 35,
+  pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/,
+  what: 'an RFC 3339 time such as 2027-01-31T00:00:00Z',
+});
 const lookups = arr(str({ min: 1, max: 1024, what: 'a target path' }), { max: 100 });
 
 export const verifyChannels = {

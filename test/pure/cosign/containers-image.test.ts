@@ -17,7 +17,7 @@ const cosignPub = pemToSpki(readFileSync(join(CI_FIX, 'cosign.pub'), 'utf8'));
 const cosign2Pub = pemToSpki(readFileSync(join(CI_FIX, 'cosign2.pub'), 'utf8'));
 const rsaPub = pemToSpki(readFileSync(join(CI_FIX, 'some-rsa-key.pub'), 'utf8'));
 
-describe('our simple-signing payload equals cosign\'s byte for byte', () => {
+describe("our simple-signing payload equals cosign's byte for byte", () => {
   for (const dir of ['dir-img-cosign-valid', 'dir-img-cosign-key-rekor-valid', 'dir-img-cosign-fulcio-rekor-valid', 'dir-img-cosign-pki-valid']) {
     test(dir, () => {
       const theirs = readFileSync(join(CI, 'derived', dir, 'payload.json'));
@@ -45,10 +45,28 @@ const cases: Case[] = [
   { file: 'dir-img-cosign-valid-2/signature-2', manifest: 'dir-img-cosign-valid-2/manifest.json', key: 'cosign', sig: true, manifestOk: true },
   { file: 'dir-img-cosign-valid-with-tag/signature-1', manifest: 'dir-img-cosign-valid-with-tag/manifest.json', key: 'cosign', sig: true, manifestOk: true },
   { file: 'dir-img-cosign-key-rekor-valid/signature-1', manifest: 'dir-img-cosign-key-rekor-valid/manifest.json', key: 'cosign2', sig: true, manifestOk: true },
-  { file: 'dir-img-cosign-fulcio-rekor-valid/signature-1', manifest: 'dir-img-cosign-fulcio-rekor-valid/manifest.json', key: 'cert', sig: true, manifestOk: true },
+  {
+    file: 'dir-img-cosign-fulcio-rekor-valid/signature-1',
+    manifest: 'dir-img-cosign-fulcio-rekor-valid/manifest.json',
+    key: 'cert',
+    sig: true,
+    manifestOk: true,
+  },
   { file: 'dir-img-cosign-pki-valid/signature-1', manifest: 'dir-img-cosign-pki-valid/manifest.json', key: 'cert', sig: true, manifestOk: true },
-  { file: 'dir-img-cosign-manifest-digest-error/signature-1', manifest: 'dir-img-cosign-manifest-digest-error/manifest.json', key: 'cosign', sig: true, manifestOk: false },
-  { file: 'dir-img-cosign-modified-manifest/signature-1', manifest: 'dir-img-cosign-modified-manifest/manifest.json', key: 'cosign', sig: true, manifestOk: false },
+  {
+    file: 'dir-img-cosign-manifest-digest-error/signature-1',
+    manifest: 'dir-img-cosign-manifest-digest-error/manifest.json',
+    key: 'cosign',
+    sig: true,
+    manifestOk: false,
+  },
+  {
+    file: 'dir-img-cosign-modified-manifest/signature-1',
+    manifest: 'dir-img-cosign-modified-manifest/manifest.json',
+    key: 'cosign',
+    sig: true,
+    manifestOk: false,
+  },
   { file: 'dir-img-cosign-no-manifest/signature-1', key: 'cosign', sig: true },
   { file: 'dir-img-cosign-mixed/signature-1', manifest: 'dir-img-cosign-mixed/manifest.json', key: 'cosign', sig: false },
   { file: 'dir-img-cosign-mixed/signature-2', manifest: 'dir-img-cosign-mixed/manifest.json', key: 'cosign', sig: true, manifestOk: true },
@@ -62,8 +80,7 @@ describe('containers/image cosign signatures verify or fail as recorded', () => 
       const s = readSigstoreJsonSignature(join(CI_FIX, c.file));
       assert.equal(s.mimeType, SIMPLE_SIGNING_MEDIA_TYPE);
       const sigB64 = s.annotations['dev.cosignproject.cosign/signature'] as string;
-      const spki =
-        c.key === 'cosign' ? cosignPub : c.key === 'cosign2' ? cosign2Pub : certToSpki(s.annotations['dev.sigstore.cosign/certificate'] as string);
+      const spki = c.key === 'cosign' ? cosignPub : c.key === 'cosign2' ? cosign2Pub : certToSpki(s.annotations['dev.sigstore.cosign/certificate'] as string);
       // Signature alone.
       const r = await verifySimpleSigning({ spki, payload: s.payload, signature: sigB64 });
       assert.equal(r.valid, c.sig, r.reason);

@@ -27,12 +27,15 @@ describe('image references', () => {
     assert.equal(formatReference(withTag), `ghcr.io/org/app@sha256:${D}`);
   });
   test('tag-only is refused with the reason', () => {
-    assert.throws(() => parseImageReference('ghcr.io/org/app:v1'), (e: Error & { code?: string }) => {
-      assert.equal(e.code, 'INVALID_REFERENCE');
-      assert.match(e.message, /tag "v1" but no digest/);
-      assert.match(e.message, /moved after signing/);
-      return true;
-    });
+    assert.throws(
+      () => parseImageReference('ghcr.io/org/app:v1'),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'INVALID_REFERENCE');
+        assert.match(e.message, /tag "v1" but no digest/);
+        assert.match(e.message, /moved after signing/);
+        return true;
+      },
+    );
     assert.throws(() => parseImageReference('ghcr.io/org/app'), /has no digest/);
   });
   test('wrong digest length / algorithm / case', () => {
@@ -43,13 +46,25 @@ describe('image references', () => {
     assert.throws(() => parseImageReference(`ghcr.io/org/app@sha256:${'g'.repeat(64)}`), /not hexadecimal/);
   });
   test('malformed references are INVALID_REFERENCE', () => {
-    for (const bad of ['', ' ghcr.io/a@sha256:' + D, `ghcr.io/Org/app@sha256:${D}`, `ghcr.io//app@sha256:${D}`, `ghcr.io/app-@sha256:${D}`, `-bad.io/app@sha256:${D}`, `ghcr.io/a@b@sha256:${D}`, `ghcr.io/app:@sha256:${D}`]) {
+    for (const bad of [
+      '',
+      ' ghcr.io/a@sha256:' + D,
+      `ghcr.io/Org/app@sha256:${D}`,
+      `ghcr.io//app@sha256:${D}`,
+      `ghcr.io/app-@sha256:${D}`,
+      `-bad.io/app@sha256:${D}`,
+      `ghcr.io/a@b@sha256:${D}`,
+      `ghcr.io/app:@sha256:${D}`,
+    ]) {
       assert.throws(() => parseImageReference(bad), { code: 'INVALID_REFERENCE' }, bad);
     }
   });
   test('list file: comments, blank lines, error names the line', () => {
     assert.equal(parseReferenceList(`# images\nghcr.io/a@sha256:${D}\n\nghcr.io/b@sha256:${D}\n`).length, 2);
-    assert.throws(() => parseReferenceList(`ghcr.io/a@sha256:${D}\nghcr.io/b:latest\n`, 'list.txt'), (e: Error & { where?: string }) => e.where === 'list.txt:2');
+    assert.throws(
+      () => parseReferenceList(`ghcr.io/a@sha256:${D}\nghcr.io/b:latest\n`, 'list.txt'),
+      (e: Error & { where?: string }) => e.where === 'list.txt:2',
+    );
     assert.throws(() => parseReferenceList('# nothing\n'), { code: 'INVALID_INPUT' });
   });
 });
@@ -68,7 +83,12 @@ describe('simple-signing payload', () => {
     assert.throws(() => parseSimpleSigningPayload(utf8('hello')), { code: 'INVALID_JSON' });
     assert.throws(() => parseSimpleSigningPayload(utf8('{"critical":{"type":"x"}}')), { code: 'UNSUPPORTED_FORMAT' });
     assert.throws(
-      () => parseSimpleSigningPayload(utf8('{"critical":{"identity":{"docker-reference":"a"},"image":{"docker-manifest-digest":"sha256:12"},"type":"cosign container image signature"},"optional":null}')),
+      () =>
+        parseSimpleSigningPayload(
+          utf8(
+            '{"critical":{"identity":{"docker-reference":"a"},"image":{"docker-manifest-digest":"sha256:12"},"type":"cosign container image signature"},"optional":null}',
+          ),
+        ),
       /this one has 2/,
     );
     assert.throws(() => parseSimpleSigningPayload(utf8('{"critical":{},"critical":{}}')), { code: 'DUPLICATE_KEY' });
@@ -76,7 +96,10 @@ describe('simple-signing payload', () => {
 });
 
 describe('predicate files', () => {
-  const slsa = { buildDefinition: { buildType: 'https://example.com/t', externalParameters: { x: 1 } }, runDetails: { builder: { id: 'https://example.com/b' } } };
+  const slsa = {
+    buildDefinition: { buildType: 'https://example.com/t', externalParameters: { x: 1 } },
+    runDetails: { builder: { id: 'https://example.com/b' } },
+  };
   const spdx = { spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: 'app', dataLicense: 'CC0-1.0', packages: [] };
   const cdx = { bomFormat: 'CycloneDX', specVersion: '1.5', components: [] };
   const j = (x: unknown) => utf8(JSON.stringify(x));
@@ -112,7 +135,12 @@ describe('bundles and keys', () => {
     assert.throws(() => parseBundle(utf8('{"mediaType":"application/vnd.dev.sigstore.bundle+json;version=99.9"}')), { code: 'UNSUPPORTED_FORMAT' });
     assert.throws(() => parseBundle(utf8('{')), { code: 'INVALID_JSON' });
     assert.throws(
-      () => parseBundle({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: {}, messageSignature: { messageDigest: { algorithm: 'MD5', digest: '' }, signature: '' } }),
+      () =>
+        parseBundle({
+          mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+          verificationMaterial: {},
+          messageSignature: { messageDigest: { algorithm: 'MD5', digest: '' }, signature: '' },
+        }),
       /messageDigest.algorithm/,
     );
   });

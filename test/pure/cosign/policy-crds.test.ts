@@ -61,7 +61,8 @@ function docs(p: PolicyInput): Record<string, any>[] {
 describe('the validator itself', () => {
   test('accepts the upstream example policies and refuses a broken copy', () => {
     let valid = 0;
-    const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(path.join(d, n)).isDirectory() ? walk(path.join(d, n)) : n.endsWith('.yaml') ? [path.join(d, n)] : []));
+    const walk = (d: string): string[] =>
+      readdirSync(d).flatMap((n) => (statSync(path.join(d, n)).isDirectory() ? walk(path.join(d, n)) : n.endsWith('.yaml') ? [path.join(d, n)] : []));
     for (const f of walk(path.join(POLICY_FIXTURES, 'examples'))) {
       for (const d of parseAllDocuments(readFileSync(f, 'utf8'))) {
         const doc = d.toJSON() as Record<string, any> | null;
@@ -87,8 +88,14 @@ describe('the validator itself', () => {
 describe('exported policies validate against their CRDs', () => {
   const cases: [string, PolicyInput][] = [
     ['2 of 3 on ghcr.io', { name: 'release', repositories: ['ghcr.io/org/app'], keys, m: 2 }],
-    ['1 of 1, Docker Hub and a registry with a port', { name: 'Release Train 7', repositories: ['nginx', 'localhost:5000/team/app'], keys: keys.slice(0, 1), m: 1 }],
-    ['3 of 3 with an attestation', { name: 'slsa', repositories: ['ghcr.io/org/app', 'ghcr.io/org/web'], keys, m: 3, attestationPredicateType: 'https://slsa.dev/provenance/v1' }],
+    [
+      '1 of 1, Docker Hub and a registry with a port',
+      { name: 'Release Train 7', repositories: ['nginx', 'localhost:5000/team/app'], keys: keys.slice(0, 1), m: 1 },
+    ],
+    [
+      '3 of 3 with an attestation',
+      { name: 'slsa', repositories: ['ghcr.io/org/app', 'ghcr.io/org/web'], keys, m: 3, attestationPredicateType: 'https://slsa.dev/provenance/v1' },
+    ],
   ];
   for (const [what, input] of cases) {
     test(what, () => {
@@ -131,24 +138,48 @@ describe('image globs match the repository exactly (SEMANTICS §4)', () => {
 
   test('Kyverno ClusterPolicy: docker.io-normalised repo:tag and repo@digest, never a sibling', () => {
     for (const [repo, yes, no] of [
-      ['ghcr.io/org/app', ['ghcr.io/org/app:1.0', `ghcr.io/org/app@${D}`], ['ghcr.io/org/app-other:1.0', `ghcr.io/org/app-other@${D}`, 'ghcr.io/org/app/sub:1.0']],
-      ['nginx', ['docker.io/nginx:1.25', `docker.io/nginx@${D}`, 'docker.io/library/nginx:1.25', `index.docker.io/library/nginx@${D}`], ['docker.io/nginx-other:1', 'docker.io/myuser/nginx:1']],
+      [
+        'ghcr.io/org/app',
+        ['ghcr.io/org/app:1.0', `ghcr.io/org/app@${D}`],
+        ['ghcr.io/org/app-other:1.0', `ghcr.io/org/app-other@${D}`, 'ghcr.io/org/app/sub:1.0'],
+      ],
+      [
+        'nginx',
+        ['docker.io/nginx:1.25', `docker.io/nginx@${D}`, 'docker.io/library/nginx:1.25', `index.docker.io/library/nginx@${D}`],
+        ['docker.io/nginx-other:1', 'docker.io/myuser/nginx:1'],
+      ],
     ] as const) {
       const cp = parseYaml(kyvernoClusterPolicy({ name: 'r', repositories: [repo], keys, m: 2 })) as Record<string, any>;
       const refs: string[] = cp.spec.rules[0].verifyImages[0].imageReferences;
-      for (const s of yes) assert.ok(refs.some((r) => wildcard(r, s)), `${repo}: ${s} is verified`);
+      for (const s of yes)
+        assert.ok(
+          refs.some((r) => wildcard(r, s)),
+          `${repo}: ${s} is verified`,
+        );
       for (const s of no) assert.ok(!refs.some((r) => wildcard(r, s)), `${repo}: ${s} is not this repository`);
     }
   });
 
   test('Kyverno ImageValidatingPolicy: the raw pod-spec string, every spelling', () => {
     for (const [repo, yes, no] of [
-      ['ghcr.io/org/app', ['ghcr.io/org/app', 'ghcr.io/org/app:1.0', `ghcr.io/org/app@${D}`, `ghcr.io/org/app:1.0@${D}`], ['ghcr.io/org/app-other:1.0', 'ghcr.io/org/app/sub:1']],
-      ['nginx', ['nginx', 'nginx:1.25', `nginx@${D}`, 'library/nginx:1', 'docker.io/nginx:1', 'docker.io/library/nginx:1', 'index.docker.io/library/nginx:1'], ['nginx-other:1', 'myuser/nginx:1']],
+      [
+        'ghcr.io/org/app',
+        ['ghcr.io/org/app', 'ghcr.io/org/app:1.0', `ghcr.io/org/app@${D}`, `ghcr.io/org/app:1.0@${D}`],
+        ['ghcr.io/org/app-other:1.0', 'ghcr.io/org/app/sub:1'],
+      ],
+      [
+        'nginx',
+        ['nginx', 'nginx:1.25', `nginx@${D}`, 'library/nginx:1', 'docker.io/nginx:1', 'docker.io/library/nginx:1', 'index.docker.io/library/nginx:1'],
+        ['nginx-other:1', 'myuser/nginx:1'],
+      ],
     ] as const) {
       const ivp = parseYaml(imageValidatingPolicy({ name: 'r', repositories: [repo], keys, m: 2 })) as Record<string, any>;
       const globs: string[] = ivp.spec.matchImageReferences.map((x: { glob: string }) => x.glob);
-      for (const s of yes) assert.ok(globs.some((g) => gobwas(g, s)), `${repo}: ${s} is verified`);
+      for (const s of yes)
+        assert.ok(
+          globs.some((g) => gobwas(g, s)),
+          `${repo}: ${s} is verified`,
+        );
       for (const s of no) assert.ok(!globs.some((g) => gobwas(g, s)), `${repo}: ${s} is not this repository`);
     }
   });
@@ -168,9 +199,15 @@ describe('keys and thresholds as each engine counts them', () => {
     assert.equal(att.count, 2);
     assert.ok(att.count <= att.entries.length, 'Kyverno admission: count cannot exceed the entries');
     att.entries.forEach((e: any) => one(e.keys.publicKeys));
-    assert.deepEqual(ivp!.spec.attestors.map((a: any) => a.name), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      ivp!.spec.attestors.map((a: any) => a.name),
+      ['alice', 'bob', 'carol'],
+    );
     ivp!.spec.attestors.forEach((a: any) => (one(a.cosign.key.data), assert.equal(a.cosign.ctlog.insecureIgnoreTlog, true)));
-    assert.equal(ivp!.spec.validations[0].expression, 'images.all(kind, images[kind].all(image, verifyImageSignatures(image, [attestors.alice, attestors.bob, attestors.carol]) >= 2))');
+    assert.equal(
+      ivp!.spec.validations[0].expression,
+      'images.all(kind, images[kind].all(image, verifyImageSignatures(image, [attestors.alice, attestors.bob, attestors.carol]) >= 2))',
+    );
     cip!.spec.authorities.forEach((a: any) => one(a.key.data));
     assert.equal(new Set(cip!.spec.authorities.map((a: any) => a.name)).size, 3, 'authority names are unique (they key authorityMatches)');
     assert.match(cip!.spec.policy.data, /len\(matched\) >= 2/);
@@ -186,14 +223,23 @@ describe('keys and thresholds as each engine counts them', () => {
     const names = ivp!.spec.attestors.map((a: any) => a.name) as string[];
     assert.deepEqual(names, ['alice_smith', 'key_1bob', 'alice_smith_2']);
     for (const n of names) assert.match(n, /^[A-Za-z_][A-Za-z0-9_]*$/);
-    assert.deepEqual(cip!.spec.authorities.map((a: any) => a.name), ['alice-smith', '1bob', 'alice-smith-2']);
+    assert.deepEqual(
+      cip!.spec.authorities.map((a: any) => a.name),
+      ['alice-smith', '1bob', 'alice-smith-2'],
+    );
   });
 
   test('the same key twice is refused even when its PEM is wrapped differently (Kyverno and policy-controller count entries, not keys)', () => {
-    const rewrapped = keys[0]!.pem.replace(/\n(?!-----)/g, '').replace('-----END', '\n-----END').replace('KEY-----', 'KEY-----\n');
+    const rewrapped = keys[0]!.pem
+      .replace(/\n(?!-----)/g, '')
+      .replace('-----END', '\n-----END')
+      .replace('KEY-----', 'KEY-----\n');
     assert.notEqual(rewrapped, keys[0]!.pem);
     for (const f of [kyvernoClusterPolicy, imageValidatingPolicy, clusterImagePolicy]) {
-      assert.throws(() => f({ name: 'r', repositories: ['ghcr.io/org/app'], keys: [keys[0]!, { name: 'again', pem: rewrapped }], m: 1 }), /listed twice \(alice and again\)/);
+      assert.throws(
+        () => f({ name: 'r', repositories: ['ghcr.io/org/app'], keys: [keys[0]!, { name: 'again', pem: rewrapped }], m: 1 }),
+        /listed twice \(alice and again\)/,
+      );
     }
   });
 });

@@ -61,14 +61,19 @@ describe('cosign signing request', () => {
     const r = await signRequest(await createRequest({ images: imgs, signers, m: 2, now: NOW }), a!, NOW);
     const broken = JSON.parse(new TextDecoder().decode(serializeRequest(r)));
     delete broken.signatures[0].images[1].signature;
-    assert.throws(() => parseRequest(new TextEncoder().encode(JSON.stringify(broken))), (e: Error & { where?: string }) => e.where === 'request: signatures[0].images[1].signature');
+    assert.throws(
+      () => parseRequest(new TextEncoder().encode(JSON.stringify(broken))),
+      (e: Error & { where?: string }) => e.where === 'request: signatures[0].images[1].signature',
+    );
   });
 });
 
 describe('policies', () => {
   const keys = ['alice', 'bob', 'carol'].map((n) => ({ name: n, pem: publicKeyPem(SoftwareSigner.generate('ecdsa-p256').publicKeySpki) }));
   const yaml = (text: string): Record<string, unknown> =>
-    JSON.parse(execFileSync('python3', ['-c', 'import sys,yaml,json; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], { input: text }).toString()) as Record<string, unknown>;
+    JSON.parse(
+      execFileSync('python3', ['-c', 'import sys,yaml,json; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], { input: text }).toString(),
+    ) as Record<string, unknown>;
 
   test('Kyverno ClusterPolicy: attestors count m, one key entry each, tlog ignored', (t) => {
     const text = kyvernoClusterPolicy({ name: 'release', repositories: ['ghcr.io/org/app'], keys, m: 2 });
@@ -98,7 +103,10 @@ describe('policies', () => {
       return;
     }
     assert.equal(doc.apiVersion, 'policy.sigstore.dev/v1beta1');
-    assert.deepEqual(doc.spec.authorities.map((a: { name: string }) => a.name), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      doc.spec.authorities.map((a: { name: string }) => a.name),
+      ['alice', 'bob', 'carol'],
+    );
     assert.equal(doc.spec.authorities[2].key.data, keys[2]!.pem);
     assert.equal(doc.spec.policy.type, 'cue');
     assert.match(doc.spec.policy.data, /len\(matched\) >= 2/);

@@ -21,7 +21,7 @@ export const cloudHsmProfile: TokenProfile = {
   documentedOnly: true,
   readWriteSessions: true,
   explain(rv, op) {
-    if (rv === CKR.PIN_INCORRECT && op === 'login') return 'An AWS CloudHSM PIN is the crypto user\'s name and password joined by a colon (user:password).';
+    if (rv === CKR.PIN_INCORRECT && op === 'login') return "An AWS CloudHSM PIN is the crypto user's name and password joined by a colon (user:password).";
     return undefined;
   },
 };

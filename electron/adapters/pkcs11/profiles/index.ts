@@ -9,7 +9,15 @@ import { yubiHsm2Profile } from './yubihsm2';
 import { cloudHsmProfile } from './cloudhsm';
 import { ykcs11Profile } from './ykcs11';
 
-export const PROFILES: readonly TokenProfile[] = [softHsmProfile, tpm2Profile, openCryptokiProfile, ykcs11Profile, yubiHsm2Profile, cloudHsmProfile, genericProfile];
+export const PROFILES: readonly TokenProfile[] = [
+  softHsmProfile,
+  tpm2Profile,
+  openCryptokiProfile,
+  ykcs11Profile,
+  yubiHsm2Profile,
+  cloudHsmProfile,
+  genericProfile,
+];
 
 /** Refused before the module is asked: a backup-able key, a backup or a restore on a token that cannot do it. */
 export function backupUnsupportedError(profile: TokenProfile, token: { label: string }, what: string): KeyceremonyError | undefined {

@@ -38,8 +38,8 @@ export const tpm2Profile: TokenProfile = {
   pinLockedMessage: (t) =>
     `The TPM behind token "${t.label}" refuses every PIN for now: after too many wrong PINs a TPM locks out ALL logins, the right PIN included, on every token it holds (its dictionary-attack protection; the token's flags do not show it). Wait for the lockout interval (1000 s on a default swtpm; set by the TPM owner), or have the TPM owner clear it with tpm2_dictionarylockout --clear-lockout, then enter the PIN carefully.`,
   explain(rv, op) {
-    if (rv === CKR.GENERAL_ERROR && op === 'generate') return 'tpm2-pkcs11 answers CKR_GENERAL_ERROR when a key attribute contradicts what the TPM decides itself (docs/hardware.md).';
+    if (rv === CKR.GENERAL_ERROR && op === 'generate')
+      return 'tpm2-pkcs11 answers CKR_GENERAL_ERROR when a key attribute contradicts what the TPM decides itself (docs/hardware.md).';
     return undefined;
   },
 };
-

@@ -71,7 +71,11 @@ export const ykcs11Profile: TokenProfile = {
     if (slot !== undefined) {
       const s = PIV_SLOTS.find((x) => x.slot === slot.toLowerCase());
       if (!s) {
-        throw new KeyceremonyError('INVALID_INPUT', `"${slot}" is not a PIV key slot. Use 9a, 9c, 9d, 9e or a retired slot 82 to 95 (9c is the signature slot).`, { where: 'slot' });
+        throw new KeyceremonyError(
+          'INVALID_INPUT',
+          `"${slot}" is not a PIV key slot. Use 9a, 9c, 9d, 9e or a retired slot 82 to 95 (9c is the signature slot).`,
+          { where: 'slot' },
+        );
       }
       return Uint8Array.of(s.id);
     }

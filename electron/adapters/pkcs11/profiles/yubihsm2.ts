@@ -49,7 +49,7 @@ export const yubiHsm2Profile: TokenProfile = {
   },
   explain(rv, op) {
     if ((rv === CKR.PIN_INCORRECT || rv === CKR.PIN_LEN_RANGE) && op === 'login') {
-      return 'The YubiHSM 2 PIN is the authentication key id in 4 hex digits followed by that key\'s password (for example 0001password).';
+      return "The YubiHSM 2 PIN is the authentication key id in 4 hex digits followed by that key's password (for example 0001password).";
     }
     return undefined;
   },

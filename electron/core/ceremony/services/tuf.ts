@@ -41,7 +41,11 @@ export function tufService(): TufService {
   return {
     async createRepository(i) {
       if (i.flavor === 'notary') {
-        throw new KeyceremonyError('UNSUPPORTED_FORMAT', 'Notary repositories are made with `keyceremony notary init` (x509 root certificates); the ceremony step for them is not wired yet.', { where: 'flavor' });
+        throw new KeyceremonyError(
+          'UNSUPPORTED_FORMAT',
+          'Notary repositories are made with `keyceremony notary init` (x509 root certificates); the ceremony step for them is not wired yet.',
+          { where: 'flavor' },
+        );
       }
       const roleSpec = (keys: PublicKeyRef[], threshold: number) => ({ keys: keys.map(tufKey), threshold });
       const root = await newRoot({
@@ -54,7 +58,14 @@ export function tufService(): TufService {
         expires: i.expires.root,
         consistentSnapshot: i.consistentSnapshot,
       });
-      const rootBytes = await signEnvelope(root.toJSON(), signersFor(i.rootKeys.map((k) => k.keyId), i.signers, 'root'));
+      const rootBytes = await signEnvelope(
+        root.toJSON(),
+        signersFor(
+          i.rootKeys.map((k) => k.keyId),
+          i.signers,
+          'root',
+        ),
+      );
       const targets = newTargets(i.expires.targets);
       const published = await publishTargets({
         roles: new Map([['targets', targets]]),
@@ -62,9 +73,21 @@ export function tufService(): TufService {
         timestampVersion: 1,
         expires: { snapshot: i.expires.snapshot, timestamp: i.expires.timestamp },
         signers: {
-          targets: signersFor(i.onlineKeys.targets.map((k) => k.keyId), i.signers, 'targets'),
-          snapshot: signersFor(i.onlineKeys.snapshot.map((k) => k.keyId), i.signers, 'snapshot'),
-          timestamp: signersFor(i.onlineKeys.timestamp.map((k) => k.keyId), i.signers, 'timestamp'),
+          targets: signersFor(
+            i.onlineKeys.targets.map((k) => k.keyId),
+            i.signers,
+            'targets',
+          ),
+          snapshot: signersFor(
+            i.onlineKeys.snapshot.map((k) => k.keyId),
+            i.signers,
+            'snapshot',
+          ),
+          timestamp: signersFor(
+            i.onlineKeys.timestamp.map((k) => k.keyId),
+            i.signers,
+            'timestamp',
+          ),
         },
       });
       const files: OutputFile[] = [

@@ -15,7 +15,7 @@ import { idList, keyRefs, type ValidationIssue } from '../validate';
 
 const attestParams = annotate(obj({ keys: idList('Keys already generated (keygen) or found (keys-present) in this ceremony.'), ...attestationMembers }), {
   description:
-    'Verify the hardware attestation of keys already recorded (e.g. generated with ykman before the ceremony and found by keys-present). Same rules as keygen\'s attestation parameter.',
+    "Verify the hardware attestation of keys already recorded (e.g. generated with ykman before the ceremony and found by keys-present). Same rules as keygen's attestation parameter.",
 });
 
 export const attestKind: StepKind<Infer<typeof attestParams>> = {
@@ -38,13 +38,22 @@ export const attestKind: StepKind<Infer<typeof attestParams>> = {
     let ok = 0;
     for (const keyId of keys) {
       const rec = ctx.state.keys[keyId];
-      if (!rec) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${keyId}" must be generated or found before it can be attested.`, { where: `step ${ctx.step.id}` });
+      if (!rec)
+        throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${keyId}" must be generated or found before it can be attested.`, { where: `step ${ctx.step.id}` });
       const ref = ctx.tokenRef(rec.token.id);
       shown.push(`  ${keyId} on ${ref.label}: ${rec.fingerprint}`);
       const a = await attestGeneratedKey(ctx, {
         keyId,
         token: ref,
-        generated: { label: rec.label, idHex: rec.idHex, keyType: rec.keyType, publicKeySpki: fromBase64(rec.spkiB64), fingerprint: rec.fingerprint, created: false, mechanism: 'existing' },
+        generated: {
+          label: rec.label,
+          idHex: rec.idHex,
+          keyType: rec.keyType,
+          publicKeySpki: fromBase64(rec.spkiB64),
+          fingerprint: rec.fingerprint,
+          created: false,
+          mechanism: 'existing',
+        },
         transcriptKey: transcriptKey(rec),
         param,
       });

@@ -49,9 +49,13 @@ export const backupKind: StepKind<Infer<typeof backupParams>> = {
     });
     const bad = r.receipts.filter((x) => !x.verified);
     if (bad.length || r.receipts.length !== shares) {
-      throw new KeyceremonyError('SHARE_INVALID', `${bad.length ? `Share(s) ${bad.map((b) => b.index).join(', ')} did not verify` : `${r.receipts.length} of ${shares} shares verified`}; the backup is not complete.`, {
-        where: `step ${ctx.step.id}`,
-      });
+      throw new KeyceremonyError(
+        'SHARE_INVALID',
+        `${bad.length ? `Share(s) ${bad.map((b) => b.index).join(', ')} did not verify` : `${r.receipts.length} of ${shares} shares verified`}; the backup is not complete.`,
+        {
+          where: `step ${ctx.step.id}`,
+        },
+      );
     }
     const outputs = [];
     for (const f of r.files) {

@@ -20,15 +20,20 @@ export const checkInKind: StepKind<Record<string, never>> = {
     const entries = [];
     for (const t of ctx.script.tokens) {
       const matches = present.filter((p) => p.label === t.label);
-      if (matches.length === 0) throw new KeyceremonyError('TOKEN_NOT_FOUND', `Token "${t.label}" is not present. Insert it and run again.`, { where: `token ${t.id}` });
+      if (matches.length === 0)
+        throw new KeyceremonyError('TOKEN_NOT_FOUND', `Token "${t.label}" is not present. Insert it and run again.`, { where: `token ${t.id}` });
       if (matches.length > 1) throw new KeyceremonyError('TOKEN_AMBIGUOUS', `Two tokens are labelled "${t.label}"; remove one.`, { where: `token ${t.id}` });
       const tok = matches[0]!;
       if (t.serial !== undefined && tok.serial !== t.serial) {
-        throw new KeyceremonyError('TOKEN_NOT_RECOGNIZED', `Token "${t.label}" has serial ${tok.serial}, the script expects ${t.serial}.`, { where: `token ${t.id}` });
+        throw new KeyceremonyError('TOKEN_NOT_RECOGNIZED', `Token "${t.label}" has serial ${tok.serial}, the script expects ${t.serial}.`, {
+          where: `token ${t.id}`,
+        });
       }
       const seen = ctx.state.tokens[t.id];
       if (seen && seen.serial !== tok.serial) {
-        throw new KeyceremonyError('TOKEN_NOT_RECOGNIZED', `Token "${t.label}" now has serial ${tok.serial}; earlier in this ceremony it was ${seen.serial}.`, { where: `token ${t.id}` });
+        throw new KeyceremonyError('TOKEN_NOT_RECOGNIZED', `Token "${t.label}" now has serial ${tok.serial}; earlier in this ceremony it was ${seen.serial}.`, {
+          where: `token ${t.id}`,
+        });
       }
       ctx.recordToken(t.id, tok.label, tok.serial);
       shown.push(`    ${t.label.padEnd(20)} serial ${tok.serial}${t.custodian ? `  held by ${t.custodian}` : ''}`);

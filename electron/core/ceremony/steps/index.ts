@@ -16,7 +16,21 @@ import { restoreKind } from './restore';
 import { tufDelegationKind, tufRepositoryKind, tufRootRotationKind } from './tuf';
 
 export const BUILTIN_KINDS: Record<string, StepKind> = Object.fromEntries(
-  [preflightKind, checkInKind, keysPresentKind, keygenKind, attestKind, backupKind, restoreKind, tufRepositoryKind, tufRootRotationKind, tufDelegationKind, notaryRepositoryKind, exportKind, closeKind].map((k) => [k.kind, k]),
+  [
+    preflightKind,
+    checkInKind,
+    keysPresentKind,
+    keygenKind,
+    attestKind,
+    backupKind,
+    restoreKind,
+    tufRepositoryKind,
+    tufRootRotationKind,
+    tufDelegationKind,
+    notaryRepositoryKind,
+    exportKind,
+    closeKind,
+  ].map((k) => [k.kind, k]),
 );
 
 export function registerKind(kinds: Record<string, StepKind>, k: StepKind): Record<string, StepKind> {

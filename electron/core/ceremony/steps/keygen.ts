@@ -49,11 +49,16 @@ export const keygenKind: StepKind<Infer<typeof keygenParams>> = {
         ctx.prompter.soPin(ctx.tokenSpec(spec.token)),
       );
       if ((await sha256Hex(g.publicKeySpki)) !== g.fingerprint) {
-        throw new KeyceremonyError('INVALID_KEY', `The token returned a public key whose fingerprint does not match for key "${keyId}".`, { where: `key ${keyId}` });
+        throw new KeyceremonyError('INVALID_KEY', `The token returned a public key whose fingerprint does not match for key "${keyId}".`, {
+          where: `key ${keyId}`,
+        });
       }
       // the label the token gave the key (a YubiKey names slot keys itself) is the one to count
       const n = await tokens.countKeys(ref, { label: g.label }, pin);
-      if (n !== 1) throw new KeyceremonyError('KEY_AMBIGUOUS', `Token "${ref.label}" holds ${n} keys labelled "${g.label}"; expected exactly one.`, { where: `key ${keyId}` });
+      if (n !== 1)
+        throw new KeyceremonyError('KEY_AMBIGUOUS', `Token "${ref.label}" holds ${n} keys labelled "${g.label}"; expected exactly one.`, {
+          where: `key ${keyId}`,
+        });
       const rec = {
         id: keyId,
         label: g.label,

@@ -24,8 +24,18 @@ export const keysPresentKind: StepKind<{ keys: string[] }> = {
       const ref = ctx.tokenRef(spec.token);
       const k = await ctx.services.tokens!.findKey(ref, { label: spec.label }, ctx.pin(spec.token));
       if (!k) throw new KeyceremonyError('KEY_NOT_FOUND', `Key "${spec.label}" is not on token "${ref.label}".`, { where: `key ${keyId}` });
-      if (k.keyType !== spec.keyType) throw new KeyceremonyError('KEY_UNUSABLE', `Key "${spec.label}" is ${k.keyType}, the script says ${spec.keyType}.`, { where: `key ${keyId}` });
-      const rec = { id: keyId, label: k.label, idHex: k.idHex, keyType: k.keyType, token: { id: spec.token, label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, spkiB64: toBase64(k.publicKeySpki), fingerprint: k.fingerprint, ...(spec.purpose ? { purpose: spec.purpose } : {}) };
+      if (k.keyType !== spec.keyType)
+        throw new KeyceremonyError('KEY_UNUSABLE', `Key "${spec.label}" is ${k.keyType}, the script says ${spec.keyType}.`, { where: `key ${keyId}` });
+      const rec = {
+        id: keyId,
+        label: k.label,
+        idHex: k.idHex,
+        keyType: k.keyType,
+        token: { id: spec.token, label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) },
+        spkiB64: toBase64(k.publicKeySpki),
+        fingerprint: k.fingerprint,
+        ...(spec.purpose ? { purpose: spec.purpose } : {}),
+      };
       ctx.recordKey(rec);
       shown.push(`  ${keyId} on ${ref.label}: ${k.fingerprint}`, `    ${fingerprintWords(k.fingerprint)}`);
       entries.push({ event: 'key-found', token: { label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, keys: [transcriptKey(rec)] });

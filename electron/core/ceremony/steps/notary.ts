@@ -34,7 +34,8 @@ export const notaryRepositoryKind: StepKind<Infer<typeof notaryParams>> = {
     keyRefs(params.targetsKeys, script, `${path}.targetsKeys`, out);
     r.forEach((id, i) => {
       const k = Array.isArray(script.keys) ? script.keys.find((x) => x?.id === id) : undefined;
-      if (k && k.keyType !== 'ecdsa-p256' && k.keyType !== 'ecdsa-p384') out.push({ path: `${path}.rootKeys[${i}]`, message: `Notary root keys are ECDSA (ecdsa-x509); "${id}" is ${k.keyType}` });
+      if (k && k.keyType !== 'ecdsa-p256' && k.keyType !== 'ecdsa-p384')
+        out.push({ path: `${path}.rootKeys[${i}]`, message: `Notary root keys are ECDSA (ecdsa-x509); "${id}" is ${k.keyType}` });
     });
     return out;
   },
@@ -49,7 +50,9 @@ export const notaryRepositoryKind: StepKind<Infer<typeof notaryParams>> = {
     const pem = (id: string) => publicKeyPath(keyName(id, ctx.rehearsal));
     // a root key is trusted while its certificate is valid: its renewal deadline goes in the transcript (issue 15)
     const due = certificateDeadlines(
-      r.files.filter((f) => f.kind === 'certificate').map((f) => ({ name: f.path.replace(/^.*\//, '').replace(/\.root\.crt$/, ' root certificate'), pem: f.bytes })),
+      r.files
+        .filter((f) => f.kind === 'certificate')
+        .map((f) => ({ name: f.path.replace(/^.*\//, '').replace(/\.root\.crt$/, ' root certificate'), pem: f.bytes })),
       p.renewalWindowDays ? { settings: p.renewalWindowDays } : {},
     );
     const next = `keyceremony notary init --gun ${p.gun} ${outputs.map((o) => `--root-cert ${o.path}`).join(' ')} --root-threshold ${p.rootThreshold} --targets-key ${pem(p.targetsKeys[0] as string)} --server-snapshot-key SERVER/snapshot.key --timestamp-key SERVER/timestamp.key --dir REPO`;
@@ -64,7 +67,13 @@ export const notaryRepositoryKind: StepKind<Infer<typeof notaryParams>> = {
         },
         ...(due.lines.length ? [{ event: 'renewal-deadlines', facts: due.facts }] : []),
       ],
-      shown: [`  ${r.summary}`, ...outputs.map((o) => `    ${o.path} sha256 ${o.sha256}`), ...Object.entries(r.keyIds).map(([k, v]) => `    Notary key id of ${k}: ${v}`), `  next (with the server's keys): ${next}`, ...(due.lines.length ? ['  next renewal deadlines:', ...due.lines.map((l) => `    ${l}`)] : [])],
+      shown: [
+        `  ${r.summary}`,
+        ...outputs.map((o) => `    ${o.path} sha256 ${o.sha256}`),
+        ...Object.entries(r.keyIds).map(([k, v]) => `    Notary key id of ${k}: ${v}`),
+        `  next (with the server's keys): ${next}`,
+        ...(due.lines.length ? ['  next renewal deadlines:', ...due.lines.map((l) => `    ${l}`)] : []),
+      ],
     };
   },
 };

@@ -39,9 +39,13 @@ export const preflightKind: StepKind<Infer<typeof preflightParams>> = {
       for (const c of checks.filter((c) => c.status === 'fail')) {
         const d = await ctx.prompter.deviation({ step: ctx.step.id, check: c, administrator: ctx.administrator() });
         if (!d || d.justification.trim().length < 10) {
-          throw new KeyceremonyError('PRECONDITION_FAILED', `Preflight check "${c.id}" failed: ${c.summary}. Fix it, or the administrator records a justified deviation (at least 10 characters).`, {
-            where: `step ${ctx.step.id} check ${c.id}`,
-          });
+          throw new KeyceremonyError(
+            'PRECONDITION_FAILED',
+            `Preflight check "${c.id}" failed: ${c.summary}. Fix it, or the administrator records a justified deviation (at least 10 characters).`,
+            {
+              where: `step ${ctx.step.id} check ${c.id}`,
+            },
+          );
         }
         deviations.push(d);
         shown.push(`  deviation for ${c.id} recorded by ${ctx.administrator().name}: “${d.justification.trim()}”`);

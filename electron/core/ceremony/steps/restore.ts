@@ -37,7 +37,8 @@ export const restoreKind: StepKind<Infer<typeof restoreParams>> = {
     const p = ctx.params;
     const backup = ctx.services.backup!;
     if (!backup.restoreKey) throw new KeyceremonyError('PRECONDITION_FAILED', 'This build cannot restore from a backup.', { where: `step ${ctx.step.id}` });
-    if (!ctx.services.inputs) throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the backup file.', { where: `step ${ctx.step.id}` });
+    if (!ctx.services.inputs)
+      throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the backup file.', { where: `step ${ctx.step.id}` });
     const spec = ctx.keySpec(p.key);
     const ref = ctx.tokenRef(spec.token);
     const file = await ctx.services.inputs.read(p.backupFile);
@@ -53,15 +54,36 @@ export const restoreKind: StepKind<Infer<typeof restoreParams>> = {
       ? { key: found, receipts: [] }
       : await backup.restoreKey({ backupFile: file, token: ref, pin: ctx.pin(spec.token), custodians: p.custodians, sink: ctx.prompter.shareSink() });
     if (p.expectFingerprint && r.key.fingerprint !== p.expectFingerprint) {
-      throw new KeyceremonyError('KEK_MISMATCH', `The restored key's fingerprint ${r.key.fingerprint.slice(0, 16)}… is not the expected ${p.expectFingerprint.slice(0, 16)}….`, { where: `step ${ctx.step.id}` });
+      throw new KeyceremonyError(
+        'KEK_MISMATCH',
+        `The restored key's fingerprint ${r.key.fingerprint.slice(0, 16)}… is not the expected ${p.expectFingerprint.slice(0, 16)}….`,
+        { where: `step ${ctx.step.id}` },
+      );
     }
-    const rec = { id: p.key, label: r.key.label, idHex: r.key.idHex, keyType: r.key.keyType, token: { id: spec.token, label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, spkiB64: toBase64(r.key.publicKeySpki), fingerprint: r.key.fingerprint };
+    const rec = {
+      id: p.key,
+      label: r.key.label,
+      idHex: r.key.idHex,
+      keyType: r.key.keyType,
+      token: { id: spec.token, label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) },
+      spkiB64: toBase64(r.key.publicKeySpki),
+      fingerprint: r.key.fingerprint,
+    };
     ctx.recordKey(rec);
     const pemPath = publicKeyPath(keyName(p.key, ctx.rehearsal));
     const sha = await ctx.writeOutput(pemPath, utf8(pemEncode('PUBLIC KEY', r.key.publicKeySpki)), 'public-key');
     return {
       summary: `key ${p.key} restored onto ${ref.label}`,
-      entries: [{ event: 'key-restored', ...(found ? { note: 'Found on the token: restored by the interrupted attempt of this step.' } : {}), token: { label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) }, keys: [transcriptKey(rec)], outputs: [{ path: pemPath, sha256: sha }], shares: r.receipts }],
+      entries: [
+        {
+          event: 'key-restored',
+          ...(found ? { note: 'Found on the token: restored by the interrupted attempt of this step.' } : {}),
+          token: { label: ref.label, ...(ref.serial ? { serial: ref.serial } : {}) },
+          keys: [transcriptKey(rec)],
+          outputs: [{ path: pemPath, sha256: sha }],
+          shares: r.receipts,
+        },
+      ],
       shown: [`  ${p.key}: ${r.key.fingerprint}`, `    ${fingerprintWords(r.key.fingerprint)}`],
     };
   },

@@ -91,7 +91,8 @@ export const tufRepositoryKind: StepKind<Infer<typeof repositoryParams>> = {
     keyRefs(params.rootKeys, script, `${path}.rootKeys`, out);
     thresholdAtMost(params.rootThreshold, params.rootKeys.length, 'root keys', `${path}.rootThreshold`, out);
     for (const r of ROLES) keyRefs(params.online[r], script, `${path}.online.${r}`, out);
-    if (params.flavor === 'notary' && params.gun === undefined) out.push({ path: `${path}.gun`, message: 'a Notary repository ("flavor": "notary") needs its GUN' });
+    if (params.flavor === 'notary' && params.gun === undefined)
+      out.push({ path: `${path}.gun`, message: 'a Notary repository ("flavor": "notary") needs its GUN' });
     return out;
   },
   async run(ctx) {
@@ -102,8 +103,17 @@ export const tufRepositoryKind: StepKind<Infer<typeof repositoryParams>> = {
       ctx.services.tuf!.createRepository({
         rootKeys: p.rootKeys.map((k) => pubRef(ctx, k)),
         rootThreshold: p.rootThreshold,
-        onlineKeys: { targets: p.online.targets.map((k) => pubRef(ctx, k)), snapshot: p.online.snapshot.map((k) => pubRef(ctx, k)), timestamp: p.online.timestamp.map((k) => pubRef(ctx, k)) },
-        expires: { root: expiresIn(ctx, days.root), targets: expiresIn(ctx, days.targets), snapshot: expiresIn(ctx, days.snapshot), timestamp: expiresIn(ctx, days.timestamp) },
+        onlineKeys: {
+          targets: p.online.targets.map((k) => pubRef(ctx, k)),
+          snapshot: p.online.snapshot.map((k) => pubRef(ctx, k)),
+          timestamp: p.online.timestamp.map((k) => pubRef(ctx, k)),
+        },
+        expires: {
+          root: expiresIn(ctx, days.root),
+          targets: expiresIn(ctx, days.targets),
+          snapshot: expiresIn(ctx, days.snapshot),
+          timestamp: expiresIn(ctx, days.timestamp),
+        },
         consistentSnapshot: p.consistentSnapshot ?? true,
         flavor: p.flavor ?? 'tuf',
         ...(p.gun ? { gun: p.gun } : {}),
@@ -181,7 +191,8 @@ export const tufDelegationKind: StepKind<Infer<typeof delegationParams>> = {
   async run(ctx) {
     const p = ctx.params;
     const inputs = ctx.services.inputs;
-    if (!inputs) throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the targets metadata.', { where: `step ${ctx.step.id}` });
+    if (!inputs)
+      throw new KeyceremonyError('PRECONDITION_FAILED', 'No input files are available to read the targets metadata.', { where: `step ${ctx.step.id}` });
     const targets = await inputs.read(p.targets);
     const r = await ctx.withSigners(p.targetsKeys, (signers) =>
       ctx.services.tuf!.delegate({

@@ -68,11 +68,22 @@ export function Question({ q, pinsAhead, onAnswer }: { q: CeremonyQuestion; pins
       return <ShareShow q={q} onAnswer={onAnswer} />;
     case 'share-enter':
       return (
-        <section className="card question" aria-label={`Type back the share of ${q.custodian}`} data-testid="question" data-kind="share-enter" data-custodian={q.custodianId}>
+        <section
+          className="card question"
+          aria-label={`Type back the share of ${q.custodian}`}
+          data-testid="question"
+          data-kind="share-enter"
+          data-custodian={q.custodianId}
+        >
           <QTitle>
             {q.custodian}: type share {q.index} back from your sheet
           </QTitle>
-          <ShareWordsEntry owner={q.custodian} expect={{ index: q.index, custodian: q.custodian }} submitLabel={`Give back share ${q.index}`} onSubmit={(text) => onAnswer({ kind: 'share-enter', text })} />
+          <ShareWordsEntry
+            owner={q.custodian}
+            expect={{ index: q.index, custodian: q.custodian }}
+            submitLabel={`Give back share ${q.index}`}
+            onSubmit={(text) => onAnswer({ kind: 'share-enter', text })}
+          />
         </section>
       );
     case 'share-gather':
@@ -89,7 +100,14 @@ function PinQuestion({ q, pinsAhead, onAnswer }: { q: Extract<CeremonyQuestion, 
   const what = q.so ? 'security officer (SO) PIN' : 'PIN';
   const why = serial && !present ? `insert the token “${q.token.label}” (serial ${serial})` : null;
   return (
-    <section className="card question" aria-label={`PIN for token ${q.token.label}`} data-testid="question" data-kind="pin" data-token={q.token.label} data-so={String(q.so)}>
+    <section
+      className="card question"
+      aria-label={`PIN for token ${q.token.label}`}
+      data-testid="question"
+      data-kind="pin"
+      data-token={q.token.label}
+      data-so={String(q.so)}
+    >
       <QTitle>
         {q.token.custodian}: the {what} of token “{q.token.label}”
       </QTitle>
@@ -99,7 +117,9 @@ function PinQuestion({ q, pinsAhead, onAnswer }: { q: Extract<CeremonyQuestion, 
       {serial ? (
         <TokenGate expect={{ serial, label: q.token.label }} custodian={q.token.custodian} onStatus={setCheck} />
       ) : (
-        <p className="instruction">Insert the token “{q.token.label}” of {q.token.custodian}.</p>
+        <p className="instruction">
+          Insert the token “{q.token.label}” of {q.token.custodian}.
+        </p>
       )}
       <form
         onSubmit={(e) => {
@@ -166,7 +186,11 @@ function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'shar
       setError(toUiError(e));
     }
   };
-  const why = !has ? `${q.custodian} ticks the box once the share is written down or printed` : sheet?.fileId ? 'delete the share sheet file first (it holds the share)' : null;
+  const why = !has
+    ? `${q.custodian} ticks the box once the share is written down or printed`
+    : sheet?.fileId
+      ? 'delete the share sheet file first (it holds the share)'
+      : null;
   return (
     <section className="card question" aria-label={`Share for ${q.custodian}`} data-testid="question" data-kind="share-show" data-custodian={q.custodianId}>
       <QTitle>
@@ -191,7 +215,11 @@ function ShareShow({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'shar
                   const r = await call('kc:ceremony.shareSheet', { questionId: q.id });
                   setSheet(
                     r.saved
-                      ? { message: `Share sheet saved as ${r.name}. Print it on the offline printer, then delete the file.`, name: r.name, ...(r.fileId ? { fileId: r.fileId } : {}) }
+                      ? {
+                          message: `Share sheet saved as ${r.name}. Print it on the offline printer, then delete the file.`,
+                          name: r.name,
+                          ...(r.fileId ? { fileId: r.fileId } : {}),
+                        }
                       : { message: 'Not saved.' },
                   );
                 } catch (e) {
@@ -242,8 +270,17 @@ function ShareGather({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'sh
   const [who, setWho] = useState('');
   const person = q.custodians.find((c) => c.id === who);
   return (
-    <section className="card question" aria-label="Recovery shares" data-testid="question" data-kind="share-gather" data-entered={entered} data-needed={q.needed}>
-      <QTitle>Shares for the recovery: any {q.needed} of the {q.total}</QTitle>
+    <section
+      className="card question"
+      aria-label="Recovery shares"
+      data-testid="question"
+      data-kind="share-gather"
+      data-entered={entered}
+      data-needed={q.needed}
+    >
+      <QTitle>
+        Shares for the recovery: any {q.needed} of the {q.total}
+      </QTitle>
       <p className="instruction" data-testid="gather-progress">
         {entered} of {q.needed} shares entered — {q.needed - entered} more needed.
       </p>
@@ -262,7 +299,8 @@ function ShareGather({ q, onAnswer }: { q: Extract<CeremonyQuestion, { kind: 'sh
         </p>
       )}
       <p className="hint">
-        Whoever of the custodians is present types their share, in any order. The shares of set {q.setId} were given to: {q.holders.map((h, i) => `${i + 1}. ${h}`).join('; ')}.
+        Whoever of the custodians is present types their share, in any order. The shares of set {q.setId} were given to:{' '}
+        {q.holders.map((h, i) => `${i + 1}. ${h}`).join('; ')}.
       </p>
       <Field label="Who types the next share?">
         <select aria-label="Who types the next share?" value={who} onChange={(e) => setWho(e.target.value)}>

@@ -65,7 +65,13 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
   };
 
   const request = () => {
-    const s: Parameters<typeof call<'kc:ceremony.prepare'>>[1]['setup'] = { names: setup.names, roles: setup.roles, holders: setup.holders, tokens: setup.tokens, params: setup.params };
+    const s: Parameters<typeof call<'kc:ceremony.prepare'>>[1]['setup'] = {
+      names: setup.names,
+      roles: setup.roles,
+      holders: setup.holders,
+      tokens: setup.tokens,
+      params: setup.params,
+    };
     if (setup.custodians !== undefined) s.custodians = setup.custodians;
     return script ? { scriptText: script.text, setup: s } : { template, setup: s };
   };
@@ -240,21 +246,26 @@ export function Setup({ preset, onStarted }: { preset?: string; onStarted: (v: C
                   {t.id} (held by {nameOf(t.custodian)})
                 </legend>
                 <Field label="Held by">
-                  <HolderSelect preview={p} tokenId={t.id} value={setup.holders[t.id] ?? t.custodian ?? ''} onChange={(h) => setSetup({ ...setup, holders: { ...setup.holders, [t.id]: h } })} />
+                  <HolderSelect
+                    preview={p}
+                    tokenId={t.id}
+                    value={setup.holders[t.id] ?? t.custodian ?? ''}
+                    onChange={(h) => setSetup({ ...setup, holders: { ...setup.holders, [t.id]: h } })}
+                  />
                 </Field>
                 <Field label="Token">
-                <TokenSelect
-                  label={`Token for ${t.id}`}
-                  tokens={present}
-                  value={cur?.serial ?? ''}
-                  onChange={(serial) => {
-                    const tok = present.find((x) => x.serial === serial);
-                    const tokens = { ...setup.tokens };
-                    if (tok) tokens[t.id] = { label: tok.label, serial: tok.serial };
-                    else delete tokens[t.id];
-                    setSetup({ ...setup, tokens });
-                  }}
-                />
+                  <TokenSelect
+                    label={`Token for ${t.id}`}
+                    tokens={present}
+                    value={cur?.serial ?? ''}
+                    onChange={(serial) => {
+                      const tok = present.find((x) => x.serial === serial);
+                      const tokens = { ...setup.tokens };
+                      if (tok) tokens[t.id] = { label: tok.label, serial: tok.serial };
+                      else delete tokens[t.id];
+                      setSetup({ ...setup, tokens });
+                    }}
+                  />
                 </Field>
               </fieldset>
             );
@@ -316,7 +327,13 @@ function ParamField({ p, onChange }: { p: EditableParam; onChange: (v: EditableP
       {Object.entries(v).map(([role, days]) => (
         <label key={role} className="inline">
           {role}{' '}
-          <input type="number" min={1} aria-label={`${role} expires in days`} value={days} onChange={(e) => onChange({ ...v, [role]: Number(e.target.value) })} />
+          <input
+            type="number"
+            min={1}
+            aria-label={`${role} expires in days`}
+            value={days}
+            onChange={(e) => onChange({ ...v, [role]: Number(e.target.value) })}
+          />
         </label>
       ))}
     </fieldset>

@@ -55,9 +55,18 @@ export function Collect({ folder, onWritten }: { folder: ChosenFolder; onWritten
   return (
     <section className="card" aria-label="Collect signatures">
       <h2>3. Collect the signed copies</h2>
-      <p>Custodians may sign copies of the same request in parallel, each on their own machine. Open all the copies they brought back: their signatures are checked and merged.</p>
+      <p>
+        Custodians may sign copies of the same request in parallel, each on their own machine. Open all the copies they brought back: their signatures are
+        checked and merged.
+      </p>
       <Field label="Open the signed request copies">
-        <input type="file" multiple accept=".json,application/json" aria-label="Open the signed request copies" onChange={(e) => e.target.files?.length && void open(e.target.files)} />
+        <input
+          type="file"
+          multiple
+          accept=".json,application/json"
+          aria-label="Open the signed request copies"
+          onChange={(e) => e.target.files?.length && void open(e.target.files)}
+        />
       </Field>
       <ErrorBox error={error} title="Not merged." />
       {merged && (
@@ -71,7 +80,12 @@ export function Collect({ folder, onWritten }: { folder: ChosenFolder; onWritten
           </StatusLine>
           <WhoSigns rules={merged.view.rules} />
           <div className="actions">
-            <SaveButton label="Save the merged request" suggestedName={`${merged.view.version}.${merged.view.role}.request.json`} text={merged.text} kind="request" />
+            <SaveButton
+              label="Save the merged request"
+              suggestedName={`${merged.view.version}.${merged.view.role}.request.json`}
+              text={merged.text}
+              kind="request"
+            />
             {merged.view.complete && (
               <button
                 type="button"
@@ -107,7 +121,8 @@ export function Publish({ folder, repo, onDone }: { folder: ChosenFolder; repo: 
     <section className="card" aria-label="Publish snapshot and timestamp">
       <h2>4. Publish: snapshot and timestamp on the online token</h2>
       <p>
-        A new snapshot (v{(snap?.version ?? 0) + 1}) lists the latest file of every targets role in {repo.folder}; a new timestamp points at it. Both are signed by the online key.
+        A new snapshot (v{(snap?.version ?? 0) + 1}) lists the latest file of every targets role in {repo.folder}; a new timestamp points at it. Both are signed
+        by the online key.
       </p>
       <div className="row">
         <Field label="Snapshot expires in (days)">
