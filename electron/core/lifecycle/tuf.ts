@@ -209,6 +209,9 @@ export function tufRenewCommand(dir: string, row: RoleExpiry): { command: string
   const notes: string[] = [];
   if (row.members && row.members.length > 1)
     notes.push(`one request per bin: run it for each of the ${row.members.length} bins (--role ${row.role.replace(/\*$/, '…')})`);
-  if (row.kind === 'timestamp' || row.kind === 'snapshot') notes.push('or re-sign it with the online key: keyceremony tuf snapshot --metadata DIR …');
+  if (row.kind === 'timestamp' || row.kind === 'snapshot')
+    notes.push(
+      `or re-sign it with the online key: ${['keyceremony', 'tuf', 'snapshot', '--metadata', dir].map(shellWord).join(' ')} --key pkcs11:… (the online token)`,
+    );
   return notes.length ? { command, note: notes.join('; ') } : { command };
 }
