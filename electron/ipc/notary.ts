@@ -79,7 +79,7 @@ async function roleView(files: RepoFiles, role: string, names: Record<string, st
 }
 
 export async function repoView(files: RepoFiles, folder: string, names: Record<string, string>, now = new Date()): Promise<NotaryRepoView> {
-  if (!files.has('root.json')) return { folder, empty: true, roles: [], delegations: [], keys: [], names };
+  if (!files.has('root.json')) return { folder, empty: true, roles: [], delegations: [], delegationRules: [], keys: [], names };
   const root = parseNotaryFile<NotaryRoot>(files.get('root.json')!, { source: 'root.json', expectType: 'Root' }).signed;
   let gun: string | undefined;
   try {
@@ -98,12 +98,17 @@ export async function repoView(files: RepoFiles, folder: string, names: Record<s
     keys.set(id, e);
   };
   for (const r of ['root', 'targets', 'snapshot', 'timestamp'] as const) for (const id of root.roles[r].keyids) await add(id, root.keys[id], r);
-  const t = files.get('targets.json');
-  if (t) {
-    const top = parseNotaryFile<NotaryTargets>(t, { source: 'targets.json', expectType: 'Targets' }).signed;
-    for (const d of top.delegations.roles) for (const id of d.keyids) await add(id, top.delegations.keys[id], d.name);
+  const delegationRules: NotaryRepoView['delegationRules'] = [];
+  for (const parent of ['targets', ...delegations]) {
+    const t = files.get(`${parent}.json`);
+    if (!t) continue;
+    const d = parseNotaryFile<NotaryTargets>(t, { source: `${parent}.json`, expectType: 'Targets' }).signed.delegations;
+    for (const r of d?.roles ?? []) {
+      delegationRules.push({ role: r.name, parent, threshold: r.threshold, keyids: [...r.keyids], paths: [...(r.paths ?? [])] });
+      if (parent === 'targets') for (const id of r.keyids) await add(id, d!.keys[id], r.name);
+    }
   }
-  return { folder, empty: false, ...(gun ? { gun } : {}), roles, delegations, keys: [...keys.values()], names };
+  return { folder, empty: false, ...(gun ? { gun } : {}), roles, delegations, delegationRules, keys: [...keys.values()], names };
 }
 
 /** Every key the role's rules accept, for matching against a token's keys. */

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
 import { canonicalKeyId, certPemFromText, notaryKeyFromCertPem, notaryKeyFromText, notaryKeyId } from '../../../shared/notary';
 import type { notaryChannels } from '../../../shared/ipc/channels/notary';
-import { checkGun, initRepo, mergeRepos, stageRootRotation, stageSigner, stageTargets } from '../../core/notary';
+import { checkGun, initRepo, mergeRepos, stageDelegation, stageRootRotation, stageSigner, stageTargets } from '../../core/notary';
 import { createSelfSignedCert } from '../../adapters/pkcs11';
 import { readRepoDir, signRoleInDir, writeRepoFiles } from '../../adapters/notary/repo-dir';
 import { readOpenedFile } from '../../adapters/fs/files';
@@ -103,6 +103,34 @@ export function notaryHandlers(kit: HostKit): AreaHandlers<typeof notaryChannels
       apply(req.folderId, (files) =>
         stageSigner(files, { name: req.name, keys: req.keys.map((t, i) => keyOf(t, `key of ${req.name} #${i + 1}`)), now: new Date(), days: req.days }),
       ),
+
+    // `notary delegation add|remove` (electron/cli/commands/notary.ts): the same core call, the same refusals
+    'kc:notary.delegation': async (req) => {
+      const common = { role: req.role, paths: req.paths, allPaths: req.allPaths, now: new Date(), days: req.days };
+      let staged: Awaited<ReturnType<typeof stageDelegation>>;
+      const dir = dirOf(req.folderId);
+      if (req.op === 'add') {
+        if (req.keyIds.length)
+          throw new KeyceremonyError('INVALID_INPUT', 'Adding takes key files (a certificate or public key), not key ids.', { where: 'keyIds' });
+        if (!req.keys.length && !req.paths.length && !req.allPaths)
+          throw new KeyceremonyError('INVALID_INPUT', `Give ${req.role} a key, a path or every path.`, { where: 'paths' });
+        staged = await stageDelegation(readRepoDir(dir), {
+          op: 'add',
+          ...common,
+          keys: req.keys.map((t, i) => keyOf(t, `key of ${req.role} #${i + 1}`)),
+        });
+      } else {
+        if (req.keys.length) throw new KeyceremonyError('INVALID_INPUT', 'Removing takes key ids, not key files.', { where: 'keys' });
+        const whole = !req.keyIds.length && !req.paths.length && !req.allPaths;
+        if (whole && !req.confirmWhole)
+          throw new KeyceremonyError('INVALID_INPUT', `This removes the whole delegation ${req.role} (its keys and paths); confirm it first.`, {
+            where: 'confirmWhole',
+          });
+        staged = await stageDelegation(readRepoDir(dir), { op: 'remove', ...common, keyIds: req.keyIds });
+      }
+      writeRepoFiles(dir, staged.files);
+      return { view: await view(req.folderId), summary: staged.summary };
+    },
 
     'kc:notary.rotate': async (req) =>
       apply(req.folderId, (files) =>

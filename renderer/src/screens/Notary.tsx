@@ -5,12 +5,12 @@ import { ErrorBox, Field, Notice, ScreenTitle } from '../components/common';
 import { FolderButton, KeyInputs, OpenTextButton, PickButton, SaveButton, type KeyText } from '../components/files';
 import { DiffView, KeyPicker, StatusLine, WhoSigns } from '../components/signing';
 
-type Part = 'sign' | 'targets' | 'signer' | 'rotate' | 'merge' | 'names';
+type Part = 'sign' | 'targets' | 'signer' | 'delegation' | 'rotate' | 'merge' | 'names';
 
 /**
  * Notary v1 / Docker Content Trust in the app, over the same core as `keyceremony notary`: a repository
  * folder, per role who signed and who is still needed (by name and key), the change before signing,
- * and every offline operation (init, root certificate, targets, signer, rotate, sign, merge).
+ * and every offline operation (init, root certificate, targets, signer, delegations, rotate, sign, merge).
  * Publishing to a notary-server is the CLI's (`keyceremony notary publish`): the app has no network.
  */
 export function Notary() {
@@ -74,6 +74,7 @@ export function Notary() {
                 ['sign', 'Sign a role with my token'],
                 ['targets', 'Add or remove targets (a release), or renew their expiry'],
                 ['signer', 'Add a signer (as docker trust signer add)'],
+                ['delegation', 'Change a delegation: its keys and paths (as notary delegation add|remove)'],
                 ['rotate', 'Rotate root keys or an online key (root v+1)'],
                 ['merge', 'Merge signatures made on another copy of this folder'],
                 ['names', 'Name the key holders'],
@@ -87,6 +88,7 @@ export function Notary() {
           {part === 'sign' && <SignRole folder={folder} view={view} onDone={setView} />}
           {part === 'targets' && <Targets folder={folder} view={view} onDone={setView} />}
           {part === 'signer' && <Signer folder={folder} onDone={setView} />}
+          {part === 'delegation' && <Delegation folder={folder} view={view} onDone={setView} />}
           {part === 'rotate' && <Rotate folder={folder} onDone={setView} />}
           {part === 'merge' && <Merge folder={folder} onDone={setView} />}
           {part === 'names' && <Names folder={folder} view={view} onDone={setView} />}
@@ -313,6 +315,157 @@ function Signer({ folder, onDone }: { folder: ChosenFolder; onDone: (v: NotaryRe
       >
         Add the signer
       </button>
+      <ErrorBox error={error} title="Nothing was changed." />
+    </section>
+  );
+}
+
+/**
+ * `keyceremony notary delegation add|remove` (the same core call): keys and path prefixes added to
+ * or removed from targets/NAME; the delegating targets file is staged, then signed under "Sign a role".
+ */
+function Delegation({ folder, view, onDone }: { folder: ChosenFolder; view: NotaryRepoView; onDone: (v: NotaryRepoView) => void }) {
+  const [op, setOp] = useState<'add' | 'remove'>('add');
+  const [role, setRole] = useState('targets/');
+  const [keys, setKeys] = useState<KeyText[]>([]);
+  const [paths, setPaths] = useState<string[]>([]);
+  const [allPaths, setAllPaths] = useState(false);
+  const [keyIds, setKeyIds] = useState<string[]>([]);
+  const [confirming, setConfirming] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const { error, busy, run } = useRun();
+  const rule = view.delegationRules.find((d) => d.role === role.trim());
+  const whole = op === 'remove' && !keyIds.length && !paths.length && !allPaths;
+  const reset = () => (setPaths([]), setKeyIds([]), setAllPaths(false), setConfirming(false), setDone(null));
+  const holder = (id: string) => view.names[id] ?? view.keys.find((k) => k.keyid === id)?.fingerprint.slice(0, 16);
+  const send = (confirmWhole: boolean) =>
+    run(async () => {
+      const r = await call('kc:notary.delegation', {
+        folderId: folder.folderId,
+        op,
+        role: role.trim(),
+        keys: op === 'add' ? keys.map((k) => k.text) : [],
+        keyIds: op === 'remove' ? keyIds : [],
+        paths: paths.filter((p) => p.trim() !== ''),
+        allPaths,
+        ...(confirmWhole ? { confirmWhole } : {}),
+      });
+      onDone(r.view);
+      setKeys([]);
+      reset();
+      setDone(`${r.summary}. It now needs signatures (Sign a role).`);
+    });
+  return (
+    <section className="card" aria-label="Delegations">
+      <h2>Delegations</h2>
+      <table aria-label="Delegations in this repository">
+        <thead>
+          <tr>
+            <th scope="col">Role</th>
+            <th scope="col">Listed in</th>
+            <th scope="col">Threshold</th>
+            <th scope="col">Keys</th>
+            <th scope="col">Paths</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.delegationRules.map((d) => (
+            <tr key={d.role} data-testid="delegation-row" data-role={d.role}>
+              <td>{d.role}</td>
+              <td>{d.parent}</td>
+              <td>{d.threshold}</td>
+              <td>{d.keyids.map((id) => `${id.slice(0, 12)}${view.names[id] ? ` (${view.names[id]})` : ''}`).join(', ')}</td>
+              <td>{d.paths.map((p) => (p === '' ? 'every path' : p)).join(', ') || 'none'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <fieldset>
+        <legend>Change</legend>
+        {(
+          [
+            ['add', 'Add keys or paths (a new role is made)'],
+            ['remove', 'Remove keys or paths, or the whole delegation'],
+          ] as const
+        ).map(([k, l]) => (
+          <label key={k} className="check">
+            <input type="radio" name="notary-delegation-op" checked={op === k} onChange={() => (setOp(k), reset())} /> {l}
+          </label>
+        ))}
+      </fieldset>
+      <Field label="Delegated role (targets/NAME)">
+        <input value={role} list="notary-delegation-roles" onChange={(e) => (setRole(e.target.value), reset())} />
+      </Field>
+      <datalist id="notary-delegation-roles">
+        {view.delegationRules.map((d) => (
+          <option key={d.role} value={d.role} />
+        ))}
+      </datalist>
+      {op === 'add' && <KeyInputs keys={keys} onChange={setKeys} label="Keys to add (public key or certificate)" />}
+      {op === 'remove' && rule && (
+        <fieldset>
+          <legend>Keys to remove</legend>
+          {rule.keyids.map((id) => (
+            <label key={id} className="check">
+              <input
+                type="checkbox"
+                checked={keyIds.includes(id)}
+                onChange={(e) => (setKeyIds(e.target.checked ? [...keyIds, id] : keyIds.filter((x) => x !== id)), setConfirming(false))}
+              />{' '}
+              Key {id.slice(0, 12)} ({holder(id)})
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <fieldset>
+        <legend>{op === 'add' ? 'Path prefixes to add' : 'Path prefixes to remove'}</legend>
+        <ul className="plain" aria-label={op === 'add' ? 'Path prefixes to add' : 'Path prefixes to remove'}>
+          {paths.map((p, i) => (
+            <li key={i}>
+              <Field label={`Path prefix ${i + 1}`}>
+                <input value={p} onChange={(e) => setPaths(paths.map((x, j) => (j === i ? e.target.value : x)))} />
+              </Field>
+              <button type="button" onClick={() => setPaths(paths.filter((_, j) => j !== i))} aria-label={`Remove path prefix ${i + 1}`}>
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+        <button type="button" onClick={() => (setPaths([...paths, '']), setConfirming(false))}>
+          Add a path prefix
+        </button>
+        <label className="check">
+          <input type="checkbox" checked={allPaths} onChange={(e) => (setAllPaths(e.target.checked), setConfirming(false))} />{' '}
+          {op === 'add' ? 'All paths (the role may sign every target, path "")' : 'Every path (remove them all, keep the keys)'}
+        </label>
+      </fieldset>
+      {!whole && (
+        <button type="button" disabled={busy} onClick={() => send(false)}>
+          {op === 'add' ? `Add to ${role.trim()}` : `Remove from ${role.trim()}`}
+        </button>
+      )}
+      {whole && !confirming && (
+        <button type="button" disabled={busy} onClick={() => setConfirming(true)}>
+          Remove the whole delegation {role.trim()}…
+        </button>
+      )}
+      {whole && confirming && (
+        <div role="alertdialog" aria-label="Confirm removing the delegation" className="notice">
+          <p>
+            This removes {role.trim()} with its keys and paths{rule ? ` (${rule.keyids.length} keys, ${rule.paths.length} paths)` : ''}; its signed targets are
+            no longer trusted.
+          </p>
+          <div className="actions">
+            <button type="button" disabled={busy} onClick={() => send(true)}>
+              Yes, remove {role.trim()}
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </div>
+        </div>
+      )}
+      {done && <Notice testId="notary-delegation-done">{done}</Notice>}
       <ErrorBox error={error} title="Nothing was changed." />
     </section>
   );

@@ -1,11 +1,11 @@
 /**
  * IPC area "notary": the offline Notary v1 / Docker Content Trust operations of `keyceremony notary`
- * (init, cert, targets, signer, rotate, sign, diff, status, merge) on a repository folder the person
+ * (init, cert, targets, signer, delegation add|remove, rotate, sign, diff, status, merge) on a repository folder the person
  * chose, in the same request/status style as TUF: per role, who signed and who is still needed, by
  * name and key, and the change against the previous version before signing.
  */
 import { KeyRefSchema, PinSchema, TokenRefSchema } from '../common';
-import { arr, int, label, obj, opt, record, str, type Schema } from '../schema';
+import { arr, bool, int, label, obj, oneOf, opt, record, str, type Schema } from '../schema';
 import { handleId } from './files';
 import type { CandidateList, SignerView } from './tuf';
 
@@ -28,6 +28,8 @@ export interface NotaryRepoView {
   roles: NotaryRoleView[];
   /** Delegated roles (targets/NAME) that can be edited. */
   delegations: string[];
+  /** Every delegation as its delegating targets file lists it (what `notary delegation list` shows). */
+  delegationRules: { role: string; parent: string; threshold: number; keyids: string[]; paths: string[] }[];
   /** Every key root and the delegations list, with the roles it is for (to name its holder). */
   keys: { keyid: string; fingerprint: string; roles: string[] }[];
   /** Key holders' names by key id (kept in the folder as .keyceremony-names.json; never published or signed). */
@@ -77,6 +79,23 @@ export const notaryChannels = {
     keys: arr(keyText, { min: 1, max: 16 }),
     days,
   }),
+  /**
+   * `notary delegation add|remove` (the same core, stageDelegation): keys and/or paths added to or
+   * removed from targets/NAME; `paths: []` with `allPaths: false` and no keys on remove is the whole
+   * delegation, which the screen confirms first.
+   */
+  'kc:notary.delegation': obj({
+    folderId: handleId,
+    op: oneOf(['add', 'remove'] as const),
+    role: str({ min: 9, max: 255, pattern: /^targets\/[A-Za-z0-9][A-Za-z0-9._\-/]*$/, what: 'a delegated role (targets/NAME)' }),
+    keys: arr(keyText, { max: 16 }),
+    keyIds: arr(str({ min: 1, max: 128, pattern: /^[0-9a-f]+$/, what: 'a key id (hex)' }), { max: 16 }),
+    paths: arr(str({ min: 0, max: 255, what: 'a path prefix' }), { max: 256 }),
+    allPaths: bool,
+    /** Removing the whole delegation (no keys, no paths given) needs this, as the CLI's --yes. */
+    confirmWhole: opt(bool),
+    days,
+  }),
   'kc:notary.rotate': obj({
     folderId: handleId,
     rootCerts: opt(arr(keyText, { min: 1, max: 16 })),
@@ -100,6 +119,7 @@ export interface NotaryResponses {
   'kc:notary.cert': { pem: string; suggestedName: string; keyId: string; canonicalKeyId: string; fingerprint: string };
   'kc:notary.targets': NotaryRepoView;
   'kc:notary.signer': NotaryRepoView;
+  'kc:notary.delegation': { view: NotaryRepoView; summary: string };
   'kc:notary.rotate': NotaryRepoView;
   'kc:notary.candidates': CandidateList;
   'kc:notary.sign': { view: NotaryRepoView; signedAs: string[]; already: string[]; status: string };
