@@ -7,6 +7,9 @@ import { ensureDir, writeFileAtomic } from '../adapters/fs/atomic';
 import { UsageError } from './args';
 import type { CliContext } from './context';
 
+/** The token-key flags (../keyref.ts `keyOptions`) as the usage of `tuf` and `notary` shows them. */
+export const KEY_USAGE = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]';
+
 /** A whole-number flag value (or `dflt` when absent). */
 export function intFlag(v: string | undefined, flag: string, dflt?: number): number | undefined {
   if (v === undefined) return dflt;

@@ -41,6 +41,7 @@ import { parse, UsageError } from '../args';
 import { group, leaf } from '../dispatch';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor } from '../keyref';
+import { KEY_USAGE as KEY } from '../common';
 import type { Command } from './types';
 import { notaryMigrateCommand } from './notary-migrate';
 
@@ -95,8 +96,6 @@ function requireDir(v: string | undefined): string {
   if (!v) throw new UsageError('--dir DIR is required (the repository folder)');
   return v;
 }
-
-const KEY = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]';
 
 type Sub = (args: string[], ctx: CliContext) => Promise<number>;
 

@@ -14,7 +14,7 @@
  */
 import { group, leaf } from '../dispatch';
 import type { Command } from './types';
-import { KEY } from './tuf/common';
+import { KEY_USAGE as KEY } from '../common';
 import { init, renew, rotate } from './tuf/init';
 import { delegateCmd, targetsCmd } from './tuf/targets';
 import { diff, merge, sign, status } from './tuf/sign';

@@ -1,7 +1,6 @@
 /**
- * What the `keyceremony tuf …` subcommands (dispatched by ../tuf.ts) share: the key-flag usage, key
- * and request files, signing with the token key the flags name, a request's status, and writing a
- * request file.
+ * What the `keyceremony tuf …` subcommands (dispatched by ../tuf.ts) share: key and request files,
+ * signing with the token key the flags name, a request's status, and writing a request file.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -17,8 +16,6 @@ import type { CliContext } from '../../context';
 import { keyRef, withTokenKey } from '../../keyref';
 import { intFlag, writeOut } from '../../common';
 import { parseTufKeyFile } from '../../keyfile';
-
-export const KEY = '(--key pkcs11:URI | (--token L | --serial S) (--label L | --id HEX)) [--pin-file F]';
 
 export type Sub = (args: string[], ctx: CliContext) => Promise<number>;
 
