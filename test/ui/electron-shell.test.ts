@@ -261,7 +261,7 @@ test('the app:// scheme serves only the renderer files, with the strict CSP head
   assert.match(await res.text(), /<div id="root">/);
   // The renderer's own <meta> CSP says the same (minus frame-ancestors, which a meta cannot carry).
   const html = readFileSync(join(distRoot, 'renderer/dist/index.html'), 'utf8');
-  const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+  const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.equal(
     meta,
     csp
