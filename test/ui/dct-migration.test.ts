@@ -3,7 +3,9 @@
  * notary 0.3 fixture is verified and its three tags become a 2-of-2 cosign request by digest (two key
  * files, the signers named on screen) and a TUF targets request on a repository made here (each tag's
  * length and hashes); both saved and read back. An evaluation time outside the root certificate:
- * nothing is made, the verification failure is shown. axe-core; screenshot dct-migration.png.
+ * nothing is made, the verification failure is shown. The CLI's --gun (another GUN refused, naming
+ * it), --trusted-root (a TUF root refused; the fixture's own root.json accepted) and --expires-in
+ * (the TUF request's targets expiry) on screen. axe-core; screenshot dct-migration.png.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,6 +65,29 @@ test(
     assert.equal(await p.getByTestId('migration').count(), 0);
 
     await p.getByLabel('Verify at').fill('2017-01-01T00:00:00Z');
+    // --gun: another GUN than the root certificate's CN is refused, naming both
+    await p.getByLabel("GUN (blank: the root certificates' CN)").fill('docker.com/notary0.3/other');
+    await p.getByRole('button', { name: 'Verify and make the migration request' }).click();
+    await p
+      .getByTestId('error')
+      .getByText(/expected the GUN "docker\.com\/notary0\.3\/other"/)
+      .waitFor();
+    assert.equal(await p.getByTestId('error').getAttribute('data-code'), 'VERIFICATION_FAILED');
+    assert.equal(await p.getByTestId('migration').count(), 0);
+    await p.getByLabel("GUN (blank: the root certificates' CN)").fill('docker.com/notary0.3/tst');
+    // --trusted-root: a TUF root is not the Notary root (refused); the fixture's root.json is trusted
+    m.dialogs.open.push(join(tufMd, '1.root.json'));
+    await p.getByRole('button', { name: 'Open the trusted root (optional)…' }).click();
+    await p.getByTestId('migrate-trusted-root').getByText('Trusted root: 1.root.json').waitFor();
+    await p.getByRole('button', { name: 'Verify and make the migration request' }).click();
+    await p
+      .getByTestId('error')
+      .getByText(/trusted root: not Notary metadata/)
+      .waitFor();
+    assert.equal(await p.getByTestId('migration').count(), 0);
+    m.dialogs.open.push(join(NOTARY03, 'root.json'));
+    await p.getByRole('button', { name: 'Open the trusted root (optional)…' }).click();
+    await p.getByTestId('migrate-trusted-root').getByText('Trusted root: root.json').waitFor();
     await p.getByRole('button', { name: 'Verify and make the migration request' }).click();
     const res = p.getByTestId('migration');
     await res.waitFor();
@@ -89,6 +114,8 @@ test(
     m.dialogs.folder = tufMd;
     await p.getByRole('button', { name: 'Choose the TUF metadata folder…' }).click();
     await p.getByText(/^TUF repository: /).waitFor();
+    await p.getByLabel('Targets expire in (days; blank: keep the targets expiry)').fill('30');
+    const made = Date.now();
     await p.getByRole('button', { name: 'Verify and make the migration request' }).click();
     await p.getByRole('button', { name: 'Save 2.targets.request.json' }).click();
     await p
@@ -96,9 +123,12 @@ test(
       .getByText(/2\.targets\.request\.json/)
       .waitFor();
     const t = JSON.parse(readFileSync(join(m.saveDir, '2.targets.request.json'), 'utf8')) as {
-      signed: { version: number; targets: Record<string, { length: number; hashes: { sha256: string } }> };
+      signed: { version: number; expires: string; targets: Record<string, { length: number; hashes: { sha256: string } }> };
     };
     assert.equal(t.signed.version, 2);
+    // --expires-in 30: the targets expire 30 days after the request was made
+    const days = (Date.parse(t.signed.expires) - made) / 86_400_000;
+    assert.ok(days > 29 && days < 31, `targets expire in ${days} days`);
     assert.deepEqual(Object.keys(t.signed.targets).sort(), ['LICENSE', 'change', 'hello']);
     await expectNoSeriousA11y(p, 'Leave DCT: TUF request');
   },

@@ -9,7 +9,7 @@ import type { ExpiryReport, ExpiryRow } from '../../core/lifecycle/expiry';
 import { renewalDays } from '../../core/lifecycle/tuf';
 import { renewalCalendar } from '../../core/lifecycle/ics';
 import { expiryOf, trustOf, writeTrust } from '../../adapters/lifecycle/repository';
-import { fromUtf8 } from '../../../shared/encoding/bytes';
+import { fromUtf8, utf8 } from '../../../shared/encoding/bytes';
 import { migrationRequest, planMigration } from '../../core/lifecycle/migrate';
 import { readRepoDir } from '../../adapters/notary/repo-dir';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
@@ -91,7 +91,12 @@ export function lifecycleHandlers(kit: HostKit): AreaHandlers<typeof lifecycleCh
     },
 
     'kc:lifecycle.migrate': async (req) => {
-      const plan = await planMigration(readRepoDir(kit.files.folder(req.folderId)), { at: req.at ? new Date(req.at) : new Date() });
+      // as `notary migrate --gun --trusted-root` (electron/cli/commands/notary-migrate.ts)
+      const plan = await planMigration(readRepoDir(kit.files.folder(req.folderId)), {
+        at: req.at ? new Date(req.at) : new Date(),
+        ...(req.gun ? { gun: req.gun } : {}),
+        ...(req.trustedRoot !== undefined ? { trustedRoot: utf8(req.trustedRoot) } : {}),
+      });
       const t = req.target;
       const request = await migrationRequest(
         plan,

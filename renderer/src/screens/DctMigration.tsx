@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ChosenFolder, MigrationInfo } from '../../../shared/ipc/contract';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, ScreenTitle } from '../components/common';
-import { FolderButton, KeyInputs, SaveButton, type KeyText } from '../components/files';
+import { FolderButton, KeyInputs, OpenTextButton, SaveButton, type KeyText } from '../components/files';
 
 const nameOf = (k: KeyText) =>
   k.from
@@ -19,6 +19,9 @@ const nameOf = (k: KeyText) =>
 export function DctMigration() {
   const [notary, setNotary] = useState<ChosenFolder | null>(null);
   const [at, setAt] = useState('');
+  const [gun, setGun] = useState('');
+  const [root, setRoot] = useState<{ name: string; text: string } | null>(null);
+  const [days, setDays] = useState('');
   const [to, setTo] = useState<'cosign' | 'tuf'>('cosign');
   const [keys, setKeys] = useState<KeyText[]>([]);
   const [names, setNames] = useState<string[]>([]);
@@ -32,7 +35,7 @@ export function DctMigration() {
     setKeys(k);
     setNames(k.map((x, i) => names[i] ?? nameOf(x)));
   };
-  const ready = notary && (to === 'cosign' ? keys.length > 0 && /^\d+$/.test(m.trim()) : tuf);
+  const ready = notary && (to === 'cosign' ? keys.length > 0 && /^\d+$/.test(m.trim()) : tuf && /^\d{0,5}$/.test(days.trim()));
   const make = async () => {
     if (!notary) return;
     setError(null);
@@ -42,8 +45,16 @@ export function DctMigration() {
       const target =
         to === 'cosign'
           ? { to: 'cosign' as const, signers: keys.map((k, i) => ({ name: (names[i] ?? nameOf(k)).trim(), publicKeyPem: k.text })), m: Number(m.trim()) }
-          : { to: 'tuf' as const, tufFolderId: tuf!.folderId };
-      setResult(await call('kc:lifecycle.migrate', { folderId: notary.folderId, ...(at.trim() ? { at: at.trim() } : {}), target }));
+          : { to: 'tuf' as const, tufFolderId: tuf!.folderId, ...(days.trim() ? { expiresInDays: Number(days.trim()) } : {}) };
+      setResult(
+        await call('kc:lifecycle.migrate', {
+          folderId: notary.folderId,
+          ...(at.trim() ? { at: at.trim() } : {}),
+          ...(gun.trim() ? { gun: gun.trim() } : {}),
+          ...(root ? { trustedRoot: root.text } : {}),
+          target,
+        }),
+      );
     } catch (e) {
       setError(toUiError(e));
     } finally {
@@ -62,6 +73,7 @@ export function DctMigration() {
         <Field label="Verify at (UTC, blank: now)" hint="2027-01-31T00:00:00Z">
           <input value={at} onChange={(e) => setAt(e.target.value)} placeholder="now" aria-label="Verify at" />
         </Field>
+        <TrustOptions gun={gun} setGun={setGun} root={root} setRoot={setRoot} />
       </section>
       <section className="card" aria-label="Migrate to">
         <h2>2. Migrate to</h2>
@@ -90,6 +102,9 @@ export function DctMigration() {
           <>
             <FolderButton purpose="tuf-metadata" label="Choose the TUF metadata folder…" onOpen={(f) => setTuf(f)} />
             {tuf && <p>TUF repository: {tuf.display}</p>}
+            <Field label="Targets expire in (days; blank: keep the targets expiry)">
+              <input value={days} onChange={(e) => setDays(e.target.value)} inputMode="numeric" />
+            </Field>
           </>
         )}
         <div className="actions">
@@ -156,5 +171,35 @@ function MigratedTable({ tags }: { tags: MigrationInfo['migrated'] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** `notary migrate --gun` and `--trusted-root` on screen (blank: the certificates' CN; the folder's own root, TOFU). */
+function TrustOptions({
+  gun,
+  setGun,
+  root,
+  setRoot,
+}: {
+  gun: string;
+  setGun: (g: string) => void;
+  root: { name: string; text: string } | null;
+  setRoot: (r: { name: string; text: string } | null) => void;
+}) {
+  return (
+    <>
+      <Field label="GUN (blank: the root certificates' CN)">
+        <input value={gun} onChange={(e) => setGun(e.target.value)} />
+      </Field>
+      <p data-testid="migrate-trusted-root">{root ? `Trusted root: ${root.name}` : 'No trusted root: the root in the folder is trusted (TOFU, reported).'}</p>
+      <div className="actions">
+        <OpenTextButton purpose="tuf-root" label="Open the trusted root (optional)…" onText={(name, text) => setRoot({ name, text })} />
+        {root && (
+          <button type="button" onClick={() => setRoot(null)}>
+            Forget the trusted root
+          </button>
+        )}
+      </div>
+    </>
   );
 }

@@ -15,6 +15,7 @@
  *   the request text comes back to be saved (kc:files.save) and signed like any other.
  */
 import { handleId } from './files';
+import { fileText } from '../common';
 import { arr, int, literal, obj, opt, str, union, type Schema } from '../schema';
 
 const time = str({ min: 20, max: 25, pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, what: 'a UTC time such as 2027-01-31T00:00:00Z' });
@@ -85,6 +86,10 @@ export const lifecycleChannels = {
   'kc:lifecycle.migrate': obj({
     folderId: handleId,
     at: opt(time),
+    /** `--gun`: the GUN the root certificates must name (blank: their CN). */
+    gun: opt(str({ min: 1, max: 255, what: 'a GUN (registry/repository)' })),
+    /** `--trusted-root`: a root.json the person already trusts (blank: the folder's own root, reported as TOFU). */
+    trustedRoot: opt(fileText),
     target: union('to', {
       cosign: obj({
         to: literal('cosign'),
