@@ -16,8 +16,7 @@ import { makeSoftHsm, type TestHsm } from '../helpers/softhsm';
 import { startUi, type UiHarness, type Machine } from '../helpers/ui-harness';
 import { expectNoSeriousA11y } from '../helpers/axe';
 import { Pkcs11Module } from '../../electron/adapters/pkcs11';
-import { notaryCommand } from '../../electron/cli/commands/notary';
-import { makeContext, type CliContext } from '../../electron/cli/context';
+import { kcInProcess } from '../helpers/kc-inprocess';
 import { notaryKeyFromText, notaryKeyId } from '../../shared/notary';
 
 const skip = !existsSync('/usr/bin/chromium') ? 'no /usr/bin/chromium' : spawnSync('openssl', ['version']).status !== 0 ? 'needs openssl' : false;
@@ -39,21 +38,6 @@ function ecKey(name: string): string {
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', priv]);
   openssl(['pkey', '-in', priv, '-pubout', '-out', join(dir, `${name}.pub.pem`)]);
   return join(dir, `${name}.pub.pem`);
-}
-
-async function kc(args: string[]) {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    ...makeContext({ env: { ...process.env, KEYCEREMONY_PIN: '' } }),
-    out: (l) => void (out += l + '\n'),
-    err: (l) => void (err += l + '\n'),
-  };
-  try {
-    return { code: await notaryCommand.run(args, ctx), out, err };
-  } catch (e) {
-    return { code: 1, out, err: err + `error[${(e as { code?: string }).code}]: ${(e as Error).message}` };
-  }
 }
 
 const targetsOnDisk = (repo: string) =>
@@ -94,7 +78,8 @@ test(
     const [tk, sk, ts, qa] = ['targets', 'snapshot', 'timestamp', 'qa-signer'].map(ecKey);
     const repo = join(dir, 'repo');
     mkdirSync(repo);
-    const r = await kc([
+    const r = await kcInProcess([
+      'notary',
       'init',
       '--gun',
       GUN,
