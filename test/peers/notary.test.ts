@@ -83,6 +83,48 @@ after(async () => {
 
 const pin = () => ['--pin-file', join(dir, 'pin')];
 
+/**
+ * A GUN made afresh on `srv` (server-held snapshot key): its timestamp and snapshot keys fetched from the
+ * server, `init` with one root certificate and one target, root signed on custodian-b's token and
+ * targets on the online token, then published. Returns the repository folder and the key-fetch output.
+ */
+async function publishNewGun(srv: RunningNotary, gun: string, name: string, rootCert: string, target: string): Promise<{ repo: string; fetched: string }> {
+  const repo = join(dir, `repo-${name}`);
+  const keys = join(dir, `server-keys-${name}`);
+  const srvArgs = ['--server', srv.url, '--tls-ca', srv.ca];
+  let r = await kc(['publish', ...srvArgs, '--gun', gun, '--fetch-keys', keys, '--server-snapshot']);
+  assert.equal(r.code, 0, r.err);
+  const fetched = r.out;
+  r = await kc([
+    'init',
+    '--gun',
+    gun,
+    '--dir',
+    repo,
+    '--root-cert',
+    rootCert,
+    '--targets-key',
+    join(dir, 'online-notary-targets.pub.pem'),
+    '--server-snapshot-key',
+    join(keys, 'snapshot.key'),
+    '--timestamp-key',
+    join(keys, 'timestamp.key'),
+    '--target',
+    target,
+  ]);
+  assert.equal(r.code, 0, r.err);
+  for (const [role, tok, label] of [
+    ['root', 'custodian-b', 'notary-root'],
+    ['targets', 'online', 'notary-targets'],
+  ] as const) {
+    r = await kc(['sign', '--dir', repo, '--role', role, '--token', tok, '--label', label, ...pin()]);
+    assert.equal(r.code, 0, r.err);
+  }
+  r = await kc(['publish', ...srvArgs, '--dir', repo]);
+  assert.equal(r.code, 0, r.err + srv.log().slice(-2000));
+  return { repo, fetched };
+}
+
 test('offline GUN on SoftHSM, published by us, listed by the real notary client; root rotation accepted', { skip, timeout: 120_000 }, async () => {
   const repo = join(dir, 'repo');
   const keys = join(dir, 'server-keys');
@@ -363,42 +405,11 @@ test(
     const ecdsaServer = await startNotaryServer(sdir, { remoteSigner: true });
     try {
       const gun = 'example.com/keyceremony/ecdsa';
-      const repo = join(dir, 'repo-ecdsa');
-      const keys = join(dir, 'server-keys-ecdsa');
-      const srvArgs = ['--server', ecdsaServer.url, '--tls-ca', ecdsaServer.ca];
-      let r = await kc(['publish', ...srvArgs, '--gun', gun, '--fetch-keys', keys, '--server-snapshot']);
+      let r = await kc(['cert', '--gun', gun, '--token', 'custodian-b', '--label', 'notary-root', '--out', join(dir, 'ecdsa-b.crt'), ...pin()]);
       assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /timestamp key \(ecdsa\)/);
-      assert.match(r.out, /snapshot key \(ecdsa\)/);
-      r = await kc(['cert', '--gun', gun, '--token', 'custodian-b', '--label', 'notary-root', '--out', join(dir, 'ecdsa-b.crt'), ...pin()]);
-      assert.equal(r.code, 0, r.err);
-      r = await kc([
-        'init',
-        '--gun',
-        gun,
-        '--dir',
-        repo,
-        '--root-cert',
-        join(dir, 'ecdsa-b.crt'),
-        '--targets-key',
-        join(dir, 'online-notary-targets.pub.pem'),
-        '--server-snapshot-key',
-        join(keys, 'snapshot.key'),
-        '--timestamp-key',
-        join(keys, 'timestamp.key'),
-        '--target',
-        `tool=${join(dir, 'payload-v2.txt')}`,
-      ]);
-      assert.equal(r.code, 0, r.err);
-      for (const [role, tok, label] of [
-        ['root', 'custodian-b', 'notary-root'],
-        ['targets', 'online', 'notary-targets'],
-      ] as const) {
-        r = await kc(['sign', '--dir', repo, '--role', role, '--token', tok, '--label', label, ...pin()]);
-        assert.equal(r.code, 0, r.err);
-      }
-      r = await kc(['publish', ...srvArgs, '--dir', repo]);
-      assert.equal(r.code, 0, r.err + ecdsaServer.log().slice(-2000));
+      const { repo, fetched } = await publishNewGun(ecdsaServer, gun, 'ecdsa', join(dir, 'ecdsa-b.crt'), `tool=${join(dir, 'payload-v2.txt')}`);
+      assert.match(fetched, /timestamp key \(ecdsa\)/);
+      assert.match(fetched, /snapshot key \(ecdsa\)/);
       const l = spawnSync('notary', ['-s', ecdsaServer.url, '-d', join(dir, 'client-ecdsa'), '--tlscacert', ecdsaServer.ca, 'list', gun], {
         encoding: 'utf8',
         timeout: 20_000,
@@ -427,7 +438,7 @@ test(
   async () => {
     const repo = join(dir, 'repo');
     const anchors = join(dir, 'anchors');
-    let r = await kcCli(['export', 'trust', '--metadata', repo, '--out', anchors]);
+    const r = await kcCli(['export', 'trust', '--metadata', repo, '--out', anchors]);
     assert.equal(r.code, 0, r.err);
     const config = JSON.parse(readFileSync(join(anchors, 'config.json'), 'utf8')) as {
       trust_pinning: { certs: Record<string, string[]>; disable_tofu: boolean };
@@ -447,38 +458,7 @@ test(
     mkdirSync(join(dir, 'server-recreated'));
     const other = await startNotaryServer(join(dir, 'server-recreated'));
     try {
-      const keys = join(dir, 'server-keys-recreated');
-      const re = join(dir, 'repo-recreated');
-      const srvArgs = ['--server', other.url, '--tls-ca', other.ca];
-      r = await kc(['publish', ...srvArgs, '--gun', GUN, '--fetch-keys', keys, '--server-snapshot']);
-      assert.equal(r.code, 0, r.err);
-      r = await kc([
-        'init',
-        '--gun',
-        GUN,
-        '--dir',
-        re,
-        '--root-cert',
-        join(dir, 'custodian-b.crt'),
-        '--targets-key',
-        join(dir, 'online-notary-targets.pub.pem'),
-        '--server-snapshot-key',
-        join(keys, 'snapshot.key'),
-        '--timestamp-key',
-        join(keys, 'timestamp.key'),
-        '--target',
-        `v1=${join(dir, 'payload-v2.txt')}`,
-      ]);
-      assert.equal(r.code, 0, r.err);
-      for (const [role, tok, label] of [
-        ['root', 'custodian-b', 'notary-root'],
-        ['targets', 'online', 'notary-targets'],
-      ] as const) {
-        r = await kc(['sign', '--dir', re, '--role', role, '--token', tok, '--label', label, ...pin()]);
-        assert.equal(r.code, 0, r.err);
-      }
-      r = await kc(['publish', ...srvArgs, '--dir', re]);
-      assert.equal(r.code, 0, r.err + other.log().slice(-2000));
+      await publishNewGun(other, GUN, 'recreated', join(dir, 'custodian-b.crt'), `v1=${join(dir, 'payload-v2.txt')}`);
       // a client without pinning takes it (TOFU); the exported pinning refuses it
       const tofu = spawnSync('notary', ['-s', other.url, '-d', join(dir, 'client-tofu-recreated'), '--tlscacert', other.ca, 'list', GUN], {
         encoding: 'utf8',
