@@ -40,6 +40,7 @@ function bad(input: string, reason: string, where = 'image reference'): never {
 
 /** Validate and normalise a `sha256:<hex>` digest. */
 export function parseDigest(d: string, where = 'digest'): string {
+  if (isSha256Digest(d)) return d;
   const m = /^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):(.*)$/.exec(d);
   if (!m) bad(d, 'a digest is written sha256:<64 hex characters>', where);
   const [, alg, hex] = m as unknown as [string, string, string];
@@ -48,6 +49,16 @@ export function parseDigest(d: string, where = 'digest'): string {
   if (hex.length !== 64) bad(d, `a sha256 digest has 64 hex characters, this one has ${hex.length}`, where);
   if (hex !== hex.toLowerCase()) bad(d, 'the digest must be lower-case hex', where);
   return `sha256:${hex}`;
+}
+
+/** `sha256:` and 64 lower-case hex digits, checked character by character (the common case of parseDigest). */
+function isSha256Digest(d: string): boolean {
+  if (d.length !== 71 || !d.startsWith('sha256:')) return false;
+  for (let i = 7; i < 71; i++) {
+    const c = d.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 /** Parse `registry/repo[:tag]@sha256:<hex>`; throws INVALID_REFERENCE with the reason otherwise. */

@@ -20,8 +20,8 @@ export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigni
 
 /** JSON string encoding as Go's encoding/json writes it (HTML-safe escapes). */
 export function goJsonString(s: string): string {
-  // Fast path: printable ASCII without characters Go escapes differently from JSON.stringify.
-  if (/^[\x20-\x7e]*$/.test(s) && !/[<>&]/.test(s)) return JSON.stringify(s);
+  // Fast path: printable ASCII with nothing to escape (no ", \, <, >, &) is written as it is.
+  if (plainAscii(s)) return '"' + s + '"';
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;
@@ -35,6 +35,14 @@ export function goJsonString(s: string): string {
     } else out += ch;
   }
   return out + '"';
+}
+
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 /* " */ || c === 0x5c /* \ */ || c === 0x3c /* < */ || c === 0x3e /* > */ || c === 0x26 /* & */) return false;
+  }
+  return true;
 }
 
 /** The payload bytes for one image. `annotations` become `optional` (string values, keys sorted). */

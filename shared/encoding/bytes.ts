@@ -18,12 +18,15 @@ export function fromHex(hex: string): Uint8Array {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+/** Base64 of every 12-bit value: two characters per lookup, four per 3 bytes. */
+const B64_PAIRS = Array.from({ length: 4096 }, (_, i) => (B64[i >> 6] as string) + (B64[i & 63] as string));
+
 export function toBase64(b: Uint8Array): string {
   let out = '';
   let i = 0;
   for (; i + 2 < b.length; i += 3) {
     const n = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
-    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    out += (B64_PAIRS[n >> 12] as string) + (B64_PAIRS[n & 4095] as string);
   }
   const rest = b.length - i;
   if (rest === 1) {
@@ -36,7 +39,52 @@ export function toBase64(b: Uint8Array): string {
   return out;
 }
 
+/** Value of each base64 character by char code (-1: not in the standard alphabet). */
+const B64_VALUE = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 64; i++) t[B64.charCodeAt(i)] = i;
+  return t;
+})();
+
+/**
+ * The common case in one pass: standard alphabet, length a multiple of 4, `=` only as the last one
+ * or two characters. undefined for anything else (whitespace, URL-safe characters, missing padding,
+ * errors), which the general path below handles exactly as before.
+ */
+function fromBase64Canonical(s: string): Uint8Array | undefined {
+  const n = s.length;
+  if (n % 4 !== 0) return undefined;
+  const pad = n > 0 && s.charCodeAt(n - 1) === 0x3d ? (s.charCodeAt(n - 2) === 0x3d ? 2 : 1) : 0;
+  const out = new Uint8Array((n / 4) * 3 - pad);
+  const end = n - pad;
+  let o = 0;
+  let acc = 0;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? (B64_VALUE[c] as number) : -1;
+    if (v < 0) return undefined;
+    acc = (acc << 6) | v;
+    if ((i & 3) === 3) {
+      out[o++] = (acc >> 16) & 255;
+      out[o++] = (acc >> 8) & 255;
+      out[o++] = acc & 255;
+      acc = 0;
+    }
+  }
+  if (pad === 1) {
+    acc <<= 6;
+    out[o++] = (acc >> 16) & 255;
+    out[o++] = (acc >> 8) & 255;
+  } else if (pad === 2) {
+    acc <<= 12;
+    out[o++] = (acc >> 16) & 255;
+  }
+  return out;
+}
+
 export function fromBase64(s: string): Uint8Array {
+  const fast = fromBase64Canonical(s);
+  if (fast) return fast;
   const clean = s
     .replace(/[\r\n\t ]/g, '')
     .replace(/-/g, '+')
@@ -56,12 +104,16 @@ export function fromBase64(s: string): Uint8Array {
   return out;
 }
 
+// One encoder and one decoder for the module: both are stateless for whole-buffer calls (no `stream`).
+const ENCODER = new TextEncoder();
+const FATAL_DECODER = new TextDecoder('utf-8', { fatal: true });
+
 export function utf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return ENCODER.encode(s);
 }
 
 export function fromUtf8(b: Uint8Array): string {
-  return new TextDecoder('utf-8', { fatal: true }).decode(b);
+  return FATAL_DECODER.decode(b);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

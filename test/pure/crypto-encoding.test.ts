@@ -19,6 +19,22 @@ test('base64 and hex match Node for random lengths', () => {
   assert.throws(() => fromBase64('@@@'));
 });
 
+test('base64: the one-pass decoder and the general path agree; misplaced padding is refused', () => {
+  // Canonical input takes the one-pass path; the same bytes with whitespace, URL-safe characters or
+  // without padding take the general path: both must give Node's bytes.
+  for (let n = 0; n < 40; n++) {
+    const b = randomBytes(n);
+    const std = b.toString('base64');
+    assert.deepEqual(Buffer.from(fromBase64(std)), b, std);
+    assert.deepEqual(Buffer.from(fromBase64(std.replace(/=+$/, ''))), b, `${std} unpadded`);
+    assert.deepEqual(Buffer.from(fromBase64(b.toString('base64url'))), b, `${std} url-safe`);
+    assert.deepEqual(Buffer.from(fromBase64(std.replace(/(.{4})/g, '$1\n'))), b, `${std} wrapped`);
+  }
+  for (const bad of ['A===', 'AB=C', '=AAA', 'AAA*', 'AA==AA==', 'AAAA====', 'AAA\u00e9']) {
+    assert.throws(() => fromBase64(bad), /not a base64 string/, bad);
+  }
+});
+
 test('ECDSA raw <-> DER conversion matches Node for many signatures (incl. high-bit and short integers)', () => {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   for (let i = 0; i < 300; i++) {

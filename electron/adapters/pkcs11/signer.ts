@@ -3,7 +3,7 @@
  * host works with every token), signs on the token, converts ECDSA raw r||s to DER, and verifies every
  * signature with the public key before returning it.
  */
-import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, hash as oneShotHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import type { Signer } from '../../core/signer';
 import type { KeyType, SignatureAlgorithm } from '../../../shared/crypto/algorithms';
@@ -16,6 +16,18 @@ import type { Handle, TokenInfo, TokenKey } from './types';
 
 // DigestInfo prefix for SHA-256 (RFC 8017 §9.2 note 1), for CKM_RSA_PKCS over a host-side hash.
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+
+// One mechanism object per algorithm, made once (a batch signs thousands of times with it).
+const MECH_ECDSA: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_ECDSA };
+const MECH_EDDSA: pkcs11js.Mechanism = { mechanism: CKM_EDDSA };
+const MECH_RSA_PKCS: pkcs11js.Mechanism = { mechanism: pkcs11js.CKM_RSA_PKCS };
+const MECH_RSA_PSS: pkcs11js.Mechanism = {
+  mechanism: pkcs11js.CKM_RSA_PKCS_PSS,
+  parameter: { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 } as pkcs11js.IParams,
+};
+
+/** SHA-256/384 of one message in one native call (node:crypto's one-shot hash: no Hash object per message). */
+const digestOf = (alg: 'sha256' | 'sha384', data: Uint8Array): Buffer => oneShotHash(alg, data, 'buffer');
 
 /**
  * node:crypto sign/verify parameters for a signature algorithm, with signatures in the Signer's
@@ -55,7 +67,10 @@ export class TokenSigner implements Signer {
   readonly publicKeySpki: Uint8Array;
   readonly description: string;
   private readonly pub: KeyObject;
-  private readonly sigLen: number;
+  private readonly mech: pkcs11js.Mechanism;
+  private readonly ecdsa: boolean;
+  /** C_Sign's output buffer, reused: rawToDer / the copy below take the signature out of it. */
+  private readonly out: Buffer;
 
   constructor(
     private readonly lib: pkcs11js.PKCS11,
@@ -71,32 +86,39 @@ export class TokenSigner implements Signer {
     this.description = `token "${token.label}" (serial ${token.serial}), key "${key.label}" id ${key.idHex}`;
     this.pub = createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' });
     const rsaBytes = key.keyType === 'rsa-4096' ? 512 : 384;
-    this.sigLen = key.keyType === 'ecdsa-p256' ? 64 : key.keyType === 'ecdsa-p384' ? 96 : key.keyType === 'ed25519' ? 64 : rsaBytes;
+    this.out = Buffer.alloc(key.keyType === 'ecdsa-p256' ? 64 : key.keyType === 'ecdsa-p384' ? 96 : key.keyType === 'ed25519' ? 64 : rsaBytes);
+    this.mech = this.mechanism();
+    this.ecdsa = algorithm.startsWith('ecdsa');
   }
 
   /** Mechanism and the bytes handed to C_Sign for one message. */
-  private prepare(data: Uint8Array): { mech: pkcs11js.Mechanism; input: Buffer } {
+  private mechanism(): pkcs11js.Mechanism {
     switch (this.algorithm) {
       case 'ecdsa-p256-sha256':
       case 'ecdsa-p384-sha256':
-        return { mech: { mechanism: pkcs11js.CKM_ECDSA }, input: createHash('sha256').update(data).digest() };
       case 'ecdsa-p384-sha384':
-        return { mech: { mechanism: pkcs11js.CKM_ECDSA }, input: createHash('sha384').update(data).digest() };
+        return MECH_ECDSA;
       case 'ed25519':
-        return { mech: { mechanism: CKM_EDDSA }, input: Buffer.from(data) };
+        return MECH_EDDSA;
       case 'rsa-pss-sha256':
-        return {
-          mech: {
-            mechanism: pkcs11js.CKM_RSA_PKCS_PSS,
-            parameter: { type: pkcs11js.CK_PARAMS_RSA_PSS, hashAlg: pkcs11js.CKM_SHA256, mgf: pkcs11js.CKG_MGF1_SHA256, saltLen: 32 } as pkcs11js.IParams,
-          },
-          input: createHash('sha256').update(data).digest(),
-        };
+        return MECH_RSA_PSS;
       case 'rsa-pkcs1-sha256':
-        return {
-          mech: { mechanism: pkcs11js.CKM_RSA_PKCS },
-          input: Buffer.concat([SHA256_DIGEST_INFO, createHash('sha256').update(data).digest()]),
-        };
+        return MECH_RSA_PKCS;
+    }
+  }
+
+  private input(data: Uint8Array): Buffer {
+    switch (this.algorithm) {
+      case 'ecdsa-p256-sha256':
+      case 'ecdsa-p384-sha256':
+      case 'rsa-pss-sha256':
+        return digestOf('sha256', data);
+      case 'ecdsa-p384-sha384':
+        return digestOf('sha384', data);
+      case 'ed25519':
+        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      case 'rsa-pkcs1-sha256':
+        return Buffer.concat([SHA256_DIGEST_INFO, digestOf('sha256', data)]);
     }
   }
 
@@ -105,12 +127,13 @@ export class TokenSigner implements Signer {
   }
 
   private signOnToken(data: Uint8Array, ctxPin?: Uint8Array): Uint8Array {
-    const { mech, input } = this.prepare(data);
+    const input = this.input(data);
     let raw: Buffer;
     try {
-      this.lib.C_SignInit(this.session, mech, this.key.privateHandle);
+      this.lib.C_SignInit(this.session, this.mech, this.key.privateHandle);
       if (this.auth.needed) this.auth.login(ctxPin);
-      raw = this.lib.C_Sign(this.session, input, Buffer.alloc(this.sigLen));
+      // C_Sign writes into this signer's one output buffer; the signature is copied out below.
+      raw = this.lib.C_Sign(this.session, input, this.out);
     } catch (e) {
       if (e instanceof KeyceremonyError) throw e; // the context-specific login's own error
       const err = mapPkcs11Error(e, `signing with ${this.description}`, { token: this.token.label, serial: this.token.serial });
@@ -118,7 +141,7 @@ export class TokenSigner implements Signer {
       const note = rv === undefined ? undefined : this.auth.explain?.(rv);
       throw note ? new KeyceremonyError(err.code, `${err.message} ${note}`, { cause: e, ...(err.details ? { details: err.details } : {}) }) : err;
     }
-    return this.algorithm.startsWith('ecdsa') ? rawToDer(raw) : new Uint8Array(raw);
+    return this.ecdsa ? rawToDer(raw) : new Uint8Array(raw);
   }
 
   private selfCheckFailed(): KeyceremonyError {
@@ -162,8 +185,9 @@ export class TokenSigner implements Signer {
       for (let i = 0; i < total; i++) {
         if (opts.signal?.aborted || batch.anyFailed) break;
         const data = items[i] as Uint8Array;
+        // No await per signature unless the key needs a PIN or a touch for each one.
         const pin = this.auth.needed ? await this.auth.pin() : undefined;
-        await this.auth.presence?.();
+        if (this.auth.presence) await this.auth.presence();
         const sig = this.signOnToken(data, pin);
         out[i] = sig;
         batch.add(data, sig);

@@ -35,9 +35,14 @@ parentPort.on('message', (m) => {
   } else if (m.t === 'chunk') {
     const b = batches.get(m.b);
     if (!b || Atomics.compareExchange(b.claims, m.c, 0, 1) !== 0) return;
+    // One packed buffer per chunk: n messages, then n signatures; offs holds the 2n+1 boundaries.
+    const { buf, offs } = m;
+    const n = (offs.length - 1) / 2;
     let ok = true;
     try {
-      for (let i = 0; i < m.data.length && ok; i++) ok = verify(b.hash, m.data[i], b.key, m.sigs[i]);
+      for (let i = 0; i < n && ok; i++) {
+        ok = verify(b.hash, buf.subarray(offs[i], offs[i + 1]), b.key, buf.subarray(offs[n + i], offs[n + i + 1]));
+      }
     } catch {
       ok = false;
     }
@@ -181,14 +186,36 @@ export class BatchVerifier {
     this.pending.sigs.push(sig);
   }
 
-  /** Hand the buffered signatures to the worker as one chunk. */
+  /**
+   * Hand the buffered signatures to the worker as one chunk: the messages and signatures copied into
+   * one new buffer that is transferred, not cloned (a message may be a view of a larger buffer, such
+   * as Node's 8 KiB Buffer pool, which a structured clone would copy whole for every chunk).
+   */
   flush(): void {
     const chunk = this.pending;
-    if (chunk.data.length === 0) return;
+    const n = chunk.data.length;
+    if (n === 0) return;
     this.pending = { data: [], sigs: [] };
     const c = this.chunks.length;
     this.chunks.push(chunk);
-    this.worker?.postMessage({ t: 'chunk', b: this.id, c, data: chunk.data, sigs: chunk.sigs });
+    const worker = this.worker;
+    if (!worker) return;
+    const offs = new Uint32Array(2 * n + 1);
+    let size = 0;
+    for (let i = 0; i < n; i++) {
+      size += (chunk.data[i] as Uint8Array).length;
+      offs[i + 1] = size;
+    }
+    for (let i = 0; i < n; i++) {
+      size += (chunk.sigs[i] as Uint8Array).length;
+      offs[n + i + 1] = size;
+    }
+    const buf = new Uint8Array(size);
+    for (let i = 0; i < n; i++) {
+      buf.set(chunk.data[i] as Uint8Array, offs[i] as number);
+      buf.set(chunk.sigs[i] as Uint8Array, offs[n + i] as number);
+    }
+    worker.postMessage({ t: 'chunk', b: this.id, c, buf, offs }, [buf.buffer, offs.buffer]);
   }
 
   private reply(r: Reply): void {
