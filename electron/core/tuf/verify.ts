@@ -534,8 +534,9 @@ class TufClientVerifier {
     const f = await readFirst(this.reader, names);
     if (!f) stop('role.present', 'NOT_FOUND', `${name} v${meta.version} is missing (${names[0]})`, '5.6.1');
     fact.file = f.name;
-    await this.hashes(f.bytes, meta, f.name, 'snapshot', '5.6.2');
-    const { loaded: t, check } = await loadDelegated(f.bytes, f.name, this.limits.targets, (v) => Targets.fromJSON(v), delegator, name);
+    const { loaded: t, check } = await this.afterHashes(f.bytes, meta, f.name, 'snapshot', '5.6.2', () =>
+      loadDelegated(f.bytes, f.name, this.limits.targets, (v) => Targets.fromJSON(v), delegator, name),
+    );
     fact.version = t.model.version;
     fact.expires = t.model.expires;
     await this.checkSignatures(delegator, name, t, '5.6.3', check);
@@ -577,6 +578,36 @@ class TufClientVerifier {
       throw e;
     }
     if (done.length) this.out.pass('role.hashes', `matches ${referrer}: ${done.join(', ')}`, spec);
+  }
+
+  /**
+   * `hashes` (5.6.2), then `next` (parse, model, signatures: 5.6.3 on): a large file's hashes are taken
+   * on the thread pool while `next` parses it, and nothing `next` produced is used, nor its failure
+   * reported, before the hashes matched. A wrong length is known at once: nothing is parsed then.
+   */
+  private async afterHashes<T>(
+    bytes: Uint8Array,
+    meta: { length?: number; hashes?: Record<string, string> },
+    name: string,
+    referrer: string,
+    spec: string,
+    next: () => Promise<T>,
+  ): Promise<T> {
+    if (bytes.length < OVERLAP_OVER || (meta.length !== undefined && meta.length !== bytes.length) || !meta.hashes) {
+      await this.hashes(bytes, meta, name, referrer, spec);
+      return next();
+    }
+    const hashed = this.hashes(bytes, meta, name, referrer, spec);
+    hashed.catch(() => undefined); // awaited below, before anything else
+    let out: { ok: true; value: T } | { ok: false; error: unknown };
+    try {
+      out = { ok: true, value: await next() };
+    } catch (e) {
+      out = { ok: false, error: e };
+    }
+    await hashed;
+    if (!out.ok) throw out.error;
+    return out.value;
   }
 
   private checkExpiry(name: string, m: { version: number; expires: string; isExpired(now: number): boolean }, spec: string): void {
