@@ -22,15 +22,22 @@ export interface Signer {
   /** Human description for transcripts: token label/serial and key label/id, never secrets. */
   readonly description: string;
   sign(data: Uint8Array): Promise<Uint8Array>;
-  signMany?(items: readonly Uint8Array[], opts?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<Uint8Array[]>;
+  signMany?(items: readonly Uint8Array[], opts?: BatchSignOptions): Promise<Uint8Array[]>;
+}
+
+export interface BatchSignOptions {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * A signer that hashes each item on the host with `algorithm` before the token signs it may leave
+   * that digest in `out[i]` (a caller that needs the digest too, like a cosign bundle's
+   * messageDigest, then does not hash the item again). Items it did not hash stay undefined.
+   */
+  digests?: { algorithm: 'sha256' | 'sha384'; out: (Uint8Array | undefined)[] };
 }
 
 /** Sign a batch with `signMany` if the signer has it, one by one otherwise. */
-export async function signAll(
-  signer: Signer,
-  items: readonly Uint8Array[],
-  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-): Promise<Uint8Array[]> {
+export async function signAll(signer: Signer, items: readonly Uint8Array[], opts: BatchSignOptions = {}): Promise<Uint8Array[]> {
   if (signer.signMany) return signer.signMany(items, opts);
   const out: Uint8Array[] = [];
   for (const it of items) {

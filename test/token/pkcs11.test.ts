@@ -333,6 +333,23 @@ describe('batch signing', () => {
     });
   });
 
+  test('signMany hands back the digests it signed (for a cosign bundle) only for the hash it used', async () => {
+    const { createHash } = await import('node:crypto');
+    await withA(async (s) => {
+      const signer = s.signer(await keyOf(s, 'ecdsa-p256'));
+      const msgs = Array.from({ length: 40 }, (_, i) => Buffer.from(`payload ${i}`));
+      const out: (Uint8Array | undefined)[] = new Array(msgs.length);
+      await signer.signMany(msgs, { digests: { algorithm: 'sha256', out } });
+      msgs.forEach((m, i) => assert.equal(Buffer.from(out[i] as Uint8Array).toString('hex'), createHash('sha256').update(m).digest('hex'), `digest ${i}`));
+      const other: (Uint8Array | undefined)[] = new Array(msgs.length);
+      await signer.signMany(msgs, { digests: { algorithm: 'sha384', out: other } });
+      assert.ok(
+        other.every((d) => d === undefined),
+        'a P-256/SHA-256 signer leaves SHA-384 digests to the caller',
+      );
+    });
+  });
+
   test('signMany verifies every signature: a token whose signatures do not verify fails the batch, nothing returned', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     await withA(async (s) => {

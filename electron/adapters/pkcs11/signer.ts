@@ -5,7 +5,7 @@
  */
 import { createPublicKey, hash as oneShotHash, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
-import type { Signer } from '../../core/signer';
+import type { BatchSignOptions, Signer } from '../../core/signer';
 import type { KeyType, SignatureAlgorithm } from '../../../shared/crypto/algorithms';
 import { rawToDer } from '../../../shared/crypto/ecdsa';
 import { KeyceremonyError } from '../../../shared/errors';
@@ -126,8 +126,9 @@ export class TokenSigner implements Signer {
     return nodeSignatureParams(this.algorithm);
   }
 
-  private signOnToken(data: Uint8Array, ctxPin?: Uint8Array): Uint8Array {
+  private signOnToken(data: Uint8Array, ctxPin?: Uint8Array, digestOut?: (Uint8Array | undefined)[], index = 0): Uint8Array {
     const input = this.input(data);
+    if (digestOut) digestOut[index] = input;
     let raw: Buffer;
     try {
       this.lib.C_SignInit(this.session, this.mech, this.key.privateHandle);
@@ -167,11 +168,26 @@ export class TokenSigner implements Signer {
    * the batch; the event loop gets a turn at every chunk (at least every 2 ms), so a cancel and the
    * progress reach the person at once. Nothing is returned until every signature has verified.
    */
-  async signMany(items: readonly Uint8Array[], opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<Uint8Array[]> {
+  /** The host-side hash of `input` for this algorithm: the digest C_Sign receives (RSA PKCS#1: after the DigestInfo prefix). */
+  private hostDigest(): 'sha256' | 'sha384' | undefined {
+    switch (this.algorithm) {
+      case 'ecdsa-p256-sha256':
+      case 'ecdsa-p384-sha256':
+      case 'rsa-pss-sha256':
+        return 'sha256';
+      case 'ecdsa-p384-sha384':
+        return 'sha384';
+      default:
+        return undefined; // Ed25519 signs the message itself; RSA PKCS#1 signs a DigestInfo
+    }
+  }
+
+  async signMany(items: readonly Uint8Array[], opts: BatchSignOptions = {}): Promise<Uint8Array[]> {
     const total = items.length;
     const out: Uint8Array[] = new Array(total);
     let done = 0;
     const [hash, options] = this.verifyParams();
+    const digestOut = opts.digests && opts.digests.algorithm === this.hostDigest() ? opts.digests.out : undefined;
     // Progress is reported signature by signature (callers count deciles or throttle themselves).
     const onProgress = opts.onProgress;
     const batch = new BatchVerifier(this.publicKeySpki, { hash, options }, total, (n) => {
@@ -188,7 +204,7 @@ export class TokenSigner implements Signer {
         // No await per signature unless the key needs a PIN or a touch for each one.
         const pin = this.auth.needed ? await this.auth.pin() : undefined;
         if (this.auth.presence) await this.auth.presence();
-        const sig = this.signOnToken(data, pin);
+        const sig = this.signOnToken(data, pin, digestOut, i);
         out[i] = sig;
         batch.add(data, sig);
         if (batch.buffered >= CHUNK || performance.now() - chunkStart >= CHUNK_MS) {

@@ -74,20 +74,31 @@ export async function signPayloads(signer: Signer, payloads: readonly Uint8Array
 async function signPayloadsInternal(signer: Signer, payloads: readonly Uint8Array[], names: string[], opts: BatchOptions): Promise<ImageSignature[]> {
   const hint = await keyHint(signer);
   const digestAlgorithm = digestAlgorithmFor(signer.algorithm);
-  let digests: Uint8Array[] | Promise<Uint8Array[]>;
+  const alg = digestAlgorithm === 'SHA2_384' ? 'sha384' : 'sha256';
   const inject = opts.hash;
   if (inject) {
-    const alg = digestAlgorithm === 'SHA2_384' ? 'sha384' : 'sha256';
     const first = payloads[0] as Uint8Array;
     if (!bytesEqual(inject(alg, first), await digestFor(signer, first))) {
       throw new KeyceremonyError('INTERNAL', 'The injected hash function disagrees with WebCrypto.', { where: 'hash' });
     }
-    digests = payloads.map((p) => inject(alg, p));
-  } else {
-    digests = Promise.all(payloads.map((p) => digestFor(signer, p)));
   }
+  // The bundles' messageDigest: the digest the signer hashed each payload to before the token signed
+  // it, when it hands it back (a token signer hashing on the host does), else hashed here. A handed
+  // digest is bound to its payload: the signer verified each signature over the payload itself, and
+  // that signature was made over the handed digest. The first is also checked against WebCrypto.
+  const handed: (Uint8Array | undefined)[] = new Array(payloads.length);
   const { signal, onProgress } = opts;
-  const [sigs, ds] = await Promise.all([signAll(signer, payloads, { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) }), digests]);
+  const sigs = await signAll(signer, payloads, {
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+    digests: { algorithm: alg, out: handed },
+  });
+  if (handed[0] && !bytesEqual(handed[0], await digestFor(signer, payloads[0] as Uint8Array))) {
+    throw new KeyceremonyError('INTERNAL', "The signer's digest of the first payload disagrees with WebCrypto.", { where: 'hash' });
+  }
+  const ds = handed;
+  for (let i = 0; i < payloads.length; i++)
+    if (!ds[i]) ds[i] = inject ? inject(alg, payloads[i] as Uint8Array) : await digestFor(signer, payloads[i] as Uint8Array);
   return payloads.map((payload, i) => {
     const signature = sigs[i] as Uint8Array;
     const bundle = messageSignatureBundle({ hint, digestAlgorithm, digest: ds[i] as Uint8Array, signature });

@@ -19,6 +19,7 @@ import { attest, signBlob, signImages } from '../../../electron/core/cosign/sign
 import { evaluateThreshold, verifyBundle, verifySimpleSigning } from '../../../electron/core/cosign/verify';
 import { fromBase64, toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { parsePublicKeyPem } from '../../../shared/cosign/keys';
+import type { BatchSignOptions } from '../../../electron/core/signer';
 
 const IMG = parseImageReference(`registry.example.com/team/app@sha256:${'ab'.repeat(32)}`);
 const hintOf = (s: SoftwareSigner) => createHash('sha256').update(s.publicKeySpki).digest('hex');
@@ -68,6 +69,37 @@ describe('image signatures: ECDSA P-256, P-384, RSA PKCS#1 v1.5, Ed25519', () =>
     const s = SoftwareSigner.generate('rsa-3072', 'rsa-pss-sha256');
     await assert.rejects(signImages(s, [IMG]), { code: 'ALGORITHM_UNSUPPORTED' });
   });
+});
+
+test('the bundles take the digests a batch signer hands back, and a wrong one is refused', async () => {
+  const imgs = [IMG, parseImageReference(`registry.example.com/team/app@sha256:${'cd'.repeat(32)}`)];
+  const handing = (wrong: boolean) => {
+    let handedBack = 0;
+    const s = Object.assign(SoftwareSigner.generate('ecdsa-p256'), {
+      signMany: async (items: readonly Uint8Array[], opts?: BatchSignOptions) => {
+        const out = opts?.digests?.out;
+        if (out) {
+          items.forEach(
+            (it, i) =>
+              (out[i] = createHash('sha256')
+                .update(wrong ? 'x' : it)
+                .digest()),
+          );
+          handedBack = items.length;
+        }
+        return Promise.all(items.map((it) => s.sign(it)));
+      },
+    });
+    return { s, handed: () => handedBack };
+  };
+  const good = handing(false);
+  const sigs = await signImages(good.s, imgs);
+  assert.equal(good.handed(), 2, 'the signer was asked for its digests');
+  for (const r of sigs) {
+    assert.equal(r.bundle.messageSignature!.messageDigest.digest, createHash('sha256').update(r.payload).digest('base64'));
+    assert.equal((await verifyBundle({ spki: good.s.publicKeySpki, bundle: r.bundle, artifact: r.payload })).valid, true);
+  }
+  await assert.rejects(signImages(handing(true).s, imgs), { code: 'INTERNAL', message: /digest of the first payload disagrees/ });
 });
 
 test('messageDigest is checked against the artifact (sigstore-js does not without a tlog entry)', async () => {
