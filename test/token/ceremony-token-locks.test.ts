@@ -3,7 +3,7 @@
  * `tuf-root-1` key on a root token. A ceremony now holds each token it uses (by serial) for the whole run:
  * a second ceremony on a held token is refused at once (TOKEN_IN_USE naming the token and the holder: its
  * ceremony and run folder, run id, process), a second run in the same folder too (CONFLICT), and the locks
- * of a ceremony that died are taken over. Real CLI processes on SoftHSM2 tokens; the key is counted with
+ * of a ceremony that died are taken over. A keygen outside a ceremony is refused on a held token too. Real CLI processes on SoftHSM2 tokens; the key is counted with
  * OpenSC pkcs11-tool.
  */
 import { test, before, after } from 'node:test';
@@ -105,6 +105,15 @@ test('a second ceremony on a held token is refused at once, naming the token and
       same.err,
       new RegExp(
         `error\\[CONFLICT\\]: The run folder ${join(dir, 'a')} is in use by ceremony "race" in ${join(dir, 'a')}, run ${runA} \\(keyceremony process ${a.pid} `,
+      ),
+    );
+    // A keygen outside any ceremony is refused the same way (it would race the ceremony's key generation)
+    const keygen = await kcAsync(['keygen', '--serial', serial, '--type', 'ecdsa-p256', '--label', 'tuf-root-1', '--pin-file', join(dir, 'user.pin')], env);
+    assert.equal(keygen.code, 1, keygen.out + keygen.err);
+    assert.match(
+      keygen.err,
+      new RegExp(
+        `error\\[TOKEN_IN_USE\\]: Token "race-a" \\(serial ${serial}\\) is in use by another ceremony: ceremony "race" in ${join(dir, 'a')}, run ${runA} `,
       ),
     );
     assert.deepEqual(rootKeys('race-a'), [], 'no key yet');

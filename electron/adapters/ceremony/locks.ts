@@ -60,6 +60,38 @@ function runIdIn(outDir: string): string | undefined {
   }
 }
 
+function tokenInUse(t: Pick<TokenInfo, 'serial' | 'label'>, h: LockHolder | undefined, lockPath: string): KeyceremonyError {
+  const by = !h || h.what.startsWith('ceremony') ? 'another ceremony' : 'another keyceremony command';
+  return new KeyceremonyError(
+    'TOKEN_IN_USE',
+    `Token "${t.label}" (serial ${t.serial}) is in use by ${by}: ${holderLine(h)}. A token takes part in one ceremony at a time: let that ceremony finish, or stop it, then run this one again. If no keyceremony is running there, remove ${lockPath}.`,
+    {
+      where: `token ${t.label}`,
+      details: { token: t.label, serial: t.serial, ...(h ? { pid: h.pid, host: h.host, ...(h.run ? { run: h.run } : {}) } : {}) },
+    },
+  );
+}
+
+/**
+ * Hold one token for a command that makes keys outside a ceremony (keygen, backup recover): refused at
+ * once with TOKEN_IN_USE while a ceremony holds it, and a ceremony started meanwhile is refused naming
+ * the command. Released when `fn` settles.
+ */
+export async function withTokenLock<T>(
+  t: Pick<TokenInfo, 'serial' | 'label' | 'serialIsUnique'>,
+  what: string,
+  fn: () => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
+  const lockPath = tokenLockFile(tokenLockDir(env), t);
+  const held = await acquireFileLock(lockPath, what, { waitMs: 0, busyError: (h) => tokenInUse(t, h, lockPath) });
+  try {
+    return await fn();
+  } finally {
+    held.release();
+  }
+}
+
 export class CeremonyLocks {
   private readonly tokens = new Map<string, HeldLock>();
   private runId: string | undefined;
@@ -108,15 +140,7 @@ export class CeremonyLocks {
     const held = await acquireFileLock(lockPath, this.what, {
       waitMs: 0,
       ...(this.runId ? { run: this.runId } : {}),
-      busyError: (h) =>
-        new KeyceremonyError(
-          'TOKEN_IN_USE',
-          `Token "${t.label}" (serial ${t.serial}) is in use by another ceremony: ${holderLine(h)}. A token takes part in one ceremony at a time: let that ceremony finish, or stop it, then run this one again. If no keyceremony is running there, remove ${lockPath}.`,
-          {
-            where: `token ${t.label}`,
-            details: { token: t.label, serial: t.serial, ...(h ? { pid: h.pid, host: h.host, ...(h.run ? { run: h.run } : {}) } : {}) },
-          },
-        ),
+      busyError: (h) => tokenInUse(t, h, lockPath),
     });
     this.tokens.set(lockPath, held);
   }

@@ -39,6 +39,7 @@ import { group } from '../dispatch';
 import type { CliContext } from '../context';
 import { keyOptions, keyRef, pinFor, tokenOptions, tokenRef } from '../keyref';
 import { readSecretFile } from '../context';
+import { withTokenLock } from '../../adapters/ceremony/locks';
 import type { Command } from './types';
 
 const shareOptions = {
@@ -462,8 +463,14 @@ const recover: Command = {
     );
     const mod = ctx.openModule({ module: ref.module });
     try {
+      // The token is held while the key is recovered onto it: refused at once while a ceremony holds it.
       const res = await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, (s) =>
-        recoverOntoToken(s, backup, kek, { journal: new FsTokenJournal(defaultTokenJournalDir(ctx.env)) }),
+        withTokenLock(
+          s.token,
+          `keyceremony backup recover (set ${backup.shareSet.id})`,
+          () => recoverOntoToken(s, backup, kek, { journal: new FsTokenJournal(defaultTokenJournalDir(ctx.env)) }),
+          ctx.env,
+        ),
       );
       zeroize(kek);
       for (const r of res.removed) ctx.out(`removed (left by an interrupted recovery): ${r}`);

@@ -11,6 +11,7 @@ import { parse, UsageError } from '../args';
 import { readSecretFile, type CliContext } from '../context';
 import { group } from '../dispatch';
 import { hexId, keyOptions, keyRef, pinFor, tokenOptions, tokenRef } from '../keyref';
+import { withTokenLock } from '../../adapters/ceremony/locks';
 import type { Command } from './types';
 
 function keyJson(k: TokenKey) {
@@ -111,42 +112,49 @@ const keygen: Command = {
     const label = values.label;
     const mod = ctx.openModule(ref);
     try {
-      return await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, async (s) => {
-        const { key, created, removed } = await generateKeyOnce(
-          s,
-          {
-            keyType,
-            label,
-            ...(values.id ? { id: hexId(values.id) } : {}),
-            ...(values.slot ? { slot: values.slot } : {}),
-            profile: values.backupable ? 'backupable' : 'non-extractable',
-            // asked only by tokens that generate keys as security officer (YubiKey PIV: the management key)
-            soPin: ctx.pinSource({
-              pinFile: values['so-pin-file'],
-              prompt: `Security officer credential (YubiKey: PIV management key) for token "${ref.token.label ?? ref.token.serial}": `,
-              envVar: 'KEYCEREMONY_SO_PIN',
-              flag: '--so-pin-file',
-              what: 'security officer credential',
-            }),
-          },
-          {
-            journal: new FsTokenJournal(defaultTokenJournalDir(ctx.env)),
-            policy: values['remove-incomplete'] ? 'auto' : 'refuse',
-            how: 'Run the same command again with --remove-incomplete to remove them; then the key is generated once.',
-          },
+      // The token is held while the key is made: refused at once while a ceremony holds it (TOKEN_IN_USE).
+      const { key, created, removed } = await mod.withSession(ref.token, { pin: pinFor(ctx, ref), rw: true }, (s) =>
+        withTokenLock(
+          s.token,
+          `keyceremony keygen "${label}"`,
+          () =>
+            generateKeyOnce(
+              s,
+              {
+                keyType,
+                label,
+                ...(values.id ? { id: hexId(values.id) } : {}),
+                ...(values.slot ? { slot: values.slot } : {}),
+                profile: values.backupable ? 'backupable' : 'non-extractable',
+                // asked only by tokens that generate keys as security officer (YubiKey PIV: the management key)
+                soPin: ctx.pinSource({
+                  pinFile: values['so-pin-file'],
+                  prompt: `Security officer credential (YubiKey: PIV management key) for token "${ref.token.label ?? ref.token.serial}": `,
+                  envVar: 'KEYCEREMONY_SO_PIN',
+                  flag: '--so-pin-file',
+                  what: 'security officer credential',
+                }),
+              },
+              {
+                journal: new FsTokenJournal(defaultTokenJournalDir(ctx.env)),
+                policy: values['remove-incomplete'] ? 'auto' : 'refuse',
+                how: 'Run the same command again with --remove-incomplete to remove them; then the key is generated once.',
+              },
+            ),
+          ctx.env,
+        ),
+      );
+      if (values.json) ctx.out(JSON.stringify({ created, removedIncomplete: removed, key: keyJson(key) }, null, 2));
+      else {
+        for (const r of removed) ctx.out(`removed incomplete object: ${r}`);
+        ctx.out(
+          `${created ? 'created' : 'already present'}: ${key.keyType} key "${key.label}" id ${key.idHex} on token "${key.token.label}" (serial ${key.token.serial})`,
         );
-        if (values.json) ctx.out(JSON.stringify({ created, removedIncomplete: removed, key: keyJson(key) }, null, 2));
-        else {
-          for (const r of removed) ctx.out(`removed incomplete object: ${r}`);
-          ctx.out(
-            `${created ? 'created' : 'already present'}: ${key.keyType} key "${key.label}" id ${key.idHex} on token "${key.token.label}" (serial ${key.token.serial})`,
-          );
-          ctx.out(`fingerprint (sha256 of SPKI): ${key.fingerprint}`);
-          ctx.out(`uri: ${key.uri}`);
-          ctx.out(pemEncode('PUBLIC KEY', key.publicKeySpki).trimEnd());
-        }
-        return 0;
-      });
+        ctx.out(`fingerprint (sha256 of SPKI): ${key.fingerprint}`);
+        ctx.out(`uri: ${key.uri}`);
+        ctx.out(pemEncode('PUBLIC KEY', key.publicKeySpki).trimEnd());
+      }
+      return 0;
     } finally {
       mod.close();
     }

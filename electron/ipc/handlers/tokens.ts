@@ -8,6 +8,7 @@ import { findKey, keyInfo, runJob, summarizeToken, touchPromptFor, type AreaHand
 import { publicKeysOn } from '../candidates';
 import { signAll } from '../../core/signer';
 import { generateKeyOnce } from '../../adapters/pkcs11/interrupted';
+import { withTokenLock } from '../../adapters/ceremony/locks';
 import { fingerprintWords } from '../../../shared/pgp-words';
 
 export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> {
@@ -37,11 +38,14 @@ export function tokenHandlers(kit: HostKit): AreaHandlers<typeof tokenChannels> 
         const spec: Parameters<TokenSession['generateKeyPair']>[0] = { keyType: req.keyType, label: req.label };
         if (req.idHex !== undefined) spec.id = fromHex(req.idHex);
         if (req.profile !== undefined) spec.profile = req.profile;
-        const { key, created } = await generateKeyOnce(s, spec, {
-          ...(kit.deps.tokenJournal ? { journal: kit.deps.tokenJournal } : {}),
-          policy: 'refuse',
-          how: 'Open "Incomplete objects" on the Tokens screen to see them and remove them, then generate the key again.',
-        });
+        // Held while the key is made: refused at once (TOKEN_IN_USE) while a ceremony holds this token.
+        const { key, created } = await withTokenLock(s.token, `key generation "${req.label}" on the Tokens screen`, () =>
+          generateKeyOnce(s, spec, {
+            ...(kit.deps.tokenJournal ? { journal: kit.deps.tokenJournal } : {}),
+            policy: 'refuse',
+            how: 'Open "Incomplete objects" on the Tokens screen to see them and remove them, then generate the key again.',
+          }),
+        );
         return { ...keyInfo(key), created };
       }),
 
