@@ -341,11 +341,9 @@ export function parseStrictJson(text: string, opts: StrictJsonOptions = {}): unk
     const size = utf8Length(text);
     if (size > max) tooLarge(size, max, opts.source);
   }
-  // Fast path: native JSON.parse, then prove there were no duplicate keys and no lone surrogates.
-  // Every key ends with an unescaped `"` followed by optional whitespace and `:`; counting those
-  // (a string value starting with ":" is counted too) and comparing with the keys the parsed objects
-  // hold is exact when equal: each duplicate loses one key, each false hit adds one. Anything else
-  // goes to the scanner, which finds the fault with its path and line:column.
+  // Fast path: native JSON.parse, then prove there were no duplicate keys, no lone surrogates and
+  // (integersOnly) no fraction or exponent; anything not proven goes to the scanner, which finds the
+  // fault with its path and line:column (or finds none: the value stands).
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
@@ -353,21 +351,81 @@ export function parseStrictJson(text: string, opts: StrictJsonOptions = {}): unk
     new Scanner(text, opts).run();
     throw new KeyceremonyError('INVALID_JSON', `${opts.source ? opts.source + ': ' : ''}invalid JSON.`, { where: opts.source ?? '$' });
   }
-  if (!maySurrogate(text) && !(opts.integersOnly && mayHoldNonInteger(text))) {
-    const counted = countKeyColons(text);
-    const depth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
-    const held = opts.integersOnly ? countHeldKeys(value, depth) : countKeys(value, depth);
-    if (counted === held) return value;
-  }
-  new Scanner(text, opts).run();
+  if (!provenStrict(text, value, opts)) new Scanner(text, opts).run();
   return value;
 }
 
 /**
+ * `text` parsed by JSON.parse to `value`: prove it holds no duplicate key (JSON.parse keeps the last
+ * one silently) and no lone surrogate, and under `integersOnly` no number with a fraction or an
+ * exponent. False means "not proven", never "invalid".
+ *
+ * Duplicates: every key ends with an unescaped `"`, optional whitespace and `:`. Counting those in
+ * the text (a string value starting with ":", or a `\":` inside a string, is a false hit and counts
+ * too) and comparing with the keys the parsed objects hold is exact when equal: each duplicate loses
+ * one key, each false hit adds one.
+ */
+function provenStrict(text: string, value: unknown, opts: StrictJsonOptions): boolean {
+  if (maySurrogate(text) || inheritsEnumerable()) return false;
+  const ints = opts.integersOnly === true;
+  const depth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  // the walk first, while the value just built is still warm in the caches
+  let held: number;
+  numberInArray = typeof value === 'number';
+  try {
+    if (ints) {
+      heldKeys = 0;
+      held = canonMember(value, depth, 0, true) === 0 ? -1 : heldKeys;
+    } else {
+      held = typeof value === 'object' && value !== null ? keysIn(value, depth, 0) : 0;
+    }
+  } catch {
+    return false; // the call stack ran out (a maxDepth far above the default): the scanner has its own stack
+  }
+  if (held < 0) return false;
+  // numbers outside objects (array elements, a bare number) are not seen by the key scan
+  if (ints && numberInArray && mayHoldNonInteger(text)) return false;
+  return countKeyTokens(text, ints) === held;
+}
+
+/**
+ * The number of key tokens in `text` (with false hits, see provenStrict): one `indexOf(':')` pass that
+ * looks back over whitespace for an unescaped `"`. With `ints`, -1 as soon as a member value is a
+ * number written with a fraction or an exponent (every member value follows its key's colon).
+ */
+function countKeyTokens(t: string, ints: boolean): number {
+  let n = 0;
+  for (let i = t.indexOf(':'); i !== -1; i = t.indexOf(':', i + 1)) {
+    let j = i - 1;
+    let c = t.charCodeAt(j);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = t.charCodeAt(--j);
+    if (c !== 0x22 || !unescapedQuote(t, j)) continue;
+    n++;
+    if (!ints) continue;
+    let k = i + 1;
+    c = t.charCodeAt(k);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = t.charCodeAt(++k);
+    if (c === 0x2d) c = t.charCodeAt(++k);
+    if (c >= 0x30 && c <= 0x39) {
+      do c = t.charCodeAt(++k);
+      while (c >= 0x30 && c <= 0x39);
+      if (c === 0x2e || c === 0x65 || c === 0x45) return -1;
+    }
+  }
+  return n;
+}
+
+function unescapedQuote(t: string, q: number): boolean {
+  let b = 0;
+  for (let i = q - 1; i >= 0 && t.charCodeAt(i) === 0x5c; i--) b++;
+  return (b & 1) === 0;
+}
+
+/**
  * A number token with a fraction or an exponent starts right after `:`, `,` or `[` (or the start of the
- * text) and whitespace: `[:,[]\s*-?\d+[.eE]`. One regex test over the text (linear, ~3 ms per MB);
- * strings holding such a sequence (", 1.5") are rare false hits that send the text to the scanner,
- * which decides exactly.
+ * text) and whitespace: `[:,[]\s*-?\d+[.eE]`. One regex test over the text (linear, ~1 ms per MB), only
+ * when the parsed value holds numbers outside objects; strings holding such a sequence (", 1.5") are rare
+ * false hits that send the text to the scanner, which decides exactly.
  */
 const MAY_HOLD_NON_INTEGER = /(?:^|[:,[])[ \t\n\r]*-?[0-9]+[.eE]/;
 
@@ -384,58 +442,64 @@ const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
 function maySurrogate(t: string): boolean {
   return RAW_SURROGATE.test(t) || (t.includes('\\u') && ESCAPED_SURROGATE.test(t));
 }
-const COLON_AFTER_SPACE = /"[ \t\n\r]+:/g;
 
-function unescapedQuote(t: string, q: number): boolean {
-  let b = 0;
-  for (let i = q - 1; i >= 0 && t.charCodeAt(i) === 0x5c; i--) b++;
-  return (b & 1) === 0;
+/** The walks below use for-in, which also lists enumerable properties inherited from Object.prototype. */
+function inheritsEnumerable(): boolean {
+  for (const _ in {}) return true;
+  return false;
 }
 
-function countKeyColons(t: string): number {
+type Obj = Record<string, unknown>;
+
+/**
+ * Containers at levels below this are walked by a for-in loop of their own. Large parsed objects (a
+ * targets or snapshot map) are dictionaries in V8, which make a for-in loop generic; kept apart, they
+ * leave the loop over the hundreds of thousands of small objects below them fast.
+ */
+const TOP_LEVELS = 3;
+
+/**
+ * Keys held by the objects of a parsed value (`depth`: how many more levels nesting may go; -1 when it
+ * exceeds maxDepth: the scanner reports it). No allocation: a garbage collection while the freshly
+ * parsed value is alive would have to copy it.
+ */
+function keysIn(y: object, depth: number, level: number): number {
+  if (depth <= 0) return -1;
   let n = 0;
-  for (let i = t.indexOf('":'); i !== -1; i = t.indexOf('":', i + 2)) if (unescapedQuote(t, i)) n++;
-  if (/"[ \t\n\r]+:/.test(t)) {
-    COLON_AFTER_SPACE.lastIndex = 0;
-    for (let m = COLON_AFTER_SPACE.exec(t); m; m = COLON_AFTER_SPACE.exec(t)) if (unescapedQuote(t, m.index)) n++;
-  }
-  return n;
-}
-
-/** Keys held by all objects of a parsed value; -1 when nesting exceeds maxDepth (no order check). */
-function countKeys(v: unknown, maxDepth: number): number {
-  if (typeof v !== 'object' || v === null) return 0;
-  const walk = (x: object, depth: number): number => {
-    if (depth >= maxDepth) return -1;
-    let n = 0;
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const y: unknown = x[i];
-        if (typeof y === 'object' && y !== null) {
-          const r = walk(y, depth + 1);
-          if (r < 0) return -1;
-          n += r;
-        }
-      }
-    } else {
-      const o = x as Record<string, unknown>;
-      for (const k in o) {
-        n++;
-        const y = o[k];
-        if (typeof y === 'object' && y !== null) {
-          const r = walk(y, depth + 1);
-          if (r < 0) return -1;
-          n += r;
-        }
+  if (Array.isArray(y)) {
+    for (let i = 0; i < y.length; i++) {
+      const x: unknown = y[i];
+      if (typeof x === 'object' && x !== null) {
+        const r = keysIn(x, depth - 1, level + 1);
+        if (r < 0) return -1;
+        n += r;
       }
     }
     return n;
-  };
-  try {
-    return walk(v, 0);
-  } catch {
-    return -1;
   }
+  const o = y as Obj;
+  if (level < TOP_LEVELS) {
+    for (const k in o) {
+      n++;
+      const x = o[k];
+      if (typeof x === 'object' && x !== null) {
+        const r = keysIn(x, depth - 1, level + 1);
+        if (r < 0) return -1;
+        n += r;
+      }
+    }
+  } else {
+    for (const k in o) {
+      n++;
+      const x = o[k];
+      if (typeof x === 'object' && x !== null) {
+        const r = keysIn(x, depth - 1, level + 1);
+        if (r < 0) return -1;
+        n += r;
+      }
+    }
+  }
+  return n;
 }
 
 /**
@@ -446,48 +510,63 @@ function countKeys(v: unknown, maxDepth: number): number {
 export const PARSED_IN_CANONICAL_ORDER = new WeakSet<object>();
 const MARK_DEPTH = 2;
 
-/** Keys held by all objects of a parsed value; -1 when nesting exceeds maxDepth. */
-function countHeldKeys(v: unknown, maxDepth: number): number {
-  if (typeof v !== 'object' || v === null) return 0;
-  let n = 0;
-  // 0 = too deep, 1 = fine, 2 = fine and in canonical order. Leaves are checked inline (no call per
-  // string or number: a 100,000-target file has half a million of them).
-  const walk = (x: object, depth: number): number => {
-    if (depth >= maxDepth) return 0;
-    let canon = true;
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) {
-        const y: unknown = x[i];
-        if (typeof y === 'object' && y !== null) {
-          const r = walk(y, depth + 1);
-          if (r === 0) return 0;
-          if (r === 1) canon = false;
-        } else if (typeof y === 'number' && !Number.isSafeInteger(y)) canon = false;
-      }
-    } else {
-      const o = x as Record<string, unknown>;
-      let prev: string | undefined;
+/** Walk state of canonIn (one synchronous walk at a time). */
+let heldKeys = 0;
+let numberInArray = false;
+
+/**
+ * The {integersOnly} walk: counts keys into heldKeys, flags numbers in arrays, and marks the containers
+ * of the top levels whose subtree is in canonical order. Returns 0 when nesting exceeds maxDepth, 1 when
+ * not in canonical order, 2 when in canonical order. `check` false: nothing needs the order of this
+ * subtree any more (its nearest markable ancestor is already out of order), only its keys.
+ */
+function canonIn(y: object, depth: number, level: number, check: boolean): number {
+  if (depth <= 0) return 0;
+  let canon = check;
+  const c = level < MARK_DEPTH;
+  if (Array.isArray(y)) {
+    for (let i = 0; i < y.length; i++) {
+      const x: unknown = y[i];
+      if (typeof x === 'number') numberInArray = true;
+      const r = canonMember(x, depth - 1, level + 1, canon || c);
+      if (r === 0) return 0;
+      if (r === 1) canon = false;
+    }
+  } else {
+    const o = y as Obj;
+    let prev: string | undefined;
+    let n = 0;
+    if (level < TOP_LEVELS) {
       for (const k in o) {
         n++;
-        if (prev !== undefined && !(prev < k)) canon = false;
+        if (canon && prev !== undefined && !(prev < k)) canon = false;
         prev = k;
-        const y = o[k];
-        if (typeof y === 'object' && y !== null) {
-          const r = walk(y, depth + 1);
-          if (r === 0) return 0;
-          if (r === 1) canon = false;
-        } else if (typeof y === 'number' && !Number.isSafeInteger(y)) canon = false;
+        const r = canonMember(o[k], depth - 1, level + 1, canon || c);
+        if (r === 0) return 0;
+        if (r === 1) canon = false;
+      }
+    } else {
+      for (const k in o) {
+        n++;
+        if (canon && prev !== undefined && !(prev < k)) canon = false;
+        prev = k;
+        const r = canonMember(o[k], depth - 1, level + 1, canon || c);
+        if (r === 0) return 0;
+        if (r === 1) canon = false;
       }
     }
-    if (canon && depth <= MARK_DEPTH) PARSED_IN_CANONICAL_ORDER.add(x);
-    return canon ? 2 : 1;
-  };
-  try {
-    return walk(v, 0) === 0 ? -1 : n;
-  } catch {
-    return -1;
+    heldKeys += n;
   }
+  if (canon && level <= MARK_DEPTH) PARSED_IN_CANONICAL_ORDER.add(y);
+  return canon ? 2 : 1;
 }
+
+/** canonIn for one member or element; leaves inline (a call per string or number would cost). */
+function canonMember(x: unknown, depth: number, level: number, check: boolean): number {
+  if (typeof x === 'object' && x !== null) return canonIn(x, depth, level, check);
+  return typeof x === 'number' && !Number.isSafeInteger(x) ? 1 : 2;
+}
+
 /** Parse UTF-8 bytes strictly: invalid UTF-8 and a leading BOM are INVALID_JSON. */
 export function parseStrictJsonBytes(bytes: Uint8Array, opts: StrictJsonOptions = {}): unknown {
   const max = opts.maxBytes ?? DEFAULT_MAX_JSON_BYTES;
