@@ -167,6 +167,9 @@ async function setup() {
   };
   return { signed, targetsBytes, repo, verify, resigned };
 }
+/** The first failure of a report, as these tests compare it. */
+const HASH_FAILS = { check: 'role.hashes', code: 'HASH_MISMATCH', subject: 'targets', file: '1.targets.json' };
+const SIGNATURE_FAILS = { check: 'role.signatures', code: 'THRESHOLD_NOT_MET', subject: 'targets', file: '1.targets.json' };
 const first = (r: VerificationReport) => {
   const f = failures(r)[0];
   return f && { check: f.check, code: f.code, subject: f.subject, file: f.file };
@@ -189,12 +192,7 @@ describe('a large targets file (10,000 targets, > 1 MiB) whose snapshot lists it
     assert.equal((await s.verify(await s.repo(pretty))).verdict, 'verified');
     const sigs = /"sig": "([0-9a-f]+)"/.exec(str(pretty))![1]!;
     const forged = utf8(str(pretty).replace(sigs, sigs.slice(0, -4) + (sigs.endsWith('0000') ? '1111' : '0000')));
-    assert.deepEqual(first(await s.verify(await s.repo(forged))), {
-      check: 'role.signatures',
-      code: 'THRESHOLD_NOT_MET',
-      subject: 'targets',
-      file: '1.targets.json',
-    });
+    assert.deepEqual(first(await s.verify(await s.repo(forged))), SIGNATURE_FAILS);
   });
 
   test('one target hash changed (still hex): HASH_MISMATCH against the snapshot; with the snapshot listing the changed bytes, the signature fails', async () => {
@@ -202,25 +200,15 @@ describe('a large targets file (10,000 targets, > 1 MiB) whose snapshot lists it
     const at = text.indexOf('"pkg/9999/image.tar":{"hashes":{"sha256":"') + '"pkg/9999/image.tar":{"hashes":{"sha256":"'.length;
     const tampered = utf8(text.slice(0, at) + (text[at] === 'a' ? 'b' : 'a') + text.slice(at + 1));
     assert.equal(tampered.length, s.targetsBytes.length);
-    assert.deepEqual(first(await s.verify(await s.repo(tampered, s.targetsBytes))), {
-      check: 'role.hashes',
-      code: 'HASH_MISMATCH',
-      subject: 'targets',
-      file: '1.targets.json',
-    });
-    assert.deepEqual(first(await s.verify(await s.repo(tampered))), {
-      check: 'role.signatures',
-      code: 'THRESHOLD_NOT_MET',
-      subject: 'targets',
-      file: '1.targets.json',
-    });
+    assert.deepEqual(first(await s.verify(await s.repo(tampered, s.targetsBytes))), HASH_FAILS);
+    assert.deepEqual(first(await s.verify(await s.repo(tampered))), SIGNATURE_FAILS);
   });
 
   test('bytes that fail both the hash and the parse: the hash mismatch (5.6.2) is reported, not the parse', async () => {
     const broken = s.targetsBytes.slice();
     broken[broken.length - 3] = 0x2c; // "}}\n" -> ",}\n": not JSON
     const r = await s.verify(await s.repo(broken, s.targetsBytes));
-    assert.deepEqual(first(r), { check: 'role.hashes', code: 'HASH_MISMATCH', subject: 'targets', file: '1.targets.json' });
+    assert.deepEqual(first(r), HASH_FAILS);
     assert.equal(r.items.filter((i) => i.check === 'role.parse').length, 0);
     // the same bytes listed as they are: now the parse is what fails
     assert.equal(first(await s.verify(await s.repo(broken)))?.code, 'INVALID_JSON');
@@ -228,7 +216,7 @@ describe('a large targets file (10,000 targets, > 1 MiB) whose snapshot lists it
 
   test('a wrong length in the snapshot: HASH_MISMATCH naming both lengths, nothing parsed', async () => {
     const r = await s.verify(await s.repo(s.targetsBytes, s.targetsBytes, s.targetsBytes.length + 1));
-    assert.deepEqual(first(r), { check: 'role.hashes', code: 'HASH_MISMATCH', subject: 'targets', file: '1.targets.json' });
+    assert.deepEqual(first(r), HASH_FAILS);
     assert.match(failures(r)[0]!.message, new RegExp(`is ${s.targetsBytes.length} bytes, the referring metadata says ${s.targetsBytes.length + 1}`));
   });
 
