@@ -375,9 +375,11 @@ function provenStrict(text: string, value: unknown, opts: StrictJsonOptions): bo
   try {
     if (ints) {
       heldKeys = 0;
-      held = canonMember(value, depth, 0, true) === 0 ? -1 : heldKeys;
+      tooDeep = false;
+      canonOf(value, depth, 0, true);
+      held = tooDeep ? -1 : heldKeys;
     } else {
-      held = typeof value === 'object' && value !== null ? keysIn(value, depth, 0) : 0;
+      held = keysOf(value, depth, 0);
     }
   } catch {
     return false; // the call stack ran out (a maxDepth far above the default): the scanner has its own stack
@@ -452,54 +454,34 @@ function inheritsEnumerable(): boolean {
 type Obj = Record<string, unknown>;
 
 /**
- * Containers at levels below this are walked by a for-in loop of their own. Large parsed objects (a
- * targets or snapshot map) are dictionaries in V8, which make a for-in loop generic; kept apart, they
- * leave the loop over the hundreds of thousands of small objects below them fast.
+ * Objects at levels below this are walked by a for-in loop of their own (the two identical loops in
+ * keysIn and canonIn). Large parsed objects (a targets or snapshot map) are dictionaries in V8, which
+ * make a for-in loop generic; kept apart, they leave the loop over the hundreds of thousands of small
+ * objects below them fast.
  */
 const TOP_LEVELS = 3;
 
 /**
- * Keys held by the objects of a parsed value (`depth`: how many more levels nesting may go; -1 when it
- * exceeds maxDepth: the scanner reports it). No allocation: a garbage collection while the freshly
+ * Keys held by the objects of a parsed value; -Infinity (which every sum keeps) when nesting exceeds
+ * `depth` more levels: the scanner reports it. No allocation: a garbage collection while the freshly
  * parsed value is alive would have to copy it.
  */
 function keysIn(y: object, depth: number, level: number): number {
-  if (depth <= 0) return -1;
+  if (depth <= 0) return -Infinity;
   let n = 0;
   if (Array.isArray(y)) {
-    for (let i = 0; i < y.length; i++) {
-      const x: unknown = y[i];
-      if (typeof x === 'object' && x !== null) {
-        const r = keysIn(x, depth - 1, level + 1);
-        if (r < 0) return -1;
-        n += r;
-      }
-    }
-    return n;
-  }
-  const o = y as Obj;
-  if (level < TOP_LEVELS) {
-    for (const k in o) {
-      n++;
-      const x = o[k];
-      if (typeof x === 'object' && x !== null) {
-        const r = keysIn(x, depth - 1, level + 1);
-        if (r < 0) return -1;
-        n += r;
-      }
-    }
+    for (let i = 0; i < y.length; i++) n += keysOf(y[i], depth - 1, level + 1);
+  } else if (level < TOP_LEVELS) {
+    for (const k in y) n += keysOf((y as Obj)[k], depth - 1, level + 1) + 1;
   } else {
-    for (const k in o) {
-      n++;
-      const x = o[k];
-      if (typeof x === 'object' && x !== null) {
-        const r = keysIn(x, depth - 1, level + 1);
-        if (r < 0) return -1;
-        n += r;
-      }
-    }
+    for (const k in y) n += keysOf((y as Obj)[k], depth - 1, level + 1) + 1;
   }
   return n;
+}
+
+/** keysIn of a member or element: 0 for a leaf (small enough to inline: no call per leaf). */
+function keysOf(x: unknown, depth: number, level: number): number {
+  return typeof x === 'object' && x !== null ? keysIn(x, depth, level) : 0;
 }
 
 /**
@@ -513,58 +495,53 @@ const MARK_DEPTH = 2;
 /** Walk state of canonIn (one synchronous walk at a time). */
 let heldKeys = 0;
 let numberInArray = false;
+let tooDeep = false;
 
 /**
- * The {integersOnly} walk: counts keys into heldKeys, flags numbers in arrays, and marks the containers
- * of the top levels whose subtree is in canonical order. Returns 0 when nesting exceeds maxDepth, 1 when
- * not in canonical order, 2 when in canonical order. `check` false: nothing needs the order of this
- * subtree any more (its nearest markable ancestor is already out of order), only its keys.
+ * The {integersOnly} walk: counts keys into heldKeys, flags numbers in arrays and nesting beyond
+ * `depth` (tooDeep), marks the containers of the top levels whose subtree is in canonical order, and
+ * returns whether this one is. `check` false: nothing needs the order of this subtree any more (its
+ * nearest markable ancestor is already out of order), only its keys.
  */
-function canonIn(y: object, depth: number, level: number, check: boolean): number {
-  if (depth <= 0) return 0;
+function canonIn(y: object, depth: number, level: number, check: boolean): boolean {
+  if (depth <= 0) {
+    tooDeep = true;
+    return false;
+  }
   let canon = check;
   const c = level < MARK_DEPTH;
   if (Array.isArray(y)) {
     for (let i = 0; i < y.length; i++) {
       const x: unknown = y[i];
       if (typeof x === 'number') numberInArray = true;
-      const r = canonMember(x, depth - 1, level + 1, canon || c);
-      if (r === 0) return 0;
-      if (r === 1) canon = false;
+      canon = canonOf(x, depth - 1, level + 1, canon || c) && canon;
     }
   } else {
-    const o = y as Obj;
     let prev: string | undefined;
     let n = 0;
     if (level < TOP_LEVELS) {
-      for (const k in o) {
-        n++;
-        if (canon && prev !== undefined && !(prev < k)) canon = false;
+      for (const k in y) {
+        canon = canonOf((y as Obj)[k], depth - 1, level + 1, canon || c) && canon && (n === 0 || (prev as string) < k);
         prev = k;
-        const r = canonMember(o[k], depth - 1, level + 1, canon || c);
-        if (r === 0) return 0;
-        if (r === 1) canon = false;
+        n++;
       }
     } else {
-      for (const k in o) {
-        n++;
-        if (canon && prev !== undefined && !(prev < k)) canon = false;
+      for (const k in y) {
+        canon = canonOf((y as Obj)[k], depth - 1, level + 1, canon || c) && canon && (n === 0 || (prev as string) < k);
         prev = k;
-        const r = canonMember(o[k], depth - 1, level + 1, canon || c);
-        if (r === 0) return 0;
-        if (r === 1) canon = false;
+        n++;
       }
     }
     heldKeys += n;
   }
   if (canon && level <= MARK_DEPTH) PARSED_IN_CANONICAL_ORDER.add(y);
-  return canon ? 2 : 1;
+  return canon;
 }
 
-/** canonIn for one member or element; leaves inline (a call per string or number would cost). */
-function canonMember(x: unknown, depth: number, level: number, check: boolean): number {
+/** canonIn of a member or element: a leaf is in order unless it is a number but no safe integer. */
+function canonOf(x: unknown, depth: number, level: number, check: boolean): boolean {
   if (typeof x === 'object' && x !== null) return canonIn(x, depth, level, check);
-  return typeof x === 'number' && !Number.isSafeInteger(x) ? 1 : 2;
+  return typeof x !== 'number' || Number.isSafeInteger(x);
 }
 
 /** Parse UTF-8 bytes strictly: invalid UTF-8 and a leading BOM are INVALID_JSON. */
