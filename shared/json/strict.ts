@@ -2,10 +2,11 @@
  * Strict JSON parsing for signed metadata (TUF, Notary, bundles).
  *
  * `JSON.parse` silently keeps the last of two duplicate keys and accepts escaped lone surrogates, so
- * two parsers can disagree about what a signed document says. Here a single linear pre-scan
- * validates the whole text (RFC 8259 grammar), rejects duplicate object keys and lone surrogates,
- * and knows the JSON path and line:column of every fault; `JSON.parse` (native, fast) then builds
- * the value. Cost on a 12 MB targets.json: one extra linear pass (see test/pure/json-strict.test.ts).
+ * two parsers can disagree about what a signed document says. Here `JSON.parse` (native, fast) builds
+ * the value, then provenStrict proves cheaply that it dropped no key and that the text holds no lone
+ * surrogate (a key walk and one pass over the text); when that proof does not hold, a linear scanner
+ * validates the whole text (RFC 8259 grammar), rejects duplicate object keys and lone surrogates, and
+ * names the JSON path and line:column of the fault. Cost: docs/performance.md, "Strict JSON".
  *
  * With `integersOnly` (TUF and Notary metadata, whose canonical JSON has integers only) a number with a
  * fraction or an exponent is refused even when its value is an integer: `1.0`, `1e0` and
