@@ -42,7 +42,7 @@ export async function run(report: Report): Promise<void> {
       };
       await ours();
       const sigs = await signer.signMany(payloads);
-      const m = await interleave(Number(process.env.BENCH_ROUNDS ?? 3), {
+      const m = await interleave(Number(process.env.BENCH_ROUNDS ?? 5), {
         raw: rawLoop,
         verify: () => verifyRate(key.publicKeySpki, payloads, sigs),
         ours,

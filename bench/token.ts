@@ -88,8 +88,13 @@ export async function interleave<K extends string>(rounds: number, fns: Record<K
   return out;
 }
 
-/** "min–max" of a list of ratios, for the spread column. */
-export const spread = (xs: readonly number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+/** "min–max (median m)" of a list of per-round ratios, for the spread column. */
+export const spread = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} (median ${median.toFixed(2)})`;
+};
 
 /** Log the bench token in again (another session's C_Logout/C_CloseAllSessions logged the whole application out). */
 export function relogin(s: TokenSession): void {
