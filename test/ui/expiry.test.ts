@@ -8,7 +8,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
@@ -111,7 +111,7 @@ test(
 );
 
 test(
-  'a Notary GUN: the root certificate is a deadline; the server-held timestamp has no button; a folder without a root is an error',
+  'a Notary GUN: the root certificate is a deadline; the server-held timestamp has no button; targets renewal staged from the row; a folder without a root is an error',
   { skip, timeout: 120_000 },
   async () => {
     const p = m.page;
@@ -126,6 +126,27 @@ test(
     assert.equal(await ts.getByRole('button').count(), 0);
     await ts.getByText(/notary-server holds the timestamp key/).waitFor();
     await expectNoSeriousA11y(p, 'Expiry dashboard: Notary');
+
+    // The targets row stages its renewal in the folder (a copy: the fixture stays as it is), as
+    // `keyceremony notary targets --days 1095` does: the new expiry, unsigned until the Notary screen signs it
+    const copy = join(work, 'notary-copy');
+    cpSync(NOTARY03, copy, { recursive: true });
+    const before = JSON.parse(readFileSync(join(copy, 'targets.json'), 'utf8')) as { signed: { version: number; expires: string } };
+    m.dialogs.folder = copy;
+    await p.getByRole('button', { name: 'Choose a TUF metadata or Notary repository folder…' }).click();
+    await p.getByRole('heading', { name: /Notary docker\.com\/notary0\.3\/tst/ }).waitFor();
+    const targetsRow = p.locator('[data-testid="expiry-row"][data-role="targets"]');
+    await targetsRow.getByRole('button', { name: 'Stage the renewal of targets (1095 days)' }).click();
+    const staged = p.getByTestId('notary-staged');
+    await staged.waitFor();
+    assert.match((await staged.textContent()) ?? '', /targets .*Sign it on the Notary screen/);
+    const after = JSON.parse(readFileSync(join(copy, 'targets.json'), 'utf8')) as { signed: { version: number; expires: string }; signatures: unknown[] };
+    const days = (Date.parse(after.signed.expires) - Date.now()) / 86_400_000;
+    assert.ok(days > 1093 && days < 1096, `staged targets expire in ${days.toFixed(1)} days (${after.signed.expires})`);
+    assert.equal(after.signed.version, before.signed.version + 1);
+    assert.deepEqual(after.signatures, [], 'staged, not signed');
+    assert.equal(await p.locator('[data-testid="expiry-row"][data-role="timestamp"]').getByRole('button').count(), 0);
+    await expectNoSeriousA11y(p, 'Expiry dashboard: Notary renewal staged');
 
     const empty = join(work, 'empty');
     mkdirSync(empty);

@@ -19,8 +19,9 @@ function what(r: ExpiryRowInfo): string {
 /**
  * The expiry dashboard (issue 15), over the same core as `keyceremony expiry`: every role of a TUF
  * repository or Notary GUN, its state in colour AND words, who signs it, when to renew; a button per
- * TUF role that makes the renewal request (the TUF release screen's renew flow), the command for the
- * rest, and the deadlines saved as a calendar (.ics) that main writes.
+ * TUF role that makes the renewal request (the TUF release screen's renew flow), one per Notary root,
+ * targets or delegated role that stages its renewal in the folder (signed on the Notary screen), the
+ * command for the rest, and the deadlines saved as a calendar (.ics) that main writes.
  */
 export function Expiry() {
   const [folder, setFolder] = useState<ChosenFolder | null>(null);
@@ -30,6 +31,7 @@ export function Expiry() {
   const [warnDays, setWarnDays] = useState('');
   const [made, setMade] = useState<CreatedRequest[]>([]);
   const [ics, setIcs] = useState<string | null>(null);
+  const [staged, setStaged] = useState<string | null>(null);
 
   const query = (f: ChosenFolder) => ({
     folderId: f.folderId,
@@ -40,6 +42,7 @@ export function Expiry() {
     setError(null);
     setMade([]);
     setIcs(null);
+    setStaged(null);
     setFolder(f);
     try {
       setReport(await call('kc:lifecycle.expiry', query(f)));
@@ -82,7 +85,7 @@ export function Expiry() {
             {report.counts.expired} expired, {report.counts['renew-soon']} to renew soon, {report.counts.ok} ok. Layout: {report.layout}.
             {report.settingsFile ? ` Renewal windows from ${report.settingsFile}.` : ''}
           </p>
-          <ExpiryTable report={report} folder={folder} onMade={setMade} />
+          <ExpiryTable report={report} folder={folder} onMade={setMade} onStaged={setStaged} />
           {report.notes.map((n) => (
             <p key={n} className="warn">
               {n}
@@ -98,6 +101,7 @@ export function Expiry() {
             />
           </div>
           {ics && <Notice testId="ics-saved">{ics}</Notice>}
+          {staged && <Notice testId="notary-staged">Staged: {staged}</Notice>}
           {made.length > 0 && (
             <div data-testid="made-requests" data-count={made.length}>
               {made.map((r) => (
@@ -112,7 +116,17 @@ export function Expiry() {
 }
 
 /** The roles, soonest renewal first: state in colour and words, who signs, and the renewal request or command. */
-function ExpiryTable({ report, folder, onMade }: { report: ExpiryReportInfo; folder: ChosenFolder; onMade: (r: CreatedRequest[]) => void }) {
+function ExpiryTable({
+  report,
+  folder,
+  onMade,
+  onStaged,
+}: {
+  report: ExpiryReportInfo;
+  folder: ChosenFolder;
+  onMade: (r: CreatedRequest[]) => void;
+  onStaged: (status: string) => void;
+}) {
   return (
     <table className="signers" aria-label="Roles and their expiry">
       <thead>
@@ -152,6 +166,20 @@ function ExpiryTable({ report, folder, onMade }: { report: ExpiryReportInfo; fol
                       change: { kind: 'renew', role: r.renew!.role, expiry: { expiresInDays: r.renew!.expiresInDays } },
                     });
                     onMade(out.requests);
+                  }}
+                />
+              )}
+              {r.notaryRenew && (
+                <ActionButton
+                  label={`Stage the renewal of ${r.notaryRenew.role} (${r.notaryRenew.days} days)`}
+                  errorTitle="Nothing was staged."
+                  run={async () => {
+                    const n = r.notaryRenew!;
+                    const view =
+                      n.op === 'rotate'
+                        ? await call('kc:notary.rotate', { folderId: folder.folderId, rootDays: n.days })
+                        : await call('kc:notary.targets', { folderId: folder.folderId, role: n.role, add: [], remove: [], days: n.days });
+                    onStaged(`${view.roles.find((x) => x.role === n.role)?.status ?? n.role} Sign it on the Notary screen (same folder).`);
                   }}
                 />
               )}

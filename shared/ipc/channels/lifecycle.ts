@@ -41,6 +41,12 @@ export interface ExpiryRowInfo {
   commandNote?: string;
   /** TUF: the renew request the app can make (the role to renew and its new validity). */
   renew?: { role: string; expiresInDays: number };
+  /**
+   * Notary: the staging step the app can make here, as `keyceremony notary targets --days` (a targets or
+   * delegated role with a new expiry) or `notary rotate --root-days` (root v+1); it is signed on the
+   * Notary screen afterwards.
+   */
+  notaryRenew?: { op: 'targets' | 'rotate'; role: string; days: number };
 }
 
 export interface ExpiryReportInfo {
