@@ -37,6 +37,9 @@ export function goJsonString(s: string): string {
   return out + '"';
 }
 
+/** The payload's constant middle: the type, then where `optional` starts. */
+const TYPE_PART = `,"type":${goJsonString(SIMPLE_SIGNING_TYPE)}},"optional":`;
+
 function plainAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -64,11 +67,8 @@ export function simpleSigningPayload(ref: Pick<ImageReference, 'name' | 'digest'
         .join(',') +
       '}';
   }
-  return utf8(
-    `{"critical":{"identity":{"docker-reference":${goJsonString(ref.name)}},"image":{"docker-manifest-digest":${goJsonString(
-      digest,
-    )}},"type":${goJsonString(SIMPLE_SIGNING_TYPE)}},"optional":${optional}}`,
-  );
+  // parseDigest returned `sha256:` + lower-case hex: nothing in it to escape
+  return utf8(`{"critical":{"identity":{"docker-reference":${goJsonString(ref.name)}},"image":{"docker-manifest-digest":"${digest}"}${TYPE_PART}${optional}}`);
 }
 
 export interface SimpleSigningClaims {
