@@ -177,6 +177,8 @@ describe('templates in rehearsal mode', () => {
     const backup = JSON.parse(readFileSync(join(b, 'backup', 'REHEARSAL-cosign-signing.backup.json'), 'utf8'));
     assert.equal(backup.shareSet.m, 2);
     assert.equal(backup.shareSet.n, 3);
+    // who holds each share, by name and id, for a recovery by other people years later
+    assert.deepEqual(backup.shareSet.custodians, ['Custodian 1 (custodian-1)', 'Custodian 2 (custodian-2)', 'Custodian 3 (custodian-3)']);
     assert.equal(kcSync(['bundle', 'verify', join(dir, 'out', 'REHEARSAL-cosign-key.kcbundle.tar')]).code, 0);
     assert.deepEqual(scanForSecrets(join(dir, 'out')).hits, []);
   });

@@ -21,7 +21,7 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
           key: { label: i.key.label, id: fromHex(i.key.idHex) },
           m: i.threshold,
           n: i.shares,
-          custodians: i.custodians,
+          custodians: i.holders ?? i.custodians,
           soPin: i.soPin,
           userPin: i.pin,
           now,
@@ -34,7 +34,8 @@ export function pkcs11BackupService(mod: Pkcs11Module, now: () => Date = () => n
         }
         for (const sh of made.shares) {
           const who = i.custodians[sh.index - 1] ?? `custodian ${sh.index}`;
-          const text = utf8(shareToText({ ...sh, custodian: who }));
+          // the share names its holder as the backup file does (checked against it at recovery)
+          const text = utf8(shareToText({ ...sh, custodian: i.holders?.[sh.index - 1] ?? who }));
           try {
             await i.sink.deliver(who, sh.index, i.shares, text);
           } finally {

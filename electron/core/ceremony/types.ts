@@ -256,7 +256,13 @@ export interface BackupService {
     soPin: PinSource;
     shares: number;
     threshold: number;
+    /** Participant ids, share i to custodians[i-1] (the sink's routing). */
     custodians: string[];
+    /**
+     * How each custodian is written into the backup file and onto their share ("Name (id)"), so that a
+     * recovery years later, by other people, still reads who holds share i. Default: the ids.
+     */
+    holders?: string[];
     sink: ShareSink;
   }): Promise<{ files: OutputFile[]; receipts: ShareReceipt[]; mechanism: string }>;
   restoreKey?(input: {

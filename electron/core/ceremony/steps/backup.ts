@@ -45,6 +45,10 @@ export const backupKind: StepKind<Infer<typeof backupParams>> = {
       shares,
       threshold,
       custodians,
+      holders: custodians.map((id) => {
+        const p = ctx.script.participants.find((x) => x.id === id);
+        return p && p.name !== id ? `${p.name} (${id})` : id;
+      }),
       sink: ctx.prompter.shareSink(),
     });
     const bad = r.receipts.filter((x) => !x.verified);
