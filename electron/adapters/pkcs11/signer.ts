@@ -69,6 +69,8 @@ export class TokenSigner implements Signer {
   private readonly pub: KeyObject;
   private readonly mech: pkcs11js.Mechanism;
   private readonly ecdsa: boolean;
+  /** The hash this signer applies on the host before C_Sign (undefined: Ed25519, RSA PKCS#1). */
+  private readonly digestAlg: 'sha256' | 'sha384' | undefined;
   /** C_Sign's output buffer, reused: rawToDer / the copy below take the signature out of it. */
   private readonly out: Buffer;
 
@@ -89,9 +91,10 @@ export class TokenSigner implements Signer {
     this.out = Buffer.alloc(key.keyType === 'ecdsa-p256' ? 64 : key.keyType === 'ecdsa-p384' ? 96 : key.keyType === 'ed25519' ? 64 : rsaBytes);
     this.mech = this.mechanism();
     this.ecdsa = algorithm.startsWith('ecdsa');
+    this.digestAlg = this.hostDigest();
   }
 
-  /** Mechanism and the bytes handed to C_Sign for one message. */
+  /** The mechanism for this algorithm (one object per algorithm, made once). */
   private mechanism(): pkcs11js.Mechanism {
     switch (this.algorithm) {
       case 'ecdsa-p256-sha256':
@@ -107,19 +110,25 @@ export class TokenSigner implements Signer {
     }
   }
 
-  private input(data: Uint8Array): Buffer {
+  /** The host-side hash for this algorithm: the digest C_Sign receives (RSA PKCS#1: after the DigestInfo prefix). */
+  private hostDigest(): 'sha256' | 'sha384' | undefined {
     switch (this.algorithm) {
       case 'ecdsa-p256-sha256':
       case 'ecdsa-p384-sha256':
       case 'rsa-pss-sha256':
-        return digestOf('sha256', data);
+        return 'sha256';
       case 'ecdsa-p384-sha384':
-        return digestOf('sha384', data);
-      case 'ed25519':
-        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      case 'rsa-pkcs1-sha256':
-        return Buffer.concat([SHA256_DIGEST_INFO, digestOf('sha256', data)]);
+        return 'sha384';
+      default:
+        return undefined; // Ed25519 signs the message itself; RSA PKCS#1 signs a DigestInfo
     }
+  }
+
+  /** The bytes handed to C_Sign for one message. */
+  private input(data: Uint8Array): Buffer {
+    if (this.digestAlg) return digestOf(this.digestAlg, data);
+    if (this.algorithm === 'rsa-pkcs1-sha256') return Buffer.concat([SHA256_DIGEST_INFO, digestOf('sha256', data)]);
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength); // Ed25519: the message itself
   }
 
   private verifyParams(): [string | null, Record<string, unknown>] {
@@ -168,26 +177,12 @@ export class TokenSigner implements Signer {
    * the batch; the event loop gets a turn at every chunk (at least every 2 ms), so a cancel and the
    * progress reach the person at once. Nothing is returned until every signature has verified.
    */
-  /** The host-side hash of `input` for this algorithm: the digest C_Sign receives (RSA PKCS#1: after the DigestInfo prefix). */
-  private hostDigest(): 'sha256' | 'sha384' | undefined {
-    switch (this.algorithm) {
-      case 'ecdsa-p256-sha256':
-      case 'ecdsa-p384-sha256':
-      case 'rsa-pss-sha256':
-        return 'sha256';
-      case 'ecdsa-p384-sha384':
-        return 'sha384';
-      default:
-        return undefined; // Ed25519 signs the message itself; RSA PKCS#1 signs a DigestInfo
-    }
-  }
-
   async signMany(items: readonly Uint8Array[], opts: BatchSignOptions = {}): Promise<Uint8Array[]> {
     const total = items.length;
     const out: Uint8Array[] = new Array(total);
     let done = 0;
     const [hash, options] = this.verifyParams();
-    const digestOut = opts.digests && opts.digests.algorithm === this.hostDigest() ? opts.digests.out : undefined;
+    const digestOut = opts.digests && opts.digests.algorithm === this.digestAlg ? opts.digests.out : undefined;
     // Progress is reported signature by signature (callers count deciles or throttle themselves).
     const onProgress = opts.onProgress;
     const batch = new BatchVerifier(this.publicKeySpki, { hash, options }, total, (n) => {

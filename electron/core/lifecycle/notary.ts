@@ -132,16 +132,28 @@ function certificateNotes(keys: Record<string, NotaryKey>, keyids: readonly stri
 }
 
 /**
+ * The offline staging step that renews one Notary row, where there is one: root v+1 (`notary rotate
+ * --root-days`), a targets or delegated role with a new expiry (`notary targets --days`). The app's
+ * Expiry screen stages it; notaryRenewCommand writes it as a command.
+ */
+export function notaryRenewStep(row: RoleExpiry): { op: 'rotate' | 'targets'; role: string; days: number } | undefined {
+  if (row.kind === 'root') return { op: 'rotate', role: 'root', days: DEFAULT_EXPIRY_DAYS.root };
+  if (row.kind === 'targets' || row.kind === 'delegated') return { op: 'targets', role: row.role, days: DEFAULT_EXPIRY_DAYS.targets };
+  return undefined; // the snapshot is signed with a key, the timestamp by the server, a certificate on a token
+}
+
+/**
  * The command that makes the renewal of one Notary row: `notary rotate --root-days` (root v+1, every
  * root key signs), `notary targets --days` (the role staged, unsigned), `notary sign --role snapshot
  * --days` (the snapshot is rebuilt and signed in one step). The timestamp belongs to notary-server.
  */
 export function notaryRenewCommand(dir: string, row: RoleExpiry, gun?: string): { command?: string; note?: string } {
   const kc = (...a: string[]) => ['keyceremony', 'notary', ...a].map(shellWord).join(' ');
+  const step = notaryRenewStep(row);
   switch (row.kind) {
     case 'root':
       return {
-        command: kc('rotate', '--dir', dir, '--root-days', String(DEFAULT_EXPIRY_DAYS.root)),
+        command: kc('rotate', '--dir', dir, '--root-days', String(step!.days)),
         note: 'then every root custodian: notary sign --role root',
       };
     case 'root-certificate':
@@ -150,10 +162,10 @@ export function notaryRenewCommand(dir: string, row: RoleExpiry, gun?: string): 
         note: 'a new certificate for the same key (or a new key), then notary rotate --dir DIR --root-cert … with every root certificate',
       };
     case 'targets':
-      return { command: kc('targets', '--dir', dir, '--days', String(DEFAULT_EXPIRY_DAYS.targets)), note: 'then notary sign --role targets, and the snapshot' };
+      return { command: kc('targets', '--dir', dir, '--days', String(step!.days)), note: 'then notary sign --role targets, and the snapshot' };
     case 'delegated':
       return {
-        command: kc('targets', '--dir', dir, '--role', row.role, '--days', String(DEFAULT_EXPIRY_DAYS.targets)),
+        command: kc('targets', '--dir', dir, '--role', row.role, '--days', String(step!.days)),
         note: `then notary sign --role ${row.role}, and the snapshot`,
       };
     case 'snapshot':

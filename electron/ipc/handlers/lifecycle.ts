@@ -13,7 +13,7 @@ import { fromUtf8, utf8 } from '../../../shared/encoding/bytes';
 import { migrationRequest, planMigration } from '../../core/lifecycle/migrate';
 import { readRepoDir } from '../../adapters/notary/repo-dir';
 import { dirFolder } from '../../adapters/tuf/fs-folder';
-import { DEFAULT_EXPIRY_DAYS } from '../../core/notary/build';
+import { notaryRenewStep } from '../../core/lifecycle/notary';
 import type { AreaHandlers, HostKit } from '../host-kit';
 
 /** What the app's renew flow (kc:tuf.request.create, `renew`) needs for a TUF row: for hash bins, the bin expiring first. */
@@ -23,18 +23,10 @@ function renewOf(kind: ExpiryReport['kind'], r: ExpiryRow): ExpiryRowInfo['renew
   return { role: first?.role ?? r.role, expiresInDays: renewalDays(r) };
 }
 
-/** Notary rows the app can stage (the same defaults as notaryRenewCommand's commands). */
-function notaryRenewOf(kind: ExpiryReport['kind'], r: ExpiryRow): ExpiryRowInfo['notaryRenew'] {
-  if (kind !== 'notary') return undefined;
-  if (r.kind === 'root') return { op: 'rotate', role: 'root', days: DEFAULT_EXPIRY_DAYS.root };
-  if (r.kind === 'targets' || r.kind === 'delegated') return { op: 'targets', role: r.role, days: DEFAULT_EXPIRY_DAYS.targets };
-  return undefined; // the snapshot is signed with a key (Notary screen), the timestamp by the server, a certificate on a token
-}
-
 function info(report: ExpiryReport, folder: string, settingsFile?: string): ExpiryReportInfo {
   const rows = report.rows.map((r): ExpiryRowInfo => {
     const renew = renewOf(report.kind, r);
-    const notaryRenew = notaryRenewOf(report.kind, r);
+    const notaryRenew = report.kind === 'notary' ? notaryRenewStep(r) : undefined;
     return {
       role: r.role,
       kind: r.kind,
