@@ -10,6 +10,7 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from './adapters/fs/atomic';
 import { ensureNoCoreDumps } from './adapters/process-hardening';
+import { useParallelKeyProver } from './adapters/json-key-prover';
 import { FsTokenJournal, defaultTokenJournalDir } from './adapters/fs/token-journal';
 import { Pkcs11Module, resolveModulePath } from './adapters/pkcs11';
 import { appFile } from './app-files';
@@ -77,6 +78,7 @@ if (!app.requestSingleInstanceLock()) {
       app.quit();
       return;
     }
+    useParallelKeyProver(); // large JSON: the duplicate-key proof on a second core (docs/performance.md)
     const rendererDir = resolve(__dirname, '..', '..', 'renderer', 'dist');
     const ses = session.defaultSession;
     lockDownSession(ses);

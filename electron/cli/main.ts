@@ -4,6 +4,7 @@
  */
 import { isKeyceremonyError } from '../../shared/errors';
 import { ensureNoCoreDumps } from '../adapters/process-hardening';
+import { useParallelKeyProver } from '../adapters/json-key-prover';
 import { UsageError } from './args';
 import { commands } from './commands';
 import { makeContext, type CliContext } from './context';
@@ -41,6 +42,7 @@ export async function main(argv: string[], ctx: CliContext = makeContext()): Pro
   try {
     // core dumps off before any PIN is read (issue 12 item 9); --help needs no secrets
     if (!rest.includes('--help') && !rest.includes('-h')) ensureNoCoreDumps(ctx.env);
+    useParallelKeyProver(); // large JSON: the duplicate-key proof on a second core (docs/performance.md)
     return await dispatch([cmd], rest, ctx);
   } catch (e) {
     if (e instanceof UsageError) {

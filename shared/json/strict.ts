@@ -321,6 +321,25 @@ class Scanner {
   }
 }
 
+/** A duplicate-key proof running beside `JSON.parse`: `result()` waits for it (keys proven, or -1). */
+export interface KeyProof {
+  result(): number;
+}
+
+/** Starts a KeyProof of `text` elsewhere (another thread), or declines (undefined). */
+export type ParallelKeyProver = (text: string, maxDepth: number) => KeyProof | undefined;
+
+let parallelProver: ParallelKeyProver | undefined;
+
+/**
+ * Install (or remove, with undefined) a prover that shows a text holds no duplicate key while
+ * `JSON.parse` runs (shared/json/key-proof.ts on a worker: electron/adapters/json-key-prover.ts). Used
+ * for the default form only; `{integersOnly}` also marks canonical order, which needs the walk.
+ */
+export function setParallelKeyProver(p: ParallelKeyProver | undefined): void {
+  parallelProver = p;
+}
+
 function tooLarge(size: number, max: number, source?: string): never {
   throw new KeyceremonyError('TOO_LARGE', `${source ? source + ': ' : ''}JSON input is ${size} bytes, more than the ${max}-byte limit.`, {
     where: source ?? '$',
@@ -345,13 +364,17 @@ export function parseStrictJson(text: string, opts: StrictJsonOptions = {}): unk
   // Fast path: native JSON.parse, then prove there were no duplicate keys, no lone surrogates and
   // (integersOnly) no fraction or exponent; anything not proven goes to the scanner, which finds the
   // fault with its path and line:column (or finds none: the value stands).
+  const proof = opts.integersOnly === true || parallelProver === undefined ? undefined : parallelProver(text, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
   } catch {
+    proof?.result(); // the worker's answer is not needed; collected so the next text may use it
     new Scanner(text, opts).run();
     throw new KeyceremonyError('INVALID_JSON', `${opts.source ? opts.source + ': ' : ''}invalid JSON.`, { where: opts.source ?? '$' });
   }
+  // proven beside the parse: no duplicate key (and nesting within maxDepth); lone surrogates here
+  if (proof !== undefined && proof.result() >= 0 && !maySurrogate(text)) return value;
   if (!provenStrict(text, value, opts)) new Scanner(text, opts).run();
   return value;
 }

@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { createIpcHost, type IpcHost } from '../../electron/ipc/handlers';
+import { useParallelKeyProver } from '../../electron/adapters/json-key-prover';
 import type { HandlerDeps, TokenModuleLike, TokenInfo } from '../../electron/ipc/deps';
 import { SECURITY_HEADERS } from '../../electron/app-files';
 import { writeFileAtomic } from '../../electron/adapters/fs/atomic';
@@ -164,6 +165,7 @@ export async function startUi(opts: { tokens: () => TokenModuleLike; moduleName?
       const saveDir = join(work, `save-${name}`);
       mkdirSync(saveDir, { recursive: true });
       const reader = new Reader(opts.tokens());
+      useParallelKeyProver(); // as electron/main.ts does
       const dialogs: Machine['dialogs'] = { folder: null, open: [] };
       const host = createIpcHost(
         {

@@ -1,0 +1,156 @@
+/**
+ * The duplicate-key proof that runs beside JSON.parse (shared/json/key-proof.ts) must never call a text
+ * clean that holds a duplicate key: it is checked here against the full scanner (parseStrictJson with
+ * no parallel prover) on edge cases and on thousands of generated texts full of near-duplicates,
+ * escapes, nesting and large objects. It should also prove what it can (otherwise nothing is gained):
+ * clean texts without escaped keys come back with their exact key count.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { proveNoDuplicateKeys } from '../../shared/json/key-proof';
+import { parseStrictJson } from '../../shared/json/strict';
+import { KeyceremonyError } from '../../shared/errors';
+
+const bytes = (t: string) => new TextEncoder().encode(t);
+const prove = (t: string, depth = 512) => proveNoDuplicateKeys(bytes(t), depth);
+
+/** What the full scanner says: 'dup', 'bad' (any other refusal) or 'ok'. */
+function scanner(t: string): 'dup' | 'bad' | 'ok' {
+  try {
+    parseStrictJson(t);
+    return 'ok';
+  } catch (e) {
+    assert.ok(e instanceof KeyceremonyError);
+    return e.code === 'DUPLICATE_KEY' ? 'dup' : 'bad';
+  }
+}
+
+/** Keys in the text, counted from the parsed value (valid JSON only). */
+function keyCount(v: unknown): number {
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + keyCount(x), 0);
+  if (typeof v === 'object' && v !== null) return Object.values(v).reduce((n: number, x) => n + 1 + keyCount(x), 0);
+  return 0;
+}
+
+describe('edge cases', () => {
+  test('duplicates are never proven clean', () => {
+    for (const t of [
+      '{"a":1,"a":2}',
+      '{"a":{"b":1,"b":2}}',
+      '[{"a":1},{"a":1,"a":1}]',
+      '{"\u00e9":1,"\u00e9":2}',
+      '{"x":"\\"","y":1,"x":2}',
+      '{"a":[{"b":1}],"a":0}',
+      '{ "a" : 1 , "a" : 2 }',
+    ]) {
+      assert.equal(prove(t), -1, t);
+      assert.equal(scanner(t), 'dup', t);
+    }
+  });
+
+  test('the same key in different objects, and look-alikes, are proven', () => {
+    assert.equal(prove('{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]}'), 6);
+    assert.equal(prove('{"\u00e9":1,"e\u0301":2}'), 2); // U+00E9 and e + U+0301: different keys
+    assert.equal(prove('["{\\"a\\":1,\\"a\\":2}"]'), 0); // a duplicate inside a string value is text
+    assert.equal(prove('{"a":"\\\\","b":"\\\\\\"","c":1}'), 3); // even and odd runs of backslashes
+    assert.equal(prove('{}'), 0);
+    assert.equal(prove('[]'), 0);
+    assert.equal(prove('"just a string"'), 0);
+    assert.equal(prove('{"":1,"a":""}'), 2);
+  });
+
+  test('keys with escapes, nesting past maxDepth and broken text are not proven', () => {
+    assert.equal(prove('{"a\\u0062":1,"ab":2}'), -1); // a duplicate once decoded: the scanner decides
+    assert.equal(prove('{"a\\"b":1}'), -1);
+    // the scanner's rule: at most maxDepth open containers
+    assert.equal(prove('[[[1]]]', 2), -1);
+    assert.throws(() => parseStrictJson('[[[1]]]', { maxDepth: 2 }), /nesting deeper than 2/);
+    assert.equal(prove('[[[1]]]', 3), 0);
+    assert.deepEqual(parseStrictJson('[[[1]]]', { maxDepth: 3 }), [[[1]]]);
+    assert.equal(prove('{"a":"unterminated'), -1);
+    assert.equal(prove('{"a":1'), -1);
+    assert.equal(prove('{"a":1}}'), -1);
+  });
+
+  test('large objects: past the small-object compare and through table growth', () => {
+    for (const n of [15, 16, 17, 100, 5000]) {
+      const keys = Array.from({ length: n }, (_, i) => `"k${i}":${i}`);
+      const clean = `{"outer":{${keys.join(',')}},"k0":0}`;
+      assert.equal(prove(clean), n + 2, `clean ${n}`);
+      for (const at of [0, n >> 1, n - 1]) {
+        const dupText = `{${keys.join(',')},"k${at}":1}`;
+        assert.equal(prove(dupText), -1, `dup of k${at} in ${n}`);
+      }
+    }
+    // two large objects open at once (a nested one inside), with the same keys: not duplicates
+    const inner = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(',');
+    assert.equal(prove(`{${inner},"z":{${inner}}}`), 81);
+    assert.equal(prove(`{${inner},"z":{${inner}},"k39":0}`), -1);
+  });
+});
+
+/** A small deterministic generator (xorshift), so a failure names its seed. */
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return (n: number) => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s % n;
+  };
+}
+
+const PIECES = ['a', 'b', 'ab', '\\"', '\\\\', '\\u0061', 'é', ':', ',', '{', '}', ' ', '\\n'];
+
+function genString(r: (n: number) => number): string {
+  let s = '';
+  const len = r(4);
+  for (let i = 0; i < len; i++) s += PIECES[r(PIECES.length)];
+  return `"${s}"`;
+}
+
+function genValue(r: (n: number) => number, depth: number): string {
+  const k = depth > 4 ? r(3) : r(6);
+  if (k === 0) return String(r(100));
+  if (k === 1) return genString(r);
+  if (k === 2) return ['true', 'false', 'null'][r(3)] as string;
+  if (k === 3) {
+    const n = r(4);
+    return `[${Array.from({ length: n }, () => genValue(r, depth + 1)).join(',')}]`;
+  }
+  const n = r(5) === 0 ? 20 + r(20) : r(5);
+  const members: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = r(3) === 0 ? genString(r) : `"${String.fromCharCode(97 + r(n > 10 ? 26 : 4))}${r(2) ? String(r(30)) : ''}"`;
+    members.push(`${r(4) === 0 ? ' ' : ''}${key}${r(4) === 0 ? ' ' : ''}:${genValue(r, depth + 1)}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+test('generated texts: never clean when the scanner finds a duplicate; exact key count when clean and unescaped', () => {
+  let proven = 0;
+  let dups = 0;
+  for (let seed = 1; seed <= 4000; seed++) {
+    const r = rng(seed);
+    const t = genValue(r, 0);
+    const verdict = scanner(t);
+    const p = prove(t);
+    if (verdict === 'dup') {
+      dups++;
+      assert.equal(p, -1, `seed ${seed}: ${t}`);
+    } else if (verdict === 'ok') {
+      if (p >= 0) {
+        proven++;
+        assert.equal(p, keyCount(JSON.parse(t)), `seed ${seed}: ${t}`);
+      } else {
+        // only a key with a backslash may stay unproven in a clean text
+        assert.match(t, /\\/, `seed ${seed}: clean text not proven: ${t}`);
+      }
+    }
+  }
+  // the generator must exercise both sides
+  assert.ok(dups > 300, `only ${dups} texts with duplicates`);
+  assert.ok(proven > 1000, `only ${proven} texts proven`);
+});

@@ -1,0 +1,57 @@
+/**
+ * parseStrictJson as the app and the CLI run it: with the duplicate-key proof on a worker thread beside
+ * JSON.parse (electron/adapters/json-key-prover.ts), here for every text (minChars 0). Every case of
+ * the strict-JSON test files runs again through it and must give the same values and the same errors
+ * (code, path, line:column); then the worker must actually have proven the clean texts.
+ */
+import { answers, installed } from '../helpers/parallel-key-prover';
+import './json-strict.test';
+import './json-strict-fastpath.test';
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseStrictJson, setParallelKeyProver } from '../../shared/json/strict';
+import { installParallelKeyProver } from '../../electron/adapters/json-key-prover';
+import { KeyceremonyError } from '../../shared/errors';
+
+after(() => installed.stop());
+
+test('the worker proved the clean texts and no duplicate', () => {
+  const before = answers.length;
+  assert.deepEqual(parseStrictJson('{"a":{"b":[1,{"c":2}]},"d":"\\""}'), { a: { b: [1, { c: 2 }] }, d: '"' });
+  assert.deepEqual(answers.slice(before), [4]);
+  assert.throws(
+    () => parseStrictJson('{"x":{"k":1,"k":2}}', { source: 'f.json' }),
+    (e: unknown) => e instanceof KeyceremonyError && e.code === 'DUPLICATE_KEY' && e.where === 'f.json $.x.k at 1:13',
+  );
+  assert.deepEqual(answers.slice(before), [4, -1]);
+  // over the whole run: most texts went through the worker, and it proved many
+  const proven = answers.filter((a) => typeof a === 'number' && a >= 0).length;
+  assert.ok(proven > 50, `proven ${proven} of ${answers.length}: ${answers.slice(0, 20).join(' ')}`);
+  assert.ok(answers.filter((a) => a === 'declined').length < answers.length / 10, 'the worker declined most texts');
+});
+
+test('a lone surrogate and a non-integer under integersOnly are still refused with the worker installed', () => {
+  assert.throws(() => parseStrictJson('{"a":"\\ud800"}'), /lone surrogate/);
+  const before = answers.length;
+  assert.throws(() => parseStrictJson('{"a":1.0}', { integersOnly: true }), /non-canonical number/);
+  assert.equal(answers.length, before, 'integersOnly does not use the worker (its walk also marks canonical order)');
+});
+
+test('short texts stay on the calling thread; a stopped prover leaves parsing as it was', async () => {
+  const small = installParallelKeyProver({ minChars: 1000 });
+  try {
+    assert.ok(small.waitUntilReady(10_000));
+    assert.equal(small.prover('{"a":1}', 512), undefined);
+    const big = `{"pad":"${'x'.repeat(2000)}","a":1}`;
+    const job = small.prover(big, 512);
+    assert.ok(job, 'a text past minChars goes to the worker');
+    assert.equal(job.result(), 2);
+    assert.equal(small.prover(`{"a":1,"a":2,"pad":"${'x'.repeat(2000)}"}`, 512)?.result(), -1);
+  } finally {
+    await small.stop();
+  }
+  // stop() uninstalled it: parsing goes on, on this thread
+  assert.throws(() => parseStrictJson('{"a":1,"a":2}'), /duplicate key "a"/);
+  setParallelKeyProver(undefined);
+  assert.deepEqual(parseStrictJson('{"a":1}'), { a: 1 });
+});
