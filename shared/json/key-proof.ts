@@ -1,5 +1,7 @@
 /**
- * A proof, from the UTF-8 bytes of a JSON text, that no object in it holds the same key twice.
+ * A proof, from the bytes of a JSON text, that no object in it holds the same key twice. The bytes are
+ * the text in UTF-8, or in Latin-1 when every character is below U+0100: either way equal strings give
+ * equal bytes and `"`, `\`, `{`, `}`, `[`, `]`, `,` are the only bytes of their values.
  *
  * parseStrictJson may run it on another thread while `JSON.parse` builds the value on this one
  * (electron/adapters/json-key-prover.ts); the value then needs no walk of its own. It assumes nothing
@@ -8,8 +10,7 @@
  *
  * How: strings are skipped with one native search for the closing `"` (an odd run of `\` before it
  * escapes it; a text without any `\` skips that look-back and the key checks for escapes); outside strings only `{ } [ ] ,` matter. The first string after `{` or after a `,`
- * inside an object is a key. Each object compares a new key with the keys it already holds (bytes;
- * UTF-8 maps equal strings to equal bytes), by length then bytes while it has fewer than SMALL keys,
+ * inside an object is a key. Each object compares a new key with the keys it already holds (bytes), by length then bytes while it has fewer than SMALL keys,
  * then through one open-addressing table shared by all large objects (each entry tagged with its
  * object's serial number), so nothing is allocated per object or per key.
  *

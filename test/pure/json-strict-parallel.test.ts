@@ -30,6 +30,22 @@ test('the worker proved the clean texts and no duplicate', () => {
   assert.ok(answers.filter((a) => a === 'declined').length < answers.length / 10, 'the worker declined most texts');
 });
 
+test('texts beyond Latin-1 go to the worker as UTF-8: a character whose low byte is a quote does not end a key', () => {
+  // U+0122 and U+015C have low bytes 0x22 (a quote) and 0x5C (a backslash): one byte per character would break the keys
+  const G = String.fromCharCode(0x122);
+  const S = String.fromCharCode(0x15c);
+  const E = String.fromCharCode(0xe9);
+  const Y = String.fromCharCode(0xff);
+  const before = answers.length;
+  const wide = `{"x${G}":1,"x":2,"${S}":3,"y${S}z":[{"${G}${G}":4}]}`;
+  assert.deepEqual(parseStrictJson(wide), JSON.parse(wide));
+  assert.throws(() => parseStrictJson(`{"${G}":1,"${G}":2}`), /duplicate key/);
+  // Latin-1 only: one byte per character, duplicates still found, distinct keys still proven
+  assert.deepEqual(parseStrictJson(`{"${E}":1,"${Y}":2}`), { [E]: 1, [Y]: 2 });
+  assert.throws(() => parseStrictJson(`{"${E}":1,"${E}":2}`), /duplicate key/);
+  assert.deepEqual(answers.slice(before), [5, -1, 2, -1]);
+});
+
 test('a lone surrogate and a non-integer under integersOnly are still refused with the worker installed', () => {
   assert.throws(() => parseStrictJson('{"a":"\\ud800"}'), /lone surrogate/);
   const before = answers.length;
