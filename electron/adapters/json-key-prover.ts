@@ -115,7 +115,7 @@ export function installParallelKeyProver(opts: { minChars?: number; startNow?: b
    * 0x5C — else UTF-8. The test is free on V8's one-byte strings (no character there can match).
    */
   const fill = (buf: SharedArrayBuffer, text: string): number => {
-    if (!BEYOND_LATIN1.test(text)) return buf.byteLength >= text.length ? Buffer.from(buf).latin1Write(text, 0) : -1;
+    if (!BEYOND_LATIN1.test(text)) return buf.byteLength >= text.length ? Buffer.from(buf).write(text, 0, 'latin1') : -1;
     const r = encoder.encodeInto(text, new Uint8Array(buf));
     return r.read === text.length ? r.written : -1;
   };

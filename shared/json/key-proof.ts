@@ -23,20 +23,30 @@
 export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number): number {
   const n = b.length;
   const SMALL = 16;
-  // per open container (index = depth): 1 object, 0 array; its first key slot; its serial; large?
+  // per open container (index = depth): 0 array, 1 object, 2 large object; its first key slot; its serial
   const kind = new Uint8Array(maxDepth + 1);
   const first = new Int32Array(maxDepth + 1);
   const serialAt = new Int32Array(maxDepth + 1);
-  const large = new Uint8Array(maxDepth + 1);
   // keys of the open small objects, innermost last: start and length in b
-  let keyStart = new Int32Array(1024);
-  let keyLen = new Int32Array(1024);
+  let keyStart: Int32Array = new Int32Array(1024);
+  let keyLen: Int32Array = new Int32Array(1024);
   let nk = 0;
   // keys of large objects: 4 ints per slot (serial, start, length, hash); serial 0 = empty slot
   let mask = (1 << 12) - 1;
   let table = new Int32Array((mask + 1) * 4);
   let used = 0;
 
+  const grow = (a: Int32Array): Int32Array => {
+    const g = new Int32Array(a.length * 2);
+    g.set(a);
+    return g;
+  };
+  /** the `len` bytes at `a` and at `c` are equal */
+  const same = (a: number, c: number, len: number): boolean => {
+    let m = 0;
+    while (m < len && b[a + m] === b[c + m]) m++;
+    return m === len;
+  };
   const hashOf = (start: number, len: number, ser: number): number => {
     let h = Math.imul(0x811c9dc5 ^ len, 0x01000193) ^ Math.imul(ser, 0x9e3779b1);
     for (let k = start; k < start + len; k++) h = Math.imul(h ^ (b[k] as number), 0x01000193);
@@ -57,10 +67,7 @@ export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number): number {
     const h = hashOf(start, len, ser);
     for (let s = h & mask; table[s * 4] !== 0; s = (s + 1) & mask) {
       if (table[s * 4] !== ser || table[s * 4 + 3] !== h || table[s * 4 + 2] !== len) continue;
-      const a = table[s * 4 + 1] as number;
-      let m = 0;
-      while (m < len && b[a + m] === b[start + m]) m++;
-      if (m === len) return false;
+      if (same(table[s * 4 + 1] as number, start, len)) return false;
     }
     if (++used * 2 > mask) {
       const m2 = mask * 2 + 1;
@@ -100,36 +107,22 @@ export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number): number {
         const start = i + 1;
         const len = e - start;
         if (escapes) for (let k = start; k < e; k++) if (b[k] === 0x5c) return -1;
-        if (large[depth] === 1) {
+        if (kind[depth] === 2) {
           if (!insert(serialAt[depth] as number, start, len)) return -1;
         } else {
           const f = first[depth] as number;
-          for (let q = f; q < nk; q++) {
-            if (keyLen[q] !== len) continue;
-            const a = keyStart[q] as number;
-            let m = 0;
-            while (m < len && b[a + m] === b[start + m]) m++;
-            if (m === len) return -1;
-          }
+          for (let q = f; q < nk; q++) if (keyLen[q] === len && same(keyStart[q] as number, start, len)) return -1;
           if (nk - f + 1 < SMALL) {
-            if (nk === keyStart.length) {
-              const ks = new Int32Array(nk * 2);
-              ks.set(keyStart);
-              keyStart = ks;
-              const kl = new Int32Array(nk * 2);
-              kl.set(keyLen);
-              keyLen = kl;
-            }
+            if (nk === keyStart.length) [keyStart, keyLen] = [grow(keyStart), grow(keyLen)];
             keyStart[nk] = start;
-            keyLen[nk] = len;
-            nk++;
+            keyLen[nk++] = len;
           } else {
             // the object becomes large: its keys (all distinct) move to the table
             const ser = serialAt[depth] as number;
             for (let q = f; q < nk; q++) insert(ser, keyStart[q] as number, keyLen[q] as number);
             insert(ser, start, len);
             nk = f;
-            large[depth] = 1;
+            kind[depth] = 2;
           }
         }
       }
@@ -139,7 +132,6 @@ export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number): number {
       depth++;
       kind[depth] = c === 0x7b ? 1 : 0;
       first[depth] = nk;
-      large[depth] = 0;
       serialAt[depth] = ++serial;
       expectKey = c === 0x7b;
       i++;
@@ -150,7 +142,7 @@ export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number): number {
       expectKey = false;
       i++;
     } else {
-      if (c === 0x2c) expectKey = depth >= 0 && kind[depth] === 1;
+      if (c === 0x2c) expectKey = depth >= 0 && kind[depth] !== 0;
       i++;
     }
   }
