@@ -12,13 +12,9 @@ import { parseStrictJson, setParallelKeyProver } from '../shared/json/strict';
 import { installParallelKeyProver } from '../electron/adapters/json-key-prover';
 import { interleave, spread } from './token';
 import type { Report } from './run';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 export async function run(report: Report): Promise<void> {
   const targets: Record<string, unknown> = {};
@@ -28,7 +24,6 @@ export async function run(report: Report): Promise<void> {
   const text = JSON.stringify({ signed: { _type: 'targets', targets }, signatures: [] });
   const cpu: Record<string, number[]> = { ours: [], one: [], tuf: [], base: [] };
   const timed = (k: string, fn: () => unknown) => () => {
-    collectGarbage(); // each side starts from the same clean heap, not with the last round's 100 MB of garbage
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();

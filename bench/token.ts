@@ -9,6 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { provisionSoftHsm, removeSoftHsm } from '../electron/adapters/softhsm';
 import { Pkcs11Module, type TokenKey, type TokenSession } from '../electron/adapters/pkcs11';
 
@@ -81,10 +83,22 @@ export function physicalLimit(rawSignPerSec: number, verifyPerSec: number): numb
   return Math.min(1 / s, 2 / (s + v));
 }
 
-/** Runs each measurement `rounds` times, interleaved, and returns every value (for best and spread). */
+setFlagsFromString('--expose-gc');
+/**
+ * A full garbage collection now. Every timed measurement starts with one, on every side: otherwise a
+ * round pays for the garbage (or the retained results) of the round before it — a 10,000-image cosign
+ * batch leaves ~10 MB, whose mark-compact (60 ms) then lands in whichever measurement runs next.
+ */
+export const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Runs each measurement `rounds` times, interleaved, each after a full GC, and returns every value (for best and spread). */
 export async function interleave<K extends string>(rounds: number, fns: Record<K, () => number | Promise<number>>): Promise<Record<K, number[]>> {
   const out = Object.fromEntries(Object.keys(fns).map((k) => [k, [] as number[]])) as Record<K, number[]>;
-  for (let r = 0; r < rounds; r++) for (const k of Object.keys(fns) as K[]) out[k].push(await fns[k]());
+  for (let r = 0; r < rounds; r++)
+    for (const k of Object.keys(fns) as K[]) {
+      collectGarbage();
+      out[k].push(await fns[k]());
+    }
   return out;
 }
 
