@@ -5,8 +5,8 @@
  * parser as the app and the CLI run it: the duplicate-key proof on a second core beside JSON.parse
  * (electron/adapters/json-key-prover.ts). Also printed: the same parser on one thread (no prover: the
  * renderer, worker threads), and the TUF/Notary form ({integersOnly}: numbers must be integers written
- * canonically, and the parsed objects are marked when already in canonical order; it walks the value,
- * on one thread). Every timed call starts after a forced full GC, on both sides.
+ * canonically, and the parsed objects are marked when already in canonical order), with the prover.
+ * Every timed call starts after a forced full GC (interleave in bench/token.ts), on both sides.
  */
 import { parseStrictJson, setParallelKeyProver } from '../shared/json/strict';
 import { installParallelKeyProver } from '../electron/adapters/json-key-prover';
@@ -14,7 +14,6 @@ import { interleave, spread } from './token';
 import type { Report } from './run';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-
 
 export async function run(report: Report): Promise<void> {
   const targets: Record<string, unknown> = {};

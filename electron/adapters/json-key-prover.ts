@@ -15,7 +15,7 @@
  * proven here", and parseStrictJson proves on its own thread as before: the result is never weaker.
  */
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
-import { proveNoDuplicateKeys } from '../../shared/json/key-proof';
+import { keyProofSource } from '../../shared/json/key-proof';
 import { setParallelKeyProver, type KeyProof, type ParallelKeyProver } from '../../shared/json/strict';
 
 /** Texts shorter than this are proven on the calling thread (the hand-over costs more than the walk). */
@@ -33,15 +33,19 @@ const LEN = 1; // bytes of the job
 const DEPTH = 2; // maxDepth of the job
 const RESULT = 3; // keys proven, or -1
 const READY = 4; // 1 once the worker waits for jobs
+const INTS = 5; // 1: the {integersOnly} form (integers checked, canonical-order marks written)
+/** Containers at depths 0..2 whose canonical-order marks come back (TUF and Notary files have a few dozen). */
+const MAX_MARKS = 4096;
 const POSTED = 1;
 const DONE = 2;
 
 // Plain JavaScript, evaluated in the worker (no loader): the proof from its own source text.
 const workerSource = (): string => `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const __name = (f) => f; // esbuild's keepNames helper (tsx), which the function's text may call
-const prove = ${proveNoDuplicateKeys.toString()};
+const __name = (f) => f; // esbuild's keepNames helper (tsx), which the functions' text may call
+${keyProofSource()}
 const ctrl = new Int32Array(workerData.ctrl);
+const marks = new Int32Array(workerData.marks);
 const port = workerData.port;
 let data = null;
 Atomics.store(ctrl, ${READY}, 1);
@@ -52,7 +56,8 @@ for (;;) {
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) data = m.message;
   let r = -1;
   try {
-    r = data === null ? -1 : prove(Buffer.from(data, 0, Atomics.load(ctrl, ${LEN})), Atomics.load(ctrl, ${DEPTH}));
+    const bytes = data === null ? null : Buffer.from(data, 0, Atomics.load(ctrl, ${LEN}));
+    r = bytes === null ? -1 : proveNoDuplicateKeys(bytes, Atomics.load(ctrl, ${DEPTH}), Atomics.load(ctrl, ${INTS}) === 1 ? marks : undefined);
   } catch {
     r = -1;
   }
@@ -82,6 +87,7 @@ export function installParallelKeyProver(opts: { minChars?: number; startNow?: b
   const minChars = opts.minChars ?? DEFAULT_MIN_CHARS;
   const dropAfterMs = opts.dropAfterMs ?? DROP_MS;
   const ctrl = new Int32Array(new SharedArrayBuffer(8 * 4));
+  const marks = new Int32Array(new SharedArrayBuffer(4 * (MAX_MARKS + 1)));
   let worker: Worker | undefined;
   let port: MessagePort | undefined;
   /** the worker could not start or died: everything stays on the calling thread */
@@ -91,7 +97,12 @@ export function installParallelKeyProver(opts: { minChars?: number; startNow?: b
     try {
       const ch = new MessageChannel();
       // execArgv [] keeps a parent's loaders (tsx in tests) out of this plain-JS worker.
-      const w = new Worker(workerSource(), { eval: true, execArgv: [], workerData: { ctrl: ctrl.buffer, port: ch.port2 }, transferList: [ch.port2] });
+      const w = new Worker(workerSource(), {
+        eval: true,
+        execArgv: [],
+        workerData: { ctrl: ctrl.buffer, marks: marks.buffer, port: ch.port2 },
+        transferList: [ch.port2],
+      });
       w.unref();
       ch.port1.unref();
       const stopUsing = () => {
@@ -119,9 +130,10 @@ export function installParallelKeyProver(opts: { minChars?: number; startNow?: b
     const r = encoder.encodeInto(text, new Uint8Array(buf));
     return r.read === text.length ? r.written : -1;
   };
-  const post = (len: number, maxDepth: number): void => {
+  const post = (len: number, maxDepth: number, ints: boolean): void => {
     Atomics.store(ctrl, LEN, len);
     Atomics.store(ctrl, DEPTH, maxDepth);
+    Atomics.store(ctrl, INTS, ints ? 1 : 0);
     Atomics.store(ctrl, STATE, POSTED);
     Atomics.notify(ctrl, STATE);
   };
@@ -131,10 +143,10 @@ export function installParallelKeyProver(opts: { minChars?: number; startNow?: b
     if (port === undefined || kept === undefined || Atomics.load(ctrl, STATE) === POSTED) return;
     kept = undefined;
     port.postMessage(null);
-    post(0, 0);
+    post(0, 0, false);
   };
 
-  const prover = (text: string, maxDepth: number): KeyProof | undefined => {
+  const prover = (text: string, maxDepth: number, integersOnly: boolean): KeyProof | undefined => {
     if (text.length < minChars || gone) return undefined;
     if (worker === undefined) {
       start();
@@ -156,11 +168,13 @@ export function installParallelKeyProver(opts: { minChars?: number; startNow?: b
       port.postMessage(buf);
       kept = buf;
     }
-    post(written, maxDepth);
+    post(written, maxDepth, integersOnly);
     if (dropTimer !== undefined) clearTimeout(dropTimer);
     dropTimer = setTimeout(drop, dropAfterMs);
     dropTimer.unref();
     return {
+      // the marks are read once the worker is done (result() returned), before this thread's next text
+      marks: () => (integersOnly && Atomics.load(ctrl, STATE) === DONE && (marks[0] as number) >= 0 ? marks.slice(0, 1 + (marks[0] as number)) : undefined),
       result(): number {
         const end = Date.now() + WAIT_MS;
         for (;;) {

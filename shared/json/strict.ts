@@ -321,20 +321,25 @@ class Scanner {
   }
 }
 
-/** A duplicate-key proof running beside `JSON.parse`: `result()` waits for it (keys proven, or -1). */
+/**
+ * A duplicate-key proof running beside `JSON.parse` (shared/json/key-proof.ts): `result()` waits for it
+ * (keys proven, or -1); for `{integersOnly}`, `marks()` then gives the canonical-order marks of the
+ * containers at depths 0..2 (mark count, then 1 per container in order; undefined: none usable).
+ */
 export interface KeyProof {
   result(): number;
+  marks?(): Int32Array | undefined;
 }
 
 /** Starts a KeyProof of `text` elsewhere (another thread), or declines (undefined). */
-export type ParallelKeyProver = (text: string, maxDepth: number) => KeyProof | undefined;
+export type ParallelKeyProver = (text: string, maxDepth: number, integersOnly: boolean) => KeyProof | undefined;
 
 let parallelProver: ParallelKeyProver | undefined;
 
 /**
  * Install (or remove, with undefined) a prover that shows a text holds no duplicate key while
- * `JSON.parse` runs (shared/json/key-proof.ts on a worker: electron/adapters/json-key-prover.ts). Used
- * for the default form only; `{integersOnly}` also marks canonical order, which needs the walk.
+ * `JSON.parse` runs (shared/json/key-proof.ts on a worker: electron/adapters/json-key-prover.ts). Under
+ * `{integersOnly}` it also proves every number an integer and hands back the canonical-order marks.
  */
 export function setParallelKeyProver(p: ParallelKeyProver | undefined): void {
   parallelProver = p;
@@ -364,7 +369,8 @@ export function parseStrictJson(text: string, opts: StrictJsonOptions = {}): unk
   // Fast path: native JSON.parse, then prove there were no duplicate keys, no lone surrogates and
   // (integersOnly) no fraction or exponent; anything not proven goes to the scanner, which finds the
   // fault with its path and line:column (or finds none: the value stands).
-  const proof = opts.integersOnly === true || parallelProver === undefined ? undefined : parallelProver(text, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+  const ints = opts.integersOnly === true;
+  const proof = parallelProver === undefined ? undefined : parallelProver(text, opts.maxDepth ?? DEFAULT_MAX_DEPTH, ints);
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
@@ -373,8 +379,12 @@ export function parseStrictJson(text: string, opts: StrictJsonOptions = {}): unk
     new Scanner(text, opts).run();
     throw new KeyceremonyError('INVALID_JSON', `${opts.source ? opts.source + ': ' : ''}invalid JSON.`, { where: opts.source ?? '$' });
   }
-  // proven beside the parse: no duplicate key (and nesting within maxDepth); lone surrogates here
-  if (proof !== undefined && proof.result() >= 0 && !maySurrogate(text)) return value;
+  // proven beside the parse: no duplicate key, nesting within maxDepth (integersOnly: integers only);
+  // lone surrogates here
+  if (proof !== undefined && proof.result() >= 0 && !maySurrogate(text)) {
+    if (ints) markCanonical(value, proof.marks?.());
+    return value;
+  }
   if (!provenStrict(text, value, opts)) new Scanner(text, opts).run();
   return value;
 }
@@ -560,6 +570,28 @@ function canonIn(y: object, depth: number, level: number, check: boolean): boole
   }
   if (canon && level <= MARK_DEPTH) PARSED_IN_CANONICAL_ORDER.add(y);
   return canon;
+}
+
+/**
+ * The canonical-order marks a parallel proof handed back (KeyProof.marks): the containers at levels
+ * 0..MARK_DEPTH in document order (pre-order), as the proof numbered them, marked where it found the
+ * whole subtree in order — what canonIn would have marked. No marks when they are not usable (an
+ * array-index key reorders a for-in, see key-proof.ts), when Object.prototype has enumerable
+ * properties, or when the count differs from the value's: canonicalize() then orders by itself.
+ */
+function markCanonical(value: unknown, marks: Int32Array | undefined): void {
+  if (marks === undefined || inheritsEnumerable()) return;
+  const found: object[] = [];
+  const visit = (x: unknown, level: number): void => {
+    if (typeof x !== 'object' || x === null) return;
+    found.push(x);
+    if (level === MARK_DEPTH) return;
+    if (Array.isArray(x)) for (let i = 0; i < x.length; i++) visit(x[i], level + 1);
+    else for (const k in x) visit((x as Obj)[k], level + 1);
+  };
+  visit(value, 0);
+  if (found.length !== marks[0]) return;
+  for (let k = 0; k < found.length; k++) if (marks[1 + k] === 1) PARSED_IN_CANONICAL_ORDER.add(found[k] as object);
 }
 
 /** canonIn of a member or element: a leaf is in order unless it is a number but no safe integer. */

@@ -4,14 +4,15 @@
  * after it run all their cases through the worker.
  */
 import { installParallelKeyProver } from '../../electron/adapters/json-key-prover';
-import { setParallelKeyProver } from '../../shared/json/strict';
+import { setParallelKeyProver, type ParallelKeyProver } from '../../shared/json/strict';
 
 export const installed = installParallelKeyProver({ minChars: 0 });
 /** Every answer of the worker: keys proven, -1 not proven; 'declined' when it took no job. */
 export const answers: (number | 'declined')[] = [];
 
-setParallelKeyProver((text, maxDepth) => {
-  const p = installed.prover(text, maxDepth);
+/** The installed prover, wrapped to record answers (a test that removes it puts this one back). */
+export const wrapped: ParallelKeyProver = (text, maxDepth, integersOnly) => {
+  const p = installed.prover(text, maxDepth, integersOnly);
   if (p === undefined) {
     answers.push('declined');
     return undefined;
@@ -22,8 +23,10 @@ setParallelKeyProver((text, maxDepth) => {
       answers.push(r);
       return r;
     },
+    marks: () => p.marks?.(),
   };
-});
+};
+setParallelKeyProver(wrapped);
 
 // the worker starts on its own thread: wait for it here, synchronously, before the test files after this one load
 if (!installed.waitUntilReady(10_000)) throw new Error('the key-prover worker did not start within 10 s');

@@ -8,7 +8,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { proveNoDuplicateKeys } from '../../shared/json/key-proof';
-import { parseStrictJson } from '../../shared/json/strict';
+import { parseStrictJson, PARSED_IN_CANONICAL_ORDER } from '../../shared/json/strict';
 import { KeyceremonyError } from '../../shared/errors';
 
 const bytes = (t: string) => new TextEncoder().encode(t);
@@ -153,4 +153,58 @@ test('generated texts: never clean when the scanner finds a duplicate; exact key
   // the generator must exercise both sides
   assert.ok(dups > 300, `only ${dups} texts with duplicates`);
   assert.ok(proven > 1000, `only ${proven} texts proven`);
+});
+
+/** The containers at levels 0..2 of a value, pre-order: whether parseStrictJson's own walk marked each. */
+function walkMarks(v: unknown, level = 0, out: number[] = []): number[] {
+  if (typeof v !== 'object' || v === null) return out;
+  out.push(PARSED_IN_CANONICAL_ORDER.has(v) ? 1 : 0);
+  if (level < 2) for (const x of Array.isArray(v) ? v : Object.values(v)) walkMarks(x, level + 1, out);
+  return out;
+}
+
+describe('{integersOnly}: integers, and the canonical-order marks', () => {
+  const canonOf = (t: string) => {
+    const canon = new Int32Array(64);
+    const r = prove2(t, canon);
+    return { r, count: canon[0] as number, marks: [...canon.slice(1, 1 + Math.max(0, canon[0] as number))] };
+  };
+  const prove2 = (t: string, canon: Int32Array) => proveNoDuplicateKeys(bytes(t), 512, canon);
+
+  test('a fraction or an exponent anywhere is not proven; literals and integers are', () => {
+    for (const t of ['{"a":1.5}', '[1e3]', '{"a":[0,-2E1]}', '{"a":{"b":[true,1.0]}}']) assert.equal(canonOf(t).r, -1, t);
+    assert.deepEqual(canonOf('{"a":[true,false,null,-12,0],"b":"1.5e3"}'), { r: 2, count: 2, marks: [1, 1] });
+  });
+
+  test('marks: keys in order, nested order, long numbers, array-index keys, astral and private-use keys', () => {
+    assert.deepEqual(canonOf('{"a":{"c":1,"b":2},"d":[{"e":1}]}').marks, [0, 0, 1, 1]);
+    assert.deepEqual(canonOf('{"a":{"b":{"d":1,"c":2}}}').marks, [0, 0, 0]); // out of order at level 3
+    assert.deepEqual(canonOf('{"a":123456789012345,"b":1234567890123456}').marks, [0]); // 16 digits: maybe unsafe
+    assert.equal(canonOf('{"10":1,"9":2}').count, -1); // JavaScript lists "9" first
+    assert.equal(canonOf('{"a":{"b":{"10":1}}}').count, 3); // depth 2: its order is not walked by for-in here
+    assert.deepEqual(canonOf('{"a":{"b":{"01":1,"2":2}}}').marks, [1, 1, 1]); // "01" is no index
+    // keys with a UTF-8 byte >= 0xEE (U+E000 and above) are never called ordered: in UTF-16 an astral
+    // character sorts before U+E000, in code points after it. The walk may mark what we leave unmarked.
+    const pua = `{"${String.fromCharCode(0xe000)}":1,"${String.fromCharCode(0xffff)}":2}`;
+    assert.deepEqual(canonOf(pua).marks, [0]);
+    assert.equal(PARSED_IN_CANONICAL_ORDER.has(parseStrictJson(pua, { integersOnly: true }) as object), true);
+  });
+
+  test('generated texts: never a mark the walk would not make; the same marks where the bytes can tell', () => {
+    let compared = 0;
+    for (let seed = 1; seed <= 3000; seed++) {
+      const r = rng(seed * 7919);
+      const t = genValue(r, 0);
+      if (scanner(t) !== 'ok') continue;
+      const canon = new Int32Array(256);
+      if (prove2(t, canon) < 0 || (canon[0] as number) < 0) continue;
+      const walk = walkMarks(parseStrictJson(t, { integersOnly: true }));
+      const ours = [...canon.slice(1, 1 + (canon[0] as number))];
+      assert.equal(ours.length, walk.length, `seed ${seed}: ${t}`);
+      // é is below 0xEE in UTF-8: the generator's keys are all decided by bytes exactly
+      assert.deepEqual(ours, walk, `seed ${seed}: ${t}`);
+      compared++;
+    }
+    assert.ok(compared > 500, `only ${compared} compared`);
+  });
 });
