@@ -10,7 +10,8 @@
  * event-loop turn on either side: parseStrictJson stays synchronous. The buffer is kept for the next
  * text and let go DROP_MS after the last one.
  *
- * Only the text crosses (the JSON the caller is parsing: public metadata). Anything unexpected — the
+ * Only the text crosses (the JSON the caller is parsing: metadata, never a PIN or a share, which are far
+ * below DEFAULT_MIN_CHARS), and the worker zeroes its copy once proven. Anything unexpected — the
  * worker not started yet, busy with an abandoned job, dead, or later than WAIT_MS — means "not
  * proven here", and parseStrictJson proves on its own thread as before: the result is never weaker.
  */
@@ -61,6 +62,8 @@ for (;;) {
   } catch {
     r = -1;
   }
+  // the copy does not outlive the proof (off the calling thread's path: it is still parsing)
+  if (data !== null) new Uint8Array(data, 0, Atomics.load(ctrl, ${LEN})).fill(0);
   Atomics.store(ctrl, ${RESULT}, r);
   Atomics.store(ctrl, ${STATE}, ${DONE});
   Atomics.notify(ctrl, ${STATE});
@@ -74,6 +77,8 @@ export interface InstalledKeyProver {
   ready(): boolean;
   /** Block this thread until the worker takes jobs, at most `ms`; whether it does (tests, benchmarks). */
   waitUntilReady(ms: number): boolean;
+  /** (tests) The shared text buffer kept for the next text, if any: all zero once a proof is done. */
+  heldBuffer(): Uint8Array | undefined;
   /** Stop the worker and uninstall (parseStrictJson proves on the calling thread again). */
   stop(): Promise<void>;
 }
@@ -192,6 +197,7 @@ export function installParallelKeyProver(opts: { minChars?: number; startNow?: b
   return {
     prover,
     ready: () => worker !== undefined && Atomics.load(ctrl, READY) === 1,
+    heldBuffer: () => (kept === undefined ? undefined : new Uint8Array(kept)),
     waitUntilReady(ms: number): boolean {
       start();
       if (worker !== undefined) Atomics.wait(ctrl, READY, 0, ms);

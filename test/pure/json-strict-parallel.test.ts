@@ -107,6 +107,13 @@ test('short texts stay on the calling thread; a stopped prover leaves parsing as
     const job = small.prover(big, 512, false);
     assert.ok(job, 'a text past minChars goes to the worker');
     assert.equal(job.result(), 2);
+    const held = small.heldBuffer();
+    assert.ok(held && held.length >= big.length);
+    assert.equal(
+      held.some((x) => x !== 0),
+      false,
+      'the worker zeroes its copy of the text once proven',
+    );
     assert.equal(small.prover(`{"a":1,"a":2,"pad":"${'x'.repeat(2000)}"}`, 512, false)?.result(), -1);
   } finally {
     await small.stop();
