@@ -4,11 +4,11 @@
  * shared/json/key-proof.ts).
  *
  * One worker thread, started with the first text of DEFAULT_MIN_CHARS or more, unreferenced (it never
- * keeps the process alive), blocked in `Atomics.wait` between jobs. A job: the calling thread writes the text's bytes
- * (Latin-1 or UTF-8, see `fill`) into a SharedArrayBuffer (1.5–7 ms for 19 MB), wakes the worker, parses; the worker proves;
- * the calling thread then waits for the answer (usually there already). No message per job, so no
- * event-loop turn on either side: parseStrictJson stays synchronous. The buffer is kept for the next
- * text and let go DROP_MS after the last one.
+ * keeps the process alive), blocked in `Atomics.wait` between jobs. A job: the calling thread writes
+ * the text's bytes (Latin-1 or UTF-8, see `fill`) into a SharedArrayBuffer (1.5–7 ms for 19 MB), wakes
+ * the worker and parses; the worker proves; the calling thread then waits for the answer (usually
+ * there already). No message per job, so no event-loop turn on either side: parseStrictJson stays
+ * synchronous. The buffer is kept for the next text and let go DROP_MS after the last one.
  *
  * Only the text crosses (the JSON the caller is parsing: metadata, never a PIN or a share, which are far
  * below DEFAULT_MIN_CHARS), and the worker zeroes its copy once proven. Anything unexpected — the
