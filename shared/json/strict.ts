@@ -4,7 +4,9 @@
  * `JSON.parse` silently keeps the last of two duplicate keys and accepts escaped lone surrogates, so
  * two parsers can disagree about what a signed document says. Here `JSON.parse` (native, fast) builds
  * the value, then provenStrict proves cheaply that it dropped no key and that the text holds no lone
- * surrogate (a key walk and one pass over the text); when that proof does not hold, a linear scanner
+ * surrogate (a key walk and one pass over the text) — or, where the main process installed one
+ * (setParallelKeyProver), a proof from the text's bytes on another core while `JSON.parse` runs; when
+ * neither proof holds, a linear scanner
  * validates the whole text (RFC 8259 grammar), rejects duplicate object keys and lone surrogates, and
  * names the JSON path and line:column of the fault. Cost: docs/performance.md, "Strict JSON".
  *
