@@ -20,7 +20,7 @@ import { keyProofSource } from '../../shared/json/key-proof';
 import { setParallelKeyProver, type KeyProof, type ParallelKeyProver } from '../../shared/json/strict';
 
 /** Texts shorter than this are proven on the calling thread (the hand-over costs more than the walk). */
-export const DEFAULT_MIN_CHARS = 256 * 1024;
+const DEFAULT_MIN_CHARS = 256 * 1024;
 /** Longest wait for the worker's answer before proving on the calling thread instead. */
 const WAIT_MS = 5000;
 /** The text buffer (as large as the largest text so far) is kept this long after the last job. */

@@ -91,7 +91,7 @@ export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number, canon?: In
           if (!insertLarge(serialAt[depth] as number, start, len)) return -1;
         } else {
           const f = first[depth] as number;
-          for (let q = f; q < nk; q++) if (keyLen[q] === len && sameBytes(b, keyStart[q] as number, start, len)) return -1;
+          for (let q = f; q < nk; q++) if (keyLen[q] === len && rangesEqual(b, keyStart[q] as number, start, len)) return -1;
           if (nk - f + 1 < SMALL) {
             if (nk === keyStart.length) [keyStart, keyLen] = [grow(keyStart), grow(keyLen)];
             keyStart[nk] = start;
@@ -155,7 +155,7 @@ export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number, canon?: In
 }
 
 /** The `len` bytes of `b` at `a` and at `c` are equal. */
-export function sameBytes(b: Uint8Array, a: number, c: number, len: number): boolean {
+function rangesEqual(b: Uint8Array, a: number, c: number, len: number): boolean {
   let m = 0;
   while (m < len && b[a + m] === b[c + m]) m++;
   return m === len;
@@ -166,7 +166,7 @@ export function sameBytes(b: Uint8Array, a: number, c: number, len: number): boo
  * JavaScript's order, as far as bytes can tell: false (not ordered) when it holds a byte >= 0xEE (the
  * key before it was checked the same way in its turn).
  */
-export function keyAfter(b: Uint8Array, start: number, len: number, prev: number, prevLen: number): boolean {
+function keyAfter(b: Uint8Array, start: number, len: number, prev: number, prevLen: number): boolean {
   for (let k = start; k < start + len; k++) if ((b[k] as number) >= 0xee) return false;
   if (prevLen < 0) return true;
   const m = Math.min(len, prevLen);
@@ -179,7 +179,7 @@ export function keyAfter(b: Uint8Array, start: number, len: number, prev: number
 }
 
 /** An array-index key ("0", "17"; not "01", not 2^32 - 1 or more): JavaScript lists it first. */
-export function isIndexKey(b: Uint8Array, start: number, len: number): boolean {
+function isIndexKey(b: Uint8Array, start: number, len: number): boolean {
   if (len === 0 || len > 10 || (len > 1 && b[start] === 0x30)) return false;
   let v = 0;
   for (let k = start; k < start + len; k++) {
@@ -194,7 +194,7 @@ export function isIndexKey(b: Uint8Array, start: number, len: number): boolean {
  * The keys of every large object: one open-addressing table, 4 ints per slot (serial, start, length,
  * hash; serial 0 = empty). `insert(serial, start, len)` is false when that object already holds the key.
  */
-export function largeKeyTable(b: Uint8Array): (ser: number, start: number, len: number) => boolean {
+function largeKeyTable(b: Uint8Array): (ser: number, start: number, len: number) => boolean {
   let mask = (1 << 12) - 1;
   let table = new Int32Array((mask + 1) * 4);
   let used = 0;
@@ -217,7 +217,7 @@ export function largeKeyTable(b: Uint8Array): (ser: number, start: number, len: 
     const h = hashOf(start, len, ser);
     for (let s = h & mask; table[s * 4] !== 0; s = (s + 1) & mask) {
       if (table[s * 4] !== ser || table[s * 4 + 3] !== h || table[s * 4 + 2] !== len) continue;
-      if (sameBytes(b, table[s * 4 + 1] as number, start, len)) return false;
+      if (rangesEqual(b, table[s * 4 + 1] as number, start, len)) return false;
     }
     if (++used * 2 > mask) {
       const m2 = mask * 2 + 1;
@@ -236,5 +236,5 @@ export function largeKeyTable(b: Uint8Array): (ser: number, start: number, len: 
 
 /** The source text the worker evaluates: the functions above, `proveNoDuplicateKeys` last. */
 export function keyProofSource(): string {
-  return [sameBytes, keyAfter, isIndexKey, largeKeyTable, proveNoDuplicateKeys].map((f) => f.toString()).join('\n');
+  return [rangesEqual, keyAfter, isIndexKey, largeKeyTable, proveNoDuplicateKeys].map((f) => f.toString()).join('\n');
 }
