@@ -1,12 +1,21 @@
 /** Byte helpers that work in both Node and the browser (no Buffer). Faults: INVALID_INPUT. */
 import { KeyceremonyError } from '../errors';
 
-const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
 
+/**
+ * Lower-case hex. The characters are written as bytes into a scratch buffer and decoded once, so the
+ * result is one flat string: a string grown by `+=` is a chain of small pieces until something reads
+ * it, and thousands of those kept in results cost the garbage collector more than building them.
+ */
 export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX_BYTE[b[i] as number] as string;
-  return s;
+  const out = asciiScratch(b.length * 2);
+  for (let i = 0, o = 0; i < b.length; i++) {
+    const x = b[i] as number;
+    out[o++] = HEX_DIGITS[x >> 4] as number;
+    out[o++] = HEX_DIGITS[x & 15] as number;
+  }
+  return ASCII_DECODER.decode(out);
 }
 
 export function fromHex(hex: string): Uint8Array {
@@ -18,25 +27,44 @@ export function fromHex(hex: string): Uint8Array {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-/** Base64 of every 12-bit value: two characters per lookup, four per 3 bytes. */
-const B64_PAIRS = Array.from({ length: 4096 }, (_, i) => (B64[i >> 6] as string) + (B64[i & 63] as string));
+const B64_CODES = new Uint8Array([...B64].map((c) => c.charCodeAt(0)));
 
+/** Standard base64 with padding, as one flat string (see toHex). */
 export function toBase64(b: Uint8Array): string {
-  let out = '';
+  const n = b.length;
+  const out = asciiScratch(Math.ceil(n / 3) * 4);
+  let o = 0;
   let i = 0;
-  for (; i + 2 < b.length; i += 3) {
-    const n = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
-    out += (B64_PAIRS[n >> 12] as string) + (B64_PAIRS[n & 4095] as string);
+  for (; i + 2 < n; i += 3) {
+    const x = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
+    out[o++] = B64_CODES[x >> 18] as number;
+    out[o++] = B64_CODES[(x >> 12) & 63] as number;
+    out[o++] = B64_CODES[(x >> 6) & 63] as number;
+    out[o++] = B64_CODES[x & 63] as number;
   }
-  const rest = b.length - i;
-  if (rest === 1) {
-    const n = (b[i] as number) << 16;
-    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8);
-    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '=';
+  if (n - i === 1) {
+    const x = (b[i] as number) << 16;
+    out[o++] = B64_CODES[x >> 18] as number;
+    out[o++] = B64_CODES[(x >> 12) & 63] as number;
+    out[o++] = 0x3d;
+    out[o++] = 0x3d;
+  } else if (n - i === 2) {
+    const x = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8);
+    out[o++] = B64_CODES[x >> 18] as number;
+    out[o++] = B64_CODES[(x >> 12) & 63] as number;
+    out[o++] = B64_CODES[(x >> 6) & 63] as number;
+    out[o++] = 0x3d;
   }
-  return out;
+  return ASCII_DECODER.decode(out);
+}
+
+/** Decodes the ASCII that toHex/toBase64 write (any decoder reads ASCII the same; this one never throws). */
+const ASCII_DECODER = new TextDecoder();
+/** toHex/toBase64's scratch for outputs up to 4 KiB (one call at a time: JS is single-threaded per realm). */
+const SCRATCH = new Uint8Array(4096);
+/** `len` bytes to write ASCII into: a view of the scratch buffer when it fits, else a new array. */
+function asciiScratch(len: number): Uint8Array {
+  return len <= SCRATCH.length ? SCRATCH.subarray(0, len) : new Uint8Array(len);
 }
 
 /** Value of each base64 character by char code (-1: not in the standard alphabet). */

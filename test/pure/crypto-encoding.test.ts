@@ -19,6 +19,23 @@ test('base64 and hex match Node for random lengths', () => {
   assert.throws(() => fromBase64('@@@'));
 });
 
+test('base64 and hex of inputs around and beyond the 4 KiB scratch buffer, and results that outlive it', () => {
+  const kept: [string, string, Buffer][] = [];
+  for (const n of [1364, 1365, 2047, 2048, 2049, 3071, 3072, 3073, 65536 + 1]) {
+    const b = randomBytes(n);
+    kept.push([toBase64(b), toHex(b), b]);
+  }
+  // every earlier result is still its own input's encoding after later calls reused the scratch
+  for (const [b64, hex, b] of kept) {
+    assert.equal(b64, b.toString('base64'));
+    assert.equal(hex, b.toString('hex'));
+  }
+  // every byte value maps to its characters (a table off by one fails here)
+  const all = Buffer.from(Array.from({ length: 256 * 3 }, (_, i) => (i * 7) & 255));
+  assert.equal(toBase64(all), all.toString('base64'));
+  assert.equal(toHex(all), all.toString('hex'));
+});
+
 test('base64: the one-pass decoder and the general path agree; misplaced padding is refused', () => {
   // Canonical input takes the one-pass path; the same bytes with whitespace, URL-safe characters or
   // without padding take the general path: both must give Node's bytes.
