@@ -3,6 +3,24 @@ import { KeyceremonyError } from '../errors';
 
 const HEX_DIGITS = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
 
+/** Decodes the ASCII that toHex/toBase64 write (any decoder reads ASCII the same; this one never throws). */
+const ASCII_DECODER = new TextDecoder();
+/** toHex/toBase64's scratch for outputs up to 4 KiB (one call at a time: JS is single-threaded per realm). */
+const SCRATCH = new Uint8Array(4096);
+/** `len` bytes to write ASCII into: a view of the scratch buffer when it fits, else a new array. */
+function asciiScratch(len: number): Uint8Array {
+  return len <= SCRATCH.length ? SCRATCH.subarray(0, len) : new Uint8Array(len);
+}
+/**
+ * The string of the ASCII bytes in `out`, which is then zeroed: the encoding of whatever a caller
+ * passed (it may be secret) does not stay in the scratch buffer until the next call overwrites it.
+ */
+function asciiString(out: Uint8Array): string {
+  const s = ASCII_DECODER.decode(out);
+  out.fill(0);
+  return s;
+}
+
 /**
  * Lower-case hex. The characters are written as bytes into a scratch buffer and decoded once, so the
  * result is one flat string: a string grown by `+=` is a chain of small pieces until something reads
@@ -15,7 +33,7 @@ export function toHex(b: Uint8Array): string {
     out[o++] = HEX_DIGITS[x >> 4] as number;
     out[o++] = HEX_DIGITS[x & 15] as number;
   }
-  return ASCII_DECODER.decode(out);
+  return asciiString(out);
 }
 
 export function fromHex(hex: string): Uint8Array {
@@ -55,16 +73,7 @@ export function toBase64(b: Uint8Array): string {
     out[o++] = B64_CODES[(x >> 6) & 63] as number;
     out[o++] = 0x3d;
   }
-  return ASCII_DECODER.decode(out);
-}
-
-/** Decodes the ASCII that toHex/toBase64 write (any decoder reads ASCII the same; this one never throws). */
-const ASCII_DECODER = new TextDecoder();
-/** toHex/toBase64's scratch for outputs up to 4 KiB (one call at a time: JS is single-threaded per realm). */
-const SCRATCH = new Uint8Array(4096);
-/** `len` bytes to write ASCII into: a view of the scratch buffer when it fits, else a new array. */
-function asciiScratch(len: number): Uint8Array {
-  return len <= SCRATCH.length ? SCRATCH.subarray(0, len) : new Uint8Array(len);
+  return asciiString(out);
 }
 
 /** Value of each base64 character by char code (-1: not in the standard alphabet). */
