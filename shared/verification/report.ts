@@ -88,6 +88,8 @@ export const CheckCodes = [
   'bundle.verify-script',
   /** A key's hardware attestation (attestations/<key>/) re-verifies: chain, key, recorded facts. */
   'bundle.attestation',
+  /** The transcript's confirmations (acknowledgements) are what the ceremony script asked of each person, each step. */
+  'bundle.confirmations',
   /** Production vs rehearsal. */
   'bundle.mode',
   // ---- cosign (key-based, as `keyceremony cosign verify`)
@@ -186,6 +188,25 @@ export interface NotaryFacts {
   targets: { name: string; role: string; length: number; sha256?: string }[];
 }
 
+/** One confirmation a person gave in a ceremony, as its transcript records it. */
+export interface ConfirmationFact {
+  /** The transcript entry (`seq`) and time of the step that recorded it. */
+  seq: number;
+  time: string;
+  step: string;
+  /** The step was skipped (rehearsal: a service this build lacks); the confirmation was still asked. */
+  skipped: boolean;
+  /** The acknowledgement's id in the ceremony script. */
+  ack: string;
+  /** Participant id; name and role as the bundle's ceremony script gives them. */
+  by: string;
+  name?: string;
+  role?: string;
+  statement: string;
+  /** At the screen, from an answers file, or not recorded (transcripts written before sources were). */
+  source: 'screen' | 'answers-file' | 'unrecorded';
+}
+
 export interface BundleFacts {
   title?: string;
   ceremony?: string;
@@ -204,6 +225,8 @@ export interface BundleFacts {
   };
   /** VERIFY.sh: present, and the script keyceremony writes for these signers (so it gives the same verdict). */
   verifyScript?: { path: string; present: boolean; matches: boolean };
+  /** Every confirmation the transcript records, in order (what a witness checks after the ceremony). */
+  confirmations?: ConfirmationFact[];
 }
 
 export interface VerificationReport {

@@ -148,6 +148,32 @@ test(
     assert.equal(r.statuses.filter((s) => s[1] === 'bundle.signer.expected' && s[0] === 'pass').length, 2, 'both pinned keys signed');
     await expectNoSeriousA11y(p, 'Verify: green');
 
+    // the witness after the ceremony: every confirmation the bundle's transcript records, in order,
+    // and only theirs when they pick their name; the record matches what the script asked (an item)
+    assert.ok(
+      r.statuses.some((st) => st[0] === 'pass' && st[1] === 'bundle.confirmations'),
+      'the confirmations are checked against the script',
+    );
+    const recorded = new TextDecoder()
+      .decode(prod.files.get('transcript.jsonl')!)
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((l) => {
+        const e = JSON.parse(l) as { seq: number; step?: string; acknowledgements?: { by: string; source: string }[] };
+        return (e.acknowledgements ?? []).map((a) => [String(e.seq), e.step!, a.by, a.source].join(' '));
+      });
+    const rows = async () =>
+      p.getByTestId('confirmation').evaluateAll((els) => els.map((e) => ['seq', 'step', 'by', 'source'].map((k) => e.getAttribute(`data-${k}`)).join(' ')));
+    assert.ok(recorded.length >= 5, `the fake production bundle records confirmations (${recorded.length})`);
+    assert.deepEqual(await rows(), recorded);
+    await p.getByTestId('confirmations-person').selectOption('witness');
+    const witnessOnly = recorded.filter((x) => x.split(' ')[2] === 'witness');
+    assert.ok(witnessOnly.length > 0 && witnessOnly.length < recorded.length);
+    assert.deepEqual(await rows(), witnessOnly);
+    assert.match(await p.getByTestId('confirmation').first().innerText(), /Independent witness \(witness\)/);
+    await expectNoSeriousA11y(p, 'Verify: confirmations');
+    await screenshot(p, 'verify-confirmations', p.getByTestId('confirmations'));
+
     // save the report: the CLI's --json for the same bundle and pins
     await p.getByRole('button', { name: 'Save the report (as the CLI’s --json)' }).click();
     await p.getByTestId('report-saved').waitFor();

@@ -85,6 +85,21 @@ async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
     ctx.out(
       `attested key ${a.key}: ${a.vendor === 'yubihsm2' ? 'YubiHSM 2' : a.vendor === 'yubico-piv' ? 'YubiKey' : a.vendor} serial ${a.serial ?? 'not stated'}, chain to ${a.root}${a.rootSource === 'given' ? ' (root given by the ceremony script, not bundled with keyceremony)' : ''}`,
     );
+  const acks = v.confirmations;
+  if (acks) {
+    const checked = v.items.find((i) => i.check === 'bundle.confirmations');
+    const state =
+      checked?.status === 'pass'
+        ? 'each one the ceremony script asks for'
+        : checked?.status === 'skip'
+          ? 'NOT compared with the script'
+          : 'NOT what the script asks';
+    ctx.out(`confirmations: ${acks.length}, ${state}`);
+    for (const a of acks) {
+      const how = a.source === 'screen' ? 'at the screen' : a.source === 'answers-file' ? 'from the answers file' : 'source not recorded';
+      ctx.out(`  #${a.seq} ${a.step}${a.skipped ? ' (skipped)' : ''}: ${a.name ? `${a.name} (${a.by}, ${a.role})` : a.by} confirmed "${a.statement}" ${how}`);
+    }
+  }
   for (const p of v.problems) ctx.err(`mismatch: ${p}`);
   ctx.out(v.ok ? 'bundle: verified' : `bundle: DOES NOT VERIFY (${v.problems.length} problem(s))`);
   return v.ok ? 0 : 1;

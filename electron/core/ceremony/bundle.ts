@@ -27,6 +27,7 @@ import {
 } from '../../../shared/verification/report';
 import type { Signer } from '../signer';
 import { recheckAttestations, type AttestationRecheck } from './attestation';
+import { bundleConfirmations, confirmationsSummary, type Confirmation } from './confirmations';
 import { TRANSCRIPT_FORMAT, verifyTranscriptBytes, type Sha256HexSync } from './transcript';
 import { KEY_NAME, renderVerifyScript } from './verify-script';
 
@@ -194,6 +195,8 @@ export interface BundleVerdict {
   verifyScript?: VerifyScriptReport;
   /** Keys whose hardware attestation (attestations/<key>/) was re-verified. */
   attested: AttestationRecheck[];
+  /** The confirmations the verified transcript records (absent when the transcript did not verify). */
+  confirmations?: Confirmation[];
 }
 
 const MAX_MANIFEST = 16 * 1024 * 1024;
@@ -252,6 +255,7 @@ export async function verifyBundle(
   const has = new Set(files);
   let checksums: ChecksumsReport | undefined;
   let verifyScript: VerifyScriptReport | undefined;
+  let confirmations: Confirmation[] | undefined;
   const done = (manifest?: Manifest): BundleVerdict => ({
     ok: problems.length === 0,
     problems,
@@ -263,6 +267,7 @@ export async function verifyBundle(
     ...(checksums ? { checksums } : {}),
     ...(verifyScript ? { verifyScript } : {}),
     attested,
+    ...(confirmations ? { confirmations } : {}),
   });
   if (!has.has(MANIFEST)) fail('bundle.manifest', 'NOT_FOUND', MANIFEST, `${MANIFEST}: missing`);
   if (!has.has(MANIFEST_DSSE)) fail('bundle.envelope', 'NOT_FOUND', MANIFEST_DSSE, `${MANIFEST_DSSE}: missing`);
@@ -508,6 +513,7 @@ export async function verifyBundle(
   const tPath = manifest.transcript.path;
   const before = problems.length;
   let attestations: Awaited<ReturnType<typeof recheckAttestations>> | undefined;
+  let acks: Awaited<ReturnType<typeof bundleConfirmations>> | undefined;
   const tfail = (message: string) => fail('bundle.transcript', 'VERIFICATION_FAILED', tPath, message);
   if (!listed.has(tPath)) tfail(`${tPath}: the transcript is not in the manifest`);
   if (has.has(tPath)) {
@@ -536,15 +542,24 @@ export async function verifyBundle(
           if (e.event === 'key-generated' && mk && mk.fingerprint !== k.fingerprint) tfail(`key ${k.id}: transcript fingerprint differs from the manifest`);
         }
       }
-      attestations = await recheckAttestations(
-        v.entries,
-        async (p) => (has.has(p) && listed.has(p) ? r.read(p) : null),
-        (id) => byId.get(id)?.fingerprint,
-      );
+      const readListed = async (p: string) => (has.has(p) && listed.has(p) ? r.read(p) : null);
+      attestations = await recheckAttestations(v.entries, readListed, (id) => byId.get(id)?.fingerprint);
+      acks = await bundleConfirmations(v.entries, readListed, !manifest.rehearsal);
     }
   }
   if (problems.length === before)
     pass('bundle.transcript', tPath, `${tPath}: hash chain of ${manifest.transcript.entries} entries verifies line by line and ends with the close step`);
+  // 8b. the confirmations: what the script asked of each person in each step, and nothing else
+  for (const p of acks?.problems ?? []) fail('bundle.confirmations', 'VERIFICATION_FAILED', acks?.script ?? tPath, p);
+  if (acks) confirmations = acks.confirmations;
+  if (acks?.notCompared) items.push({ check: 'bundle.confirmations', status: 'skip', subject: acks.script ?? tPath, message: acks.notCompared });
+  else if (acks && !acks.problems.length) {
+    pass(
+      'bundle.confirmations',
+      acks.script ?? tPath,
+      `${acks.confirmations.length} confirmations, each one the ceremony script asks for: ${confirmationsSummary(acks.confirmations) || 'none asked'}`,
+    );
+  }
   // 9. hardware attestations: chain, attested key = manifest key, recorded facts
   for (const p of attestations?.problems ?? []) fail('bundle.attestation', 'VERIFICATION_FAILED', 'attestations', p);
   for (const a of attestations?.attested ?? []) {
@@ -624,6 +639,7 @@ export function bundleReport(v: BundleVerdict, evaluatedAt: Date = new Date()): 
       })),
       ...(v.checksums ? { checksums: v.checksums } : {}),
       ...(v.verifyScript ? { verifyScript: v.verifyScript } : {}),
+      ...(v.confirmations ? { confirmations: v.confirmations } : {}),
     },
   };
   report.summary =

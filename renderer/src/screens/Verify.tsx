@@ -4,6 +4,7 @@ import { pemDecode, toBase64, utf8 } from '../../../shared/encoding/bytes';
 import { call, toUiError, type UiError } from '../api';
 import { ErrorBox, Field, Fingerprint, ScreenTitle } from '../components/common';
 import { FolderButton, OpenTextButton, PickButton, SaveButton } from '../components/files';
+import { Confirmations } from '../components/confirmations';
 import type { AppInfo, ChosenFolder, PickedFile, Request, Verdict } from '../../../shared/ipc/contract';
 import type { ItemStatus, VerificationReport } from '../../../shared/verification/report';
 
@@ -150,6 +151,7 @@ function ReportView({ report, heading, save, run }: { report: VerificationReport
           </li>
         ))}
       </ul>
+      {report.bundle?.confirmations?.length ? <Confirmations list={report.bundle.confirmations} /> : null}
       <SaveButton label="Save the report (as the CLI’s --json)" suggestedName={out.name} text={out.text} kind="other" testId="report-saved" />
     </section>
   );
