@@ -145,12 +145,23 @@ export class CeremonyLocks {
     this.tokens.set(lockPath, held);
   }
 
-  /** Claim every token of the script that is present now (so a second ceremony is refused before it starts). */
-  async claimPresent(mod: Pkcs11Module, script: CeremonyScript): Promise<void> {
+  /**
+   * Claim every token of the script before the run starts, so a second ceremony is refused at once: the
+   * tokens present now, and — by the serial the script gives — those it names that are not listed now.
+   * A token another process is using can be missing from this process's list: SoftHSM skips a token
+   * whose files another process is rewriting when it enumerates its store ("Failed to open token",
+   * ObjectStore.cpp), and a smart card held exclusively by another program is not seen. Without this
+   * claim the second ceremony stopped with TOKEN_NOT_FOUND ("not inserted") instead of naming the
+   * ceremony that holds the token. A token that is truly absent is held for this run all the same, as
+   * it would be once inserted (its lock by serial; a module that gives every token one serial adds the
+   * label to the lock's name when the token is seen).
+   */
+  async claimPresent(mod: Pick<Pkcs11Module, 'tokens'>, script: CeremonyScript): Promise<void> {
     const present = mod.tokens();
     for (const spec of script.tokens) {
       const hits = present.filter((t) => (spec.serial ? t.serial === spec.serial : t.label === spec.label));
       if (hits.length === 1) await this.claim(hits[0]!);
+      else if (hits.length === 0 && spec.serial) await this.claim({ serial: spec.serial, label: spec.label, serialIsUnique: true });
     }
   }
 
