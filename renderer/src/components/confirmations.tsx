@@ -13,6 +13,8 @@ const HOW: Record<ConfirmationFact['source'], string> = {
   unrecorded: 'not recorded',
 };
 
+const COLUMNS = ['Step (entry)', 'Who', 'Confirmed', 'How', 'Recorded at'];
+
 export function Confirmations({ list }: { list: readonly ConfirmationFact[] }) {
   const [who, setWho] = useState('');
   const people = [...new Map(list.map((c) => [c.by, c.name ? `${c.name} (${c.by}${c.role ? `, ${c.role}` : ''})` : c.by])).entries()];
@@ -38,11 +40,11 @@ export function Confirmations({ list }: { list: readonly ConfirmationFact[] }) {
       <table className="signers" aria-label="Confirmations">
         <thead>
           <tr>
-            <th scope="col">Step (entry)</th>
-            <th scope="col">Who</th>
-            <th scope="col">Confirmed</th>
-            <th scope="col">How</th>
-            <th scope="col">Recorded at</th>
+            {COLUMNS.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
