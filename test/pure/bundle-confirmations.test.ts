@@ -139,7 +139,10 @@ test('the script the transcript names: changed (not compared, the file check fai
   const { sha256Hex } = await import('../../shared/crypto/webcrypto');
   es[0]!.outputs = [{ path, sha256: await sha256Hex(bad) }];
   const m = await bundleConfirmations(es, read(bad), false);
-  assert.match(m.problems.join('\n'), /cannot be read to compare the confirmations with it \(.*a participant without id, name or a known role\)/);
+  assert.match(
+    m.problems.join('\n'),
+    /cannot be read to compare the confirmations with it \(Invalid value at REHEARSAL-ceremony\.json\.participants\[0\]\.name: must not be empty/,
+  );
 
   const none = clone(entries);
   none[0]!.outputs = [];

@@ -14,7 +14,8 @@ import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJsonBytes } from '../../../shared/json';
 import type { ConfirmationFact } from '../../../shared/verification/report';
 import type { TranscriptEntry } from './transcript';
-import { ROLES, type AckSpec, type CeremonyScript, type Participant } from './types';
+import { participantsAsked, type AckSpec, type CeremonyScript, type Participant } from './types';
+import { peopleAndAcknowledgements } from './validate';
 
 /** One recorded confirmation (shared/verification: the report's bundle facts carry the list). */
 export type Confirmation = ConfirmationFact;
@@ -67,7 +68,7 @@ export function checkConfirmations(entries: readonly TranscriptEntry[], script: 
       continue;
     }
     const asked = new Map<string, AckSpec>();
-    for (const ack of spec.acknowledgements ?? []) for (const p of askedOf(ack, script.participants)) asked.set(`${ack.id}\u0000${p.id}`, ack);
+    for (const ack of spec.acknowledgements ?? []) for (const p of participantsAsked(ack, script.participants)) asked.set(`${ack.id}\u0000${p.id}`, ack);
     const seen = new Set<string>();
     for (const a of recorded) {
       const key = `${a.id}\u0000${a.by}`;
@@ -96,12 +97,6 @@ export function checkConfirmations(entries: readonly TranscriptEntry[], script: 
   return { confirmations, problems };
 }
 
-/** The participants an acknowledgement asks (the engine's rule: a participant id, or every holder of "role:<role>"). */
-function askedOf(ack: AckSpec, participants: readonly Participant[]): Participant[] {
-  if (ack.by.startsWith('role:')) return participants.filter((p) => p.role === ack.by.slice(5));
-  return participants.filter((p) => p.id === ack.by);
-}
-
 /** "Name (id): 3 at the screen, 1 from the answers file" per person, in order of first confirmation. */
 export function confirmationsSummary(list: readonly Confirmation[]): string {
   const per = new Map<string, { label: string; screen: number; file: number; unrecorded: number }>();
@@ -113,18 +108,11 @@ export function confirmationsSummary(list: readonly Confirmation[]): string {
     else x.unrecorded++;
     per.set(c.by, x);
   }
-  return [...per.values()]
-    .map((x) =>
-      [
-        x.screen ? `${x.screen} at the screen` : '',
-        x.file ? `${x.file} from the answers file` : '',
-        x.unrecorded ? `${x.unrecorded} without a recorded source` : '',
-      ]
-        .filter(Boolean)
-        .join(', ')
-        .replace(/^/, `${x.label}: `),
-    )
-    .join('; ');
+  const counts = (x: { screen: number; file: number; unrecorded: number }) =>
+    [x.screen && `${x.screen} at the screen`, x.file && `${x.file} from the answers file`, x.unrecorded && `${x.unrecorded} without a recorded source`]
+      .filter(Boolean)
+      .join(', ');
+  return [...per.values()].map((x) => `${x.label}: ${counts(x)}`).join('; ');
 }
 
 /**
@@ -151,30 +139,10 @@ export async function bundleConfirmations(
       const notCompared = `${path} is not the script the transcript recorded at the opening (its SHA-256 differs): the confirmations are not compared with it`;
       return { ...checkConfirmations(entries, undefined, production), script: path, notCompared };
     }
-    script = scriptPart(parseStrictJsonBytes(bytes, { source: path, maxBytes: 4 * 1024 * 1024 }), path);
+    script = peopleAndAcknowledgements.parse(parseStrictJsonBytes(bytes, { source: path, maxBytes: 4 * 1024 * 1024 }), path) as ScriptPart;
   } catch (e) {
     const c = checkConfirmations(entries, undefined, production);
     return { ...c, script: path, problems: [`${path}: the ceremony script cannot be read to compare the confirmations with it (${(e as Error).message})`] };
   }
   return { ...checkConfirmations(entries, script, production), script: path };
-}
-
-/** The participants and steps of a parsed script, their shape checked (the rest of the script is not needed here). */
-function scriptPart(x: unknown, where: string): ScriptPart {
-  const bad = (what: string): never => {
-    throw new KeyceremonyError('INVALID_METADATA', `${where}: ${what}`, { where });
-  };
-  const o = x as { participants?: unknown; steps?: unknown };
-  if (!o || typeof o !== 'object' || !Array.isArray(o.participants) || !Array.isArray(o.steps)) return bad('participants and steps must be arrays');
-  const str = (v: unknown) => typeof v === 'string' && v.length > 0;
-  for (const p of o.participants as Participant[]) {
-    if (!p || !str(p.id) || !str(p.name) || !(ROLES as readonly string[]).includes(p.role)) bad('a participant without id, name or a known role');
-  }
-  for (const s of o.steps as CeremonyScript['steps']) {
-    if (!s || !str(s.id)) bad('a step without an id');
-    if (s.acknowledgements !== undefined && !Array.isArray(s.acknowledgements)) bad(`step ${s.id}: acknowledgements must be an array`);
-    for (const a of s.acknowledgements ?? [])
-      if (!a || !str(a.id) || !str(a.by) || typeof a.statement !== 'string') bad(`step ${s.id}: a malformed acknowledgement`);
-  }
-  return o as ScriptPart;
 }

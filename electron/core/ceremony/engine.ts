@@ -50,6 +50,7 @@ import type {
   TokenRef,
 } from './types';
 import { assertScript } from './validate';
+import { participantsAsked } from './types';
 
 export type { StepContext, StepKind, StepOutcome } from './step';
 
@@ -628,8 +629,7 @@ export class CeremonyEngine {
   }
 
   private who(ack: AckSpec): Participant[] {
-    if (ack.by.startsWith('role:')) return this.script.participants.filter((p) => p.role === ack.by.slice(5));
-    return this.script.participants.filter((p) => p.id === ack.by);
+    return participantsAsked(ack, this.script.participants);
   }
 
   private context(step: StepSpec, scratch: CeremonyState): StepContext {

@@ -60,6 +60,12 @@ export interface AckSpec {
   allowAnswersFile?: boolean;
 }
 
+/** The participants an acknowledgement asks: the one it names, or every holder of "role:<role>". */
+export function participantsAsked(ack: Pick<AckSpec, 'by'>, participants: readonly Participant[]): Participant[] {
+  if (ack.by.startsWith('role:')) return participants.filter((p) => p.role === ack.by.slice(5));
+  return participants.filter((p) => p.id === ack.by);
+}
+
 /** Where an acknowledgement came from: a person at the screen, or an unattended answers file. */
 export type AckSource = 'screen' | 'answers-file';
 

@@ -185,6 +185,18 @@ const ack = named(
     ),
   }),
 );
+/**
+ * Only the participants and each step's acknowledgements (the same schemas as the whole script's; every
+ * other member kept unchecked): what reading the confirmations of a sealed bundle needs, without the
+ * step kinds a full validation asks for.
+ */
+export const peopleAndAcknowledgements = obj(
+  {
+    participants: arr(participant, { min: 1 }),
+    steps: arr(obj({ id: idSchema, acknowledgements: opt(arr(ack)) }, { unknown: 'keep' }), { min: 1 }),
+  },
+  { unknown: 'keep' },
+);
 const anyParams = custom<Record<string, unknown>>(
   'an object',
   (x, where, faults) => (isPlainObject(x) ? x : fault(faults, where, 'expected an object', x)),
