@@ -207,6 +207,18 @@ export interface ConfirmationFact {
   source: 'screen' | 'answers-file' | 'unrecorded';
 }
 
+/** How a confirmation was given, in words (the CLI, the Verify screen and the check's summary say the same). */
+export const CONFIRMATION_SOURCE: Record<ConfirmationFact['source'], string> = {
+  screen: 'at the screen',
+  'answers-file': 'from the answers file',
+  unrecorded: 'without a recorded source',
+};
+
+/** "Name (id, role)" of the person who confirmed, or the bare id when the script was not read. */
+export function confirmerLabel(c: Pick<ConfirmationFact, 'by' | 'name' | 'role'>): string {
+  return c.name ? `${c.name} (${c.by}${c.role ? `, ${c.role}` : ''})` : c.by;
+}
+
 export interface BundleFacts {
   title?: string;
   ceremony?: string;

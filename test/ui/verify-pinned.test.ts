@@ -170,7 +170,10 @@ test(
     const witnessOnly = recorded.filter((x) => x.split(' ')[2] === 'witness');
     assert.ok(witnessOnly.length > 0 && witnessOnly.length < recorded.length);
     assert.deepEqual(await rows(), witnessOnly);
-    assert.match(await p.getByTestId('confirmation').first().innerText(), /Independent witness \(witness\)/);
+    assert.match(
+      await p.getByTestId('confirmation').first().innerText(),
+      /Independent witness \(witness, witness\)\t“I checked that the ceremony machine is offline[^”]*”\tat the screen/,
+    );
     await expectNoSeriousA11y(p, 'Verify: confirmations');
     await screenshot(p, 'verify-confirmations', p.getByTestId('confirmations'));
 

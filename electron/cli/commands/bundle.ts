@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyceremonyError } from '../../../shared/errors';
+import { CONFIRMATION_SOURCE, confirmerLabel } from '../../../shared/verification/report';
 import { bundleReport, verifyBundle, type BundleVerdict } from '../../core/ceremony/bundle';
 import { readTar, TAR_LIMITS } from '../../core/ceremony/tar';
 import { bundleReaderFor } from '../../adapters/fs/ceremony-store';
@@ -96,8 +97,7 @@ async function verifyCmd(rest: string[], ctx: CliContext): Promise<number> {
           : 'NOT what the script asks';
     ctx.out(`confirmations: ${acks.length}, ${state}`);
     for (const a of acks) {
-      const how = a.source === 'screen' ? 'at the screen' : a.source === 'answers-file' ? 'from the answers file' : 'source not recorded';
-      ctx.out(`  #${a.seq} ${a.step}${a.skipped ? ' (skipped)' : ''}: ${a.name ? `${a.name} (${a.by}, ${a.role})` : a.by} confirmed "${a.statement}" ${how}`);
+      ctx.out(`  #${a.seq} ${a.step}${a.skipped ? ' (skipped)' : ''}: ${confirmerLabel(a)} confirmed "${a.statement}" ${CONFIRMATION_SOURCE[a.source]}`);
     }
   }
   for (const p of v.problems) ctx.err(`mismatch: ${p}`);

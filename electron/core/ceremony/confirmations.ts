@@ -12,7 +12,7 @@
 import { sha256Hex } from '../../../shared/crypto/webcrypto';
 import { KeyceremonyError } from '../../../shared/errors';
 import { parseStrictJsonBytes } from '../../../shared/json';
-import type { ConfirmationFact } from '../../../shared/verification/report';
+import { CONFIRMATION_SOURCE, confirmerLabel, type ConfirmationFact } from '../../../shared/verification/report';
 import type { TranscriptEntry } from './transcript';
 import { participantsAsked, type AckSpec, type CeremonyScript, type Participant } from './types';
 import { peopleAndAcknowledgements } from './validate';
@@ -41,7 +41,7 @@ export function checkConfirmations(entries: readonly TranscriptEntry[], script: 
   const problems: string[] = [];
   const who = (id: string) => {
     const p = people.get(id);
-    return p ? `${p.name} (${p.id}, ${p.role})` : id;
+    return confirmerLabel(p ? { by: p.id, name: p.name, role: p.role } : { by: id });
   };
   for (const e of entries) {
     if (!STEP_EVENTS.has(e.event) || !e.step) continue;
@@ -97,22 +97,20 @@ export function checkConfirmations(entries: readonly TranscriptEntry[], script: 
   return { confirmations, problems };
 }
 
-/** "Name (id): 3 at the screen, 1 from the answers file" per person, in order of first confirmation. */
+/** "Name (id, role): 3 at the screen, 1 from the answers file" per person, in order of first confirmation. */
 export function confirmationsSummary(list: readonly Confirmation[]): string {
-  const per = new Map<string, { label: string; screen: number; file: number; unrecorded: number }>();
+  const per = new Map<string, { label: string; counts: Map<Confirmation['source'], number> }>();
   for (const c of list) {
-    const label = c.name ? `${c.name} (${c.by}${c.role ? `, ${c.role}` : ''})` : c.by;
-    const x = per.get(c.by) ?? { label, screen: 0, file: 0, unrecorded: 0 };
-    if (c.source === 'screen') x.screen++;
-    else if (c.source === 'answers-file') x.file++;
-    else x.unrecorded++;
+    const x = per.get(c.by) ?? { label: confirmerLabel(c), counts: new Map() };
+    x.counts.set(c.source, (x.counts.get(c.source) ?? 0) + 1);
     per.set(c.by, x);
   }
-  const counts = (x: { screen: number; file: number; unrecorded: number }) =>
-    [x.screen && `${x.screen} at the screen`, x.file && `${x.file} from the answers file`, x.unrecorded && `${x.unrecorded} without a recorded source`]
-      .filter(Boolean)
+  const words = (counts: Map<Confirmation['source'], number>) =>
+    (['screen', 'answers-file', 'unrecorded'] as const)
+      .filter((k) => counts.get(k))
+      .map((k) => `${counts.get(k)} ${CONFIRMATION_SOURCE[k]}`)
       .join(', ');
-  return [...per.values()].map((x) => `${x.label}: ${counts(x)}`).join('; ');
+  return [...per.values()].map((x) => `${x.label}: ${words(x.counts)}`).join('; ');
 }
 
 /**

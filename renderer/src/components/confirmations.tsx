@@ -5,19 +5,13 @@
  * ceremony script asked is the report's `bundle.confirmations` item, shown with the others.
  */
 import { useState } from 'react';
-import type { ConfirmationFact } from '../../../shared/verification/report';
-
-const HOW: Record<ConfirmationFact['source'], string> = {
-  screen: 'at the screen',
-  'answers-file': 'from the answers file',
-  unrecorded: 'not recorded',
-};
+import { CONFIRMATION_SOURCE, confirmerLabel, type ConfirmationFact } from '../../../shared/verification/report';
 
 const COLUMNS = ['Step (entry)', 'Who', 'Confirmed', 'How', 'Recorded at'];
 
 export function Confirmations({ list }: { list: readonly ConfirmationFact[] }) {
   const [who, setWho] = useState('');
-  const people = [...new Map(list.map((c) => [c.by, c.name ? `${c.name} (${c.by}${c.role ? `, ${c.role}` : ''})` : c.by])).entries()];
+  const people = [...new Map(list.map((c) => [c.by, confirmerLabel(c)])).entries()];
   const shown = who ? list.filter((c) => c.by === who) : list;
   return (
     <section aria-label="Confirmations recorded in the transcript" data-testid="confirmations">
@@ -53,9 +47,9 @@ export function Confirmations({ list }: { list: readonly ConfirmationFact[] }) {
               <td>
                 {c.step} ({c.seq}){c.skipped ? ' — step skipped' : ''}
               </td>
-              <td>{c.name ? `${c.name} (${c.role ?? c.by})` : c.by}</td>
+              <td>{confirmerLabel(c)}</td>
               <td>“{c.statement}”</td>
-              <td>{HOW[c.source]}</td>
+              <td>{CONFIRMATION_SOURCE[c.source]}</td>
               <td>{c.time}</td>
             </tr>
           ))}
