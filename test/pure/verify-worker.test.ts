@@ -46,21 +46,23 @@ const ec = keyAndSigs('ec');
 /** Add every signature in chunks as signMany does; optionally wait until the worker reported a chunk. */
 async function run(
   sigs: readonly Uint8Array[],
-  opts: { waitForWorker?: boolean; params?: VerifyParams; spki?: Buffer; beforeFinish?: () => Promise<void> } = {},
+  opts: { waitForWorker?: boolean; params?: VerifyParams; spki?: Buffer; beforeFinish?: () => Promise<void>; maxSignatureBytes?: number } = {},
 ) {
   let verified = 0;
-  let firstReport: () => void = () => {};
-  const reported = new Promise<void>((r) => (firstReport = r));
-  const b = new BatchVerifier(opts.spki ?? ec.spki, opts.params ?? ec.params, N, (n) => {
-    verified += n;
-    firstReport();
+  const b = new BatchVerifier(opts.spki ?? ec.spki, opts.params ?? ec.params, msgs, {
+    maxSignatureBytes: opts.maxSignatureBytes ?? 512,
+    onVerified: (n) => (verified += n),
   });
-  sigs.forEach((s, i) => {
-    b.add(msgs[i] as Buffer, s);
+  sigs.forEach((s) => {
+    b.add(s);
     if (b.buffered >= CHUNK) b.flush();
   });
   b.flush();
-  if (opts.waitForWorker) await reported;
+  // signMany polls at its event-loop turns; here, until the worker's first verdict is in
+  for (let t = 0; opts.waitForWorker && verified === 0 && !b.anyFailed && t < 5000; t++) {
+    await new Promise((r) => setTimeout(r, 1));
+    b.poll();
+  }
   await opts.beforeFinish?.();
   const ok = await b.finish();
   return { ok, verified, b };
@@ -120,4 +122,50 @@ test('a worker that dies mid-batch leaves every unreported chunk to the caller',
   const next = await run(ec.sigs, { waitForWorker: true });
   assert.equal(next.ok, true);
   assert.ok(next.b.chunksByWorker > 0);
+});
+
+test('a signature longer than the shared slots is verified by the caller, and still checked', async () => {
+  // RSA-PSS signatures (256 bytes) against 128-byte slots: every chunk stays with the caller
+  const k = keyAndSigs('rsa-pss');
+  const r = await run(k.sigs, { spki: k.spki, params: k.params, maxSignatureBytes: 128 });
+  assert.equal(r.ok, true);
+  assert.equal(r.verified, N);
+  assert.equal(r.b.chunksByWorker, 0);
+  const sigs = k.sigs.slice() as Buffer[];
+  sigs[7] = k.sigs[8] as Buffer;
+  assert.equal((await run(sigs, { spki: k.spki, params: k.params, maxSignatureBytes: 128 })).ok, false);
+});
+
+test('a bad signature the worker finds shows in anyFailed at once (the caller stops signing)', async () => {
+  const sigs: Buffer[] = ec.sigs.slice();
+  sigs[2] = ec.sigs[3] as Buffer;
+  const b = new BatchVerifier(ec.spki, ec.params, msgs, { maxSignatureBytes: 72 });
+  try {
+    for (let i = 0; i < CHUNK; i++) b.add(sigs[i] as Buffer);
+    b.flush();
+    // no poll: the worker's shared flag alone
+    for (let t = 0; !b.anyFailed && t < 2000; t++) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(b.anyFailed, true);
+    assert.equal(await b.finish(), false);
+  } finally {
+    b.close(); // an open batch keeps the process alive
+  }
+});
+
+test('a batch opened while the worker serves another is verified by its caller; both complete', async () => {
+  const first = new BatchVerifier(ec.spki, ec.params, msgs, { maxSignatureBytes: 72 });
+  try {
+    first.add(ec.sigs[0] as Buffer);
+    first.flush();
+    // the worker now waits for the first batch's next chunk
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await run(ec.sigs);
+    assert.equal(second.ok, true);
+    assert.equal(second.verified, N);
+    assert.equal(second.b.chunksHere, Math.ceil(N / CHUNK), 'every chunk of the second batch verified by its caller');
+    for (let i = 1; i < N; i++) first.add(ec.sigs[i] as Buffer);
+    assert.equal(await first.finish(), true);
+  } finally {
+    first.close();
+  }
 });

@@ -172,10 +172,10 @@ export class TokenSigner implements Signer {
 
   /**
    * Batch signing. The token makes the signatures one by one on this thread while a worker thread
-   * verifies them in chunks on the other core (verify-worker.ts); when the token is done, this thread
-   * verifies the chunks the worker has not reached. Between two signatures a cancel (`signal`) stops
-   * the batch; the event loop gets a turn at every chunk (at least every 2 ms), so a cancel and the
-   * progress reach the person at once. Nothing is returned until every signature has verified.
+   * verifies them in chunks on the other core (verify-worker.ts, through shared memory); when the
+   * token is done, this thread verifies the chunks the worker has not reached. Between two signatures
+   * a cancel (`signal`) stops the batch; the event loop gets a turn at least every 16 ms, so a cancel
+   * and the progress reach the person at once. Nothing is returned until every signature has verified.
    */
   async signMany(items: readonly Uint8Array[], opts: BatchSignOptions = {}): Promise<Uint8Array[]> {
     const total = items.length;
@@ -185,14 +185,19 @@ export class TokenSigner implements Signer {
     const digestOut = opts.digests && opts.digests.algorithm === this.digestAlg ? opts.digests.out : undefined;
     // Progress is reported signature by signature (callers count deciles or throttle themselves).
     const onProgress = opts.onProgress;
-    const batch = new BatchVerifier(this.publicKeySpki, { hash, options }, total, (n) => {
-      for (let k = 0; k < n; k++) {
-        done++;
-        onProgress?.(done, total);
-      }
+    const batch = new BatchVerifier(this.publicKeySpki, { hash, options }, items, {
+      // DER adds at most 8 bytes to an ECDSA r||s (RSA and Ed25519 signatures are the output's size)
+      maxSignatureBytes: this.out.length + (this.ecdsa ? 8 : 0),
+      onVerified: (n) => {
+        for (let k = 0; k < n; k++) {
+          done++;
+          onProgress?.(done, total);
+        }
+      },
     });
     try {
       let chunkStart = performance.now();
+      let turnAt = chunkStart;
       for (let i = 0; i < total; i++) {
         if (opts.signal?.aborted || batch.anyFailed) break;
         const data = items[i] as Uint8Array;
@@ -201,11 +206,15 @@ export class TokenSigner implements Signer {
         if (this.auth.presence) await this.auth.presence();
         const sig = this.signOnToken(data, pin, digestOut, i);
         out[i] = sig;
-        batch.add(data, sig);
+        batch.add(sig);
         if (batch.buffered >= CHUNK || performance.now() - chunkStart >= CHUNK_MS) {
           batch.flush();
-          await turn();
           chunkStart = performance.now();
+          if (chunkStart - turnAt >= TURN_MS) {
+            await turn();
+            batch.poll();
+            turnAt = chunkStart = performance.now();
+          }
         }
       }
       if (opts.signal?.aborted) {
@@ -223,8 +232,10 @@ export class TokenSigner implements Signer {
 }
 
 /** Signatures per chunk handed to the verifying worker, and the longest wait before a partial chunk goes. */
-const CHUNK = 32;
+const CHUNK = 16;
 const CHUNK_MS = 2;
+/** The longest the event loop waits during a batch (IPC, a cancel, progress events). */
+const TURN_MS = 16;
 
 /** One turn of the event loop (IPC, a cancel, progress events, the worker's replies). */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
