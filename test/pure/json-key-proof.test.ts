@@ -11,8 +11,19 @@ import { proveNoDuplicateKeys } from '../../shared/json/key-proof';
 import { parseStrictJson, PARSED_IN_CANONICAL_ORDER } from '../../shared/json/strict';
 import { KeyceremonyError } from '../../shared/errors';
 
-const bytes = (t: string) => new TextEncoder().encode(t);
-const prove = (t: string, depth = 512) => proveNoDuplicateKeys(bytes(t), depth);
+/** The text's bytes at `shift` bytes into a fresh buffer: 0 is 4-byte aligned (the prover's word-at-a-time search), 1-3 are not (its byte search). */
+const bytes = (t: string, shift = 0) => {
+  const e = new TextEncoder().encode(t);
+  const u = new Uint8Array(e.length + shift).subarray(shift);
+  u.set(e);
+  return u;
+};
+/** The verdict on the aligned bytes, checked equal to the verdict on unaligned copies. */
+const prove = (t: string, depth = 512) => {
+  const r = proveNoDuplicateKeys(bytes(t), depth);
+  for (const shift of [1, 2, 3]) assert.equal(proveNoDuplicateKeys(bytes(t, shift), depth), r, `same verdict ${shift} bytes off alignment: ${t.slice(0, 80)}`);
+  return r;
+};
 
 /** What the full scanner says: 'dup', 'bad' (any other refusal) or 'ok'. */
 function scanner(t: string): 'dup' | 'bad' | 'ok' {
@@ -33,6 +44,17 @@ function keyCount(v: unknown): number {
 }
 
 describe('edge cases', () => {
+  test('string ends found at every position in a word: keys of every length, after padding of every length', () => {
+    for (let pad = 0; pad < 5; pad++)
+      for (let len = 0; len < 14; len++) {
+        const k = 'k'.repeat(len);
+        const p = ' '.repeat(pad);
+        assert.equal(prove(`${p}{"${k}":1,"${k}x":2,"v":"${k}"}`), 3, `pad ${pad} len ${len}`);
+        assert.equal(prove(`${p}{"${k}":1,"v":"${k}","${k}":2}`), -1, `duplicate, pad ${pad} len ${len}`);
+        assert.equal(prove(`${p}{"${k}":"${k}`), -1, `unterminated, pad ${pad} len ${len}`);
+      }
+  });
+
   test('duplicates are never proven clean', () => {
     for (const t of [
       '{"a":1,"a":2}',
