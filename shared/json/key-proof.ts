@@ -31,7 +31,7 @@
  * canon holds, or an array-index key ("0", "17") in an object at depth 0 or 1, which JavaScript
  * enumerates before the others, out of document order.
  *
- * These three functions are self-contained — no imports, no module state, only each other — because
+ * These functions are self-contained — no imports, no module state, only each other — because
  * the worker runs them from their source text.
  */
 export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number, canon?: Int32Array): number {
@@ -57,28 +57,7 @@ export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number, canon?: In
     return g;
   };
   const escapes = b.indexOf(0x5c) !== -1;
-  // The next `"` at or after `from` (-1: none), four bytes at a time where b is 4-byte aligned (it is
-  // on the worker: a view at the start of a SharedArrayBuffer): a word with no `"` byte has no zero
-  // byte after XOR 0x22222222, which (x - 0x01010101) & ~x & 0x80808080 tells exactly. One
-  // Buffer#indexOf call per string cost more than the scan itself (strings are 35 bytes on average).
-  const words = (b.byteOffset & 3) === 0 ? new Uint32Array(b.buffer, b.byteOffset, n >>> 2) : undefined;
-  const quote = (from: number): number => {
-    let k = from;
-    if (words !== undefined) {
-      for (; (k & 3) !== 0; k++) {
-        if (k >= n) return -1;
-        if (b[k] === 0x22) return k;
-      }
-      let w = k >>> 2;
-      for (const wn = words.length; w < wn; w++) {
-        const x = (words[w] as number) ^ 0x22222222;
-        if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
-      }
-      k = w << 2;
-    }
-    while (k < n && b[k] !== 0x22) k++;
-    return k < n ? k : -1;
-  };
+  const quote = quoteFinder(b);
   let marks = 0;
   let serial = 0;
   let depth = -1;
@@ -176,6 +155,34 @@ export function proveNoDuplicateKeys(b: Uint8Array, maxDepth: number, canon?: In
   return keys;
 }
 
+/**
+ * The next `"` at or after `from` in b (-1: none), four bytes at a time where b is 4-byte aligned (it
+ * is on the worker: a view at the start of a SharedArrayBuffer): a word with no `"` byte has no zero
+ * byte after XOR 0x22222222, which (x - 0x01010101) & ~x & 0x80808080 tells exactly. One
+ * Buffer#indexOf call per string cost more than the scan itself (strings are 35 bytes on average).
+ */
+function quoteFinder(b: Uint8Array): (from: number) => number {
+  const n = b.length;
+  const words = (b.byteOffset & 3) === 0 ? new Uint32Array(b.buffer, b.byteOffset, n >>> 2) : undefined;
+  return (from: number): number => {
+    let k = from;
+    if (words !== undefined) {
+      for (; (k & 3) !== 0; k++) {
+        if (k >= n) return -1;
+        if (b[k] === 0x22) return k;
+      }
+      let w = k >>> 2;
+      for (const wn = words.length; w < wn; w++) {
+        const x = (words[w] as number) ^ 0x22222222;
+        if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+      }
+      k = w << 2;
+    }
+    while (k < n && b[k] !== 0x22) k++;
+    return k < n ? k : -1;
+  };
+}
+
 /** The `len` bytes of `b` at `a` and at `c` are equal. */
 function rangesEqual(b: Uint8Array, a: number, c: number, len: number): boolean {
   let m = 0;
@@ -258,5 +265,5 @@ function largeKeyTable(b: Uint8Array): (ser: number, start: number, len: number)
 
 /** The source text the worker evaluates: the functions above, `proveNoDuplicateKeys` last. */
 export function keyProofSource(): string {
-  return [rangesEqual, keyAfter, isIndexKey, largeKeyTable, proveNoDuplicateKeys].map((f) => f.toString()).join('\n');
+  return [rangesEqual, keyAfter, isIndexKey, largeKeyTable, quoteFinder, proveNoDuplicateKeys].map((f) => f.toString()).join('\n');
 }
