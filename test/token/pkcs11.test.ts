@@ -323,7 +323,7 @@ describe('batch signing', () => {
       ac.abort();
       await assert.rejects(signer.signMany(msgs, { signal: ac.signal }), isErr('CANCELLED'));
       // A cancel that arrives while the token is signing (at the batch's first turn of the event loop,
-      // after 16 ms) stops it between two signatures, long before the end; nothing is returned.
+      // after 4 ms) stops it between two signatures, long before the end; nothing is returned.
       const many = Array.from({ length: 3000 }, (_, i) => Buffer.from(`digest ${i}`));
       const mid = new AbortController();
       setImmediate(() => mid.abort());

@@ -174,7 +174,7 @@ export class TokenSigner implements Signer {
    * Batch signing. The token makes the signatures one by one on this thread while a worker thread
    * verifies them in chunks on the other core (verify-worker.ts, through shared memory); when the
    * token is done, this thread verifies the chunks the worker has not reached. Between two signatures
-   * a cancel (`signal`) stops the batch; the event loop gets a turn at least every 16 ms, so a cancel
+   * a cancel (`signal`) stops the batch; the event loop gets a turn at least every 4 ms, so a cancel
    * and the progress reach the person at once. Nothing is returned until every signature has verified.
    */
   async signMany(items: readonly Uint8Array[], opts: BatchSignOptions = {}): Promise<Uint8Array[]> {
@@ -235,7 +235,7 @@ export class TokenSigner implements Signer {
 const CHUNK = 16;
 const CHUNK_MS = 2;
 /** The longest the event loop waits during a batch (IPC, a cancel, progress events). */
-const TURN_MS = 16;
+const TURN_MS = 4;
 
 /** One turn of the event loop (IPC, a cancel, progress events, the worker's replies). */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
