@@ -169,3 +169,32 @@ test('a batch opened while the worker serves another is verified by its caller; 
     first.close();
   }
 });
+
+test('a batch whose next chunk does not come leaves the worker free; its caller verifies the rest', async () => {
+  const b = new BatchVerifier(ec.spki, ec.params, msgs, { maxSignatureBytes: 72, workerIdleMs: 100 });
+  let verified = 0;
+  try {
+    for (let i = 0; i < CHUNK; i++) b.add(ec.sigs[i] as Buffer);
+    b.flush();
+    for (let t = 0; b.chunksByWorker === 0 && t < 2000; t++) {
+      await new Promise((r) => setTimeout(r, 1));
+      b.poll();
+    }
+    assert.equal(b.chunksByWorker, 1);
+    // the worker gives up on this batch after 100 ms without a chunk: the next batch is served at once
+    await new Promise((r) => setTimeout(r, 400));
+    const other = await run(ec.sigs, { waitForWorker: true });
+    assert.equal(other.ok, true);
+    assert.ok(other.b.chunksByWorker > 0, 'the worker serves the next batch');
+    for (let i = CHUNK; i < N; i++) {
+      b.add(ec.sigs[i] as Buffer);
+      if (b.buffered >= CHUNK) b.flush();
+    }
+    assert.equal(await b.finish(), true);
+    verified = b.chunksByWorker;
+    assert.equal(b.chunksHere, Math.ceil(N / CHUNK) - 1, 'every later chunk verified by the caller');
+  } finally {
+    b.close();
+  }
+  assert.equal(verified, 1);
+});

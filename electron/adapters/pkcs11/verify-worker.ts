@@ -37,6 +37,12 @@ const HERE = 2;
 const OK = 3;
 const BAD = 4;
 
+/**
+ * A worker waiting this long for a batch's next chunk leaves the batch (a person may take a while to
+ * touch a token between two signatures; the caller then verifies the rest itself).
+ */
+const IDLE_MS = 60_000;
+
 // Plain JavaScript, evaluated in the worker (no loader, no bundler entry point). One batch at a time:
 // a batch opened while the worker is busy waits for it, and its caller verifies what it does not reach.
 const WORKER_SOURCE = `
@@ -52,6 +58,7 @@ parentPort.on('message', (m) => {
   const arena = new Uint8Array(m.arena);
   const { hash, sigBase, sigStride } = m;
   let c = 0;
+  let idleFrom = performance.now();
   for (;;) {
     const published = Atomics.load(ctl, ${PUBLISHED});
     if (c < published) {
@@ -72,11 +79,15 @@ parentPort.on('message', (m) => {
         if (!ok) return;
       }
       c++;
+      idleFrom = performance.now();
     } else if (Atomics.load(ctl, ${CLOSED}) !== 0) {
       return;
+    } else if (Atomics.wait(ctl, ${PUBLISHED}, published, Math.min(1000, m.idleMs)) === 'timed-out') {
+      // Waited for the next chunk (the caller notifies after publishing it, and when it closes). A
+      // batch left open this long is not served for ever: its caller verifies what is left.
+      if (performance.now() - idleFrom >= m.idleMs) return;
     } else {
-      // Wait for the next chunk (the caller notifies after publishing it, and when it closes).
-      Atomics.wait(ctl, ${PUBLISHED}, published, 200);
+      idleFrom = performance.now();
     }
   }
 });
@@ -186,6 +197,8 @@ export interface BatchOptions {
   maxSignatureBytes: number;
   /** Progress: n more signatures verified (called from `poll` and `finish`). */
   onVerified?: (n: number) => void;
+  /** How long the worker waits for the next chunk before it leaves the batch to its caller (default 60 s). */
+  workerIdleMs?: number;
 }
 
 /**
@@ -241,6 +254,7 @@ export class BatchVerifier {
         arena: m.arena.buffer,
         sigBase: m.sigBase,
         sigStride: m.sigStride,
+        idleMs: opts.workerIdleMs ?? IDLE_MS,
       },
       this.onDeath,
     );
