@@ -237,5 +237,5 @@ const CHUNK_MS = 2;
 /** The longest the event loop waits during a batch (IPC, a cancel, progress events). */
 const TURN_MS = 4;
 
-/** One turn of the event loop (IPC, a cancel, progress events, the worker's replies). */
+/** One turn of the event loop (IPC, a cancel; the worker's verdicts are read after it). */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
