@@ -198,3 +198,24 @@ test('a batch whose next chunk does not come leaves the worker free; its caller 
   }
   assert.equal(verified, 1);
 });
+
+test('a batch larger than the shared memory allows is verified by its caller, every signature', async () => {
+  // 200 messages + 200 slots of 72 bytes > 4 KiB: nothing is shared
+  const mk = (sigs: readonly Uint8Array[]) => {
+    const b = new BatchVerifier(ec.spki, ec.params, msgs, { maxSignatureBytes: 72, maxSharedBytes: 4096 });
+    sigs.forEach((s) => {
+      b.add(s);
+      if (b.buffered >= CHUNK) b.flush();
+    });
+    return b;
+  };
+  const good = mk(ec.sigs);
+  await new Promise((r) => setTimeout(r, 100)); // time enough for a worker that had the chunks to take some
+  good.poll();
+  assert.equal(await good.finish(), true);
+  assert.equal(good.chunksByWorker, 0);
+  assert.equal(good.chunksHere, Math.ceil(N / CHUNK));
+  const sigs: Buffer[] = ec.sigs.slice();
+  sigs[N - 5] = ec.sigs[5] as Buffer;
+  assert.equal(await mk(sigs).finish(), false);
+});

@@ -169,7 +169,7 @@ interface SharedBatch {
   sigStride: number;
 }
 
-function shareBatch(items: readonly Uint8Array[], maxSignatureBytes: number): SharedBatch | undefined {
+function shareBatch(items: readonly Uint8Array[], maxSignatureBytes: number, maxShared: number): SharedBatch | undefined {
   const n = items.length;
   const msgOff = new Float64Array(new SharedArrayBuffer(8 * (n + 1)));
   let size = 0;
@@ -178,7 +178,7 @@ function shareBatch(items: readonly Uint8Array[], maxSignatureBytes: number): Sh
     msgOff[i + 1] = size;
   }
   const sigStride = maxSignatureBytes;
-  if (size + n * sigStride > SHARED_MAX) return undefined;
+  if (size + n * sigStride > maxShared) return undefined;
   const sab = (bytes: number) => new SharedArrayBuffer(Math.max(4, bytes));
   return {
     ctl: new Int32Array(sab(16)),
@@ -199,6 +199,8 @@ export interface BatchOptions {
   onVerified?: (n: number) => void;
   /** How long the worker waits for the next chunk before it leaves the batch to its caller (default 60 s). */
   workerIdleMs?: number;
+  /** The most this batch shares with the worker, messages + signature slots (default 256 MiB); above it the caller verifies all. */
+  maxSharedBytes?: number;
 }
 
 /**
@@ -238,7 +240,7 @@ export class BatchVerifier {
   ) {
     this.key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     this.onVerified = opts.onVerified ?? (() => {});
-    this.mem = shareBatch(items, opts.maxSignatureBytes);
+    this.mem = shareBatch(items, opts.maxSignatureBytes, opts.maxSharedBytes ?? SHARED_MAX);
     const m = this.mem;
     if (!m) return;
     this.worker = shared.start(
