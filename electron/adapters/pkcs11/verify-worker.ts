@@ -127,6 +127,11 @@ class VerifyWorker {
     }
   }
 
+  /** Whether a worker runs or can be started (no: batches share nothing and verify on the calling thread). */
+  available(): boolean {
+    return this.ensure() !== undefined;
+  }
+
   /** Start a batch on the worker (undefined: no worker, the caller verifies everything). */
   start(message: Record<string, unknown>, onDeath: () => void): Worker | undefined {
     const worker = this.ensure();
@@ -240,7 +245,8 @@ export class BatchVerifier {
   ) {
     this.key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     this.onVerified = opts.onVerified ?? (() => {});
-    this.mem = shareBatch(items, opts.maxSignatureBytes, opts.maxSharedBytes ?? SHARED_MAX);
+    // nothing is copied into shared memory when no worker can take it
+    this.mem = shared.available() ? shareBatch(items, opts.maxSignatureBytes, opts.maxSharedBytes ?? SHARED_MAX) : undefined;
     const m = this.mem;
     if (!m) return;
     this.worker = shared.start(
