@@ -44,10 +44,9 @@ export async function run(report: Report): Promise<void> {
       const sigs = await signer.signMany(payloads);
       // s and v as the two cores run them together (bench/token.ts), measured in each round before the rest
       const together = await concurrentRates(s, key, digests, payloads, sigs);
-      const conc: { sign: number; verify: number }[] = [];
       // 7 rounds, as the pkcs11 bench (5 until the fifth session): single rounds on this VM vary by ±20 %
       const m = await interleave(Number(process.env.BENCH_ROUNDS ?? 7), {
-        together: async () => (conc.push(await together.round(key)), 0),
+        together: async () => (await together.round(key), 0),
         raw: rawLoop,
         verify: () => verifyRate(key.publicKeySpki, payloads, sigs),
         ours,
@@ -86,18 +85,14 @@ export async function run(report: Report): Promise<void> {
         note: 'cosign-layer overhead only; target >= 0.9',
       });
       await together.close();
-      const sT = Math.max(...conc.map((c) => c.sign));
-      const vT = Math.max(...conc.map((c) => c.verify));
-      const limitTogether = physicalLimit(sT, vT);
-      // each round's own together-limit (measured just before that round's batches)
-      const limitsTogether = conc.map((c) => physicalLimit(c.sign, c.verify));
+      const t = together.limits();
       report({
         name: `cosign: signImages vs the limit with s and v measured together`,
         ours: best,
-        baseline: limitTogether,
+        baseline: t.best,
         unit: 'img/s',
-        ratio: best / limitTogether,
-        note: `s ${(1e6 / sT).toFixed(0)} µs and v ${(1e6 / vT).toFixed(0)} µs while both cores work (alone: s ${(1e6 / base).toFixed(0)} µs, v ${(1e6 / Math.max(...m.verify)).toFixed(0)} µs); per-round ${spread(m.ours.map((o, i) => o / (limitsTogether[i] as number)))}; context for the figure above, not the issue's target`,
+        ratio: best / t.best,
+        note: `s ${t.sUs.toFixed(0)} µs and v ${t.vUs.toFixed(0)} µs while both cores work (alone: s ${(1e6 / base).toFixed(0)} µs, v ${(1e6 / Math.max(...m.verify)).toFixed(0)} µs); per-round ${spread(m.ours.map((o, i) => o / (t.perRound[i] as number)))}; context for the figure above, not the issue's target`,
       });
     }
   });

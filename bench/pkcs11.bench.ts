@@ -90,9 +90,8 @@ export async function run(report: Report): Promise<void> {
       return r;
     };
     const together = await concurrentRates(s, key, digests, msgs, sigs);
-    const conc: { sign: number; verify: number }[] = [];
     const m = await interleave(ROUNDS, {
-      together: async () => (conc.push(await together.round(cur.key)), 0),
+      together: async () => (await together.round(cur.key), 0),
       raw: withCpu('raw', () => rawSignRate(s, cur.key, digests)),
       verify: withCpu('verify', () => verifyRate(key.publicKeySpki, msgs, sigs)),
       ours: withCpu('ours', withThreads(ours)),
@@ -150,19 +149,17 @@ export async function run(report: Report): Promise<void> {
     });
     await together.close();
     // The same limit with s and v measured while the other core runs the other half (see token.ts).
-    const sTogether = Math.max(...conc.map((c) => c.sign));
-    const vTogether = Math.max(...conc.map((c) => c.verify));
-    const limitTogether = physicalLimit(sTogether, vTogether);
+    const t = together.limits();
+    const limitTogether = t.best;
     // each round's own together-limit (measured just before that round's batches)
-    const limitsTogether = conc.map((c) => physicalLimit(c.sign, c.verify));
-    const perRoundTogether = (xs: readonly number[]) => spread(xs.map((o, i) => o / (limitsTogether[i] as number)));
+    const perRoundTogether = (xs: readonly number[]) => spread(xs.map((o, i) => o / (t.perRound[i] as number)));
     report({
       name: 'pkcs11: signMany (verified) vs the limit with s and v measured together',
       ours: best,
       baseline: limitTogether,
       unit: 'sig/s',
       ratio: best / limitTogether,
-      note: `s ${(1e6 / sTogether).toFixed(0)} µs and v ${(1e6 / vTogether).toFixed(0)} µs while both cores work (alone: ${sv}); per-round ${perRoundTogether(m.ours)}; desktop ${(bestDesk / limitTogether).toFixed(2)}, per-round ${perRoundTogether(m.desktop)}; context for the figure above, not the issue's target`,
+      note: `s ${t.sUs.toFixed(0)} µs and v ${t.vUs.toFixed(0)} µs while both cores work (alone: ${sv}); per-round ${perRoundTogether(m.ours)}; desktop ${(bestDesk / limitTogether).toFixed(2)}, per-round ${perRoundTogether(m.desktop)}; context for the figure above, not the issue's target`,
     });
     const n1 = Math.min(N, 1000);
     const t0 = process.hrtime.bigint();

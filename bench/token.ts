@@ -142,7 +142,8 @@ parentPort.on('message', () => {
  * s and v as the two cores run them together: the raw C_Sign loop on this thread while a worker
  * verifies in a loop on the other core, each rate measured over the same interval. Whether the two
  * "cores" are independent (a VM's two vCPUs may share a physical core or be preempted) shows as the
- * difference from s and v measured alone. Returns a function that measures one round.
+ * difference from s and v measured alone. `round` measures one round (and keeps it); `limits` gives the
+ * limit from the best s and best v of the rounds kept, and each round's own limit, in round order.
  */
 export async function concurrentRates(
   s: TokenSession,
@@ -150,7 +151,7 @@ export async function concurrentRates(
   digests: readonly Buffer[],
   msgs: readonly Uint8Array[],
   sigs: readonly Uint8Array[],
-): Promise<{ round: (current: TokenKey) => Promise<{ sign: number; verify: number }>; close: () => Promise<number> }> {
+): Promise<{ round: (current: TokenKey) => Promise<void>; limits: () => TogetherLimits; close: () => Promise<number> }> {
   const flag = new Int32Array(new SharedArrayBuffer(8));
   const w = new Worker(CONTENDER, {
     eval: true,
@@ -158,6 +159,7 @@ export async function concurrentRates(
     workerData: { flag: flag.buffer, spki: key.publicKeySpki, msgs: msgs.map((m) => new Uint8Array(m)), sigs: sigs.map((m) => new Uint8Array(m)) },
   });
   await new Promise((r) => w.once('online', r));
+  const rounds: { sign: number; verify: number }[] = [];
   // `current`: the key's handle now (SoftHSM hands out new handles after another session logs out).
   const round = async (current: TokenKey) => {
     Atomics.store(flag, 0, 0);
@@ -167,9 +169,22 @@ export async function concurrentRates(
     Atomics.wait(flag, 1, 0); // the worker is verifying
     const sign = rawSignRate(s, current, digests);
     Atomics.store(flag, 0, 1);
-    return { sign, verify: await verified };
+    rounds.push({ sign, verify: await verified });
   };
-  return { round, close: () => w.terminate() };
+  const limits = (): TogetherLimits => {
+    const sign = Math.max(...rounds.map((r) => r.sign));
+    const verify = Math.max(...rounds.map((r) => r.verify));
+    return { sUs: 1e6 / sign, vUs: 1e6 / verify, best: physicalLimit(sign, verify), perRound: rounds.map((r) => physicalLimit(r.sign, r.verify)) };
+  };
+  return { round, limits, close: () => w.terminate() };
+}
+
+/** The limit from s and v measured together: s and v (µs) of the best rounds, that limit, and each round's own. */
+export interface TogetherLimits {
+  sUs: number;
+  vUs: number;
+  best: number;
+  perRound: number[];
 }
 
 /**
